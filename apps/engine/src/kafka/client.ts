@@ -1,0 +1,314 @@
+// The kafkajs adapter behind Millrace's KafkaClient (./types.ts). Swapping the client
+// library means rewriting this file (and ./log.ts), nothing else.
+import {
+  CompressionTypes,
+  Kafka,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type ITopicConfig,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+  type Transaction,
+} from "kafkajs";
+import { quietLogCreator, stderrLogger, toKafkajsLevel } from "./log.js";
+import type {
+  BatchContext,
+  ConsumerOptions,
+  GroupLag,
+  KafkaClient,
+  KafkaConsumer,
+  KafkaOptions,
+  KafkaProducer,
+  KafkaTransaction,
+  OutMessage,
+  PartitionLag,
+  PartitionOffsets,
+  ProducerOptions,
+  SentRecord,
+  TopicPartitionOffset,
+  TopicSpec,
+} from "./types.js";
+
+/** Defaults chosen for a latency-sensitive engine on a small machine. */
+export const KAFKA_DEFAULTS = {
+  connectionTimeout: 3_000,
+  requestTimeout: 30_000,
+  retries: 8,
+  initialRetryTime: 100,
+  maxWaitTimeInMs: 100,
+  sessionTimeout: 30_000,
+  rebalanceTimeout: 30_000,
+  heartbeatInterval: 3_000,
+  maxBytesPerPartition: 1_048_576,
+  transactionTimeout: 60_000,
+} as const;
+
+export function parseBrokers(brokers: string[] | string): string[] {
+  const list = (Array.isArray(brokers) ? brokers : brokers.split(",")).map((b) => b.trim()).filter(Boolean);
+  if (!list.length) throw new Error("Kafka: no brokers given (KAFKA_BROKERS is empty?)");
+  return list;
+}
+
+export function createKafka(opts: KafkaOptions): KafkaClient {
+  const brokers = parseBrokers(opts.brokers);
+  const retries = opts.retries ?? KAFKA_DEFAULTS.retries;
+  const threshold = opts.logLevel ?? "error";
+  const kafka = new Kafka({
+    clientId: opts.clientId,
+    brokers,
+    connectionTimeout: opts.connectionTimeout ?? KAFKA_DEFAULTS.connectionTimeout,
+    requestTimeout: opts.requestTimeout ?? KAFKA_DEFAULTS.requestTimeout,
+    retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries },
+    logLevel: toKafkajsLevel(threshold),
+    logCreator: quietLogCreator(opts.logger ?? stderrLogger, threshold),
+  });
+
+  const closers = new Set<() => Promise<void>>();
+  let adminP: Promise<Admin> | undefined;
+  const admin = (): Promise<Admin> => {
+    adminP ??= (async () => {
+      const a = kafka.admin({ retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries } });
+      try {
+        await a.connect();
+      } catch (e) {
+        adminP = undefined;
+        throw e;
+      }
+      return a;
+    })();
+    return adminP;
+  };
+
+  async function topicEndOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const a = await admin();
+    const offs = await a.fetchTopicOffsets(topic);
+    return offs
+      .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+      .sort((x, y) => x.partition - y.partition);
+  }
+
+  const client: KafkaClient = {
+    brokers,
+    clientId: opts.clientId,
+
+    producer(popts: ProducerOptions = {}): KafkaProducer {
+      const transactional = popts.transactionalId !== undefined;
+      const p = kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner, // murmur2 like Java; silences kafkajs's v2 warning
+        allowAutoTopicCreation: false,
+        idempotent: popts.idempotent ?? transactional,
+        transactionalId: popts.transactionalId,
+        maxInFlightRequests: popts.maxInFlightRequests ?? (transactional || popts.idempotent ? 1 : undefined),
+        transactionTimeout: popts.transactionTimeout ?? KAFKA_DEFAULTS.transactionTimeout,
+        retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries },
+      });
+      const acks = popts.acks ?? -1;
+      const compression = popts.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
+      const close = () => p.disconnect();
+      return {
+        ...sender(p, acks, compression),
+        async connect() {
+          await p.connect();
+          closers.add(close);
+        },
+        async disconnect() {
+          closers.delete(close);
+          await p.disconnect();
+        },
+        async transaction(): Promise<KafkaTransaction> {
+          if (!transactional) throw new Error("producer.transaction() needs a producer made with a transactionalId");
+          return wrapTransaction(await p.transaction(), compression);
+        },
+      };
+    },
+
+    consumer(copts: ConsumerOptions): KafkaConsumer {
+      const c = kafka.consumer({
+        groupId: copts.groupId,
+        maxWaitTimeInMs: copts.maxWaitTimeInMs ?? KAFKA_DEFAULTS.maxWaitTimeInMs,
+        minBytes: copts.minBytes ?? 1,
+        maxBytesPerPartition: copts.maxBytesPerPartition ?? KAFKA_DEFAULTS.maxBytesPerPartition,
+        sessionTimeout: copts.sessionTimeout ?? KAFKA_DEFAULTS.sessionTimeout,
+        rebalanceTimeout: copts.rebalanceTimeout ?? KAFKA_DEFAULTS.rebalanceTimeout,
+        heartbeatInterval: copts.heartbeatInterval ?? KAFKA_DEFAULTS.heartbeatInterval,
+        readUncommitted: copts.readUncommitted ?? false,
+        allowAutoTopicCreation: false,
+        retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries },
+      });
+      const close = () => c.disconnect();
+      return {
+        async connect() {
+          await c.connect();
+          closers.add(close);
+        },
+        subscribe: (s) => c.subscribe({ topics: s.topics, fromBeginning: s.fromBeginning ?? false }),
+        run: (r) =>
+          c.run({
+            autoCommit: r.autoCommit ?? true,
+            autoCommitInterval: r.autoCommitInterval,
+            eachBatchAutoResolve: r.eachBatchAutoResolve ?? true,
+            partitionsConsumedConcurrently: r.partitionsConsumedConcurrently ?? 1,
+            eachBatch: (payload) => r.eachBatch(wrapBatch(payload)),
+          }),
+        commitOffsets: (offsets) => c.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))),
+        seek: (tp) => c.seek(tp),
+        pause: (t) => c.pause(t),
+        resume: (t) => c.resume(t),
+        stop: () => c.stop(),
+        async disconnect() {
+          closers.delete(close);
+          await c.disconnect();
+        },
+        onGroupJoin: (listener) => c.on(c.events.GROUP_JOIN, (e) => listener(e.payload.memberAssignment)),
+        onCrash: (listener) => c.on(c.events.CRASH, (e) => listener(e.payload.error, e.payload.restart)),
+      };
+    },
+
+    async ensureTopics(specs: TopicSpec[]): Promise<string[]> {
+      if (!specs.length) return [];
+      const a = await admin();
+      const existing = new Set(await a.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      const created: string[] = [];
+      if (missing.length) {
+        const topics: ITopicConfig[] = missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: s.replicationFactor ?? -1,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        }));
+        // false = some already existed (a concurrent creator): still fine, and waitForLeaders ran for the rest
+        await a.createTopics({ topics, waitForLeaders: true });
+        created.push(...missing.map((s) => s.topic));
+      }
+      const present = specs.filter((s) => existing.has(s.topic));
+      if (present.length) {
+        const meta = await a.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+        const grow = present.flatMap((s) => {
+          const have = meta.topics.find((t) => t.name === s.topic)?.partitions.length ?? 0;
+          return have < s.partitions ? [{ topic: s.topic, count: s.partitions }] : [];
+        });
+        if (grow.length) await a.createPartitions({ topicPartitions: grow, validateOnly: false, timeout: 30_000 });
+      }
+      return created;
+    },
+
+    async deleteTopics(topics: string[]): Promise<void> {
+      if (!topics.length) return;
+      const a = await admin();
+      const existing = new Set(await a.listTopics());
+      const del = topics.filter((t) => existing.has(t));
+      if (del.length) await a.deleteTopics({ topics: del, timeout: 30_000 });
+    },
+
+    async listTopics(): Promise<string[]> {
+      return (await admin()).listTopics();
+    },
+
+    topicEndOffsets,
+
+    async groupLag(groupId: string, topics: string[]): Promise<GroupLag> {
+      const a = await admin();
+      const committed = await a.fetchOffsets({ groupId, topics });
+      const partitions: PartitionLag[] = [];
+      for (const topic of topics) {
+        const ends = await topicEndOffsets(topic);
+        const mine = committed.find((t) => t.topic === topic)?.partitions ?? [];
+        for (const e of ends) {
+          const raw = mine.find((p) => p.partition === e.partition)?.offset ?? "-1";
+          const c = Number(raw);
+          const has = raw !== "-1" && c >= 0;
+          const from = has ? Math.max(c, e.low) : e.low;
+          partitions.push({ topic, partition: e.partition, committed: has ? c : null, low: e.low, high: e.high, lag: Math.max(0, e.high - from) });
+        }
+      }
+      return { groupId, total: partitions.reduce((s, p) => s + p.lag, 0), partitions };
+    },
+
+    async deleteGroups(groupIds: string[]): Promise<void> {
+      if (!groupIds.length) return;
+      const a = await admin();
+      try {
+        await a.deleteGroups(groupIds);
+      } catch (e) {
+        // KafkaJSDeleteGroupsError lists per-group errors; a group that does not exist is fine
+        const groups = (e as { groups?: { groupId: string; error?: { type?: string } }[] }).groups;
+        const real = groups?.filter((g) => g.error && g.error.type !== "GROUP_ID_NOT_FOUND") ?? [e];
+        if (real.length) throw e;
+      }
+    },
+
+    async describeCluster() {
+      const c = await (await admin()).describeCluster();
+      return { brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })), controller: c.controller, clusterId: c.clusterId };
+    },
+
+    async close(): Promise<void> {
+      const all = [...closers];
+      closers.clear();
+      const a = adminP;
+      adminP = undefined;
+      await Promise.allSettled([...all.map((f) => f()), a?.then((x) => x.disconnect())]);
+    },
+  };
+  return client;
+}
+
+function toMessage(m: OutMessage): Message {
+  return { key: m.key, value: m.value, headers: m.headers, partition: m.partition, timestamp: m.timestamp };
+}
+
+function toSent(r: RecordMetadata[]): SentRecord[] {
+  return r.map((x) => ({ topic: x.topicName, partition: x.partition, baseOffset: x.baseOffset ?? x.offset }));
+}
+
+function sender(p: Producer | Transaction, acks: number | undefined, compression: CompressionTypes) {
+  return {
+    send: async (topic: string, messages: OutMessage[]) =>
+      toSent(await p.send({ topic, messages: messages.map(toMessage), acks, compression })),
+    sendBatch: async (batch: { topic: string; messages: OutMessage[] }[]) =>
+      toSent(await p.sendBatch({ topicMessages: batch.map((b) => ({ topic: b.topic, messages: b.messages.map(toMessage) })), acks, compression })),
+  };
+}
+
+function wrapTransaction(tx: Transaction, compression: CompressionTypes): KafkaTransaction {
+  return {
+    // transactions need acks=all
+    ...sender(tx, -1, compression),
+    async sendOffsets(groupId: string, offsets: TopicPartitionOffset[]) {
+      const byTopic = new Map<string, { partition: number; offset: string }[]>();
+      for (const o of offsets) {
+        const l = byTopic.get(o.topic) ?? [];
+        l.push({ partition: o.partition, offset: o.offset });
+        byTopic.set(o.topic, l);
+      }
+      await tx.sendOffsets({ consumerGroupId: groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+    },
+    commit: () => tx.commit(),
+    abort: () => tx.abort(),
+    isActive: () => tx.isActive(),
+  };
+}
+
+function wrapBatch(p: EachBatchPayload): BatchContext {
+  const b = p.batch;
+  return {
+    batch: {
+      topic: b.topic,
+      partition: b.partition,
+      highWatermark: b.highWatermark,
+      messages: b.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp })),
+      firstOffset: () => b.firstOffset(),
+      lastOffset: () => b.lastOffset(),
+    },
+    resolveOffset: (o) => p.resolveOffset(o),
+    heartbeat: () => p.heartbeat(),
+    isRunning: () => p.isRunning(),
+    isStale: () => p.isStale(),
+    commitOffsetsIfNecessary: () => p.commitOffsetsIfNecessary(),
+    pause: () => p.pause(),
+  };
+}

@@ -1,0 +1,69 @@
+import { logLevel, type logCreator, type LogEntry } from "kafkajs";
+import type { KafkaLogger, KafkaLogLevel } from "./types.js";
+
+const RANK: Record<KafkaLogLevel, number> = { nothing: 0, error: 1, warn: 2, info: 3, debug: 4 };
+
+/** Errors only, to stderr, one line each. */
+export const stderrLogger: KafkaLogger = {
+  debug: (msg, extra) => process.stderr.write(line("DEBUG", msg, extra)),
+  info: (msg, extra) => process.stderr.write(line("INFO", msg, extra)),
+  warn: (msg, extra) => process.stderr.write(line("WARN", msg, extra)),
+  error: (msg, extra) => process.stderr.write(line("ERROR", msg, extra)),
+};
+
+function line(level: string, msg: string, extra?: Record<string, unknown>): string {
+  const e = extra && Object.keys(extra).length ? ` ${safeJson(extra)}` : "";
+  return `[kafka] ${level} ${msg}${e}\n`;
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function fromKafkajs(level: logLevel): KafkaLogLevel {
+  switch (level) {
+    case logLevel.ERROR:
+      return "error";
+    case logLevel.WARN:
+      return "warn";
+    case logLevel.INFO:
+      return "info";
+    case logLevel.DEBUG:
+      return "debug";
+    default:
+      return "nothing";
+  }
+}
+
+export function toKafkajsLevel(level: KafkaLogLevel): logLevel {
+  return { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG }[level];
+}
+
+/**
+ * kafkajs logs every failed request it is about to retry, and every rebalance, as an
+ * ERROR; callers see real failures as thrown errors anyway. Those entries are demoted.
+ */
+export function demote(entry: Pick<LogEntry, "namespace" | "level" | "log">): KafkaLogLevel {
+  const level = fromKafkajs(entry.level);
+  const msg = entry.log.message ?? "";
+  if (entry.namespace === "Connection" && msg.startsWith("Response ")) return "debug";
+  if (/rebalanc|re-joining|Restarting the consumer|leader is not available|not the leader|Coordinator is loading|CONCURRENT_TRANSACTIONS|There is no listener/i.test(msg)) {
+    return level === "error" || level === "warn" ? "info" : level;
+  }
+  return level;
+}
+
+/** A kafkajs logCreator routing to `logger`, keeping entries at or above `threshold` after demotion. */
+export function quietLogCreator(logger: KafkaLogger, threshold: KafkaLogLevel): logCreator {
+  const max = RANK[threshold];
+  return () => (entry: LogEntry) => {
+    const level = demote(entry);
+    if (level === "nothing" || RANK[level] > max) return;
+    const { message, timestamp: _ts, logger: _l, ...extra } = entry.log as { message: string; timestamp: string; logger?: unknown; [k: string]: unknown };
+    logger[level](`${entry.namespace ? `${entry.namespace}: ` : ""}${message}`, extra);
+  };
+}
