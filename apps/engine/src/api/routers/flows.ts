@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { FlowDocumentSchema, parseFlowJson, redactSensitive, structuralErrors, validateFlow, type FlowDocument } from "@millrace/flow";
+import { randomUUID } from "node:crypto";
+import { publicProcedure, router } from "../trpc.js";
+import { domain, invalidFlow } from "../errors.js";
+
+const id = z.string().min(1).max(200);
+
+export const flowsRouter = router({
+  list: publicProcedure.query(({ ctx }) => ctx.services.flows.list()),
+
+  get: publicProcedure
+    .input(z.object({ id, version: z.number().int().positive().optional() }))
+    .query(({ ctx, input }) => domain(async () => {
+      const r = await ctx.services.flows.get(input.id, input.version);
+      return { ...r, document: redactSensitive(r.document) };
+    })),
+
+  versions: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.flows.versions(input.id)),
+
+  /**
+   * Saves a draft: the document must be structurally a flow document, but a node's config may
+   * still be incomplete (the canvas marks it); deploy and import demand a fully valid flow.
+   */
+  save: publicProcedure
+    .input(z.object({
+      document: z.unknown(),
+      baseVersion: z.number().int().min(0).optional(),
+      author: z.string().max(200).optional(),
+      message: z.string().max(2000).optional(),
+    }))
+    .mutation(({ ctx, input }) => domain(async () => {
+      const errors = structuralErrors(input.document);
+      if (errors.length) throw invalidFlow("the flow document is not valid", errors);
+      const doc = FlowDocumentSchema.parse(input.document) as FlowDocument;
+      return ctx.services.flows.save(await keepSensitiveValues(ctx.services, doc), input);
+    })),
+
+  delete: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => domain(() => ctx.services.flows.delete(input.id))),
+
+  /** Imports a document (JSON text); a copy with a new id when asked, or when the id is taken. */
+  import: publicProcedure
+    .input(z.object({ text: z.string().max(50_000_000), asCopy: z.boolean().optional(), author: z.string().max(200).optional() }))
+    .mutation(({ ctx, input }) => domain(async () => {
+      const parsed = parseFlowJson(input.text, ctx.services.catalog);
+      if (!parsed.ok) throw invalidFlow("the file is not a valid Millrace flow", parsed.errors);
+      let doc = parsed.document;
+      const taken = await ctx.services.flows.exists(doc.id);
+      const copied = Boolean(input.asCopy) || taken;
+      if (copied) doc = { ...doc, id: randomUUID(), name: taken ? `${doc.name} (copy)` : doc.name };
+      const saved = await ctx.services.flows.save(doc, { author: input.author, message: "imported" });
+      return { ...saved, copied };
+    })),
+
+  export: publicProcedure
+    .input(z.object({ id, version: z.number().int().positive().optional() }))
+    .query(({ ctx, input }) => domain(async () => redactSensitive((await ctx.services.flows.get(input.id, input.version)).document))),
+
+  validate: publicProcedure.input(z.object({ document: z.unknown() })).mutation(({ ctx, input }) => {
+    const r = validateFlow(input.document, ctx.services.catalog);
+    return r.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: r.errors };
+  }),
+});
+
+/**
+ * The browser never sees sensitive values, so a document coming back from it has them blank:
+ * keep the stored value for every sensitive parameter the editor left empty.
+ */
+async function keepSensitiveValues(services: { flows: { get(id: string): Promise<{ document: FlowDocument }> ; exists(id: string): Promise<boolean> } }, doc: FlowDocument): Promise<FlowDocument> {
+  if (!doc.parameters.some((p) => p.sensitive && p.value === "")) return doc;
+  if (!(await services.flows.exists(doc.id))) return doc;
+  const stored = await services.flows.get(doc.id).catch(() => undefined);
+  if (!stored) return doc;
+  const old = new Map(stored.document.parameters.map((p) => [p.name, p]));
+  return {
+    ...doc,
+    parameters: doc.parameters.map((p) => (p.sensitive && p.value === "" && old.get(p.name)?.sensitive ? { ...p, value: old.get(p.name)!.value } : p)),
+  };
+}

@@ -1,0 +1,75 @@
+import { createServer, type Server } from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { createDb, migrate } from "@millrace/db";
+import { catalog } from "@millrace/processors";
+import { appRouter } from "./api/router.js";
+import type { EngineConfig } from "./config.js";
+import { FlowStore } from "./flows/flow-store.js";
+import { checkHealth } from "./health.js";
+import { serveStatic } from "./http/static.js";
+import type { Services } from "./services.js";
+
+export interface RunningEngine {
+  url: string;
+  port: number;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Migrates the database, wires the services and serves HTTP: tRPC at /trpc, /healthz, the web app at /. */
+export async function startEngine(config: EngineConfig): Promise<RunningEngine> {
+  await migrate(config.databaseUrl);
+  const db = createDb(config.databaseUrl);
+  const services: Services = {
+    db,
+    flows: new FlowStore(db),
+    catalog,
+    health: () => checkHealth(config.databaseUrl, config.kafkaBrokers),
+  };
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    createContext: () => ({ services }),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[engine] ${path}: ${error.stack ?? error.message}`);
+    },
+  });
+  const web = config.webDist ? serveStatic(config.webDist) : undefined;
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path.startsWith("/trpc/")) return trpc(req, res);
+    if (path === "/healthz") {
+      services.health().then(
+        (h) => res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(h)),
+        (e) => res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error: String(e) })),
+      );
+      return;
+    }
+    if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  });
+  // SSE subscriptions stay open for minutes; Node's default request timeout would cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  const url = `http://${config.host}:${port}`;
+
+  return {
+    url,
+    port,
+    services,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "@millrace/db";
+import { documentHash, type FlowDocument } from "@millrace/flow";
+
+export class ConflictError extends Error {
+  constructor(
+    message: string,
+    readonly latestVersion: number,
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends Error {}
+
+export interface FlowSummary {
+  id: string;
+  name: string;
+  latestVersion: number;
+  updatedAt: Date;
+  deployment: { version: number; status: string } | null;
+}
+
+export interface SaveResult {
+  id: string;
+  version: number;
+  created: boolean;
+}
+
+/** Flows and their immutable versions in Postgres. Validation happens before, in the API layer. */
+export class FlowStore {
+  constructor(private readonly db: PrismaClient) {}
+
+  async list(): Promise<FlowSummary[]> {
+    const rows = await this.db.flow.findMany({
+      orderBy: { updatedAt: "desc" },
+      include: { deployment: { select: { version: true, status: true } } },
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      latestVersion: r.latestVersion,
+      updatedAt: r.updatedAt,
+      deployment: r.deployment,
+    }));
+  }
+
+  async get(id: string, version?: number) {
+    const flow = await this.db.flow.findUnique({ where: { id } });
+    if (!flow || flow.latestVersion === 0) throw new NotFoundError(`flow ${id} does not exist`);
+    const v = await this.db.flowVersion.findUnique({
+      where: { flowId_version: { flowId: id, version: version ?? flow.latestVersion } },
+    });
+    if (!v) throw new NotFoundError(`flow ${id} has no version ${version}`);
+    return {
+      flow: { id: flow.id, name: flow.name, latestVersion: flow.latestVersion },
+      version: { id: v.id, version: v.version, hash: v.hash, author: v.author, message: v.message, createdAt: v.createdAt },
+      document: v.document as unknown as FlowDocument,
+    };
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.db.flow.count({ where: { id } })) > 0;
+  }
+
+  async versions(id: string) {
+    return this.db.flowVersion.findMany({
+      where: { flowId: id },
+      orderBy: { version: "desc" },
+      select: { id: true, version: true, hash: true, author: true, message: true, createdAt: true },
+    });
+  }
+
+  /**
+   * Stores the document as a new version unless it equals the latest one. With `baseVersion`
+   * (the version the editor started from) a newer version saved elsewhere is a conflict,
+   * never a silent overwrite.
+   */
+  async save(doc: FlowDocument, opts: { baseVersion?: number; author?: string; message?: string } = {}): Promise<SaveResult> {
+    const hash = documentHash(doc);
+    return this.db.$transaction(async (tx) => {
+      await tx.flow.upsert({ where: { id: doc.id }, create: { id: doc.id, name: doc.name }, update: {} });
+      // Row lock: two concurrent saves of one flow serialise here.
+      const [row] = await tx.$queryRaw<{ latest_version: number }[]>`SELECT latest_version FROM flow WHERE id = ${doc.id} FOR UPDATE`;
+      const latest = row!.latest_version;
+      if (opts.baseVersion !== undefined && opts.baseVersion < latest) {
+        throw new ConflictError(
+          `flow "${doc.name}" was saved elsewhere as version ${latest} after version ${opts.baseVersion} you started from; reload it (or save as a copy) before saving`,
+          latest,
+        );
+      }
+      if (latest > 0) {
+        const last = await tx.flowVersion.findUnique({ where: { flowId_version: { flowId: doc.id, version: latest } }, select: { hash: true } });
+        if (last?.hash === hash) return { id: doc.id, version: latest, created: false };
+      }
+      const version = latest + 1;
+      await tx.flowVersion.create({
+        data: {
+          id: randomUUID(),
+          flowId: doc.id,
+          version,
+          document: doc as object,
+          hash,
+          author: opts.author ?? "anonymous",
+          message: opts.message ?? null,
+        },
+      });
+      await tx.flow.update({ where: { id: doc.id }, data: { name: doc.name, latestVersion: version, updatedAt: new Date() } });
+      return { id: doc.id, version, created: true };
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    const n = await this.db.flow.deleteMany({ where: { id } });
+    if (n.count === 0) throw new NotFoundError(`flow ${id} does not exist`);
+  }
+}
