@@ -1,2 +1,14 @@
 export * from "./document.js";
 export * from "./catalog-types.js";
+export * from "./errors.js";
+export * from "./json-schema.js";
+export * from "./json-guard.js";
+export * from "./json-parse.js";
+export * from "./validate.js";
+export * from "./migrations.js";
+export * from "./parameters.js";
+export * from "./graph.js";
+export * from "./edit.js";
+export * from "./canonical.js";
+export * from "./sha256.js";
+export { friendlyMessage, checkSchema, type SchemaCheck } from "./zod-issues.js";
