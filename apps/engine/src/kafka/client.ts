@@ -212,7 +212,10 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
 
     async groupLag(groupId: string, topics: string[]): Promise<GroupLag> {
       const a = await admin();
-      const committed = await a.fetchOffsets({ groupId, topics });
+      // On a fresh broker the first group request creates __consumer_offsets and gets
+      // NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS while it loads; kafkajs's admin
+      // does not retry those for fetchOffsets.
+      const committed = await retryCoordinator(() => a.fetchOffsets({ groupId, topics }));
       const partitions: PartitionLag[] = [];
       for (const topic of topics) {
         const ends = await topicEndOffsets(topic);
@@ -232,7 +235,7 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
       if (!groupIds.length) return;
       const a = await admin();
       try {
-        await a.deleteGroups(groupIds);
+        await retryCoordinator(() => a.deleteGroups(groupIds));
       } catch (e) {
         // KafkaJSDeleteGroupsError lists per-group errors; a group that does not exist is fine
         const groups = (e as { groups?: { groupId: string; error?: { type?: string } }[] }).groups;
@@ -255,6 +258,22 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     },
   };
   return client;
+}
+
+const COORDINATOR_ERRORS = new Set(["NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE"]);
+
+/** Retries `fn` while the group coordinator is moving or loading (up to ~15 s). */
+export async function retryCoordinator<T>(fn: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await fn();
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (!type || !COORDINATOR_ERRORS.has(type) || Date.now() + delay > end) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 function toMessage(m: OutMessage): Message {
