@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FlowDocumentSchema, parseFlowJson, redactSensitive, structuralErrors, validateFlow, type FlowDocument } from "@millrace/flow";
+import { checkSchema, FlowDocumentSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
 import { randomUUID } from "node:crypto";
 import { publicProcedure, router } from "../trpc.js";
 import { domain, invalidFlow } from "../errors.js";
@@ -30,10 +30,14 @@ export const flowsRouter = router({
       message: z.string().max(2000).optional(),
     }))
     .mutation(({ ctx, input }) => domain(async () => {
-      const errors = structuralErrors(input.document);
-      if (errors.length) throw invalidFlow("the flow document is not valid", errors);
-      const doc = FlowDocumentSchema.parse(input.document) as FlowDocument;
-      return ctx.services.flows.save(await keepSensitiveValues(ctx.services, doc), input);
+      const checked = checkSchema(FlowDocumentSchema, input.document);
+      if (!checked.ok) throw invalidFlow("the flow document is not valid", checked.errors);
+      let doc: FlowDocument = checked.value;
+      // The browser never sees sensitive values: keep the stored ones it sent back blank.
+      if (doc.parameters.some((p) => p.sensitive && p.value === "") && (await ctx.services.flows.exists(doc.id))) {
+        doc = restoreSensitive(doc, (await ctx.services.flows.get(doc.id)).document);
+      }
+      return ctx.services.flows.save(doc, input);
     })),
 
   delete: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => domain(() => ctx.services.flows.delete(input.id))),
@@ -61,19 +65,3 @@ export const flowsRouter = router({
     return r.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: r.errors };
   }),
 });
-
-/**
- * The browser never sees sensitive values, so a document coming back from it has them blank:
- * keep the stored value for every sensitive parameter the editor left empty.
- */
-async function keepSensitiveValues(services: { flows: { get(id: string): Promise<{ document: FlowDocument }> ; exists(id: string): Promise<boolean> } }, doc: FlowDocument): Promise<FlowDocument> {
-  if (!doc.parameters.some((p) => p.sensitive && p.value === "")) return doc;
-  if (!(await services.flows.exists(doc.id))) return doc;
-  const stored = await services.flows.get(doc.id).catch(() => undefined);
-  if (!stored) return doc;
-  const old = new Map(stored.document.parameters.map((p) => [p.name, p]));
-  return {
-    ...doc,
-    parameters: doc.parameters.map((p) => (p.sensitive && p.value === "" && old.get(p.name)?.sensitive ? { ...p, value: old.get(p.name)!.value } : p)),
-  };
-}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
+import type { FlowDocument } from "@millrace/flow";
+import { startEngine, type RunningEngine } from "../../engine.js";
+import { appRouter } from "../router.js";
+import { createCallerFactory } from "../trpc.js";
+
+function doc(id: string, name = "Orders"): FlowDocument {
+  return {
+    schemaVersion: 1,
+    id,
+    name,
+    nodes: [
+      { id: "gen", type: "generate", typeVersion: 1, config: { count: 5, template: "{ 'n': $i }" }, position: { x: 0, y: 0 } },
+      { id: "log", type: "log", typeVersion: 1, config: {}, position: { x: 200, y: 0 } },
+    ],
+    edges: [{ id: "e1", from: { node: "gen", port: "success" }, to: { node: "log" } }],
+    parameters: [{ name: "secret", value: "hunter2", sensitive: true }],
+  };
+}
+
+describe("flows API on a real Postgres", () => {
+  let engine: RunningEngine;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let api: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("flows");
+    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: "test" });
+    api = createCallerFactory(appRouter)({ services: engine.services });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await db?.drop();
+  });
+
+  it("creates a version per changed save and none for an unchanged one; both versions stay readable", async () => {
+    const first = await api.flows.save({ document: doc("f1") });
+    expect(first).toEqual({ id: "f1", version: 1, created: true });
+    expect(await api.flows.save({ document: doc("f1") })).toEqual({ id: "f1", version: 1, created: false });
+    const moved = doc("f1");
+    moved.nodes[1]!.position = { x: 400, y: 50 };
+    moved.name = "Orders v2";
+    expect(await api.flows.save({ document: moved, baseVersion: 1 })).toEqual({ id: "f1", version: 2, created: true });
+
+    const v1 = await api.flows.get({ id: "f1", version: 1 });
+    const v2 = await api.flows.get({ id: "f1" });
+    expect(v1.document.name).toBe("Orders");
+    expect(v2.document.name).toBe("Orders v2");
+    expect(v2.document.nodes[1]!.position).toEqual({ x: 400, y: 50 });
+    expect((await api.flows.versions({ id: "f1" })).map((v) => v.version)).toEqual([2, 1]);
+    expect((await api.flows.list()).find((f) => f.id === "f1")).toMatchObject({ name: "Orders v2", latestVersion: 2 });
+  });
+
+  it("never sends a sensitive value out, and keeps it when the editor saves it back blank", async () => {
+    await api.flows.save({ document: doc("f2") });
+    const got = await api.flows.get({ id: "f2" });
+    expect(got.document.parameters[0]).toMatchObject({ name: "secret", value: "", sensitive: true });
+    expect(JSON.stringify(await api.flows.export({ id: "f2" }))).not.toContain("hunter2");
+    await api.flows.save({ document: { ...got.document, name: "renamed" }, baseVersion: 1 });
+    const row = await engine.services.db.flowVersion.findFirst({ where: { flowId: "f2", version: 2 } });
+    expect(JSON.stringify(row!.document)).toContain("hunter2");
+  });
+
+  it("refuses a save based on an older version with CONFLICT instead of overwriting", async () => {
+    await api.flows.save({ document: doc("f3") });
+    await api.flows.save({ document: doc("f3", "changed elsewhere"), baseVersion: 1 });
+    await expect(api.flows.save({ document: doc("f3", "my change"), baseVersion: 1 })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await api.flows.get({ id: "f3" })).document.name).toBe("changed elsewhere");
+  });
+
+  it("rejects a broken document with path-named errors and writes nothing", async () => {
+    const bad = { ...doc("f4"), nodes: [{ id: "x", type: "generate", typeVersion: 1, config: {} }] };
+    await expect(api.flows.save({ document: bad })).rejects.toThrow(/nodes\[0\]\.position/);
+    await expect(api.flows.import({ text: '{"schemaVersion":1,' })).rejects.toThrow(/line 1/);
+    const noTopic = doc("f5");
+    noTopic.nodes.push({ id: "sink", type: "kafka-sink", typeVersion: 1, config: {}, position: { x: 0, y: 0 } });
+    await expect(api.flows.import({ text: JSON.stringify(noTopic) })).rejects.toThrow(/nodes\[2\]\.config\.topic/);
+    expect(await engine.services.flows.exists("f4")).toBe(false);
+    expect(await engine.services.flows.exists("f5")).toBe(false);
+  });
+
+  it("imports a flow, and as a copy with a new id when the id already exists", async () => {
+    const text = JSON.stringify(doc("f6", "Imported"));
+    expect(await api.flows.import({ text })).toMatchObject({ id: "f6", version: 1, copied: false });
+    const again = await api.flows.import({ text });
+    expect(again.copied).toBe(true);
+    expect(again.id).not.toBe("f6");
+    expect((await api.flows.get({ id: again.id })).document.name).toBe("Imported (copy)");
+  });
+
+  it("serves /healthz with Kafka and Postgres reachable", async () => {
+    const res = await fetch(`${engine.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, kafka: { ok: true }, postgres: { ok: true } });
+  });
+});

@@ -1,0 +1,115 @@
+#!/usr/bin/env -S npx tsx
+// `pnpm millrace <command>`: the CLI of ARCHITECTURE.md. `catalog` and `flow validate` work
+// offline; the rest talk to a running engine at MILLRACE_URL (default http://127.0.0.1:8080).
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { canonicalJson, formatError, parseFlowJson } from "@millrace/flow";
+import { catalog, catalogJson } from "@millrace/processors";
+import { parseArgs, UsageError, type Parsed } from "./args.js";
+import { describeClientError, engineClient, engineUrl } from "./client.js";
+import { runDeployCommands } from "./deploy-commands.js";
+
+const USAGE = `usage: millrace <command>
+  catalog [--json]                 processor types with their config JSON Schema
+  flow validate FILE               exit 0, or exit 1 with path-named errors
+  flow import FILE [--json] [--copy]  prints the flow id
+  flow export ID [-o FILE]
+  flow list [--json]
+  deploy ID [--version N] [--exactly-once]
+  stop ID
+  stats ID [--json]                per node and per edge figures
+engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url`;
+
+// pnpm runs scripts from the repository root; resolve files against where the user typed.
+const userCwd = process.env.INIT_CWD ?? process.cwd();
+const userPath = (p: string) => resolve(userCwd, p);
+
+function readText(file: string): string {
+  try {
+    return readFileSync(userPath(file), "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+}
+
+function need(p: Parsed, i: number, what: string): string {
+  const v = p.positionals[i];
+  if (!v) throw new UsageError(`missing ${what}\n\n${USAGE}`);
+  return v;
+}
+
+const print = (v: unknown) => process.stdout.write(typeof v === "string" ? v + "\n" : JSON.stringify(v, null, 2) + "\n");
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+}
+
+async function run(argv: string[]): Promise<number> {
+  const p = parseArgs(argv);
+  const json = p.flags.has("--json");
+  const [cmd, sub] = p.positionals;
+  const url = engineUrl(p.flags.get("--url"));
+  const api = () => engineClient(url);
+
+  if (!cmd || p.flags.has("--help") || p.flags.has("-h")) {
+    print(USAGE);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === "catalog") {
+    const types = catalogJson();
+    if (json) print(types);
+    else print(table([["TYPE", "KIND", "PORTS", "TITLE"], ...types.map((t) => [t.type, t.kind, t.ports.join(","), t.title])]));
+    return 0;
+  }
+  if (cmd === "flow" && sub === "validate") {
+    const file = need(p, 2, "FILE");
+    const r = parseFlowJson(readText(file), catalog);
+    for (const w of r.warnings) process.stderr.write(`${file}: warning: ${formatError(w)}\n`);
+    if (!r.ok) {
+      for (const e of r.errors) process.stderr.write(`${file}: ${formatError(e)}\n`);
+      process.stderr.write(`${r.errors.length} error(s)\n`);
+      return 1;
+    }
+    print(json ? { ok: true, id: r.document.id, nodes: r.document.nodes.length, edges: r.document.edges.length } : `${file}: valid (${r.document.nodes.length} nodes, ${r.document.edges.length} edges)`);
+    return 0;
+  }
+  if (cmd === "flow" && sub === "import") {
+    const file = need(p, 2, "FILE");
+    const r = await api().flows.import.mutate({ text: readText(file), asCopy: p.flags.has("--copy") });
+    print(json ? r : r.id);
+    return 0;
+  }
+  if (cmd === "flow" && sub === "export") {
+    const id = need(p, 2, "ID");
+    const version = p.flags.get("--version");
+    const doc = await api().flows.export.query({ id, version: typeof version === "string" ? Number(version) : undefined });
+    const text = canonicalJson(doc);
+    const out = p.flags.get("-o") ?? p.flags.get("--output");
+    if (typeof out === "string") {
+      writeFileSync(userPath(out), text + "\n");
+      process.stderr.write(`wrote ${out}\n`);
+    } else print(text);
+    return 0;
+  }
+  if (cmd === "flow" && sub === "list") {
+    const flows = await api().flows.list.query();
+    if (json) print(flows);
+    else if (!flows.length) print("no flows yet");
+    else print(table([["ID", "NAME", "VERSION", "DEPLOYED"], ...flows.map((f) => [f.id, f.name, String(f.latestVersion), f.deployment ? `v${f.deployment.version} ${f.deployment.status}` : "-"])]));
+    return 0;
+  }
+  return runDeployCommands(cmd, p, api, json);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`millrace: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`millrace: ${describeClientError(e, engineUrl(parseArgs(process.argv.slice(2)).flags.get("--url")))}\n`);
+    process.exit(1);
+  },
+);
