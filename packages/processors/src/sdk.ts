@@ -1,7 +1,12 @@
 import type { z } from "zod";
 import type { ProcessorKind, ProcessorTypeInfo } from "@millrace/flow";
 
-/** A record as processors see it. On the wire: a Kafka message with a JSON-encoded value. */
+/**
+ * A record as processors see it. On the wire: a Kafka message with a JSON-encoded value.
+ * Records are immutable: a processor never mutates an input record nor its headers object;
+ * an output may share `value`/`headers` objects with its input (no defensive copies on the
+ * hot path). The runner copies `headers` when it adds lineage headers.
+ */
 export interface MRecord {
   key?: string;
   value: unknown;
@@ -68,6 +73,34 @@ export interface SourceProcessor {
   poll(max: number): Promise<{ records: MRecord[]; checkpoint?: unknown; done?: boolean }>;
   open?(checkpoint: unknown | undefined): void | Promise<void>;
   close?(): void | Promise<void>;
+}
+
+/**
+ * A source fed from outside (the engine's HTTP server for `http-listen`): `offer` hands it one
+ * record and returns false when its bounded buffer is full or it is closed (answer 503).
+ */
+export interface OfferableSource extends SourceProcessor {
+  offer(record: MRecord): boolean;
+}
+
+export function isOfferableSource(p: BatchProcessor | SourceProcessor): p is OfferableSource {
+  return typeof (p as Partial<OfferableSource>).offer === "function" && typeof (p as Partial<SourceProcessor>).poll === "function";
+}
+
+export function isSourceProcessor(p: BatchProcessor | SourceProcessor): p is SourceProcessor {
+  return typeof (p as Partial<SourceProcessor>).poll === "function";
+}
+
+/**
+ * The record routed to `failure`: same key and value, headers plus the reason (HEADER.error)
+ * and the failing node (HEADER.errorNode). Allocates only on the failure path.
+ */
+export function failed(record: MRecord, reason: string, nodeId: string): MRecord {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: { ...record.headers, [HEADER.error]: reason, [HEADER.errorNode]: nodeId },
+  };
 }
 
 export interface ProcessorImpl<C = any> {

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import type { ProcessorSpec } from "../../sdk.js";
+import { expression, headerName, meta } from "../../schema.js";
+
+export const configSchema = z
+  .strictObject({
+    url: z
+      .string({ error: "a url is required" })
+      .min(1, "the url is empty")
+      .refine((u) => /^https?:\/\//i.test(u) || u.startsWith("#{"), { message: "the url must start with http:// or https:// (or be a #{parameter})" })
+      .meta(meta("Request URL (used when urlExpression is not set).", { placeholder: "https://api.example.com/orders" })),
+    urlExpression: expression("Optional JSONata producing the URL per record, e.g. $join([\"https://api/x/\", value.id]).").optional(),
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], { error: "method is GET, POST, PUT, PATCH, DELETE or HEAD" }).default("POST").meta(meta("HTTP method.")),
+    headers: z.record(z.string().min(1), z.string()).default({}).meta(meta("Request headers (literal text; #{parameters} allowed).", { widget: "keyvalue" })),
+    body: expression("JSONata producing the request body; default: the record value for POST/PUT/PATCH, none otherwise.", { placeholder: "value" }).optional(),
+    responseTo: z.enum(["value", "header"]).default("value").meta(meta("Where the response body goes: the new value, or a header (value kept).")),
+    responseHeader: headerName.default("http.response").meta(meta("Header name used when responseTo is 'header'.")),
+    timeoutMs: z.number().int().min(1).max(300_000).default(10_000).meta(meta("Per-request timeout (ms).")),
+    concurrency: z.number().int().min(1).max(256).default(8).meta(meta("Requests in flight at once within a batch.")),
+  })
+  .superRefine((c, ctx) => {
+    if (c.body && (c.method === "GET" || c.method === "HEAD"))
+      ctx.addIssue({ code: "custom", path: ["body"], message: `a ${c.method} request has no body` });
+  });
+export type HttpRequestConfig = z.infer<typeof configSchema>;
+
+export const spec: ProcessorSpec<HttpRequestConfig> = {
+  type: "http-request",
+  version: 1,
+  kind: "transform",
+  title: "HTTP request",
+  description: "Calls an HTTP endpoint per record; the response becomes the value or a header.",
+  hasInput: true,
+  configSchema,
+  outputPorts: () => ["success", "failure"],
+  example: {
+    url: "https://httpbin.org/anything",
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "value",
+    responseTo: "value",
+    responseHeader: "http.response",
+    timeoutMs: 10000,
+    concurrency: 8,
+  },
+  docs: `Sends one request per record to **url** (or **urlExpression**, JSONata per record) with **method**
+and the literal **headers**. The body is **body** (JSONata against \`{ value, key, headers }\`) or, by
+default, the record value for POST/PUT/PATCH: strings are sent as is, anything else as JSON
+(\`content-type: application/json\` unless set).
+
+- 2xx → \`success\`: with **responseTo** \`value\` the response becomes the value (JSON parsed when the
+  response is JSON, else text; empty = \`null\`); with \`header\` the value is kept and the body text is put
+  in header **responseHeader**. Header \`http.status\` holds the status.
+- non-2xx → \`failure\` with \`mr.error\` = \`HTTP <status> <reason>\` and header \`http.status\`
+- timeout (**timeoutMs**), connection errors, failing expressions → \`failure\` with the reason
+
+Up to **concurrency** requests of a batch run at once; outputs keep the input order. Error messages
+never contain the URL's credentials nor header values.`,
+};

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import type { ProcessorSpec } from "../../sdk.js";
+import { expression, meta, topicName } from "../../schema.js";
+
+export const configSchema = z.strictObject({
+  topic: topicName.meta(meta("Kafka topic to produce to.", { placeholder: "orders-enriched" })),
+  keyExpression: expression("Optional JSONata for the message key; without it the record key is kept.", {
+    placeholder: "value.customerId",
+  }).optional(),
+});
+export type KafkaSinkConfig = z.infer<typeof configSchema>;
+
+export const spec: ProcessorSpec<KafkaSinkConfig> = {
+  type: "kafka-sink",
+  version: 1,
+  kind: "sink",
+  title: "Kafka sink",
+  description: "Writes records to a Kafka topic.",
+  hasInput: true,
+  configSchema,
+  outputPorts: () => ["success", "failure"],
+  externalTopic: (c: KafkaSinkConfig) => c?.topic,
+  example: { topic: "orders-enriched", keyExpression: "value.customerId" },
+  docs: `Writes each record to **topic** (the runner produces; values are JSON-encoded, headers kept).
+
+**keyExpression** (optional, JSONata against \`{ value, key, headers }\`) sets the message key: strings as
+is, numbers/booleans as text, objects JSON-encoded, \`null\` or no result = no key. Without it the record
+key is kept.
+
+- written records also go to \`success\` (connect it to continue after the write)
+- the key expression fails → \`failure\` (reason in \`mr.error\`), not written`,
+};

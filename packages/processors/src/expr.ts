@@ -1,0 +1,137 @@
+import jsonata from "jsonata";
+import type { MRecord } from "./sdk.js";
+
+/**
+ * JSONata expressions, compiled once (in `create()` or a schema check), evaluated per record
+ * against `{ value, key, headers }`. Browser-safe: the config form uses `checkExpression`.
+ */
+
+/** Guards applied to every evaluation: a runaway expression fails its record, not the flow. */
+export interface ExprLimits {
+  /** wall-clock limit of one evaluation (ms) */
+  timeoutMs: number;
+  /** maximum evaluation depth (recursion guard) */
+  maxDepth: number;
+  /** maximum length of one sequence */
+  maxSequence: number;
+}
+
+export const DEFAULT_EXPR_LIMITS: ExprLimits = { timeoutMs: 1000, maxDepth: 500, maxSequence: 1_000_000 };
+
+/** Thrown by `compileExpression` and `CompiledExpression.evaluate`, with a readable message. */
+export class ExpressionError extends Error {
+  readonly code: string | undefined;
+  readonly position: number | undefined;
+  constructor(message: string, code?: string, position?: number) {
+    super(message);
+    this.name = "ExpressionError";
+    this.code = code;
+    this.position = position;
+  }
+}
+
+interface JsonataErrorLike {
+  code?: string;
+  position?: number;
+  token?: string;
+  message?: string;
+}
+
+function describe(e: unknown, what: string): ExpressionError {
+  if (e instanceof ExpressionError) return e;
+  if (e && typeof e === "object") {
+    const je = e as JsonataErrorLike;
+    const msg = typeof je.message === "string" && je.message ? je.message : String(e);
+    const where = typeof je.position === "number" && je.position > 0 ? ` at position ${je.position}` : "";
+    const code = typeof je.code === "string" ? ` [${je.code}]` : "";
+    return new ExpressionError(`${what}: ${msg}${where}${code}`, je.code, je.position);
+  }
+  return new ExpressionError(`${what}: ${String(e)}`);
+}
+
+export interface CompiledExpression {
+  readonly source: string;
+  /** Evaluates against an arbitrary input; rejects with an ExpressionError. */
+  evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+  /** Evaluates against `{ value, key, headers }` of the record. */
+  evaluateRecord(record: MRecord, bindings?: Record<string, unknown>): Promise<unknown>;
+}
+
+/** Compiles a JSONata expression once; throws ExpressionError (syntax errors with position). */
+export function compileExpression(source: string, limits: Partial<ExprLimits> = {}): CompiledExpression {
+  const l = { ...DEFAULT_EXPR_LIMITS, ...limits };
+  let expr: jsonata.Expression;
+  try {
+    expr = jsonata(source, { timeout: l.timeoutMs, stack: l.maxDepth, sequence: l.maxSequence });
+  } catch (e) {
+    throw describe(e, "invalid expression");
+  }
+  const evaluate = async (input: unknown, bindings?: Record<string, unknown>): Promise<unknown> => {
+    try {
+      return await expr.evaluate(input, bindings);
+    } catch (e) {
+      throw describe(e, "expression failed");
+    }
+  };
+  return {
+    source,
+    evaluate,
+    // The record already has exactly the fields `value`, `key`, `headers`: no wrapper object needed.
+    evaluateRecord: (record, bindings) => evaluate(record, bindings),
+  };
+}
+
+/** Returns undefined when `source` compiles, else the reason (for schema checks and the UI). */
+export function checkExpression(source: string): string | undefined {
+  try {
+    jsonata(source);
+    return undefined;
+  } catch (e) {
+    return describe(e, "invalid expression").message;
+  }
+}
+
+/** JSONata's `$boolean` casting: what a filter or route treats as true. */
+export function jsonataTruthy(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  switch (typeof v) {
+    case "boolean":
+      return v;
+    case "number":
+      return v !== 0;
+    case "string":
+      return v.length > 0;
+    case "function":
+      return false;
+    case "object":
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (jsonataTruthy(v[i])) return true;
+        return false;
+      }
+      for (const _ in v) return true;
+      return false;
+    default:
+      return Boolean(v);
+  }
+}
+
+/** A header or key value from an expression result: strings as is, other JSON encoded. */
+export function toHeaderString(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v === "function") throw new ExpressionError("expression returned a function, not a value");
+  return JSON.stringify(v);
+}
+
+/** A JSON-able record value from an expression result (functions are not values). */
+export function checkValue(v: unknown): unknown {
+  if (typeof v === "function") throw new ExpressionError("expression returned a function, not a value");
+  return v;
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (e && typeof e === "object" && typeof (e as { message?: unknown }).message === "string") return (e as { message: string }).message;
+  return String(e);
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { checkExpression } from "./expr.js";
+import type { UiHint } from "./sdk.js";
+
+/** Zod building blocks for processor configs (browser-safe). UI hints go in `.meta({ ui })`. */
+
+export function meta(description: string, ui?: UiHint) {
+  return ui ? { description, ui } : { description };
+}
+
+/** A JSONata expression: must compile; the message names the position of a syntax error. */
+export function expression(description: string, ui: UiHint = {}) {
+  return z
+    .string({ error: "an expression (text) is required" })
+    .trim()
+    .min(1, "the expression is empty")
+    .superRefine((src, ctx) => {
+      const err = checkExpression(src);
+      if (err) ctx.addIssue({ code: "custom", message: err });
+    })
+    .meta(meta(description, { widget: "expression", ...ui }));
+}
+
+/** Names of ports / headers / columns. */
+export const portName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, "a port name starts with a letter and has letters, digits, _ or - (at most 64)");
+
+/** A Kafka topic name, possibly with #{parameter} references (substituted before deployment). */
+export const topicName = z
+  .string({ error: "a topic name is required" })
+  .min(1, "the topic name is empty")
+  .max(249, "a topic name has at most 249 characters")
+  .regex(/^(?:[A-Za-z0-9._-]|#\{[A-Za-z_][A-Za-z0-9_.-]*\})+$/, "a topic name has letters, digits, '.', '_' or '-' (or #{parameter} references)");
+
+/** A connection string; may be a #{parameter} reference. Never echoed in messages. */
+export function connectionString(description: string) {
+  return z
+    .string({ error: "a connection string is required" })
+    .min(1, "the connection string is empty")
+    .refine((s) => /^(postgres(ql)?:\/\/|#\{)/.test(s) || s.includes("#{"), {
+      message: "expected postgres://… or postgresql://… (or a #{parameter} reference)",
+    })
+    .meta(meta(description, { widget: "password", placeholder: "#{db.url}" }));
+}
+
+/** A SQL identifier (table or column); quoted when used, so any name is safe. */
+export const sqlIdentifier = z
+  .string()
+  .min(1, "the name is empty")
+  .max(63, "Postgres names have at most 63 characters")
+  .refine((s) => !s.includes("\u0000"), { message: "the name contains a NUL character" });
+
+/** A header name: not one of the runtime's reserved `mr.*` names. */
+export const headerName = z
+  .string()
+  .min(1, "the header name is empty")
+  .refine((s) => !s.startsWith("mr."), { message: "header names starting with 'mr.' are reserved for the runtime" });
