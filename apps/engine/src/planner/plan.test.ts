@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import type { FlowDocument } from "@millrace/flow";
+import { deadLetterTopicName, edgeTopicName, nameComponent, planFlow, type PlannerCatalog } from "./plan.js";
+
+const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
+  generate: { kind: "source", outputPorts: () => ["success"] },
+  "kafka-source": { kind: "source", outputPorts: () => ["success"], externalTopic: (c) => c.topic },
+  filter: { kind: "transform", outputPorts: () => ["success", "failure"] },
+  map: { kind: "transform", outputPorts: () => ["success", "failure"] },
+  route: { kind: "transform", outputPorts: (c) => [...c.routes.map((r: { name: string }) => r.name), "unmatched", "failure"] },
+  "kafka-sink": { kind: "sink", outputPorts: () => ["success", "failure"], externalTopic: (c) => c.topic },
+  log: { kind: "sink", outputPorts: () => [] },
+};
+const catalog: PlannerCatalog = { get: (t) => specs[t] };
+
+function flow(nodes: [string, string, object?][], edges: [string, string, string, ("fused" | "durable")?, object?][]): FlowDocument {
+  return {
+    schemaVersion: 1,
+    id: "f1",
+    name: "f",
+    nodes: nodes.map(([id, type, config]) => ({ id, type, typeVersion: 1, config: (config ?? {}) as Record<string, unknown>, position: { x: 0, y: 0 } })),
+    edges: edges.map(([from, port, to, mode, settings]) => ({
+      id: `${from}-${port}-${to}`,
+      from: { node: from, port },
+      to: { node: to },
+      settings: mode || settings ? { ...(mode ? { mode } : {}), ...(settings ?? {}) } : undefined,
+    })),
+    parameters: [],
+  };
+}
+
+describe("planFlow", () => {
+  it("durable by default: one topic per port, one stage and consumer group per node", () => {
+    const p = planFlow(
+      flow(
+        [["gen", "generate"], ["f", "filter"], ["m", "map"], ["out", "kafka-sink", { topic: "sink-t" }]],
+        [["gen", "success", "f"], ["f", "success", "m"], ["m", "success", "out"]],
+      ),
+      catalog,
+    );
+    expect(p.stages.map((s) => [s.id, s.kind, s.nodes, s.inputs])).toEqual([
+      ["gen", "poll-source", ["gen"], []],
+      ["f", "consumer", ["f"], ["mr.f1.gen.success"]],
+      ["m", "consumer", ["m"], ["mr.f1.f.success"]],
+      ["out", "consumer", ["out"], ["mr.f1.m.success"]],
+    ]);
+    expect(new Set(p.stages.map((s) => s.groupId)).size).toBe(4);
+    expect(p.stages.find((s) => s.id === "gen")!.singleOwner).toBe(true);
+    expect(p.topics.map((t) => [t.name, t.role, t.partitions])).toEqual([
+      ["mr-dlq.f1", "dead-letter", 1],
+      ["mr.f1.f.success", "edge", 3],
+      ["mr.f1.gen.success", "edge", 3],
+      ["mr.f1.m.success", "edge", 3],
+      ["sink-t", "external-out", 3],
+    ]);
+    const out = p.nodes.find((n) => n.id === "out")!;
+    expect(out.ports.find((x) => x.port === "success")!.externalTopic).toBe("sink-t");
+    expect(out.ports.find((x) => x.port === "failure")!.deadLetter).toBe("mr-dlq.f1");
+    const f = p.nodes.find((n) => n.id === "f")!;
+    expect(f.ports.find((x) => x.port === "failure")!.deadLetter).toBe("mr-dlq.f1");
+    expect(p.edges.every((e) => e.mode === "durable" && e.queueThreshold === 10_000)).toBe(true);
+    expect(p.edges.find((e) => e.id === "f-success-m")!.consumerGroup).toBe(p.stages.find((s) => s.id === "m")!.groupId);
+    expect(p.backPressure).toEqual([{ stage: "gen", edges: ["f-success-m", "gen-success-f", "m-success-out"] }]);
+  });
+
+  it("fuses a chain of stateless processors joined by fused edges into one stage with no topic between", () => {
+    const p = planFlow(
+      flow(
+        [["gen", "generate"], ["f", "filter"], ["m", "map"], ["out", "kafka-sink", { topic: "t" }]],
+        [["gen", "success", "f"], ["f", "success", "m", "fused"], ["m", "success", "out", "fused"]],
+      ),
+      catalog,
+    );
+    expect(p.stages.map((s) => [s.id, s.nodes])).toEqual([["gen", ["gen"]], ["f", ["f", "m", "out"]]]);
+    expect(p.topics.filter((t) => t.role === "edge").map((t) => t.name)).toEqual(["mr.f1.gen.success"]);
+    expect(p.nodes.find((n) => n.id === "f")!.ports.find((x) => x.port === "success")).toEqual({
+      port: "success",
+      fused: [{ edge: "f-success-m", node: "m" }],
+      durableEdges: [],
+    });
+    expect(p.edges.find((e) => e.id === "f-success-m")!.mode).toBe("fused");
+    expect(p.warnings).toEqual([]);
+  });
+
+  it("a source may head a fused chain", () => {
+    const p = planFlow(flow([["gen", "generate"], ["m", "map"]], [["gen", "success", "m", "fused"]]), catalog);
+    expect(p.stages.map((s) => [s.id, s.kind, s.nodes])).toEqual([["gen", "poll-source", ["gen", "m"]]]);
+  });
+
+  it("a fused edge into a node with several inputs runs durable, with a warning", () => {
+    const p = planFlow(
+      flow(
+        [["a", "generate"], ["b", "generate"], ["m", "map"]],
+        [["a", "success", "m", "fused"], ["b", "success", "m"]],
+      ),
+      catalog,
+    );
+    expect(p.edges.every((e) => e.mode === "durable")).toBe(true);
+    expect(p.stages.find((s) => s.id === "m")!.inputs.sort()).toEqual(["mr.f1.a.success", "mr.f1.b.success"]);
+    expect(p.warnings[0]).toMatch(/several inputs/);
+  });
+
+  it("one topic per port even when the port fans out to several durable edges; partitions = the largest asked", () => {
+    const p = planFlow(
+      flow(
+        [["gen", "generate"], ["x", "map"], ["y", "map"]],
+        [["gen", "success", "x", undefined, { partitions: 2 }], ["gen", "success", "y", undefined, { partitions: 6, queueThreshold: 5 }]],
+      ),
+      catalog,
+    );
+    const edgeTopics = p.topics.filter((t) => t.role === "edge");
+    expect(edgeTopics).toEqual([{ name: "mr.f1.gen.success", partitions: 6, role: "edge", from: { node: "gen", port: "success" }, edges: ["gen-success-x", "gen-success-y"] }]);
+    expect(p.stages.find((s) => s.id === "x")!.groupId).not.toBe(p.stages.find((s) => s.id === "y")!.groupId);
+    expect(p.edges.find((e) => e.to === "y")!.queueThreshold).toBe(5);
+  });
+
+  it("route: a topic per connected route port, failure to the dead-letter topic when unconnected, unmatched dropped when unconnected", () => {
+    const p = planFlow(
+      flow(
+        [["src", "kafka-source", { topic: "in", fromBeginning: true }], ["r", "route", { routes: [{ name: "a" }, { name: "b" }] }], ["la", "log"], ["lb", "log"]],
+        [["src", "success", "r"], ["r", "a", "la"], ["r", "b", "lb"]],
+      ),
+      catalog,
+    );
+    const src = p.stages.find((s) => s.id === "src")!;
+    expect([src.kind, src.inputs, src.fromBeginning, src.singleOwner]).toEqual(["kafka-source", ["in"], true, false]);
+    const r = p.nodes.find((n) => n.id === "r")!;
+    expect(r.ports.map((x) => [x.port, x.topic, x.deadLetter])).toEqual([
+      ["a", "mr.f1.r.a", undefined],
+      ["b", "mr.f1.r.b", undefined],
+      ["unmatched", undefined, undefined],
+      ["failure", undefined, "mr-dlq.f1"],
+    ]);
+    expect(p.topics.find((t) => t.name === "in")!.role).toBe("external-in");
+  });
+
+  it("an unconnected transform does not run, with a warning", () => {
+    const p = planFlow(flow([["m", "map"]], []), catalog);
+    expect(p.stages[0]!.idle).toBe(true);
+    expect(p.warnings).toEqual(['node "m" has no incoming edge: it never receives a record']);
+  });
+
+  it("is pure and deterministic", () => {
+    const doc = flow([["gen", "generate"], ["m", "map"]], [["gen", "success", "m"]]);
+    const copy = structuredClone(doc);
+    expect(planFlow(doc, catalog)).toEqual(planFlow(doc, catalog));
+    expect(doc).toEqual(copy);
+  });
+
+  it("names are Kafka-safe and stable", () => {
+    expect(edgeTopicName("f1", "n1", "success")).toBe("mr.f1.n1.success");
+    expect(deadLetterTopicName("f1")).toBe("mr-dlq.f1");
+    const odd = edgeTopicName("flow one", "node/1", "ok");
+    expect(odd).toMatch(/^[A-Za-z0-9._-]+$/);
+    expect(odd).toBe(edgeTopicName("flow one", "node/1", "ok"));
+    expect(nameComponent("a b")).not.toBe(nameComponent("a_b"));
+    expect(edgeTopicName("x".repeat(200), "y".repeat(200), "p").length).toBeLessThanOrEqual(249);
+  });
+});

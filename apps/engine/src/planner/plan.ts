@@ -1,0 +1,380 @@
+import { createHash } from "node:crypto";
+import type { FlowDocument, FlowEdge, FlowNode, ProcessorKind } from "@millrace/flow";
+
+/**
+ * The planner: a pure function from a (validated, parameter-substituted) flow document to an
+ * execution plan. No Kafka, no Postgres: the deployment layer creates the topics the plan
+ * names and the runtime starts one runner per stage.
+ *
+ * Rules
+ * - Every edge is durable unless marked `fused`. A durable edge's records go through a Kafka
+ *   topic, one topic per (node, output port) however many durable edges leave that port;
+ *   each downstream stage reads it with its own consumer group.
+ * - A `fused` edge puts its target in the stage of its source node (no topic between), when
+ *   the target is not a source and has exactly this one incoming edge. Otherwise the edge runs
+ *   durable and the plan carries a warning saying why.
+ * - A stage is a head node plus everything reachable from it over honoured fused edges (a tree).
+ *   Heads: every source, and every node with a durable incoming edge (or none).
+ * - Stage kinds: `poll-source` (generate, http-listen, postgres-poll...: runs on exactly one
+ *   engine), `kafka-source` (consumes its external topic in a consumer group), `consumer`
+ *   (consumes the topics of its durable incoming edges).
+ * - A `failure` port with no edge goes to the flow's dead-letter topic; other unconnected ports drop.
+ * - A node with an external topic that is not a source (kafka-sink) writes its `success`
+ *   records to that topic, in addition to any edges leaving `success`.
+ * - Names are derived from flow id + node id (+ port), so a redeploy that keeps an edge keeps
+ *   its topic, its data and the downstream consumer group's offsets.
+ */
+
+export interface PlannerSpec {
+  kind: ProcessorKind;
+  outputPorts(config: any): string[];
+  externalTopic?(config: any): string | undefined;
+}
+
+export interface PlannerCatalog {
+  get(type: string): PlannerSpec | undefined;
+}
+
+export interface PlanOptions {
+  /** Partitions of an edge topic when neither the edge nor its source node says (default 3). */
+  defaultPartitions?: number;
+  /** Back-pressure threshold (records waiting on an edge) when the edge does not say (default 10,000 as NiFi). */
+  defaultQueueThreshold?: number;
+  /** Partitions of external topics the deployment has to create (default 3). */
+  externalPartitions?: number;
+  exactlyOnce?: boolean;
+}
+
+export type TopicRole = "edge" | "dead-letter" | "external-in" | "external-out";
+
+export interface PlannedTopic {
+  name: string;
+  partitions: number;
+  role: TopicRole;
+  /** the port writing it (edge topics) */
+  from?: { node: string; port: string };
+  /** durable edges carried by this topic */
+  edges: string[];
+}
+
+export interface PortRoute {
+  port: string;
+  /** nodes in the same stage fed by this port (fused edges) */
+  fused: { edge: string; node: string }[];
+  /** internal topic of the durable edges leaving this port */
+  topic?: string;
+  durableEdges: string[];
+  /** kafka-sink: the external topic the `success` records are written to */
+  externalTopic?: string;
+  /** unconnected `failure`: the dead-letter topic */
+  deadLetter?: string;
+}
+
+export interface PlannedNode {
+  id: string;
+  type: string;
+  kind: ProcessorKind;
+  stage: string;
+  ports: PortRoute[];
+}
+
+export interface PlannedEdge {
+  id: string;
+  from: { node: string; port: string };
+  to: string;
+  mode: "durable" | "fused";
+  /** what the document asked for (absent = durable) */
+  requested: "durable" | "fused";
+  topic?: string;
+  /** consumer group reading this edge's topic (the target's stage) */
+  consumerGroup?: string;
+  partitions?: number;
+  queueThreshold?: number;
+  fromStage: string;
+  toStage: string;
+}
+
+export type StageKind = "poll-source" | "kafka-source" | "consumer";
+
+export interface PlannedStage {
+  id: string;
+  kind: StageKind;
+  head: string;
+  /** head first, then every fused node in an order where a node follows its upstream */
+  nodes: string[];
+  /** topics the stage consumes (consumer and kafka-source stages) */
+  inputs: string[];
+  /** consumer group (consumer/kafka-source); for poll-source stages the group that holds exactly-once checkpoints */
+  groupId: string;
+  /** where a new consumer group starts: internal topics from the beginning; kafka-source as configured */
+  fromBeginning: boolean;
+  /** poll-source stages run on exactly one engine at a time */
+  singleOwner: boolean;
+  /** prefix of the stable transactional ids (exactly-once): `<prefix>.<topic>.<partition>` or `<prefix>.source` */
+  transactionalIdPrefix: string;
+  /** concurrency hint: partitions consumed concurrently */
+  concurrency: number;
+  /** durable edges this stage writes to (directly) */
+  outputEdges: string[];
+  /** the stage has nothing to read (a transform/sink with no incoming edge): it does not run */
+  idle: boolean;
+}
+
+export interface ExecutionPlan {
+  flowId: string;
+  exactlyOnce: boolean;
+  deadLetterTopic: string;
+  topics: PlannedTopic[];
+  stages: PlannedStage[];
+  nodes: PlannedNode[];
+  edges: PlannedEdge[];
+  /** per source stage: the durable edges downstream of it (transitively), checked for back pressure */
+  backPressure: { stage: string; edges: string[] }[];
+  warnings: string[];
+}
+
+export class PlanError extends Error {}
+
+const LEGAL = /^[A-Za-z0-9_-]+$/;
+const MAX_TOPIC = 249;
+
+function shortHash(s: string): string {
+  return createHash("sha256").update(s).digest("hex").slice(0, 8);
+}
+
+/** A Kafka-safe name component: unchanged when legal, else illegal characters replaced and a hash of the original appended. */
+export function nameComponent(s: string): string {
+  if (LEGAL.test(s) && s.length <= 80) return s;
+  const clean = s.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60);
+  return `${clean}-${shortHash(s)}`;
+}
+
+function joinName(parts: string[]): string {
+  const name = parts.map(nameComponent).join(".");
+  if (name.length <= MAX_TOPIC) return name;
+  return `${name.slice(0, MAX_TOPIC - 9)}-${shortHash(name)}`;
+}
+
+export function edgeTopicName(flowId: string, nodeId: string, port: string): string {
+  return joinName(["mr", flowId, nodeId, port]);
+}
+export function deadLetterTopicName(flowId: string): string {
+  return joinName(["mr-dlq", flowId]);
+}
+export function stageGroupId(flowId: string, headNodeId: string): string {
+  return joinName(["mr", flowId, headNodeId]);
+}
+
+export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: PlanOptions = {}): ExecutionPlan {
+  const defaultPartitions = options.defaultPartitions ?? 3;
+  const defaultThreshold = options.defaultQueueThreshold ?? 10_000;
+  const warnings: string[] = [];
+  const nodeById = new Map<string, FlowNode>();
+  const specOf = new Map<string, PlannerSpec>();
+  for (const n of doc.nodes) {
+    if (nodeById.has(n.id)) throw new PlanError(`duplicate node id "${n.id}"`);
+    const spec = catalog.get(n.type);
+    if (!spec) throw new PlanError(`node "${n.id}": unknown processor type "${n.type}"`);
+    nodeById.set(n.id, n);
+    specOf.set(n.id, spec);
+  }
+  const incoming = new Map<string, FlowEdge[]>();
+  const outgoing = new Map<string, FlowEdge[]>();
+  for (const n of doc.nodes) {
+    incoming.set(n.id, []);
+    outgoing.set(n.id, []);
+  }
+  for (const e of doc.edges) {
+    if (!nodeById.has(e.from.node)) throw new PlanError(`edge "${e.id}": no node "${e.from.node}"`);
+    if (!nodeById.has(e.to.node)) throw new PlanError(`edge "${e.id}": no node "${e.to.node}"`);
+    incoming.get(e.to.node)!.push(e);
+    outgoing.get(e.from.node)!.push(e);
+  }
+
+  // 1. Which fused edges are honoured.
+  const fused = new Set<string>();
+  for (const e of doc.edges) {
+    if (e.settings?.mode !== "fused") continue;
+    const target = specOf.get(e.to.node)!;
+    if (target.kind === "source") warnings.push(`edge "${e.id}": a source cannot be fused; runs durable`);
+    else if (incoming.get(e.to.node)!.length !== 1) warnings.push(`edge "${e.id}": node "${e.to.node}" has several inputs, so it cannot be fused into one upstream; runs durable`);
+    else if (e.from.node === e.to.node) warnings.push(`edge "${e.id}": a self-loop cannot be fused; runs durable`);
+    else fused.add(e.id);
+  }
+
+  // 2. Stages: heads and the fused trees below them.
+  const stageOf = new Map<string, string>();
+  const stages: PlannedStage[] = [];
+  const isHead = (id: string) => !incoming.get(id)!.some((e) => fused.has(e.id));
+  for (const n of doc.nodes) {
+    if (!isHead(n.id)) continue;
+    const spec = specOf.get(n.id)!;
+    const stageId = n.id;
+    const members: string[] = [];
+    const queue = [n.id];
+    while (queue.length) {
+      const cur = queue.shift()!;
+      if (stageOf.has(cur)) throw new PlanError(`node "${cur}" would be in two stages (a cycle of fused edges?)`);
+      stageOf.set(cur, stageId);
+      members.push(cur);
+      for (const e of outgoing.get(cur)!) if (fused.has(e.id)) queue.push(e.to.node);
+    }
+    const kind: StageKind = spec.kind === "source" ? (spec.externalTopic ? "kafka-source" : "poll-source") : "consumer";
+    const groupId = stageGroupId(doc.id, n.id);
+    let fromBeginning = true;
+    let inputs: string[] = [];
+    if (kind === "kafka-source") {
+      const t = spec.externalTopic!(n.config);
+      if (!t) throw new PlanError(`node "${n.id}": no topic to consume`);
+      inputs = [t];
+      fromBeginning = (n.config as { fromBeginning?: unknown }).fromBeginning === true;
+    }
+    const concurrency = Math.max(1, Math.min(64, n.settings?.concurrency ?? defaultPartitions));
+    stages.push({
+      id: stageId,
+      kind,
+      head: n.id,
+      nodes: members,
+      inputs,
+      groupId,
+      fromBeginning,
+      singleOwner: kind === "poll-source",
+      transactionalIdPrefix: `${groupId}.tx`,
+      concurrency,
+      outputEdges: [],
+      idle: false,
+    });
+  }
+  // Nodes never reached from a head sit on a cycle of fused edges (every node has a fused input).
+  for (const n of doc.nodes) if (!stageOf.has(n.id)) throw new PlanError(`node "${n.id}" sits on a cycle of fused edges`);
+  const stageById = new Map(stages.map((s) => [s.id, s]));
+
+  // 3. Topics: one per (node, port) with at least one durable edge.
+  const deadLetterTopic = deadLetterTopicName(doc.id);
+  const topics = new Map<string, PlannedTopic>();
+  const edges: PlannedEdge[] = [];
+  for (const e of doc.edges) {
+    const from = nodeById.get(e.from.node)!;
+    const requested = e.settings?.mode === "fused" ? "fused" : "durable";
+    const base = {
+      id: e.id,
+      from: { node: e.from.node, port: e.from.port },
+      to: e.to.node,
+      requested,
+      fromStage: stageOf.get(e.from.node)!,
+      toStage: stageOf.get(e.to.node)!,
+    } as const;
+    if (fused.has(e.id)) {
+      edges.push({ ...base, mode: "fused" });
+      continue;
+    }
+    const name = edgeTopicName(doc.id, e.from.node, e.from.port);
+    const partitions = e.settings?.partitions ?? from.settings?.partitions ?? defaultPartitions;
+    const t = topics.get(name);
+    if (t) {
+      if (t.from && (t.from.node !== e.from.node || t.from.port !== e.from.port)) {
+        throw new PlanError(`topic name clash: "${name}" for ${e.from.node}.${e.from.port} and ${t.from.node}.${t.from.port}`);
+      }
+      t.partitions = Math.max(t.partitions, partitions);
+      t.edges.push(e.id);
+    } else {
+      topics.set(name, { name, partitions, role: "edge", from: { node: e.from.node, port: e.from.port }, edges: [e.id] });
+    }
+    const target = stageById.get(stageOf.get(e.to.node)!)!;
+    if (!target.inputs.includes(name)) target.inputs.push(name);
+    stageById.get(base.fromStage)!.outputEdges.push(e.id);
+    edges.push({
+      ...base,
+      mode: "durable",
+      topic: name,
+      consumerGroup: target.groupId,
+      queueThreshold: e.settings?.queueThreshold ?? defaultThreshold,
+    });
+  }
+  for (const e of edges) if (e.topic) e.partitions = topics.get(e.topic)!.partitions;
+  if (topics.has(deadLetterTopic)) throw new PlanError(`topic name clash: "${deadLetterTopic}"`);
+  topics.set(deadLetterTopic, { name: deadLetterTopic, partitions: 1, role: "dead-letter", edges: [] });
+
+  // 4. Ports of every node: where its records go.
+  const nodes: PlannedNode[] = [];
+  for (const n of doc.nodes) {
+    const spec = specOf.get(n.id)!;
+    let declared: string[] = [];
+    try {
+      declared = spec.outputPorts(n.config) ?? [];
+    } catch {
+      declared = [];
+    }
+    const portNames = [...new Set([...declared, ...outgoing.get(n.id)!.map((e) => e.from.port)])];
+    const external = spec.kind !== "source" && spec.externalTopic ? spec.externalTopic(n.config) : undefined;
+    const ports: PortRoute[] = portNames.map((port) => {
+      const out = outgoing.get(n.id)!.filter((e) => e.from.port === port);
+      const route: PortRoute = {
+        port,
+        fused: out.filter((e) => fused.has(e.id)).map((e) => ({ edge: e.id, node: e.to.node })),
+        durableEdges: out.filter((e) => !fused.has(e.id)).map((e) => e.id),
+      };
+      if (route.durableEdges.length) route.topic = edgeTopicName(doc.id, n.id, port);
+      if (external && port === "success") route.externalTopic = external;
+      if (port === "failure" && out.length === 0) route.deadLetter = deadLetterTopic;
+      return route;
+    });
+    if (external && !ports.some((p) => p.port === "success")) ports.push({ port: "success", fused: [], durableEdges: [], externalTopic: external });
+    if (!ports.some((p) => p.port === "failure") && spec.kind !== "source") ports.push({ port: "failure", fused: [], durableEdges: [], deadLetter: deadLetterTopic });
+    nodes.push({ id: n.id, type: n.type, kind: spec.kind, stage: stageOf.get(n.id)!, ports });
+    if (external) {
+      const role: TopicRole = spec.kind === "source" ? "external-in" : "external-out";
+      if (!topics.has(external)) topics.set(external, { name: external, partitions: options.externalPartitions ?? defaultPartitions, role, edges: [] });
+    }
+    if (spec.kind === "source" && spec.externalTopic) {
+      const t = spec.externalTopic(n.config);
+      if (t && !topics.has(t)) topics.set(t, { name: t, partitions: options.externalPartitions ?? defaultPartitions, role: "external-in", edges: [] });
+    }
+  }
+  for (const t of topics.values()) {
+    if (t.role === "edge" || t.role === "dead-letter") continue;
+    if (t.name.startsWith("mr.") || t.name.startsWith("mr-dlq.")) warnings.push(`external topic "${t.name}" uses Millrace's internal prefix`);
+  }
+
+  // 5. Idle stages and their warnings.
+  for (const s of stages) {
+    if (s.kind === "consumer" && s.inputs.length === 0) {
+      s.idle = true;
+      warnings.push(`node "${s.head}" has no incoming edge: it never receives a record`);
+    }
+  }
+
+  // 6. Back pressure: per source stage, the durable edges downstream of it.
+  const backPressure: { stage: string; edges: string[] }[] = [];
+  const edgeById = new Map(edges.map((e) => [e.id, e]));
+  for (const s of stages) {
+    if (s.kind === "consumer") continue;
+    const seen = new Set<string>();
+    const seenStages = new Set<string>([s.id]);
+    const todo = [s.id];
+    while (todo.length) {
+      const st = stageById.get(todo.pop()!)!;
+      for (const eid of st.outputEdges) {
+        seen.add(eid);
+        const next = edgeById.get(eid)!.toStage;
+        if (!seenStages.has(next)) {
+          seenStages.add(next);
+          todo.push(next);
+        }
+      }
+    }
+    backPressure.push({ stage: s.id, edges: [...seen].sort() });
+  }
+
+  return {
+    flowId: doc.id,
+    exactlyOnce: options.exactlyOnce ?? false,
+    deadLetterTopic,
+    topics: [...topics.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    stages,
+    nodes,
+    edges,
+    backPressure,
+    warnings,
+  };
+}
