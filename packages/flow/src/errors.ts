@@ -32,7 +32,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
-    else if (typeof seg === "string" && IDENTIFIER.test(seg)) out += out === "" ? seg : `.${seg}`;
+    else if (typeof seg === "string" && seg.length <= MAX_SHOWN && IDENTIFIER.test(seg)) out += out === "" ? seg : `.${seg}`;
     else out += `[${JSON.stringify(truncate(String(seg)))}]`;
   }
   return out;

@@ -104,7 +104,6 @@ export function checkJsonValue(root: unknown, limits = JSON_LIMITS): FlowError[]
         }
         const desc = Object.getOwnPropertyDescriptor(value, key)!;
         if (!("value" in desc)) fail([...path, key], "not a JSON value (getter)");
-        else if (desc.value === undefined) fail([...path, key], "not a JSON value (undefined)");
         else children.push({ value: desc.value, path: [...path, key] });
       }
     }

@@ -86,16 +86,21 @@ function collect(issue: Issue, prefix: readonly PathSegment[], out: FlowError[])
     case "invalid_union": {
       const branches = issue.errors;
       if (branches.length === 0) break;
-      // "expected string or number" when every branch only disagrees on the type of this value.
-      const allTypeHere = branches.every((b) => b.length === 1 && b[0].code === "invalid_type" && b[0].path.length === 0);
-      if (allTypeHere) {
+      // "expected "all" or integer" when every branch only disagrees about this value itself.
+      const simple = branches.every(
+        (b) => b.length === 1 && b[0].path.length === 0 && (b[0].code === "invalid_type" || b[0].code === "invalid_value"),
+      );
+      if (simple) {
         if (issue.input === undefined) {
           out.push({ path: formatPath(here), message: "required" });
         } else {
-          const names = branches.map((b) => {
-            const e = (b[0] as { expected: string }).expected;
-            return EXPECTED_NAMES[e] ?? e;
-          });
+          const names = branches.flatMap(([b]) =>
+            b.code === "invalid_type"
+              ? [EXPECTED_NAMES[b.expected] ?? b.expected]
+              : b.code === "invalid_value"
+                ? b.values.map((v) => (typeof v === "string" ? quote(v) : String(v)))
+                : [],
+          );
           out.push({ path: formatPath(here), message: `expected ${[...new Set(names)].join(" or ")}, got ${typeName(issue.input)}` });
         }
         return;
@@ -115,7 +120,8 @@ export type SchemaCheck<T> = { ok: true; value: T } | { ok: false; errors: FlowE
 export function checkSchema<T>(schema: z.ZodType<T>, input: unknown, prefix: readonly PathSegment[] = []): SchemaCheck<T> {
   let result: ReturnType<typeof schema.safeParse>;
   try {
-    result = schema.safeParse(input, { error: friendlyMessage });
+    // reportInput: issues keep their input so a union error can still say what it got (inputs never reach messages verbatim).
+    result = schema.safeParse(input, { error: friendlyMessage, reportInput: true });
   } catch (e) {
     return { ok: false, errors: [{ path: formatPath(prefix), message: `could not be checked: ${truncate(errorText(e))}` }] };
   }
