@@ -6,7 +6,7 @@
  * below defer to it.
  */
 import type { FlowDocument } from "@millrace/flow";
-import type { ProcessorSpec } from "@millrace/processors/sdk";
+import type { ProcessorSpec } from "@millrace/processors";
 
 export interface CanvasProblems {
   nodes: Record<string, string[]>;

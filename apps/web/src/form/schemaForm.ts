@@ -134,7 +134,7 @@ function toField(key: string, raw: JS, required: boolean, resolve: (s: JS) => JS
   };
 
   // enums: enum, const, or a union of consts
-  if (Array.isArray(s.enum)) return { ...base, kind: "enum", options: s.enum.filter((v: unknown) => v !== null) };
+  if (Array.isArray(s.enum)) return { ...base, kind: "enum", options: (s.enum as (string | number | boolean | null)[]).filter((v): v is string | number | boolean => v !== null) };
   if ("const" in s) return { ...base, kind: "enum", options: [s.const] };
   const union = s.anyOf ?? s.oneOf;
   if (Array.isArray(union)) {

@@ -1,0 +1,56 @@
+import { useEffect } from "react";
+import { ReactFlowProvider } from "@xyflow/react";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { queryClient } from "./queryClient";
+import { Header } from "./components/Header";
+import { Sidebar } from "./components/Sidebar";
+import { Canvas } from "./components/Canvas";
+import { RightPanel } from "./components/RightPanel";
+import { HelpOverlay, ImportDialog, Toasts } from "./components/Overlays";
+import { useKeyboard } from "./keyboard";
+import { lastFlow, openFlow } from "./session";
+import { canonical, useFlowStore } from "./store/flowStore";
+
+function Shortcuts() {
+  useKeyboard();
+  return null;
+}
+
+function useStartup() {
+  useEffect(() => {
+    const fromUrl = new URLSearchParams(window.location.search).get("flow");
+    const id = fromUrl ?? lastFlow();
+    if (id) void openFlow(id, { force: true });
+  }, []);
+  // warn before leaving with unsaved changes
+  useEffect(() => {
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      const s = useFlowStore.getState();
+      if (s.savedJson !== canonical(s.doc)) e.preventDefault();
+    };
+    window.addEventListener("beforeunload", onBeforeUnload);
+    return () => window.removeEventListener("beforeunload", onBeforeUnload);
+  }, []);
+}
+
+export function App() {
+  useStartup();
+  return (
+    <QueryClientProvider client={queryClient}>
+      <ReactFlowProvider>
+        <Shortcuts />
+        <div className="mr-app" data-testid="app">
+          <Header />
+          <Sidebar />
+          <main className="mr-main">
+            <Canvas />
+          </main>
+          <RightPanel />
+        </div>
+        <HelpOverlay />
+        <ImportDialog />
+        <Toasts />
+      </ReactFlowProvider>
+    </QueryClientProvider>
+  );
+}

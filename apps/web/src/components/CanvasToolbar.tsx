@@ -1,0 +1,63 @@
+import { useState } from "react";
+import { Panel, useReactFlow } from "@xyflow/react";
+import { flowActions, useFlowStore, useCanRedo, useCanUndo } from "../store/flowStore";
+import { ui, useUiStore } from "../store/uiStore";
+
+export async function runAutoLayout(fitView?: () => void) {
+  const { doc, measured } = useFlowStore.getState();
+  if (doc.nodes.length === 0) return;
+  const { autoLayout } = await import("../layout/autoLayout");
+  const positions = await autoLayout(doc, measured);
+  flowActions.moveNodes(positions);
+  if (fitView) requestAnimationFrame(() => fitView());
+}
+
+export function CanvasToolbar({ problems }: { problems: number }) {
+  const { fitView } = useReactFlow();
+  const snap = useUiStore((s) => s.snapToGrid);
+  const canUndo = useCanUndo();
+  const canRedo = useCanRedo();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Panel position="top-left" className="mr-toolbar" data-testid="canvas-toolbar">
+      <button data-testid="undo-button" onClick={flowActions.undo} disabled={!canUndo} title="Undo (Ctrl+Z)">
+        ↶
+      </button>
+      <button data-testid="redo-button" onClick={flowActions.redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
+        ↷
+      </button>
+      <span className="mr-sep" />
+      <button
+        data-testid="layout-button"
+        disabled={busy}
+        title="Auto-layout (L)"
+        onClick={async () => {
+          setBusy(true);
+          try {
+            await runAutoLayout(() => fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 }));
+          } catch (e) {
+            ui.toast(`Auto-layout failed: ${(e as Error).message}`, "error");
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Auto-layout
+      </button>
+      <button data-testid="fit-view-button" title="Fit view (F)" onClick={() => fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 })}>
+        Fit
+      </button>
+      <button data-testid="snap-toggle" className={snap ? "on" : ""} aria-pressed={snap} title="Snap to grid (G)" onClick={ui.toggleSnap}>
+        Snap {snap ? "on" : "off"}
+      </button>
+      <button data-testid="help-button" title="Keyboard shortcuts (?)" onClick={() => ui.help(true)}>
+        ?
+      </button>
+      {problems > 0 && (
+        <span className="mr-problems" data-testid="problem-count" title="Hover a red mark on a node to see why">
+          {problems} problem{problems === 1 ? "" : "s"}
+        </span>
+      )}
+    </Panel>
+  );
+}

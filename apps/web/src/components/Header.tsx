@@ -1,0 +1,128 @@
+import { useEffect, useState } from "react";
+import { useFlowStore, useDirty } from "../store/flowStore";
+import { flowActions } from "../store/flowStore";
+import { ui, useUiStore } from "../store/uiStore";
+import { exportFlow, reloadLatest, saveAsCopy, saveFlow } from "../session";
+import { useDeployment, useDeployMutations, useLiveStats } from "../deploy";
+
+export function Header() {
+  const name = useFlowStore((s) => s.doc.name);
+  const id = useFlowStore((s) => s.doc.id);
+  const baseVersion = useFlowStore((s) => s.baseVersion);
+  const dirty = useDirty();
+  const conflict = useUiStore((s) => s.conflict);
+  const [saving, setSaving] = useState(false);
+  const saved = baseVersion !== undefined;
+  const dep = useDeployment(id, saved);
+  const { deploy, stop } = useDeployMutations(id);
+  useLiveStats(id, dep.running);
+
+  const [draftName, setDraftName] = useState(name);
+  useEffect(() => setDraftName(name), [name]);
+
+  const deployDisabledReason =
+    dep.availability === "missing"
+      ? "This engine does not support deployments yet"
+      : dep.availability === "offline"
+        ? "Engine not reachable"
+        : !saved
+          ? "Save the flow before deploying"
+          : dirty
+            ? "Save your changes before deploying"
+            : "";
+
+  return (
+    <header className="mr-header" data-testid="header">
+      <div className="mr-brand">
+        <span className="mr-logo">≋</span> Millrace
+      </div>
+      <div className="mr-flow-title">
+        <input
+          className="mr-name-input"
+          data-testid="flow-name"
+          aria-label="Flow name"
+          value={draftName}
+          onChange={(e) => {
+            setDraftName(e.target.value);
+            if (e.target.value.trim()) flowActions.rename(e.target.value);
+          }}
+          onBlur={() => setDraftName(name)}
+          onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+        />
+        <span className="mr-version" data-testid="flow-version" title={id}>
+          {saved ? `v${baseVersion}` : "not saved"}
+        </span>
+        <span className={`mr-dirty${dirty ? " on" : ""}`} data-testid="dirty-mark" data-dirty={dirty ? "true" : "false"} title={dirty ? "Unsaved changes" : "All changes saved"}>
+          {dirty ? "● Unsaved changes" : "Saved"}
+        </span>
+      </div>
+      <div className="mr-header-actions">
+        <button
+          className="mr-btn primary"
+          data-testid="save-button"
+          disabled={saving || (!dirty && saved)}
+          title="Save a new version (Ctrl+S)"
+          onClick={async () => {
+            setSaving(true);
+            await saveFlow();
+            setSaving(false);
+          }}
+        >
+          {saving ? "Saving…" : "Save"}
+        </button>
+        {dep.running ? (
+          <button className="mr-btn danger" data-testid="stop-button" disabled={stop.isPending} onClick={() => stop.mutate()} title="Stop the running deployment">
+            ■ Stop
+          </button>
+        ) : (
+          <span title={deployDisabledReason} className="mr-tip-wrap">
+            <button
+              className="mr-btn"
+              data-testid="deploy-button"
+              disabled={!!deployDisabledReason || deploy.isPending}
+              onClick={() => deploy.mutate(baseVersion)}
+            >
+              ▶ Deploy
+            </button>
+          </span>
+        )}
+        {dep.status?.state && (
+          <span className={`mr-pill${dep.running ? " running" : ""}`} data-testid="deploy-status">
+            {dep.status.state}
+            {dep.status.version ? ` v${dep.status.version}` : ""}
+          </span>
+        )}
+        <span className="mr-sep" />
+        <button className="mr-btn" data-testid="import-button" onClick={() => ui.importDialog(true)} title="Import a flow JSON">
+          Import
+        </button>
+        <button className="mr-btn" data-testid="export-button" onClick={() => void exportFlow()} title="Download <name>.flow.json">
+          Export
+        </button>
+        <button className="mr-btn ghost" data-testid="header-help-button" onClick={() => ui.help(true)} title="Keyboard shortcuts (?)">
+          ?
+        </button>
+      </div>
+      {conflict && (
+        <div className="mr-conflict" role="alert" data-testid="save-conflict">
+          <strong>Not saved:</strong>&nbsp;someone saved a newer version of this flow since you opened v{baseVersion}. Your changes are still here.
+          <span className="mr-conflict-actions">
+            <button className="mr-btn small" data-testid="conflict-save-copy" onClick={() => void saveAsCopy()}>
+              Save mine as a copy
+            </button>
+            <button
+              className="mr-btn small danger"
+              data-testid="conflict-reload"
+              onClick={() => window.confirm("Discard your changes and load the latest version?") && void reloadLatest()}
+            >
+              Load latest (discard mine)
+            </button>
+            <button className="mr-btn small ghost" data-testid="conflict-dismiss" onClick={() => ui.conflict(null)}>
+              Dismiss
+            </button>
+          </span>
+        </div>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,53 @@
+import { memo } from "react";
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from "@xyflow/react";
+import { useStatsStore } from "../store/statsStore";
+
+export interface PortEdgeData extends Record<string, unknown> {
+  port: string;
+  mode: "durable" | "fused";
+  problems?: string[];
+}
+
+export type PortRFEdge = Edge<PortEdgeData, "port">;
+
+const EdgeFigures = memo(function EdgeFigures({ id }: { id: string }) {
+  const s = useStatsStore((st) => st.edges[id]);
+  if (!s) return null;
+  return (
+    <span className="mr-edge-stats" data-testid={`edge-stats-${id}`}>
+      {s.rate.toFixed(s.rate < 10 ? 1 : 0)}/s{s.queue > 0 ? ` · q ${s.queue}` : ""}
+    </span>
+  );
+});
+
+function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
+  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd } = props;
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const port = data?.port ?? "";
+  const cls = [
+    "mr-edge",
+    port === "failure" ? "failure" : "",
+    data?.mode === "fused" ? "fused" : "durable",
+    selected ? "selected" : "",
+    data?.problems?.length ? "invalid" : "",
+  ].join(" ");
+  return (
+    <>
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={cls} interactionWidth={18} />
+      <EdgeLabelRenderer>
+        <div
+          className={`mr-edge-label ${cls}`}
+          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+          data-testid={`edge-label-${id}`}
+          title={data?.problems?.join("\n") ?? `${port} · ${data?.mode ?? "durable"}`}
+        >
+          {port}
+          {data?.mode === "fused" && <span className="mr-edge-mode"> ⚡</span>}
+          <EdgeFigures id={id} />
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+
+export const PortEdge = memo(PortEdgeImpl);

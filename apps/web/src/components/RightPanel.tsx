@@ -1,0 +1,315 @@
+import { useMemo, useState } from "react";
+import type { FlowEdge, FlowNode } from "@millrace/flow";
+import { getSpec, type ProcessorSpec } from "../catalog/specs";
+import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
+import { flowActions, useFlowStore } from "../store/flowStore";
+import { useStatsStore } from "../store/statsStore";
+import { validateForCanvas } from "../doc/validate";
+import { ConfigForm } from "./ConfigForm";
+import { TapPanel } from "./TapPanel";
+
+export function RightPanel() {
+  const selection = useFlowStore((s) => s.selection);
+  const node = useFlowStore((s) => (s.selection.nodes.length === 1 && s.selection.edges.length === 0 ? s.doc.nodes.find((n) => n.id === s.selection.nodes[0]) : undefined));
+  const edge = useFlowStore((s) => (s.selection.edges.length === 1 && s.selection.nodes.length === 0 ? s.doc.edges.find((e) => e.id === s.selection.edges[0]) : undefined));
+  let body;
+  if (node) body = <NodePanel key={node.id} node={node} />;
+  else if (edge) body = <EdgePanel key={edge.id} edge={edge} />;
+  else if (selection.nodes.length + selection.edges.length > 1)
+    body = (
+      <div className="mr-panel-section" data-testid="multi-selection">
+        <h2>
+          {selection.nodes.length} node{selection.nodes.length === 1 ? "" : "s"}, {selection.edges.length} edge{selection.edges.length === 1 ? "" : "s"} selected
+        </h2>
+        <p className="mr-muted">Ctrl+C copies them (paste into any flow with Ctrl+V); Delete removes them.</p>
+        <button className="mr-btn danger small" data-testid="delete-selection" onClick={flowActions.deleteSelection}>
+          Delete selection
+        </button>
+      </div>
+    );
+  else body = <FlowPanel />;
+  return (
+    <aside className="mr-right" data-testid="right-panel">
+      {body}
+    </aside>
+  );
+}
+
+function FlowPanel() {
+  const doc = useFlowStore((s) => s.doc);
+  const problems = useMemo(() => validateForCanvas(doc, getSpec), [doc]);
+  const list = [
+    ...Object.entries(problems.nodes).flatMap(([id, ms]) => ms.map((m) => ({ id, m, kind: "node" as const }))),
+    ...Object.entries(problems.edges).flatMap(([id, ms]) => ms.map((m) => ({ id, m, kind: "edge" as const }))),
+  ];
+  return (
+    <div className="mr-panel-section" data-testid="flow-panel">
+      <h2>Flow</h2>
+      <dl className="mr-facts">
+        <dt>Id</dt>
+        <dd><code>{doc.id}</code></dd>
+        <dt>Nodes</dt>
+        <dd>{doc.nodes.length}</dd>
+        <dt>Edges</dt>
+        <dd>{doc.edges.length}</dd>
+      </dl>
+      <h3>Problems</h3>
+      {list.length === 0 ? (
+        <p className="mr-muted" data-testid="flow-problems-none">None. Select a node to configure it, an edge for its settings and live data.</p>
+      ) : (
+        <ul className="mr-problem-list" data-testid="flow-problems">
+          {list.map((p, i) => (
+            <li key={i}>
+              <button className="mr-link" onClick={() => flowActions.select(p.kind === "node" ? { nodes: [p.id], edges: [] } : { nodes: [], edges: [p.id] })}>
+                {p.id}
+              </button>
+              : {p.m}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function NodePanel({ node }: { node: FlowNode }) {
+  const spec = getSpec(node.type);
+  const [tab, setTab] = useState<"config" | "docs">("config");
+  if (!spec) {
+    return (
+      <div className="mr-panel-section" data-testid="node-panel">
+        <h2>{node.id}</h2>
+        <p className="mr-field-error">Unknown processor type “{node.type}”. It is kept as is; delete it or import the processor.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="mr-panel-section" data-testid="node-panel">
+      <div className="mr-panel-head">
+        <span className={`mr-kind-dot kind-${spec.kind}`} />
+        <div>
+          <h2>{spec.title}</h2>
+          <div className="mr-muted small">
+            <code>{node.type}</code> · {spec.kind} · <code>{node.id}</code>
+          </div>
+        </div>
+      </div>
+      <NodeStatsLine id={node.id} />
+      <div className="mr-field">
+        <label className="mr-label" htmlFor="node-name">Display name</label>
+        <input
+          id="node-name"
+          className="mr-input"
+          data-testid="node-name-input"
+          placeholder={spec.title}
+          value={node.name ?? ""}
+          onChange={(e) => flowActions.setNodeName(node.id, e.target.value)}
+        />
+      </div>
+      <div className="mr-tabs" role="tablist">
+        <button role="tab" aria-selected={tab === "config"} className={tab === "config" ? "on" : ""} data-testid="tab-config" onClick={() => setTab("config")}>
+          Configuration
+        </button>
+        <button role="tab" aria-selected={tab === "docs"} className={tab === "docs" ? "on" : ""} data-testid="tab-docs" onClick={() => setTab("docs")}>
+          Docs &amp; example
+        </button>
+      </div>
+      {tab === "config" ? <NodeConfig node={node} spec={spec} /> : <NodeDocs node={node} spec={spec} />}
+    </div>
+  );
+}
+
+function NodeStatsLine({ id }: { id: string }) {
+  const s = useStatsStore((st) => st.nodes[id]);
+  if (!s) return null;
+  return (
+    <div className="mr-stats-line" data-testid="node-panel-stats">
+      in <b>{s.in}</b> ({s.rateIn.toFixed(1)}/s) · out <b>{s.out}</b> ({s.rateOut.toFixed(1)}/s) · errors <b>{s.errors}</b>
+      {s.paused ? " · paused" : ""}
+    </div>
+  );
+}
+
+function NodeConfig({ node, spec }: { node: FlowNode; spec: ProcessorSpec }) {
+  const fields = useMemo(() => fieldsFromZod(spec.configSchema), [spec]);
+  const errors = useMemo(() => configErrors(spec.configSchema, node.config), [spec, node.config]);
+  const top = useMemo(() => unclaimedErrors(errors, renderedPaths(fields, node.config)), [errors, fields, node.config]);
+  const needsInput = spec.hasInput && !useFlowStore.getState().doc.edges.some((e) => e.to.node === node.id);
+  const onChange = (path: Path, value: unknown) => {
+    const next = setAt(node.config, path, value) as Record<string, unknown>;
+    flowActions.setConfig(node.id, next ?? {}, String(path[0] ?? "*"));
+  };
+  return (
+    <div data-testid="config-form">
+      {needsInput && <div className="mr-warn">Not connected: connect an output port to this node’s input.</div>}
+      {top.length > 0 && (
+        <div className="mr-field-error block" data-testid="config-errors">
+          {top.map((t, i) => (
+            <div key={i}>{t}</div>
+          ))}
+        </div>
+      )}
+      {fields.length === 0 ? <p className="mr-muted">This processor has nothing to configure.</p> : <ConfigForm fields={fields} value={node.config} errors={errors} onChange={onChange} idPrefix={`cfg-${node.id}`} />}
+      <details className="mr-details">
+        <summary>Settings (runtime)</summary>
+        <NodeSettings node={node} />
+      </details>
+    </div>
+  );
+}
+
+function NodeSettings({ node }: { node: FlowNode }) {
+  const s = node.settings ?? {};
+  const set = (k: string, v: unknown) => {
+    const next: Record<string, unknown> = { ...s, [k]: v };
+    if (v === undefined || v === "") delete next[k];
+    flowActions.setNodeSettings(node.id, next, k);
+  };
+  const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
+  return (
+    <div className="mr-form">
+      <div className="mr-field">
+        <label className="mr-label">Concurrency</label>
+        <input className="mr-input" type="number" min={1} max={64} data-testid="node-settings-concurrency" value={(s.concurrency as number | undefined) ?? ""} placeholder="1" onChange={(e) => set("concurrency", num(e.target.value))} />
+      </div>
+      <div className="mr-field">
+        <label className="mr-label">On error</label>
+        <select className="mr-input" data-testid="node-settings-onError" value={(s.onError as string | undefined) ?? ""} onChange={(e) => set("onError", e.target.value || undefined)}>
+          <option value="">default (failure port)</option>
+          <option value="failure">send to failure</option>
+          <option value="drop">drop</option>
+          <option value="stop">stop the flow</option>
+        </select>
+      </div>
+    </div>
+  );
+}
+
+function NodeDocs({ node, spec }: { node: FlowNode; spec: ProcessorSpec }) {
+  const example = JSON.stringify(spec.example, null, 2);
+  return (
+    <div className="mr-docs" data-testid="node-docs">
+      <p>{spec.description}</p>
+      <Markdown text={spec.docs ?? ""} />
+      <h3>Example configuration</h3>
+      <pre className="mr-code" data-testid="node-example">{example}</pre>
+      <button
+        className="mr-btn small"
+        data-testid="use-example"
+        onClick={() => flowActions.setConfig(node.id, structuredClone(spec.example) as Record<string, unknown>, "example")}
+      >
+        Use this example
+      </button>
+    </div>
+  );
+}
+
+/** Tiny, safe markdown: paragraphs, headings, lists, `code` and fenced code (no HTML). */
+function Markdown({ text }: { text: string }) {
+  const blocks = useMemo(() => {
+    const out: { kind: "p" | "h" | "ul" | "pre"; lines: string[] }[] = [];
+    const lines = text.replace(/\r/g, "").split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      if (l.startsWith("```")) {
+        const code: string[] = [];
+        for (i++; i < lines.length && !lines[i].startsWith("```"); i++) code.push(lines[i]);
+        out.push({ kind: "pre", lines: code });
+      } else if (/^#{1,6}\s/.test(l)) out.push({ kind: "h", lines: [l.replace(/^#+\s*/, "")] });
+      else if (/^\s*[-*]\s/.test(l)) {
+        const last = out[out.length - 1];
+        const item = l.replace(/^\s*[-*]\s/, "");
+        if (last?.kind === "ul") last.lines.push(item);
+        else out.push({ kind: "ul", lines: [item] });
+      } else if (l.trim() === "") out.push({ kind: "p", lines: [] });
+      else {
+        const last = out[out.length - 1];
+        if (last?.kind === "p" && last.lines.length) last.lines.push(l);
+        else out.push({ kind: "p", lines: [l] });
+      }
+    }
+    return out.filter((b) => b.lines.length);
+  }, [text]);
+  return (
+    <div className="mr-md">
+      {blocks.map((b, i) =>
+        b.kind === "pre" ? (
+          <pre key={i} className="mr-code">{b.lines.join("\n")}</pre>
+        ) : b.kind === "h" ? (
+          <h4 key={i}>{inline(b.lines[0])}</h4>
+        ) : b.kind === "ul" ? (
+          <ul key={i}>{b.lines.map((l, j) => <li key={j}>{inline(l)}</li>)}</ul>
+        ) : (
+          <p key={i}>{inline(b.lines.join(" "))}</p>
+        ),
+      )}
+    </div>
+  );
+}
+
+function inline(s: string) {
+  return s.split(/(`[^`]+`|\*\*[^*]+\*\*)/g).map((part, i) =>
+    part.startsWith("`") && part.endsWith("`") && part.length > 1 ? (
+      <code key={i}>{part.slice(1, -1)}</code>
+    ) : part.startsWith("**") && part.endsWith("**") && part.length > 3 ? (
+      <strong key={i}>{part.slice(2, -2)}</strong>
+    ) : (
+      part
+    ),
+  );
+}
+
+function EdgePanel({ edge }: { edge: FlowEdge }) {
+  const s = edge.settings ?? {};
+  const from = useFlowStore((st) => st.doc.nodes.find((n) => n.id === edge.from.node));
+  const to = useFlowStore((st) => st.doc.nodes.find((n) => n.id === edge.to.node));
+  const stats = useStatsStore((st) => st.edges[edge.id]);
+  const set = (k: string, v: unknown) => flowActions.setEdgeSettings(edge.id, { ...s, [k]: v }, k);
+  const num = (v: string) => (v.trim() === "" || !Number.isFinite(Number(v)) ? undefined : Math.trunc(Number(v)));
+  const mode = s.mode ?? "durable";
+  return (
+    <div className="mr-panel-section" data-testid="edge-panel">
+      <h2>Connection</h2>
+      <div className="mr-muted small">
+        <code>{from?.name || edge.from.node}</code> <span className={`mr-port-chip${edge.from.port === "failure" ? " failure" : ""}`}>{edge.from.port}</span> →{" "}
+        <code>{to?.name || edge.to.node}</code>
+      </div>
+      {stats && (
+        <div className="mr-stats-line" data-testid="edge-panel-stats">
+          {stats.rate.toFixed(1)} records/s · queue {stats.queue}
+          {s.queueThreshold && stats.queue >= (s.queueThreshold as number) ? " · back pressure" : ""}
+        </div>
+      )}
+      <div className="mr-form">
+        <div className="mr-field">
+          <span className="mr-label">Mode</span>
+          <div className="mr-seg" role="radiogroup">
+            {(["durable", "fused"] as const).map((m) => (
+              <button key={m} role="radio" aria-checked={mode === m} className={mode === m ? "on" : ""} data-testid={`edge-mode-${m}`} onClick={() => set("mode", m === "durable" ? undefined : m)}>
+                {m}
+              </button>
+            ))}
+          </div>
+          <div className="mr-help">
+            {mode === "durable"
+              ? "A Kafka topic between the two steps: survives restarts, lets you tap live data, adds a hop."
+              : "Runs both steps in one stage, no topic in between: faster, but no tap and no buffer on this edge."}
+          </div>
+        </div>
+        <div className="mr-field">
+          <label className="mr-label" htmlFor="edge-partitions">Partitions</label>
+          <input id="edge-partitions" className="mr-input" type="number" min={1} max={1024} step={1} placeholder="default" data-testid="edge-partitions" disabled={mode === "fused"} value={(s.partitions as number | undefined) ?? ""} onChange={(e) => set("partitions", num(e.target.value))} />
+        </div>
+        <div className="mr-field">
+          <label className="mr-label" htmlFor="edge-queue">Queue threshold (records)</label>
+          <input id="edge-queue" className="mr-input" type="number" min={1} step={1} placeholder="10000" data-testid="edge-queue-threshold" value={(s.queueThreshold as number | undefined) ?? ""} onChange={(e) => set("queueThreshold", num(e.target.value))} />
+          <div className="mr-help">Back pressure: upstream pauses while this many records wait on the edge.</div>
+        </div>
+      </div>
+      <button className="mr-btn small danger" data-testid="edge-delete" onClick={() => flowActions.deleteElements([], [edge.id])}>
+        Delete connection
+      </button>
+      <TapPanel edge={edge} mode={mode} />
+    </div>
+  );
+}

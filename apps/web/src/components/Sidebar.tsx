@@ -1,0 +1,172 @@
+import { useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { api, errorMessage } from "../api/client";
+import { KINDS, searchSpecs, type ProcessorSpec } from "../catalog/specs";
+import { useFlowStore, useDirty } from "../store/flowStore";
+import { createFlow, deleteFlow, flowsKey, openFlow, renameStoredFlow } from "../session";
+import { DND_TYPE } from "./Canvas";
+
+export function Sidebar() {
+  return (
+    <aside className="mr-sidebar" data-testid="sidebar">
+      <FlowList />
+      <Palette />
+    </aside>
+  );
+}
+
+function FlowList() {
+  const currentId = useFlowStore((s) => s.doc.id);
+  const currentName = useFlowStore((s) => s.doc.name);
+  const saved = useFlowStore((s) => s.baseVersion !== undefined);
+  const dirty = useDirty();
+  const q = useQuery({ queryKey: flowsKey, queryFn: api.flows.list, refetchInterval: 15_000 });
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const flows = q.data ?? [];
+  const showDraft = !saved && !flows.some((f) => f.id === currentId);
+
+  return (
+    <section className="mr-flows" data-testid="flows-list">
+      <div className="mr-section-head">
+        <h2>Flows</h2>
+        <button className="mr-btn small" data-testid="new-flow-button" onClick={() => void createFlow()} title="Create a new flow">
+          + New
+        </button>
+      </div>
+      <ul className="mr-flow-items">
+        {showDraft && (
+          <li className="mr-flow-item active" data-testid="flow-item-draft" title="Not saved yet">
+            <span className="mr-flow-name">{currentName}</span>
+            <span className="mr-flow-meta">draft</span>
+          </li>
+        )}
+        {flows.map((f) => {
+          const active = f.id === currentId;
+          const name = active ? currentName : f.name;
+          return (
+            <li
+              key={f.id}
+              className={`mr-flow-item${active ? " active" : ""}`}
+              data-testid={`flow-item-${f.id}`}
+              onClick={() => !active && void openFlow(f.id)}
+              title={`${f.id} · v${f.latestVersion}`}
+            >
+              {renaming === f.id ? (
+                <input
+                  autoFocus
+                  className="mr-input small"
+                  data-testid={`flow-rename-input-${f.id}`}
+                  defaultValue={name}
+                  onClick={(e) => e.stopPropagation()}
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter") (e.target as HTMLInputElement).blur();
+                    if (e.key === "Escape") setRenaming(null);
+                  }}
+                  onBlur={(e) => {
+                    const v = e.target.value.trim();
+                    setRenaming(null);
+                    if (v && v !== name) void renameStoredFlow(f.id, v);
+                  }}
+                />
+              ) : (
+                <span className="mr-flow-name" onDoubleClick={() => setRenaming(f.id)}>
+                  {name}
+                  {active && dirty && <span className="mr-dot" title="unsaved changes" />}
+                </span>
+              )}
+              <span className="mr-flow-meta">v{f.latestVersion}</span>
+              <span className="mr-flow-actions">
+                <button
+                  className="mr-icon"
+                  data-testid={`flow-rename-${f.id}`}
+                  title={active ? "Rename (unsaved until you Save)" : "Rename (saves a new version)"}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    setRenaming(f.id);
+                  }}
+                >
+                  ✎
+                </button>
+                <button
+                  className="mr-icon danger"
+                  data-testid={`flow-delete-${f.id}`}
+                  title="Delete flow"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    void deleteFlow(f.id, name);
+                  }}
+                >
+                  🗑
+                </button>
+              </span>
+            </li>
+          );
+        })}
+        {q.isError && (
+          <li className="mr-flow-note" data-testid="flows-error" title={errorMessage(q.error)}>
+            Engine not reachable: working on a local draft.
+          </li>
+        )}
+        {q.isSuccess && flows.length === 0 && !showDraft && <li className="mr-flow-note">No flows yet.</li>}
+      </ul>
+    </section>
+  );
+}
+
+function Palette() {
+  const [query, setQuery] = useState("");
+  const found = useMemo(() => searchSpecs(query), [query]);
+  return (
+    <section className="mr-palette" data-testid="palette">
+      <div className="mr-section-head">
+        <h2>Processors</h2>
+      </div>
+      <input
+        className="mr-input"
+        type="search"
+        placeholder="Search processors…"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        data-testid="palette-search"
+      />
+      <div className="mr-palette-groups">
+        {KINDS.map(({ kind, label }) => {
+          const items = found.filter((s) => s.kind === kind);
+          if (items.length === 0) return null;
+          return (
+            <div key={kind} className="mr-palette-group" data-testid={`palette-group-${kind}`}>
+              <h3>
+                <span className={`mr-kind-dot kind-${kind}`} /> {label}
+              </h3>
+              {items.map((s) => (
+                <PaletteItem key={s.type} spec={s} />
+              ))}
+            </div>
+          );
+        })}
+        {found.length === 0 && <div className="mr-flow-note">No processor matches “{query}”.</div>}
+      </div>
+    </section>
+  );
+}
+
+function PaletteItem({ spec }: { spec: ProcessorSpec }) {
+  return (
+    <div
+      className={`mr-palette-item kind-${spec.kind}`}
+      draggable
+      data-testid={`palette-${spec.type}`}
+      title={`Drag onto the canvas to add ${spec.title}`}
+      onDragStart={(e) => {
+        e.dataTransfer.setData(DND_TYPE, spec.type);
+        e.dataTransfer.setData("text/plain", spec.type);
+        e.dataTransfer.effectAllowed = "copy";
+      }}
+    >
+      <div className="mr-palette-title">
+        {spec.title} <code>{spec.type}</code>
+      </div>
+      <div className="mr-palette-desc">{spec.description}</div>
+    </div>
+  );
+}

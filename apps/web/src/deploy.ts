@@ -1,0 +1,70 @@
+/** Deployment status and live stats, tolerant of an engine that does not have them yet. */
+import { useEffect } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { api, errorMessage, isMissingProcedure, isUnreachable } from "./api/client";
+import { queryClient } from "./queryClient";
+import { statsActions } from "./store/statsStore";
+import { ui } from "./store/uiStore";
+
+export type DeployAvailability = "unknown" | "available" | "missing" | "offline";
+
+export function useDeployment(flowId: string, saved: boolean) {
+  const q = useQuery({
+    queryKey: ["deployments", "status", flowId],
+    queryFn: () => api.deployments.status(flowId),
+    enabled: saved,
+    refetchInterval: (query) => (query.state.error && isMissingProcedure(query.state.error) ? false : 3000),
+    retry: false,
+  });
+  const availability: DeployAvailability = !saved
+    ? "unknown"
+    : q.isError
+      ? isMissingProcedure(q.error)
+        ? "missing"
+        : isUnreachable(q.error)
+          ? "offline"
+          : "available"
+      : q.isSuccess
+        ? "available"
+        : "unknown";
+  const state = q.data?.state;
+  const running = !!state && /run|deploy|start/i.test(state) && !/stop/i.test(state);
+  return { availability, status: q.data ?? null, running };
+}
+
+export function useDeployMutations(flowId: string) {
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: ["deployments", "status", flowId] });
+  const deploy = useMutation({
+    mutationFn: (version?: number) => api.deployments.deploy(flowId, version),
+    onSuccess: () => {
+      ui.toast("Deployed", "success", 2500);
+      void invalidate();
+    },
+    onError: (e) => ui.toast(`Deploy failed: ${errorMessage(e)}`, "error", 8000),
+  });
+  const stop = useMutation({
+    mutationFn: () => api.deployments.stop(flowId),
+    onSuccess: () => {
+      ui.toast("Stopped", "info", 2500);
+      statsActions.clear();
+      void invalidate();
+    },
+    onError: (e) => ui.toast(`Stop failed: ${errorMessage(e)}`, "error", 8000),
+  });
+  return { deploy, stop };
+}
+
+/** Subscribes to stats.live while the flow runs; writes only to the stats store. */
+export function useLiveStats(flowId: string, running: boolean) {
+  useEffect(() => {
+    if (!running) return;
+    const sub = api.stats.live(flowId, {
+      data: (s) => statsActions.push(flowId, s),
+      error: () => undefined,
+    });
+    return () => {
+      sub.unsubscribe();
+      statsActions.clear();
+    };
+  }, [flowId, running]);
+}

@@ -1,0 +1,102 @@
+/** Global keyboard shortcuts of the designer (see SHORTCUTS in components/Overlays). */
+import { useEffect } from "react";
+import { useReactFlow } from "@xyflow/react";
+import { flowActions, useFlowStore } from "./store/flowStore";
+import { ui, useUiStore } from "./store/uiStore";
+import { saveFlow } from "./session";
+import { runAutoLayout } from "./components/CanvasToolbar";
+
+export function isEditable(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  if (!el || !el.tagName) return false;
+  if (el.isContentEditable) return true;
+  const tag = el.tagName;
+  if (tag === "TEXTAREA" || tag === "SELECT") return true;
+  if (tag === "INPUT") {
+    const type = (el as HTMLInputElement).type;
+    return !["checkbox", "radio", "button", "submit", "range", "color", "file"].includes(type);
+  }
+  return false;
+}
+
+export function useKeyboard() {
+  const { fitView } = useReactFlow();
+  useEffect(() => {
+    let pendingPaste: ReturnType<typeof setTimeout> | null = null;
+
+    const onPaste = (e: ClipboardEvent) => {
+      if (isEditable(e.target)) return;
+      if (pendingPaste) {
+        clearTimeout(pendingPaste);
+        pendingPaste = null;
+      }
+      e.preventDefault();
+      flowActions.paste(e.clipboardData?.getData("text/plain"));
+    };
+
+    const onKey = (e: KeyboardEvent) => {
+      const modal = useUiStore.getState();
+      if (e.key === "Escape") {
+        if (modal.helpOpen) ui.help(false);
+        else if (modal.importOpen) ui.importDialog(false);
+        else if (!isEditable(e.target)) flowActions.select({ nodes: [], edges: [] });
+        return;
+      }
+      const mod = e.ctrlKey || e.metaKey;
+      // Ctrl+S saves from anywhere, even while typing in a field
+      if (mod && !e.altKey && e.key.toLowerCase() === "s") {
+        e.preventDefault();
+        void saveFlow();
+        return;
+      }
+      if (isEditable(e.target) || modal.helpOpen || modal.importOpen) return;
+      const k = e.key.toLowerCase();
+      if (mod && !e.altKey) {
+        if (k === "z" && !e.shiftKey) flowActions.undo();
+        else if ((k === "z" && e.shiftKey) || k === "y") flowActions.redo();
+        else if (k === "c") {
+          if (!flowActions.copy()) return;
+        } else if (k === "x") {
+          if (!flowActions.cut()) return;
+        } else if (k === "v") {
+          // a native paste event usually follows with the system clipboard; if none does
+          // (no permission, headless), paste from our local copy
+          if (pendingPaste) clearTimeout(pendingPaste);
+          pendingPaste = setTimeout(() => {
+            pendingPaste = null;
+            flowActions.paste(null);
+          }, 60);
+          return; // keep the default so the paste event fires
+        } else if (k === "d") {
+          if (flowActions.copy()) flowActions.paste(null);
+        } else if (k === "a") flowActions.selectAll();
+        else return;
+        e.preventDefault();
+        return;
+      }
+      if (e.altKey) return;
+      if (e.key === "Delete" || e.key === "Backspace") {
+        const s = useFlowStore.getState().selection;
+        if (s.nodes.length || s.edges.length) {
+          e.preventDefault();
+          flowActions.deleteSelection();
+        }
+      } else if (e.key === "?") {
+        ui.help(!modal.helpOpen);
+      } else if (k === "f") {
+        fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 });
+      } else if (k === "l") {
+        void runAutoLayout(() => fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 }));
+      } else if (k === "g") {
+        ui.toggleSnap();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    document.addEventListener("paste", onPaste);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      document.removeEventListener("paste", onPaste);
+      if (pendingPaste) clearTimeout(pendingPaste);
+    };
+  }, [fitView]);
+}

@@ -1,0 +1,185 @@
+/**
+ * What the designer does with the engine: open, save (refusing to overwrite a newer version),
+ * create, rename, delete, import, export, deploy. Plain async functions over the API and
+ * the stores, so components stay thin.
+ */
+import type { FlowDocument } from "@millrace/flow";
+import { api, errorCode, errorMessage, isUnreachable, pathErrors } from "./api/client";
+import { canonical, flowActions, useFlowStore } from "./store/flowStore";
+import { ui } from "./store/uiStore";
+import { queryClient } from "./queryClient";
+import { statsActions } from "./store/statsStore";
+
+export const flowsKey = ["flows", "list"] as const;
+
+function isDirty() {
+  const s = useFlowStore.getState();
+  return s.savedJson !== canonical(s.doc);
+}
+
+export function confirmDiscard(): boolean {
+  return !isDirty() || window.confirm("This flow has unsaved changes. Discard them?");
+}
+
+export async function openFlow(id: string, opts: { force?: boolean } = {}) {
+  if (!opts.force && useFlowStore.getState().doc.id !== id && !confirmDiscard()) return false;
+  try {
+    const res = await api.flows.get(id);
+    flowActions.load(res.document, res.version?.version ?? res.flow.latestVersion);
+    statsActions.clear();
+    ui.conflict(null);
+    rememberLastFlow(id);
+    return true;
+  } catch (e) {
+    ui.toast(`Could not open flow: ${errorMessage(e)}`, "error");
+    return false;
+  }
+}
+
+export function rememberLastFlow(id: string | null) {
+  try {
+    if (id) localStorage.setItem("millrace.lastFlow", id);
+    else localStorage.removeItem("millrace.lastFlow");
+  } catch {
+    /* ignore */
+  }
+}
+
+export function lastFlow(): string | null {
+  try {
+    return localStorage.getItem("millrace.lastFlow");
+  } catch {
+    return null;
+  }
+}
+
+export async function saveFlow(message?: string): Promise<boolean> {
+  const { doc, baseVersion } = useFlowStore.getState();
+  try {
+    const res = await api.flows.save({ document: doc, baseVersion, message });
+    flowActions.markSaved(res.version, doc);
+    ui.conflict(null);
+    rememberLastFlow(res.id);
+    ui.toast(`Saved version ${res.version}`, "success", 2500);
+    void queryClient.invalidateQueries({ queryKey: flowsKey });
+    return true;
+  } catch (e) {
+    if (errorCode(e) === "CONFLICT") {
+      ui.conflict({ message: errorMessage(e) });
+    } else if (isUnreachable(e)) {
+      ui.toast("Engine unreachable: nothing was saved.", "error", 6000);
+    } else {
+      ui.toast(`Save refused:\n${pathErrors(e).join("\n")}`, "error", 8000);
+    }
+    return false;
+  }
+}
+
+/** Keeps my changes as a new flow (after a conflict). */
+export async function saveAsCopy(): Promise<boolean> {
+  const { doc } = useFlowStore.getState();
+  const copy: FlowDocument = { ...doc, id: `${doc.id}-copy-${Math.random().toString(16).slice(2, 6)}`, name: `${doc.name} (my copy)` };
+  flowActions.load(copy, undefined, { dirty: true });
+  return saveFlow("copy after a conflicting save");
+}
+
+export async function reloadLatest() {
+  const id = useFlowStore.getState().doc.id;
+  await openFlow(id, { force: true });
+}
+
+export async function createFlow() {
+  if (!confirmDiscard()) return;
+  flowActions.newFlow();
+  statsActions.clear();
+  ui.conflict(null);
+  // store it right away so it shows in the list (offline: it stays a local draft)
+  try {
+    const { doc } = useFlowStore.getState();
+    const res = await api.flows.save({ document: doc, message: "created" });
+    flowActions.markSaved(res.version, doc);
+    rememberLastFlow(res.id);
+    void queryClient.invalidateQueries({ queryKey: flowsKey });
+  } catch {
+    /* unsaved draft */
+  }
+}
+
+/** Renames a flow that is not open: writes a new version with the new name. */
+export async function renameStoredFlow(id: string, name: string) {
+  const s = useFlowStore.getState();
+  if (s.doc.id === id) {
+    flowActions.rename(name);
+    return;
+  }
+  try {
+    const cur = await api.flows.get(id);
+    await api.flows.save({ document: { ...cur.document, name }, baseVersion: cur.flow.latestVersion, message: `renamed to ${name}` });
+    void queryClient.invalidateQueries({ queryKey: flowsKey });
+  } catch (e) {
+    ui.toast(`Rename failed: ${errorMessage(e)}`, "error");
+  }
+}
+
+export async function deleteFlow(id: string, name: string) {
+  if (!window.confirm(`Delete flow "${name}" and all its versions?`)) return;
+  try {
+    await api.flows.delete(id);
+    if (useFlowStore.getState().doc.id === id) {
+      flowActions.newFlow();
+      rememberLastFlow(null);
+    }
+    void queryClient.invalidateQueries({ queryKey: flowsKey });
+    ui.toast(`Deleted "${name}"`, "info");
+  } catch (e) {
+    ui.toast(`Delete failed: ${errorMessage(e)}`, "error");
+  }
+}
+
+export function download(filename: string, text: string) {
+  const blob = new Blob([text], { type: "application/json" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export function exportFileName(name: string): string {
+  const safe = name.trim().replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "-") || "flow";
+  return `${safe}.flow.json`;
+}
+
+export async function exportFlow() {
+  const { doc, baseVersion } = useFlowStore.getState();
+  if (baseVersion === undefined) {
+    ui.toast("This flow has never been saved; exporting the local draft.", "info");
+    download(exportFileName(doc.name), JSON.stringify(doc, null, 2) + "\n");
+    return;
+  }
+  try {
+    const exported = await api.flows.export(doc.id);
+    download(exportFileName(exported.name ?? doc.name), JSON.stringify(exported, null, 2) + "\n");
+    if (isDirty()) ui.toast(`Exported saved version ${baseVersion}; your unsaved changes are not in the file.`, "info", 6000);
+  } catch (e) {
+    ui.toast(`Export failed: ${errorMessage(e)}`, "error");
+  }
+}
+
+/** Returns null on success, else the path-named errors to show. */
+export async function importFlow(text: string, asCopy: boolean): Promise<string[] | null> {
+  if (!text.trim()) return ["Nothing to import: choose a file or paste a flow JSON."];
+  if (!confirmDiscard()) return null;
+  try {
+    const { id } = await api.flows.import(text, asCopy);
+    void queryClient.invalidateQueries({ queryKey: flowsKey });
+    await openFlow(id, { force: true });
+    ui.toast("Imported", "success", 2500);
+    return null;
+  } catch (e) {
+    if (isUnreachable(e)) return ["Engine unreachable: nothing was imported."];
+    return pathErrors(e);
+  }
+}

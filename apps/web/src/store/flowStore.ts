@@ -1,0 +1,218 @@
+/**
+ * The designer's document store: the flow document with its undo history, plus UI state
+ * that is NOT history (selection, in-progress drags, measured node sizes, save status).
+ *
+ * State and actions apart: components read with `useFlowStore(selector)`, and change things
+ * only through `flowActions`, whose document edits go through the pure ops in ../doc/ops.
+ * Drags are transient (`drag`): a move is committed once, on drag stop, as one undo step.
+ */
+import { create } from "zustand";
+import type { FlowDocument, Position } from "@millrace/flow";
+import * as ops from "../doc/ops";
+import { commit, initHistory, redo, undo, type History } from "../doc/history";
+import { copySelection, parseClip, prepareClip } from "../doc/clipboard";
+
+export interface Selection {
+  nodes: string[];
+  edges: string[];
+}
+
+export interface FlowState {
+  history: History<FlowDocument>;
+  /** = history.present, for convenient selectors */
+  doc: FlowDocument;
+  /** the engine's latest version when loaded/saved; undefined: never saved */
+  baseVersion?: number;
+  /** canonical JSON of the document as last loaded/saved: `dirty` compares with it */
+  savedJson: string;
+  selection: Selection;
+  drag: Record<string, Position> | null;
+  measured: Record<string, { width: number; height: number }>;
+}
+
+const CLIP_KEY = "millrace.clipboard";
+
+const canonicalCache = new WeakMap<FlowDocument, string>();
+/** JSON of a document, cached per (immutable) document object. */
+export function canonical(doc: FlowDocument): string {
+  let s = canonicalCache.get(doc);
+  if (s === undefined) canonicalCache.set(doc, (s = JSON.stringify(doc)));
+  return s;
+}
+
+function newFlowId(): string {
+  const rnd = typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : Math.random().toString(16).slice(2);
+  return `flow-${rnd.slice(0, 8)}`;
+}
+
+function initial(): FlowState {
+  const doc = ops.emptyDocument(newFlowId(), "Untitled flow");
+  return { history: initHistory(doc), doc, savedJson: canonical(doc), selection: { nodes: [], edges: [] }, drag: null, measured: {} };
+}
+
+export const useFlowStore = create<FlowState>(() => initial());
+
+const get = () => useFlowStore.getState();
+const set = (patch: Partial<FlowState>) => useFlowStore.setState(patch);
+
+/** Applies a document edit as one undo step (or merges into the last one with the same key). */
+function edit(fn: (doc: FlowDocument) => FlowDocument, key?: string) {
+  const s = get();
+  const next = fn(s.doc);
+  if (next === s.doc) return;
+  const history = commit(s.history, next, { key });
+  set({ history, doc: history.present });
+}
+
+function pruneSelection(doc: FlowDocument, sel: Selection): Selection {
+  const n = new Set(doc.nodes.map((x) => x.id));
+  const e = new Set(doc.edges.map((x) => x.id));
+  return { nodes: sel.nodes.filter((id) => n.has(id)), edges: sel.edges.filter((id) => e.has(id)) };
+}
+
+export const flowActions = {
+  /** Replaces the document (open a flow / new flow): clears history and the dirty mark. */
+  load(doc: FlowDocument, baseVersion?: number, opts: { dirty?: boolean } = {}) {
+    set({
+      history: initHistory(doc),
+      doc,
+      baseVersion,
+      savedJson: opts.dirty ? "" : canonical(doc),
+      selection: { nodes: [], edges: [] },
+      drag: null,
+    });
+  },
+  newFlow(name = "Untitled flow") {
+    flowActions.load(ops.emptyDocument(newFlowId(), name), undefined);
+  },
+  markSaved(version: number, doc: FlowDocument = get().doc) {
+    set({ baseVersion: version, savedJson: canonical(doc) });
+  },
+
+  undo() {
+    const s = get();
+    const history = undo(s.history);
+    if (history !== s.history) set({ history, doc: history.present, selection: pruneSelection(history.present, s.selection), drag: null });
+  },
+  redo() {
+    const s = get();
+    const history = redo(s.history);
+    if (history !== s.history) set({ history, doc: history.present, selection: pruneSelection(history.present, s.selection), drag: null });
+  },
+
+  rename(name: string) {
+    edit((d) => ops.renameFlow(d, name), "flow:name");
+  },
+  addNode(type: string, typeVersion: number, config: Record<string, unknown>, position: Position) {
+    const id = ops.nextNodeId(get().doc, type);
+    edit((d) => ops.addNode(d, { id, type, typeVersion, config: structuredClone(config), position }));
+    set({ selection: { nodes: [id], edges: [] } });
+    return id;
+  },
+  setConfig(nodeId: string, config: Record<string, unknown>, field?: string) {
+    edit((d) => ops.setNodeConfig(d, nodeId, config), `config:${nodeId}:${field ?? "*"}`);
+  },
+  setNodeName(nodeId: string, name: string) {
+    edit((d) => ops.updateNode(d, nodeId, { name }), `name:${nodeId}`);
+  },
+  setNodeSettings(nodeId: string, settings: Record<string, unknown> | undefined, field?: string) {
+    edit((d) => ops.updateNode(d, nodeId, { settings: settings && Object.keys(settings).length ? settings : undefined }), `settings:${nodeId}:${field ?? "*"}`);
+  },
+  connect(from: { node: string; port: string }, to: { node: string }) {
+    edit((d) => ops.connect(d, from, to));
+  },
+  setEdgeSettings(edgeId: string, settings: ops.EdgeSettings, field?: string) {
+    edit((d) => ops.updateEdgeSettings(d, edgeId, settings), `edge:${edgeId}:${field ?? "*"}`);
+  },
+  deleteSelection() {
+    const { selection } = get();
+    edit((d) => ops.removeElements(d, selection.nodes, selection.edges));
+    set({ selection: { nodes: [], edges: [] } });
+  },
+  deleteElements(nodeIds: string[], edgeIds: string[]) {
+    edit((d) => ops.removeElements(d, nodeIds, edgeIds));
+    set({ selection: pruneSelection(get().doc, get().selection) });
+  },
+  /** Commits positions (auto-layout, end of a drag) as one undo step. */
+  moveNodes(positions: Record<string, Position>) {
+    edit((d) => ops.moveNodes(d, positions));
+    set({ drag: null });
+  },
+
+  // ---- transient / UI state (not history) ----
+  select(selection: Partial<Selection>) {
+    const cur = get().selection;
+    const next = { nodes: selection.nodes ?? cur.nodes, edges: selection.edges ?? cur.edges };
+    if (sameList(next.nodes, cur.nodes) && sameList(next.edges, cur.edges)) return;
+    set({ selection: next });
+  },
+  selectAll() {
+    const d = get().doc;
+    set({ selection: { nodes: d.nodes.map((n) => n.id), edges: d.edges.map((e) => e.id) } });
+  },
+  dragTo(positions: Record<string, Position>) {
+    set({ drag: { ...(get().drag ?? {}), ...positions } });
+  },
+  endDrag() {
+    const drag = get().drag;
+    if (drag) flowActions.moveNodes(drag);
+  },
+  setMeasured(id: string, size: { width: number; height: number }) {
+    const cur = get().measured[id];
+    if (cur && cur.width === size.width && cur.height === size.height) return;
+    set({ measured: { ...get().measured, [id]: size } });
+  },
+
+  // ---- clipboard ----
+  copy(): boolean {
+    const { doc, selection } = get();
+    const clip = copySelection(doc, selection.nodes);
+    if (!clip) return false;
+    const text = JSON.stringify(clip);
+    try {
+      localStorage.setItem(CLIP_KEY, text);
+    } catch {
+      /* private mode */
+    }
+    if (typeof navigator !== "undefined") navigator.clipboard?.writeText(text).catch(() => undefined);
+    return true;
+  },
+  cut(): boolean {
+    if (!flowActions.copy()) return false;
+    flowActions.deleteSelection();
+    return true;
+  },
+  /** Pastes from `text` (system clipboard) or the last copy in localStorage. */
+  paste(text?: string | null, at?: Position): boolean {
+    let clip = parseClip(text);
+    if (!clip) {
+      try {
+        clip = parseClip(localStorage.getItem(CLIP_KEY));
+      } catch {
+        clip = null;
+      }
+    }
+    if (!clip || clip.nodes.length === 0) return false;
+    const { nodes, edges } = prepareClip(get().doc, clip, at ? { at } : { offset: { x: 40, y: 40 } });
+    edit((d) => ops.addSubgraph(d, nodes, edges));
+    // the next paste of the same clip lands a little further
+    if (!at) {
+      try {
+        const shifted = { ...clip, nodes: clip.nodes.map((n) => ({ ...n, position: { x: n.position.x + 40, y: n.position.y + 40 } })) };
+        localStorage.setItem(CLIP_KEY, JSON.stringify(shifted));
+      } catch {
+        /* ignore */
+      }
+    }
+    set({ selection: { nodes: nodes.map((n) => n.id), edges: edges.map((e) => e.id) } });
+    return true;
+  },
+};
+
+function sameList(a: string[], b: string[]) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export const useDirty = () => useFlowStore((s) => s.savedJson !== canonical(s.doc));
+export const useCanUndo = () => useFlowStore((s) => s.history.past.length > 0);
+export const useCanRedo = () => useFlowStore((s) => s.history.future.length > 0);

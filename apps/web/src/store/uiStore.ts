@@ -1,0 +1,49 @@
+/** Small UI state: toasts, dialogs, overlays. */
+import { create } from "zustand";
+
+export interface Toast {
+  id: number;
+  kind: "info" | "success" | "error";
+  text: string;
+}
+
+interface UiState {
+  toasts: Toast[];
+  helpOpen: boolean;
+  importOpen: boolean;
+  snapToGrid: boolean;
+  /** a save refused because someone saved a newer version */
+  conflict: { latest?: number; message: string } | null;
+}
+
+export const useUiStore = create<UiState>(() => ({
+  toasts: [],
+  helpOpen: false,
+  importOpen: false,
+  snapToGrid: true,
+  conflict: null,
+}));
+
+let nextId = 1;
+export const ui = {
+  toast(text: string, kind: Toast["kind"] = "info", ms = 4000) {
+    const id = nextId++;
+    useUiStore.setState((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
+    setTimeout(() => ui.dismiss(id), ms);
+  },
+  dismiss(id: number) {
+    useUiStore.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+  },
+  help(open: boolean) {
+    useUiStore.setState({ helpOpen: open });
+  },
+  importDialog(open: boolean) {
+    useUiStore.setState({ importOpen: open });
+  },
+  toggleSnap() {
+    useUiStore.setState((s) => ({ snapToGrid: !s.snapToGrid }));
+  },
+  conflict(c: UiState["conflict"]) {
+    useUiStore.setState({ conflict: c });
+  },
+};
