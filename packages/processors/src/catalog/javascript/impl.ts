@@ -46,7 +46,7 @@ export const impl: ProcessorImpl<JavascriptConfig> = {
       timeLimitMs: c.timeLimitMs,
       batchTimeLimitMs: c.batchTimeLimitMs,
       memoryLimitBytes: c.memoryLimitMb * 1024 * 1024,
-      maxStackBytes: 1024 * 1024,
+      maxStackBytes: 256 * 1024,
     });
     const proc: BatchProcessor = {
       process(records, out): void {

@@ -276,7 +276,10 @@ export class Sandbox {
     }
     const v = parsed.v;
     for (let j = 0; j < v.length; j++) values[from + j] = v[j];
-    for (const k in parsed.e) errors.set(Number(k), parsed.e[k]);
+    for (const k in parsed.e) {
+      const m = parsed.e[k];
+      errors.set(Number(k), /^InternalError: out of memory/.test(m) ? `out of memory (limit ${Math.round(this.limits.memoryLimitBytes / 1048576)} MB)` : m);
+    }
     for (const l of parsed.l) logs.push(l);
   }
 
