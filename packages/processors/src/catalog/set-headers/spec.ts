@@ -4,8 +4,15 @@ import { expression, headerName, meta } from "../../schema.js";
 
 export const configSchema = z.strictObject({
   headers: z
-    .record(headerName, expression("Header value expression."))
-    .refine((h) => Object.keys(h).length > 0, { message: "set at least one header" })
+    .record(z.string(), expression("Header value expression."))
+    .superRefine((h, ctx) => {
+      const names = Object.keys(h);
+      if (names.length === 0) ctx.addIssue({ code: "custom", message: "set at least one header" });
+      for (const n of names) {
+        const r = headerName.safeParse(n);
+        if (!r.success) ctx.addIssue({ code: "custom", path: [n], message: r.error.issues[0].message });
+      }
+    })
     .meta(meta("Header name → JSONata expression evaluated against { value, key, headers }.", { widget: "keyvalue" })),
 });
 export type SetHeadersConfig = z.infer<typeof configSchema>;

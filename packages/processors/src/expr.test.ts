@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { checkExpression, compileExpression, ExpressionError, jsonataTruthy, toHeaderString } from "./expr.js";
+
+describe("expr", () => {
+  it("evaluates against { value, key, headers }", async () => {
+    const e = compileExpression('value.a + 1 & "" & key & headers.h');
+    expect(await e.evaluateRecord({ key: "k", value: { a: 1 }, headers: { h: "x" } })).toBe("2kx");
+  });
+  it("reports syntax errors with the position", () => {
+    expect(() => compileExpression("value.a +")).toThrow(ExpressionError);
+    expect(checkExpression("value.a +")).toMatch(/invalid expression: .*position/);
+    expect(checkExpression("value.a + 1")).toBeUndefined();
+  });
+  it("turns evaluation errors into ExpressionError with the reason", async () => {
+    const e = compileExpression("value.a > 1");
+    await expect(e.evaluateRecord({ value: { a: "x" }, headers: {} })).rejects.toThrow(/expression failed: .*same data type at position 9 \[T2009\]/);
+  });
+  it("stops runaway recursion (depth guard) and long evaluations (time guard)", async () => {
+    const rec = compileExpression("($f := function($x){ $f($x + 1) }; $f(0))");
+    await expect(rec.evaluate({})).rejects.toThrow(/expression failed/);
+    const slow = compileExpression("$count([1..5000000].($ * 2))", { timeoutMs: 50, maxSequence: 10_000_000 });
+    const t = Date.now();
+    await expect(slow.evaluate({})).rejects.toThrow(/expression failed/);
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+  it("binds variables", async () => {
+    expect(await compileExpression("$i * 2").evaluate({}, { i: 21 })).toBe(42);
+  });
+  it("casts like JSONata $boolean", () => {
+    expect([true, 1, "a", [0, 1], { a: 1 }].map(jsonataTruthy)).toEqual([true, true, true, true, true]);
+    expect([false, 0, "", [], {}, null, undefined, [0, false]].map(jsonataTruthy)).toEqual(Array(8).fill(false));
+  });
+  it("formats header values", () => {
+    expect(toHeaderString("a")).toBe("a");
+    expect(toHeaderString(3)).toBe("3");
+    expect(toHeaderString({ a: 1 })).toBe('{"a":1}');
+    expect(toHeaderString(null)).toBeUndefined();
+  });
+});

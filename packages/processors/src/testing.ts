@@ -1,0 +1,2 @@
+/** Test harness (node only): `@millrace/processors/testing`. */
+export * from "./testing/harness.js";
