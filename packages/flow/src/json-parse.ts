@@ -53,7 +53,6 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
           i += 6;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
         else {
-          i++;
           return err(e === undefined ? "unterminated string" : `invalid escape \\${e}`);
         }
         continue;

@@ -43,6 +43,7 @@ export function friendlyMessage(issue: RawIssue): string {
       return `expected ${expected}, got ${typeName(issue.input)}`;
     }
     case "invalid_value": {
+      if (issue.input === undefined) return "required";
       const values = issue.values.map((v) => (typeof v === "string" ? quote(v) : String(v)));
       return values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(", ")}`;
     }
