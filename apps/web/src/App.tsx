@@ -9,7 +9,10 @@ import { RightPanel } from "./components/RightPanel";
 import { HelpOverlay, ImportDialog, Toasts } from "./components/Overlays";
 import { useKeyboard } from "./keyboard";
 import { lastFlow, openFlow } from "./session";
-import { canonical, useFlowStore } from "./store/flowStore";
+import { canonical, onEditError, useFlowStore } from "./store/flowStore";
+import { ui } from "./store/uiStore";
+
+onEditError((m) => ui.toast(m, "error"));
 
 function Shortcuts() {
   useKeyboard();

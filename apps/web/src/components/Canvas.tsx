@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import {
   Background,
   BackgroundVariant,
@@ -6,6 +6,7 @@ import {
   MarkerType,
   MiniMap,
   ReactFlow,
+  useNodesInitialized,
   useReactFlow,
   type Connection,
   type EdgeChange,
@@ -13,10 +14,11 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import type { FlowEdge, FlowNode, Position } from "@millrace/flow";
-import { getSpec } from "../catalog/specs";
+import { catalog, getSpec, problemsOf } from "../catalog/specs";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { useUiStore } from "../store/uiStore";
-import { safeOutputPorts, validateForCanvas, type CanvasProblems } from "../doc/validate";
+import { safeOutputPorts, type CanvasProblems } from "../doc/validate";
+import { canConnect } from "../doc/ops";
 import { ProcessorNode, type ProcessorRFNode } from "./ProcessorNode";
 import { PortEdge, type PortRFEdge } from "./PortEdge";
 import { CanvasToolbar } from "./CanvasToolbar";
@@ -80,9 +82,10 @@ export function Canvas() {
   const drag = useFlowStore((s) => s.drag);
   const measured = useFlowStore((s) => s.measured);
   const snap = useUiStore((s) => s.snapToGrid);
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
+  useFitOnLoad(fitView);
 
-  const problems = useMemo(() => validateForCanvas(doc, getSpec), [doc]);
+  const problems = problemsOf(doc);
   const selectedNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
   const selectedEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
   const nodes = useRfNodes(doc.nodes, selectedNodes, drag, measured, problems);
@@ -128,11 +131,8 @@ export function Canvas() {
   }, []);
 
   const isValidConnection: IsValidConnection = useCallback((c) => {
-    if (!c.source || !c.target || c.source === c.target) return false;
-    const d = useFlowStore.getState().doc;
-    const target = d.nodes.find((n) => n.id === c.target);
-    if (!target || getSpec(target.type)?.hasInput === false) return false;
-    return !d.edges.some((e) => e.from.node === c.source && e.from.port === c.sourceHandle && e.to.node === c.target);
+    if (!c.source || !c.target || !c.sourceHandle) return false;
+    return canConnect(useFlowStore.getState().doc, { node: c.source, port: c.sourceHandle }, { node: c.target }, catalog).ok;
   }, []);
 
   const onDragOver = useCallback((ev: React.DragEvent) => {
@@ -176,8 +176,6 @@ export function Canvas() {
         multiSelectionKeyCode={["Meta", "Control"]}
         snapToGrid={snap}
         snapGrid={GRID}
-        fitView
-        fitViewOptions={{ padding: 0.3, maxZoom: 1.2 }}
         minZoom={0.2}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
@@ -200,6 +198,24 @@ export function Canvas() {
       )}
     </div>
   );
+}
+
+/** Fits the view once after a flow is loaded and its nodes are measured (never while editing). */
+function useFitOnLoad(fitView: ReturnType<typeof useReactFlow>["fitView"]) {
+  const loadSeq = useFlowStore((s) => s.loadSeq);
+  const initialized = useNodesInitialized();
+  const fitted = useRef(-1);
+  useEffect(() => {
+    if (fitted.current === loadSeq) return;
+    const empty = useFlowStore.getState().doc.nodes.length === 0;
+    if (empty) {
+      fitted.current = loadSeq;
+      return;
+    }
+    if (!initialized) return;
+    fitted.current = loadSeq;
+    requestAnimationFrame(() => void fitView({ padding: 0.3, maxZoom: 1.2 }));
+  }, [loadSeq, initialized, fitView]);
 }
 
 function minimapColor(n: ProcessorRFNode): string {

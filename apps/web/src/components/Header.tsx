@@ -49,11 +49,18 @@ export function Header() {
           onBlur={() => setDraftName(name)}
           onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
         />
-        <span className="mr-version" data-testid="flow-version" title={id}>
-          {saved ? `v${baseVersion}` : "not saved"}
-        </span>
-        <span className={`mr-dirty${dirty ? " on" : ""}`} data-testid="dirty-mark" data-dirty={dirty ? "true" : "false"} title={dirty ? "Unsaved changes" : "All changes saved"}>
-          {dirty ? "● Unsaved changes" : "Saved"}
+        {saved && (
+          <span className="mr-version" data-testid="flow-version" title={`${id}, version ${baseVersion}`}>
+            v{baseVersion}
+          </span>
+        )}
+        <span
+          className={`mr-dirty${dirty || !saved ? " on" : ""}`}
+          data-testid="dirty-mark"
+          data-dirty={dirty || !saved ? "true" : "false"}
+          title={dirty ? "Changes not saved yet" : saved ? "All changes saved" : "This flow has never been saved"}
+        >
+          {dirty ? "● Unsaved changes" : saved ? "✓ Saved" : "● Draft, not saved"}
         </span>
       </div>
       <div className="mr-header-actions">

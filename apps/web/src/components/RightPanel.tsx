@@ -1,10 +1,9 @@
 import { useMemo, useState } from "react";
 import type { FlowEdge, FlowNode } from "@millrace/flow";
-import { getSpec, type ProcessorSpec } from "../catalog/specs";
+import { getSpec, problemsOf, type ProcessorSpec } from "../catalog/specs";
 import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { useStatsStore } from "../store/statsStore";
-import { validateForCanvas } from "../doc/validate";
 import { ConfigForm } from "./ConfigForm";
 import { TapPanel } from "./TapPanel";
 
@@ -37,8 +36,9 @@ export function RightPanel() {
 
 function FlowPanel() {
   const doc = useFlowStore((s) => s.doc);
-  const problems = useMemo(() => validateForCanvas(doc, getSpec), [doc]);
+  const problems = problemsOf(doc);
   const list = [
+    ...problems.flow.map((m) => ({ id: "", m, kind: "flow" as const })),
     ...Object.entries(problems.nodes).flatMap(([id, ms]) => ms.map((m) => ({ id, m, kind: "node" as const }))),
     ...Object.entries(problems.edges).flatMap(([id, ms]) => ms.map((m) => ({ id, m, kind: "edge" as const }))),
   ];
@@ -60,10 +60,16 @@ function FlowPanel() {
         <ul className="mr-problem-list" data-testid="flow-problems">
           {list.map((p, i) => (
             <li key={i}>
-              <button className="mr-link" onClick={() => flowActions.select(p.kind === "node" ? { nodes: [p.id], edges: [] } : { nodes: [], edges: [p.id] })}>
-                {p.id}
-              </button>
-              : {p.m}
+              {p.kind === "flow" ? (
+                p.m
+              ) : (
+                <>
+                  <button className="mr-link" onClick={() => flowActions.select(p.kind === "node" ? { nodes: [p.id], edges: [] } : { nodes: [], edges: [p.id] })}>
+                    {p.id}
+                  </button>
+                  : {p.m}
+                </>
+              )}
             </li>
           ))}
         </ul>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { FlowDocument } from "@millrace/flow";
-import { addNode, connect, emptyDocument, moveNodes, nextNodeId, removeElements, updateEdgeSettings } from "./ops";
+import { addNode, canConnect, connect, emptyDocument, moveNodes, nextNodeId, removeElements, updateEdgeSettings } from "./ops";
 import { copySelection, parseClip, prepareClip } from "./clipboard";
 import { validateForCanvas } from "./validate";
 
@@ -18,12 +18,15 @@ function sample(): FlowDocument {
 }
 
 describe("ops", () => {
-  it("connects once, refuses self loops and missing nodes", () => {
+  it("connects once, refuses self loops, cycles and missing nodes", () => {
     const d = sample();
     expect(d.edges.length).toBe(2);
-    expect(connect(d, { node: "filter-1", port: "success" }, { node: "log-1" })).toBe(d);
-    expect(connect(d, { node: "filter-1", port: "success" }, { node: "filter-1" })).toBe(d);
-    expect(connect(d, { node: "nope", port: "success" }, { node: "log-1" })).toBe(d);
+    expect(d.edges[0].id).toBe("generate-1.success->filter-1");
+    expect(() => connect(d, { node: "filter-1", port: "success" }, { node: "log-1" })).toThrow(/already connected/);
+    expect(() => connect(d, { node: "filter-1", port: "success" }, { node: "filter-1" })).toThrow();
+    expect(() => connect(d, { node: "nope", port: "success" }, { node: "log-1" })).toThrow();
+    expect(canConnect(d, { node: "generate-1", port: "success" }, { node: "log-1" }).ok).toBe(true);
+    expect(canConnect(d, { node: "filter-1", port: "failure" }, { node: "generate-1" })).toMatchObject({ ok: false, code: "cycle" });
   });
 
   it("removes nodes with their edges", () => {
@@ -68,19 +71,26 @@ describe("clipboard", () => {
 
 describe("validateForCanvas", () => {
   const specs: Record<string, any> = {
-    generate: { type: "generate", title: "Generate", hasInput: false, configSchema: z.object({}), outputPorts: () => ["success"] },
-    filter: { type: "filter", title: "Filter", hasInput: true, configSchema: z.object({ expression: z.string().min(1) }), outputPorts: () => ["success", "failure"] },
-    log: { type: "log", title: "Log", hasInput: true, configSchema: z.object({}), outputPorts: () => [] },
+    generate: { type: "generate", version: 1, kind: "source", title: "Generate", hasInput: false, configSchema: z.object({}), outputPorts: () => ["success"] },
+    filter: { type: "filter", version: 1, kind: "transform", title: "Filter", hasInput: true, configSchema: z.object({ expression: z.string().min(1) }), outputPorts: () => ["success", "failure"] },
+    log: { type: "log", version: 1, kind: "sink", title: "Log", hasInput: true, configSchema: z.object({}), outputPorts: () => [] },
   };
-  it("reports config issues from the schema, missing inputs and bad ports", () => {
+  const catalog = { get: (t: string) => specs[t], list: () => Object.values(specs) };
+  it("reports config issues from the schema and missing inputs", () => {
     let d = sample();
     d = addNode(d, node("filter-2", "filter"));
-    d = { ...d, edges: [...d.edges, { id: "x", from: { node: "log-1", port: "success" }, to: { node: "generate-1" } }] };
-    const p = validateForCanvas(d, (t) => specs[t]);
-    expect(p.nodes["filter-1"]).toEqual(["config.expression: Invalid input: expected string, received undefined"]);
+    const p = validateForCanvas(d, catalog);
+    expect(p.nodes["filter-1"]).toEqual(["config.expression: required"]);
     expect(p.nodes["filter-2"]).toContain("needs an input connection");
     expect(p.nodes["generate-1"]).toBeUndefined();
-    expect(p.edges["x"].join()).toMatch(/no output port "success"/);
+    expect(p.count).toBe(3);
+  });
+  it("reports bad ports and edges into sources", () => {
+    let d = sample();
+    d = { ...d, nodes: d.nodes.map((n) => (n.type === "filter" ? { ...n, config: { expression: "true" } } : n)) };
+    d = { ...d, edges: [...d.edges, { id: "x", from: { node: "filter-1", port: "nope" }, to: { node: "generate-1" } }] };
+    const p = validateForCanvas(d, catalog);
+    expect(p.edges["x"].join()).toMatch(/no output port "nope"/);
     expect(p.edges["x"].join()).toMatch(/takes no input/);
   });
 });

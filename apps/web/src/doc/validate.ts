@@ -1,81 +1,58 @@
 /**
- * Problems to show on the canvas, per node and per edge.
- *
- * Config problems come from the processor's own zod schema (safeParse), never from rules
- * written here. TEMPORARY: when @millrace/flow's validateFlow lands, the structural checks
- * below defer to it.
+ * Problems to show on the canvas, per node and per edge, from @millrace/flow's validateFlow
+ * (config problems come from each processor's own zod schema, never from rules written here),
+ * plus the "needs an input connection" mark for nodes nobody feeds.
  */
-import type { FlowDocument } from "@millrace/flow";
-import type { ProcessorSpec } from "@millrace/processors";
+import { validateFlow, type CatalogLike, type FlowDocument, type ProcessorTypeInfo } from "@millrace/flow";
 
 export interface CanvasProblems {
   nodes: Record<string, string[]>;
   edges: Record<string, string[]>;
+  /** problems of the flow as a whole (parameters, ...) */
+  flow: string[];
   count: number;
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) {
-    if (typeof p === "number") out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out;
-}
+export const NEEDS_INPUT = "needs an input connection";
 
-export function safeOutputPorts(spec: ProcessorSpec | undefined, config: unknown): string[] {
+export function safeOutputPorts(spec: ProcessorTypeInfo & { example?: unknown } | undefined, config: unknown): string[] {
   if (!spec) return [];
   try {
-    return spec.outputPorts(config as never) ?? [];
+    const ports = spec.outputPorts(config);
+    if (Array.isArray(ports)) return ports;
   } catch {
-    try {
-      return spec.outputPorts(spec.example) ?? [];
-    } catch {
-      return ["success", "failure"];
-    }
+    /* config not valid yet */
+  }
+  try {
+    return spec.outputPorts(spec.example) ?? [];
+  } catch {
+    return ["success", "failure"];
   }
 }
 
-export function validateForCanvas(doc: FlowDocument, getSpec: (type: string) => ProcessorSpec | undefined): CanvasProblems {
+export function validateForCanvas(doc: FlowDocument, catalog: CatalogLike): CanvasProblems {
   const nodes: Record<string, string[]> = {};
   const edges: Record<string, string[]> = {};
-  const add = (bag: Record<string, string[]>, id: string, msg: string) => (bag[id] ??= []).push(msg);
-  const byId = new Map(doc.nodes.map((n) => [n.id, n]));
-  const incoming = new Set(doc.edges.map((e) => e.to.node));
+  const flow: string[] = [];
+  const add = (bag: Record<string, string[]>, id: string, msg: string) => {
+    const list = (bag[id] ??= []);
+    if (!list.includes(msg)) list.push(msg);
+  };
 
-  for (const n of doc.nodes) {
-    const spec = getSpec(n.type);
-    if (!spec) {
-      add(nodes, n.id, `unknown processor type "${n.type}"`);
-      continue;
+  const r = validateFlow(doc, catalog);
+  if (!r.ok) {
+    for (const e of r.errors) {
+      const m = /^(nodes|edges)\[(\d+)\](?:\.(.*))?$/.exec(e.path);
+      const rest = m?.[3];
+      if (m && m[1] === "nodes" && doc.nodes[+m[2]]) add(nodes, doc.nodes[+m[2]].id, rest ? `${rest}: ${e.message}` : e.message);
+      else if (m && m[1] === "edges" && doc.edges[+m[2]]) add(edges, doc.edges[+m[2]].id, e.message);
+      else flow.push(e.path ? `${e.path}: ${e.message}` : e.message);
     }
-    const res = spec.configSchema.safeParse(n.config);
-    if (!res.success) {
-      for (const issue of res.error.issues) {
-        const p = formatPath(issue.path);
-        add(nodes, n.id, p ? `config.${p}: ${issue.message}` : `config: ${issue.message}`);
-      }
-    }
-    if (spec.hasInput && !incoming.has(n.id)) add(nodes, n.id, "needs an input connection");
   }
 
-  for (const e of doc.edges) {
-    const from = byId.get(e.from.node);
-    const to = byId.get(e.to.node);
-    if (!from) add(edges, e.id, `source node ${e.from.node} does not exist`);
-    if (!to) add(edges, e.id, `target node ${e.to.node} does not exist`);
-    if (from) {
-      const spec = getSpec(from.type);
-      if (spec) {
-        const ports = safeOutputPorts(spec, from.config);
-        if (!ports.includes(e.from.port)) add(edges, e.id, `${from.id} has no output port "${e.from.port}"`);
-      }
-    }
-    if (to) {
-      const spec = getSpec(to.type);
-      if (spec && !spec.hasInput) add(edges, e.id, `${to.id} (${spec.title}) takes no input`);
-    }
-  }
-  const count = Object.values(nodes).reduce((a, b) => a + b.length, 0) + Object.values(edges).reduce((a, b) => a + b.length, 0);
-  return { nodes, edges, count };
+  const fed = new Set(doc.edges.map((e) => e.to.node));
+  for (const n of doc.nodes) if (catalog.get(n.type)?.hasInput && !fed.has(n.id)) add(nodes, n.id, NEEDS_INPUT);
+
+  const count = flow.length + Object.values(nodes).reduce((a, b) => a + b.length, 0) + Object.values(edges).reduce((a, b) => a + b.length, 0);
+  return { nodes, edges, flow, count };
 }

@@ -7,7 +7,7 @@
  * Pure TS: tested in node without a DOM.
  */
 import { z } from "zod";
-import { formatPath } from "../doc/validate";
+import { checkSchema, formatPath } from "@millrace/flow";
 
 export type Widget = "text" | "expression" | "code" | "textarea" | "password" | "keyvalue";
 
@@ -274,9 +274,13 @@ export function errorsByPath(issues: readonly IssueLike[]): Record<string, strin
   return out;
 }
 
+/** Errors of `config` against the processor's zod schema, keyed by path (the wording of validateFlow). */
 export function configErrors(schema: z.ZodType, config: unknown): Record<string, string[]> {
-  const r = schema.safeParse(config);
-  return r.success ? {} : errorsByPath(r.error.issues as IssueLike[]);
+  const r = checkSchema(schema, config);
+  if (r.ok) return {};
+  const out: Record<string, string[]> = {};
+  for (const e of r.errors) (out[e.path] ??= []).push(e.message);
+  return out;
 }
 
 export function pathKey(path: Path): string {

@@ -11,6 +11,13 @@ import type { FlowDocument, Position } from "@millrace/flow";
 import * as ops from "../doc/ops";
 import { commit, initHistory, redo, undo, type History } from "../doc/history";
 import { copySelection, parseClip, prepareClip } from "../doc/clipboard";
+import { catalog } from "../catalog/specs";
+
+/** Where a refused edit is reported (the UI sets a toast here). */
+let reportError: (message: string) => void = (m) => console.warn(m);
+export function onEditError(fn: (message: string) => void) {
+  reportError = fn;
+}
 
 export interface Selection {
   nodes: string[];
@@ -28,6 +35,8 @@ export interface FlowState {
   selection: Selection;
   drag: Record<string, Position> | null;
   measured: Record<string, { width: number; height: number }>;
+  /** increments on every load: the canvas fits the view once the loaded nodes are measured */
+  loadSeq: number;
 }
 
 const CLIP_KEY = "millrace.clipboard";
@@ -47,7 +56,7 @@ function newFlowId(): string {
 
 function initial(): FlowState {
   const doc = ops.emptyDocument(newFlowId(), "Untitled flow");
-  return { history: initHistory(doc), doc, savedJson: canonical(doc), selection: { nodes: [], edges: [] }, drag: null, measured: {} };
+  return { history: initHistory(doc), doc, savedJson: canonical(doc), selection: { nodes: [], edges: [] }, drag: null, measured: {}, loadSeq: 0 };
 }
 
 export const useFlowStore = create<FlowState>(() => initial());
@@ -58,7 +67,13 @@ const set = (patch: Partial<FlowState>) => useFlowStore.setState(patch);
 /** Applies a document edit as one undo step (or merges into the last one with the same key). */
 function edit(fn: (doc: FlowDocument) => FlowDocument, key?: string) {
   const s = get();
-  const next = fn(s.doc);
+  let next: FlowDocument;
+  try {
+    next = fn(s.doc);
+  } catch (e) {
+    reportError(e instanceof Error ? e.message : String(e));
+    return;
+  }
   if (next === s.doc) return;
   const history = commit(s.history, next, { key });
   set({ history, doc: history.present });
@@ -80,6 +95,7 @@ export const flowActions = {
       savedJson: opts.dirty ? "" : canonical(doc),
       selection: { nodes: [], edges: [] },
       drag: null,
+      loadSeq: get().loadSeq + 1,
     });
   },
   newFlow(name = "Untitled flow") {
@@ -113,13 +129,13 @@ export const flowActions = {
     edit((d) => ops.setNodeConfig(d, nodeId, config), `config:${nodeId}:${field ?? "*"}`);
   },
   setNodeName(nodeId: string, name: string) {
-    edit((d) => ops.updateNode(d, nodeId, { name }), `name:${nodeId}`);
+    edit((d) => ops.renameNode(d, nodeId, name), `name:${nodeId}`);
   },
   setNodeSettings(nodeId: string, settings: Record<string, unknown> | undefined, field?: string) {
-    edit((d) => ops.updateNode(d, nodeId, { settings: settings && Object.keys(settings).length ? settings : undefined }), `settings:${nodeId}:${field ?? "*"}`);
+    edit((d) => ops.setNodeSettings(d, nodeId, settings), `settings:${nodeId}:${field ?? "*"}`);
   },
   connect(from: { node: string; port: string }, to: { node: string }) {
-    edit((d) => ops.connect(d, from, to));
+    edit((d) => ops.connect(d, from, to, catalog));
   },
   setEdgeSettings(edgeId: string, settings: ops.EdgeSettings, field?: string) {
     edit((d) => ops.updateEdgeSettings(d, edgeId, settings), `edge:${edgeId}:${field ?? "*"}`);
