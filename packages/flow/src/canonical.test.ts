@@ -9,7 +9,7 @@ function shuffled(): FlowDocument {
   return {
     parameters: [...d.parameters].reverse(),
     edges: [...d.edges].reverse().map((e) => ({ to: e.to, settings: e.settings, from: { port: e.from.port, node: e.from.node }, id: e.id })),
-    nodes: [...d.nodes].reverse().map((n) => ({ position: n.position, config: Object.fromEntries(Object.entries(n.config).reverse()), ...n })),
+    nodes: [...d.nodes].reverse().map(({ position, config, ...rest }) => ({ position, config: Object.fromEntries(Object.entries(config).reverse()), ...rest })),
     name: d.name,
     description: d.description,
     id: d.id,

@@ -97,7 +97,7 @@ function mutateUnsafe(doc: Json, m: Op): Json {
       break;
     }
     case "duplicate":
-      if (Array.isArray(parent)) parent.push(structuredClone(parent[key]));
+      if (Array.isArray(parent)) parent.push(structuredClone(parent[key as number]));
       break;
   }
   return doc;

@@ -134,6 +134,8 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
       errors.push(...config.errors);
       return;
     }
+    // The document keeps the config as written (no defaults filled in, `#{...}` intact): export
+    // must round-trip. Runtimes parse it again with the same schema after substituting parameters.
     // Ports depend on the parsed config (defaults applied), e.g. route's route names.
     entry.ports = safePorts(info, config.value);
   });

@@ -45,7 +45,10 @@ export function friendlyMessage(issue: RawIssue): string {
     case "invalid_value": {
       if (issue.input === undefined) return "required";
       const values = issue.values.map((v) => (typeof v === "string" ? quote(v) : String(v)));
-      return values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(", ")}`;
+      const wanted = values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(", ")}`;
+      // Say the type when it differs ("1" vs 1); the value itself is not echoed.
+      const sameType = issue.values.some((v) => typeof v === typeof issue.input);
+      return sameType ? wanted : `${wanted}, got ${typeName(issue.input)}`;
     }
     case "too_small":
       return bound(issue, issue.minimum, true);
