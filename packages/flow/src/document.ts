@@ -2,7 +2,9 @@ import { z } from "zod";
 
 /** Flow document v1: the export/import contract of ARCHITECTURE.md. Keep it backward compatible. */
 
-export const PositionSchema = z.object({ x: z.number(), y: z.number() });
+export const PositionSchema = z
+  .object({ x: z.number(), y: z.number() })
+  .describe("Canvas position. Layout only: moving a node never changes behaviour.");
 
 export const NodeSettingsSchema = z
   .object({
@@ -17,12 +19,12 @@ export const NodeSettingsSchema = z
   .catchall(z.unknown());
 
 export const NodeSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  typeVersion: z.number().int().min(1),
-  name: z.string().optional(),
-  config: z.record(z.string(), z.unknown()),
-  settings: NodeSettingsSchema.optional(),
+  id: z.string().min(1).describe("Unique within the flow."),
+  type: z.string().min(1).describe('Processor type id from the catalogue, e.g. "filter".'),
+  typeVersion: z.number().int().min(1).describe("Version of the processor type's config; older versions are migrated on import."),
+  name: z.string().optional().describe("Display name."),
+  config: z.record(z.string(), z.unknown()).describe("Validated by the processor's config schema; strings may reference parameters as #{name}."),
+  settings: NodeSettingsSchema.optional().describe("Runtime knobs: concurrency, partitions, retry, onError."),
   position: PositionSchema,
 });
 
@@ -36,20 +38,20 @@ export const EdgeSettingsSchema = z
 
 export const EdgeSchema = z.object({
   id: z.string().min(1),
-  from: z.object({ node: z.string().min(1), port: z.string().min(1) }),
-  to: z.object({ node: z.string().min(1) }),
+  from: z.object({ node: z.string().min(1), port: z.string().min(1) }).describe("Source node id and one of its output ports."),
+  to: z.object({ node: z.string().min(1) }).describe("Target node id (a node that takes input)."),
   settings: EdgeSettingsSchema.optional(),
 });
 
 export const ParameterSchema = z.object({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "letters, digits, _ . - only"),
-  value: z.string(),
-  sensitive: z.boolean().default(false),
+  value: z.string().describe('Substituted for #{name}; "" in exports when sensitive.'),
+  sensitive: z.boolean().default(false).describe("A sensitive value is never exported nor sent to the browser."),
 });
 
 export const FlowDocumentSchema = z.object({
   schemaVersion: z.literal(1),
-  id: z.string().min(1),
+  id: z.string().min(1).describe("Stable across export/import unless a copy is asked for."),
   name: z.string().min(1),
   description: z.string().optional(),
   nodes: z.array(NodeSchema),
