@@ -52,7 +52,7 @@ describe("runFlowInMemory", () => {
     const chain: string[] = [];
     let id: string | undefined = out.headers[HEADER.id];
     while (id) {
-      const e = all.get(id)!;
+      const e: { node: string; parents?: string } = all.get(id)!;
       chain.push(e.node);
       id = e.parents;
     }
