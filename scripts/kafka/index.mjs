@@ -349,26 +349,37 @@ export async function waitForKafka(brokers, { timeoutMs = 60_000, expectBrokers 
   const end = Date.now() + timeoutMs;
   const list = typeof brokers === "string" ? brokers.split(",") : brokers;
   let last = "no answer yet";
+  // Every listed broker must answer and see all `expectBrokers` brokers (each broker's
+  // metadata view catches up on its own; one broker's answer says little about the others).
+  const pending = new Set(list);
   while (Date.now() < end) {
     const dead = isDead();
     if (dead) throw new Error(dead);
-    const [host, port] = list[0].split(":");
-    if (await tcpOpen(Number(port), host)) {
-      const kafka = new Kafka({ clientId: "millrace-kafka-ready", brokers: list, logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 0 } });
+    let cluster;
+    for (const b of [...pending]) {
+      const [host, port] = b.split(":");
+      if (!(await tcpOpen(Number(port), host))) {
+        last = `nothing listens on ${b} yet`;
+        continue;
+      }
+      const kafka = new Kafka({ clientId: "millrace-kafka-ready", brokers: [b], logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 0 } });
       const admin = kafka.admin({ retry: { retries: 0 } });
       try {
         await admin.connect();
         const c = await admin.describeCluster();
-        if (c.brokers.length >= expectBrokers && c.controller != null && c.controller >= 0) return c;
-        last = `${c.brokers.length}/${expectBrokers} brokers, controller ${c.controller}`;
+        if (c.brokers.length >= expectBrokers && c.controller != null && c.controller >= 0) {
+          pending.delete(b);
+          cluster = c;
+        } else {
+          last = `${b} sees ${c.brokers.length}/${expectBrokers} brokers, controller ${c.controller}`;
+        }
       } catch (e) {
-        last = String(e?.message ?? e);
+        last = `${b}: ${String(e?.message ?? e)}`;
       } finally {
         await admin.disconnect().catch(() => {});
       }
-    } else {
-      last = `nothing listens on ${list[0]} yet`;
     }
+    if (pending.size === 0) return cluster;
     await sleep(250);
   }
   throw new Error(`Kafka at ${list.join(",")} was not ready within ${timeoutMs} ms (${last})`);

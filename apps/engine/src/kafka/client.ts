@@ -180,8 +180,11 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
           replicationFactor: s.replicationFactor ?? -1,
           configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
         }));
-        // false = some already existed (a concurrent creator): still fine, and waitForLeaders ran for the rest
-        await a.createTopics({ topics, waitForLeaders: true });
+        // false = some already existed (a concurrent creator): fine. kafkajs's own
+        // waitForLeaders fails on a multi-broker cluster when it asks a broker that has not
+        // seen the topic yet (UNKNOWN_TOPIC_OR_PARTITION), so we wait for leaders ourselves.
+        await a.createTopics({ topics, waitForLeaders: false });
+        await waitForLeaders(a, missing.map((s) => s.topic));
         created.push(...missing.map((s) => s.topic));
       }
       const present = specs.filter((s) => existing.has(s.topic));
@@ -258,6 +261,30 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     },
   };
   return client;
+}
+
+const METADATA_ERRORS = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"]);
+
+/** Polls metadata until every partition of `topics` has a leader (up to `timeoutMs`). */
+async function waitForLeaders(a: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const meta = await a.fetchTopicMetadata({ topics });
+      const ok = topics.every((t) => {
+        const tm = meta.topics.find((x) => x.name === t);
+        return !!tm && tm.partitions.length > 0 && tm.partitions.every((p) => p.leader >= 0);
+      });
+      if (ok) return;
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (!type || !METADATA_ERRORS.has(type)) throw e;
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Kafka: no leader for every partition of ${topics.join(", ")} within ${timeoutMs} ms${last ? ` (${String(last)})` : ""}`);
 }
 
 const COORDINATOR_ERRORS = new Set(["NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE"]);
