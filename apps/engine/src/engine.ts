@@ -4,6 +4,7 @@ import { createDb, migrate } from "@millrace/db";
 import { catalog } from "@millrace/processors";
 import { appRouter } from "./api/router.js";
 import type { EngineConfig } from "./config.js";
+import { startDeployments } from "./deployments/index.js";
 import { FlowStore } from "./flows/flow-store.js";
 import { checkHealth } from "./health.js";
 import { serveStatic } from "./http/static.js";
@@ -26,6 +27,10 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     catalog,
     health: () => checkHealth(config.databaseUrl, config.kafkaBrokers),
   };
+  const runtime = config.kafkaBrokers.length
+    ? startDeployments({ db, flows: services.flows, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId })
+    : undefined;
+  if (runtime) Object.assign(services, { deployments: runtime.deployments, stats: runtime.stats, observers: runtime.observers, kafka: runtime.kafka });
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -69,6 +74,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await runtime?.close();
       await db.$disconnect();
     },
   };

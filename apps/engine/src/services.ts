@@ -1,6 +1,10 @@
 import type { PrismaClient } from "@millrace/db";
 import type { CatalogLike } from "@millrace/flow";
+import type { DeploymentManager } from "./deployments/manager.js";
+import type { StatsService } from "./deployments/stats-service.js";
 import type { FlowStore } from "./flows/flow-store.js";
+import type { KafkaClient } from "./kafka/index.js";
+import type { Observers } from "./runtime/observer.js";
 import type { Health } from "./health.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
@@ -9,4 +13,11 @@ export interface Services {
   flows: FlowStore;
   catalog: CatalogLike;
   health(): Promise<Health>;
+  /** Deploy/stop/status of flows (engine issue 4). */
+  deployments?: DeploymentManager;
+  /** Live per-node/per-edge stats summed over engines. */
+  stats?: StatsService;
+  /** Runner hooks: add an observer to see every batch (provenance, taps, metrics). */
+  observers?: Observers;
+  kafka?: KafkaClient;
 }

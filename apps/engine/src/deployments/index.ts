@@ -1,0 +1,75 @@
+import type { PrismaClient } from "@millrace/db";
+import type { CatalogLike } from "@millrace/flow";
+import { implementations } from "@millrace/processors/runtime";
+import type { FlowStore } from "../flows/flow-store.js";
+import { createKafka, type KafkaClient } from "../kafka/index.js";
+import { Observers } from "../runtime/observer.js";
+import { StatsRecorder } from "../runtime/stats.js";
+import { LeaseManager } from "./leases.js";
+import { DeploymentManager } from "./manager.js";
+import { StatsService } from "./stats-service.js";
+
+export { DeploymentManager, DeployValidationError, type DeploymentStatus } from "./manager.js";
+export { StatsService, type FlowStats, type NodeStats, type EdgeStats } from "./stats-service.js";
+export { LeaseManager } from "./leases.js";
+
+export interface DeploymentRuntime {
+  kafka: KafkaClient;
+  observers: Observers;
+  deployments: DeploymentManager;
+  stats: StatsService;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts this engine's share of the deployed flows: the reconcile loop (resumes every deployed
+ * flow), single-owner leases, the stats recorder and its publisher.
+ */
+export function startDeployments(opts: {
+  db: PrismaClient;
+  flows: FlowStore;
+  catalog: CatalogLike;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  engineId: string;
+  /** lease retry interval (ms, default 2000): how fast a source moves when its engine dies */
+  leaseIntervalMs?: number;
+}): DeploymentRuntime {
+  const log = (m: string) => console.error(m);
+  const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}` });
+  const observers = new Observers(log);
+  const recorder = new StatsRecorder();
+  observers.add(recorder);
+  const leases = new LeaseManager(opts.databaseUrl, log, opts.leaseIntervalMs ?? 2000);
+  const deployments = new DeploymentManager({
+    db: opts.db,
+    flows: opts.flows,
+    catalog: opts.catalog,
+    kafka,
+    leases,
+    observers,
+    stats: recorder,
+    implementations,
+    engineId: opts.engineId,
+    log,
+  });
+  const stats = new StatsService(opts.db, kafka, recorder, opts.engineId, (id) => {
+    for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;
+    return false;
+  });
+  leases.start();
+  deployments.start();
+  stats.start();
+  return {
+    kafka,
+    observers,
+    deployments,
+    stats,
+    async close() {
+      await deployments.close();
+      await stats.close();
+      await leases.close();
+      await kafka.close();
+    },
+  };
+}

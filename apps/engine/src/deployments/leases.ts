@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import pg from "pg";
+
+export interface LeaseHandlers {
+  /** Called once the lease is ours; a throw releases it and we try again later. */
+  acquired(): Promise<void>;
+  /** Called when the lease is gone (our Postgres session died) or released: stop the work now. */
+  lost(): Promise<void>;
+}
+
+interface Wanted {
+  name: string;
+  key: string;
+  handlers: LeaseHandlers;
+  held: boolean;
+  busy: boolean;
+}
+
+/** A signed 64-bit advisory-lock key from a name (first 8 bytes of its SHA-256). */
+export function lockKey(name: string): string {
+  return createHash("sha256").update(`millrace-lease:${name}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Single-owner work (sources that are not Kafka consumers) through Postgres session advisory
+ * locks on one dedicated connection per engine. When an engine dies (even kill -9) its
+ * session ends and Postgres frees its locks at once; the other engines try every
+ * `intervalMs`, so the work moves within about that time. When our own connection fails,
+ * every lease is reported lost first (another engine may take it over right away).
+ */
+export class LeaseManager {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly wanted = new Map<string, Wanted>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private ticking = false;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly log: (msg: string) => void = (m) => console.error(m),
+    private readonly intervalMs = 2000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Registers interest in a lease; returns a function that releases it (calling `lost` if held). */
+  want(name: string, handlers: LeaseHandlers): () => Promise<void> {
+    if (this.wanted.has(name)) throw new Error(`lease ${name} is already wanted`);
+    const w: Wanted = { name, key: lockKey(name), handlers, held: false, busy: false };
+    this.wanted.set(name, w);
+    void this.tick();
+    return async () => {
+      this.wanted.delete(name);
+      await this.drop(w, true);
+    };
+  }
+
+  held(name: string): boolean {
+    return this.wanted.get(name)?.held ?? false;
+  }
+
+  private async connection(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    this.connecting ??= (async () => {
+      const c = new pg.Client({ connectionString: this.databaseUrl, application_name: "millrace-leases", keepAlive: true });
+      c.on("error", (e) => this.connectionLost(c, e));
+      c.on("end", () => this.connectionLost(c, new Error("connection ended")));
+      try {
+        await c.connect();
+      } catch (e) {
+        this.connecting = undefined;
+        throw e;
+      }
+      this.client = c;
+      this.connecting = undefined;
+      return c;
+    })();
+    return this.connecting;
+  }
+
+  private connectionLost(c: pg.Client, e: Error): void {
+    if (this.client !== c) return;
+    this.client = undefined;
+    if (!this.closed) this.log(`[engine] lease connection lost (${e.message}): stopping single-owner work`);
+    for (const w of this.wanted.values()) if (w.held) void this.drop(w, false);
+  }
+
+  private async drop(w: Wanted, unlock: boolean): Promise<void> {
+    if (!w.held) return;
+    w.held = false;
+    try {
+      await w.handlers.lost();
+    } catch (e) {
+      this.log(`[engine] lease ${w.name}: stopping failed: ${e instanceof Error ? e.message : e}`);
+    }
+    if (unlock && this.client) await this.client.query("SELECT pg_advisory_unlock($1::bigint)", [w.key]).catch(() => {});
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed || this.ticking) return;
+    this.ticking = true;
+    try {
+      const todo = [...this.wanted.values()].filter((w) => !w.held && !w.busy);
+      if (!todo.length) return;
+      let c: pg.Client;
+      try {
+        c = await this.connection();
+      } catch (e) {
+        this.log(`[engine] leases: cannot reach Postgres: ${e instanceof Error ? e.message : e}`);
+        return;
+      }
+      for (const w of todo) {
+        if (this.wanted.get(w.name) !== w) continue;
+        let got = false;
+        try {
+          got = (await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS ok", [w.key])).rows[0]?.ok === true;
+        } catch {
+          return;
+        }
+        if (!got) continue;
+        if (this.wanted.get(w.name) !== w) {
+          await c.query("SELECT pg_advisory_unlock($1::bigint)", [w.key]).catch(() => {});
+          continue;
+        }
+        w.held = true;
+        w.busy = true;
+        try {
+          await w.handlers.acquired();
+        } catch (e) {
+          this.log(`[engine] lease ${w.name}: start failed, will retry: ${e instanceof Error ? e.message : e}`);
+          await this.drop(w, true);
+        } finally {
+          w.busy = false;
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const w of [...this.wanted.values()]) await this.drop(w, true);
+    this.wanted.clear();
+    const c = this.client;
+    this.client = undefined;
+    await c?.end().catch(() => {});
+  }
+}

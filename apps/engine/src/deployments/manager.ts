@@ -1,0 +1,259 @@
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "@millrace/db";
+import { substituteParameters, validateForDeploy, type CatalogLike, type FlowDocument, type FlowError } from "@millrace/flow";
+import type { ProcessorImpl } from "@millrace/processors";
+import type { FlowStore } from "../flows/flow-store.js";
+import type { KafkaClient } from "../kafka/index.js";
+import { planFlow, PlanError, type ExecutionPlan, type PlannerCatalog } from "../planner/index.js";
+import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
+import type { Observers } from "../runtime/observer.js";
+import type { StatsRecorder } from "../runtime/stats.js";
+import { PgCheckpointStore } from "./checkpoints.js";
+import type { LeaseManager } from "./leases.js";
+
+export class DeployValidationError extends Error {
+  constructor(
+    message: string,
+    readonly errors: FlowError[],
+  ) {
+    super(message);
+  }
+}
+
+export interface DeploymentManagerDeps {
+  db: PrismaClient;
+  flows: FlowStore;
+  catalog: CatalogLike;
+  kafka: KafkaClient;
+  leases: LeaseManager;
+  observers: Observers;
+  stats: StatsRecorder;
+  implementations: Record<string, ProcessorImpl>;
+  engineId: string;
+  log?: (msg: string) => void;
+  /** how often every engine compares the deployment table with what it runs (ms, default 1000) */
+  reconcileIntervalMs?: number;
+}
+
+export interface DeploymentStatus {
+  flowId: string;
+  deployed: boolean;
+  deploymentId: string | null;
+  version: number | null;
+  /** running | stopped | failed | not-deployed */
+  status: string;
+  exactlyOnce: boolean;
+  error: string | null;
+  updatedAt: Date | null;
+  plan: ExecutionPlan | null;
+  /** this engine's share of the work */
+  local: { engineId: string; running: boolean; stages: StageStatus[]; error?: string };
+}
+
+interface DeploymentRow {
+  id: string;
+  flow_id: string;
+  version_id: string;
+  version: number;
+  status: string;
+  exactly_once: boolean;
+  plan: unknown;
+  error: string | null;
+  updated_at: Date;
+}
+
+/** The parameters substituted into every node's config: what the runtime and planner see. */
+export function substitutedDocument(doc: FlowDocument): FlowDocument {
+  if (!doc.parameters.length) return doc;
+  return { ...doc, nodes: doc.nodes.map((n) => ({ ...n, config: substituteParameters(n.config, doc.parameters) })) };
+}
+
+/**
+ * Deploy / stop / redeploy, persisted in the `deployment` table. Every engine runs a reconcile
+ * loop that makes what it runs match that table, so a deploy made on one engine reaches all of
+ * them, and an engine that (re)starts resumes every deployed flow from its committed offsets.
+ */
+export class DeploymentManager {
+  private readonly runtimes = new Map<string, FlowRuntime>();
+  private readonly startErrors = new Map<string, { at: number; error: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private readonly checkpoints: PgCheckpointStore;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly d: DeploymentManagerDeps) {
+    this.checkpoints = new PgCheckpointStore(d.db);
+    this.log = d.log ?? ((m) => console.error(m));
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.reconcile().catch((e) => this.log(`[engine] reconcile failed: ${e instanceof Error ? e.message : e}`)), this.d.reconcileIntervalMs ?? 1000);
+    this.timer.unref();
+    void this.reconcile().catch((e) => this.log(`[engine] reconcile failed: ${e instanceof Error ? e.message : e}`));
+  }
+
+  private plannerCatalog(): PlannerCatalog {
+    return { get: (t) => this.d.catalog.get(t) as unknown as ReturnType<PlannerCatalog["get"]> };
+  }
+
+  /** Validates and plans a stored version (the latest by default) without deploying it. */
+  async plan(flowId: string, version?: number, exactlyOnce = false): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan; document: FlowDocument }> {
+    const stored = await this.d.flows.get(flowId, version);
+    const checked = validateForDeploy(stored.document, this.d.catalog);
+    if (!checked.ok) throw new DeployValidationError(`flow ${flowId} v${stored.version.version} cannot be deployed`, checked.errors);
+    const document = substitutedDocument(checked.document);
+    let plan: ExecutionPlan;
+    try {
+      plan = planFlow(document, this.plannerCatalog(), { exactlyOnce });
+    } catch (e) {
+      if (e instanceof PlanError) throw new DeployValidationError(e.message, [{ path: "", message: e.message }]);
+      throw e;
+    }
+    return { flowId, version: stored.version.version, versionId: stored.version.id, plan, document };
+  }
+
+  /** Creates the plan's topics: internal ones grow to the planned partitions; external ones are only created when missing. */
+  private async ensureTopics(plan: ExecutionPlan): Promise<void> {
+    const internal = plan.topics.filter((t) => t.role === "edge" || t.role === "dead-letter");
+    await this.d.kafka.ensureTopics(internal.map((t) => ({ topic: t.name, partitions: t.partitions })));
+    const external = plan.topics.filter((t) => t.role === "external-in" || t.role === "external-out");
+    if (external.length) {
+      const existing = new Set(await this.d.kafka.listTopics());
+      const missing = external.filter((t) => !existing.has(t.name));
+      if (missing.length) await this.d.kafka.ensureTopics(missing.map((t) => ({ topic: t.name, partitions: t.partitions })));
+    }
+  }
+
+  /** Deploys a version (latest by default). A redeploy keeps topics, consumer groups and source checkpoints of what still exists. */
+  async deploy(input: { flowId: string; version?: number; exactlyOnce?: boolean }): Promise<DeploymentStatus> {
+    const previous = await this.row(input.flowId);
+    const exactlyOnce = input.exactlyOnce ?? previous?.exactly_once ?? false;
+    const p = await this.plan(input.flowId, input.version, exactlyOnce);
+    await this.ensureTopics(p.plan);
+    const id = randomUUID();
+    const planJson = JSON.stringify(p.plan);
+    await this.d.db.$executeRaw`INSERT INTO deployment (id, flow_id, version_id, version, status, exactly_once, plan, error, created_at, updated_at)
+      VALUES (${id}, ${input.flowId}, ${p.versionId}, ${p.version}, 'running', ${exactlyOnce}, ${planJson}::jsonb, NULL, now(), now())
+      ON CONFLICT (flow_id) DO UPDATE SET id = EXCLUDED.id, version_id = EXCLUDED.version_id, version = EXCLUDED.version, status = 'running',
+        exactly_once = EXCLUDED.exactly_once, plan = EXCLUDED.plan, error = NULL, updated_at = now()`;
+    await this.d.db.$executeRaw`DELETE FROM engine_stats WHERE flow_id = ${input.flowId} AND deployment_id <> ${id}`;
+    await this.reconcile();
+    return this.status(input.flowId);
+  }
+
+  async stop(flowId: string): Promise<DeploymentStatus> {
+    await this.d.db.$executeRaw`UPDATE deployment SET status = 'stopped', updated_at = now() WHERE flow_id = ${flowId}`;
+    await this.reconcile();
+    return this.status(flowId);
+  }
+
+  private async row(flowId: string): Promise<DeploymentRow | undefined> {
+    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, plan, error, updated_at FROM deployment WHERE flow_id = ${flowId}`;
+    return rows[0];
+  }
+
+  async status(flowId: string): Promise<DeploymentStatus> {
+    const r = await this.row(flowId);
+    const rt = this.runtimes.get(flowId);
+    const local: DeploymentStatus["local"] = { engineId: this.d.engineId, running: Boolean(rt), stages: rt?.status() ?? [] };
+    const err = r ? this.startErrors.get(r.id) : undefined;
+    if (err) local.error = err.error;
+    if (!r) return { flowId, deployed: false, deploymentId: null, version: null, status: "not-deployed", exactlyOnce: false, error: null, updatedAt: null, plan: null, local };
+    return {
+      flowId,
+      deployed: r.status === "running",
+      deploymentId: r.id,
+      version: r.version,
+      status: r.status,
+      exactlyOnce: r.exactly_once,
+      error: r.error,
+      updatedAt: r.updated_at,
+      plan: r.plan as ExecutionPlan,
+      local,
+    };
+  }
+
+  /** The deployment this engine runs for a flow, if any. */
+  runtime(flowId: string): FlowRuntime | undefined {
+    return this.runtimes.get(flowId);
+  }
+
+  /** Makes what this engine runs match the deployment table. Concurrent calls coalesce. */
+  reconcile(): Promise<void> {
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.reconcileOnce();
+        } while (this.again && !this.closed);
+      } finally {
+        this.reconciling = undefined;
+      }
+    })();
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    if (this.closed) return;
+    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, plan, error, updated_at FROM deployment WHERE status = 'running'`;
+    const wanted = new Map(rows.map((r) => [r.flow_id, r]));
+    for (const [flowId, rt] of [...this.runtimes]) {
+      const w = wanted.get(flowId);
+      if (w && w.id === rt.spec.deploymentId) continue;
+      this.runtimes.delete(flowId);
+      await rt.stop();
+      this.log(`[engine] flow ${flowId} v${rt.spec.version} stopped on this engine`);
+    }
+    for (const r of rows) {
+      if (this.closed) return;
+      if (this.runtimes.has(r.flow_id)) continue;
+      const failedAt = this.startErrors.get(r.id);
+      if (failedAt && Date.now() - failedAt.at < 5000) continue;
+      await this.startRuntime(r);
+    }
+    for (const id of [...this.startErrors.keys()]) if (!rows.some((r) => r.id === id)) this.startErrors.delete(id);
+  }
+
+  private async startRuntime(r: DeploymentRow): Promise<void> {
+    let rt: FlowRuntime | undefined;
+    try {
+      const v = await this.d.db.flowVersion.findUnique({ where: { id: r.version_id } });
+      if (!v) throw new Error(`flow version ${r.version_id} is gone`);
+      const document = substitutedDocument(v.document as unknown as FlowDocument);
+      const plan = r.plan as ExecutionPlan;
+      this.d.stats.track(r.id, r.flow_id, plan);
+      rt = new FlowRuntime(
+        { deploymentId: r.id, flowId: r.flow_id, version: r.version, exactlyOnce: r.exactly_once, plan, document },
+        { kafka: this.d.kafka, leases: this.d.leases, checkpoints: this.checkpoints, observers: this.d.observers, implementations: this.d.implementations, log: this.log },
+      );
+      this.runtimes.set(r.flow_id, rt);
+      await rt.start();
+      this.startErrors.delete(r.id);
+      this.log(`[engine] flow ${r.flow_id} v${r.version} running on this engine${r.exactly_once ? " (exactly-once)" : ""}`);
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.log(`[engine] flow ${r.flow_id} v${r.version} failed to start here (retrying in 5 s): ${error}`);
+      this.startErrors.set(r.id, { at: Date.now(), error });
+      if (rt) {
+        this.runtimes.delete(r.flow_id);
+        await rt.stop().catch(() => {});
+      }
+      const deterministic = (e as { name?: string } | null)?.name === "ConfigError";
+      await this.d.db.$executeRaw`UPDATE deployment SET error = ${error}, status = ${deterministic ? "failed" : r.status}, updated_at = updated_at WHERE id = ${r.id}`.catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.reconciling?.catch(() => {});
+    await Promise.all([...this.runtimes.values()].map((rt) => rt.stop().catch(() => {})));
+    this.runtimes.clear();
+  }
+}

@@ -1,0 +1,195 @@
+import type { PrismaClient } from "@millrace/db";
+import type { KafkaClient } from "../kafka/index.js";
+import type { ExecutionPlan } from "../planner/index.js";
+import type { EdgeFigures, EngineFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
+
+export interface NodeStats extends NodeFigures {
+  /** a source paused by back pressure (on any engine) */
+  paused: boolean;
+}
+
+export interface EdgeStats extends EdgeFigures {
+  mode: "durable" | "fused";
+  /** durable edges: the Kafka topic */
+  topic: string | null;
+  /** records waiting: topic end offsets − the consumer group's committed offsets (0 for fused edges) */
+  queue: number;
+  /** back-pressure threshold (durable edges) */
+  threshold: number | null;
+  /** queue over threshold: the sources feeding it are paused */
+  backPressure: boolean;
+}
+
+/** The flow's stats, summed over every engine that runs part of it. */
+export interface FlowStats {
+  flowId: string;
+  deploymentId: string | null;
+  version: number | null;
+  /** running | stopped | failed | not-deployed */
+  status: string;
+  /** ms since epoch */
+  at: number;
+  /** engines that reported in the last 5 s */
+  engines: number;
+  nodes: Record<string, NodeStats>;
+  edges: Record<string, EdgeStats>;
+}
+
+/** A row is fresh when its engine published within this many ms; stale rows count in totals but not in rates. */
+const FRESH_MS = 5000;
+
+interface Row {
+  engine_id: string;
+  stats: EngineFigures;
+  updated_at: Date;
+}
+
+/**
+ * Publishes this engine's counters to Postgres (table engine_stats) every second and merges
+ * every engine's rows into a flow's stats. A dead engine's totals still count; its rates stop.
+ * Queue depths are asked of Kafka (cached one second per deployment).
+ */
+export class StatsService {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly lagCache = new Map<string, { at: number; queues: Promise<Map<string, number>> }>();
+  private publishing = false;
+
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly kafka: KafkaClient,
+    private readonly recorder: StatsRecorder,
+    private readonly engineId: string,
+    /** deployments this engine still runs (others are published one last time, then forgotten) */
+    private readonly isLocal: (deploymentId: string) => boolean,
+  ) {}
+
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(() => void this.publish(), intervalMs);
+    this.timer.unref();
+  }
+
+  async publish(): Promise<void> {
+    if (this.publishing) return;
+    this.publishing = true;
+    try {
+      for (const { deploymentId, flowId } of this.recorder.tracked()) {
+        const f = this.recorder.figures(deploymentId);
+        if (!f) continue;
+        const json = JSON.stringify(f);
+        await this.db.$executeRaw`INSERT INTO engine_stats (engine_id, deployment_id, flow_id, stats, updated_at) VALUES (${this.engineId}, ${deploymentId}, ${flowId}, ${json}::jsonb, now())
+          ON CONFLICT (engine_id, deployment_id) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()`;
+        if (!this.isLocal(deploymentId)) this.recorder.untrack(deploymentId);
+      }
+    } catch (e) {
+      console.error(`[engine] stats publish failed: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  private queues(deploymentId: string, plan: ExecutionPlan): Promise<Map<string, number>> {
+    const c = this.lagCache.get(deploymentId);
+    if (c && Date.now() - c.at < 1000) return c.queues;
+    const queues = (async () => {
+      const m = new Map<string, number>();
+      await Promise.all(
+        plan.edges.map(async (e) => {
+          if (e.mode !== "durable" || !e.topic || !e.consumerGroup) return;
+          try {
+            m.set(e.id, (await this.kafka.groupLag(e.consumerGroup, [e.topic])).total);
+          } catch {
+            /* unknown */
+          }
+        }),
+      );
+      return m;
+    })();
+    this.lagCache.set(deploymentId, { at: Date.now(), queues });
+    for (const [k, v] of this.lagCache) if (Date.now() - v.at > 60_000) this.lagCache.delete(k);
+    return queues;
+  }
+
+  async snapshot(flowId: string): Promise<FlowStats> {
+    const now = Date.now();
+    const deps = await this.db.$queryRaw<{ id: string; version: number; status: string; plan: unknown }[]>`SELECT id, version, status, plan FROM deployment WHERE flow_id = ${flowId}`;
+    const dep = deps[0];
+    if (!dep) return { flowId, deploymentId: null, version: null, status: "not-deployed", at: now, engines: 0, nodes: {}, edges: {} };
+    const plan = dep.plan as ExecutionPlan;
+    const rows = await this.db.$queryRaw<Row[]>`SELECT engine_id, stats, updated_at FROM engine_stats WHERE deployment_id = ${dep.id}`;
+    const live = this.recorder.figures(dep.id, now);
+    const all: { figures: EngineFigures; fresh: boolean }[] = rows
+      .filter((r) => !(live && r.engine_id === this.engineId))
+      .map((r) => ({ figures: r.stats, fresh: now - new Date(r.updated_at).getTime() < FRESH_MS }));
+    if (live) all.push({ figures: live, fresh: true });
+    const queues = dep.status === "running" ? await this.queues(dep.id, plan) : new Map<string, number>();
+
+    const pausedStages = new Set<string>();
+    const overEdges = new Set<string>();
+    for (const a of all) {
+      if (!a.fresh) continue;
+      for (const [stage, edges] of Object.entries(a.figures.paused ?? {})) {
+        pausedStages.add(stage);
+        for (const e of edges) overEdges.add(e);
+      }
+    }
+    const nodes: Record<string, NodeStats> = {};
+    for (const n of plan.nodes) {
+      const s: NodeStats = { in: 0, out: 0, errors: 0, bytesIn: 0, bytesOut: 0, rate1s: 0, rate1m: 0, rate5m: 0, in5m: 0, out5m: 0, paused: pausedStages.has(n.id) && n.stage === n.id };
+      for (const a of all) {
+        const f = a.figures.nodes[n.id];
+        if (!f) continue;
+        s.in += f.in;
+        s.out += f.out;
+        s.errors += f.errors;
+        s.bytesIn += f.bytesIn;
+        s.bytesOut += f.bytesOut;
+        if (a.fresh) {
+          s.rate1s += f.rate1s;
+          s.rate1m += f.rate1m;
+          s.rate5m += f.rate5m;
+          s.in5m += f.in5m;
+          s.out5m += f.out5m;
+        }
+        if (f.lastError !== undefined && (s.lastErrorAt === undefined || (f.lastErrorAt ?? 0) > s.lastErrorAt)) {
+          s.lastError = f.lastError;
+          s.lastErrorAt = f.lastErrorAt;
+        }
+      }
+      nodes[n.id] = s;
+    }
+    const edges: Record<string, EdgeStats> = {};
+    for (const e of plan.edges) {
+      const queue = queues.get(e.id) ?? 0;
+      const s: EdgeStats = {
+        records: 0,
+        bytes: 0,
+        rate1s: 0,
+        rate1m: 0,
+        rate5m: 0,
+        mode: e.mode,
+        topic: e.topic ?? null,
+        queue,
+        threshold: e.queueThreshold ?? null,
+        backPressure: overEdges.has(e.id) || (e.queueThreshold !== undefined && queue > e.queueThreshold),
+      };
+      for (const a of all) {
+        const f = a.figures.edges[e.id];
+        if (!f) continue;
+        s.records += f.records;
+        s.bytes += f.bytes;
+        if (a.fresh) {
+          s.rate1s += f.rate1s;
+          s.rate1m += f.rate1m;
+          s.rate5m += f.rate5m;
+        }
+      }
+      edges[e.id] = s;
+    }
+    return { flowId, deploymentId: dep.id, version: dep.version, status: dep.status, at: now, engines: all.filter((a) => a.fresh).length, nodes, edges };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.publish();
+  }
+}

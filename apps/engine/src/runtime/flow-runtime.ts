@@ -1,0 +1,214 @@
+import { isSourceProcessor, type BatchProcessor, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
+import type { FlowDocument } from "@millrace/flow";
+import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
+import type { ExecutionPlan, PlannedStage } from "../planner/index.js";
+import type { LeaseManager } from "../deployments/leases.js";
+import type { Observers } from "./observer.js";
+import { ConsumerStageRunner, SourceStageRunner, type CheckpointStore, type RunnerDeps, type StageRunner } from "./runners.js";
+import { StageExecutor } from "./stage.js";
+
+export interface FlowRuntimeDeps {
+  kafka: KafkaClient;
+  leases: LeaseManager;
+  checkpoints: CheckpointStore;
+  observers: Observers;
+  implementations: Record<string, ProcessorImpl>;
+  log(msg: string): void;
+  /** how often source stages check the queues downstream (ms, default 500) */
+  backPressureIntervalMs?: number;
+}
+
+export interface DeploymentSpec {
+  deploymentId: string;
+  flowId: string;
+  version: number;
+  exactlyOnce: boolean;
+  plan: ExecutionPlan;
+  /** the version's document with parameters substituted into the configs */
+  document: FlowDocument;
+}
+
+export interface StageStatus {
+  id: string;
+  kind: PlannedStage["kind"];
+  /** running on this engine */
+  running: boolean;
+  paused: boolean;
+  /** poll-source: this engine holds its lease */
+  owner?: boolean;
+  done?: boolean;
+}
+
+/** Everything one deployed flow runs on this engine: consumer stages, and the source stages whose lease it holds. */
+export class FlowRuntime {
+  private producer: KafkaProducer | undefined;
+  private readonly runners = new Map<string, StageRunner>();
+  private readonly releases: (() => Promise<void>)[] = [];
+  private readonly abort = new AbortController();
+  private readonly closers: (() => Promise<void> | void)[] = [];
+  private bpTimer: NodeJS.Timeout | undefined;
+  private bpBusy = false;
+  private stopped = false;
+  /** latest queue per durable edge as measured by this engine's back-pressure check */
+  readonly queues = new Map<string, number>();
+
+  constructor(
+    readonly spec: DeploymentSpec,
+    private readonly deps: FlowRuntimeDeps,
+  ) {}
+
+  private ctx(nodeId: string): ProcessorContext {
+    return {
+      flowId: this.spec.flowId,
+      nodeId,
+      signal: this.abort.signal,
+      log: (level, msg) => this.deps.log(`[flow ${this.spec.flowId}/${nodeId}] ${level}: ${msg}`),
+    };
+  }
+
+  private async create(nodeId: string): Promise<BatchProcessor | SourceProcessor> {
+    const node = this.spec.document.nodes.find((n) => n.id === nodeId);
+    if (!node) throw new Error(`node "${nodeId}" is not in the document`);
+    const impl = this.deps.implementations[node.type];
+    if (!impl) throw new Error(`node "${nodeId}": no implementation of "${node.type}" in this engine`);
+    const p = await impl.create(node.config, this.ctx(nodeId));
+    if (p.close) this.closers.push(() => p.close!());
+    return p;
+  }
+
+  private runnerDeps(stage: PlannedStage, executor: StageExecutor): RunnerDeps {
+    return {
+      kafka: this.deps.kafka,
+      flowId: this.spec.flowId,
+      deploymentId: this.spec.deploymentId,
+      stage,
+      executor,
+      observers: this.deps.observers,
+      exactlyOnce: this.spec.exactlyOnce,
+      producer: this.producer!,
+      deadLetterTopic: this.spec.plan.deadLetterTopic,
+      log: (level, msg) => this.deps.log(`[flow ${this.spec.flowId}] ${level}: ${msg}`),
+    };
+  }
+
+  private async executorFor(stage: PlannedStage, skipHead: boolean): Promise<{ executor: StageExecutor; head?: BatchProcessor | SourceProcessor }> {
+    const processors = new Map<string, BatchProcessor>();
+    let head: BatchProcessor | SourceProcessor | undefined;
+    for (const id of stage.nodes) {
+      const p = await this.create(id);
+      if (id === stage.head) head = p;
+      if (id === stage.head && skipHead) continue;
+      if (isSourceProcessor(p)) throw new Error(`node "${id}" is a source inside a stage`);
+      processors.set(id, p as BatchProcessor);
+    }
+    return { executor: new StageExecutor(this.spec.plan, stage, processors), head };
+  }
+
+  async start(): Promise<void> {
+    const { plan } = this.spec;
+    this.producer = this.deps.kafka.producer({});
+    await this.producer.connect();
+    for (const stage of plan.stages) {
+      if (stage.idle) continue;
+      if (stage.kind === "poll-source") {
+        const lease = `${this.spec.flowId}/${stage.id}`;
+        let runner: SourceStageRunner | undefined;
+        let stageClosers: (() => Promise<void> | void)[] = [];
+        const release = this.deps.leases.want(lease, {
+          acquired: async () => {
+            if (this.stopped) return;
+            const before = this.closers.length;
+            const { executor, head } = await this.executorFor(stage, true);
+            stageClosers = this.closers.splice(before);
+            if (!head || !isSourceProcessor(head)) throw new Error(`node "${stage.head}" is not a polled source`);
+            runner = new SourceStageRunner(this.runnerDeps(stage, executor), head, this.deps.checkpoints);
+            this.runners.set(stage.id, runner);
+            await runner.start();
+            this.deps.log(`[flow ${this.spec.flowId}] source ${stage.head} runs here`);
+          },
+          lost: async () => {
+            const r = runner;
+            runner = undefined;
+            this.runners.delete(stage.id);
+            await r?.stop();
+            for (const c of stageClosers) await Promise.resolve(c()).catch(() => {});
+            stageClosers = [];
+          },
+        });
+        this.releases.push(release);
+      } else {
+        const { executor } = await this.executorFor(stage, false);
+        const runner = new ConsumerStageRunner(this.runnerDeps(stage, executor));
+        this.runners.set(stage.id, runner);
+        await runner.start();
+      }
+    }
+    if (plan.backPressure.some((b) => b.edges.length)) {
+      this.bpTimer = setInterval(() => void this.checkBackPressure(), this.deps.backPressureIntervalMs ?? 500);
+      this.bpTimer.unref();
+    }
+  }
+
+  /** Pauses the source stages running here whose downstream durable edges hold more than their threshold. */
+  async checkBackPressure(): Promise<void> {
+    if (this.bpBusy || this.stopped) return;
+    this.bpBusy = true;
+    try {
+      const { plan } = this.spec;
+      const local = plan.backPressure.filter((b) => this.runners.has(b.stage) && b.edges.length);
+      if (!local.length) return;
+      const edgeIds = new Set(local.flatMap((b) => b.edges));
+      const edges = plan.edges.filter((e) => edgeIds.has(e.id) && e.topic && e.consumerGroup);
+      await Promise.all(
+        edges.map(async (e) => {
+          try {
+            const lag = await this.deps.kafka.groupLag(e.consumerGroup!, [e.topic!]);
+            this.queues.set(e.id, lag.total);
+          } catch {
+            /* keep the last value */
+          }
+        }),
+      );
+      for (const b of local) {
+        const runner = this.runners.get(b.stage);
+        if (!runner) continue;
+        const over = b.edges.filter((id) => {
+          const e = plan.edges.find((x) => x.id === id)!;
+          return (this.queues.get(id) ?? 0) > (e.queueThreshold ?? Infinity);
+        });
+        const paused = over.length > 0;
+        if (paused !== runner.paused) {
+          runner.setPaused(paused);
+          this.deps.log(`[flow ${this.spec.flowId}] source ${b.stage} ${paused ? `paused: queue over threshold on ${over.join(", ")}` : "resumed"}`);
+          this.deps.observers.onPause({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: b.stage, paused, edges: over });
+        }
+      }
+    } finally {
+      this.bpBusy = false;
+    }
+  }
+
+  status(): StageStatus[] {
+    return this.spec.plan.stages.map((s) => {
+      const r = this.runners.get(s.id);
+      const st: StageStatus = { id: s.id, kind: s.kind, running: Boolean(r), paused: r?.paused ?? false };
+      if (s.kind === "poll-source") {
+        st.owner = Boolean(r);
+        if (r instanceof SourceStageRunner) st.done = r.done;
+      }
+      return st;
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.bpTimer) clearInterval(this.bpTimer);
+    this.abort.abort();
+    for (const release of this.releases) await release().catch(() => {});
+    await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => {})));
+    this.runners.clear();
+    for (const c of this.closers) await Promise.resolve(c()).catch(() => {});
+    await this.producer?.disconnect().catch(() => {});
+  }
+}

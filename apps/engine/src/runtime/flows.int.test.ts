@@ -1,0 +1,173 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
+import { HEADER } from "@millrace/processors";
+import { createCallerFactory } from "../api/trpc.js";
+import { appRouter } from "../api/router.js";
+import { startEngine, type RunningEngine } from "../engine.js";
+import { flowDoc, range, readTopic, sortNum, uid } from "./test-helpers.js";
+
+describe("deployed flows on real Kafka and Postgres", () => {
+  let engine: RunningEngine;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let api: ReturnType<ReturnType<typeof createCallerFactory>>;
+  const brokers = testBrokers();
+  const deployed: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase("rt");
+    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
+    api = createCallerFactory(appRouter)({ services: engine.services });
+  });
+  afterAll(async () => {
+    for (const id of deployed) await (api as any).deployments.stop({ flowId: id }).catch(() => {});
+    await engine?.close();
+    await db?.drop();
+  });
+
+  async function deploy(doc: ReturnType<typeof flowDoc>, exactlyOnce = false) {
+    await (api as any).flows.save({ document: doc });
+    deployed.push(doc.id);
+    return (api as any).deployments.deploy({ flowId: doc.id, exactlyOnce });
+  }
+
+  it("(a) generate → filter → map → kafka-sink: the sink topic holds exactly the expected records", async () => {
+    const id = uid("a");
+    const sink = uid("sink-a");
+    const doc = flowDoc(
+      id,
+      [
+        ["gen", "generate", { count: 100, template: '{ "id": $i, "amount": $i * 3 }' }],
+        ["keep", "filter", { expression: "value.amount % 2 = 0" }],
+        ["shape", "map", { expression: '{ "id": value.id, "double": value.amount * 2, "tag": "#{tag}" }' }],
+        ["out", "kafka-sink", { topic: sink }],
+      ],
+      [["gen", "success", "keep"], ["keep", "success", "shape"], ["shape", "success", "out"]],
+      [{ name: "tag", value: "even", sensitive: false }],
+    );
+    await (api as any).flows.save({ document: doc });
+    const plan = await (api as any).deployments.plan({ flowId: id });
+    expect(plan.plan.stages.map((s: any) => s.id)).toEqual(["gen", "keep", "shape", "out"]);
+    expect(plan.plan.topics.map((t: any) => t.name)).toContain(`mr.${id}.keep.success`);
+
+    const status = await deploy(doc);
+    expect(status.status).toBe("running");
+    expect(status.version).toBe(1);
+
+    const records = await readTopic(brokers, sink, (r) => r.length >= 50);
+    const expected = range(0, 100, 2).map((i) => ({ id: i, double: i * 3 * 2, tag: "even" }));
+    expect(records.map((r) => r.value).sort((x, y) => x.id - y.id)).toEqual(expected);
+    for (const r of records) {
+      expect(r.headers[HEADER.id]).toBeTruthy();
+      expect(r.headers[HEADER.parents]).toBeTruthy(); // map derived a new record from the filter's
+    }
+
+    const stats = await waitFor(async () => {
+      const s = await (api as any).stats.snapshot({ flowId: id });
+      return s.nodes.out.in === 50 ? s : undefined;
+    }, 15_000, "stats");
+    expect(stats.nodes.gen.out).toBe(100);
+    expect(stats.nodes.keep).toMatchObject({ in: 100, out: 50, errors: 0 });
+    expect(stats.nodes.shape).toMatchObject({ in: 50, out: 50 });
+    expect(stats.nodes.keep.bytesIn).toBeGreaterThan(0);
+    expect(stats.edges["keep.success->shape"]).toMatchObject({ records: 50, mode: "durable", topic: `mr.${id}.keep.success` });
+    expect(stats.edges["gen.success->keep"].records).toBe(100);
+    await waitFor(async () => (await (api as any).stats.snapshot({ flowId: id })).edges["shape.success->out"].queue === 0, 15_000, "queues drained");
+
+    const stopped = await (api as any).deployments.stop({ flowId: id });
+    expect(stopped.status).toBe("stopped");
+    expect(stopped.local.running).toBe(false);
+  });
+
+  it("(b) route with three routes and unmatched, some edges fused: each sink holds exactly its records", async () => {
+    const id = uid("b");
+    const t = { low: uid("low"), mid: uid("mid"), high: uid("high"), rest: uid("rest") };
+    const doc = flowDoc(
+      id,
+      [
+        ["gen", "generate", { count: 60, template: '{ "n": $i }' }],
+        ["r", "route", { routes: [{ name: "low", expression: "value.n < 10" }, { name: "mid", expression: "value.n < 30" }, { name: "high", expression: "value.n < 50" }] }],
+        ["sLow", "kafka-sink", { topic: t.low }],
+        ["sMid", "kafka-sink", { topic: t.mid }],
+        ["sHigh", "kafka-sink", { topic: t.high }],
+        ["sRest", "kafka-sink", { topic: t.rest }],
+      ],
+      [["gen", "success", "r"], ["r", "low", "sLow", "fused"], ["r", "mid", "sMid"], ["r", "high", "sHigh", "fused"], ["r", "unmatched", "sRest"]],
+    );
+    const status = await deploy(doc);
+    expect(status.plan.stages.find((s: any) => s.id === "r").nodes).toEqual(["r", "sLow", "sHigh"]);
+    const [low, mid, high, rest] = await Promise.all([
+      readTopic(brokers, t.low, (r) => r.length >= 10),
+      readTopic(brokers, t.mid, (r) => r.length >= 20),
+      readTopic(brokers, t.high, (r) => r.length >= 20),
+      readTopic(brokers, t.rest, (r) => r.length >= 10),
+    ]);
+    const ns = (rs: { value: { n: number } }[]) => rs.map((r) => r.value.n).sort(sortNum);
+    expect(ns(low)).toEqual(range(0, 10));
+    expect(ns(mid)).toEqual(range(10, 30));
+    expect(ns(high)).toEqual(range(30, 50));
+    expect(ns(rest)).toEqual(range(50, 60));
+  });
+
+  it("(e) a poison record goes to the dead-letter topic (failure unconnected) or to failure (connected) while the rest flows", async () => {
+    const id = uid("e");
+    const sink = uid("good");
+    const failures = uid("bad");
+    const doc = flowDoc(
+      id,
+      [
+        ["gen", "generate", { count: 30, template: '{ "n": $i, "amount": $i = 7 ? "poison" : $i }' }],
+        ["big", "filter", { expression: "value.amount > 5" }],
+        ["calc", "map", { expression: '{ "n": value.n, "ratio": 100 / (value.n = 20 ? "zero" : value.n) }' }],
+        ["out", "kafka-sink", { topic: sink }],
+        ["bad", "kafka-sink", { topic: failures }],
+      ],
+      [["gen", "success", "big"], ["big", "success", "calc"], ["calc", "success", "out"], ["calc", "failure", "bad", "fused"]],
+    );
+    await deploy(doc);
+    const good = await readTopic(brokers, sink, (r) => r.length >= 21);
+    expect(good.map((r) => r.value.n).sort(sortNum)).toEqual(range(6, 30).filter((n) => n !== 7 && n !== 20));
+    expect(good.find((r) => r.value.n === 10)!.value.ratio).toBe(10);
+
+    const dlq = await readTopic(brokers, `mr-dlq.${id}`, (r) => r.length >= 1);
+    expect(dlq.map((r) => r.value)).toEqual([{ n: 7, amount: "poison" }]);
+    expect(dlq[0]!.headers[HEADER.errorNode]).toBe("big");
+    expect(dlq[0]!.headers[HEADER.error]).toBeTruthy();
+
+    const bad = await readTopic(brokers, failures, (r) => r.length >= 1);
+    expect(bad.map((r) => r.value)).toEqual([{ n: 20, amount: 20 }]);
+    expect(bad[0]!.headers[HEADER.errorNode]).toBe("calc");
+
+    const stats = await waitFor(async () => {
+      const s = await (api as any).stats.snapshot({ flowId: id });
+      return s.nodes.calc.in === 23 && s.nodes.big.in === 30 ? s : undefined;
+    }, 15_000, "stats");
+    expect(stats.nodes.big.errors).toBe(1);
+    expect(stats.nodes.big.lastError).toBeTruthy();
+    expect(stats.nodes.calc.errors).toBe(1);
+  });
+
+  it("(f) postgres-sink writes the rows", async () => {
+    const id = uid("f");
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(`CREATE TABLE orders (id INT PRIMARY KEY, amount NUMERIC NOT NULL, payload JSONB)`);
+      const doc = flowDoc(
+        id,
+        [
+          ["gen", "generate", { count: 25, template: '{ "id": $i, "amount": $i * 1.5, "who": "u" & $string($i % 3) }' }],
+          ["rows", "postgres-sink", { connectionString: "#{db.url}", table: "orders", mode: "upsert", keyColumns: ["id"], columns: { id: "value.id", amount: "value.amount", payload: "value" } }],
+        ],
+        [["gen", "success", "rows"]],
+        [{ name: "db.url", value: db.url, sensitive: true }],
+      );
+      await deploy(doc);
+      await waitFor(async () => Number((await c.query("SELECT count(*) AS n FROM orders")).rows[0].n) >= 25, 30_000, "rows");
+      const rows = (await c.query("SELECT id, amount::float AS amount, payload FROM orders ORDER BY id")).rows;
+      expect(rows).toEqual(range(0, 25).map((i) => ({ id: i, amount: i * 1.5, payload: { id: i, amount: i * 1.5, who: `u${i % 3}` } })));
+    } finally {
+      await c.end();
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import type { MRecord } from "@millrace/processors";
+
+/**
+ * The runner's observation hooks: stats, provenance, edge taps and metrics plug in here;
+ * processors never see them. Every callback runs synchronously on the hot path, after the
+ * batch's outputs were acknowledged by Kafka and its offsets committed (so an observer never
+ * reports work that a crash could still undo, except under at-least-once redelivery). Keep
+ * callbacks cheap: copy what you need and do I/O asynchronously (buffer + flush). An observer
+ * that throws is logged and ignored; it never fails a batch.
+ *
+ * Arrays and records are the runner's own: read them, never mutate or keep them past the
+ * callback unless you copy (records are immutable by contract, so keeping a record reference
+ * is fine; keeping the arrays is not).
+ */
+export interface RunnerObserver {
+  onBatch?(batch: BatchEvent): void;
+  /** A batch failed as a whole (Kafka or infrastructure error): it will be retried. */
+  onBatchError?(e: BatchErrorEvent): void;
+  /** A source stage paused or resumed because of back pressure. */
+  onPause?(e: PauseEvent): void;
+}
+
+export interface InputSlice {
+  topic: string;
+  partition: number;
+  /** first and last offset of the batch (decimal strings, int64) */
+  firstOffset: string;
+  lastOffset: string;
+}
+
+export interface BatchEvent {
+  flowId: string;
+  deploymentId: string;
+  stageId: string;
+  /** which Kafka slice this batch was (consumer stages); null for polled sources */
+  input: InputSlice | null;
+  /** polled sources: the checkpoint reached after this batch */
+  checkpoint?: unknown;
+  /** ms since epoch when the batch started, and how long it took (decode → commit) */
+  startedAt: number;
+  durationMs: number;
+  /** true when produced + committed in one Kafka transaction */
+  transactional: boolean;
+  /** one entry per node of the stage that ran, in execution order (head first) */
+  nodes: NodeBatch[];
+}
+
+export interface NodeBatch {
+  nodeId: string;
+  /**
+   * The records the node was given. For the head of a consumer stage these are the decoded
+   * Kafka messages: `inputs[i]` is the message at offset `inputOffsets[i]`.
+   * For a polled source this is empty: its records are outputs with parent -1.
+   */
+  inputs: readonly MRecord[];
+  /** the Kafka offset of each input (head of a consumer stage only) */
+  inputOffsets?: readonly string[];
+  /** bytes of the inputs as read from Kafka (0 for fused hops) */
+  bytesIn: number;
+  outputs: readonly Emitted[];
+  /** bytes written to Kafka for this node's outputs (edge topics, external topic, dead-letter) */
+  bytesOut: number;
+  /** records the node sent to `failure` */
+  errors: number;
+  /** the last failure reason in this batch (HEADER.error of a failure record) */
+  lastError?: string;
+}
+
+export interface Emitted {
+  port: string;
+  /** the record as routed: lineage headers (HEADER.id / HEADER.parents) already set */
+  record: MRecord;
+  /** index into the node's `inputs` of the record it derives from; -1 = created at a source */
+  parent: number;
+  /**
+   * where it went: an edge topic, the external topic (kafka-sink), the dead-letter topic,
+   * or nowhere (fused only, or dropped on an unconnected port)
+   */
+  topics: readonly string[];
+  /** encoded size in bytes (value + key) when written to Kafka, else undefined */
+  bytes?: number;
+}
+
+export interface BatchErrorEvent {
+  flowId: string;
+  deploymentId: string;
+  stageId: string;
+  input: { topic: string; partition: number } | null;
+  error: Error;
+}
+
+export interface PauseEvent {
+  flowId: string;
+  deploymentId: string;
+  stageId: string;
+  paused: boolean;
+  /** the edges whose queue is over its threshold */
+  edges: string[];
+}
+
+/** Fans one event out to several observers; one failing observer does not stop the others. */
+export class Observers implements RunnerObserver {
+  private list: RunnerObserver[] = [];
+  constructor(private readonly log: (msg: string) => void = (m) => console.error(m)) {}
+  add(o: RunnerObserver): () => void {
+    this.list.push(o);
+    return () => {
+      this.list = this.list.filter((x) => x !== o);
+    };
+  }
+  get size(): number {
+    return this.list.length;
+  }
+  onBatch(b: BatchEvent): void {
+    for (const o of this.list) {
+      try {
+        o.onBatch?.(b);
+      } catch (e) {
+        this.log(`[engine] observer failed: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+  }
+  onBatchError(e: BatchErrorEvent): void {
+    for (const o of this.list) {
+      try {
+        o.onBatchError?.(e);
+      } catch (err) {
+        this.log(`[engine] observer failed: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+  }
+  onPause(e: PauseEvent): void {
+    for (const o of this.list) {
+      try {
+        o.onPause?.(e);
+      } catch (err) {
+        this.log(`[engine] observer failed: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import { failed, HEADER, type BatchProcessor, type MRecord, type Output } from "@millrace/processors";
+import type { OutMessage } from "../kafka/index.js";
+import type { ExecutionPlan, PlannedStage, PortRoute } from "../planner/index.js";
+import type { Emitted, NodeBatch } from "./observer.js";
+import { encode, encodedBytes, withLineage } from "./records.js";
+
+/** Errors that mean "the world is down, retry the batch later", not "this record is bad". */
+export function isTransient(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  return name === "PostgresUnavailableError" || name === "TransientError" || (e as { transient?: boolean } | null)?.transient === true;
+}
+
+export interface StageOutput {
+  /** messages per topic, in emit order */
+  produce: Map<string, OutMessage[]>;
+  nodes: NodeBatch[];
+  /** how many messages in total */
+  count: number;
+}
+
+interface CompiledPort {
+  route: PortRoute;
+  /** every Kafka topic records of this port are written to */
+  topics: readonly string[];
+}
+
+interface CompiledNode {
+  id: string;
+  ports: Map<string, CompiledPort>;
+  processor: BatchProcessor | undefined;
+}
+
+const NOWHERE: readonly string[] = Object.freeze([]);
+
+/**
+ * Runs one batch through a stage: the head, then every fused node below it, collecting what
+ * goes to Kafka per topic. Stateless between calls (safe for concurrently consumed partitions).
+ */
+export class StageExecutor {
+  private readonly nodes = new Map<string, CompiledNode>();
+
+  constructor(
+    plan: ExecutionPlan,
+    readonly stage: PlannedStage,
+    processors: ReadonlyMap<string, BatchProcessor>,
+  ) {
+    for (const id of stage.nodes) {
+      const pn = plan.nodes.find((n) => n.id === id);
+      if (!pn) throw new Error(`plan has no node "${id}"`);
+      const ports = new Map<string, CompiledPort>();
+      for (const route of pn.ports) {
+        const topics = [route.topic, route.externalTopic, route.deadLetter].filter((t): t is string => t !== undefined);
+        ports.set(route.port, { route, topics: topics.length ? Object.freeze(topics) : NOWHERE });
+      }
+      this.nodes.set(id, { id, ports, processor: processors.get(id) });
+    }
+  }
+
+  /** A consumer stage: `inputs` go to the head processor. */
+  async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number): Promise<StageOutput> {
+    const out: StageOutput = { produce: new Map(), nodes: [], count: 0 };
+    await this.runNode(this.stage.head, inputs, out, bytesIn, offsets);
+    return out;
+  }
+
+  /** A polled source: its records are the head's `success` outputs, created here (parent -1). */
+  async runSource(records: MRecord[]): Promise<StageOutput> {
+    const out: StageOutput = { produce: new Map(), nodes: [], count: 0 };
+    const emitted: Emitted[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) emitted[i] = { port: "success", record: withLineage(records[i]!, undefined), parent: -1, topics: NOWHERE };
+    await this.route(this.nodes.get(this.stage.head)!, [], emitted, out, 0, undefined);
+    return out;
+  }
+
+  private async runNode(nodeId: string, inputs: MRecord[], out: StageOutput, bytesIn: number, offsets?: readonly string[]): Promise<void> {
+    const node = this.nodes.get(nodeId)!;
+    const proc = node.processor;
+    if (!proc) throw new Error(`node "${nodeId}" has no processor`);
+    let emitted: Emitted[] = [];
+    const collect = (into: Emitted[], base: MRecord[], map?: number): Output => ({
+      emit(port, record, parent) {
+        into.push({ port, record: withLineage(record, base[parent]), parent: map ?? parent, topics: NOWHERE });
+      },
+    });
+    try {
+      await proc.process(inputs, collect(emitted, inputs));
+    } catch (e) {
+      if (isTransient(e)) throw e;
+      // One bad record must not fail its batch: run the records one by one, and send those
+      // that still throw to `failure`.
+      emitted = [];
+      for (let i = 0; i < inputs.length; i++) {
+        const one = [inputs[i]!];
+        const sub: Emitted[] = [];
+        try {
+          await proc.process(one, collect(sub, one, i));
+          for (const x of sub) emitted.push(x);
+        } catch (err) {
+          if (isTransient(err)) throw err;
+          const reason = err instanceof Error ? err.message : String(err);
+          emitted.push({ port: "failure", record: withLineage(failed(inputs[i]!, reason, nodeId), inputs[i]), parent: i, topics: NOWHERE });
+        }
+      }
+    }
+    await this.route(node, inputs, emitted, out, bytesIn, offsets);
+  }
+
+  private async route(node: CompiledNode, inputs: MRecord[], emitted: Emitted[], out: StageOutput, bytesIn: number, offsets: readonly string[] | undefined): Promise<void> {
+    let bytesOut = 0;
+    let errors = 0;
+    let lastError: string | undefined;
+    let fusedInputs: Map<string, MRecord[]> | undefined;
+    for (let i = 0; i < emitted.length; i++) {
+      const e = emitted[i]!;
+      if (e.port === "failure") {
+        errors++;
+        lastError = e.record.headers[HEADER.error] ?? lastError;
+      }
+      const port = node.ports.get(e.port);
+      if (!port) continue; // a port the plan does not know: dropped
+      const topics = port.topics;
+      if (topics.length) {
+        e.topics = topics;
+        const msg = encode(e.record);
+        const size = encodedBytes(msg);
+        e.bytes = size;
+        for (let t = 0; t < topics.length; t++) {
+          const topic = topics[t]!;
+          let list = out.produce.get(topic);
+          if (!list) out.produce.set(topic, (list = []));
+          list.push(msg);
+          out.count++;
+          bytesOut += size;
+        }
+      }
+      const fused = port.route.fused;
+      for (let f = 0; f < fused.length; f++) {
+        fusedInputs ??= new Map();
+        const target = fused[f]!.node;
+        let list = fusedInputs.get(target);
+        if (!list) fusedInputs.set(target, (list = []));
+        list.push(e.record);
+      }
+    }
+    const nb: NodeBatch = { nodeId: node.id, inputs, bytesIn, outputs: emitted, bytesOut, errors };
+    if (offsets) nb.inputOffsets = offsets;
+    if (lastError !== undefined) nb.lastError = lastError;
+    out.nodes.push(nb);
+    if (fusedInputs) for (const [target, recs] of fusedInputs) await this.runNode(target, recs, out, 0);
+  }
+}

@@ -1,0 +1,213 @@
+import type { ExecutionPlan } from "../planner/index.js";
+import type { BatchEvent, PauseEvent, RunnerObserver } from "./observer.js";
+
+/** Per-second buckets over the last five minutes. */
+export class RateWindow {
+  private readonly buckets = new Float64Array(300);
+  private sec = 0;
+
+  add(n: number, nowMs: number): void {
+    this.advance(Math.floor(nowMs / 1000));
+    this.buckets[this.sec % 300] += n;
+  }
+
+  private advance(sec: number): void {
+    if (sec <= this.sec) return;
+    const gap = Math.min(300, sec - this.sec);
+    for (let i = 1; i <= gap; i++) this.buckets[(this.sec + i) % 300] = 0;
+    this.sec = sec;
+  }
+
+  /** Records in the last `seconds` complete seconds (the current second is not complete yet). */
+  sum(seconds: number, nowMs: number): number {
+    this.advance(Math.floor(nowMs / 1000));
+    let s = 0;
+    for (let i = 1; i <= seconds; i++) s += this.buckets[(this.sec - i + 300 * 2) % 300]!;
+    return s;
+  }
+}
+
+/** What one engine knows about one node: totals since the deployment, and rates. */
+export interface NodeFigures {
+  in: number;
+  out: number;
+  errors: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** records per second processed (in; a source: out) over the last 1 s, 1 min, 5 min */
+  rate1s: number;
+  rate1m: number;
+  rate5m: number;
+  /** records in / out during the last five minutes (NiFi's "5 min" figures) */
+  in5m: number;
+  out5m: number;
+  lastError?: string;
+  /** ms since epoch */
+  lastErrorAt?: number;
+}
+
+export interface EdgeFigures {
+  /** records that went over the edge since the deployment */
+  records: number;
+  bytes: number;
+  rate1s: number;
+  rate1m: number;
+  rate5m: number;
+}
+
+/** One engine's figures for one deployment: what it publishes for the others. */
+export interface EngineFigures {
+  at: number;
+  nodes: Record<string, NodeFigures>;
+  edges: Record<string, EdgeFigures>;
+  /** source stages paused by back pressure on this engine, with the edges over threshold */
+  paused: Record<string, string[]>;
+}
+
+class NodeCounters {
+  in = 0;
+  out = 0;
+  errors = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly inWin = new RateWindow();
+  readonly outWin = new RateWindow();
+  lastError?: string;
+  lastErrorAt?: number;
+  constructor(readonly source: boolean) {}
+}
+
+class EdgeCounters {
+  records = 0;
+  bytes = 0;
+  readonly win = new RateWindow();
+}
+
+class DeploymentCounters {
+  readonly nodes = new Map<string, NodeCounters>();
+  readonly edges = new Map<string, EdgeCounters>();
+  /** node → port → edges leaving it */
+  readonly portEdges = new Map<string, Map<string, EdgeCounters[]>>();
+  readonly paused = new Map<string, string[]>();
+  constructor(
+    readonly flowId: string,
+    readonly plan: ExecutionPlan,
+  ) {
+    for (const n of plan.nodes) this.nodes.set(n.id, new NodeCounters(n.kind === "source"));
+    for (const e of plan.edges) {
+      const c = new EdgeCounters();
+      this.edges.set(e.id, c);
+      let ports = this.portEdges.get(e.from.node);
+      if (!ports) this.portEdges.set(e.from.node, (ports = new Map()));
+      let list = ports.get(e.from.port);
+      if (!list) ports.set(e.from.port, (list = []));
+      list.push(c);
+    }
+  }
+}
+
+/**
+ * The stats observer of one engine: counts per node and per edge from the runner's batch
+ * events. Cheap on the hot path: a few additions per node per batch, one per emitted record.
+ */
+export class StatsRecorder implements RunnerObserver {
+  private readonly deployments = new Map<string, DeploymentCounters>();
+
+  /** Starts counting for a deployment (idempotent). */
+  track(deploymentId: string, flowId: string, plan: ExecutionPlan): void {
+    if (!this.deployments.has(deploymentId)) this.deployments.set(deploymentId, new DeploymentCounters(flowId, plan));
+  }
+
+  untrack(deploymentId: string): void {
+    this.deployments.delete(deploymentId);
+  }
+
+  tracked(): { deploymentId: string; flowId: string }[] {
+    return [...this.deployments].map(([deploymentId, d]) => ({ deploymentId, flowId: d.flowId }));
+  }
+
+  onBatch(b: BatchEvent): void {
+    const d = this.deployments.get(b.deploymentId);
+    if (!d) return;
+    const now = Date.now();
+    for (const nb of b.nodes) {
+      const c = d.nodes.get(nb.nodeId);
+      if (!c) continue;
+      const nIn = nb.inputs.length;
+      const nOut = nb.outputs.length;
+      c.in += nIn;
+      c.out += nOut;
+      c.errors += nb.errors;
+      c.bytesIn += nb.bytesIn;
+      c.bytesOut += nb.bytesOut;
+      if (nIn) c.inWin.add(nIn, now);
+      if (nOut) c.outWin.add(nOut, now);
+      if (nb.lastError !== undefined) {
+        c.lastError = nb.lastError;
+        c.lastErrorAt = now;
+      }
+      const ports = d.portEdges.get(nb.nodeId);
+      if (!ports || !nOut) continue;
+      // count per port first: one map lookup per distinct port, not per record
+      let lastPort: string | undefined;
+      let lastList: EdgeCounters[] | undefined;
+      for (const e of nb.outputs) {
+        if (e.port !== lastPort) {
+          lastPort = e.port;
+          lastList = ports.get(e.port);
+        }
+        if (!lastList) continue;
+        for (const ec of lastList) {
+          ec.records++;
+          ec.bytes += e.bytes ?? 0;
+        }
+      }
+    }
+    // rates of edges: derived from the counts just added
+    for (const nb of b.nodes) {
+      const ports = d.portEdges.get(nb.nodeId);
+      if (!ports) continue;
+      const perPort = new Map<string, number>();
+      for (const e of nb.outputs) perPort.set(e.port, (perPort.get(e.port) ?? 0) + 1);
+      for (const [port, n] of perPort) for (const ec of ports.get(port) ?? []) ec.win.add(n, now);
+    }
+  }
+
+  onPause(e: PauseEvent): void {
+    const d = this.deployments.get(e.deploymentId);
+    if (!d) return;
+    if (e.paused) d.paused.set(e.stageId, e.edges);
+    else d.paused.delete(e.stageId);
+  }
+
+  figures(deploymentId: string, now = Date.now()): EngineFigures | undefined {
+    const d = this.deployments.get(deploymentId);
+    if (!d) return undefined;
+    const nodes: Record<string, NodeFigures> = {};
+    for (const [id, c] of d.nodes) {
+      const win = c.source && c.in === 0 ? c.outWin : c.inWin;
+      const f: NodeFigures = {
+        in: c.in,
+        out: c.out,
+        errors: c.errors,
+        bytesIn: c.bytesIn,
+        bytesOut: c.bytesOut,
+        rate1s: win.sum(1, now),
+        rate1m: win.sum(60, now) / 60,
+        rate5m: win.sum(300, now) / 300,
+        in5m: c.inWin.sum(300, now),
+        out5m: c.outWin.sum(300, now),
+      };
+      if (c.lastError !== undefined) {
+        f.lastError = c.lastError;
+        f.lastErrorAt = c.lastErrorAt;
+      }
+      nodes[id] = f;
+    }
+    const edges: Record<string, EdgeFigures> = {};
+    for (const [id, c] of d.edges) {
+      edges[id] = { records: c.records, bytes: c.bytes, rate1s: c.win.sum(1, now), rate1m: c.win.sum(60, now) / 60, rate5m: c.win.sum(300, now) / 300 };
+    }
+    return { at: now, nodes, edges, paused: Object.fromEntries(d.paused) };
+  }
+}

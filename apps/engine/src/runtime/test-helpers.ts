@@ -1,0 +1,76 @@
+// Helpers for the runtime's integration tests (not used by the engine itself).
+import { randomBytes } from "node:crypto";
+import type { FlowDocument } from "@millrace/flow";
+import { createKafka, type KafkaClient } from "../kafka/index.js";
+
+export function uid(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+type NodeDef = [id: string, type: string, config: Record<string, unknown>];
+type EdgeDef = [from: string, port: string, to: string, mode?: "fused" | "durable", settings?: Record<string, unknown>];
+
+export function flowDoc(id: string, nodes: NodeDef[], edges: EdgeDef[], parameters: FlowDocument["parameters"] = []): FlowDocument {
+  return {
+    schemaVersion: 1,
+    id,
+    name: id,
+    nodes: nodes.map(([nid, type, config], i) => ({ id: nid, type, typeVersion: 1, config, position: { x: i * 200, y: 0 } })),
+    edges: edges.map(([from, port, to, mode, settings]) => ({
+      id: `${from}.${port}->${to}`,
+      from: { node: from, port },
+      to: { node: to },
+      ...(mode || settings ? { settings: { ...(mode ? { mode } : {}), ...(settings ?? {}) } } : {}),
+    })),
+    parameters,
+  };
+}
+
+export interface ReadRecord {
+  key: string | null;
+  value: any;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * A plain Kafka consumer (own group, from the beginning, read_committed) collecting a topic
+ * until `until(records)` holds, then `settleMs` longer so extra records would show up too.
+ */
+export async function readTopic(
+  brokers: string[],
+  topic: string,
+  until: (records: ReadRecord[]) => boolean,
+  opts: { timeoutMs?: number; settleMs?: number; readUncommitted?: boolean } = {},
+): Promise<ReadRecord[]> {
+  const kafka: KafkaClient = createKafka({ brokers, clientId: uid("reader") });
+  const consumer = kafka.consumer({ groupId: uid("reader"), maxWaitTimeInMs: 100, readUncommitted: opts.readUncommitted ?? false });
+  const records: ReadRecord[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : v.toString();
+          records.push({ key: m.key?.toString() ?? null, value: m.value ? JSON.parse(m.value.toString()) : null, headers, partition: batch.partition, offset: m.offset });
+        }
+      },
+    });
+    const end = Date.now() + (opts.timeoutMs ?? 60_000);
+    while (!until(records)) {
+      if (Date.now() > end) throw new Error(`timed out reading ${topic}: got ${records.length} records`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, opts.settleMs ?? 1500));
+    return records;
+  } finally {
+    await consumer.disconnect().catch(() => {});
+    await kafka.close().catch(() => {});
+  }
+}
+
+export const sortNum = (a: number, b: number) => a - b;
+export const range = (from: number, to: number, step = 1) => Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
