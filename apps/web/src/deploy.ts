@@ -1,19 +1,23 @@
 /** Deployment status and live stats, tolerant of an engine that does not have them yet. */
 import { useEffect } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { api, errorMessage, isMissingProcedure, isUnreachable } from "./api/client";
+import { api, errorCode, errorMessage, isMissingProcedure, isUnreachable } from "./api/client";
 import { queryClient } from "./queryClient";
 import { statsActions } from "./store/statsStore";
 import { ui } from "./store/uiStore";
 
-export type DeployAvailability = "unknown" | "available" | "missing" | "offline";
+export type DeployAvailability = "unknown" | "available" | "missing" | "unavailable" | "offline";
 
 export function useDeployment(flowId: string, saved: boolean) {
   const q = useQuery({
     queryKey: ["deployments", "status", flowId],
     queryFn: () => api.deployments.status(flowId),
     enabled: saved,
-    refetchInterval: (query) => (query.state.error && isMissingProcedure(query.state.error) ? false : 3000),
+    refetchInterval: (query) => {
+      const e = query.state.error;
+      if (e && isMissingProcedure(e)) return false;
+      return e ? 15_000 : 3000;
+    },
     retry: false,
   });
   const availability: DeployAvailability = !saved
@@ -23,13 +27,16 @@ export function useDeployment(flowId: string, saved: boolean) {
         ? "missing"
         : isUnreachable(q.error)
           ? "offline"
-          : "available"
+          : errorCode(q.error) === "PRECONDITION_FAILED"
+            ? "unavailable"
+            : "available"
       : q.isSuccess
         ? "available"
         : "unknown";
   const state = q.data?.state;
   const running = !!state && /run|deploy|start/i.test(state) && !/stop/i.test(state);
-  return { availability, status: q.data ?? null, running };
+  const reason = availability === "unavailable" ? errorMessage(q.error) : "";
+  return { availability, reason, status: q.data ?? null, running };
 }
 
 export function useDeployMutations(flowId: string) {

@@ -84,9 +84,9 @@ export function useKeyboard() {
       } else if (e.key === "?") {
         ui.help(!modal.helpOpen);
       } else if (k === "f") {
-        fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 });
+        fitView({ padding: 0.12, duration: 200, maxZoom: 1 });
       } else if (k === "l") {
-        void runAutoLayout(() => fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 }));
+        void runAutoLayout(() => fitView({ padding: 0.12, duration: 200, maxZoom: 1 }));
       } else if (k === "g") {
         ui.toggleSnap();
       }

@@ -214,7 +214,7 @@ function useFitOnLoad(fitView: ReturnType<typeof useReactFlow>["fitView"]) {
     }
     if (!initialized) return;
     fitted.current = loadSeq;
-    requestAnimationFrame(() => void fitView({ padding: 0.3, maxZoom: 1.2 }));
+    requestAnimationFrame(() => void fitView({ padding: 0.12, maxZoom: 1 }));
   }, [loadSeq, initialized, fitView]);
 }
 

@@ -34,7 +34,7 @@ export function CanvasToolbar({ problems }: { problems: number }) {
         onClick={async () => {
           setBusy(true);
           try {
-            await runAutoLayout(() => fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 }));
+            await runAutoLayout(() => fitView({ padding: 0.12, duration: 200, maxZoom: 1 }));
           } catch (e) {
             ui.toast(`Auto-layout failed: ${(e as Error).message}`, "error");
           } finally {
@@ -44,7 +44,7 @@ export function CanvasToolbar({ problems }: { problems: number }) {
       >
         Auto-layout
       </button>
-      <button data-testid="fit-view-button" title="Fit view (F)" onClick={() => fitView({ padding: 0.3, duration: 200, maxZoom: 1.2 })}>
+      <button data-testid="fit-view-button" title="Fit view (F)" onClick={() => fitView({ padding: 0.12, duration: 200, maxZoom: 1 })}>
         Fit
       </button>
       <button data-testid="snap-toggle" className={snap ? "on" : ""} aria-pressed={snap} title="Snap to grid (G)" onClick={ui.toggleSnap}>

@@ -23,6 +23,8 @@ export function Header() {
   const deployDisabledReason =
     dep.availability === "missing"
       ? "This engine does not support deployments yet"
+      : dep.availability === "unavailable"
+        ? `Deploy unavailable: ${dep.reason}`
       : dep.availability === "offline"
         ? "Engine not reachable"
         : !saved

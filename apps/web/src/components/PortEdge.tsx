@@ -1,6 +1,7 @@
 import { memo } from "react";
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from "@xyflow/react";
 import { useStatsStore } from "../store/statsStore";
+import { flowActions } from "../store/flowStore";
 
 export interface PortEdgeData extends Record<string, unknown> {
   port: string;
@@ -36,7 +37,11 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={cls} interactionWidth={18} />
       <EdgeLabelRenderer>
         <div
-          className={`mr-edge-label ${cls}`}
+          className={`mr-edge-label nodrag nopan ${cls}`}
+          onClick={(e) => {
+            e.stopPropagation();
+            flowActions.select({ nodes: [], edges: [id] });
+          }}
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
           data-testid={`edge-label-${id}`}
           title={data?.problems?.join("\n") ?? `${port} · ${data?.mode ?? "durable"}`}

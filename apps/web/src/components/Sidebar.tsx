@@ -85,7 +85,7 @@ function FlowList() {
                     setRenaming(f.id);
                   }}
                 >
-                  ✎
+                  <Icon name="edit" />
                 </button>
                 <button
                   className="mr-icon danger"
@@ -96,7 +96,7 @@ function FlowList() {
                     void deleteFlow(f.id, name);
                   }}
                 >
-                  🗑
+                  <Icon name="trash" />
                 </button>
               </span>
             </li>
@@ -168,5 +168,17 @@ function PaletteItem({ spec }: { spec: ProcessorSpec }) {
       </div>
       <div className="mr-palette-desc">{spec.description}</div>
     </div>
+  );
+}
+
+function Icon({ name }: { name: "edit" | "trash" }) {
+  return (
+    <svg width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+      {name === "edit" ? (
+        <path d="M10.5 2.5l3 3L6 13H3v-3l7.5-7.5z" />
+      ) : (
+        <path d="M2.5 4h11M6 4V2.5h4V4M4 4l.7 9.5h6.6L12 4M6.7 6.5v5M9.3 6.5v5" />
+      )}
+    </svg>
   );
 }
