@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import kafkajs from "kafkajs";
 import { freePort, waitFor } from "../../packages/testkit/src/index.js";
-// @ts-expect-error plain .mjs without type declarations
 import { ensureKafkaJars, startKafka, startKafkaCluster, stopKafka, kafkaJarDir } from "./index.mjs";
 
 const { Kafka, logLevel } = kafkajs;
