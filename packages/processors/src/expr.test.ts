@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { MRecord } from "./sdk.js";
 import { checkExpression, compileExpression, ExpressionError, jsonataTruthy, toHeaderString } from "./expr.js";
 
 describe("expr", () => {
@@ -35,5 +36,25 @@ describe("expr", () => {
     expect(toHeaderString(3)).toBe("3");
     expect(toHeaderString({ a: 1 })).toBe('{"a":1}');
     expect(toHeaderString(null)).toBeUndefined();
+  });
+});
+
+describe("simple-path fast path", () => {
+  it("agrees with JSONata on simple paths", async () => {
+    const inputs: MRecord[] = [
+      { value: { a: { b: 2 } }, key: "k", headers: { h: "x" } },
+      { value: { a: [{ b: 2 }, { b: 3 }] }, headers: {} },
+      { value: { a: { b: [1] } }, headers: {} },
+      { value: { a: null }, headers: {} },
+      { value: 5, headers: {} },
+      { value: "s", headers: {} },
+      { value: [1, 2], headers: {} },
+      { value: { a: { b: { c: 1 } } }, headers: {} },
+    ];
+    for (const src of ["value", "value.a", "value.a.b", "value .a. b", "key", "headers.h", "headers.missing", "value.a.b.c"]) {
+      const fast = compileExpression(src);
+      const slow = compileExpression(`(${src})`); // not a simple path: always JSONata
+      for (const r of inputs) expect(JSON.stringify(await fast.evaluateRecord(r)), `${src} on ${JSON.stringify(r)}`).toBe(JSON.stringify(await slow.evaluateRecord(r)));
+    }
   });
 });

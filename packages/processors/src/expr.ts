@@ -53,8 +53,33 @@ export interface CompiledExpression {
   readonly source: string;
   /** Evaluates against an arbitrary input; rejects with an ExpressionError. */
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
-  /** Evaluates against `{ value, key, headers }` of the record. */
-  evaluateRecord(record: MRecord, bindings?: Record<string, unknown>): Promise<unknown>;
+  /**
+   * Evaluates against `{ value, key, headers }` of the record. Simple paths (`value.a.b`, `key`,
+   * `headers.h`) are read directly, without JSONata's async evaluator, when no array is on the
+   * way (arrays keep JSONata's mapping semantics); so the result may be a plain value: `await` it.
+   */
+  evaluateRecord(record: MRecord, bindings?: Record<string, unknown>): unknown | Promise<unknown>;
+}
+
+const SIMPLE_PATH = /^\s*(value|key|headers)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*$/;
+const MISS = Symbol("fallback");
+
+/** A reader for a plain dotted path, or undefined when the expression is anything else. */
+function simplePath(source: string): ((r: MRecord) => unknown) | undefined {
+  const m = SIMPLE_PATH.exec(source);
+  if (!m) return undefined;
+  const root = m[1] as "value" | "key" | "headers";
+  const steps = m[2] ? m[2].split(".").map((x) => x.trim()).filter(Boolean) : [];
+  const n = steps.length;
+  return (r) => {
+    let cur: unknown = r[root];
+    for (let i = 0; i < n; i++) {
+      if (cur === undefined || cur === null) return undefined;
+      if (typeof cur !== "object" || Array.isArray(cur)) return typeof cur === "object" ? MISS : undefined;
+      cur = Object.prototype.hasOwnProperty.call(cur, steps[i]) ? (cur as Record<string, unknown>)[steps[i]] : undefined;
+    }
+    return Array.isArray(cur) || typeof cur === "function" ? MISS : cur;
+  };
 }
 
 /** Compiles a JSONata expression once; throws ExpressionError (syntax errors with position). */
@@ -73,11 +98,17 @@ export function compileExpression(source: string, limits: Partial<ExprLimits> = 
       throw describe(e, "expression failed");
     }
   };
+  const fast = simplePath(source);
   return {
     source,
     evaluate,
     // The record already has exactly the fields `value`, `key`, `headers`: no wrapper object needed.
-    evaluateRecord: (record, bindings) => evaluate(record, bindings),
+    evaluateRecord: fast
+      ? (record, bindings) => {
+          const v = fast(record);
+          return v === MISS ? evaluate(record, bindings) : v;
+        }
+      : (record, bindings) => evaluate(record, bindings),
   };
 }
 

@@ -10,9 +10,9 @@ export const impl: ProcessorImpl<SetHeadersConfig> = {
     const names = Object.keys(c.headers);
     const exprs: CompiledExpression[] = names.map((n) => compileExpression(c.headers[n]));
     const n = names.length;
-    const results: unknown[] = new Array(n);
     return {
       async process(records, out) {
+        const results: unknown[] = new Array(n);
         next: for (let i = 0; i < records.length; i++) {
           const r = records[i];
           for (let k = 0; k < n; k++) {
