@@ -33,8 +33,7 @@ export function useDeployment(flowId: string, saved: boolean) {
       : q.isSuccess
         ? "available"
         : "unknown";
-  const state = q.data?.state;
-  const running = !!state && /run|deploy|start/i.test(state) && !/stop/i.test(state);
+  const running = q.data?.deployed === true || q.data?.status === "running";
   const reason = availability === "unavailable" ? errorMessage(q.error) : "";
   return { availability, reason, status: q.data ?? null, running };
 }

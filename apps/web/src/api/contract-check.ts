@@ -5,7 +5,7 @@
  */
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@millrace/engine/api/router";
-import type { FlowGetResult, FlowListItem, FlowSaveResult } from "./types";
+import type { DeploymentStatus, FlowGetResult, FlowListItem, FlowSaveResult, LiveStats } from "./types";
 
 type Out = inferRouterOutputs<AppRouter>;
 type In = inferRouterInputs<AppRouter>;
@@ -19,4 +19,6 @@ export type ContractChecks = [
   Assert<Extends<Out["flows"]["import"], { id: string }>>,
   Assert<Extends<{ text: string; asCopy?: boolean }, In["flows"]["import"]>>,
   Assert<Extends<{ id: string; version?: number }, In["flows"]["export"]>>,
+  Assert<Extends<Out["deployments"]["status"], DeploymentStatus>>,
+  Assert<Extends<Out["stats"]["snapshot"], LiveStats>>,
 ];

@@ -42,26 +42,44 @@ export interface CatalogEntry {
 
 export interface DeploymentStatus {
   flowId: string;
-  version?: number;
-  state: string;
-  [k: string]: unknown;
+  deployed: boolean;
+  version: number | null;
+  /** running | stopped | failed | not-deployed */
+  status: string;
+  error: string | null;
 }
 
+/** Per node, summed over engines: totals since the deployment and rates (records/s). */
 export interface NodeStats {
   in: number;
   out: number;
   errors: number;
-  rateIn: number;
-  rateOut: number;
+  /** records/s over the last second (in; a source: out) */
+  rate1s: number;
+  rate1m?: number;
+  rate5m?: number;
+  /** NiFi's "5 min" figures */
+  in5m?: number;
+  out5m?: number;
+  lastError?: string;
+  lastErrorAt?: number;
+  /** a source paused by back pressure */
   paused?: boolean;
 }
 
 export interface EdgeStats {
-  rate: number;
+  records?: number;
+  rate1s: number;
+  /** records waiting on the edge's topic */
   queue: number;
+  mode?: "durable" | "fused";
+  threshold?: number | null;
+  /** queue over threshold: the sources feeding it are paused */
+  backPressure?: boolean;
 }
 
 export interface LiveStats {
+  status?: string;
   at: number | string;
   nodes: Record<string, NodeStats>;
   edges: Record<string, EdgeStats>;

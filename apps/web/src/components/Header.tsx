@@ -95,9 +95,14 @@ export function Header() {
             </button>
           </span>
         )}
-        {dep.status?.state && (
-          <span className={`mr-pill${dep.running ? " running" : ""}`} data-testid="deploy-status">
-            {dep.status.state}
+        {dep.status && dep.status.status !== "not-deployed" && (
+          <span
+            className={`mr-pill${dep.running ? " running" : ""}${dep.status.status === "failed" ? " failed" : ""}`}
+            data-testid="deploy-status"
+            data-status={dep.status.status}
+            title={dep.status.error ?? undefined}
+          >
+            {dep.status.status}
             {dep.status.version ? ` v${dep.status.version}` : ""}
           </span>
         )}

@@ -16,7 +16,8 @@ const EdgeFigures = memo(function EdgeFigures({ id }: { id: string }) {
   if (!s) return null;
   return (
     <span className="mr-edge-stats" data-testid={`edge-stats-${id}`}>
-      {s.rate.toFixed(s.rate < 10 ? 1 : 0)}/s{s.queue > 0 ? ` · q ${s.queue}` : ""}
+      {s.rate1s.toFixed(s.rate1s < 10 ? 1 : 0)}/s{s.queue > 0 ? ` · q ${s.queue}` : ""}
+      {s.backPressure && <b className="mr-bp" title="queue over its threshold: upstream paused"> ⏸</b>}
     </span>
   );
 });

@@ -27,9 +27,10 @@ const NodeFigures = memo(function NodeFigures({ id }: { id: string }) {
   if (!s) return null;
   return (
     <div className="mr-node-figures" data-testid={`node-stats-${id}`}>
-      <span title="records in (rate/s)">in {fmt(s.in)} <em>{fmt(s.rateIn)}/s</em></span>
-      <span title="records out (rate/s)">out {fmt(s.out)} <em>{fmt(s.rateOut)}/s</em></span>
-      {s.errors > 0 && <span className="err" title="errors">err {fmt(s.errors)}</span>}
+      <span title="records in since the deployment">in {fmt(s.in)}</span>
+      <span title="records out since the deployment">out {fmt(s.out)}</span>
+      <em title="records per second (last second)">{fmt(s.rate1s)}/s</em>
+      {s.errors > 0 && <span className="err" title={s.lastError ? `last error: ${s.lastError}` : "errors"}>err {fmt(s.errors)}</span>}
       {s.paused && <span className="paused" title="paused by back pressure">paused</span>}
     </div>
   );

@@ -130,8 +130,15 @@ function NodeStatsLine({ id }: { id: string }) {
   if (!s) return null;
   return (
     <div className="mr-stats-line" data-testid="node-panel-stats">
-      in <b>{s.in}</b> ({s.rateIn.toFixed(1)}/s) · out <b>{s.out}</b> ({s.rateOut.toFixed(1)}/s) · errors <b>{s.errors}</b>
-      {s.paused ? " · paused" : ""}
+      in <b>{s.in}</b> · out <b>{s.out}</b> · {s.rate1s.toFixed(1)}/s · errors <b>{s.errors}</b>
+      {s.in5m !== undefined && (
+        <>
+          <br />
+          last 5 min: in {s.in5m} · out {s.out5m ?? 0}
+        </>
+      )}
+      {s.paused ? " · paused (back pressure)" : ""}
+      {s.lastError && <div className="mr-field-error">last error: {s.lastError}</div>}
     </div>
   );
 }
@@ -282,8 +289,9 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
       </div>
       {stats && (
         <div className="mr-stats-line" data-testid="edge-panel-stats">
-          {stats.rate.toFixed(1)} records/s · queue {stats.queue}
-          {s.queueThreshold && stats.queue >= (s.queueThreshold as number) ? " · back pressure" : ""}
+          {stats.rate1s.toFixed(1)} records/s · queue {stats.queue}
+          {stats.threshold ? ` / ${stats.threshold}` : ""}
+          {stats.backPressure ? " · back pressure (upstream paused)" : ""}
         </div>
       )}
       <div className="mr-form">
