@@ -66,6 +66,14 @@ export class ConsumerStageRunner implements StageRunner {
       this.d.log(restart ? "warn" : "error", `stage ${stage.id}: consumer crashed (${restart ? "restarting" : "not restarting"}): ${error.message}`);
       this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
     });
+    if (this.d.exactlyOnce) {
+      // Initialise the transactional producers of the partitions we got at once: that fences a
+      // dead engine's producers and aborts their open transactions, which would otherwise hold
+      // back read_committed readers downstream until the transaction timeout.
+      consumer.onGroupJoin((assignment) => {
+        for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) void this.txProducer(topic, p).catch(() => {});
+      });
+    }
     await consumer.connect();
     await consumer.subscribe({ topics: stage.inputs, fromBeginning: stage.fromBeginning });
     await consumer.run({

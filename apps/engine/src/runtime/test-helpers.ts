@@ -74,3 +74,71 @@ export async function readTopic(
 
 export const sortNum = (a: number, b: number) => a - b;
 export const range = (from: number, to: number, step = 1) => Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import type { AppRouter } from "../api/router.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+export interface EngineProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  api: ReturnType<typeof createTRPCClient<AppRouter>>;
+  output(): string;
+  /** kill -9 */
+  kill9(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 10 s */
+  stop(): Promise<void>;
+}
+
+/** Starts `tsx apps/engine/src/main.ts` as a child process and waits until it serves. */
+export async function spawnEngine(env: { port: number; databaseUrl: string; brokers: string[] }): Promise<EngineProcess> {
+  const child = spawn(join(repoRoot, "node_modules/.bin/tsx"), [join(repoRoot, "apps/engine/src/main.ts")], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(env.port), DATABASE_URL: env.databaseUrl, KAFKA_BROKERS: env.brokers.join(","), MILLRACE_WEB_DIST: "/nonexistent" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const url = `http://127.0.0.1:${env.port}`;
+  const end = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`engine exited (${child.exitCode}):\n${out}`);
+    if (Date.now() > end) {
+      child.kill("SIGKILL");
+      throw new Error(`engine did not start:\n${out}`);
+    }
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.status === 200 || r.status === 503) break;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc` })] });
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    api,
+    output: () => out,
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
