@@ -19,15 +19,17 @@ function doc(id: string, name = "Orders"): FlowDocument {
   };
 }
 
+const makeCaller = createCallerFactory(appRouter);
+
 describe("flows API on a real Postgres", () => {
   let engine: RunningEngine;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  let api: ReturnType<typeof makeCaller>;
 
   beforeAll(async () => {
     db = await createTestDatabase("flows");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: "test" });
-    api = createCallerFactory(appRouter)({ services: engine.services });
+    api = makeCaller({ services: engine.services });
   });
   afterAll(async () => {
     await engine?.close();
