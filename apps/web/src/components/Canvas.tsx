@@ -183,7 +183,7 @@ export function Canvas() {
         connectionRadius={24}
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />
-        <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} data-testid="minimap" />
+        <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} />
       </ReactFlow>

@@ -19,7 +19,8 @@ export function safeOutputPorts(spec: ProcessorTypeInfo & { example?: unknown } 
   if (!spec) return [];
   try {
     const ports = spec.outputPorts(config);
-    if (Array.isArray(ports)) return ports;
+    // while a config is being typed (route names...), show only usable, distinct names
+    if (Array.isArray(ports)) return [...new Set(ports.filter((p) => typeof p === "string" && p.trim() !== ""))];
   } catch {
     /* config not valid yet */
   }
