@@ -19,6 +19,12 @@ export function isEditable(t: EventTarget | null): boolean {
   return false;
 }
 
+/** Fields whose edits are document edits: Ctrl+Z there is the designer's undo, not the field's. */
+function isDocumentField(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  return !!el?.closest?.(".mr-right, .mr-flow-title");
+}
+
 export function useKeyboard() {
   const { fitView } = useReactFlow();
   useEffect(() => {
@@ -40,9 +46,19 @@ export function useKeyboard() {
         if (modal.helpOpen) ui.help(false);
         else if (modal.importOpen) ui.importDialog(false);
         else if (!isEditable(e.target)) flowActions.select({ nodes: [], edges: [] });
+        else (e.target as HTMLElement).blur?.();
         return;
       }
       const mod = e.ctrlKey || e.metaKey;
+      if (mod && !e.altKey && isDocumentField(e.target) && !modal.helpOpen && !modal.importOpen) {
+        const key = e.key.toLowerCase();
+        if (key === "z" || key === "y") {
+          e.preventDefault();
+          if (key === "z" && !e.shiftKey) flowActions.undo();
+          else flowActions.redo();
+          return;
+        }
+      }
       // Ctrl+S saves from anywhere, even while typing in a field
       if (mod && !e.altKey && e.key.toLowerCase() === "s") {
         e.preventDefault();

@@ -93,6 +93,8 @@ export async function createFlow() {
   flowActions.newFlow();
   statsActions.clear();
   ui.conflict(null);
+  // let the user type the name right away
+  requestAnimationFrame(() => (document.querySelector('[data-testid="flow-name"]') as HTMLInputElement | null)?.select());
   // store it right away so it shows in the list (offline: it stays a local draft)
   try {
     const { doc } = useFlowStore.getState();

@@ -2,7 +2,7 @@
  * Renders the fields produced by ../form/schemaForm for a value, with inline errors keyed
  * by path (from the processor's own zod schema).
  */
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { defaultFor, getAt, pathKey, renameKey, type Field, type Path } from "../form/schemaForm";
 
 interface Ctx {
@@ -195,6 +195,13 @@ function NumberInput(props: { id: string; testid: string; value: unknown; field:
   const shown = typeof props.value === "number" ? String(props.value) : props.value == null ? "" : String(props.value);
   const [text, setText] = useState(shown);
   const [focused, setFocused] = useState(false);
+  // an undo/redo while the field has focus: show the document's value
+  useEffect(() => {
+    const t = text.trim();
+    const asValue = t === "" ? undefined : Number(t);
+    if (asValue !== props.value && !(t !== "" && !Number.isFinite(asValue))) setText(shown);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shown]);
   return (
     <input
       id={props.id}
