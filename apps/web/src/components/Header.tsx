@@ -80,9 +80,16 @@ export function Header() {
           {saving ? "Saving…" : "Save"}
         </button>
         {dep.running ? (
-          <button className="mr-btn danger" data-testid="stop-button" disabled={stop.isPending} onClick={() => stop.mutate()} title="Stop the running deployment">
-            ■ Stop
-          </button>
+          <>
+            {saved && !dirty && dep.status?.version != null && baseVersion !== undefined && dep.status.version < baseVersion && (
+              <button className="mr-btn" data-testid="redeploy-button" disabled={deploy.isPending} onClick={() => deploy.mutate(baseVersion)} title={`v${dep.status.version} is running; deploy v${baseVersion}`}>
+                ▶ Deploy v{baseVersion}
+              </button>
+            )}
+            <button className="mr-btn danger" data-testid="stop-button" disabled={stop.isPending} onClick={() => stop.mutate()} title="Stop the running deployment">
+              ■ Stop
+            </button>
+          </>
         ) : (
           <span title={deployDisabledReason} className="mr-tip-wrap">
             <button

@@ -1,5 +1,5 @@
 import { useMemo, useState } from "react";
-import type { FlowEdge, FlowNode } from "@millrace/flow";
+import type { FlowEdge, FlowNode, FlowParameter } from "@millrace/flow";
 import { getSpec, problemsOf, type ProcessorSpec } from "../catalog/specs";
 import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
 import { flowActions, useFlowStore } from "../store/flowStore";
@@ -53,6 +53,19 @@ function FlowPanel() {
         <dt>Edges</dt>
         <dd>{doc.edges.length}</dd>
       </dl>
+      <div className="mr-field">
+        <label className="mr-label" htmlFor="flow-description">Description</label>
+        <textarea
+          id="flow-description"
+          className="mr-input"
+          rows={2}
+          data-testid="flow-description"
+          placeholder="What this flow does"
+          value={doc.description ?? ""}
+          onChange={(e) => flowActions.setDescription(e.target.value)}
+        />
+      </div>
+      <Parameters />
       <h3>Problems</h3>
       {list.length === 0 ? (
         <p className="mr-muted" data-testid="flow-problems-none">None. Select a node to configure it, an edge for its settings and live data.</p>
@@ -324,6 +337,51 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
         Delete connection
       </button>
       <TapPanel edge={edge} mode={mode} />
+    </div>
+  );
+}
+
+/** Flow parameters (#{name} in configs). Rows are edited locally and committed on blur. */
+function Parameters() {
+  const params = useFlowStore((s) => s.doc.parameters);
+  const [draft, setDraft] = useState<FlowParameter[] | null>(null);
+  const rows = draft ?? params;
+  const commit = (next: FlowParameter[]) => {
+    setDraft(null);
+    const clean = next.filter((p) => p.name.trim() !== "");
+    if (JSON.stringify(clean) !== JSON.stringify(params)) flowActions.setParameters(clean);
+  };
+  const change = (i: number, patch: Partial<FlowParameter>) => setDraft(rows.map((p, j) => (j === i ? { ...p, ...patch } : p)));
+  return (
+    <div className="mr-params" data-testid="flow-parameters">
+      <h3>Parameters</h3>
+      <p className="mr-help">
+        Use <code>{"#{name}"}</code> in any config. Sensitive values are never sent back to the browser nor exported; leave one blank to keep the stored value.
+      </p>
+      {rows.map((p, i) => (
+        <div className="mr-param-row" key={i} data-testid={`param-row-${i}`}>
+          <input className="mr-input mono" placeholder="name" value={p.name} data-testid={`param-name-${i}`} onChange={(e) => change(i, { name: e.target.value })} onBlur={() => draft && commit(draft)} />
+          <input
+            className="mr-input mono"
+            placeholder={p.sensitive ? "•••• (unchanged)" : "value"}
+            type={p.sensitive ? "password" : "text"}
+            value={p.value}
+            data-testid={`param-value-${i}`}
+            onChange={(e) => change(i, { value: e.target.value })}
+            onBlur={() => draft && commit(draft)}
+          />
+          <label className="mr-check small" title="Sensitive: never exported nor shown">
+            <input type="checkbox" checked={p.sensitive} data-testid={`param-sensitive-${i}`} onChange={(e) => commit(rows.map((q, j) => (j === i ? { ...q, sensitive: e.target.checked } : q)))} />
+            secret
+          </label>
+          <button className="mr-icon danger" title="Remove" data-testid={`param-remove-${i}`} onClick={() => commit(rows.filter((_, j) => j !== i))}>
+            ✕
+          </button>
+        </div>
+      ))}
+      <button className="mr-btn small" data-testid="param-add" onClick={() => setDraft([...rows, { name: "", value: "", sensitive: false }])}>
+        + Add parameter
+      </button>
     </div>
   );
 }

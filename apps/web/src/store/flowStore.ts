@@ -7,7 +7,7 @@
  * Drags are transient (`drag`): a move is committed once, on drag stop, as one undo step.
  */
 import { create } from "zustand";
-import type { FlowDocument, Position } from "@millrace/flow";
+import { setDescription, setParameters, type FlowDocument, type FlowParameter, type Position } from "@millrace/flow";
 import * as ops from "../doc/ops";
 import { commit, initHistory, redo, undo, type History } from "../doc/history";
 import { copySelection, parseClip, prepareClip } from "../doc/clipboard";
@@ -116,6 +116,12 @@ export const flowActions = {
     if (history !== s.history) set({ history, doc: history.present, selection: pruneSelection(history.present, s.selection), drag: null });
   },
 
+  setDescription(description: string) {
+    edit((d) => setDescription(d, description), "flow:description");
+  },
+  setParameters(parameters: FlowParameter[]) {
+    edit((d) => setParameters(d, parameters));
+  },
   rename(name: string) {
     edit((d) => ops.renameFlow(d, name), "flow:name");
   },
