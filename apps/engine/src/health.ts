@@ -27,7 +27,7 @@ export async function checkPostgres(url: string, timeoutMs = 3000): Promise<Chec
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
     await withTimeout(c.connect(), timeoutMs, "Postgres");
-    const r = await withTimeout(c.query<{ v: string }>("SHOW server_version"), timeoutMs, "Postgres");
+    const r = await withTimeout(c.query<{ v: string }>("SELECT current_setting('server_version') AS v"), timeoutMs, "Postgres");
     return { ok: true, detail: `Postgres ${r.rows[0]?.v}` };
   } catch (e) {
     return { ok: false, error: `Postgres unreachable at ${redactUrl(url)}: ${(e as Error).message || String(e)}` };
