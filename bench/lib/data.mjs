@@ -1,0 +1,96 @@
+// Topics, the B1 input data, end-offset polling.
+import { log, sleep, sumHigh } from "./util.mjs";
+
+export const PARTITIONS = 3; // the planner's default for edge topics; input and sink topics match
+
+export async function createTopics(admin, names, partitions = PARTITIONS) {
+  await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+}
+
+/** A record of about 200 bytes of JSON; amount is even for even i (the filter keeps exactly half). */
+export function recordJson(i, ts) {
+  const amount = (i * 7919) % 10000; // 7919 odd: parity of amount = parity of i
+  const c = String(i % 100000).padStart(5, "0");
+  return `{"id":${i},"ts":${ts},"amount":${amount},"customer":"c-${c}","country":"${COUNTRIES[i % COUNTRIES.length]}","items":${1 + (i % 7)},"channel":"web","note":"${NOTE}"}`;
+}
+const COUNTRIES = ["DE", "FR", "NL", "PL", "SE", "IT", "ES", "AT"];
+const NOTE = "x".repeat(80);
+
+export const expectedKept = (n) => Math.ceil(n / 2);
+
+/** Writes n records to `topic` with a kafkajs batch producer (several batches in flight). */
+export async function preload(kafka, topic, n) {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const started = Date.now();
+  const chunk = 6000;
+  const inFlight = new Set();
+  const ts = Date.now();
+  try {
+    for (let from = 0; from < n; from += chunk) {
+      const to = Math.min(n, from + chunk);
+      const byPart = Array.from({ length: PARTITIONS }, () => []);
+      for (let i = from; i < to; i++) byPart[i % PARTITIONS].push({ partition: i % PARTITIONS, value: Buffer.from(recordJson(i, ts)) });
+      const p = producer.sendBatch({ acks: 1, topicMessages: [{ topic, messages: byPart.flat() }] });
+      inFlight.add(p);
+      p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= 4) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await producer.disconnect();
+  }
+  const s = (Date.now() - started) / 1000;
+  log(`preloaded ${n.toLocaleString()} records (~${Buffer.byteLength(recordJson(n - 1, ts))} bytes each) into ${topic} in ${s.toFixed(1)} s`);
+}
+
+export async function endOffsetSum(admin, topic) {
+  return sumHigh(await admin.fetchTopicOffsets(topic));
+}
+
+/**
+ * Polls a topic's end offsets every `everyMs` until `done(sum, now)` says so. Returns
+ * { sum, lastChangeAt, at } where lastChangeAt is the time the sum last moved.
+ */
+export async function waitForOffsets(admin, topic, { done, everyMs = 50, timeoutMs, onTick }) {
+  const end = Date.now() + timeoutMs;
+  let last = -1;
+  let lastChangeAt = Date.now();
+  for (;;) {
+    const sum = await endOffsetSum(admin, topic);
+    const now = Date.now();
+    if (sum !== last) {
+      last = sum;
+      lastChangeAt = now;
+    }
+    if (await done(sum, now, lastChangeAt)) return { sum, lastChangeAt, at: now };
+    if (onTick) await onTick(sum, now);
+    if (now > end) throw new Error(`timed out waiting on ${topic}: end offsets sum ${sum}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Counts the committed records of a topic (read_committed): for exactly-once sinks, where offsets include markers. */
+export async function countRecords(kafka, topic, expected, timeoutMs = 120_000) {
+  const consumer = kafka.consumer({ groupId: `bench-count-${topic}-${Date.now()}`, maxWaitTimeInMs: 200, maxBytesPerPartition: 4 << 20 });
+  let n = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatch: async ({ batch }) => void (n += batch.messages.length) });
+    const end = Date.now() + timeoutMs;
+    let lastN = -1;
+    let stableSince = Date.now();
+    while (Date.now() < end) {
+      await sleep(250);
+      if (n !== lastN) {
+        lastN = n;
+        stableSince = Date.now();
+      } else if (n >= expected && Date.now() - stableSince > 1500) break;
+      else if (n < expected && Date.now() - stableSince > 10_000) break;
+    }
+    return n;
+  } finally {
+    await consumer.disconnect().catch(() => {});
+  }
+}

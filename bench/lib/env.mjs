@@ -1,0 +1,140 @@
+// The bench's own world: a temp dir, a Kafka broker and a Postgres on free ports, the engine
+// as a child process. Everything started here is stopped by `cleanup()` (also on error, Ctrl+C).
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import kafkajs from "kafkajs";
+import { freePort, startKafka, ensureKafkaJars } from "../../scripts/kafka/index.mjs";
+import { startPostgres } from "../../scripts/postgres/index.mjs";
+import { log, sleep } from "./util.mjs";
+
+const { Kafka, logLevel } = kafkajs;
+
+const cleanups = [];
+let cleaning;
+
+/** Registers a stop function; run in reverse order by cleanup(). */
+export function onCleanup(fn) {
+  cleanups.push(fn);
+}
+
+export function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const fn = cleanups.pop();
+      try {
+        await fn();
+      } catch (e) {
+        log(`cleanup: ${e?.message ?? e}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+let signalled = false;
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    log(`${sig}: stopping everything the bench started`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+export function makeTempDir(keep) {
+  const dir = mkdtempSync(join(tmpdir(), "millrace-bench-"));
+  chmodSync(dir, 0o755); // Postgres runs as the `postgres` user when we are root: it must traverse this
+  if (!keep) onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function startBroker(dir) {
+  const jars = await ensureKafkaJars();
+  const port = await freePort();
+  const k = await startKafka({ port, dataDir: join(dir, "kafka"), heap: ["-Xms1g", "-Xmx1g"] });
+  onCleanup(() => k.stop());
+  const kafka = new Kafka({ clientId: "millrace-bench", brokers: [k.brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  onCleanup(() => admin.disconnect());
+  return { ...k, jars, kafka, admin };
+}
+
+export async function startPg(dir) {
+  const pg = await startPostgres({ dir: join(dir, "pg"), port: await freePort() });
+  onCleanup(() => pg.stop());
+  return pg;
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === "node_modules" || e.name === "dist") continue;
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds apps/web when its dist is missing or older than its sources (as `pnpm start` does). */
+export function ensureWebBuilt(root) {
+  const index = join(root, "apps/web/dist/index.html");
+  const stale =
+    !existsSync(index) ||
+    [join(root, "apps/web"), join(root, "packages/flow/src"), join(root, "packages/processors/src")].some((d) => newestMtime(d) > statSync(index).mtimeMs);
+  if (!stale) return { built: false, dist: join(root, "apps/web/dist") };
+  log("building the web app (apps/web/dist is missing or stale)");
+  const b = spawnSync("pnpm", ["--filter", "@millrace/web", "build"], { cwd: root, encoding: "utf8" });
+  if (b.status !== 0) throw new Error(`the web app failed to build:\n${(b.stdout + b.stderr).slice(-3000)}`);
+  return { built: true, dist: join(root, "apps/web/dist") };
+}
+
+/**
+ * Runs the engine as its own Node process (node --import tsx, so the PID is the engine's and
+ * its RSS can be read). `cpuProfDir` turns on --cpu-prof (written when the engine exits).
+ */
+export async function startEngineProcess({ root, dir, brokers, databaseUrl, webDist, cpuProfDir, heapMb }) {
+  const port = await freePort();
+  const args = ["--import", "tsx"];
+  if (cpuProfDir) args.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`);
+  if (heapMb) args.push(`--max-old-space-size=${heapMb}`);
+  args.push(join(root, "apps/engine/src/main.ts"));
+  const logFile = join(dir, "engine.log");
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, MILLRACE_WEB_DIST: webDist ?? "/nonexistent", MILLRACE_NO_OPEN: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  let tail = "";
+  const keep = (d) => (tail = (tail + d).slice(-8000));
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((r) => child.once("exit", r));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(t);
+  };
+  onCleanup(stop);
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the engine exited (${child.exitCode}) while starting:\n${tail}`);
+    if (Date.now() > end) throw new Error(`the engine did not answer within 90 s:\n${tail}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.status === 200) break;
+    } catch {
+      /* not yet */
+    }
+    await sleep(200);
+  }
+  return { url, pid: child.pid, child, logFile, stop, tail: () => tail };
+}

@@ -1,0 +1,86 @@
+// (b) The Kafka Streams reference app (bench/streams): jars copied once by Maven into a cache
+// outside the repo, the one class compiled with javac when its source changes.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { onCleanup } from "./env.mjs";
+import { expectedKept, waitForOffsets } from "./data.mjs";
+import { log, procMem, rssSampler } from "./util.mjs";
+
+const SRC = "src/main/java/dev/millrace/bench/StreamsBench.java";
+const MAIN = "dev.millrace.bench.StreamsBench";
+
+function cacheRoot() {
+  return process.env.MILLRACE_CACHE ? resolve(process.env.MILLRACE_CACHE) : join(homedir(), ".cache", "millrace");
+}
+
+/** Returns the classpath of the compiled app (built once per pom/source hash). */
+export function buildStreamsApp(root) {
+  const dir = join(root, "bench/streams");
+  const pom = readFileSync(join(dir, "pom.xml"));
+  const src = readFileSync(join(dir, SRC));
+  const libs = join(cacheRoot(), `bench-streams-libs-${createHash("sha256").update(pom).digest("hex").slice(0, 12)}`);
+  if (!existsSync(join(libs, ".complete"))) {
+    log(`fetching the Kafka Streams jars with Maven into ${libs} (once)`);
+    const tmp = `${libs}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    const r = spawnSync("mvn", ["-q", "-B", "-f", join(dir, "pom.xml"), "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${tmp}`], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed (exit ${r.status}):\n${(r.stdout + r.stderr).slice(-3000)}`);
+    writeFileSync(join(tmp, ".complete"), new Date().toISOString());
+    rmSync(libs, { recursive: true, force: true });
+    renameSync(tmp, libs);
+  }
+  const classes = join(cacheRoot(), `bench-streams-classes-${createHash("sha256").update(pom).update(src).digest("hex").slice(0, 12)}`);
+  if (!existsSync(join(classes, ".complete"))) {
+    log("compiling bench/streams with javac");
+    mkdirSync(classes, { recursive: true });
+    const r = spawnSync("javac", ["-d", classes, "-cp", `${libs}/*`, join(dir, SRC)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`javac failed:\n${r.stdout}${r.stderr}`);
+    writeFileSync(join(classes, ".complete"), new Date().toISOString());
+  }
+  return `${classes}:${libs}/*`;
+}
+
+/**
+ * Runs the Streams app on `input` → `output` until the output holds every kept record.
+ * Timed from the app's streams.start() (printed by the app) to the last output record.
+ */
+export async function runStreams({ classpath, brokers, admin, input, output, records, threads = 1, tmpDir }) {
+  const appId = `mrbench-streams-${Date.now()}`;
+  const child = spawn("java", ["-Xms512m", "-Xmx1g", `-Djava.io.tmpdir=${tmpDir}`, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, MAIN, brokers, input, output, appId, String(threads)], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err = (err + d).slice(-20000)));
+  const exited = new Promise((r) => child.once("exit", r));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(t);
+  };
+  onCleanup(stop);
+  const rss = rssSampler(child.pid);
+  try {
+    const expected = expectedKept(records);
+    const res = await waitForOffsets(admin, output, {
+      timeoutMs: 600_000,
+      done: (sum) => {
+        if (child.exitCode !== null) throw new Error(`the Streams app exited (${child.exitCode}):\n${err.slice(-3000)}`);
+        return sum >= expected;
+      },
+    });
+    const started = Number(out.match(/^START (\d+)/m)?.[1]);
+    if (!started) throw new Error(`the Streams app did not print START:\n${out.slice(-1000)}${err.slice(-2000)}`);
+    const seconds = (res.at - started) / 1000;
+    const r = { rps: records / seconds, seconds, outputRecords: res.sum, threads, peakRssMb: Math.round((procMem(child.pid)?.hwmKb ?? rss.peakKb) / 1024) };
+    log(`Kafka Streams: ${records.toLocaleString()} records in ${seconds.toFixed(2)} s = ${Math.round(r.rps).toLocaleString()} records/s (${threads} thread, peak RSS ${r.peakRssMb} MB)`);
+    return r;
+  } finally {
+    rss.stop();
+    await stop();
+  }
+}

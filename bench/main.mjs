@@ -1,0 +1,209 @@
+// `pnpm bench [--quick] [--only b1,b2,b4] [--profile] [--keep]`: see bench/README.md.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cleanup, ensureWebBuilt, makeTempDir, startBroker, startEngineProcess, startPg } from "./lib/env.mjs";
+import { createTopics, preload } from "./lib/data.mjs";
+import { rawConsume, rawProduce, RAW_PRODUCER_PROPS } from "./lib/raw.mjs";
+import { buildStreamsApp, runStreams } from "./lib/streams.mjs";
+import { runLatency, runVariant } from "./lib/millrace.mjs";
+import { runEditor } from "./lib/editor.mjs";
+import { trpcClient } from "./lib/trpc.mjs";
+import { fmtNum, log, procMem, round, rssSampler } from "./lib/util.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const argv = process.argv.slice(2);
+const flag = (f) => argv.includes(f);
+const opt = (name) => {
+  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes("=") ? argv[i].split("=")[1] : argv[i + 1];
+};
+if (flag("--help") || flag("-h")) {
+  console.log(`pnpm bench [--quick] [--only b1,b2,b4] [--records N] [--latency-seconds S] [--profile] [--keep]
+  --quick            200k records, 20 s latency, 1 editor load (under 2 minutes)
+  --only LIST        run only some parts (b1 includes raw, Streams and B3)
+  --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
+  --keep             keep the temp dir (broker, Postgres, engine log)`);
+  process.exit(0);
+}
+const quick = flag("--quick");
+const only = new Set((opt("--only") ?? "b1,b2,b4").split(",").map((s) => s.trim().toLowerCase()));
+const RECORDS = Number(opt("--records") ?? (quick ? 200_000 : 1_000_000));
+const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 20 : 60));
+const LOADS = quick ? 1 : 3;
+const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-").toLowerCase();
+
+const VARIANTS = [
+  { name: "durable", key: "millrace_rps", label: "durable edges, at-least-once (provenance as deployed by default)" },
+  { name: "fused", key: "millrace_fused_rps", fused: true, label: "fused edges (one stage)" },
+  { name: "eos", key: "millrace_eos_rps", exactlyOnce: true, label: "exactly-once (transactions)" },
+  { name: "noprov", key: "millrace_noprov_rps", provenance: false, label: "provenance off" },
+];
+
+function javaVersion() {
+  const r = spawnSync("java", ["-version"], { encoding: "utf8" });
+  return `${r.stderr}${r.stdout}`.split("\n")[0]?.trim();
+}
+
+async function main() {
+  const started = Date.now();
+  const results = {
+    date: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion() },
+    throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
+    latency_ms: { p50: null, p95: null, p99: null },
+    rss_mb: null,
+    editor: { render_ms: null, drag_fps: null },
+    ratios: {},
+    details: { records: RECORDS, latency_seconds: LAT_SECONDS, raw_producer_props: RAW_PRODUCER_PROPS },
+    notes: [],
+  };
+  const note = (m) => {
+    results.notes.push(m);
+    log(`NOTE: ${m}`);
+  };
+
+  const tmp = makeTempDir(flag("--keep"));
+  log(`temp dir ${tmp}; ${RECORDS.toLocaleString()} records, latency ${LAT_SECONDS} s${quick ? " (quick)" : ""}`);
+  let web;
+  if (only.has("b4")) web = ensureWebBuilt(root);
+  const [broker, pg] = await Promise.all([startBroker(tmp), startPg(tmp)]);
+  log(`Kafka at ${broker.brokers}, Postgres at ${pg.url}`);
+  const profDir = flag("--profile") ? join(root, "bench/results/profiles", runId) : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const engine = await startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir });
+  log(`engine pid ${engine.pid} at ${engine.url} (log ${engine.logFile})`);
+  const api = trpcClient(engine.url);
+  const { kafka, admin } = broker;
+
+  if (only.has("b1")) {
+    const input = `bench-b1-in-${runId}`;
+    const rawTopic = `bench-raw-${runId}`;
+    const streamsOut = `bench-streams-out-${runId}`;
+    await createTopics(admin, [input, rawTopic, streamsOut]);
+    const classpath = buildStreamsApp(root);
+    await preload(kafka, input, RECORDS);
+
+    // (a) raw limit
+    const rp = await rawProduce({ jars: broker.jars, brokers: broker.brokers, topic: rawTopic, records: RECORDS });
+    await admin.deleteTopics({ topics: [rawTopic] }).catch(() => {});
+    const rc = await rawConsume({ jars: broker.jars, brokers: broker.brokers, topic: input, records: RECORDS });
+    results.throughput.raw_produce_rps = round(rp.rps);
+    results.throughput.raw_consume_rps = round(rc.rps);
+    results.details.raw = { produce: rp, consume: rc };
+
+    // (b) Kafka Streams
+    const st = await runStreams({ classpath, brokers: broker.brokers, admin, input, output: streamsOut, records: RECORDS, tmpDir: tmp });
+    results.throughput.streams_rps = round(st.rps);
+    results.details.streams = st;
+    await admin.deleteTopics({ topics: [streamsOut] }).catch(() => {});
+
+    // Millrace variants; B3 = the engine's peak RSS over them
+    const rss = rssSampler(engine.pid, 200);
+    results.details.millrace = {};
+    for (const v of VARIANTS) {
+      try {
+        const r = await runVariant({ api, kafka, admin, engine, input, records: RECORDS, runId, variant: v });
+        results.details.millrace[v.name] = r;
+        results.throughput[v.key] = round(r.rps);
+        if (r.rps === null) note(`${v.key} = null: ${r.reason}`);
+      } catch (e) {
+        results.details.millrace[v.name] = { rps: null, error: String(e?.message ?? e) };
+        note(`${v.key} = null: the run failed: ${String(e?.message ?? e).split("\n")[0]}`);
+      }
+    }
+    rss.stop();
+    const hwm = procMem(engine.pid)?.hwmKb ?? rss.peakKb;
+    results.rss_mb = round(hwm / 1024);
+    results.details.rss = { vmhwm_mb: round(hwm / 1024), sampled_peak_mb: round(rss.peakKb / 1024), note: "VmHWM of the engine process after B1 (peak since its start)" };
+    log(`B3 engine peak RSS: ${results.rss_mb} MB`);
+    note("the engine has no provenance recorder yet (no provenance table writes): millrace_rps is measured without provenance work");
+  }
+
+  if (only.has("b2")) {
+    try {
+      const lat = await runLatency({ api, kafka, admin, runId, rate: 5000, seconds: LAT_SECONDS });
+      results.latency_ms = { p50: lat.p50, p95: lat.p95, p99: lat.p99 };
+      results.details.latency = lat;
+    } catch (e) {
+      note(`latency = null: ${String(e?.message ?? e).split("\n")[0]}`);
+    }
+  }
+
+  if (only.has("b4")) {
+    try {
+      const ed = await runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS });
+      results.editor = { render_ms: ed.render_ms, drag_fps: ed.drag_fps };
+      results.details.editor = ed;
+      if (!ed.all_visible) note(`editor: after the fit only ${ed.visible.inside} of ${ed.visible.nodes} nodes are inside the canvas (zoom ${ed.visible.zoom}): the designer's minZoom stops the fit`);
+    } catch (e) {
+      note(`editor = null: ${String(e?.message ?? e).split("\n")[0]}`);
+    }
+  }
+
+  // ratios against the goals of issue 6
+  const t = results.throughput;
+  const div = (a, b) => (a == null || b == null || !b ? null : round(a / b, 2));
+  const rawLimit = t.raw_produce_rps == null || t.raw_consume_rps == null ? null : Math.min(t.raw_produce_rps, t.raw_consume_rps);
+  results.ratios = {
+    millrace_vs_streams: div(t.millrace_rps, t.streams_rps),
+    millrace_vs_raw: div(t.millrace_rps, rawLimit),
+    fused_vs_durable: div(t.millrace_fused_rps, t.millrace_rps),
+    eos_vs_at_least_once: div(t.millrace_eos_rps, t.millrace_rps),
+    provenance_on_vs_off: div(t.millrace_rps, t.millrace_noprov_rps),
+  };
+  results.details.seconds = round((Date.now() - started) / 1000, 1);
+
+  if (profDir) {
+    await engine.stop();
+    results.details.profile = readdirSync(profDir).map((f) => join(profDir, f));
+    log(`CPU profile(s): ${results.details.profile.join(", ")}`);
+  }
+
+  const dir = join(root, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const latest = join(dir, "latest.json");
+  writeFileSync(latest, JSON.stringify(results, null, 2) + "\n");
+  copyFileSync(latest, join(dir, `${runId}-${results.mode}.json`));
+  printTable(results, rawLimit);
+  console.log(`\nwrote ${latest} (and bench/results/${runId}-${results.mode}.json) in ${results.details.seconds} s`);
+}
+
+function printTable(r, rawLimit) {
+  const t = r.throughput;
+  const rows = [
+    ["B1 throughput (records/s)", "", ""],
+    ["  raw produce (ProducerPerformance)", fmtNum(t.raw_produce_rps), ""],
+    ["  raw consume (ConsumerPerformance)", fmtNum(t.raw_consume_rps), ""],
+    ["  Kafka Streams app", fmtNum(t.streams_rps), ""],
+    ["  Millrace durable, at-least-once", fmtNum(t.millrace_rps), `${fmtNum(r.ratios.millrace_vs_streams, 2)}× Streams (goal ≥ 1.0), ${fmtNum(r.ratios.millrace_vs_raw, 2)}× raw (goal ≥ 0.5)`],
+    ["  Millrace fused", fmtNum(t.millrace_fused_rps), `${fmtNum(r.ratios.fused_vs_durable, 2)}× durable`],
+    ["  Millrace exactly-once", fmtNum(t.millrace_eos_rps), `${fmtNum(r.ratios.eos_vs_at_least_once, 2)}× at-least-once`],
+    ["  Millrace provenance off", fmtNum(t.millrace_noprov_rps), `on/off ${fmtNum(r.ratios.provenance_on_vs_off, 2)} (goal ≥ 0.85)`],
+    ["B2 latency, 3 durable hops at 5,000/s", `p50 ${fmtNum(r.latency_ms.p50)} / p95 ${fmtNum(r.latency_ms.p95)} / p99 ${fmtNum(r.latency_ms.p99)} ms`, "goal p99 ≤ 50 ms"],
+    ["B3 engine peak RSS during B1", r.rss_mb == null ? "n/a" : `${fmtNum(r.rss_mb)} MB`, "goal ≤ 300 MB"],
+    ["B4 editor, 1,000 nodes / 1,200 edges", `${r.editor.render_ms == null ? "n/a" : fmtNum(r.editor.render_ms) + " ms"} to full render, ${fmtNum(r.editor.drag_fps, 1)} fps drag`, "goal ≤ 1,000 ms, ≥ 50 fps"],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(...rows.map((x) => x[1].length));
+  console.log(`\nMillrace bench (${r.mode}, ${r.details.records.toLocaleString()} records; ${r.machine.cores} cores, ${r.machine.memory_gb} GB; ${r.date})`);
+  console.log("-".repeat(w0 + w1 + 40));
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  console.log("-".repeat(w0 + w1 + 40));
+  if (rawLimit != null) console.log(`raw limit = min(produce, consume) = ${fmtNum(rawLimit)} records/s`);
+  for (const n of r.notes) console.log(`note: ${n}`);
+}
+
+main()
+  .catch((e) => {
+    console.error(`[bench] failed: ${e?.stack ?? e}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanup();
+    process.exit(process.exitCode ?? 0);
+  });
