@@ -2,7 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/client.js";
 
 export { PrismaClient };
-export type { Flow, FlowVersion, Deployment, ProvenanceEvent } from "../generated/client.js";
+export type { Flow, FlowVersion, Deployment, ProvenanceBatch } from "../generated/client.js";
 export { Prisma } from "../generated/client.js";
 export { migrate, listMigrations } from "./migrate.js";
 

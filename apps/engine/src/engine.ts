@@ -8,6 +8,9 @@ import { startDeployments } from "./deployments/index.js";
 import { FlowStore } from "./flows/flow-store.js";
 import { checkHealth } from "./health.js";
 import { serveStatic } from "./http/static.js";
+import { createEngineMetrics } from "./metrics/index.js";
+import { startProvenance } from "./provenance/index.js";
+import type { PlanLookup } from "./provenance/plans.js";
 import type { Services } from "./services.js";
 
 export interface RunningEngine {
@@ -31,6 +34,16 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     ? startDeployments({ db, flows: services.flows, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId })
     : undefined;
   if (runtime) Object.assign(services, { deployments: runtime.deployments, stats: runtime.stats, observers: runtime.observers, kafka: runtime.kafka });
+  // provenance, taps and metrics observe the runners; the plan of a batch's deployment comes from the runtime running it
+  const plans: PlanLookup = (flowId, deploymentId) => {
+    const spec = runtime?.deployments.runtime(flowId)?.spec;
+    return spec?.deploymentId === deploymentId ? spec.plan : undefined;
+  };
+  const provenance = startProvenance({ databaseUrl: config.databaseUrl, db, engineId: config.engineId, kafka: runtime?.kafka, plans });
+  const metrics = createEngineMetrics({ db, stats: runtime?.stats, plans, provenance: provenance.recorder });
+  if (provenance.recorder) runtime?.observers.add(provenance.recorder);
+  runtime?.observers.add(metrics);
+  Object.assign(services, { provenance, metrics });
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -52,6 +65,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
       );
       return;
     }
+    if (path === "/metrics") return metrics.handle(req, res);
     if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);
     res.writeHead(404, { "content-type": "text/plain" }).end("not found");
   });
@@ -75,6 +89,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await runtime?.close();
+      await provenance.close();
       await db.$disconnect();
     },
   };

@@ -6,6 +6,8 @@ import type { FlowStore } from "./flows/flow-store.js";
 import type { KafkaClient } from "./kafka/index.js";
 import type { Observers } from "./runtime/observer.js";
 import type { Health } from "./health.js";
+import type { EngineMetrics } from "./metrics/index.js";
+import type { Provenance } from "./provenance/index.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
@@ -20,4 +22,8 @@ export interface Services {
   /** Runner hooks: add an observer to see every batch (provenance, taps, metrics). */
   observers?: Observers;
   kafka?: KafkaClient;
+  /** Lineage queries and replay (issue 4 items 7, 8). */
+  provenance?: Provenance;
+  /** Prometheus metrics served at /metrics. */
+  metrics?: EngineMetrics;
 }

@@ -3,12 +3,16 @@ import { flowsRouter } from "./routers/flows.js";
 import { catalogRouter } from "./routers/catalog.js";
 import { deploymentsRouter } from "./routers/deployments.js";
 import { statsRouter } from "./routers/stats.js";
+import { provenanceRouter } from "./routers/provenance.js";
+import { tapRouter } from "./routers/tap.js";
 
 export const appRouter = router({
   flows: flowsRouter,
   catalog: catalogRouter,
   deployments: deploymentsRouter,
   stats: statsRouter,
+  provenance: provenanceRouter,
+  tap: tapRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,65 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { EVENT_TYPES } from "../../provenance/events.js";
+import { ReplayError } from "../../provenance/replay.js";
+import { TapError } from "../../tap/tap.js";
+import { publicProcedure, router, type Context } from "../trpc.js";
+
+const flowId = z.string().min(1).max(200);
+const recordId = z.string().min(1).max(500);
+const offset = z.string().regex(/^\d{1,19}$/, "an offset (decimal digits)");
+
+function provenance(ctx: Context) {
+  const p = ctx.services.provenance;
+  if (!p) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "this engine keeps no provenance" });
+  return p;
+}
+
+function replayer(ctx: Context) {
+  const r = provenance(ctx).replay;
+  if (!r) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "replay needs Kafka, and this engine has none configured" });
+  return r;
+}
+
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ReplayError || e instanceof TapError) throw new TRPCError({ code: e.code, message: e.message, cause: e });
+    throw e;
+  }
+}
+
+export const provenanceRouter = router({
+  /**
+   * A record's lineage across nodes (and flows): ancestors and descendants as a graph of events
+   * ({recordId, nodeId, type, at, topic, partition, offset, port}) with links parent → child.
+   */
+  lineage: publicProcedure
+    .input(z.object({ recordId, maxEvents: z.number().int().min(1).max(5000).optional() }))
+    .query(({ ctx, input }) => provenance(ctx).store.lineage(input.recordId, { maxEvents: input.maxEvents })),
+
+  /** Events of a flow, optionally of one node and in a time range [from, to) (ms since epoch), newest first. */
+  events: publicProcedure
+    .input(
+      z.object({
+        flowId,
+        nodeId: z.string().min(1).max(200).optional(),
+        from: z.number().int().nonnegative().optional(),
+        to: z.number().int().nonnegative().optional(),
+        types: z.array(z.enum(EVENT_TYPES)).optional(),
+        limit: z.number().int().min(1).max(10_000).default(100),
+      }),
+    )
+    .query(({ ctx, input }) => provenance(ctx).store.events(input)),
+
+  /** Re-sends one record into the edge topic it was read from, with a new lineage id (parent: the original) and a REPLAY event. */
+  replay: publicProcedure
+    .input(z.object({ flowId, recordId, nodeId: z.string().min(1).max(200).optional() }))
+    .mutation(({ ctx, input }) => mapped(() => replayer(ctx).replay(input))),
+
+  /** Re-sends the records at offsets [fromOffset, toOffset] of one partition of an edge (at most 10,000). */
+  replayRange: publicProcedure
+    .input(z.object({ flowId, edgeId: z.string().min(1).max(400), partition: z.number().int().nonnegative(), fromOffset: offset, toOffset: offset }))
+    .mutation(({ ctx, input }) => mapped(() => replayer(ctx).replayRange(input))),
+});

@@ -1,0 +1,52 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { edgeOf, recentRecords, tapEdge, TapError } from "../../tap/tap.js";
+import { publicProcedure, router, type Context } from "../trpc.js";
+
+const flowId = z.string().min(1).max(200);
+const edgeId = z.string().min(1).max(400);
+
+function kafka(ctx: Context) {
+  const k = ctx.services.kafka;
+  if (!k) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "taps need Kafka, and this engine has none configured" });
+  return k;
+}
+
+async function topicOf(ctx: Context, flow: string, edge: string): Promise<string> {
+  try {
+    return (await edgeOf(ctx.services.db, flow, edge)).topic;
+  } catch (e) {
+    if (e instanceof TapError) throw new TRPCError({ code: e.code, message: e.message, cause: e });
+    throw e;
+  }
+}
+
+/** Per engine: how many live taps may run at once (each is a Kafka consumer). */
+const MAX_TAPS = 32;
+let openTaps = 0;
+
+export const tapRouter = router({
+  /**
+   * Live records of an edge, from now on (SSE): {key, value, headers, topic, partition, offset,
+   * timestamp}. At most 50 records/s per client (older ones are skipped when the edge is
+   * faster), sensitive headers masked, `max` records then done. Commits nothing.
+   */
+  edge: publicProcedure
+    .input(z.object({ flowId, edgeId, max: z.number().int().min(1).max(100_000).optional() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const k = kafka(ctx);
+      const topic = await topicOf(ctx, input.flowId, input.edgeId);
+      if (openTaps >= MAX_TAPS) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `${MAX_TAPS} taps are open on this engine already` });
+      openTaps++;
+      try {
+        yield* tapEdge(k, topic, { max: input.max, signal });
+      } finally {
+        openTaps--;
+      }
+    }),
+
+  /** The last `limit` records of an edge (read from high − limit of each partition), oldest first. */
+  recent: publicProcedure
+    .input(z.object({ flowId, edgeId, limit: z.number().int().min(1).max(1000).default(20) }))
+    .query(async ({ ctx, input }) => recentRecords(kafka(ctx), await topicOf(ctx, input.flowId, input.edgeId), input.limit)),
+});

@@ -1,0 +1,62 @@
+import pg from "pg";
+import type { PrismaClient } from "@millrace/db";
+import type { KafkaClient } from "../kafka/index.js";
+import type { PlanLookup } from "./plans.js";
+import { ProvenanceRecorder } from "./recorder.js";
+import { ReplayService } from "./replay.js";
+import { ProvenanceStore } from "./store.js";
+
+export { ProvenanceRecorder, type ProvenanceRecorderStats } from "./recorder.js";
+export { ProvenanceStore, type ProvenanceEvent, type LineageGraph } from "./store.js";
+export { ReplayService, ReplayError, type ReplayResult, type ReplayRangeResult } from "./replay.js";
+export { EVENT_TYPES, type EventType, deriveEvents } from "./events.js";
+
+export interface Provenance {
+  /** absent when recording is off (MILLRACE_PROVENANCE=off) */
+  recorder?: ProvenanceRecorder;
+  store: ProvenanceStore;
+  /** absent without Kafka */
+  replay?: ReplayService;
+  close(): Promise<void>;
+}
+
+/**
+ * Provenance of this engine: the recorder (an observer to add to the runner's Observers), the
+ * queries and replay. Uses its own small pg pool so the batch INSERTs never queue behind (or
+ * ahead of) the API's Prisma queries. Rows older than MILLRACE_PROVENANCE_RETENTION_HOURS
+ * (default 24) are deleted every 10 minutes.
+ */
+export function startProvenance(opts: {
+  databaseUrl: string;
+  db: PrismaClient;
+  engineId: string;
+  kafka?: KafkaClient;
+  plans?: PlanLookup;
+  enabled?: boolean;
+  retentionHours?: number;
+}): Provenance {
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 3, idleTimeoutMillis: 30_000 });
+  pool.on("error", (e) => console.error(`[engine] provenance pool: ${e.message}`));
+  const enabled = opts.enabled ?? process.env.MILLRACE_PROVENANCE !== "off";
+  const retention = opts.retentionHours ?? Number(process.env.MILLRACE_PROVENANCE_RETENTION_HOURS ?? 24);
+  const store = new ProvenanceStore(pool);
+  const recorder = enabled ? new ProvenanceRecorder({ pool, engineId: opts.engineId, plans: opts.plans }) : undefined;
+  recorder?.start();
+  const replay = opts.kafka ? new ReplayService({ kafka: opts.kafka, pool, db: opts.db, store, engineId: opts.engineId }) : undefined;
+  const prune = () => {
+    if (Number.isFinite(retention) && retention > 0) store.prune(retention).catch((e) => console.error(`[engine] provenance retention: ${e instanceof Error ? e.message : e}`));
+  };
+  const pruneTimer = setInterval(prune, 600_000);
+  pruneTimer.unref();
+  return {
+    recorder,
+    store,
+    replay,
+    async close() {
+      clearInterval(pruneTimer);
+      await recorder?.close();
+      await replay?.close();
+      await pool.end().catch(() => {});
+    },
+  };
+}

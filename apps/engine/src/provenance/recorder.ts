@@ -1,0 +1,299 @@
+import { HEADER } from "@millrace/processors";
+import type pg from "pg";
+import type { BatchEvent, InputSlice, RunnerObserver } from "../runtime/observer.js";
+import type { ExecutionPlan } from "../planner/index.js";
+import { deriveEvents } from "./events.js";
+import { PlanCache, type PlanIndex, type PlanLookup } from "./plans.js";
+
+/** Separator of the ids packed into one text parameter (split again by Postgres' string_to_array). */
+const SEP = "\x1f";
+const BAD = /[\x00\x1f]/;
+const BAD_ALL = /[\x00\x1f]/g;
+
+/** What the hot path copies out of one node of a batch: ids and small ints, nothing else. */
+interface CapturedNode {
+  nodeId: string;
+  seq: number;
+  inIds: string[];
+  /** offsets of the inputs when they are not contiguous (head of a consumer stage only) */
+  inOffsets: string[] | null;
+  outIds: string[];
+  /** null: output i derives from input i (map, set-headers, kafka-sink... with nothing dropped) */
+  outParents: Int32Array | null;
+  /** null: every output went to `success` */
+  outPorts: string[] | null;
+  /** port → topics its records were written to (first output of each port) */
+  portTopics: Record<string, readonly string[]> | null;
+}
+
+interface Captured {
+  flowId: string;
+  deploymentId: string;
+  stageId: string;
+  at: number;
+  durationMs: number;
+  input: InputSlice | null;
+  nodes: CapturedNode[];
+  /** ids held, for the queue bound */
+  size: number;
+}
+
+export interface ProvenanceRecorderOptions {
+  pool: pg.Pool;
+  engineId: string;
+  /** finds the plan of a deployment running here (node types, who wrote an input topic) */
+  plans?: PlanLookup;
+  /** ids (inputs + outputs) held in memory at most; beyond, whole batches are dropped and counted (default 500,000) */
+  maxQueued?: number;
+  /** how often the writer flushes (ms, default 200); it also flushes at once when 20,000 ids wait */
+  flushIntervalMs?: number;
+  /** rows per INSERT statement (default 1,000) */
+  rowsPerInsert?: number;
+  log?: (msg: string) => void;
+}
+
+export interface ProvenanceRecorderStats {
+  batches: number;
+  records: number;
+  rows: number;
+  droppedBatches: number;
+  droppedRecords: number;
+  writeErrors: number;
+  queued: number;
+  lastError?: string;
+}
+
+/**
+ * The provenance observer. On the hot path (`onBatch`, synchronous) it only copies the lineage
+ * ids, parent indices and ports of each node's records into a bounded in-memory queue; a
+ * background writer turns the queue into one `provenance_batch` row per node per batch and
+ * writes many rows per INSERT (arrays packed into a few text parameters, unnested by Postgres).
+ *
+ * When Postgres cannot keep up (or is down) the queue grows to `maxQueued` ids; beyond that new
+ * batches are dropped and counted (`droppedBatches` / `droppedRecords`, exported at /metrics)
+ * rather than slowing the flow down: provenance is an observer and never back-pressures the
+ * data path. A failed write is retried (its rows stay at the head of the queue).
+ */
+export class ProvenanceRecorder implements RunnerObserver {
+  private queue: Captured[] = [];
+  private queued = 0;
+  private readonly plans: PlanCache;
+  private readonly maxQueued: number;
+  private readonly rowsPerInsert: number;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private lastDropLog = 0;
+  readonly stats: ProvenanceRecorderStats = { batches: 0, records: 0, rows: 0, droppedBatches: 0, droppedRecords: 0, writeErrors: 0, queued: 0 };
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly o: ProvenanceRecorderOptions) {
+    this.plans = new PlanCache(o.plans);
+    this.maxQueued = o.maxQueued ?? 500_000;
+    this.rowsPerInsert = o.rowsPerInsert ?? 1000;
+    this.log = o.log ?? ((m) => console.error(m));
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs ?? 200);
+    this.timer.unref();
+  }
+
+  // ---------------------------------------------------------------- hot path
+
+  onBatch(b: BatchEvent): void {
+    if (this.closed) return;
+    let size = 0;
+    for (const nb of b.nodes) size += nb.inputs.length + nb.outputs.length;
+    if (this.queued + size > this.maxQueued) {
+      this.stats.droppedBatches++;
+      this.stats.droppedRecords += size;
+      const now = Date.now();
+      if (now - this.lastDropLog > 10_000) {
+        this.lastDropLog = now;
+        this.log(`[engine] provenance: Postgres is not keeping up, dropping batches (${this.stats.droppedBatches} so far)`);
+      }
+      return;
+    }
+    const nodes: CapturedNode[] = new Array(b.nodes.length);
+    for (let s = 0; s < b.nodes.length; s++) {
+      const nb = b.nodes[s]!;
+      const inputs = nb.inputs;
+      const nIn = inputs.length;
+      const inIds: string[] = new Array(nIn);
+      for (let i = 0; i < nIn; i++) inIds[i] = inputs[i]!.headers[HEADER.id] ?? "";
+      let inOffsets: string[] | null = null;
+      const offs = nb.inputOffsets;
+      if (offs && nIn > 1 && Number(offs[nIn - 1]) - Number(offs[0]) !== nIn - 1) inOffsets = offs.slice();
+
+      const outputs = nb.outputs;
+      const nOut = outputs.length;
+      const outIds: string[] = new Array(nOut);
+      let outParents: Int32Array | null = null;
+      let outPorts: string[] | null = null;
+      let portTopics: Record<string, readonly string[]> | null = null;
+      let lastPort = "";
+      for (let i = 0; i < nOut; i++) {
+        const e = outputs[i]!;
+        outIds[i] = e.record.headers[HEADER.id] ?? "";
+        if (e.parent !== i && outParents === null) {
+          outParents = new Int32Array(nOut);
+          for (let j = 0; j < i; j++) outParents[j] = j;
+        }
+        if (outParents !== null) outParents[i] = e.parent;
+        const port = e.port;
+        if (port !== "success" && outPorts === null) outPorts = new Array<string>(i).fill("success");
+        if (outPorts !== null) outPorts.push(port);
+        if (port !== lastPort) {
+          lastPort = port;
+          portTopics ??= {};
+          if (!(port in portTopics)) portTopics[port] = e.topics;
+        }
+      }
+      nodes[s] = { nodeId: nb.nodeId, seq: s, inIds, inOffsets, outIds, outParents, outPorts, portTopics };
+    }
+    this.queue.push({ flowId: b.flowId, deploymentId: b.deploymentId, stageId: b.stageId, at: b.startedAt, durationMs: b.durationMs, input: b.input, nodes, size });
+    this.queued += size;
+    this.stats.batches++;
+    this.stats.records += size;
+    if (this.queued >= 20_000 && !this.flushing) void this.flush();
+  }
+
+  // ---------------------------------------------------------------- writer
+
+  /** Writes everything queued so far (single flight: a call during a flush waits for it and flushes again). */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.queue.length ? this.flush() : undefined));
+    if (!this.queue.length) return Promise.resolve();
+    this.flushing = this.writeAll().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.queue.length) {
+      // take whole batches up to ~rowsPerInsert rows
+      let rows = 0;
+      let n = 0;
+      while (n < this.queue.length && (n === 0 || rows + this.queue[n]!.nodes.length <= this.rowsPerInsert)) rows += this.queue[n++]!.nodes.length;
+      const take = this.queue.slice(0, n);
+      try {
+        await this.insert(take);
+      } catch (e) {
+        this.stats.writeErrors++;
+        this.stats.lastError = e instanceof Error ? e.message : String(e);
+        this.log(`[engine] provenance write failed (will retry): ${this.stats.lastError}`);
+        return; // the rows stay queued; the next tick retries
+      }
+      this.queue.splice(0, n);
+      let size = 0;
+      for (const c of take) size += c.size;
+      this.queued -= size;
+      this.stats.rows += rows;
+    }
+  }
+
+  private planFor(c: Captured): PlanIndex | undefined {
+    return this.plans.get(c.flowId, c.deploymentId);
+  }
+
+  private async insert(batches: Captured[]): Promise<void> {
+    const cols: (string | number | null)[][] = Array.from({ length: 21 }, () => []);
+    for (const c of batches) {
+      const plan = this.planFor(c);
+      for (const nd of c.nodes) {
+        const planned = plan?.nodes.get(nd.nodeId);
+        const head = nd.seq === 0;
+        const input = head ? c.input : null;
+        const fromNode = input ? (plan?.topicWriter.get(input.topic) ?? null) : head ? null : (plan?.fusedFrom.get(nd.nodeId) ?? null);
+        const ev = deriveEvents({
+          kind: planned?.kind,
+          type: planned?.type,
+          inIds: nd.inIds,
+          outIds: nd.outIds,
+          outParents: nd.outParents ?? identity(nd.outIds.length),
+          outPorts: nd.outPorts ?? allSuccess(nd.outIds.length),
+        });
+        let k = 0;
+        cols[k++]!.push(c.flowId);
+        cols[k++]!.push(c.deploymentId);
+        cols[k++]!.push(c.stageId);
+        cols[k++]!.push(nd.nodeId);
+        cols[k++]!.push(planned?.type ?? null);
+        cols[k++]!.push(fromNode);
+        cols[k++]!.push(nd.seq);
+        cols[k++]!.push(c.at);
+        cols[k++]!.push(Math.round(c.durationMs));
+        cols[k++]!.push(input?.topic ?? null);
+        cols[k++]!.push(input?.partition ?? null);
+        cols[k++]!.push(input?.firstOffset ?? null);
+        cols[k++]!.push(input?.lastOffset ?? null);
+        cols[k++]!.push(head && nd.inOffsets ? nd.inOffsets.join(",") : null);
+        cols[k++]!.push(pack(nd.inIds));
+        cols[k++]!.push(ev.in);
+        cols[k++]!.push(pack(nd.outIds));
+        cols[k++]!.push(nd.outParents ? nd.outParents.join(",") : null);
+        cols[k++]!.push(nd.outPorts ? pack(nd.outPorts) : null);
+        cols[k++]!.push(ev.out);
+        cols[k++]!.push(nd.portTopics ? JSON.stringify(nd.portTopics) : null);
+      }
+    }
+    await this.o.pool.query(INSERT_SQL, [...cols, this.o.engineId]);
+  }
+
+  /** Resolves once everything queued before the call is written (tests, shutdown). */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.queue.length && Date.now() < end) {
+      await this.flush();
+      if (this.queue.length) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  snapshot(): ProvenanceRecorderStats {
+    this.stats.queued = this.queued;
+    return { ...this.stats };
+  }
+
+  /** Seeds the plan of a deployment (when the lookup cannot see it, e.g. in tests). */
+  seedPlan(deploymentId: string, plan: ExecutionPlan): void {
+    this.plans.put(deploymentId, plan);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.drain(5_000).catch(() => {});
+    this.closed = true;
+  }
+}
+
+function pack(ids: readonly string[]): string {
+  const s = ids.join(SEP);
+  // ids come from headers: a NUL (illegal in Postgres text) or our separator must not break the batch
+  return BAD.test(s) ? ids.map((x) => x.replace(BAD_ALL, "?")).join(SEP) : s;
+}
+
+const identities: Int32Array[] = [];
+function identity(n: number): Int32Array {
+  let a = identities[0];
+  if (!a || a.length < n) {
+    a = new Int32Array(Math.max(n, 1024));
+    for (let i = 0; i < a.length; i++) a[i] = i;
+    identities[0] = a;
+  }
+  return a;
+}
+function allSuccess(n: number): string[] {
+  return new Array<string>(n).fill("success");
+}
+
+const INSERT_SQL = `
+INSERT INTO provenance_batch (flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, at, duration_ms,
+  topic, partition, first_offset, last_offset, in_offsets, in_ids, in_events, out_ids, out_parents, out_ports, out_events, port_topics, engine_id)
+SELECT f, d, s, n, nt, fn, seq, to_timestamp(at / 1000.0), dur,
+  t, p, fo::bigint, lo::bigint, string_to_array(io, ',')::bigint[], string_to_array(ii, E'\\x1f'), ie,
+  string_to_array(oi, E'\\x1f'), string_to_array(op, ',')::int[], string_to_array(opt, E'\\x1f'), oe, pt::jsonb, $22
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::int[],
+  $10::text[], $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+  AS u(f, d, s, n, nt, fn, seq, at, dur, t, p, fo, lo, io, ii, ie, oi, op, opt, oe, pt)`;

@@ -1,0 +1,227 @@
+import { HEADER } from "@millrace/processors";
+import type { PrismaClient } from "@millrace/db";
+import type pg from "pg";
+import type { Headers, InMessage, KafkaClient, KafkaProducer, OutMessage } from "../kafka/index.js";
+import type { ExecutionPlan } from "../planner/index.js";
+import { newRecordId } from "../runtime/records.js";
+import { readRanges } from "../tap/reader.js";
+import { edgeOf } from "../tap/tap.js";
+import { CODE } from "./events.js";
+import { REPLAY_STAGE, type ProvenanceStore } from "./store.js";
+
+export class ReplayError extends Error {
+  constructor(
+    message: string,
+    readonly code: "NOT_FOUND" | "PRECONDITION_FAILED" | "BAD_REQUEST",
+  ) {
+    super(message);
+  }
+}
+
+export interface ReplayResult {
+  /** lineage id of the copy (its parent is the original) */
+  recordId: string;
+  parentId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** every node that reads that topic gets the copy */
+  nodes: string[];
+}
+
+export interface ReplayRangeResult {
+  count: number;
+  topic: string;
+  partition: number;
+  /** the copies' lineage ids and offsets, in order */
+  records: { recordId: string; parentId: string | null; offset: string }[];
+  nodes: string[];
+}
+
+const MAX_RANGE = 10_000;
+const CHUNK_BYTES = 512 * 1024;
+
+function plainHeaders(m: InMessage): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const k in m.headers) {
+    const v = m.headers[k];
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (last !== undefined) h[k] = typeof last === "string" ? last : last.toString("utf8");
+  }
+  return h;
+}
+
+/**
+ * Replay: re-sends records that sit in an edge topic into that topic again, so the processor(s)
+ * reading it process them once more. The copy gets a new lineage id whose parent is the
+ * original, and a REPLAY event (a `provenance_batch` row with stage_id "#replay" whose slice is
+ * where the copies went). An edge topic is shared by the edges leaving one port, so every node
+ * reading that port gets the copy (listed in `nodes`).
+ */
+export class ReplayService {
+  private producer: Promise<KafkaProducer> | undefined;
+
+  constructor(
+    private readonly d: { kafka: KafkaClient; pool: pg.Pool; db: PrismaClient; store: ProvenanceStore; engineId: string },
+  ) {}
+
+  private getProducer(): Promise<KafkaProducer> {
+    this.producer ??= (async () => {
+      const p = this.d.kafka.producer({});
+      await p.connect();
+      return p;
+    })();
+    this.producer.catch(() => (this.producer = undefined));
+    return this.producer;
+  }
+
+  private async plan(flowId: string): Promise<{ plan: ExecutionPlan; deploymentId: string }> {
+    const rows = await this.d.db.$queryRaw<{ id: string; plan: unknown }[]>`SELECT id, plan FROM deployment WHERE flow_id = ${flowId}`;
+    if (!rows[0]?.plan) throw new ReplayError(`flow ${flowId} is not deployed`, "PRECONDITION_FAILED");
+    return { plan: rows[0].plan as ExecutionPlan, deploymentId: rows[0].id };
+  }
+
+  /** Re-sends one record (found by lineage id where it was read from an edge topic) into that topic. */
+  async replay(input: { flowId: string; recordId: string; nodeId?: string }): Promise<ReplayResult> {
+    const { plan, deploymentId } = await this.plan(input.flowId);
+    const edgeTopics = new Map(plan.topics.filter((t) => t.role === "edge").map((t) => [t.name, t]));
+    const readings = (await this.d.store.readings(input.recordId, input.flowId)).filter(
+      (r) => edgeTopics.has(r.row.topic!) && (input.nodeId === undefined || r.row.node_id === input.nodeId),
+    );
+    const reading = readings[0];
+    if (!reading) {
+      const known = await this.d.store.known(input.recordId);
+      if (!known) throw new ReplayError(`no provenance for record ${input.recordId}`, "NOT_FOUND");
+      throw new ReplayError(
+        `record ${input.recordId} was never read from an edge topic of flow ${input.flowId}${input.nodeId ? ` by node "${input.nodeId}"` : ""}: ` +
+          "it travelled over a fused edge, left the flow (sink, dead-letter), or still waits to be read; replay one of its ancestors instead",
+        "PRECONDITION_FAILED",
+      );
+    }
+    const { row, offset } = reading;
+    const topic = row.topic!;
+    const partition = row.partition!;
+    const [orig] = await readRanges(this.d.kafka, topic, [{ partition, from: BigInt(offset), to: BigInt(offset) }], { quietMs: 3_000 });
+    if (!orig || orig.message.offset !== offset) throw new ReplayError(`record ${input.recordId} is no longer in ${topic}[${partition}]@${offset} (retention?)`, "PRECONDITION_FAILED");
+    const copies = await this.send(topic, partition, [orig.message]);
+    const c = copies[0]!;
+    const port = edgeTopics.get(topic)?.from?.port ?? "success";
+    await this.recordReplay({ flowId: input.flowId, deploymentId, nodeId: row.node_id, nodeType: row.node_type, fromNode: row.from_node, topic, partition, port, copies });
+    return { recordId: c.recordId, parentId: input.recordId, topic, partition, offset: c.offset, nodes: readers(plan, topic) };
+  }
+
+  /** Re-sends the records at offsets [fromOffset, toOffset] of one partition of an edge's topic (at most 10,000). */
+  async replayRange(input: { flowId: string; edgeId: string; partition: number; fromOffset: string; toOffset: string }): Promise<ReplayRangeResult> {
+    let from: bigint, to: bigint;
+    try {
+      from = BigInt(input.fromOffset);
+      to = BigInt(input.toOffset);
+    } catch {
+      throw new ReplayError("offsets must be integers", "BAD_REQUEST");
+    }
+    if (from < 0n || to < from) throw new ReplayError(`bad offset range ${input.fromOffset}..${input.toOffset}`, "BAD_REQUEST");
+    if (to - from + 1n > BigInt(MAX_RANGE)) throw new ReplayError(`at most ${MAX_RANGE} records per replay`, "BAD_REQUEST");
+    const { plan, edge, topic, deploymentId } = await edgeOf(this.d.db, input.flowId, input.edgeId).catch((e) => {
+      throw new ReplayError(e instanceof Error ? e.message : String(e), (e as { code?: ReplayError["code"] }).code ?? "BAD_REQUEST");
+    });
+    const ends = await this.d.kafka.topicEndOffsets(topic);
+    const p = ends.find((x) => x.partition === input.partition);
+    if (!p) throw new ReplayError(`topic ${topic} has no partition ${input.partition}`, "BAD_REQUEST");
+    if (from < BigInt(p.low) || to >= BigInt(p.high)) throw new ReplayError(`offsets ${from}..${to} are outside ${topic}[${input.partition}] (${p.low}..${p.high - 1})`, "BAD_REQUEST");
+    const msgs = await readRanges(this.d.kafka, topic, [{ partition: input.partition, from, to }], { max: MAX_RANGE });
+    if (!msgs.length) return { count: 0, topic, partition: input.partition, records: [], nodes: readers(plan, topic) };
+    const copies = await this.send(topic, input.partition, msgs.map((m) => m.message));
+    await this.recordReplay({
+      flowId: input.flowId,
+      deploymentId,
+      nodeId: edge.to,
+      nodeType: plan.nodes.find((n) => n.id === edge.to)?.type ?? null,
+      fromNode: edge.from.node,
+      topic,
+      partition: input.partition,
+      port: edge.from.port,
+      copies,
+    });
+    return { count: copies.length, topic, partition: input.partition, records: copies.map((c) => ({ recordId: c.recordId, parentId: c.parentId, offset: c.offset })), nodes: readers(plan, topic) };
+  }
+
+  /** Produces copies with fresh lineage ids, in chunks; returns each copy's id, parent and offset. */
+  private async send(topic: string, partition: number, originals: InMessage[]): Promise<{ recordId: string; parentId: string | null; offset: string }[]> {
+    const producer = await this.getProducer();
+    const out: { recordId: string; parentId: string | null; offset: string }[] = [];
+    for (let i = 0; i < originals.length; ) {
+      const chunk: OutMessage[] = [];
+      const meta: { recordId: string; parentId: string | null }[] = [];
+      let bytes = 0;
+      while (i < originals.length && (chunk.length === 0 || bytes < CHUNK_BYTES)) {
+        const m = originals[i++]!;
+        const headers: Headers = plainHeaders(m);
+        const parentId = (headers[HEADER.id] as string | undefined) ?? null;
+        const recordId = newRecordId();
+        headers[HEADER.id] = recordId;
+        if (parentId !== null) headers[HEADER.parents] = parentId;
+        else delete headers[HEADER.parents];
+        chunk.push({ key: m.key, value: m.value, headers, partition });
+        meta.push({ recordId, parentId });
+        bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64;
+      }
+      const sent = await producer.send(topic, chunk);
+      const base = sent.find((s) => s.partition === partition)?.baseOffset;
+      if (base === undefined) throw new Error(`Kafka did not say where the replayed records went in ${topic}[${partition}]`);
+      meta.forEach((x, k) => out.push({ ...x, offset: (BigInt(base) + BigInt(k)).toString() }));
+    }
+    return out;
+  }
+
+  private async recordReplay(r: {
+    flowId: string;
+    deploymentId: string;
+    nodeId: string;
+    nodeType: string | null;
+    fromNode: string | null;
+    topic: string;
+    partition: number;
+    port: string;
+    copies: { recordId: string; parentId: string | null; offset: string }[];
+  }): Promise<void> {
+    const n = r.copies.length;
+    const offsets = r.copies.map((c) => c.offset);
+    const contiguous = BigInt(offsets[n - 1]!) - BigInt(offsets[0]!) === BigInt(n - 1);
+    await this.d.pool.query(
+      `INSERT INTO provenance_batch (flow_id, deployment_id, engine_id, stage_id, node_id, node_type, from_node, seq, at, duration_ms, topic, partition,
+         first_offset, last_offset, in_offsets, in_ids, in_events, out_ids, out_parents, out_ports, out_events, port_topics)
+       VALUES ($1, $2, $3, '${REPLAY_STAGE}', $4, $5, $6, 0, now(), 0, $7, $8, $9::bigint, $10::bigint, $11::bigint[], $12::text[], $13, $14::text[], NULL, $15::text[], $16, $17::jsonb)`,
+      [
+        r.flowId,
+        r.deploymentId,
+        this.d.engineId,
+        r.nodeId,
+        r.nodeType,
+        r.fromNode,
+        r.topic,
+        r.partition,
+        offsets[0],
+        offsets[n - 1],
+        contiguous ? null : offsets,
+        r.copies.map((c) => c.parentId ?? ""),
+        NO_EVENTS(n),
+        r.copies.map((c) => c.recordId),
+        r.port === "success" ? null : new Array(n).fill(r.port),
+        CODE.REPLAY.repeat(n),
+        JSON.stringify({ [r.port]: [r.topic] }),
+      ],
+    );
+  }
+
+  async close(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    if (p) await (await p.catch(() => undefined))?.disconnect().catch(() => {});
+  }
+}
+
+const NO_EVENTS = (n: number) => ".".repeat(n);
+
+function readers(plan: ExecutionPlan, topic: string): string[] {
+  return [...new Set(plan.edges.filter((e) => e.topic === topic).map((e) => e.to))];
+}

@@ -1,0 +1,10 @@
+/** Header names whose values a tap never shows (credentials travel in headers more often than one would like). */
+export const SENSITIVE_HEADER = /auth|token|secret|password|passwd|cookie|key|session|credential/i;
+export const MASK = "***";
+
+/** A copy of `headers` with the values of sensitive-looking names replaced by "***". */
+export function maskHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) out[k] = SENSITIVE_HEADER.test(k) ? MASK : headers[k]!;
+  return out;
+}
