@@ -92,6 +92,7 @@ export class EngineMetrics implements RunnerObserver {
     if (!ch) {
       const l = { flow: flowId, node: nodeId };
       ch = { in: this.nodeIn.labels(l), out: this.nodeOut.labels(l), bytesIn: this.nodeBytesIn.labels(l), bytesOut: this.nodeBytesOut.labels(l), errors: this.nodeErrors.labels(l) };
+      for (const c of Object.values(ch)) c.inc(0); // a series shows (as 0) from its node's first batch
       this.children.set(k, ch);
     }
     return ch;
@@ -104,6 +105,7 @@ export class EngineMetrics implements RunnerObserver {
       const plan = this.plans.get(flowId, deploymentId);
       if (!plan) return undefined; // plan unknown (yet): node figures only
       list = (plan.portEdges.get(nodeId)?.get(port) ?? []).map((edge) => ({ records: this.edgeRecords.labels({ flow: flowId, edge }), bytes: this.edgeBytes.labels({ flow: flowId, edge }) }));
+      for (const e of list) e.bytes.inc(0);
       this.edgeChildren.set(k, list);
     }
     return list;
