@@ -7,10 +7,12 @@ import { startEngine, type RunningEngine } from "../engine.js";
 import { flowDoc, readTopic, uid, type ReadRecord } from "../runtime/test-helpers.js";
 import type { LineageGraph, ProvenanceEvent } from "./store.js";
 
+const makeCaller = createCallerFactory(appRouter);
+
 describe("provenance on real Kafka and Postgres", () => {
   let engine: RunningEngine;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  let api: ReturnType<typeof makeCaller>;
   const brokers = testBrokers();
   const deployed: string[] = [];
 
@@ -32,7 +34,7 @@ describe("provenance on real Kafka and Postgres", () => {
   beforeAll(async () => {
     db = await createTestDatabase("prov");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
-    api = createCallerFactory(appRouter)({ services: engine.services });
+    api = makeCaller({ services: engine.services });
     await api.flows.save({ document: doc });
     deployed.push(id);
     await api.deployments.deploy({ flowId: id });

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { eventOfCode, NO_EVENT, type EventType } from "./events.js";
+import { SAME } from "./recorder.js";
 
 /** Marks the rows written by the replay API (their topic/offsets say where the copies went). */
 export const REPLAY_STAGE = "#replay";
@@ -63,6 +64,18 @@ export function inputOffset(r: Pick<BatchRow, "first_offset" | "in_offsets">, i:
   if (r.in_offsets) return r.in_offsets[i] ?? null;
   if (r.first_offset === null) return null;
   return (BigInt(r.first_offset) + BigInt(i)).toString();
+}
+
+/** The writer stores "=" for an output passed on unchanged (its id is its input's): put the id back. */
+function restore(r: BatchRow): BatchRow {
+  const out = r.out_ids;
+  if (!out) return r;
+  for (let j = 0; j < out.length; j++) {
+    if (out[j] !== SAME) continue;
+    const p = r.out_parents ? r.out_parents[j]! : j;
+    if (p >= 0) out[j] = r.in_ids?.[p] ?? "";
+  }
+  return r;
 }
 
 function parentIndex(r: BatchRow, j: number): number {
@@ -134,7 +147,7 @@ export class ProvenanceStore {
   /** Rows whose inputs or outputs hold one of `ids`. */
   private async rowsWith(ids: string[]): Promise<BatchRow[]> {
     const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE in_ids && $1::text[] OR out_ids && $1::text[] ORDER BY at, seq, id`, [ids]);
-    return r.rows;
+    return r.rows.map(restore);
   }
 
   /** Where each of `ids` was read from an edge topic (first reading found per id and writer). */
@@ -302,6 +315,7 @@ export class ProvenanceStore {
         where += ` AND (at, seq, id) < ($${n - 2}::timestamptz, $${n - 1}::int, $${n}::bigint)`;
       }
       const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${where} ORDER BY at DESC, seq DESC, id DESC LIMIT 50`, params);
+      r.rows.forEach(restore);
       if (!r.rows.length) break;
       for (const row of r.rows) {
         const evs: ProvenanceEvent[] = [];
@@ -344,7 +358,7 @@ export class ProvenanceStore {
   /** Does any row mention the record at all? (for error messages) */
   async known(recordId: string): Promise<BatchRow | undefined> {
     const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE in_ids && $1::text[] OR out_ids && $1::text[] ORDER BY at DESC LIMIT 1`, [[recordId]]);
-    return r.rows[0];
+    return r.rows[0] && restore(r.rows[0]);
   }
 
   /** Deletes rows older than `hours`; returns how many. */

@@ -9,10 +9,12 @@ import { flowDoc, uid } from "../runtime/test-helpers.js";
 import { TAP_GROUP_PREFIX, startTapConsumer } from "./reader.js";
 import type { TappedRecord } from "./tap.js";
 
+const makeCaller = createCallerFactory(appRouter);
+
 describe("edge taps on real Kafka", () => {
   let engine: RunningEngine;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  let api: ReturnType<typeof makeCaller>;
   const brokers = testBrokers();
   const admin = new Kafka({ clientId: uid("tap-admin"), brokers, logLevel: logLevel.NOTHING }).admin();
   const deployed: string[] = [];
@@ -35,7 +37,7 @@ describe("edge taps on real Kafka", () => {
   beforeAll(async () => {
     db = await createTestDatabase("tap");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
-    api = createCallerFactory(appRouter)({ services: engine.services });
+    api = makeCaller({ services: engine.services });
     await admin.connect();
     await api.flows.save({ document: doc });
     deployed.push(id);
