@@ -7,7 +7,8 @@ import type { InMessage, KafkaClient, KafkaConsumer } from "../kafka/index.js";
  * kafkajs has no group-less consumer (no `assign()`), so a tap uses a consumer group of its own,
  * `mr-tap.<uuid>`, which:
  * - never commits: autoCommit is off and nothing calls commitOffsets (kafkajs then sends no
- *   OffsetCommit at all, not even on seek or disconnect), so the group never holds an offset;
+ *   OffsetCommit at all, not even on seek or disconnect: resolved offsets stay local), so the
+ *   group never holds an offset;
  * - starts at the end (no committed offset + fromBeginning false = latest), or seeks where asked;
  * - is a group of one: it shares nothing with the flow's consumer groups, so the flow never
  *   rebalances because someone looks at an edge;
@@ -62,7 +63,9 @@ export async function startTapConsumer(
     await consumer.subscribe({ topics: [topic], fromBeginning: false });
     await consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: false,
+      // resolving only moves the consumer's own fetch position (without it kafkajs fetches the
+      // same batch again and again); with autoCommit off it is never sent to Kafka
+      eachBatchAutoResolve: true,
       eachBatch: async ({ batch, isRunning, isStale }) => {
         if (!isRunning() || isStale()) return;
         onBatch({ topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages });

@@ -80,6 +80,8 @@ describe("edge taps on real Kafka", () => {
     for await (const r of sub) got.push(r);
     const took = Date.now() - started;
     expect(got).toHaveLength(60);
+    expect(new Set(got.map((r) => `${r.partition}@${r.offset}`)).size).toBe(60); // each record once
+    expect(new Set(got.map((r) => r.headers[HEADER.id])).size).toBe(60);
     expect(took).toBeGreaterThanOrEqual(59 * 20 - 50); // 50/s: 60 records take at least ~1.2 s
     for (const r of got) {
       expect(r.headers["x-api-token"]).toBe("***");
