@@ -20,16 +20,16 @@ test("build generate → filter → kafka-sink with the mouse, save, deploy, wat
     // three processors dragged from the palette
     await dragFromPalette(page, "generate", { x: 110, y: 110 });
     await expect(node(page, "generate-1")).toBeVisible();
-    await dragFromPalette(page, "filter", { x: 300, y: 260 });
+    await dragFromPalette(page, "filter", { x: 300, y: 290 });
     await expect(node(page, "filter-1")).toBeVisible();
-    await dragFromPalette(page, "kafka-sink", { x: 500, y: 420 });
+    await dragFromPalette(page, "kafka-sink", { x: 500, y: 480 });
     await expect(node(page, "kafka-sink-1")).toBeVisible();
     await expect(nodes(page)).toHaveCount(3);
 
     // configure each through its generated form
     await selectNode(page, "generate-1");
     await typeInto(page.getByTestId("field-count"), "200");
-    await typeInto(page.getByTestId("field-ratePerSec"), "40");
+    await typeInto(page.getByTestId("field-ratePerSec"), "25");
     await typeInto(page.getByTestId("field-template"), `{ "id": $i, "amount": $i * 10, "run": "${run}" }`);
     await selectNode(page, "filter-1");
     await typeInto(page.getByTestId("field-expression"), "value.amount >= 1000");
