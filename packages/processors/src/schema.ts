@@ -29,8 +29,9 @@ export const portName = z
 /** A Kafka topic name, possibly with #{parameter} references (substituted before deployment). */
 export const topicName = z
   .string({ error: "a topic name is required" })
-  .min(1, "the topic name is empty")
-  .max(249, "a topic name has at most 249 characters")
+  // abort: an empty name should say "empty", not also break the character rule below
+  .min(1, { error: "the topic name is empty", abort: true })
+  .max(249, { error: "a topic name has at most 249 characters", abort: true })
   .regex(/^(?:[A-Za-z0-9._-]|#\{[A-Za-z_][A-Za-z0-9_.-]*\})+$/, "a topic name has letters, digits, '.', '_' or '-' (or #{parameter} references)");
 
 /** A connection string; may be a #{parameter} reference. Never echoed in messages. */

@@ -58,7 +58,11 @@ describe("flows API on a real Postgres", () => {
     await api.flows.save({ document: doc("f2") });
     const got = await api.flows.get({ id: "f2" });
     expect(got.document.parameters[0]).toMatchObject({ name: "secret", value: "", sensitive: true });
-    expect(JSON.stringify(await api.flows.export({ id: "f2" }))).not.toContain("hunter2");
+    const exported = await api.flows.export({ id: "f2" });
+    expect(JSON.stringify(exported)).not.toContain("hunter2");
+    // canonical spelling, whatever order jsonb stored the keys in
+    expect(Object.keys(exported)).toEqual(["schemaVersion", "id", "name", "nodes", "edges", "parameters"]);
+    expect(Object.keys(exported.edges[0]!)).toEqual(["id", "from", "to"]);
     await api.flows.save({ document: { ...got.document, name: "renamed" }, baseVersion: 1 });
     const row = await engine.services.db.flowVersion.findFirst({ where: { flowId: "f2", version: 2 } });
     expect(JSON.stringify(row!.document)).toContain("hunter2");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkSchema, FlowDocumentSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
+import { canonicalize, checkSchema, FlowDocumentSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
 import { randomUUID } from "node:crypto";
 import { publicProcedure, router } from "../trpc.js";
 import { domain, invalidFlow } from "../errors.js";
@@ -13,7 +13,8 @@ export const flowsRouter = router({
     .input(z.object({ id, version: z.number().int().positive().optional() }))
     .query(({ ctx, input }) => domain(async () => {
       const r = await ctx.services.flows.get(input.id, input.version);
-      return { ...r, document: redactSensitive(r.document) };
+      // jsonb keeps keys in its own order: hand out the canonical spelling.
+      return { ...r, document: canonicalize(redactSensitive(r.document)) };
     })),
 
   versions: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.flows.versions(input.id)),
@@ -58,7 +59,7 @@ export const flowsRouter = router({
 
   export: publicProcedure
     .input(z.object({ id, version: z.number().int().positive().optional() }))
-    .query(({ ctx, input }) => domain(async () => redactSensitive((await ctx.services.flows.get(input.id, input.version)).document))),
+    .query(({ ctx, input }) => domain(async () => canonicalize(redactSensitive((await ctx.services.flows.get(input.id, input.version)).document)))),
 
   validate: publicProcedure.input(z.object({ document: z.unknown() })).mutation(({ ctx, input }) => {
     const r = validateFlow(input.document, ctx.services.catalog);
