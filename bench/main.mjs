@@ -1,7 +1,7 @@
 // `pnpm bench [--quick] [--only b1,b2,b4] [--profile] [--keep]`: see bench/README.md.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cleanup, ensureWebBuilt, makeTempDir, startBroker, startEngineProcess, startPg } from "./lib/env.mjs";
@@ -23,7 +23,7 @@ const opt = (name) => {
 };
 if (flag("--help") || flag("-h")) {
   console.log(`pnpm bench [--quick] [--only b1,b2,b4] [--records N] [--latency-seconds S] [--profile] [--keep]
-  --quick            200k records, 20 s latency, 1 editor load (under 2 minutes)
+  --quick            100k records, 20 s latency, 1 editor load (under 2 minutes)
   --only LIST        run only some parts (b1 includes raw, Streams and B3)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)`);
@@ -31,7 +31,7 @@ if (flag("--help") || flag("-h")) {
 }
 const quick = flag("--quick");
 const only = new Set((opt("--only") ?? "b1,b2,b4").split(",").map((s) => s.trim().toLowerCase()));
-const RECORDS = Number(opt("--records") ?? (quick ? 200_000 : 1_000_000));
+const RECORDS = Number(opt("--records") ?? (quick ? 100_000 : 1_000_000));
 const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 20 : 60));
 const LOADS = quick ? 1 : 3;
 const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-").toLowerCase();
@@ -53,7 +53,7 @@ async function main() {
   const results = {
     date: new Date().toISOString(),
     mode: quick ? "quick" : "full",
-    machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion() },
+    machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
     throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },
     rss_mb: null,
@@ -67,27 +67,31 @@ async function main() {
     log(`NOTE: ${m}`);
   };
 
+  if (loadavg()[0] > cpus().length) note(`the machine was busy when the bench started (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores): figures are lower and noisier than on an idle machine`);
   const tmp = makeTempDir(flag("--keep"));
   log(`temp dir ${tmp}; ${RECORDS.toLocaleString()} records, latency ${LAT_SECONDS} s${quick ? " (quick)" : ""}`);
-  let web;
-  if (only.has("b4")) web = ensureWebBuilt(root);
-  const [broker, pg] = await Promise.all([startBroker(tmp), startPg(tmp)]);
+  const [web, broker, pg] = await Promise.all([only.has("b4") ? ensureWebBuilt(root) : undefined, startBroker(tmp), startPg(tmp)]);
   log(`Kafka at ${broker.brokers}, Postgres at ${pg.url}`);
   const profDir = flag("--profile") ? join(root, "bench/results/profiles", runId) : undefined;
   if (profDir) mkdirSync(profDir, { recursive: true });
-  const engine = await startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir });
+  const { kafka, admin } = broker;
+  const input = `bench-b1-in-${runId}`;
+  const rawTopic = `bench-raw-${runId}`;
+  const streamsOut = `bench-streams-out-${runId}`;
+  let classpath;
+  const [engine] = await Promise.all([
+    startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir }),
+    only.has("b1") &&
+      (async () => {
+        await createTopics(admin, [input, rawTopic, streamsOut]);
+        classpath = buildStreamsApp(root);
+        await preload(kafka, input, RECORDS);
+      })(),
+  ]);
   log(`engine pid ${engine.pid} at ${engine.url} (log ${engine.logFile})`);
   const api = trpcClient(engine.url);
-  const { kafka, admin } = broker;
 
   if (only.has("b1")) {
-    const input = `bench-b1-in-${runId}`;
-    const rawTopic = `bench-raw-${runId}`;
-    const streamsOut = `bench-streams-out-${runId}`;
-    await createTopics(admin, [input, rawTopic, streamsOut]);
-    const classpath = buildStreamsApp(root);
-    await preload(kafka, input, RECORDS);
-
     // (a) raw limit
     const rp = await rawProduce({ jars: broker.jars, brokers: broker.brokers, topic: rawTopic, records: RECORDS });
     await admin.deleteTopics({ topics: [rawTopic] }).catch(() => {});
@@ -105,15 +109,17 @@ async function main() {
     // Millrace variants; B3 = the engine's peak RSS over them
     const rss = rssSampler(engine.pid, 200);
     results.details.millrace = {};
+    const capabilities = {};
     for (const v of VARIANTS) {
       try {
-        const r = await runVariant({ api, kafka, admin, engine, input, records: RECORDS, runId, variant: v });
+        const r = await runVariant({ api, kafka, admin, engine, input, records: RECORDS, runId, variant: v, capabilities });
         results.details.millrace[v.name] = r;
         results.throughput[v.key] = round(r.rps);
         if (r.rps === null) note(`${v.key} = null: ${r.reason}`);
       } catch (e) {
         results.details.millrace[v.name] = { rps: null, error: String(e?.message ?? e) };
         note(`${v.key} = null: the run failed: ${String(e?.message ?? e).split("\n")[0]}`);
+        log(String(e?.message ?? e));
       }
     }
     rss.stop();
@@ -136,10 +142,11 @@ async function main() {
 
   if (only.has("b4")) {
     try {
-      const ed = await runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS });
+      const ed = await runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS, timeoutMs: quick ? 30_000 : 90_000 });
       results.editor = { render_ms: ed.render_ms, drag_fps: ed.drag_fps };
       results.details.editor = ed;
-      if (!ed.all_visible) note(`editor: after the fit only ${ed.visible.inside} of ${ed.visible.nodes} nodes are inside the canvas (zoom ${ed.visible.zoom}): the designer's minZoom stops the fit`);
+      if (ed.timed_out) note(`editor render_ms = null, drag_fps = null: ${ed.reason}`);
+      else if (!ed.all_visible) note(`editor: after the fit only ${ed.visible.inside} of ${ed.visible.nodes} nodes are inside the canvas (zoom ${ed.visible.zoom}): the designer's minZoom stops the fit`);
     } catch (e) {
       note(`editor = null: ${String(e?.message ?? e).split("\n")[0]}`);
     }
@@ -157,6 +164,8 @@ async function main() {
     provenance_on_vs_off: div(t.millrace_rps, t.millrace_noprov_rps),
   };
   results.details.seconds = round((Date.now() - started) / 1000, 1);
+  results.machine.loadavg_at_end = loadavg().map((x) => round(x, 2));
+  if (engine.child.exitCode !== null || engine.child.signalCode !== null) note(`the engine process died during the bench; its last output:\n${engine.tail().slice(-1500)}`);
 
   if (profDir) {
     await engine.stop();

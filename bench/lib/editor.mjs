@@ -1,6 +1,7 @@
 // B4: the designer in Chromium with a generated 1,000-node / 1,200-edge flow.
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { onCleanup } from "./env.mjs";
 import { log, median, round, sleep } from "./util.mjs";
 
 export const CHROMIUM_ARGS = [
@@ -89,6 +90,23 @@ async function visibility(page) {
   });
 }
 
+async function diagnose(page) {
+  const d = await page.evaluate(() => {
+    const ns = [...document.querySelectorAll(".react-flow__node")];
+    const ps = [...document.querySelectorAll(".react-flow__edge .react-flow__edge-path")];
+    return {
+      nodes: ns.length,
+      visibleNodes: ns.filter((n) => n.style.visibility === "visible").length,
+      edgePaths: ps.length,
+      drawnEdges: ps.filter((p) => { const d = p.getAttribute("d"); return d && !d.includes("NaN"); }).length,
+      viewport: document.querySelector(".react-flow__viewport")?.style.transform,
+      frames: window.__mrb?.frames,
+      toasts: [...document.querySelectorAll("[class*=toast]")].map((t) => t.textContent).join(" | "),
+    };
+  });
+  return JSON.stringify(d);
+}
+
 async function measureDrag(page, ms) {
   // the node nearest to the canvas's centre
   const target = await page.evaluate(() => {
@@ -140,11 +158,18 @@ async function measureDrag(page, ms) {
 }
 
 /** Imports the generated flow through the API, opens it `loads` times, drags once. */
-export async function runEditor({ root, api, engineUrl, runId, loads = 3, dragMs = 2000 }) {
+export async function runEditor({ root, api, engineUrl, runId, loads = 3, dragMs = 2000, timeoutMs = 60_000 }) {
   const doc = editorFlow(`bench-editor-${runId}`);
   const imported = await api.mutate("flows.import", { text: JSON.stringify(doc) });
   const { chromium } = loadPlaywright(root);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  // launchServer: we own the browser process and can kill it even when a page hangs
+  const server = await chromium.launchServer({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const kill = async () => {
+    await Promise.race([server.close(), sleep(5000)]).catch(() => {});
+    await server.kill().catch(() => {});
+  };
+  onCleanup(kill);
+  const browser = await chromium.connect(server.wsEndpoint());
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const counts = { nodes: doc.nodes.length, edges: doc.edges.length };
@@ -157,7 +182,23 @@ export async function runEditor({ root, api, engineUrl, runId, loads = 3, dragMs
       // load 0 warms the HTTP cache and the engine's flows.get
       page = await context.newPage();
       await page.goto(url, { waitUntil: "commit" });
-      await page.waitForFunction(() => window.__mrb.done !== null, null, { timeout: 120_000, polling: 100 });
+      try {
+        // Our own timer: Playwright's waitForFunction timeout runs inside the page, and a page
+        // whose main thread is blocked never times out.
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const done = await Promise.race([page.evaluate(() => window.__mrb.done !== null), sleep(Math.max(0, deadline - Date.now()) + 50).then(() => false)]);
+          if (done) break;
+          if (Date.now() > deadline) throw new Error("timeout");
+          await sleep(100);
+        }
+      } catch (e) {
+        const state = await Promise.race([diagnose(page), sleep(10_000).then(() => "(the page's main thread is still busy: no answer within 10 s)")]).catch((d) => `(could not read the page: ${d.message})`);
+        return {
+          render_ms: null, drag_fps: null, nodes: counts.nodes, edges: counts.edges, timed_out: true,
+          reason: `not fully drawn (every node measured, every edge drawn, view fitted) within ${timeoutMs / 1000} s; page state: ${state}`,
+        };
+      }
       const ms = await page.evaluate(() => window.__mrb.done);
       if (i > 0) renders.push(ms);
       vis = await visibility(page);
@@ -179,6 +220,7 @@ export async function runEditor({ root, api, engineUrl, runId, loads = 3, dragMs
       all_visible: vis.inside === vis.nodes,
     };
   } finally {
-    await browser.close();
+    await Promise.race([browser.close(), sleep(5000)]).catch(() => {});
+    await kill();
   }
 }

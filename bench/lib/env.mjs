@@ -1,6 +1,6 @@
 // The bench's own world: a temp dir, a Kafka broker and a Postgres on free ports, the engine
 // as a child process. Everything started here is stopped by `cleanup()` (also on error, Ctrl+C).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,15 +79,22 @@ function newestMtime(dir) {
 }
 
 /** Builds apps/web when its dist is missing or older than its sources (as `pnpm start` does). */
-export function ensureWebBuilt(root) {
+export async function ensureWebBuilt(root) {
   const index = join(root, "apps/web/dist/index.html");
   const stale =
     !existsSync(index) ||
     [join(root, "apps/web"), join(root, "packages/flow/src"), join(root, "packages/processors/src")].some((d) => newestMtime(d) > statSync(index).mtimeMs);
   if (!stale) return { built: false, dist: join(root, "apps/web/dist") };
   log("building the web app (apps/web/dist is missing or stale)");
-  const b = spawnSync("pnpm", ["--filter", "@millrace/web", "build"], { cwd: root, encoding: "utf8" });
-  if (b.status !== 0) throw new Error(`the web app failed to build:\n${(b.stdout + b.stderr).slice(-3000)}`);
+  const b = await new Promise((res, rej) => {
+    const c = spawn("pnpm", ["--filter", "@millrace/web", "build"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    c.stdout.on("data", (d) => (out += d));
+    c.stderr.on("data", (d) => (out += d));
+    c.on("error", rej);
+    c.on("close", (status) => res({ status, out }));
+  });
+  if (b.status !== 0) throw new Error(`the web app failed to build:\n${b.out.slice(-3000)}`);
   return { built: true, dist: join(root, "apps/web/dist") };
 }
 

@@ -39,8 +39,11 @@ async function dropFlowTopics(admin, flowId, extra = []) {
  * Deploys one B1 variant on the preloaded `input` and times it from the deploy call until the
  * sink topic holds every kept record. Returns { rps, seconds, ... } or { rps: null, reason }.
  */
-export async function runVariant({ api, kafka, admin, engine, input, records, runId, variant }) {
+export async function runVariant({ api, kafka, admin, engine, input, records, runId, variant, capabilities = {} }) {
   const { fused = false, exactlyOnce = false, provenance } = variant;
+  if (provenance !== undefined && capabilities.provenance === false) {
+    return { rps: null, reason: "the engine has no provenance on/off switch: deployments.deploy takes no `provenance` option (its status has no `provenance` field)" };
+  }
   const flowId = `bench-b1-${variant.name}-${runId}`;
   const output = `bench-b1-out-${variant.name}-${runId}`;
   await createTopics(admin, [output]);
@@ -54,6 +57,7 @@ export async function runVariant({ api, kafka, admin, engine, input, records, ru
   try {
     status = await api.mutate("deployments.deploy", deployInput);
     if (status?.status !== "running") throw new Error(`deploy answered status ${status?.status}: ${status?.error ?? ""}`);
+    capabilities.provenance ??= status && Object.hasOwn(status, "provenance");
     if (provenance !== undefined && status.provenance !== provenance) {
       return { rps: null, reason: `the engine has no provenance on/off deploy option (deployments.deploy({ provenance: ${provenance} }) is not reflected in the deployment status)` };
     }
@@ -62,6 +66,7 @@ export async function runVariant({ api, kafka, admin, engine, input, records, ru
     const res = await waitForOffsets(admin, output, {
       timeoutMs: Math.max(180_000, records * 2), // 2 ms a record is a dead engine, not a slow one
       done: async (sum, now, lastChangeAt) => {
+        if (engine.child.exitCode !== null || engine.child.signalCode !== null) throw new Error(`the engine died (${engine.child.exitCode ?? engine.child.signalCode}): ${engine.tail().slice(-1500)}`);
         if (!exactlyOnce) return sum >= expected;
         // Exactly-once: end offsets also count transaction markers; finished when the engine's
         // sink node has taken every record and the end offsets stopped moving.
