@@ -52,7 +52,7 @@ async function main() {
   const started = Date.now();
   const results = {
     date: new Date().toISOString(),
-    mode: quick ? "quick" : "full",
+    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") ? "-partial" : ""),
     machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
     throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },
