@@ -6,6 +6,7 @@ import { Header } from "./components/Header";
 import { Sidebar } from "./components/Sidebar";
 import { Canvas } from "./components/Canvas";
 import { RightPanel } from "./components/RightPanel";
+import { LineagePanel } from "./components/LineagePanel";
 import { HelpOverlay, ImportDialog, Toasts } from "./components/Overlays";
 import { useKeyboard } from "./keyboard";
 import { lastFlow, openFlow } from "./session";
@@ -47,6 +48,7 @@ export function App() {
           <Sidebar />
           <main className="mr-main">
             <Canvas />
+            <LineagePanel />
           </main>
           <RightPanel />
         </div>

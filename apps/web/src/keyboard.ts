@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { useReactFlow } from "@xyflow/react";
 import { flowActions, useFlowStore } from "./store/flowStore";
 import { ui, useUiStore } from "./store/uiStore";
+import { lineageActions, useLineageStore } from "./store/lineageStore";
 import { saveFlow } from "./session";
 import { runAutoLayout } from "./components/CanvasToolbar";
 
@@ -45,6 +46,7 @@ export function useKeyboard() {
       if (e.key === "Escape") {
         if (modal.helpOpen) ui.help(false);
         else if (modal.importOpen) ui.importDialog(false);
+        else if (!isEditable(e.target) && useLineageStore.getState().recordId) lineageActions.close();
         else if (!isEditable(e.target)) flowActions.select({ nodes: [], edges: [] });
         else (e.target as HTMLElement).blur?.();
         return;

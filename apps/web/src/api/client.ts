@@ -18,7 +18,11 @@ import type {
   FlowListItem,
   FlowSaveResult,
   FlowVersionInfo,
+  LineageGraph,
   LiveStats,
+  ProvenanceEvent,
+  ReplayRangeResult,
+  ReplayResult,
   TapRecord,
 } from "./types";
 
@@ -63,8 +67,17 @@ export const api = {
       trpc.subscription("stats.live", { flowId }, { onData: (d) => on.data(unwrapTracked(d) as LiveStats), onError: on.error }),
   },
   tap: {
-    edge: (flowId: string, edgeId: string, on: { data: (r: TapRecord) => void; error?: (e: unknown) => void }): Unsub =>
-      trpc.subscription("tap.edge", { flowId, edgeId }, { onData: (d) => on.data(unwrapTracked(d) as TapRecord), onError: on.error }),
+    edge: (flowId: string, edgeId: string, on: { data: (r: TapRecord) => void; error?: (e: unknown) => void; complete?: () => void }, max?: number): Unsub =>
+      trpc.subscription("tap.edge", { flowId, edgeId, max }, { onData: (d) => on.data(unwrapTracked(d) as TapRecord), onError: on.error, onComplete: on.complete }),
+    /** the last `limit` records of the edge, oldest first */
+    recent: (flowId: string, edgeId: string, limit: number) => trpc.query("tap.recent", { flowId, edgeId, limit }) as Promise<TapRecord[]>,
+  },
+  provenance: {
+    lineage: (recordId: string, maxEvents?: number) => trpc.query("provenance.lineage", { recordId, maxEvents }) as Promise<LineageGraph>,
+    events: (q: { flowId: string; nodeId?: string; from?: number; to?: number; limit?: number }) => trpc.query("provenance.events", q) as Promise<ProvenanceEvent[]>,
+    replay: (flowId: string, recordId: string, nodeId?: string) => trpc.mutation("provenance.replay", { flowId, recordId, nodeId }) as Promise<ReplayResult>,
+    replayRange: (input: { flowId: string; edgeId: string; partition: number; fromOffset: string; toOffset: string }) =>
+      trpc.mutation("provenance.replayRange", input) as Promise<ReplayRangeResult>,
   },
 };
 
@@ -90,6 +103,20 @@ export function isMissingProcedure(e: unknown): boolean {
 export function isUnreachable(e: unknown): boolean {
   if (!(e instanceof TRPCClientError)) return e instanceof TypeError;
   return !e.data && !e.shape;
+}
+
+/**
+ * An engine error in words a person understands, for the tap and provenance views:
+ * unreachable engine, a missing procedure, or the engine's own message (already written for people).
+ */
+export function friendlyError(e: unknown, what: string): string {
+  if (isUnreachable(e)) return `The engine is not reachable, so ${what} cannot be shown. Is it running?`;
+  if (isMissingProcedure(e)) return `This engine does not offer ${what} (it is older than this designer).`;
+  const code = errorCode(e);
+  const msg = errorMessage(e);
+  if (code === "TOO_MANY_REQUESTS") return `${msg}. Close a tap in another tab and try again.`;
+  if (code === "INTERNAL_SERVER_ERROR") return `The engine failed while reading ${what}: ${msg}`;
+  return msg.charAt(0).toUpperCase() + msg.slice(1);
 }
 
 export function errorMessage(e: unknown): string {

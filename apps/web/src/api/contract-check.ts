@@ -5,7 +5,7 @@
  */
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@millrace/engine/api/router";
-import type { DeploymentStatus, FlowGetResult, FlowListItem, FlowSaveResult, LiveStats } from "./types";
+import type { DeploymentStatus, FlowGetResult, FlowListItem, FlowSaveResult, LineageGraph, LiveStats, ProvenanceEvent, ReplayRangeResult, ReplayResult, TapRecord } from "./types";
 
 type Out = inferRouterOutputs<AppRouter>;
 type In = inferRouterInputs<AppRouter>;
@@ -21,4 +21,12 @@ export type ContractChecks = [
   Assert<Extends<{ id: string; version?: number }, In["flows"]["export"]>>,
   Assert<Extends<Out["deployments"]["status"], DeploymentStatus>>,
   Assert<Extends<Out["stats"]["snapshot"], LiveStats>>,
+  Assert<Extends<Out["tap"]["recent"], TapRecord[]>>,
+  Assert<Extends<{ flowId: string; edgeId: string; limit: number }, In["tap"]["recent"]>>,
+  Assert<Extends<{ flowId: string; edgeId: string; max?: number }, In["tap"]["edge"]>>,
+  Assert<Extends<Out["provenance"]["lineage"], LineageGraph>>,
+  Assert<Extends<Out["provenance"]["events"], ProvenanceEvent[]>>,
+  Assert<Extends<Out["provenance"]["replay"], ReplayResult>>,
+  Assert<Extends<Out["provenance"]["replayRange"], ReplayRangeResult>>,
+  Assert<Extends<{ flowId: string; recordId: string }, In["provenance"]["replay"]>>,
 ];

@@ -87,9 +87,57 @@ export interface LiveStats {
 
 export interface TapRecord {
   key?: string | null;
-  value: unknown;
+  /** JSON-decoded value (a value that is not JSON arrives as a string); absent = null */
+  value?: unknown;
   headers: Record<string, string>;
   topic?: string;
   partition?: number;
   offset?: string | number;
+  /** ms since epoch (Kafka's record timestamp) */
+  timestamp?: number;
+  /** the value was larger than 64 KiB and is shown cut, as a string */
+  truncated?: boolean;
+}
+
+export type ProvenanceEventType = "CREATE" | "RECEIVE" | "ROUTE" | "MODIFY" | "FORK" | "DROP" | "SEND" | "FAILURE" | "REPLAY";
+
+/** What happened to one record at one node (engine: provenance/store.ts). */
+export interface ProvenanceEvent {
+  id: string;
+  recordId: string;
+  parentIds: string[];
+  flowId: string;
+  nodeId: string;
+  nodeType: string | null;
+  type: ProvenanceEventType;
+  /** ms since epoch (the start of the batch) */
+  at: number;
+  port: string | null;
+  topic: string | null;
+  partition: number | null;
+  offset: string | null;
+}
+
+export interface LineageGraph {
+  recordId: string;
+  nodes: ProvenanceEvent[];
+  links: { from: string; to: string }[];
+  truncated: boolean;
+}
+
+export interface ReplayResult {
+  recordId: string;
+  parentId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  nodes: string[];
+}
+
+export interface ReplayRangeResult {
+  count: number;
+  topic: string;
+  partition: number;
+  records: { recordId: string; parentId: string | null; offset: string }[];
+  nodes: string[];
 }

@@ -4,6 +4,7 @@ import { flowActions } from "../store/flowStore";
 import { ui, useUiStore } from "../store/uiStore";
 import { exportFlow, reloadLatest, saveAsCopy, saveFlow } from "../session";
 import { useDeployment, useDeployMutations, useLiveStats } from "../deploy";
+import { cleanRecordId, lineageActions } from "../store/lineageStore";
 
 export function Header() {
   const name = useFlowStore((s) => s.doc.name);
@@ -114,6 +115,7 @@ export function Header() {
           </span>
         )}
         <span className="mr-sep" />
+        <RecordSearch />
         <button className="mr-btn" data-testid="import-button" onClick={() => ui.importDialog(true)} title="Import a flow JSON">
           Import
         </button>
@@ -145,5 +147,35 @@ export function Header() {
         </div>
       )}
     </header>
+  );
+}
+
+/** Find a record by its lineage id (the mr.id header) and show its lineage. */
+function RecordSearch() {
+  const [text, setText] = useState("");
+  return (
+    <form
+      className="mr-search"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const id = cleanRecordId(text);
+        if (id) lineageActions.open(id);
+        else ui.toast("Type or paste a record id (the mr.id header of a record in a tap).", "info");
+      }}
+    >
+      <span className="mr-search-icon" aria-hidden>⌕</span>
+      <input
+        className="mr-input small"
+        data-testid="lineage-search"
+        aria-label="Find a record by id"
+        placeholder="Record id (mr.id)…"
+        title="Paste a record's lineage id (its mr.id header) and press Enter to see where it came from and went"
+        value={text}
+        spellCheck={false}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => e.key === "Escape" && (e.target as HTMLInputElement).blur()}
+      />
+    </form>
   );
 }

@@ -2,6 +2,7 @@ import { memo } from "react";
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from "@xyflow/react";
 import { useStatsStore } from "../store/statsStore";
 import { flowActions } from "../store/flowStore";
+import { useEdgeOnLineage } from "../store/lineageStore";
 
 export interface PortEdgeData extends Record<string, unknown> {
   port: string;
@@ -23,7 +24,8 @@ const EdgeFigures = memo(function EdgeFigures({ id }: { id: string }) {
 });
 
 function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd } = props;
+  const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd } = props;
+  const onLineage = useEdgeOnLineage(source, target);
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const port = data?.port ?? "";
   const cls = [
@@ -32,6 +34,7 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
     data?.mode === "fused" ? "fused" : "durable",
     selected ? "selected" : "",
     data?.problems?.length ? "invalid" : "",
+    onLineage ? "lineage" : "",
   ].join(" ");
   return (
     <>

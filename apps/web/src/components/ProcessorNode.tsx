@@ -3,6 +3,7 @@ import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } f
 import type { FlowNode } from "@millrace/flow";
 import type { ProcessorSpec } from "../catalog/specs";
 import { useStatsStore } from "../store/statsStore";
+import { useLineageHover, useOnLineage } from "../store/lineageStore";
 
 export interface ProcessorNodeData extends Record<string, unknown> {
   node: FlowNode;
@@ -43,9 +44,11 @@ function ProcessorNodeImpl({ id, data, selected }: NodeProps<ProcessorRFNode>) {
   useEffect(() => updateInternals(id), [id, portKey, hasInput, updateInternals]);
   const kind = spec?.kind ?? "unknown";
   const title = node.name || spec?.title || node.type;
+  const onLineage = useOnLineage(id);
+  const hovered = useLineageHover(id);
   return (
     <div
-      className={`mr-node kind-${kind}${selected ? " selected" : ""}${problems?.length ? " invalid" : ""}`}
+      className={`mr-node kind-${kind}${selected ? " selected" : ""}${problems?.length ? " invalid" : ""}${onLineage ? " lineage" : ""}${hovered ? " lineage-hover" : ""}`}
       data-testid={`node-${id}`}
       data-node-type={node.type}
     >

@@ -1,64 +1,227 @@
-import { useEffect, useState } from "react";
+import { memo, useCallback, useEffect, useRef, useState } from "react";
 import type { FlowEdge } from "@millrace/flow";
-import { api, errorMessage, isMissingProcedure } from "../api/client";
+import { api, errorCode, friendlyError } from "../api/client";
 import type { TapRecord } from "../api/types";
 import { useFlowStore } from "../store/flowStore";
+import { lineageActions } from "../store/lineageStore";
 import { useStatsStore } from "../store/statsStore";
+import { fmtTime } from "./LineagePanel";
+import { prettyJson } from "../provenance/prettyJson";
 
-const MAX = 50;
+/** Records kept in the list (newest first); older ones fall off. */
+export const TAP_MAX = 200;
+/** Records read with tap.recent when the panel opens or the tap starts, so it is never empty when data exists. */
+const RECENT = 20;
+/** Live records are added at most this often (the engine sends up to 50/s). */
+const FLUSH_MS = 150;
+/** A value longer than this many lines is shown clamped until asked. */
+const LONG_LINES = 14;
 
-/** Live records on a durable edge (a group-less consumer: looking never disturbs the flow). */
+const keyOf = (r: TapRecord) => `${r.topic ?? ""}:${r.partition ?? ""}:${r.offset ?? ""}`;
+const newestFirst = (a: TapRecord, b: TapRecord) => (b.timestamp ?? 0) - (a.timestamp ?? 0) || Number(b.offset ?? 0) - Number(a.offset ?? 0);
+
+/**
+ * Merges records into a newest-first list bounded to `max`, skipping ones already shown
+ * (same topic/partition/offset): the recent read and the live tap overlap, and a tap may resend.
+ */
+export function mergeRecords(cur: TapRecord[], incoming: TapRecord[], max = TAP_MAX): TapRecord[] {
+  if (!incoming.length) return cur;
+  const seen = new Set(cur.map(keyOf));
+  const fresh: TapRecord[] = [];
+  for (const r of incoming) {
+    const k = keyOf(r);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    fresh.push(r);
+  }
+  if (!fresh.length) return cur;
+  return [...fresh, ...cur].sort(newestFirst).slice(0, max);
+}
+
+/** Live records on a durable edge (a consumer that commits nothing: looking never disturbs the flow). */
 export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
   const flowId = useFlowStore((s) => s.doc.id);
+  const saved = useFlowStore((s) => s.baseVersion !== undefined);
   const live = useStatsStore((s) => s.flowId === flowId);
   const [on, setOn] = useState(false);
+  const [paused, setPaused] = useState(false);
   const [records, setRecords] = useState<TapRecord[]>([]);
+  const [pending, setPending] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const queue = useRef<TapRecord[]>([]);
+  const held = useRef<TapRecord[]>([]);
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+
+  const loadRecent = useCallback(
+    async (quiet: boolean) => {
+      try {
+        const recent = await api.tap.recent(flowId, edge.id, RECENT);
+        setRecords((cur) => mergeRecords(cur, recent));
+        setNote(null);
+      } catch (e) {
+        // a flow never deployed, or stopped and gone: say so quietly unless the user asked
+        if (quiet && errorCode(e) === "PRECONDITION_FAILED") setNote(friendlyError(e, "the edge's records"));
+        else if (!quiet || errorCode(e) !== "NOT_FOUND") setError(friendlyError(e, "the edge's records"));
+      }
+    },
+    [flowId, edge.id],
+  );
+
+  // the latest records as soon as the edge is selected (a stopped flow's topic still has them)
+  useEffect(() => {
+    if (mode === "fused" || !saved) return;
+    void loadRecent(true);
+  }, [mode, saved, live, loadRecent]);
 
   useEffect(() => {
     if (!on) return;
     setError(null);
+    void loadRecent(false);
     const sub = api.tap.edge(flowId, edge.id, {
-      data: (r) => setRecords((cur) => [r, ...cur].slice(0, MAX)),
+      data: (r) => {
+        queue.current.push(r);
+        if (queue.current.length > TAP_MAX) queue.current.splice(0, queue.current.length - TAP_MAX);
+      },
       error: (e) => {
-        setError(isMissingProcedure(e) ? "This engine does not offer live taps yet." : errorMessage(e));
+        setError(friendlyError(e, "live data"));
         setOn(false);
       },
+      complete: () => setOn(false),
     });
-    return () => sub.unsubscribe();
-  }, [on, flowId, edge.id]);
+    const timer = setInterval(() => {
+      if (!queue.current.length) return;
+      const batch = queue.current;
+      queue.current = [];
+      if (pausedRef.current) {
+        held.current = [...held.current, ...batch].slice(-TAP_MAX);
+        setPending(held.current.length);
+      } else setRecords((cur) => mergeRecords(cur, batch));
+    }, FLUSH_MS);
+    return () => {
+      sub.unsubscribe();
+      clearInterval(timer);
+      queue.current = [];
+    };
+  }, [on, flowId, edge.id, loadRecent]);
+
+  const resume = () => {
+    setPaused(false);
+    const h = held.current;
+    held.current = [];
+    setPending(0);
+    setRecords((cur) => mergeRecords(cur, h));
+  };
+  const clear = () => {
+    held.current = [];
+    setPending(0);
+    setRecords([]);
+  };
 
   const disabledReason = mode === "fused" ? "Fused edges have no topic to tap" : !live ? "Deploy the flow to see live data" : "";
   return (
     <div className="mr-tap" data-testid="tap-panel">
       <div className="mr-section-head">
-        <h3>Live data</h3>
-        <span title={disabledReason}>
-          <button className={`mr-btn small${on ? " danger" : ""}`} data-testid="tap-toggle" disabled={!on && !!disabledReason} onClick={() => setOn(!on)}>
-            {on ? "Stop tap" : "Tap edge"}
+        <h3>
+          Live data {on && !paused && <span className="mr-live-dot" title="streaming" data-testid="tap-live" />}
+        </h3>
+        <span className="mr-tap-actions">
+          {on && (
+            <button className="mr-btn small" data-testid="tap-pause" onClick={() => (paused ? resume() : setPaused(true))} title={paused ? "Show the records that arrived meanwhile" : "Hold the list still (records keep arriving in the background)"}>
+              {paused ? "Resume" : "Pause"}
+            </button>
+          )}
+          <button className="mr-btn small ghost" data-testid="tap-clear" disabled={!records.length && !pending} onClick={clear} title="Empty the list">
+            Clear
           </button>
+          <span title={disabledReason}>
+            <button
+              className={`mr-btn small${on ? " danger" : " primary"}`}
+              data-testid="tap-toggle"
+              disabled={!on && !!disabledReason}
+              onClick={() => {
+                setPaused(false);
+                held.current = [];
+                setPending(0);
+                setOn(!on);
+              }}
+            >
+              {on ? "Stop tap" : "Tap edge"}
+            </button>
+          </span>
         </span>
       </div>
-      {disabledReason && !on && <p className="mr-muted small">{disabledReason}.</p>}
-      {error && <div className="mr-field-error">{error}</div>}
+      {disabledReason && !on && <p className="mr-muted small">{disabledReason}{mode !== "fused" && records.length ? "; below: the last records on its topic" : ""}.</p>}
+      {error && (
+        <div className="mr-field-error block" data-testid="tap-error">
+          {error}
+        </div>
+      )}
+      {note && !records.length && !disabledReason && <p className="mr-muted small">{note}</p>}
+      <div className="mr-tap-status mr-muted" data-testid="tap-count">
+        {records.length ? `${records.length} record${records.length === 1 ? "" : "s"}, newest first${records.length >= TAP_MAX ? ` (last ${TAP_MAX} kept)` : ""}` : on ? "Waiting for records…" : ""}
+        {paused && <strong className="mr-tap-paused"> · paused{pending ? `, ${pending} new` : ""}</strong>}
+      </div>
       {records.length > 0 && (
         <div className="mr-tap-records" data-testid="tap-records">
-          {records.map((r, i) => (
-            <div className="mr-tap-record" key={`${r.partition}-${r.offset}-${i}`} data-testid="tap-record">
-              <div className="mr-muted small">
-                {r.partition !== undefined ? `p${r.partition}` : ""} {r.offset !== undefined ? `@${r.offset}` : ""} {r.key ? `key ${r.key}` : ""}
-              </div>
-              <pre className="mr-code">{JSON.stringify(r.value, null, 2)}</pre>
-              {Object.keys(r.headers ?? {}).length > 0 && (
-                <details>
-                  <summary className="small">headers</summary>
-                  <pre className="mr-code">{JSON.stringify(r.headers, null, 2)}</pre>
-                </details>
-              )}
-            </div>
+          {records.map((r) => (
+            <TapRecordView key={keyOf(r)} r={r} />
           ))}
         </div>
       )}
     </div>
   );
+}
+
+const TapRecordView = memo(function TapRecordView({ r }: { r: TapRecord }) {
+  const text = prettyJson(r.value ?? null, 38);
+  const lines = text.split("\n").length;
+  const [open, setOpen] = useState(true);
+  const [all, setAll] = useState(lines <= LONG_LINES);
+  const headers = r.headers ?? {};
+  const nHeaders = Object.keys(headers).length;
+  const id = headers["mr.id"];
+  return (
+    <div className="mr-tap-record" data-testid="tap-record">
+      <div className="mr-tap-meta small" title={r.topic}>
+        {r.partition !== undefined ? `p${r.partition}` : ""} {r.offset !== undefined ? `@${r.offset}` : ""} {r.key ? `key ${r.key}` : ""}
+        {r.timestamp ? <span className="mr-tap-time"> {fmtTime(r.timestamp)}</span> : null}
+      </div>
+      <div className="mr-tap-bar">
+        <button className="mr-tap-fold" data-testid="tap-record-fold" aria-expanded={open} onClick={() => setOpen(!open)} title={open ? "Fold the value" : "Show the value"}>
+          {open ? "▾" : "▸"} value{!open && <span className="mr-muted"> {oneLine(text)}</span>}
+        </button>
+        {id && (
+          <button className="mr-btn small ghost" data-testid="tap-record-lineage" title={`Where record ${id} came from and went (provenance)`} onClick={() => lineageActions.open(id)}>
+            Lineage
+          </button>
+        )}
+      </div>
+      {open && (
+        <>
+          <pre className={`mr-code mr-tap-value${all ? "" : " clamped"}`} data-testid="tap-record-value">
+            {text}
+          </pre>
+          {!all && (
+            <button className="mr-link small" onClick={() => setAll(true)}>
+              show all {lines} lines
+            </button>
+          )}
+          {r.truncated && <span className="mr-warn-inline">value larger than 64 KiB: cut</span>}
+        </>
+      )}
+      {nHeaders > 0 && (
+        <details>
+          <summary className="small">headers ({nHeaders})</summary>
+          <pre className="mr-code">{JSON.stringify(headers, null, 2)}</pre>
+        </details>
+      )}
+    </div>
+  );
+});
+
+function oneLine(text: string): string {
+  const s = text.replace(/\s*\n\s*/g, " ");
+  return s.length > 48 ? `${s.slice(0, 47)}…` : s;
 }

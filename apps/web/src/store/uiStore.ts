@@ -28,7 +28,8 @@ let nextId = 1;
 export const ui = {
   toast(text: string, kind: Toast["kind"] = "info", ms = 4000) {
     const id = nextId++;
-    useUiStore.setState((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
+    // a newer success/info toast replaces the older one of its kind (errors stack: each may matter)
+    useUiStore.setState((s) => ({ toasts: [...s.toasts.filter((t) => kind === "error" || t.kind !== kind).slice(-3), { id, kind, text }] }));
     setTimeout(() => ui.dismiss(id), ms);
   },
   dismiss(id: number) {
