@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "react";
 import {
   Background,
   BackgroundVariant,
@@ -8,7 +8,11 @@ import {
   ReactFlow,
   useNodesInitialized,
   useReactFlow,
+  getViewportForBounds,
+  useStore,
+  useStoreApi,
   type Connection,
+  type ReactFlowState,
   type EdgeChange,
   type IsValidConnection,
   type NodeChange,
@@ -19,46 +23,105 @@ import { flowActions, useFlowStore } from "../store/flowStore";
 import { useUiStore } from "../store/uiStore";
 import { safeOutputPorts, type CanvasProblems } from "../doc/validate";
 import { canConnect } from "../doc/ops";
-import { ProcessorNode, type ProcessorRFNode } from "./ProcessorNode";
+import { ProcessorNode, type ProcessorNodeData, type ProcessorRFNode } from "./ProcessorNode";
 import { PortEdge, type PortRFEdge } from "./PortEdge";
 import { CanvasToolbar } from "./CanvasToolbar";
+import { CanvasDetailContext, LOW_DETAIL_ZOOM } from "./canvasDetail";
 
 const nodeTypes = { processor: ProcessorNode };
 const edgeTypes = { port: PortEdge };
 export const DND_TYPE = "application/x-millrace-processor";
 const GRID: [number, number] = [20, 20];
+// Props React Flow copies into its store: a new object per render would be a store update that
+// re-renders every edge (EdgeWrapper reads defaultEdgeOptions) on every frame of a drag.
+const MULTI_SELECT_KEYS = ["Meta", "Control"];
+const PRO_OPTIONS = { hideAttribution: true };
+const DEFAULT_EDGE_OPTIONS = { type: "port" };
+const clearSelection = () => flowActions.select({ nodes: [], edges: [] });
 
-/** Caches React Flow node objects so unchanged nodes keep their identity (no re-render). */
-function useRfNodes(nodes: FlowNode[], selected: Set<string>, drag: Record<string, Position> | null, measured: Record<string, { width: number; height: number }>, problems: CanvasProblems) {
-  const cache = useRef(new Map<string, { key: unknown[]; value: ProcessorRFNode }>());
+/** Above this many nodes, only the elements in view are rendered while zoomed in. */
+const VIRTUALIZE_ABOVE = 300;
+
+const labelRootSelector = (s: ReactFlowState) => s.domNode?.querySelector(".react-flow__edgelabel-renderer") ?? null;
+const lowDetailSelector = (s: ReactFlowState) => s.transform[2] < LOW_DETAIL_ZOOM;
+/** So far out that even a title is a smear of pixels: boxes only (a CSS class, no re-render). */
+const TINY_ZOOM = 0.2;
+const tinySelector = (s: ReactFlowState) => s.transform[2] < TINY_ZOOM;
+
+const portsCache = new WeakMap<object, { spec: unknown; ports: string[] }>();
+/** Output ports of a node, computed once per (immutable) config object. */
+function portsOf(spec: ReturnType<typeof getSpec>, config: Record<string, unknown>): string[] {
+  const c = portsCache.get(config);
+  if (c && c.spec === spec) return c.ports;
+  const ports = safeOutputPorts(spec, config);
+  portsCache.set(config, { spec, ports });
+  return ports;
+}
+
+interface NodeEntry {
+  n: FlowNode;
+  problemsKey: string | undefined;
+  data: ProcessorNodeData;
+  value: ProcessorRFNode;
+}
+
+/**
+ * React Flow node objects with stable identity: an unchanged node keeps its object (React Flow
+ * skips it), and its `data` survives moves and selection (its component does not re-render).
+ * Measured sizes are read when an object is rebuilt, not subscribed to: React Flow keeps them
+ * itself for objects it already has.
+ */
+function useRfNodes(nodes: FlowNode[], selected: Set<string>, drag: Record<string, Position> | null, problems: CanvasProblems) {
+  const cache = useRef(new Map<string, NodeEntry>());
   return useMemo(() => {
-    const next = new Map<string, { key: unknown[]; value: ProcessorRFNode }>();
+    const measured = useFlowStore.getState().measured;
+    const next = new Map<string, NodeEntry>();
     const out = nodes.map((n) => {
-      const spec = getSpec(n.type);
-      const ports = safeOutputPorts(spec, n.config);
-      const pos = drag?.[n.id] ?? n.position;
-      const m = measured[n.id];
-      const nodeProblems = problems.nodes[n.id];
-      const key = [n, spec, ports.join("|"), selected.has(n.id), pos.x, pos.y, m?.width, m?.height, nodeProblems?.join("\n")];
       const prev = cache.current.get(n.id);
-      if (prev && prev.key.length === key.length && prev.key.every((k, i) => k === key[i])) {
-        next.set(n.id, prev);
-        return prev.value;
+      const nodeProblems = problems.nodes[n.id];
+      const problemsKey = nodeProblems?.join("\n");
+      let data = prev?.data;
+      if (!prev || prev.problemsKey !== problemsKey || prev.n.type !== n.type || prev.n.name !== n.name || prev.n.config !== n.config) {
+        const spec = getSpec(n.type);
+        const ports = portsOf(spec, n.config);
+        data =
+          prev && prev.data.spec === spec && prev.data.title === (n.name || spec?.title || n.type) && prev.data.ports.join("|") === ports.join("|") && prev.problemsKey === problemsKey
+            ? prev.data
+            : { type: n.type, title: n.name || spec?.title || n.type, spec, ports, hasInput: spec?.hasInput ?? true, problems: nodeProblems };
       }
-      const value: ProcessorRFNode = {
-        id: n.id,
-        type: "processor",
-        position: pos,
-        selected: selected.has(n.id),
-        data: { node: n, spec, ports, hasInput: spec?.hasInput ?? true, problems: nodeProblems },
-        ...(m ? { measured: m } : {}),
-      };
-      next.set(n.id, { key, value });
+      const pos = drag?.[n.id] ?? n.position;
+      const sel = selected.has(n.id);
+      let value = prev?.value;
+      if (!value || value.data !== data || value.selected !== sel || value.position.x !== pos.x || value.position.y !== pos.y) {
+        const m = measured[n.id];
+        value = { id: n.id, type: "processor", position: pos, selected: sel, data: data!, ...(m ? { measured: m } : {}) };
+      }
+      const entry = { n, problemsKey, data: data!, value };
+      next.set(n.id, entry);
       return value;
     });
     cache.current = next;
     return out;
-  }, [nodes, selected, drag, measured, problems]);
+  }, [nodes, selected, drag, problems]);
+}
+
+/** React Flow edge objects with stable identity (same idea as useRfNodes). */
+function useRfEdges(edges: FlowEdge[], selected: Set<string>, problems: CanvasProblems) {
+  const cache = useRef(new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; value: PortRFEdge }>());
+  return useMemo(() => {
+    const next = new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; value: PortRFEdge }>();
+    const out = edges.map((e) => {
+      const sel = selected.has(e.id);
+      const p = problems.edges[e.id];
+      const problemsKey = p?.join("\n");
+      const prev = cache.current.get(e.id);
+      const entry = prev && prev.e === e && prev.sel === sel && prev.problemsKey === problemsKey ? prev : { e, sel, problemsKey, value: toRfEdge(e, sel, p) };
+      next.set(e.id, entry);
+      return entry.value;
+    });
+    cache.current = next;
+    return out;
+  }, [edges, selected, problems]);
 }
 
 function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[]): PortRFEdge {
@@ -80,27 +143,29 @@ export function Canvas() {
   const doc = useFlowStore((s) => s.doc);
   const selection = useFlowStore((s) => s.selection);
   const drag = useFlowStore((s) => s.drag);
-  const measured = useFlowStore((s) => s.measured);
   const snap = useUiStore((s) => s.snapToGrid);
-  const { screenToFlowPosition, fitView } = useReactFlow();
-  useFitOnLoad(fitView);
+  const { screenToFlowPosition } = useReactFlow();
+  useFitOnLoad();
 
   const problems = problemsOf(doc);
   const selectedNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
   const selectedEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
-  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, measured, problems);
-  const edges = useMemo(
-    () => doc.edges.map((e) => toRfEdge(e, selectedEdges.has(e.id), problems.edges[e.id])),
-    [doc.edges, selectedEdges, problems],
-  );
+  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, problems);
+  const edges = useRfEdges(doc.edges, selectedEdges, problems);
+  const low = useStore(lowDetailSelector);
+  const tiny = useStore(tinySelector);
+  const labelRoot = useStore(labelRootSelector);
+  const detail = useMemo(() => ({ low, labelRoot }), [low, labelRoot]);
+  const virtualize = !low && doc.nodes.length > VIRTUALIZE_ABOVE;
 
   const onNodesChange = useCallback((changes: NodeChange<ProcessorRFNode>[]) => {
     const sel = new Set(useFlowStore.getState().selection.nodes);
     let selChanged = false;
     const moving: Record<string, Position> = {};
+    let sizes: Record<string, { width: number; height: number }> | undefined;
     for (const c of changes) {
       if (c.type === "position" && c.position && c.dragging) moving[c.id] = c.position;
-      else if (c.type === "dimensions" && c.dimensions) flowActions.setMeasured(c.id, c.dimensions);
+      else if (c.type === "dimensions" && c.dimensions) (sizes ??= {})[c.id] = c.dimensions;
       else if (c.type === "select") {
         selChanged = true;
         if (c.selected) sel.add(c.id);
@@ -108,6 +173,7 @@ export function Canvas() {
       }
       // "remove" is handled by our own Delete key handler (one undo step for nodes + edges)
     }
+    if (sizes) flowActions.setMeasuredMany(sizes);
     if (Object.keys(moving).length) flowActions.dragTo(moving);
     if (selChanged) flowActions.select({ nodes: [...sel] });
   }, []);
@@ -158,7 +224,8 @@ export function Canvas() {
   );
 
   return (
-    <div className="mr-canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div className={`mr-canvas${low ? " low-detail" : ""}${tiny ? " tiny" : ""}`} data-testid="canvas" data-detail={low ? "low" : "full"} onDragOver={onDragOver} onDrop={onDrop}>
+      <CanvasDetailContext.Provider value={detail}>
       <ReactFlow<ProcessorRFNode, PortRFEdge>
         nodes={nodes}
         edges={edges}
@@ -170,23 +237,26 @@ export function Canvas() {
         isValidConnection={isValidConnection}
         onNodeDragStop={flowActions.endDrag}
         onSelectionDragStop={flowActions.endDrag}
-        onPaneClick={() => flowActions.select({ nodes: [], edges: [] })}
+        onPaneClick={clearSelection}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={["Meta", "Control"]}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         snapToGrid={snap}
         snapGrid={GRID}
-        minZoom={0.2}
+        minZoom={MIN_ZOOM}
+        onlyRenderVisibleElements={virtualize}
         maxZoom={2}
-        proOptions={{ hideAttribution: true }}
-        defaultEdgeOptions={{ type: "port" }}
+        proOptions={PRO_OPTIONS}
+        defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
         connectionRadius={24}
       >
-        <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />
-        <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />
+        {!low && <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />}
+        {/* zoomed far out the canvas is its own overview; a minimap would redraw every node on every frame */}
+        {!low && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} />
       </ReactFlow>
+      </CanvasDetailContext.Provider>
       {doc.nodes.length === 0 && (
         <div className="mr-canvas-empty" data-testid="canvas-empty">
           <div>
@@ -200,11 +270,42 @@ export function Canvas() {
   );
 }
 
-/** Fits the view once after a flow is loaded and its nodes are measured (never while editing). */
-function useFitOnLoad(fitView: ReturnType<typeof useReactFlow>["fitView"]) {
+const MIN_ZOOM = 0.04;
+const FIT = { padding: 0.12, maxZoom: 1 } as const;
+
+/**
+ * Fits the view once per loaded flow (never while editing): first, before the nodes are drawn,
+ * from their positions and estimated sizes, so a big flow is drawn once, at the zoom (and level
+ * of detail) it will be seen at; then exactly, once React Flow has measured every node.
+ */
+function useFitOnLoad() {
   const loadSeq = useFlowStore((s) => s.loadSeq);
   const initialized = useNodesInitialized();
+  const { fitView, setViewport } = useReactFlow();
+  const store = useStoreApi();
+  const estimated = useRef(-1);
   const fitted = useRef(-1);
+  useLayoutEffect(() => {
+    if (estimated.current === loadSeq) return;
+    estimated.current = loadSeq;
+    const { doc, measured } = useFlowStore.getState();
+    const { width, height } = store.getState();
+    if (!doc.nodes.length || !width || !height) return;
+    const fitFor = (h: number) => {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (const n of doc.nodes) {
+        const m = measured[n.id];
+        x0 = Math.min(x0, n.position.x);
+        y0 = Math.min(y0, n.position.y);
+        x1 = Math.max(x1, n.position.x + (m?.width ?? 210));
+        y1 = Math.max(y1, n.position.y + (m?.height ?? h));
+      }
+      return getViewportForBounds({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding);
+    };
+    let vp = fitFor(100);
+    if (vp.zoom < LOW_DETAIL_ZOOM) vp = fitFor(44); // drawn as low-detail boxes
+    void setViewport(vp);
+  }, [loadSeq, store, setViewport]);
   useEffect(() => {
     if (fitted.current === loadSeq) return;
     const empty = useFlowStore.getState().doc.nodes.length === 0;
@@ -214,7 +315,7 @@ function useFitOnLoad(fitView: ReturnType<typeof useReactFlow>["fitView"]) {
     }
     if (!initialized) return;
     fitted.current = loadSeq;
-    requestAnimationFrame(() => void fitView({ padding: 0.12, maxZoom: 1 }));
+    requestAnimationFrame(() => void fitView(FIT));
   }, [loadSeq, initialized, fitView]);
 }
 

@@ -1,12 +1,14 @@
-import { memo, useEffect } from "react";
+import { memo, useContext, useEffect, useRef } from "react";
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from "@xyflow/react";
-import type { FlowNode } from "@millrace/flow";
 import type { ProcessorSpec } from "../catalog/specs";
 import { useStatsStore } from "../store/statsStore";
 import { useLineageHover, useOnLineage } from "../store/lineageStore";
+import { CanvasDetailContext } from "./canvasDetail";
 
+/** What a node draws; the object is kept while these stay the same (moves and selection do not touch it). */
 export interface ProcessorNodeData extends Record<string, unknown> {
-  node: FlowNode;
+  type: string;
+  title: string;
   spec?: ProcessorSpec;
   ports: string[];
   hasInput: boolean;
@@ -38,25 +40,43 @@ const NodeFigures = memo(function NodeFigures({ id }: { id: string }) {
 });
 
 function ProcessorNodeImpl({ id, data, selected }: NodeProps<ProcessorRFNode>) {
-  const { node, spec, ports, hasInput, problems } = data;
-  const updateInternals = useUpdateNodeInternals();
-  const portKey = ports.join("|");
-  useEffect(() => updateInternals(id), [id, portKey, hasInput, updateInternals]);
-  const kind = spec?.kind ?? "unknown";
-  const title = node.name || spec?.title || node.type;
+  const { low } = useContext(CanvasDetailContext);
+  return low ? <LowDetailNode id={id} data={data} selected={!!selected} /> : <FullNode id={id} data={data} selected={!!selected} />;
+}
+
+interface Props {
+  id: string;
+  data: ProcessorNodeData;
+  selected: boolean;
+}
+
+function useNodeClass(id: string, { spec, problems }: ProcessorNodeData, selected: boolean) {
   const onLineage = useOnLineage(id);
   const hovered = useLineageHover(id);
+  const kind = spec?.kind ?? "unknown";
+  return `mr-node kind-${kind}${selected ? " selected" : ""}${problems?.length ? " invalid" : ""}${onLineage ? " lineage" : ""}${hovered ? " lineage-hover" : ""}`;
+}
+
+function FullNode({ id, data, selected }: Props) {
+  const { type, title, spec, ports, hasInput, problems } = data;
+  const updateInternals = useUpdateNodeInternals();
+  const portKey = ports.join("|");
+  // React Flow measures a node when it mounts; tell it only when the ports change afterwards
+  const shape = useRef(`${portKey}/${hasInput}`);
+  useEffect(() => {
+    const now = `${portKey}/${hasInput}`;
+    if (shape.current === now) return;
+    shape.current = now;
+    updateInternals(id);
+  }, [id, portKey, hasInput, updateInternals]);
+  const kind = spec?.kind ?? "unknown";
   return (
-    <div
-      className={`mr-node kind-${kind}${selected ? " selected" : ""}${problems?.length ? " invalid" : ""}${onLineage ? " lineage" : ""}${hovered ? " lineage-hover" : ""}`}
-      data-testid={`node-${id}`}
-      data-node-type={node.type}
-    >
+    <div className={useNodeClass(id, data, selected)} data-testid={`node-${id}`} data-node-type={type}>
       <div className="mr-node-head">
         <span className={`mr-kind-dot kind-${kind}`} />
         <div className="mr-node-titles">
           <div className="mr-node-title" data-testid={`node-title-${id}`}>{title}</div>
-          <div className="mr-node-type">{node.type}<span className="mr-node-id"> · {id}</span></div>
+          <div className="mr-node-type">{type}<span className="mr-node-id"> · {id}</span></div>
         </div>
         {problems && problems.length > 0 && (
           <span className="mr-node-error" data-testid={`node-error-${id}`} title={problems.join("\n")} aria-label={problems.join("; ")}>
@@ -89,4 +109,24 @@ function ProcessorNodeImpl({ id, data, selected }: NodeProps<ProcessorRFNode>) {
   );
 }
 
-export const ProcessorNode = memo(ProcessorNodeImpl);
+/**
+ * Zoomed far out: a coloured box with the title. Its ports are bare elements React Flow measures
+ * for the edges' ends (classes "source"/"target", data-handleid/-handlepos, as its own handles)
+ * but not <Handle> components: those subscribe to the whole canvas store, 3,000 of them for a
+ * 1,000-node flow, on every frame of a drag. Nothing connects at this zoom anyway.
+ */
+function LowDetailNode({ id, data, selected }: Props) {
+  const { type, title, ports, hasInput, problems } = data;
+  return (
+    <div className={`${useNodeClass(id, data, selected)} low`} data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
+      <div className="mr-node-low-title" data-testid={`node-title-${id}`}>{title}</div>
+      {hasInput && <div className="target mr-handle-low in" data-handleid="in" data-handlepos="left" data-nodeid={id} />}
+      {ports.map((p) => (
+        <div key={p} className="source mr-handle-low out" data-handleid={p} data-handlepos="right" data-nodeid={id} />
+      ))}
+    </div>
+  );
+}
+
+/** Re-renders only when what it draws changes: not for moves, sizes or drag state. */
+export const ProcessorNode = memo(ProcessorNodeImpl, (a, b) => a.id === b.id && a.data === b.data && a.selected === b.selected);

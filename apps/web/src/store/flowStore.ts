@@ -179,6 +179,18 @@ export const flowActions = {
     const drag = get().drag;
     if (drag) flowActions.moveNodes(drag);
   },
+  /** Sizes React Flow measured, all at once (one store update for a whole flow's nodes). */
+  setMeasuredMany(sizes: Record<string, { width: number; height: number }>) {
+    const cur = get().measured;
+    let next: FlowState["measured"] | undefined;
+    for (const id in sizes) {
+      const m = cur[id];
+      const size = sizes[id]!;
+      if (m && m.width === size.width && m.height === size.height) continue;
+      (next ??= { ...cur })[id] = size;
+    }
+    if (next) set({ measured: next });
+  },
   setMeasured(id: string, size: { width: number; height: number }) {
     const cur = get().measured[id];
     if (cur && cur.width === size.width && cur.height === size.height) return;
