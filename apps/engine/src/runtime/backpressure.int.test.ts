@@ -4,7 +4,7 @@ import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/te
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, uid } from "./test-helpers.js";
+import { flowDoc, range, readTopic, sortNum, uid } from "./test-helpers.js";
 
 describe("back pressure and live stats", () => {
   let engine: RunningEngine;
@@ -125,5 +125,50 @@ describe("back pressure and live stats", () => {
       ac.abort();
       await api.deployments.stop({ flowId: id });
     }
+  });
+
+  it("redeploying a changed version keeps the records waiting in topics whose edges still exist", async () => {
+    const id = uid("redeploy");
+    const sink = uid("redeploy-sink");
+    gateOpen = false; // v1's downstream hangs: the 40 records wait in the gen → call topic
+    const v1 = flowDoc(
+      id,
+      [
+        ["gen", "generate", { count: 40, template: '{ "i": $i }' }],
+        ["call", "http-request", { url: serverUrl, method: "POST", timeoutMs: 120_000 }],
+      ],
+      [["gen", "success", "call"]],
+    );
+    await api.flows.save({ document: v1 });
+    const s1 = await api.deployments.deploy({ flowId: id });
+    const topic = s1.plan.edges[0].topic;
+    await waitFor(async () => (await api.stats.snapshot({ flowId: id })).nodes.gen.out === 40, 20_000, "v1 to generate");
+    await waitFor(() => held.length > 0, 20_000, "v1's requests to hang");
+
+    // v2: the same edge out of gen.success, now into a map and a Kafka sink
+    const v2 = flowDoc(
+      id,
+      [
+        ["gen", "generate", { count: 40, template: '{ "i": $i }' }],
+        ["call", "map", { expression: '{ "i": value.i, "v": 2 }' }],
+        ["out", "kafka-sink", { topic: sink }],
+      ],
+      [["gen", "success", "call"], ["call", "success", "out"]],
+    );
+    const saved = await api.flows.save({ document: v2 });
+    expect(saved.version).toBe(2);
+    const s2 = await api.deployments.deploy({ flowId: id });
+    expect(s2.version).toBe(2);
+    expect(s2.plan.edges.find((e: any) => e.from.node === "gen").topic).toBe(topic);
+    gateOpen = true;
+    for (const r of held.splice(0)) r.writeHead(503).end();
+
+    // the generator had finished (its checkpoint says so): everything in the sink came from the kept topic
+    const records = await readTopic(testBrokers(), sink, (rs) => rs.length >= 40);
+    expect(records.map((r) => r.value.i).sort(sortNum)).toEqual(range(0, 40));
+    expect(records.every((r) => r.value.v === 2)).toBe(true);
+    const dlq = await readTopic(testBrokers(), `mr-dlq.${id}`, () => true, { settleMs: 500 });
+    expect(dlq).toEqual([]); // stopping v1 mid-batch turned nothing into a failure
+    await api.deployments.stop({ flowId: id });
   });
 });

@@ -57,6 +57,14 @@ describe("(c) kill -9 the engine during a 100k-record run, then restart it", () 
     const records = await readTopic(brokers, sink, (rs) => new Set(rs.map((r) => r.value.i)).size >= N, { timeoutMs: 150_000, settleMs: 3000 });
     const ids = records.map((r) => r.value.i as number);
     const distinct = new Set(ids);
+    if (exactlyOnce && ids.length !== N) {
+      // say where duplicates come from: same parent = the map stage ran twice; different parents = the source produced twice
+      const byI = new Map<number, typeof records>();
+      for (const r of records) byI.set(r.value.i, [...(byI.get(r.value.i) ?? []), r]);
+      const dups = [...byI.values()].filter((rs) => rs.length > 1);
+      const sameParent = dups.filter((rs) => rs[0]!.headers["mr.parents"] === rs[1]!.headers["mr.parents"]).length;
+      console.error(`[crash test] ${dups.length} duplicated records (${sameParent} with the same parent); killed at ${atKill}; e.g. ${JSON.stringify(dups.slice(0, 2))}`);
+    }
     expect(distinct.size).toBe(N); // nothing lost
     for (let i = 0; i < N; i += 997) expect(distinct.has(i)).toBe(true);
     expect(Math.min(...distinct)).toBe(0);

@@ -4,7 +4,7 @@ import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
 import type { Observers } from "./observer.js";
-import { ConsumerStageRunner, SourceStageRunner, type CheckpointStore, type RunnerDeps, type StageRunner } from "./runners.js";
+import { ConsumerStageRunner, outputPartitions, PartitionChooser, SourceStageRunner, type CheckpointStore, type RunnerDeps, type StageRunner } from "./runners.js";
 import { StageExecutor } from "./stage.js";
 
 export interface FlowRuntimeDeps {
@@ -47,6 +47,7 @@ export class FlowRuntime {
   private readonly abort = new AbortController();
   private readonly closers: (() => Promise<void> | void)[] = [];
   private bpTimer: NodeJS.Timeout | undefined;
+  private partitions: PartitionChooser | undefined;
   private bpBusy = false;
   private stopped = false;
   /** latest queue per durable edge as measured by this engine's back-pressure check */
@@ -88,6 +89,8 @@ export class FlowRuntime {
       producer: this.producer!,
       deadLetterTopic: this.spec.plan.deadLetterTopic,
       log: (level, msg) => this.deps.log(`[flow ${this.spec.flowId}] ${level}: ${msg}`),
+      stopping: () => this.stopped,
+      partitions: this.partitions!,
     };
   }
 
@@ -108,6 +111,9 @@ export class FlowRuntime {
     const { plan } = this.spec;
     this.producer = this.deps.kafka.producer({});
     await this.producer.connect();
+    const written = plan.nodes.flatMap((n) => n.ports.flatMap((p) => [p.topic, p.externalTopic, p.deadLetter].filter((t): t is string => Boolean(t))));
+    const internal = new Set(plan.topics.filter((t) => t.role === "edge").map((t) => t.name));
+    this.partitions = new PartitionChooser(await outputPartitions(this.deps.kafka, written), internal, this.spec.exactlyOnce);
     for (const stage of plan.stages) {
       if (stage.idle) continue;
       if (stage.kind === "poll-source") {

@@ -171,3 +171,36 @@ describe("deployed flows on real Kafka and Postgres", () => {
     }
   });
 });
+
+describe("CLI: deploy, stats --json, stop", () => {
+  it("drives a deployment through `millrace`", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { join, resolve, dirname } = await import("node:path");
+    const { fileURLToPath } = await import("node:url");
+    const run = promisify(execFile);
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+    const db = await createTestDatabase("cli");
+    const engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: uid("eng") });
+    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: root });
+    try {
+      const id = uid("cli");
+      await engine.services.flows.save(flowDoc(id, [["gen", "generate", { count: 7, template: '{ "i": $i }' }], ["m", "map", { expression: "value" }]], [["gen", "success", "m"]]));
+      const deployed = await cli("deploy", id, "--json");
+      expect(JSON.parse(deployed.stdout)).toMatchObject({ flowId: id, status: "running", version: 1, exactlyOnce: false });
+      const stats = await waitFor(async () => {
+        const s = JSON.parse((await cli("stats", id, "--json")).stdout);
+        return s.nodes.m.in === 7 ? s : undefined;
+      }, 20_000, "stats via the CLI");
+      expect(stats.nodes.gen.out).toBe(7);
+      expect(stats.edges["gen.success->m"].records).toBe(7);
+      const table = await cli("stats", id);
+      expect(table.stdout).toMatch(/NODE\s+IN\s+OUT/);
+      const stopped = await cli("stop", id);
+      expect(stopped.stdout.trim()).toBe(`${id}: stopped`);
+    } finally {
+      await engine.close();
+      await db.drop();
+    }
+  });
+});

@@ -1,8 +1,8 @@
 import type { BatchProcessor, MRecord, SourceProcessor } from "@millrace/processors";
-import type { BatchContext, KafkaClient, KafkaConsumer, KafkaProducer, OutMessage, TopicPartitionOffset } from "../kafka/index.js";
+import type { BatchContext, KafkaClient, KafkaConsumer, KafkaProducer, OutMessage, Sender, TopicPartitionOffset } from "../kafka/index.js";
 import type { PlannedStage } from "../planner/index.js";
 import type { Observers } from "./observer.js";
-import { decode, messageBytes } from "./records.js";
+import { decode, encodedBytes, messageBytes } from "./records.js";
 import type { StageExecutor, StageOutput } from "./stage.js";
 
 export interface RunnerDeps {
@@ -18,6 +18,10 @@ export interface RunnerDeps {
   /** the flow's dead-letter topic (poll-source exactly-once checkpoints are committed against its partition 0) */
   deadLetterTopic: string;
   log(level: "info" | "warn" | "error", msg: string): void;
+  /** true once the flow is stopping on this engine (set before the processors' signal aborts) */
+  stopping(): boolean;
+  /** partitions of the output topics; made by the flow runtime */
+  partitions: PartitionChooser;
 }
 
 export interface StageRunner {
@@ -29,10 +33,99 @@ export interface StageRunner {
   readonly paused: boolean;
 }
 
-function toBatches(produce: Map<string, OutMessage[]>): { topic: string; messages: OutMessage[] }[] {
-  const list: { topic: string; messages: OutMessage[] }[] = [];
-  for (const [topic, messages] of produce) list.push({ topic, messages });
-  return list;
+/** Most bytes one produce request carries: the broker refuses record batches over message.max.bytes (1 MiB by default). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Splits a batch's output into produce requests of at most MAX_REQUEST_BYTES (a single larger record goes alone). */
+export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_REQUEST_BYTES): { topic: string; messages: OutMessage[] }[][] {
+  const requests: { topic: string; messages: OutMessage[] }[][] = [];
+  let current: { topic: string; messages: OutMessage[] }[] = [];
+  let bytes = 0;
+  for (const [topic, messages] of produce) {
+    let chunk: OutMessage[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      const size = encodedBytes(m) + 64;
+      if (bytes + size > maxBytes && bytes > 0) {
+        if (chunk.length) current.push({ topic, messages: chunk });
+        requests.push(current);
+        current = [];
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(m);
+      bytes += size;
+    }
+    if (chunk.length) current.push({ topic, messages: chunk });
+  }
+  if (current.length) requests.push(current);
+  return requests;
+}
+
+async function sendAll(sender: Sender, produce: Map<string, OutMessage[]>): Promise<void> {
+  for (const request of toRequests(produce)) await sender.sendBatch(request);
+}
+
+/**
+ * Initialises a transactional producer's id now (kafkajs does it lazily at the first
+ * transaction): the broker fences older producers with the same transactional id and
+ * finishes their open transaction (abort, or completes a commit already under way).
+ * An empty transaction sends nothing on abort.
+ */
+async function fence(producer: KafkaProducer): Promise<void> {
+  const tx = await producer.transaction();
+  await tx.abort();
+}
+
+/**
+ * Partition choice. A record without a key keeps its input partition (modulo the output
+ * topic's partitions) in consumer stages, and a whole polled batch goes to one partition
+ * (rotating) in source stages: one partition per batch makes larger produce requests than
+ * kafkajs's per-message round robin, and keeps per-partition order through the flow.
+ * Keyed records keep Kafka's key hashing (murmur2), except on internal edge topics in
+ * exactly-once mode: there every output partition is written by the one transactional producer
+ * of the matching input partition, so transactions never interleave on a partition (kafkajs
+ * mis-filters interleaved aborted transactions, see kafkajs-aborted.ts).
+ */
+export class PartitionChooser {
+  constructor(
+    private readonly counts: ReadonlyMap<string, number>,
+    private readonly internal: ReadonlySet<string>,
+    private readonly exactlyOnce: boolean,
+  ) {}
+
+  assign(produce: Map<string, OutMessage[]>, slot: number): void {
+    for (const [topic, messages] of produce) {
+      const q = this.counts.get(topic);
+      if (!q) continue;
+      const p = slot % q;
+      const forceKeyed = this.exactlyOnce && this.internal.has(topic);
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        if (m.key == null || forceKeyed) m.partition = p;
+      }
+    }
+  }
+}
+
+/** Partition counts of every topic a stage writes (as they are in Kafka, which may exceed the plan). */
+export async function outputPartitions(kafka: KafkaClient, topics: Iterable<string>): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  await Promise.all(
+    [...new Set(topics)].map(async (t) => {
+      // right after a topic is created its metadata may still be settling (NOT_LEADER...): retry briefly
+      for (let attempt = 0; ; attempt++) {
+        try {
+          counts.set(t, (await kafka.topicEndOffsets(t)).length);
+          return;
+        } catch (e) {
+          if (attempt >= 15) throw e;
+          await sleep(200);
+        }
+      }
+    }),
+  );
+  return counts;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -45,7 +138,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class ConsumerStageRunner implements StageRunner {
   private consumer: KafkaConsumer | undefined;
-  private readonly txProducers = new Map<string, Promise<KafkaProducer>>();
+  private readonly txProducers = new Map<string, Promise<{ producer: KafkaProducer; floor: bigint }>>();
   private stopped = false;
   private _paused = false;
 
@@ -63,15 +156,22 @@ export class ConsumerStageRunner implements StageRunner {
     const consumer = kafka.consumer({ groupId: stage.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000, rebalanceTimeout: 20_000 });
     this.consumer = consumer;
     consumer.onCrash((error, restart) => {
-      this.d.log(restart ? "warn" : "error", `stage ${stage.id}: consumer crashed (${restart ? "restarting" : "not restarting"}): ${error.message}`);
+      if (this.stopped || this.consumer !== consumer) return;
+      this.d.log("warn", `stage ${stage.id}: consumer crashed (${restart ? "kafkajs restarts it" : "restarting it in 2 s"}): ${error.message}`);
       this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
+      if (!restart) setTimeout(() => void this.restart(consumer), 2000).unref();
     });
     if (this.d.exactlyOnce) {
       // Initialise the transactional producers of the partitions we got at once: that fences a
       // dead engine's producers and aborts their open transactions, which would otherwise hold
       // back read_committed readers downstream until the transaction timeout.
+      // After every rebalance a partition may have been processed elsewhere meanwhile: fence again and re-read its committed offset.
       consumer.onGroupJoin((assignment) => {
-        for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) void this.txProducer(topic, p).catch(() => {});
+        for (const [topic, partitions] of Object.entries(assignment))
+          for (const p of partitions) {
+            this.dropTxProducer(topic, p);
+            void this.txProducer(topic, p).catch(() => {});
+          }
       });
     }
     await consumer.connect();
@@ -85,6 +185,19 @@ export class ConsumerStageRunner implements StageRunner {
     if (this._paused) consumer.pause(stage.inputs.map((topic) => ({ topic })));
   }
 
+  /** A consumer kafkajs will not restart itself: make a new one (it resumes from the committed offsets). */
+  private async restart(crashed: KafkaConsumer): Promise<void> {
+    if (this.stopped || this.consumer !== crashed) return;
+    await crashed.disconnect().catch(() => {});
+    if (this.stopped) return;
+    try {
+      await this.start();
+    } catch (e) {
+      this.d.log("warn", `stage ${this.d.stage.id}: restart failed, retrying: ${e instanceof Error ? e.message : e}`);
+      setTimeout(() => void this.restart(this.consumer!), 5000).unref();
+    }
+  }
+
   setPaused(paused: boolean): void {
     if (paused === this._paused) return;
     this._paused = paused;
@@ -95,31 +208,67 @@ export class ConsumerStageRunner implements StageRunner {
     else c.resume(topics);
   }
 
-  private txProducer(topic: string, partition: number): Promise<KafkaProducer> {
+  /**
+   * The transactional producer of one input partition, fenced (its transactional id
+   * initialised, which aborts or completes a previous owner's open transaction), plus the
+   * group's committed offset read AFTER fencing: records below it were already processed in a
+   * committed transaction that finished after our consumer fetched its start offset (kafkajs
+   * has no require_stable offset fetch), so they are skipped.
+   */
+  private txProducer(topic: string, partition: number): Promise<{ producer: KafkaProducer; floor: bigint }> {
     const key = `${topic}.${partition}`;
     let p = this.txProducers.get(key);
     if (!p) {
       p = (async () => {
         const producer = this.d.kafka.producer({ transactionalId: `${this.d.stage.transactionalIdPrefix}.${key}` });
         await producer.connect();
-        return producer;
+        try {
+          await fence(producer);
+          const lag = await this.d.kafka.groupLag(this.d.stage.groupId, [topic]);
+          const committed = lag.partitions.find((x) => x.partition === partition)?.committed;
+          return { producer, floor: committed !== null && committed !== undefined && committed >= 0 ? BigInt(committed) : -1n };
+        } catch (e) {
+          await producer.disconnect().catch(() => {});
+          throw e;
+        }
       })();
-      p.catch(() => this.txProducers.delete(key));
+      p.catch(() => {
+        if (this.txProducers.get(key) === p) this.txProducers.delete(key);
+      });
       this.txProducers.set(key, p);
     }
     return p;
   }
 
+  /** Forgets a partition's producer (fenced, failed, or reassigned): the next batch makes a new one. */
+  private dropTxProducer(topic: string, partition: number): void {
+    const key = `${topic}.${partition}`;
+    const p = this.txProducers.get(key);
+    if (!p) return;
+    this.txProducers.delete(key);
+    void p.then((x) => x.producer.disconnect()).catch(() => {});
+  }
+
   private async onBatch(ctx: BatchContext): Promise<void> {
     const { batch } = ctx;
-    const n = batch.messages.length;
-    if (n === 0 || ctx.isStale() || !ctx.isRunning()) return;
+    let messages = batch.messages;
+    if (messages.length === 0 || ctx.isStale() || !ctx.isRunning()) return;
     const startedAt = Date.now();
+    let tx: { producer: KafkaProducer; floor: bigint } | undefined;
+    if (this.d.exactlyOnce) {
+      tx = await this.txProducer(batch.topic, batch.partition);
+      if (BigInt(messages[0]!.offset) < tx.floor) {
+        const floor = tx.floor;
+        messages = messages.filter((m) => BigInt(m.offset) >= floor);
+        if (!messages.length) return;
+      }
+    }
+    const n = messages.length;
     const records: MRecord[] = new Array(n);
     const offsets: string[] = new Array(n);
     let bytesIn = 0;
     for (let i = 0; i < n; i++) {
-      const m = batch.messages[i]!;
+      const m = messages[i]!;
       records[i] = decode(m);
       offsets[i] = m.offset;
       bytesIn += messageBytes(m);
@@ -127,23 +276,33 @@ export class ConsumerStageRunner implements StageRunner {
     const input = { topic: batch.topic, partition: batch.partition, firstOffset: offsets[0]!, lastOffset: offsets[n - 1]! };
     let out: StageOutput;
     try {
-      out = await this.d.executor.runConsumer(records, offsets, bytesIn);
-      if (ctx.isStale()) return;
+      // Slow processors (HTTP, databases) must not cost the group membership: kafkajs only
+      // heartbeats between batches unless asked to.
+      const hb = setInterval(() => void ctx.heartbeat().catch(() => {}), 1000);
+      try {
+        out = await this.d.executor.runConsumer(records, offsets, bytesIn);
+      } finally {
+        clearInterval(hb);
+      }
+      // Stopping (the processors' signal was aborted, so their results may be aborts) or the
+      // partition was taken away: write and commit nothing; the batch is consumed again later.
+      if (this.stopped || this.d.stopping() || ctx.isStale()) return;
       await ctx.heartbeat();
       const next: TopicPartitionOffset = { topic: batch.topic, partition: batch.partition, offset: (BigInt(input.lastOffset) + 1n).toString() };
-      if (this.d.exactlyOnce) {
-        const producer = await this.txProducer(batch.topic, batch.partition);
-        const tx = await producer.transaction();
+      if (out.count) this.d.partitions.assign(out.produce, batch.partition);
+      if (tx) {
+        const t = await tx.producer.transaction();
         try {
-          if (out.count) await tx.sendBatch(toBatches(out.produce));
-          await tx.sendOffsets(this.d.stage.groupId, [next]);
-          await tx.commit();
+          if (out.count) await sendAll(t, out.produce);
+          await t.sendOffsets(this.d.stage.groupId, [next]);
+          await t.commit();
         } catch (e) {
-          if (tx.isActive()) await tx.abort().catch(() => {});
+          if (t.isActive()) await t.abort().catch(() => {});
+          this.dropTxProducer(batch.topic, batch.partition); // maybe fenced: start over with a fresh one
           throw e;
         }
       } else {
-        if (out.count) await this.d.producer.sendBatch(toBatches(out.produce));
+        if (out.count) await sendAll(this.d.producer, out.produce);
         await this.consumer!.commitOffsets([next]);
       }
     } catch (e) {
@@ -173,7 +332,7 @@ export class ConsumerStageRunner implements StageRunner {
       await c.disconnect().catch(() => {});
     }
     const producers = await Promise.allSettled([...this.txProducers.values()]);
-    await Promise.all(producers.map((p) => (p.status === "fulfilled" ? p.value.disconnect().catch(() => {}) : undefined)));
+    await Promise.all(producers.map((p) => (p.status === "fulfilled" ? p.value.producer.disconnect().catch(() => {}) : undefined)));
     this.txProducers.clear();
   }
 }
@@ -220,12 +379,8 @@ export class SourceStageRunner implements StageRunner {
     const { stage, flowId } = this.d;
     let checkpoint = await this.checkpoints.load(flowId, stage.head);
     if (this.d.exactlyOnce) {
-      // Connecting a transactional producer fences the previous owner and aborts its open transaction.
-      this.txProducer = this.d.kafka.producer({ transactionalId: `${stage.transactionalIdPrefix}.source` });
-      await this.txProducer.connect();
-      const lag = await this.d.kafka.groupLag(stage.groupId, [this.d.deadLetterTopic]);
-      const committed = lag.partitions.find((p) => p.partition === 0)?.committed;
-      if (committed !== null && committed !== undefined && committed >= 0) checkpoint = committed;
+      const committed = await this.refence();
+      if (committed !== undefined) checkpoint = committed;
     }
     await this.source.open?.(checkpoint);
     this.loop = this.run(checkpoint);
@@ -259,7 +414,7 @@ export class SourceStageRunner implements StageRunner {
         await sleep(1000);
         continue;
       }
-      if (this.stopped) return; // not produced, not checkpointed: polled again after a restart
+      if (this.stopped || this.d.stopping()) return; // not produced, not checkpointed: polled again after a restart
       if (polled.records.length) {
         const startedAt = Date.now();
         let out: StageOutput | undefined;
@@ -267,6 +422,7 @@ export class SourceStageRunner implements StageRunner {
         for (let attempt = 0; !this.stopped; attempt++) {
           try {
             out ??= await this.d.executor.runSource(polled.records);
+            if (this.stopped || this.d.stopping()) break;
             await this.produce(out, polled.checkpoint);
             ok = true;
             break;
@@ -274,6 +430,18 @@ export class SourceStageRunner implements StageRunner {
             this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: null, error: e instanceof Error ? e : new Error(String(e)) });
             this.d.log("warn", `source ${this.d.stage.head}: produce failed (attempt ${attempt + 1}), retrying: ${e instanceof Error ? e.message : e}`);
             await sleep(Math.min(5000, 200 * 2 ** attempt));
+            // Exactly-once: a commit that failed on our side may have succeeded on the broker.
+            // Start over with a fresh (fenced) producer and ask Kafka where the checkpoint is.
+            if (this.d.exactlyOnce && !this.stopped) {
+              try {
+                if ((await this.refence()) === polled.checkpoint) {
+                  ok = true;
+                  break;
+                }
+              } catch (err) {
+                this.d.log("warn", `source ${this.d.stage.head}: could not re-initialise its transactional producer: ${err instanceof Error ? err.message : err}`);
+              }
+            }
           }
         }
         if (!ok || !out) return; // stopped before the records were written: not checkpointed either
@@ -307,11 +475,38 @@ export class SourceStageRunner implements StageRunner {
     }
   }
 
+  /**
+   * (Re)creates the transactional producer and fences: the broker aborts the previous owner's
+   * open transaction or finishes its commit. Then the checkpoint committed with the records is
+   * read back from Kafka (undefined when none was committed yet).
+   */
+  private async refence(): Promise<number | undefined> {
+    const old = this.txProducer;
+    this.txProducer = undefined;
+    await old?.disconnect().catch(() => {});
+    const producer = this.d.kafka.producer({ transactionalId: `${this.d.stage.transactionalIdPrefix}.source` });
+    await producer.connect();
+    try {
+      await fence(producer);
+    } catch (e) {
+      await producer.disconnect().catch(() => {});
+      throw e;
+    }
+    this.txProducer = producer;
+    const lag = await this.d.kafka.groupLag(this.d.stage.groupId, [this.d.deadLetterTopic]);
+    const committed = lag.partitions.find((p) => p.partition === 0)?.committed;
+    return committed !== null && committed !== undefined && committed >= 0 ? committed : undefined;
+  }
+
+  private slot = Math.floor(Math.random() * 1024);
+
   private async produce(out: StageOutput, checkpoint: unknown): Promise<void> {
-    if (this.txProducer) {
-      const tx = await this.txProducer.transaction();
+    if (out.count) this.d.partitions.assign(out.produce, this.slot++);
+    if (this.d.exactlyOnce) {
+      if (!this.txProducer) await this.refence();
+      const tx = await this.txProducer!.transaction();
       try {
-        if (out.count) await tx.sendBatch(toBatches(out.produce));
+        if (out.count) await sendAll(tx, out.produce);
         if (typeof checkpoint === "number" && Number.isSafeInteger(checkpoint) && checkpoint >= 0) {
           await tx.sendOffsets(this.d.stage.groupId, [{ topic: this.d.deadLetterTopic, partition: 0, offset: String(checkpoint) }]);
         }
@@ -321,7 +516,7 @@ export class SourceStageRunner implements StageRunner {
         throw e;
       }
     } else if (out.count) {
-      await this.d.producer.sendBatch(toBatches(out.produce));
+      await sendAll(this.d.producer, out.produce);
     }
   }
 

@@ -128,7 +128,8 @@ export class StageExecutor {
           const topic = topics[t]!;
           let list = out.produce.get(topic);
           if (!list) out.produce.set(topic, (list = []));
-          list.push(msg);
+          // one message object per topic: the runner sets each one's partition
+          list.push(t === 0 ? msg : { ...msg });
           out.count++;
           bytesOut += size;
         }

@@ -97,7 +97,9 @@ export interface EngineProcess {
 
 /** Starts `tsx apps/engine/src/main.ts` as a child process and waits until it serves. */
 export async function spawnEngine(env: { port: number; databaseUrl: string; brokers: string[] }): Promise<EngineProcess> {
-  const child = spawn(join(repoRoot, "node_modules/.bin/tsx"), [join(repoRoot, "apps/engine/src/main.ts")], {
+  // node itself with tsx's loader (not the tsx CLI, which runs the engine in a child process:
+  // a SIGKILL would then hit the wrapper and leave the engine running)
+  const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "apps/engine/src/main.ts")], {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(env.port), DATABASE_URL: env.databaseUrl, KAFKA_BROKERS: env.brokers.join(","), MILLRACE_WEB_DIST: "/nonexistent" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,75 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
+import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "./test-helpers.js";
+
+const N = 60_000;
+
+describe("(d) scale-out: two engines share a flow; one is killed", () => {
+  const brokers = testBrokers();
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const engines: EngineProcess[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase("scale");
+  });
+  afterAll(async () => {
+    for (const e of engines.splice(0)) await e.kill9();
+    await db?.drop();
+  });
+
+  it("both engines work through the consumer groups; the source moves to the survivor within 15 s; every record arrives", async () => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    const e1 = await spawnEngine({ port: p1, databaseUrl: db.url, brokers });
+    engines.push(e1);
+    const e2 = await spawnEngine({ port: p2, databaseUrl: db.url, brokers });
+    engines.push(e2);
+
+    const id = uid("d");
+    const sink = uid("scale-sink");
+    const doc = flowDoc(
+      id,
+      [
+        ["gen", "generate", { count: N, ratePerSec: 5000, template: '{ "i": $i }' }],
+        ["inc", "map", { expression: '{ "i": value.i, "sq": value.i * value.i }' }],
+        ["out", "kafka-sink", { topic: sink }],
+      ],
+      [["gen", "success", "inc"], ["inc", "success", "out"]],
+    );
+    await e1.api.flows.save.mutate({ document: doc });
+    await e1.api.deployments.deploy.mutate({ flowId: id });
+    await waitFor(async () => (await e2.api.deployments.status.query({ flowId: id })).local.running, 15_000, "engine 2 to run the flow");
+
+    // the map stage's partitions are shared: both engines count records in engine_stats
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await waitFor(async () => {
+        const rows = (await c.query(`SELECT engine_id, stats FROM engine_stats WHERE flow_id = $1`, [id])).rows;
+        return rows.filter((r) => r.stats.nodes.inc.in > 0).length === 2;
+      }, 30_000, "both engines to process records of the map stage");
+    } finally {
+      await c.end();
+    }
+
+    // exactly one engine owns the generate source
+    const owners = await Promise.all([e1, e2].map(async (e) => (await e.api.deployments.status.query({ flowId: id })).local.stages.find((s) => s.id === "gen")!.owner));
+    expect(owners.filter(Boolean)).toHaveLength(1);
+    const [owner, survivor] = owners[0] ? [e1, e2] : [e2, e1];
+
+    const before = await survivor.api.stats.snapshot.query({ flowId: id });
+    expect(before.engines).toBe(2);
+    expect(before.nodes.gen.out).toBeLessThan(N); // still mid-run
+
+    await owner.kill9();
+    const killedAt = Date.now();
+    await waitFor(async () => (await survivor.api.deployments.status.query({ flowId: id })).local.stages.find((s) => s.id === "gen")!.owner, 15_000, "the source to move");
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+
+    const records = await readTopic(brokers, sink, (rs) => new Set(rs.map((r) => r.value.i)).size >= N, { timeoutMs: 120_000, settleMs: 1000 });
+    const distinct = new Set(records.map((r) => r.value.i as number));
+    expect(distinct.size).toBe(N);
+    expect(records.every((r) => r.value.sq === r.value.i * r.value.i)).toBe(true);
+    await survivor.api.deployments.stop.mutate({ flowId: id });
+  });
+});
