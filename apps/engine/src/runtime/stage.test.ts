@@ -6,6 +6,7 @@ import { StageExecutor } from "./stage.js";
 import { RateWindow, StatsRecorder } from "./stats.js";
 import { PartitionChooser, toRequests } from "./runners.js";
 import type { BatchEvent } from "./observer.js";
+import type { OutMessage } from "../kafka/index.js";
 
 const catalog: PlannerCatalog = {
   get: (t) =>
@@ -153,7 +154,7 @@ describe("RateWindow", () => {
 });
 
 describe("produce requests", () => {
-  const msg = (n: number, key?: string) => ({ value: Buffer.alloc(n), ...(key ? { key } : {}) });
+  const msg = (n: number, key?: string): OutMessage => ({ value: Buffer.alloc(n), ...(key ? { key } : {}) });
   it("splits a batch's output into requests under the size limit, keeping order per topic", () => {
     const produce = new Map([
       ["a", [msg(400), msg(400), msg(400)]],
@@ -169,9 +170,9 @@ describe("produce requests", () => {
     const produce = () => new Map([["edge", [msg(1), msg(1, "k")]], ["ext", [msg(1), msg(1, "k")]]]);
     const alo = produce();
     new PartitionChooser(counts, new Set(["edge"]), false).assign(alo, 4);
-    expect([...alo.values()].map((ms) => ms.map((m: { partition?: number }) => m.partition))).toEqual([[1, undefined], [0, undefined]]);
+    expect([...alo.values()].map((ms) => ms.map((m) => m.partition))).toEqual([[1, undefined], [0, undefined]]);
     const eo = produce();
     new PartitionChooser(counts, new Set(["edge"]), true).assign(eo, 4);
-    expect([...eo.values()].map((ms) => ms.map((m: { partition?: number }) => m.partition))).toEqual([[1, 1], [0, undefined]]);
+    expect([...eo.values()].map((ms) => ms.map((m) => m.partition))).toEqual([[1, 1], [0, undefined]]);
   });
 });
