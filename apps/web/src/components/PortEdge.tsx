@@ -41,7 +41,7 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
   if (low) {
     // zoomed far out: a straight line, no arrow, no label
     const [path] = getStraightPath({ sourceX, sourceY, targetX, targetY });
-    return <BaseEdge id={id} path={path} className={cls} interactionWidth={8} />;
+    return <BaseEdge id={id} path={path} className={cls} interactionWidth={0} />;
   }
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   return (
