@@ -4,7 +4,7 @@ import { createDb, migrate } from "@millrace/db";
 import { catalog } from "@millrace/processors";
 import { appRouter } from "./api/router.js";
 import type { EngineConfig } from "./config.js";
-import { startDeployments } from "./deployments/index.js";
+import { handleHttpIngest, startDeployments } from "./deployments/index.js";
 import { FlowStore } from "./flows/flow-store.js";
 import { checkHealth } from "./health.js";
 import { serveStatic } from "./http/static.js";
@@ -66,6 +66,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
       return;
     }
     if (path === "/metrics") return metrics.handle(req, res);
+    if (runtime && handleHttpIngest(runtime.deployments, req, res, path)) return;
     if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);
     res.writeHead(404, { "content-type": "text/plain" }).end("not found");
   });

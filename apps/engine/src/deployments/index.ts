@@ -12,6 +12,7 @@ import { StatsService } from "./stats-service.js";
 export { DeploymentManager, DeployValidationError, type DeploymentStatus } from "./manager.js";
 export { StatsService, type FlowStats, type NodeStats, type EdgeStats } from "./stats-service.js";
 export { LeaseManager } from "./leases.js";
+export { handleHttpIngest } from "./http-ingest.js";
 
 export interface DeploymentRuntime {
   kafka: KafkaClient;

@@ -175,6 +175,21 @@ export class DeploymentManager {
     };
   }
 
+  /** The http-listen source serving `path` on this engine, if it holds one. */
+  httpSource(path: string) {
+    for (const rt of this.runtimes.values()) {
+      const s = rt.httpSources.get(path);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
+  /** Whether a deployment running here (maybe as a non-owner) has an http-listen node on `path`. */
+  isHttpPathDeployed(path: string): boolean {
+    for (const rt of this.runtimes.values()) if (rt.spec.document.nodes.some((n) => n.type === "http-listen" && (n.config as { path?: unknown }).path === path)) return true;
+    return false;
+  }
+
   /** The deployment this engine runs for a flow, if any. */
   runtime(flowId: string): FlowRuntime | undefined {
     return this.runtimes.get(flowId);

@@ -1,4 +1,4 @@
-import { isSourceProcessor, type BatchProcessor, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
+import { isOfferableSource, isSourceProcessor, type BatchProcessor, type OfferableSource, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
 import type { FlowDocument } from "@millrace/flow";
 import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedStage } from "../planner/index.js";
@@ -50,6 +50,8 @@ export class FlowRuntime {
   private partitions: PartitionChooser | undefined;
   private bpBusy = false;
   private stopped = false;
+  /** http-listen sources running here, by path */
+  readonly httpSources = new Map<string, OfferableSource>();
   /** latest queue per durable edge as measured by this engine's back-pressure check */
   readonly queues = new Map<string, number>();
 
@@ -130,9 +132,13 @@ export class FlowRuntime {
             runner = new SourceStageRunner(this.runnerDeps(stage, executor), head, this.deps.checkpoints);
             this.runners.set(stage.id, runner);
             await runner.start();
+            const path = httpPath(this.spec.document, stage.head);
+            if (path && isOfferableSource(head)) this.httpSources.set(path, head);
             this.deps.log(`[flow ${this.spec.flowId}] source ${stage.head} runs here`);
           },
           lost: async () => {
+            const path = httpPath(this.spec.document, stage.head);
+            if (path) this.httpSources.delete(path);
             const r = runner;
             runner = undefined;
             this.runners.delete(stage.id);
@@ -217,4 +223,12 @@ export class FlowRuntime {
     for (const c of this.closers) await Promise.resolve(c()).catch(() => {});
     await this.producer?.disconnect().catch(() => {});
   }
+}
+
+/** The path an http-listen node serves (its config `path`), if the node is one. */
+export function httpPath(doc: FlowDocument, nodeId: string): string | undefined {
+  const n = doc.nodes.find((x) => x.id === nodeId);
+  if (!n || n.type !== "http-listen") return undefined;
+  const p = (n.config as { path?: unknown }).path;
+  return typeof p === "string" ? p : undefined;
 }

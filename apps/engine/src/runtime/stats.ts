@@ -148,28 +148,32 @@ export class StatsRecorder implements RunnerObserver {
       }
       const ports = d.portEdges.get(nb.nodeId);
       if (!ports || !nOut) continue;
-      // count per port first: one map lookup per distinct port, not per record
+      // one map lookup per run of equal ports, not per record
       let lastPort: string | undefined;
       let lastList: EdgeCounters[] | undefined;
-      for (const e of nb.outputs) {
+      let run = 0;
+      let runBytes = 0;
+      const flush = () => {
+        if (lastList && run) for (const ec of lastList) {
+          ec.records += run;
+          ec.bytes += runBytes;
+          ec.win.add(run, now);
+        }
+        run = 0;
+        runBytes = 0;
+      };
+      const outs = nb.outputs;
+      for (let i = 0; i < outs.length; i++) {
+        const e = outs[i]!;
         if (e.port !== lastPort) {
+          flush();
           lastPort = e.port;
           lastList = ports.get(e.port);
         }
-        if (!lastList) continue;
-        for (const ec of lastList) {
-          ec.records++;
-          ec.bytes += e.bytes ?? 0;
-        }
+        run++;
+        runBytes += e.bytes ?? 0;
       }
-    }
-    // rates of edges: derived from the counts just added
-    for (const nb of b.nodes) {
-      const ports = d.portEdges.get(nb.nodeId);
-      if (!ports) continue;
-      const perPort = new Map<string, number>();
-      for (const e of nb.outputs) perPort.set(e.port, (perPort.get(e.port) ?? 0) + 1);
-      for (const [port, n] of perPort) for (const ec of ports.get(port) ?? []) ec.win.add(n, now);
+      flush();
     }
   }
 

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { MRecord } from "@millrace/processors";
+import type { DeploymentManager } from "./manager.js";
+
+const MAX_BODY = 1024 * 1024;
+
+/**
+ * Serves the paths of deployed `http-listen` sources. Such a source runs on exactly one
+ * engine; this engine answers 202 when it holds the source and buffered the record, 503 (with
+ * Retry-After) when the source is full, paused or runs on another engine (retry, or send to
+ * that engine), and returns false for paths no deployed flow listens on.
+ */
+export function handleHttpIngest(manager: DeploymentManager, req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  const source = manager.httpSource(path);
+  if (!source) {
+    if (!manager.isHttpPathDeployed(path)) return false;
+    res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" }).end("this path is served by another Millrace engine right now; retry\n");
+    return true;
+  }
+  if (req.method === "GET" || req.method === "HEAD") return false; // the web app keeps GET
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooBig = false;
+  req.on("data", (c: Buffer) => {
+    size += c.length;
+    if (size > MAX_BODY) tooBig = true;
+    else chunks.push(c);
+  });
+  req.on("end", () => {
+    if (tooBig) {
+      res.writeHead(413, { "content-type": "text/plain" }).end(`body larger than ${MAX_BODY} bytes\n`);
+      return;
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    let value: unknown = text;
+    if (text.length) {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = text;
+      }
+    } else value = null;
+    const headers: Record<string, string> = { "http.method": req.method ?? "POST", "http.path": path };
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[`http.${k}`] = Array.isArray(v) ? v.join(", ") : v;
+    const record: MRecord = { value, headers };
+    if (source.offer(record)) res.writeHead(202, { "content-type": "application/json" }).end('{"accepted":true}\n');
+    else res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" }).end("the flow is not accepting records right now (full or paused); retry\n");
+  });
+  req.on("error", () => res.destroy());
+  return true;
+}
