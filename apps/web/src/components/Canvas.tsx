@@ -251,8 +251,8 @@ export function Canvas() {
         connectionRadius={24}
       >
         {!low && <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />}
-        {/* zoomed far out the canvas is its own overview; a minimap would redraw every node on every frame */}
-        {!low && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />}
+        {/* zoomed far out the canvas is its own overview; for a big flow a minimap would redraw every node on every frame (and only knows the nodes in view) */}
+        {!low && !virtualize && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} />
       </ReactFlow>
