@@ -157,6 +157,20 @@ export function Canvas() {
   const labelRoot = useStore(labelRootSelector);
   const detail = useMemo(() => ({ low, labelRoot }), [low, labelRoot]);
   const virtualize = !low && doc.nodes.length > VIRTUALIZE_ABOVE;
+  // one screen pixel in flow units, as a CSS variable: far-out edges stay visible hairlines
+  // (SVG's non-scaling-stroke ignores the viewport's CSS transform). Set on the element, no render.
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const rfStore = useStoreApi();
+  useEffect(() => {
+    let last = 0;
+    const apply = (z: number) => {
+      if (z === last || !canvasRef.current) return;
+      last = z;
+      canvasRef.current.style.setProperty("--mr-px", String(1 / z));
+    };
+    apply(rfStore.getState().transform[2]);
+    return rfStore.subscribe((st) => apply(st.transform[2]));
+  }, [rfStore]);
 
   const onNodesChange = useCallback((changes: NodeChange<ProcessorRFNode>[]) => {
     const sel = new Set(useFlowStore.getState().selection.nodes);
@@ -224,7 +238,7 @@ export function Canvas() {
   );
 
   return (
-    <div className={`mr-canvas${low ? " low-detail" : ""}${tiny ? " tiny" : ""}`} data-testid="canvas" data-detail={low ? "low" : "full"} onDragOver={onDragOver} onDrop={onDrop}>
+    <div ref={canvasRef} className={`mr-canvas${low ? " low-detail" : ""}${tiny ? " tiny" : ""}`} data-testid="canvas" data-detail={low ? "low" : "full"} onDragOver={onDragOver} onDrop={onDrop}>
       <CanvasDetailContext.Provider value={detail}>
       <ReactFlow<ProcessorRFNode, PortRFEdge>
         nodes={nodes}
