@@ -3,6 +3,7 @@
  * docs, example) from the browser-safe root export of @millrace/processors.
  */
 import { catalog, type ProcessorSpec } from "@millrace/processors";
+import { useEffect, useReducer } from "react";
 import type { FlowDocument } from "@millrace/flow";
 import { validateForCanvas, type CanvasProblems } from "../doc/validate";
 
@@ -56,4 +57,34 @@ export function problemsOf(doc: FlowDocument): CanvasProblems {
   }
   last = { doc, problems: p };
   return p;
+}
+
+const NO_PROBLEMS: CanvasProblems = { nodes: {}, edges: {}, flow: [], count: 0 };
+
+/** Problems already known for `doc` without validating (cache, or a move of the last one). */
+function knownProblems(doc: FlowDocument): CanvasProblems | undefined {
+  const p = problemCache.get(doc);
+  if (p) return p;
+  if (last && onlyMoved(last.doc, doc)) return problemsOf(doc);
+  return undefined;
+}
+
+/**
+ * Problems of `doc` for components: validation (zod, per node) runs just after the frame that
+ * shows the document, not in it, so a big flow draws first; meanwhile the last document's
+ * problems (same flow) or none are shown. Moves never revalidate (see problemsOf).
+ */
+export function useProblems(doc: FlowDocument): CanvasProblems {
+  const known = knownProblems(doc);
+  const [, rerender] = useReducer((x: number) => x + 1, 0);
+  useEffect(() => {
+    if (known) return;
+    const t = setTimeout(() => {
+      problemsOf(doc);
+      rerender();
+    }, 0);
+    return () => clearTimeout(t);
+  }, [doc, known]);
+  if (known) return known;
+  return last && last.doc.id === doc.id ? last.problems : NO_PROBLEMS;
 }

@@ -18,7 +18,7 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import type { FlowEdge, FlowNode, Position } from "@millrace/flow";
-import { catalog, getSpec, problemsOf } from "../catalog/specs";
+import { catalog, getSpec, useProblems } from "../catalog/specs";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { useUiStore } from "../store/uiStore";
 import { safeOutputPorts, type CanvasProblems } from "../doc/validate";
@@ -147,7 +147,7 @@ export function Canvas() {
   const { screenToFlowPosition } = useReactFlow();
   useFitOnLoad();
 
-  const problems = problemsOf(doc);
+  const problems = useProblems(doc);
   const selectedNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
   const selectedEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
   const nodes = useRfNodes(doc.nodes, selectedNodes, drag, problems);

@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import type { FlowEdge, FlowNode, FlowParameter } from "@millrace/flow";
-import { getSpec, problemsOf, type ProcessorSpec } from "../catalog/specs";
+import { getSpec, useProblems, type ProcessorSpec } from "../catalog/specs";
 import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { useStatsStore } from "../store/statsStore";
@@ -36,7 +36,7 @@ export function RightPanel() {
 
 function FlowPanel() {
   const doc = useFlowStore((s) => s.doc);
-  const problems = problemsOf(doc);
+  const problems = useProblems(doc);
   const list = [
     ...problems.flow.map((m) => ({ id: "", m, kind: "flow" as const })),
     ...Object.entries(problems.nodes).flatMap(([id, ms]) => ms.map((m) => ({ id, m, kind: "node" as const }))),
