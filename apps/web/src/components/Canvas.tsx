@@ -71,10 +71,17 @@ interface NodeEntry {
  * Measured sizes are read when an object is rebuilt, not subscribed to: React Flow keeps them
  * itself for objects it already has.
  */
-function useRfNodes(nodes: FlowNode[], selected: Set<string>, drag: Record<string, Position> | null, problems: CanvasProblems) {
+function useRfNodes(
+  nodes: FlowNode[],
+  selected: Set<string>,
+  drag: Record<string, Position> | null,
+  problems: CanvasProblems,
+  /** sizes to copy into the objects: only while the minimap shows (it reads sizes from them) */
+  measuredIn: Record<string, { width: number; height: number }> | null,
+) {
   const cache = useRef(new Map<string, NodeEntry>());
   return useMemo(() => {
-    const measured = useFlowStore.getState().measured;
+    const measured = measuredIn ?? useFlowStore.getState().measured;
     const next = new Map<string, NodeEntry>();
     const out = nodes.map((n) => {
       const prev = cache.current.get(n.id);
@@ -92,8 +99,8 @@ function useRfNodes(nodes: FlowNode[], selected: Set<string>, drag: Record<strin
       const pos = drag?.[n.id] ?? n.position;
       const sel = selected.has(n.id);
       let value = prev?.value;
-      if (!value || value.data !== data || value.selected !== sel || value.position.x !== pos.x || value.position.y !== pos.y) {
-        const m = measured[n.id];
+      const m = measured[n.id];
+      if (!value || value.data !== data || value.selected !== sel || value.position.x !== pos.x || value.position.y !== pos.y || (measuredIn && m && value.measured !== m)) {
         value = { id: n.id, type: "processor", position: pos, selected: sel, data: data!, ...(m ? { measured: m } : {}) };
       }
       const entry = { n, problemsKey, data: data!, value };
@@ -102,7 +109,7 @@ function useRfNodes(nodes: FlowNode[], selected: Set<string>, drag: Record<strin
     });
     cache.current = next;
     return out;
-  }, [nodes, selected, drag, problems]);
+  }, [nodes, selected, drag, problems, measuredIn]);
 }
 
 /** React Flow edge objects with stable identity (same idea as useRfNodes). */
@@ -150,13 +157,15 @@ export function Canvas() {
   const problems = useProblems(doc);
   const selectedNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
   const selectedEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
-  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, problems);
-  const edges = useRfEdges(doc.edges, selectedEdges, problems);
   const low = useStore(lowDetailSelector);
   const tiny = useStore(tinySelector);
   const labelRoot = useStore(labelRootSelector);
   const detail = useMemo(() => ({ low, labelRoot }), [low, labelRoot]);
   const virtualize = !low && doc.nodes.length > VIRTUALIZE_ABOVE;
+  const showMinimap = !low && !virtualize;
+  const measured = useFlowStore((s) => (showMinimap ? s.measured : null));
+  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, problems, measured);
+  const edges = useRfEdges(doc.edges, selectedEdges, problems);
   // one screen pixel in flow units, as a CSS variable: far-out edges stay visible hairlines
   // (SVG's non-scaling-stroke ignores the viewport's CSS transform). Set on the element, no render.
   const canvasRef = useRef<HTMLDivElement>(null);
@@ -266,7 +275,7 @@ export function Canvas() {
       >
         {!low && <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />}
         {/* zoomed far out the canvas is its own overview; for a big flow a minimap would redraw every node on every frame (and only knows the nodes in view) */}
-        {!low && !virtualize && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />}
+        {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} />
       </ReactFlow>
