@@ -1,12 +1,8 @@
 import { UsageError, type Parsed } from "./args.js";
 import type { engineClient } from "./client.js";
+import { print, table } from "./output.js";
 
-const print = (v: unknown) => process.stdout.write(typeof v === "string" ? v + "\n" : JSON.stringify(v, null, 2) + "\n");
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
-}
 
 const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);

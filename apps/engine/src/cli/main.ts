@@ -8,6 +8,7 @@ import { catalog, catalogJson } from "@millrace/processors";
 import { parseArgs, UsageError, type Parsed } from "./args.js";
 import { describeClientError, engineClient, engineUrl } from "./client.js";
 import { runDeployCommands } from "./deploy-commands.js";
+import { print, table } from "./output.js";
 
 const USAGE = `usage: millrace <command>
   catalog [--json]                 processor types with their config JSON Schema
@@ -38,12 +39,7 @@ function need(p: Parsed, i: number, what: string): string {
   return v;
 }
 
-const print = (v: unknown) => process.stdout.write(typeof v === "string" ? v + "\n" : JSON.stringify(v, null, 2) + "\n");
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
-}
 
 async function run(argv: string[]): Promise<number> {
   const p = parseArgs(argv);
