@@ -8,6 +8,16 @@ import { startEngine } from "./engine.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
+// Last line of defence: every runtime path catches its own errors (a failing stage is logged,
+// reported as a batch error and retried), but an unhandled rejection from a library callback
+// must never take every deployed flow on this engine down with it.
+let unhandled = 0;
+process.on("unhandledRejection", (reason) => {
+  unhandled++;
+  const msg = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+  console.error(`[engine] unhandled rejection #${unhandled} (ignored, the engine keeps running): ${msg}`);
+});
+
 async function main() {
   const stops: (() => Promise<void>)[] = [];
   let databaseUrl = process.env.DATABASE_URL;

@@ -43,7 +43,7 @@ export class LeaseManager {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer = setInterval(() => void this.tick().catch((e) => this.log(`[engine] leases: ${e instanceof Error ? e.message : e}`)), this.intervalMs);
     this.timer.unref();
   }
 
@@ -52,7 +52,7 @@ export class LeaseManager {
     if (this.wanted.has(name)) throw new Error(`lease ${name} is already wanted`);
     const w: Wanted = { name, key: lockKey(name), handlers, held: false, busy: false };
     this.wanted.set(name, w);
-    void this.tick();
+    void this.tick().catch((e) => this.log(`[engine] leases: ${e instanceof Error ? e.message : e}`));
     return async () => {
       this.wanted.delete(name);
       await this.drop(w, true);
@@ -86,7 +86,7 @@ export class LeaseManager {
     if (this.client !== c) return;
     this.client = undefined;
     if (!this.closed) this.log(`[engine] lease connection lost (${e.message}): stopping single-owner work`);
-    for (const w of this.wanted.values()) if (w.held) void this.drop(w, false);
+    for (const w of this.wanted.values()) if (w.held) void this.drop(w, false).catch(() => {});
   }
 
   private async drop(w: Wanted, unlock: boolean): Promise<void> {

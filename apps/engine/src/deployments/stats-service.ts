@@ -64,7 +64,7 @@ export class StatsService {
   ) {}
 
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.publish(), intervalMs);
+    this.timer = setInterval(() => void this.publish().catch((e) => console.error(`[engine] stats publish failed: ${e instanceof Error ? e.message : e}`)), intervalMs);
     this.timer.unref();
   }
 

@@ -97,7 +97,7 @@ export class ProvenanceRecorder implements RunnerObserver {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs ?? 200);
+    this.timer = setInterval(() => void this.flush().catch((e) => this.log(`[engine] provenance flush failed: ${e instanceof Error ? e.message : e}`)), this.o.flushIntervalMs ?? 200);
     this.timer.unref();
   }
 
@@ -158,7 +158,7 @@ export class ProvenanceRecorder implements RunnerObserver {
     this.queued += size;
     this.stats.batches++;
     this.stats.records += size;
-    if (this.queued >= 20_000 && !this.flushing) void this.flush();
+    if (this.queued >= 20_000 && !this.flushing) void this.flush().catch(() => {});
   }
 
   // ---------------------------------------------------------------- writer

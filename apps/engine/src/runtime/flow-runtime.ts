@@ -156,7 +156,10 @@ export class FlowRuntime {
       }
     }
     if (plan.backPressure.some((b) => b.edges.length)) {
-      this.bpTimer = setInterval(() => void this.checkBackPressure(), this.deps.backPressureIntervalMs ?? 500);
+      this.bpTimer = setInterval(
+        () => void this.checkBackPressure().catch((e) => this.deps.log(`[flow ${this.spec.flowId}] back-pressure check failed: ${e instanceof Error ? e.message : e}`)),
+        this.deps.backPressureIntervalMs ?? 500,
+      );
       this.bpTimer.unref();
     }
   }
@@ -190,7 +193,12 @@ export class FlowRuntime {
         });
         const paused = over.length > 0;
         if (paused !== runner.paused) {
-          runner.setPaused(paused);
+          try {
+            runner.setPaused(paused);
+          } catch (e) {
+            this.deps.log(`[flow ${this.spec.flowId}] source ${b.stage}: could not ${paused ? "pause" : "resume"}: ${e instanceof Error ? e.message : e}`);
+            continue;
+          }
           this.deps.log(`[flow ${this.spec.flowId}] source ${b.stage} ${paused ? `paused: queue over threshold on ${over.join(", ")}` : "resumed"}`);
           this.deps.observers.onPause({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: b.stage, paused, edges: over });
         }

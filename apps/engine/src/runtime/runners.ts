@@ -140,7 +140,10 @@ export class ConsumerStageRunner implements StageRunner {
   private consumer: KafkaConsumer | undefined;
   private readonly txProducers = new Map<string, Promise<{ producer: KafkaProducer; floor: bigint }>>();
   private stopped = false;
+  /** the wish (back pressure); applied to the consumer once it runs */
   private _paused = false;
+  /** the consumer whose run() has returned: only then may kafkajs's pause()/resume() be called */
+  private running: KafkaConsumer | undefined;
 
   constructor(private readonly d: RunnerDeps) {}
 
@@ -153,6 +156,7 @@ export class ConsumerStageRunner implements StageRunner {
 
   async start(): Promise<void> {
     const { kafka, stage } = this.d;
+    this.running = undefined;
     const consumer = kafka.consumer({ groupId: stage.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000, rebalanceTimeout: 20_000 });
     this.consumer = consumer;
     consumer.onCrash((error, restart) => {
@@ -182,12 +186,15 @@ export class ConsumerStageRunner implements StageRunner {
       partitionsConsumedConcurrently: stage.concurrency,
       eachBatch: (ctx) => this.onBatch(ctx),
     });
-    if (this._paused) consumer.pause(stage.inputs.map((topic) => ({ topic })));
+    if (this.consumer !== consumer || this.stopped) return;
+    this.running = consumer;
+    this.applyPause(); // a pause wished for while the consumer was starting
   }
 
   /** A consumer kafkajs will not restart itself: make a new one (it resumes from the committed offsets). */
   private async restart(crashed: KafkaConsumer): Promise<void> {
     if (this.stopped || this.consumer !== crashed) return;
+    if (this.running === crashed) this.running = undefined;
     await crashed.disconnect().catch(() => {});
     if (this.stopped) return;
     try {
@@ -198,14 +205,27 @@ export class ConsumerStageRunner implements StageRunner {
     }
   }
 
+  /**
+   * Safe at any time: before the consumer runs (kafkajs throws "Consumer group was not
+   * initialized" from pause() until run() was called), while it restarts, or after stop(), the
+   * wish is remembered and applied once the consumer runs.
+   */
   setPaused(paused: boolean): void {
     if (paused === this._paused) return;
     this._paused = paused;
-    const c = this.consumer;
-    if (!c) return;
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    const c = this.running;
+    if (!c || c !== this.consumer || this.stopped) return;
     const topics = this.d.stage.inputs.map((topic) => ({ topic }));
-    if (paused) c.pause(topics);
-    else c.resume(topics);
+    try {
+      if (this._paused) c.pause(topics);
+      else c.resume(topics);
+    } catch (e) {
+      this.d.log("warn", `stage ${this.d.stage.id}: could not ${this._paused ? "pause" : "resume"} its consumer (applied when it runs again): ${e instanceof Error ? e.message : e}`);
+    }
   }
 
   /**
@@ -326,6 +346,7 @@ export class ConsumerStageRunner implements StageRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.running = undefined;
     const c = this.consumer;
     if (c) {
       await c.stop().catch(() => {});
@@ -383,18 +404,40 @@ export class SourceStageRunner implements StageRunner {
       if (committed !== undefined) checkpoint = committed;
     }
     await this.source.open?.(checkpoint);
-    this.loop = this.run(checkpoint);
+    this.produced = checkpoint;
+    this.launch(checkpoint);
+  }
+
+  /** the checkpoint of the last batch produced (where a restarted loop goes on from) */
+  private produced: unknown;
+
+  /**
+   * Runs the poll loop. It handles its own errors; should anything still escape, the stage is
+   * reported failed (onBatchError + log) and the loop restarts from the last produced
+   * checkpoint after 2 s, instead of an unhandled rejection taking the engine down.
+   */
+  private launch(from: unknown): void {
+    this.loop = this.run(from).catch((e) => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      if (this.stopped) return;
+      this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: null, error });
+      this.d.log("error", `source ${this.d.stage.head}: poll loop failed, restarting it in 2 s: ${error.stack ?? error.message}`);
+      setTimeout(() => {
+        if (!this.stopped && !this.done) this.launch(this.produced);
+      }, 2000).unref();
+    });
   }
 
   private async run(initial: unknown): Promise<void> {
     let saved = initial;
-    let produced = initial;
+    this.produced = initial;
     try {
-      await this.pollLoop(() => saved, (c) => (produced = c), async (c) => {
+      await this.pollLoop(() => saved, (c) => (this.produced = c), async (c) => {
         await this.checkpoints.save(this.d.flowId, this.d.stage.head, c);
         saved = c;
       });
     } finally {
+      const produced = this.produced;
       if (produced !== saved && produced !== undefined) await this.checkpoints.save(this.d.flowId, this.d.stage.head, produced).catch(() => {});
     }
   }
