@@ -20,9 +20,11 @@ test("export downloads the contract JSON without secrets, and re-importing it as
   expect(exported.schemaVersion).toBe(1);
   expect(exported.id).toBe(doc.id);
   expect(exported.name).toBe(doc.name);
-  expect(exported.nodes.map((n: { id: string; type: string }) => `${n.id}:${n.type}`)).toEqual(["gen:generate", "big:filter", "out:log"]);
-  expect(exported.nodes[1].config).toEqual({ expression: "value.amount > 10" });
-  expect(exported.edges.map((e: { from: { node: string; port: string }; to: { node: string } }) => `${e.from.node}.${e.from.port}->${e.to.node}`)).toEqual(["gen.success->big", "big.success->out"]);
+  // canonical form: contract key order, nodes and edges sorted by id, so exports diff cleanly
+  expect(Object.keys(exported)).toEqual(["schemaVersion", "id", "name", "nodes", "edges", "parameters"]);
+  expect(exported.nodes.map((n: { id: string; type: string }) => `${n.id}:${n.type}`)).toEqual(["big:filter", "gen:generate", "out:log"]);
+  expect(exported.nodes[0].config).toEqual({ expression: "value.amount > 10" });
+  expect(exported.edges.map((e: { from: { node: string; port: string }; to: { node: string } }) => `${e.from.node}.${e.from.port}->${e.to.node}`).sort()).toEqual(["big.success->out", "gen.success->big"]);
   expect(text).not.toContain(secret);
   expect(exported.parameters).toContainEqual({ name: "region", value: "eu-west", sensitive: false });
   const token = exported.parameters.find((p: { name: string }) => p.name === "apiToken");
