@@ -2,7 +2,8 @@ import { useEffect } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { queryClient } from "./queryClient";
-import { Header } from "./components/Header";
+import { ConflictBanner, Header } from "./components/Header";
+import { PreviewBar } from "./components/HistoryPanel";
 import { Sidebar } from "./components/Sidebar";
 import { Canvas } from "./components/Canvas";
 import { RightPanel } from "./components/RightPanel";
@@ -45,8 +46,10 @@ export function App() {
         <Shortcuts />
         <div className="mr-app" data-testid="app">
           <Header />
+          <ConflictBanner />
           <Sidebar />
           <main className="mr-main">
+            <PreviewBar />
             <Canvas />
             <LineagePanel />
           </main>

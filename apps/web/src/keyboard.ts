@@ -32,7 +32,7 @@ export function useKeyboard() {
     let pendingPaste: ReturnType<typeof setTimeout> | null = null;
 
     const onPaste = (e: ClipboardEvent) => {
-      if (isEditable(e.target)) return;
+      if (isEditable(e.target) || useUiStore.getState().preview) return;
       if (pendingPaste) {
         clearTimeout(pendingPaste);
         pendingPaste = null;
@@ -46,13 +46,14 @@ export function useKeyboard() {
       if (e.key === "Escape") {
         if (modal.helpOpen) ui.help(false);
         else if (modal.importOpen) ui.importDialog(false);
+        else if (modal.preview && !isEditable(e.target)) ui.preview(null);
         else if (!isEditable(e.target) && useLineageStore.getState().recordId) lineageActions.close();
         else if (!isEditable(e.target)) flowActions.select({ nodes: [], edges: [] });
         else (e.target as HTMLElement).blur?.();
         return;
       }
       const mod = e.ctrlKey || e.metaKey;
-      if (mod && !e.altKey && isDocumentField(e.target) && !modal.helpOpen && !modal.importOpen) {
+      if (mod && !e.altKey && isDocumentField(e.target) && !modal.helpOpen && !modal.importOpen && !modal.preview) {
         const key = e.key.toLowerCase();
         if (key === "z" || key === "y") {
           e.preventDefault();
@@ -69,6 +70,8 @@ export function useKeyboard() {
       }
       if (isEditable(e.target) || modal.helpOpen || modal.importOpen) return;
       const k = e.key.toLowerCase();
+      // an earlier version shown read-only: look around, copy, but change nothing
+      if (modal.preview && (mod ? k !== "c" : !["f", "?", "g"].includes(k) && e.key !== "?")) return;
       if (mod && !e.altKey) {
         if (k === "z" && !e.shiftKey) flowActions.undo();
         else if ((k === "z" && e.shiftKey) || k === "y") flowActions.redo();

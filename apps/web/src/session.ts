@@ -5,12 +5,13 @@
  */
 import type { FlowDocument } from "@millrace/flow";
 import { api, errorCode, errorMessage, isUnreachable, pathErrors } from "./api/client";
-import { canonical, flowActions, useFlowStore } from "./store/flowStore";
-import { ui } from "./store/uiStore";
+import { canonical, flowActions, rememberUnsetSecrets, useFlowStore } from "./store/flowStore";
+import { latestFromConflict, ui } from "./store/uiStore";
 import { queryClient } from "./queryClient";
 import { statsActions } from "./store/statsStore";
 
 export const flowsKey = ["flows", "list"] as const;
+export const versionsKey = (id: string) => ["flows", "versions", id] as const;
 
 function isDirty() {
   const s = useFlowStore.getState();
@@ -25,6 +26,7 @@ export async function openFlow(id: string, opts: { force?: boolean } = {}) {
   if (!opts.force && useFlowStore.getState().doc.id !== id && !confirmDiscard()) return false;
   try {
     const res = await api.flows.get(id);
+    ui.preview(null);
     flowActions.load(res.document, res.version?.version ?? res.flow.latestVersion);
     statsActions.clear();
     ui.conflict(null);
@@ -60,12 +62,15 @@ export async function saveFlow(message?: string): Promise<boolean> {
     flowActions.markSaved(res.version, doc);
     ui.conflict(null);
     rememberLastFlow(res.id);
-    ui.toast(`Saved version ${res.version}`, "success", 2500);
+    ui.toast(res.created === false ? `No changes since version ${res.version}: nothing new to save` : `Saved version ${res.version}`, "success", 2500);
     void queryClient.invalidateQueries({ queryKey: flowsKey });
+    void queryClient.invalidateQueries({ queryKey: versionsKey(res.id) });
     return true;
   } catch (e) {
     if (errorCode(e) === "CONFLICT") {
-      ui.conflict({ message: errorMessage(e) });
+      const message = errorMessage(e);
+      ui.conflict({ message, latest: latestFromConflict(message) });
+      void queryClient.invalidateQueries({ queryKey: versionsKey(doc.id) });
     } else if (isUnreachable(e)) {
       ui.toast("Engine unreachable: nothing was saved.", "error", 6000);
     } else {
@@ -176,6 +181,9 @@ export async function importFlow(text: string, asCopy: boolean): Promise<string[
   if (!confirmDiscard()) return null;
   try {
     const { id } = await api.flows.import(text, asCopy);
+    // the engine stores the file's sensitive values as they are: blank ones (an export never
+    // carries them) have no value at all, which the flow panel must say
+    rememberUnsetSecrets(id, blankSecretsIn(text));
     void queryClient.invalidateQueries({ queryKey: flowsKey });
     await openFlow(id, { force: true });
     ui.toast("Imported", "success", 2500);
@@ -183,5 +191,19 @@ export async function importFlow(text: string, asCopy: boolean): Promise<string[
   } catch (e) {
     if (isUnreachable(e)) return ["Engine unreachable: nothing was imported."];
     return pathErrors(e);
+  }
+}
+
+/** Names of sensitive parameters without a value in a flow JSON text (none when it does not parse). */
+export function blankSecretsIn(text: string): string[] {
+  try {
+    const params = (JSON.parse(text) as { parameters?: unknown }).parameters;
+    if (!Array.isArray(params)) return [];
+    return params
+      .filter((p): p is { name: string; value?: unknown; sensitive?: unknown } => !!p && typeof p === "object" && typeof (p as { name?: unknown }).name === "string")
+      .filter((p) => p.sensitive === true && (p.value === undefined || p.value === ""))
+      .map((p) => p.name);
+  } catch {
+    return [];
   }
 }

@@ -9,6 +9,7 @@ export interface FlowListItem {
 }
 
 export interface FlowVersionInfo {
+  id?: string;
   version: number;
   hash?: string;
   author?: string | null;

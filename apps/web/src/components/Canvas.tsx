@@ -20,7 +20,7 @@ import {
 import type { FlowEdge, FlowNode, Position } from "@millrace/flow";
 import { catalog, getSpec, useProblems } from "../catalog/specs";
 import { flowActions, useFlowStore } from "../store/flowStore";
-import { useUiStore } from "../store/uiStore";
+import { ui, useUiStore } from "../store/uiStore";
 import { safeOutputPorts, type CanvasProblems } from "../doc/validate";
 import { canConnect } from "../doc/ops";
 import { ProcessorNode, type ProcessorNodeData, type ProcessorRFNode } from "./ProcessorNode";
@@ -146,17 +146,32 @@ function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[]): PortRFEd
   };
 }
 
+const NO_SELECTION = new Set<string>();
+
 export function Canvas() {
-  const doc = useFlowStore((s) => s.doc);
+  const editorDoc = useFlowStore((s) => s.doc);
+  const preview = useUiStore((s) => s.preview);
+  // an earlier version shown read-only: drawn instead of the editor's document, which stays untouched
+  const readOnly = preview !== null;
+  const doc = preview?.doc ?? editorDoc;
   const selection = useFlowStore((s) => s.selection);
-  const drag = useFlowStore((s) => s.drag);
+  const drag = useFlowStore((s) => (readOnly ? null : s.drag));
   const snap = useUiStore((s) => s.snapToGrid);
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
   useFitOnLoad();
+  // entering or leaving a version preview: show the whole of what is now drawn
+  const previewKey = preview ? `v${preview.version}` : "";
+  const firstPreview = useRef(previewKey);
+  useEffect(() => {
+    if (firstPreview.current === previewKey) return;
+    firstPreview.current = previewKey;
+    const t = setTimeout(() => void fitView(FIT), 60);
+    return () => clearTimeout(t);
+  }, [previewKey, fitView]);
 
   const problems = useProblems(doc);
-  const selectedNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
-  const selectedEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
+  const selectedNodes = useMemo(() => (readOnly ? NO_SELECTION : new Set(selection.nodes)), [selection.nodes, readOnly]);
+  const selectedEdges = useMemo(() => (readOnly ? NO_SELECTION : new Set(selection.edges)), [selection.edges, readOnly]);
   const low = useStore(lowDetailSelector);
   const tiny = useStore(tinySelector);
   const labelRoot = useStore(labelRootSelector);
@@ -233,6 +248,11 @@ export function Canvas() {
 
   const onDrop = useCallback(
     (ev: React.DragEvent) => {
+      if (useUiStore.getState().preview) {
+        ev.preventDefault();
+        ui.toast("You are viewing an earlier version, read-only: go back to editing to add processors.", "info");
+        return;
+      }
       const type = ev.dataTransfer.getData(DND_TYPE);
       const spec = type ? getSpec(type) : undefined;
       if (!spec) return;
@@ -247,7 +267,7 @@ export function Canvas() {
   );
 
   return (
-    <div ref={canvasRef} className={`mr-canvas${low ? " low-detail" : ""}${tiny ? " tiny" : ""}`} data-testid="canvas" data-detail={low ? "low" : "full"} onDragOver={onDragOver} onDrop={onDrop}>
+    <div ref={canvasRef} className={`mr-canvas${low ? " low-detail" : ""}${tiny ? " tiny" : ""}${readOnly ? " read-only" : ""}`} data-testid="canvas" data-detail={low ? "low" : "full"} data-read-only={readOnly ? "true" : undefined} onDragOver={onDragOver} onDrop={onDrop}>
       <CanvasDetailContext.Provider value={detail}>
       <ReactFlow<ProcessorRFNode, PortRFEdge>
         nodes={nodes}
@@ -272,15 +292,18 @@ export function Canvas() {
         proOptions={PRO_OPTIONS}
         defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
         connectionRadius={24}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        elementsSelectable={!readOnly}
       >
         {!low && <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />}
         {/* zoomed far out the canvas is its own overview; for a big flow a minimap would redraw every node on every frame (and only knows the nodes in view) */}
         {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
-        <CanvasToolbar problems={problems.count} />
+        <CanvasToolbar problems={problems.count} readOnly={readOnly} />
       </ReactFlow>
       </CanvasDetailContext.Provider>
-      {doc.nodes.length === 0 && (
+      {doc.nodes.length === 0 && !readOnly && (
         <div className="mr-canvas-empty" data-testid="canvas-empty">
           <div>
             <strong>Drag a processor from the palette</strong> to start.

@@ -12,7 +12,7 @@ export async function runAutoLayout(fitView?: () => void) {
   if (fitView) requestAnimationFrame(() => fitView());
 }
 
-export function CanvasToolbar({ problems }: { problems: number }) {
+export function CanvasToolbar({ problems, readOnly = false }: { problems: number; readOnly?: boolean }) {
   const { fitView } = useReactFlow();
   const snap = useUiStore((s) => s.snapToGrid);
   const canUndo = useCanUndo();
@@ -20,16 +20,16 @@ export function CanvasToolbar({ problems }: { problems: number }) {
   const [busy, setBusy] = useState(false);
   return (
     <Panel position="top-left" className="mr-toolbar" data-testid="canvas-toolbar">
-      <button data-testid="undo-button" onClick={flowActions.undo} disabled={!canUndo} title="Undo (Ctrl+Z)">
+      <button data-testid="undo-button" onClick={flowActions.undo} disabled={!canUndo || readOnly} title="Undo (Ctrl+Z)">
         ↶
       </button>
-      <button data-testid="redo-button" onClick={flowActions.redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
+      <button data-testid="redo-button" onClick={flowActions.redo} disabled={!canRedo || readOnly} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
         ↷
       </button>
       <span className="mr-sep" />
       <button
         data-testid="layout-button"
-        disabled={busy}
+        disabled={busy || readOnly}
         title="Auto-layout (L)"
         onClick={async () => {
           setBusy(true);
@@ -53,6 +53,11 @@ export function CanvasToolbar({ problems }: { problems: number }) {
       <button data-testid="help-button" title="Keyboard shortcuts (?)" onClick={() => ui.help(true)}>
         ?
       </button>
+      {readOnly && (
+        <span className="mr-readonly-tag" data-testid="read-only-tag" title="An earlier version, shown read-only">
+          read-only
+        </span>
+      )}
       {problems > 0 && (
         <span className="mr-problems" data-testid="problem-count" title="Hover a red mark on a node to see why">
           {problems} problem{problems === 1 ? "" : "s"}

@@ -11,7 +11,6 @@ export function Header() {
   const id = useFlowStore((s) => s.doc.id);
   const baseVersion = useFlowStore((s) => s.baseVersion);
   const dirty = useDirty();
-  const conflict = useUiStore((s) => s.conflict);
   const [saving, setSaving] = useState(false);
   const saved = baseVersion !== undefined;
   const dep = useDeployment(id, saved);
@@ -53,9 +52,17 @@ export function Header() {
           onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
         />
         {saved && (
-          <span className="mr-version" data-testid="flow-version" title={`${id}, version ${baseVersion}`}>
+          <button
+            className="mr-version"
+            data-testid="flow-version"
+            title={`Version ${baseVersion} of ${id}: show the version history`}
+            onClick={() => {
+              flowActions.select({ nodes: [], edges: [] });
+              ui.flowTab("history");
+            }}
+          >
             v{baseVersion}
-          </span>
+          </button>
         )}
         <span
           className={`mr-dirty${dirty || !saved ? " on" : ""}`}
@@ -126,27 +133,58 @@ export function Header() {
           ?
         </button>
       </div>
-      {conflict && (
-        <div className="mr-conflict" role="alert" data-testid="save-conflict">
-          <strong>Not saved:</strong>&nbsp;someone saved a newer version of this flow since you opened v{baseVersion}. Your changes are still here.
-          <span className="mr-conflict-actions">
-            <button className="mr-btn small" data-testid="conflict-save-copy" onClick={() => void saveAsCopy()}>
-              Save mine as a copy
-            </button>
-            <button
-              className="mr-btn small danger"
-              data-testid="conflict-reload"
-              onClick={() => window.confirm("Discard your changes and load the latest version?") && void reloadLatest()}
-            >
-              Load latest (discard mine)
-            </button>
-            <button className="mr-btn small ghost" data-testid="conflict-dismiss" onClick={() => ui.conflict(null)}>
-              Dismiss
-            </button>
-          </span>
-        </div>
-      )}
     </header>
+  );
+}
+
+/**
+ * A save refused because a newer version exists: a strip of its own under the header that
+ * pushes the layout down (nothing hidden under it), naming the version that is now the latest.
+ */
+export function ConflictBanner() {
+  const conflict = useUiStore((s) => s.conflict);
+  const baseVersion = useFlowStore((s) => s.baseVersion);
+  if (!conflict) return null;
+  const latest = conflict.latest;
+  return (
+    <div className="mr-conflict" role="alert" data-testid="save-conflict" data-latest={latest}>
+      <span className="mr-conflict-text">
+        <strong>Not saved:</strong> someone saved a newer version of this flow since you opened v{baseVersion}
+        {latest !== undefined && (
+          <>
+            {" "}
+            — <b data-testid="conflict-latest">version {latest}</b> is now the latest
+          </>
+        )}
+        . Your changes are still here.
+      </span>
+      <span className="mr-conflict-actions">
+        <button className="mr-btn small" data-testid="conflict-save-copy" onClick={() => void saveAsCopy()} title="Save your changes as a new flow; the other one keeps its versions">
+          Save mine as a copy
+        </button>
+        <button
+          className="mr-btn small"
+          data-testid="conflict-history"
+          onClick={() => {
+            flowActions.select({ nodes: [], edges: [] });
+            ui.flowTab("history");
+          }}
+          title="See the versions, view the new one read-only"
+        >
+          History
+        </button>
+        <button
+          className="mr-btn small danger"
+          data-testid="conflict-reload"
+          onClick={() => window.confirm(`Discard your changes and load ${latest !== undefined ? `version ${latest}` : "the latest version"}?`) && void reloadLatest()}
+        >
+          Load {latest !== undefined ? `v${latest}` : "latest"} (discard mine)
+        </button>
+        <button className="mr-btn small ghost" data-testid="conflict-dismiss" onClick={() => ui.conflict(null)}>
+          Dismiss
+        </button>
+      </span>
+    </div>
   );
 }
 

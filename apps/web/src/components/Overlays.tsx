@@ -122,7 +122,8 @@ export function ImportDialog() {
                   <li key={i} data-testid="import-error">
                     {m ? (
                       <>
-                        <code>{m[1]}</code>: {m[2]}
+                        <code className="mr-path">{m[1]}</code>
+                        {`: ${m[2]}`}
                       </>
                     ) : (
                       e

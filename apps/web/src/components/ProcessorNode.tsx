@@ -25,12 +25,13 @@ function fmt(n: number | undefined): string {
 }
 
 /** Live figures: subscribes to this node's stats only, so 1/s updates re-render just this. */
-const NodeFigures = memo(function NodeFigures({ id }: { id: string }) {
+const NodeFigures = memo(function NodeFigures({ id, source }: { id: string; source: boolean }) {
   const s = useStatsStore((st) => st.nodes[id]);
   if (!s) return null;
   return (
-    <div className="mr-node-figures" data-testid={`node-stats-${id}`}>
-      <span title="records in since the deployment">in {fmt(s.in)}</span>
+    <div className="mr-node-figures" data-testid={`node-stats-${id}`} data-in={source ? undefined : s.in} data-out={s.out} data-rate={s.rate1s} data-errors={s.errors}>
+      {/* a source has no input: "in 0" would read as "nothing arrives" */}
+      {!source && <span title="records in since the deployment">in {fmt(s.in)}</span>}
       <span title="records out since the deployment">out {fmt(s.out)}</span>
       <em title="records per second (last second)">{fmt(s.rate1s)}/s</em>
       {s.errors > 0 && <span className="err" title={s.lastError ? `last error: ${s.lastError}` : "errors"}>err {fmt(s.errors)}</span>}
@@ -75,14 +76,15 @@ function FullNode({ id, data, selected }: Props) {
       <div className="mr-node-head">
         <span className={`mr-kind-dot kind-${kind}`} />
         <div className="mr-node-titles">
-          <div className="mr-node-title" data-testid={`node-title-${id}`}>{title}</div>
-          <div className="mr-node-type">{type}<span className="mr-node-id"> · {id}</span></div>
+          <div className="mr-node-title" data-testid={`node-title-${id}`} title={title}>{title}</div>
+          <div className="mr-node-type" title={`${type} · ${id}`}>
+            {/* the id is what problems and lineage name: it stays whole, the type gives way first
+                (and is left out when the id already starts with it: "kafka-sink-1") */}
+            {!id.startsWith(type) && <span className="mr-node-typename">{type} ·</span>}
+            <span className="mr-node-id">{id}</span>
+          </div>
         </div>
-        {problems && problems.length > 0 && (
-          <span className="mr-node-error" data-testid={`node-error-${id}`} title={problems.join("\n")} aria-label={problems.join("; ")}>
-            !
-          </span>
-        )}
+        {problems && problems.length > 0 && <ProblemMark id={id} problems={problems} />}
       </div>
       {hasInput && (
         <Handle type="target" position={Position.Left} id="in" className="mr-handle mr-handle-in" data-testid={`port-${id}-in`} />
@@ -104,8 +106,35 @@ function FullNode({ id, data, selected }: Props) {
           ))}
         </div>
       )}
-      <NodeFigures id={id} />
+      <NodeFigures id={id} source={!hasInput} />
     </div>
+  );
+}
+
+/**
+ * The red mark and its reasons: a focusable button whose tooltip shows on hover AND keyboard
+ * focus and is its accessible description (the title stays for a quick native hover too).
+ */
+function ProblemMark({ id, problems }: { id: string; problems: string[] }) {
+  const tipId = `node-error-tip-${id}`;
+  return (
+    <span className="mr-node-error-wrap">
+      <button
+        type="button"
+        className="mr-node-error nodrag"
+        data-testid={`node-error-${id}`}
+        title={problems.join("\n")}
+        aria-label={`${problems.length} problem${problems.length === 1 ? "" : "s"}`}
+        aria-describedby={tipId}
+      >
+        !
+      </button>
+      <span role="tooltip" id={tipId} className="mr-node-tip" data-testid={`node-error-tip-${id}`}>
+        {problems.map((p) => (
+          <span key={p}>{p}</span>
+        ))}
+      </span>
+    </span>
   );
 }
 

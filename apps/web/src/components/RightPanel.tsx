@@ -4,15 +4,19 @@ import { getSpec, useProblems, type ProcessorSpec } from "../catalog/specs";
 import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { useStatsStore } from "../store/statsStore";
+import { ui, useUiStore } from "../store/uiStore";
 import { ConfigForm } from "./ConfigForm";
 import { TapPanel } from "./TapPanel";
+import { HistoryPanel } from "./HistoryPanel";
 
 export function RightPanel() {
   const selection = useFlowStore((s) => s.selection);
   const node = useFlowStore((s) => (s.selection.nodes.length === 1 && s.selection.edges.length === 0 ? s.doc.nodes.find((n) => n.id === s.selection.nodes[0]) : undefined));
   const edge = useFlowStore((s) => (s.selection.edges.length === 1 && s.selection.nodes.length === 0 ? s.doc.edges.find((e) => e.id === s.selection.edges[0]) : undefined));
+  const previewing = useUiStore((s) => s.preview !== null);
   let body;
-  if (node) body = <NodePanel key={node.id} node={node} />;
+  if (previewing) body = <FlowPanel />;
+  else if (node) body = <NodePanel key={node.id} node={node} />;
   else if (edge) body = <EdgePanel key={edge.id} edge={edge} />;
   else if (selection.nodes.length + selection.edges.length > 1)
     body = (
@@ -35,19 +39,44 @@ export function RightPanel() {
 }
 
 function FlowPanel() {
+  const tab = useUiStore((s) => s.flowTab);
+  const latest = useFlowStore((s) => s.baseVersion);
+  return (
+    <div className="mr-panel-section" data-testid="flow-panel">
+      <div className="mr-tabs flow" role="tablist" aria-label="Flow">
+        <button role="tab" aria-selected={tab === "details"} className={tab === "details" ? "on" : ""} data-testid="flow-tab-details" onClick={() => ui.flowTab("details")}>
+          Flow
+        </button>
+        <button role="tab" aria-selected={tab === "history"} className={tab === "history" ? "on" : ""} data-testid="flow-tab-history" onClick={() => ui.flowTab("history")}>
+          History{latest !== undefined ? <span className="mr-tab-count">{latest}</span> : null}
+        </button>
+      </div>
+      {tab === "history" ? <HistoryPanel /> : <FlowDetails />}
+    </div>
+  );
+}
+
+/** Sensitive parameters with no value anywhere (the browser never sees stored ones). */
+function useUnsetSecrets(params: FlowParameter[]): string[] {
+  const stored = useFlowStore((s) => s.storedSecrets);
+  return useMemo(() => params.filter((p) => p.sensitive && p.name.trim() !== "" && p.value === "" && !stored.includes(p.name)).map((p) => p.name), [params, stored]);
+}
+
+function FlowDetails() {
   const doc = useFlowStore((s) => s.doc);
   const problems = useProblems(doc);
+  const unset = useUnsetSecrets(doc.parameters);
   const list = [
     ...problems.flow.map((m) => ({ id: "", m, kind: "flow" as const })),
+    ...unset.map((name) => ({ id: "", m: `parameter “${name}” is secret and has no value: type it under Parameters (it is stored on the engine, never shown again)`, kind: "flow" as const })),
     ...Object.entries(problems.nodes).flatMap(([id, ms]) => ms.map((m) => ({ id, m, kind: "node" as const }))),
     ...Object.entries(problems.edges).flatMap(([id, ms]) => ms.map((m) => ({ id, m, kind: "edge" as const }))),
   ];
   return (
-    <div className="mr-panel-section" data-testid="flow-panel">
-      <h2>Flow</h2>
+    <>
       <dl className="mr-facts">
         <dt>Id</dt>
-        <dd><code>{doc.id}</code></dd>
+        <dd data-testid="flow-id" title={doc.id}><code>{doc.id}</code></dd>
         <dt>Nodes</dt>
         <dd>{doc.nodes.length}</dd>
         <dt>Edges</dt>
@@ -80,14 +109,14 @@ function FlowPanel() {
                   <button className="mr-link" onClick={() => flowActions.select(p.kind === "node" ? { nodes: [p.id], edges: [] } : { nodes: [], edges: [p.id] })}>
                     {p.id}
                   </button>
-                  : {p.m}
+                  {`: ${p.m}`}
                 </>
               )}
             </li>
           ))}
         </ul>
       )}
-    </div>
+    </>
   );
 }
 
@@ -344,6 +373,7 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
 /** Flow parameters (#{name} in configs). Rows are edited locally and committed on blur. */
 function Parameters() {
   const params = useFlowStore((s) => s.doc.parameters);
+  const stored = useFlowStore((s) => s.storedSecrets);
   const [draft, setDraft] = useState<FlowParameter[] | null>(null);
   const rows = draft ?? params;
   const commit = (next: FlowParameter[]) => {
@@ -358,12 +388,16 @@ function Parameters() {
       <p className="mr-help">
         Use <code>{"#{name}"}</code> in any config. Sensitive values are never sent back to the browser nor exported; leave one blank to keep the stored value.
       </p>
-      {rows.map((p, i) => (
-        <div className="mr-param-row" key={i} data-testid={`param-row-${i}`}>
+      {rows.map((p, i) => {
+        const unset = p.sensitive && p.value === "" && p.name.trim() !== "" && !stored.includes(p.name);
+        return (
+        <div className="mr-param-row" key={i} data-testid={`param-row-${i}`} data-unset={unset ? "true" : undefined}>
           <input className="mr-input mono" placeholder="name" value={p.name} data-testid={`param-name-${i}`} onChange={(e) => change(i, { name: e.target.value })} onBlur={() => draft && commit(draft)} />
           <input
-            className="mr-input mono"
-            placeholder={p.sensitive ? "•••• (unchanged)" : "value"}
+            className={`mr-input mono${unset ? " has-error" : ""}`}
+            placeholder={!p.sensitive ? "value" : unset ? "not set" : "•••• stored (blank keeps it)"}
+            title={!p.sensitive ? undefined : unset ? "This secret has no value: type one (it is stored on the engine and never shown again)" : "A value is stored on the engine and never sent to the browser; leave blank to keep it, type to replace it"}
+            aria-invalid={unset || undefined}
             type={p.sensitive ? "password" : "text"}
             value={p.value}
             data-testid={`param-value-${i}`}
@@ -377,8 +411,14 @@ function Parameters() {
           <button className="mr-icon danger" title="Remove" data-testid={`param-remove-${i}`} onClick={() => commit(rows.filter((_, j) => j !== i))}>
             ✕
           </button>
+          {unset && (
+            <div className="mr-field-error mr-param-error" data-testid={`param-unset-${i}`}>
+              not set: this secret has no value yet
+            </div>
+          )}
         </div>
-      ))}
+        );
+      })}
       <button className="mr-btn small" data-testid="param-add" onClick={() => setDraft([...rows, { name: "", value: "", sensitive: false }])}>
         + Add parameter
       </button>

@@ -35,8 +35,10 @@ function FlowList() {
       </div>
       <ul className="mr-flow-items">
         {showDraft && (
-          <li className="mr-flow-item active" data-testid="flow-item-draft" title="Not saved yet">
-            <span className="mr-flow-name">{currentName}</span>
+          <li className="mr-flow-item active" data-testid="flow-item-draft" title={`${currentName}\nnot saved yet`}>
+            <span className="mr-flow-name">
+              <span className="mr-flow-name-text">{currentName}</span>
+            </span>
             <span className="mr-flow-meta">draft</span>
           </li>
         )}
@@ -49,7 +51,7 @@ function FlowList() {
               className={`mr-flow-item${active ? " active" : ""}`}
               data-testid={`flow-item-${f.id}`}
               onClick={() => !active && void openFlow(f.id)}
-              title={`${f.id} · v${f.latestVersion}`}
+              title={`${name}\n${f.id} · v${f.latestVersion}`}
             >
               {renaming === f.id ? (
                 <input
@@ -70,7 +72,8 @@ function FlowList() {
                 />
               ) : (
                 <span className="mr-flow-name" onDoubleClick={() => setRenaming(f.id)}>
-                  {name}
+                  {/* the text ellipsises (a flex item cannot); the dot stays visible after it */}
+                  <span className="mr-flow-name-text" data-testid={`flow-item-name-${f.id}`}>{name}</span>
                   {active && dirty && <span className="mr-dot" title="unsaved changes" />}
                 </span>
               )}

@@ -184,9 +184,17 @@ const TapRecordView = memo(function TapRecordView({ r }: { r: TapRecord }) {
   const id = headers["mr.id"];
   return (
     <div className="mr-tap-record" data-testid="tap-record">
-      <div className="mr-tap-meta small" title={r.topic}>
-        {r.partition !== undefined ? `p${r.partition}` : ""} {r.offset !== undefined ? `@${r.offset}` : ""} {r.key ? `key ${r.key}` : ""}
-        {r.timestamp ? <span className="mr-tap-time"> {fmtTime(r.timestamp)}</span> : null}
+      <div className="mr-tap-meta small" data-testid="tap-record-meta" title={`topic ${r.topic ?? "?"}${r.partition !== undefined ? `, partition ${r.partition}` : ""}${r.offset !== undefined ? `, offset ${r.offset}` : ""}${r.key ? `\nkey ${r.key}` : ""}`}>
+        <span className="mr-tap-pos">
+          {r.partition !== undefined ? `p${r.partition}` : ""}
+          {r.offset !== undefined ? ` @${r.offset}` : ""}
+        </span>
+        {r.key ? (
+          <span className="mr-tap-key">
+            key <span data-testid="tap-record-key">{r.key}</span>
+          </span>
+        ) : null}
+        {r.timestamp ? <span className="mr-tap-time">{fmtTime(r.timestamp)}</span> : null}
       </div>
       <div className="mr-tap-bar">
         <button className="mr-tap-fold" data-testid="tap-record-fold" aria-expanded={open} onClick={() => setOpen(!open)} title={open ? "Fold the value" : "Show the value"}>
@@ -212,7 +220,7 @@ const TapRecordView = memo(function TapRecordView({ r }: { r: TapRecord }) {
         </>
       )}
       {nHeaders > 0 && (
-        <details>
+        <details data-testid="tap-record-headers">
           <summary className="small">headers ({nHeaders})</summary>
           <pre className="mr-code">{JSON.stringify(headers, null, 2)}</pre>
         </details>

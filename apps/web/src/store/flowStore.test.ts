@@ -112,4 +112,41 @@ describe("flow store", () => {
     flowActions.load(s().doc, 3);
     expect(s().history.past.length).toBe(0);
   });
+
+  it("restores an earlier version as one undoable, unsaved edit, keeping the flow id and base version", () => {
+    flowActions.addNode("generate", 1, { count: 1 }, { x: 0, y: 0 });
+    const v1 = structuredClone(s().doc);
+    flowActions.markSaved(1);
+    flowActions.addNode("log", 1, {}, { x: 300, y: 0 });
+    flowActions.markSaved(2);
+    const id = s().doc.id;
+    expect(flowActions.restore({ ...v1, id: "something-else" })).toBe(true);
+    expect(s().doc.id).toBe(id);
+    expect(s().doc.nodes.map((n) => n.id)).toEqual(["generate-1"]);
+    expect(s().baseVersion).toBe(2);
+    expect(dirty()).toBe(true);
+    flowActions.undo();
+    expect(s().doc.nodes.length).toBe(2);
+    expect(dirty()).toBe(false);
+    flowActions.redo();
+    expect(s().doc.nodes.length).toBe(1);
+    // restoring what is already there changes nothing
+    expect(flowActions.restore(v1)).toBe(false);
+  });
+
+  it("knows which sensitive parameters have no stored value", () => {
+    const doc = { ...s().doc, parameters: [{ name: "token", value: "", sensitive: true }, { name: "key", value: "", sensitive: true }] };
+    // a copy saved without values: nothing stored
+    flowActions.load(doc, undefined, { dirty: true });
+    flowActions.markSaved(1, doc);
+    expect(s().storedSecrets).toEqual([]);
+    // reopening it remembers that
+    flowActions.load(doc, 1);
+    expect(s().storedSecrets).toEqual([]);
+    // typing one and saving stores it; the blank one stays unset
+    const typed = { ...doc, parameters: [{ name: "token", value: "t0p", sensitive: true }, doc.parameters[1]!] };
+    flowActions.markSaved(2, typed);
+    flowActions.load(doc, 2);
+    expect(s().storedSecrets).toEqual(["token"]);
+  });
 });

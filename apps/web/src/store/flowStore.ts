@@ -12,6 +12,7 @@ import * as ops from "../doc/ops";
 import { commit, initHistory, redo, undo, type History } from "../doc/history";
 import { copySelection, parseClip, prepareClip } from "../doc/clipboard";
 import { catalog } from "../catalog/specs";
+import { diffDocs, isBehaviourEqual } from "../doc/diff";
 
 /** Where a refused edit is reported (the UI sets a toast here). */
 let reportError: (message: string) => void = (m) => console.warn(m);
@@ -37,9 +38,39 @@ export interface FlowState {
   measured: Record<string, { width: number; height: number }>;
   /** increments on every load: the canvas fits the view once the loaded nodes are measured */
   loadSeq: number;
+  /**
+   * Names of sensitive parameters the engine holds a value for, as far as this browser knows
+   * (it never sees the values): a blank sensitive parameter NOT in this list has no value at all
+   * (an imported copy, a copy saved after a conflict, one added and left blank).
+   */
+  storedSecrets: string[];
 }
 
 const CLIP_KEY = "millrace.clipboard";
+const UNSET_KEY = "millrace.unsetSecrets";
+
+/** Sensitive parameters known to have no stored value, per flow id (kept across reloads). */
+export function knownUnsetSecrets(flowId: string): string[] {
+  try {
+    const all = JSON.parse(localStorage.getItem(UNSET_KEY) ?? "{}") as Record<string, string[]>;
+    return Array.isArray(all[flowId]) ? all[flowId]! : [];
+  } catch {
+    return [];
+  }
+}
+
+export function rememberUnsetSecrets(flowId: string, names: string[]) {
+  try {
+    const all = JSON.parse(localStorage.getItem(UNSET_KEY) ?? "{}") as Record<string, string[]>;
+    if (names.length) all[flowId] = names;
+    else delete all[flowId];
+    localStorage.setItem(UNSET_KEY, JSON.stringify(all));
+  } catch {
+    /* private mode */
+  }
+}
+
+const sensitiveNames = (doc: FlowDocument) => doc.parameters.filter((p) => p.sensitive).map((p) => p.name);
 
 const canonicalCache = new WeakMap<FlowDocument, string>();
 /** JSON of a document, cached per (immutable) document object. */
@@ -56,7 +87,7 @@ function newFlowId(): string {
 
 function initial(): FlowState {
   const doc = ops.emptyDocument(newFlowId(), "Untitled flow");
-  return { history: initHistory(doc), doc, savedJson: canonical(doc), selection: { nodes: [], edges: [] }, drag: null, measured: {}, loadSeq: 0 };
+  return { history: initHistory(doc), doc, savedJson: canonical(doc), selection: { nodes: [], edges: [] }, drag: null, measured: {}, loadSeq: 0, storedSecrets: [] };
 }
 
 export const useFlowStore = create<FlowState>(() => initial());
@@ -88,7 +119,9 @@ function pruneSelection(doc: FlowDocument, sel: Selection): Selection {
 export const flowActions = {
   /** Replaces the document (open a flow / new flow): clears history and the dirty mark. */
   load(doc: FlowDocument, baseVersion?: number, opts: { dirty?: boolean } = {}) {
+    const unset = baseVersion === undefined ? null : new Set(knownUnsetSecrets(doc.id));
     set({
+      storedSecrets: unset ? sensitiveNames(doc).filter((n) => !unset.has(n)) : [],
       history: initHistory(doc),
       doc,
       baseVersion,
@@ -102,7 +135,26 @@ export const flowActions = {
     flowActions.load(ops.emptyDocument(newFlowId(), name), undefined);
   },
   markSaved(version: number, doc: FlowDocument = get().doc) {
-    set({ baseVersion: version, savedJson: canonical(doc) });
+    // a blank sensitive value keeps the stored one (same name); a typed one is stored now
+    const before = new Set(get().storedSecrets);
+    const stored = doc.parameters.filter((p) => p.sensitive && (p.value !== "" || before.has(p.name))).map((p) => p.name);
+    rememberUnsetSecrets(doc.id, sensitiveNames(doc).filter((n) => !stored.includes(n)));
+    set({ baseVersion: version, savedJson: canonical(doc), storedSecrets: stored });
+  },
+
+  /**
+   * Puts an earlier version's document into the editor as one undoable edit: unsaved until
+   * the user saves, which makes it a NEW version (history is never rewritten). The flow's
+   * id and the version the editor is based on stay as they are.
+   */
+  restore(versionDoc: FlowDocument): boolean {
+    const before = get().doc;
+    const d = diffDocs(before, { ...versionDoc, id: before.id });
+    if (isBehaviourEqual(d) && !d.nodesMoved.length && !d.renamed && !d.describedDifferently) return false;
+    edit((cur) => ({ ...structuredClone(versionDoc), id: cur.id }));
+    const changed = get().doc !== before;
+    if (changed) set({ selection: { nodes: [], edges: [] } });
+    return changed;
   },
 
   undo() {

@@ -1,5 +1,6 @@
 /** Small UI state: toasts, dialogs, overlays. */
 import { create } from "zustand";
+import type { FlowDocument } from "@millrace/flow";
 
 export interface Toast {
   id: number;
@@ -14,6 +15,10 @@ interface UiState {
   snapToGrid: boolean;
   /** a save refused because someone saved a newer version */
   conflict: { latest?: number; message: string } | null;
+  /** the right panel's Flow section: details or version history */
+  flowTab: "details" | "history";
+  /** an earlier version shown read-only on the canvas (the editor's document is untouched) */
+  preview: { version: number; doc: FlowDocument } | null;
 }
 
 export const useUiStore = create<UiState>(() => ({
@@ -22,6 +27,8 @@ export const useUiStore = create<UiState>(() => ({
   importOpen: false,
   snapToGrid: true,
   conflict: null,
+  flowTab: "details",
+  preview: null,
 }));
 
 let nextId = 1;
@@ -47,4 +54,16 @@ export const ui = {
   conflict(c: UiState["conflict"]) {
     useUiStore.setState({ conflict: c });
   },
+  flowTab(tab: UiState["flowTab"]) {
+    useUiStore.setState(tab === "details" ? { flowTab: tab, preview: null } : { flowTab: tab });
+  },
+  preview(p: UiState["preview"]) {
+    useUiStore.setState({ preview: p });
+  },
 };
+
+/** "…saved elsewhere as version 7 after version 5…" → 7 */
+export function latestFromConflict(message: string): number | undefined {
+  const m = /(?:saved elsewhere as|latest(?: is)?) version (\d+)/i.exec(message) ?? /version (\d+)/i.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
