@@ -82,6 +82,139 @@ function simplePath(source: string): ((r: MRecord) => unknown) | undefined {
   };
 }
 
+type Fast = (r: MRecord) => unknown;
+type Ast = { type?: unknown; value?: unknown; steps?: unknown; lhs?: unknown; rhs?: unknown; expression?: unknown; [k: string]: unknown };
+
+/** true when `node` has no keys but `allowed` (JSONata marks predicates, grouping, focus... with extra keys) */
+function only(node: Ast, allowed: readonly string[]): boolean {
+  for (const k in node) if (!allowed.includes(k)) return false;
+  return true;
+}
+
+const NUMERIC = new Set(["+", "-", "*", "/", "%"]);
+
+/**
+ * Compiles a small subset of JSONata to a plain function, from JSONata's own AST: simple paths
+ * rooted at value/key/headers, number and string literals, `+ - * / %`, `=` and `!=`, unary minus
+ * and object constructors `{ "literal key": <any of these> }`. Semantics are JSONata's
+ * (evaluateNumericExpression, evaluateEqualityExpression, evaluateGroupExpression in jsonata 2.x):
+ * an undefined operand makes arithmetic undefined and equality false; an undefined value drops
+ * its key; the object has a null prototype. Whatever could differ — an operand that is not a
+ * finite number, a non-finite result, an array on a path (sequence semantics), objects compared
+ * with `=` — returns MISS, and the caller evaluates the whole expression with JSONata, which
+ * then gives its exact result or error. Returns undefined when the AST is outside the subset.
+ */
+function compileAst(node: Ast, top = true): Fast | undefined {
+  if (!node || typeof node !== "object") return undefined;
+  switch (node.type) {
+    case "number":
+    case "string": {
+      if (!only(node, ["type", "value", "position"])) return undefined;
+      const v = node.value;
+      return top ? undefined : () => v; // a bare literal is not worth a fast path
+    }
+    case "path": {
+      if (!only(node, ["type", "steps", "position"]) || !Array.isArray(node.steps) || !node.steps.length) return undefined;
+      const names: string[] = [];
+      for (const s of node.steps as Ast[]) {
+        if (!s || s.type !== "name" || typeof s.value !== "string" || !only(s, ["type", "value", "position"])) return undefined;
+        names.push(s.value);
+      }
+      const root = names[0];
+      if (root !== "value" && root !== "key" && root !== "headers") return undefined;
+      return pathReader(root, names.slice(1));
+    }
+    case "binary": {
+      const op = node.value;
+      if (!only(node, ["type", "value", "position", "lhs", "rhs"]) || typeof op !== "string") return undefined;
+      const l = compileAst(node.lhs as Ast, false);
+      const r = compileAst(node.rhs as Ast, false);
+      if (!l || !r) return undefined;
+      if (NUMERIC.has(op)) {
+        const f = op === "+" ? (a: number, b: number) => a + b : op === "-" ? (a: number, b: number) => a - b : op === "*" ? (a: number, b: number) => a * b : op === "/" ? (a: number, b: number) => a / b : (a: number, b: number) => a % b;
+        return (rec) => {
+          const a = l(rec);
+          if (a === MISS) return MISS;
+          const b = r(rec);
+          if (b === MISS) return MISS;
+          if ((a !== undefined && !(typeof a === "number" && Number.isFinite(a))) || (b !== undefined && !(typeof b === "number" && Number.isFinite(b)))) return MISS;
+          if (a === undefined || b === undefined) return undefined;
+          const x = f(a as number, b as number);
+          return Number.isFinite(x) ? x : MISS;
+        };
+      }
+      if (op === "=" || op === "!=") {
+        const eq = op === "=";
+        return (rec) => {
+          const a = l(rec);
+          if (a === MISS) return MISS;
+          const b = r(rec);
+          if (b === MISS) return MISS;
+          if (a === undefined || b === undefined) return false;
+          if ((typeof a === "object" && a !== null) || (typeof b === "object" && b !== null)) return MISS; // deep equality: JSONata's
+          if (typeof a === "number" && !Number.isFinite(a)) return MISS;
+          return (a === b) === eq;
+        };
+      }
+      return undefined;
+    }
+    case "unary": {
+      if (node.value === "-") {
+        if (!only(node, ["type", "value", "position", "expression"])) return undefined;
+        const e = compileAst(node.expression as Ast, false);
+        if (!e) return undefined;
+        return (rec) => {
+          const a = e(rec);
+          if (a === undefined || a === MISS) return a;
+          return typeof a === "number" && Number.isFinite(a) ? -a : MISS;
+        };
+      }
+      if (node.value === "{") {
+        if (!only(node, ["type", "value", "position", "lhs"]) || !Array.isArray(node.lhs)) return undefined;
+        const keys: string[] = [];
+        const values: Fast[] = [];
+        for (const pair of node.lhs as Ast[][]) {
+          if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+          const k = pair[0]!;
+          if (k.type !== "string" || typeof k.value !== "string" || !only(k, ["type", "value", "position"])) return undefined;
+          // same key twice is JSONata's error D1009; these names are refused by JSONata (D1013)
+          if (keys.includes(k.value) || k.value === "_jsonata_lambda" || k.value === "_jsonata_function") return undefined;
+          const v = compileAst(pair[1]!, false);
+          if (!v) return undefined;
+          keys.push(k.value);
+          values.push(v);
+        }
+        const n = keys.length;
+        return (rec) => {
+          const out = Object.create(null) as Record<string, unknown>;
+          for (let i = 0; i < n; i++) {
+            const v = values[i]!(rec);
+            if (v === MISS) return MISS;
+            if (v !== undefined) out[keys[i]!] = v;
+          }
+          return out;
+        };
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function pathReader(root: "value" | "key" | "headers", steps: string[]): Fast {
+  const n = steps.length;
+  return (r) => {
+    let cur: unknown = r[root];
+    for (let i = 0; i < n; i++) {
+      if (cur === undefined || cur === null) return undefined;
+      if (typeof cur !== "object" || Array.isArray(cur)) return typeof cur === "object" ? MISS : undefined;
+      cur = Object.prototype.hasOwnProperty.call(cur, steps[i]) ? (cur as Record<string, unknown>)[steps[i]!] : undefined;
+    }
+    return Array.isArray(cur) || typeof cur === "function" ? MISS : cur;
+  };
+}
+
 /** Compiles a JSONata expression once; throws ExpressionError (syntax errors with position). */
 export function compileExpression(source: string, limits: Partial<ExprLimits> = {}): CompiledExpression {
   const l = { ...DEFAULT_EXPR_LIMITS, ...limits };
@@ -98,7 +231,14 @@ export function compileExpression(source: string, limits: Partial<ExprLimits> = 
       throw describe(e, "expression failed");
     }
   };
-  const fast = simplePath(source);
+  let fast: Fast | undefined = simplePath(source);
+  if (!fast) {
+    try {
+      fast = compileAst(expr.ast() as Ast);
+    } catch {
+      fast = undefined;
+    }
+  }
   return {
     source,
     evaluate,

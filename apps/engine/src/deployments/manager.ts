@@ -43,6 +43,8 @@ export interface DeploymentStatus {
   /** running | stopped | failed | not-deployed */
   status: string;
   exactlyOnce: boolean;
+  /** provenance is recorded for this deployment (deployments.deploy({ provenance })) */
+  provenance: boolean;
   error: string | null;
   updatedAt: Date | null;
   plan: ExecutionPlan | null;
@@ -57,6 +59,7 @@ interface DeploymentRow {
   version: number;
   status: string;
   exactly_once: boolean;
+  provenance: boolean;
   plan: unknown;
   error: string | null;
   updated_at: Date;
@@ -116,7 +119,7 @@ export class DeploymentManager {
 
   /** Creates the plan's topics: internal ones grow to the planned partitions; external ones are only created when missing. */
   private async ensureTopics(plan: ExecutionPlan): Promise<void> {
-    const internal = plan.topics.filter((t) => t.role === "edge" || t.role === "dead-letter");
+    const internal = plan.topics.filter((t) => t.role === "edge" || t.role === "dead-letter" || t.role === "replay");
     await this.d.kafka.ensureTopics(internal.map((t) => ({ topic: t.name, partitions: t.partitions })));
     const external = plan.topics.filter((t) => t.role === "external-in" || t.role === "external-out");
     if (external.length) {
@@ -127,17 +130,18 @@ export class DeploymentManager {
   }
 
   /** Deploys a version (latest by default). A redeploy keeps topics, consumer groups and source checkpoints of what still exists. */
-  async deploy(input: { flowId: string; version?: number; exactlyOnce?: boolean }): Promise<DeploymentStatus> {
+  async deploy(input: { flowId: string; version?: number; exactlyOnce?: boolean; provenance?: boolean }): Promise<DeploymentStatus> {
     const previous = await this.row(input.flowId);
     const exactlyOnce = input.exactlyOnce ?? previous?.exactly_once ?? false;
+    const provenance = input.provenance ?? previous?.provenance ?? true;
     const p = await this.plan(input.flowId, input.version, exactlyOnce);
     await this.ensureTopics(p.plan);
     const id = randomUUID();
     const planJson = JSON.stringify(p.plan);
-    await this.d.db.$executeRaw`INSERT INTO deployment (id, flow_id, version_id, version, status, exactly_once, plan, error, created_at, updated_at)
-      VALUES (${id}, ${input.flowId}, ${p.versionId}, ${p.version}, 'running', ${exactlyOnce}, ${planJson}::jsonb, NULL, now(), now())
+    await this.d.db.$executeRaw`INSERT INTO deployment (id, flow_id, version_id, version, status, exactly_once, provenance, plan, error, created_at, updated_at)
+      VALUES (${id}, ${input.flowId}, ${p.versionId}, ${p.version}, 'running', ${exactlyOnce}, ${provenance}, ${planJson}::jsonb, NULL, now(), now())
       ON CONFLICT (flow_id) DO UPDATE SET id = EXCLUDED.id, version_id = EXCLUDED.version_id, version = EXCLUDED.version, status = 'running',
-        exactly_once = EXCLUDED.exactly_once, plan = EXCLUDED.plan, error = NULL, updated_at = now()`;
+        exactly_once = EXCLUDED.exactly_once, provenance = EXCLUDED.provenance, plan = EXCLUDED.plan, error = NULL, updated_at = now()`;
     await this.d.db.$executeRaw`DELETE FROM engine_stats WHERE flow_id = ${input.flowId} AND deployment_id <> ${id}`;
     await this.reconcile();
     return this.status(input.flowId);
@@ -150,7 +154,7 @@ export class DeploymentManager {
   }
 
   private async row(flowId: string): Promise<DeploymentRow | undefined> {
-    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, plan, error, updated_at FROM deployment WHERE flow_id = ${flowId}`;
+    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, provenance, plan, error, updated_at FROM deployment WHERE flow_id = ${flowId}`;
     return rows[0];
   }
 
@@ -160,7 +164,7 @@ export class DeploymentManager {
     const local: DeploymentStatus["local"] = { engineId: this.d.engineId, running: Boolean(rt), stages: rt?.status() ?? [] };
     const err = r ? this.startErrors.get(r.id) : undefined;
     if (err) local.error = err.error;
-    if (!r) return { flowId, deployed: false, deploymentId: null, version: null, status: "not-deployed", exactlyOnce: false, error: null, updatedAt: null, plan: null, local };
+    if (!r) return { flowId, deployed: false, deploymentId: null, version: null, status: "not-deployed", exactlyOnce: false, provenance: false, error: null, updatedAt: null, plan: null, local };
     return {
       flowId,
       deployed: r.status === "running",
@@ -168,6 +172,7 @@ export class DeploymentManager {
       version: r.version,
       status: r.status,
       exactlyOnce: r.exactly_once,
+      provenance: r.provenance,
       error: r.error,
       updatedAt: r.updated_at,
       plan: r.plan as ExecutionPlan,
@@ -216,7 +221,7 @@ export class DeploymentManager {
 
   private async reconcileOnce(): Promise<void> {
     if (this.closed) return;
-    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, plan, error, updated_at FROM deployment WHERE status = 'running'`;
+    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, provenance, plan, error, updated_at FROM deployment WHERE status = 'running'`;
     const wanted = new Map(rows.map((r) => [r.flow_id, r]));
     for (const [flowId, rt] of [...this.runtimes]) {
       const w = wanted.get(flowId);
@@ -244,7 +249,7 @@ export class DeploymentManager {
       const plan = r.plan as ExecutionPlan;
       this.d.stats.track(r.id, r.flow_id, plan);
       rt = new FlowRuntime(
-        { deploymentId: r.id, flowId: r.flow_id, version: r.version, exactlyOnce: r.exactly_once, plan, document },
+        { deploymentId: r.id, flowId: r.flow_id, version: r.version, exactlyOnce: r.exactly_once, provenance: r.provenance, plan, document },
         { kafka: this.d.kafka, leases: this.d.leases, checkpoints: this.checkpoints, observers: this.d.observers, implementations: this.d.implementations, log: this.log },
       );
       this.runtimes.set(r.flow_id, rt);

@@ -40,17 +40,21 @@ describe("planFlow", () => {
     );
     expect(p.stages.map((s) => [s.id, s.kind, s.nodes, s.inputs])).toEqual([
       ["gen", "poll-source", ["gen"], []],
-      ["f", "consumer", ["f"], ["mr.f1.gen.success"]],
-      ["m", "consumer", ["m"], ["mr.f1.f.success"]],
-      ["out", "consumer", ["out"], ["mr.f1.m.success"]],
+      ["f", "consumer", ["f"], ["mr.f1.gen.success", "mr.f1.f.replay"]],
+      ["m", "consumer", ["m"], ["mr.f1.f.success", "mr.f1.m.replay"]],
+      ["out", "consumer", ["out"], ["mr.f1.m.success", "mr.f1.out.replay"]],
     ]);
+    expect(p.stages.map((s) => s.replayTopic)).toEqual([undefined, "mr.f1.f.replay", "mr.f1.m.replay", "mr.f1.out.replay"]);
     expect(new Set(p.stages.map((s) => s.groupId)).size).toBe(4);
     expect(p.stages.find((s) => s.id === "gen")!.singleOwner).toBe(true);
     expect(p.topics.map((t) => [t.name, t.role, t.partitions])).toEqual([
       ["mr-dlq.f1", "dead-letter", 1],
+      ["mr.f1.f.replay", "replay", 1],
       ["mr.f1.f.success", "edge", 3],
       ["mr.f1.gen.success", "edge", 3],
+      ["mr.f1.m.replay", "replay", 1],
       ["mr.f1.m.success", "edge", 3],
+      ["mr.f1.out.replay", "replay", 1],
       ["sink-t", "external-out", 3],
     ]);
     const out = p.nodes.find((n) => n.id === "out")!;
@@ -58,7 +62,7 @@ describe("planFlow", () => {
     expect(out.ports.find((x) => x.port === "failure")!.deadLetter).toBe("mr-dlq.f1");
     const f = p.nodes.find((n) => n.id === "f")!;
     expect(f.ports.find((x) => x.port === "failure")!.deadLetter).toBe("mr-dlq.f1");
-    expect(p.edges.every((e) => e.mode === "durable" && e.queueThreshold === 10_000)).toBe(true);
+    expect(p.edges.every((e) => e.mode === "durable" && e.queueThreshold === 1_000_000)).toBe(true);
     expect(p.edges.find((e) => e.id === "f-success-m")!.consumerGroup).toBe(p.stages.find((s) => s.id === "m")!.groupId);
     expect(p.backPressure).toEqual([{ stage: "gen", edges: ["f-success-m", "gen-success-f", "m-success-out"] }]);
   });
@@ -96,7 +100,7 @@ describe("planFlow", () => {
       catalog,
     );
     expect(p.edges.every((e) => e.mode === "durable")).toBe(true);
-    expect(p.stages.find((s) => s.id === "m")!.inputs.sort()).toEqual(["mr.f1.a.success", "mr.f1.b.success"]);
+    expect(p.stages.find((s) => s.id === "m")!.inputs.sort()).toEqual(["mr.f1.a.success", "mr.f1.b.success", "mr.f1.m.replay"]);
     expect(p.warnings[0]).toMatch(/several inputs/);
   });
 
@@ -123,7 +127,7 @@ describe("planFlow", () => {
       catalog,
     );
     const src = p.stages.find((s) => s.id === "src")!;
-    expect([src.kind, src.inputs, src.fromBeginning, src.singleOwner]).toEqual(["kafka-source", ["in"], true, false]);
+    expect([src.kind, src.inputs, src.fromBeginning, src.singleOwner]).toEqual(["kafka-source", ["in", "mr.f1.src.replay"], true, false]);
     const r = p.nodes.find((n) => n.id === "r")!;
     expect(r.ports.map((x) => [x.port, x.topic, x.deadLetter])).toEqual([
       ["a", "mr.f1.r.a", undefined],
@@ -155,5 +159,16 @@ describe("planFlow", () => {
     expect(odd).toBe(edgeTopicName("flow one", "node/1", "ok"));
     expect(nameComponent("a b")).not.toBe(nameComponent("a_b"));
     expect(edgeTopicName("x".repeat(200), "y".repeat(200), "p").length).toBeLessThanOrEqual(249);
+  });
+  it("a port named replay does not clash with its node's replay topic", () => {
+    const p = planFlow(
+      flow(
+        [["src", "kafka-source", { topic: "in" }], ["r", "route", { routes: [{ name: "replay", expression: "true" }] }], ["out", "kafka-sink", { topic: "t" }]],
+        [["src", "success", "r"], ["r", "replay", "out"]],
+      ),
+      catalog,
+    );
+    expect(p.stages.find((s) => s.id === "r")!.replayTopic).toBe("mr.f1.r.replay.in");
+    expect(p.nodes.find((n) => n.id === "r")!.ports.find((x) => x.port === "replay")!.topic).toBe("mr.f1.r.replay");
   });
 });

@@ -38,14 +38,19 @@ export interface PlannerCatalog {
 export interface PlanOptions {
   /** Partitions of an edge topic when neither the edge nor its source node says (default 3). */
   defaultPartitions?: number;
-  /** Back-pressure threshold (records waiting on an edge) when the edge does not say (default 10,000 as NiFi). */
+  /**
+   * Back-pressure threshold (records waiting on an edge) when the edge does not say (default
+   * 1,000,000). NiFi's 10,000 objects bound an in-memory/disk queue; ours is a Kafka topic, so a
+   * deep queue costs disk, not engine memory, and a low threshold stalled the sources of any flow
+   * that was briefly slower downstream.
+   */
   defaultQueueThreshold?: number;
   /** Partitions of external topics the deployment has to create (default 3). */
   externalPartitions?: number;
   exactlyOnce?: boolean;
 }
 
-export type TopicRole = "edge" | "dead-letter" | "external-in" | "external-out";
+export type TopicRole = "edge" | "dead-letter" | "external-in" | "external-out" | "replay";
 
 export interface PlannedTopic {
   name: string;
@@ -118,6 +123,11 @@ export interface PlannedStage {
   outputEdges: string[];
   /** the stage has nothing to read (a transform/sink with no incoming edge): it does not run */
   idle: boolean;
+  /**
+   * consumer and kafka-source stages: a 1-partition topic only the replay API writes, also in
+   * `inputs`, so a replayed record reaches this stage alone (not every reader of an edge topic)
+   */
+  replayTopic?: string;
 }
 
 export interface ExecutionPlan {
@@ -161,13 +171,18 @@ export function edgeTopicName(flowId: string, nodeId: string, port: string): str
 export function deadLetterTopicName(flowId: string): string {
   return joinName(["mr-dlq", flowId]);
 }
+/** `mr.<flow>.<head>.replay`; when that is also a port's edge topic (a port named "replay"), `….replay.in`. */
+export function replayTopicName(flowId: string, headNodeId: string, taken: (name: string) => boolean = () => false): string {
+  const name = joinName(["mr", flowId, headNodeId, "replay"]);
+  return taken(name) ? joinName(["mr", flowId, headNodeId, "replay", "in"]) : name;
+}
 export function stageGroupId(flowId: string, headNodeId: string): string {
   return joinName(["mr", flowId, headNodeId]);
 }
 
 export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: PlanOptions = {}): ExecutionPlan {
   const defaultPartitions = options.defaultPartitions ?? 3;
-  const defaultThreshold = options.defaultQueueThreshold ?? 10_000;
+  const defaultThreshold = options.defaultQueueThreshold ?? 1_000_000;
   const warnings: string[] = [];
   const nodeById = new Map<string, FlowNode>();
   const specOf = new Map<string, PlannerSpec>();
@@ -336,12 +351,19 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     if (t.name.startsWith("mr.") || t.name.startsWith("mr-dlq.")) warnings.push(`external topic "${t.name}" uses Millrace's internal prefix`);
   }
 
-  // 5. Idle stages and their warnings.
+  // 5. Idle stages and their warnings; replay topics of the stages that read Kafka.
   for (const s of stages) {
     if (s.kind === "consumer" && s.inputs.length === 0) {
       s.idle = true;
       warnings.push(`node "${s.head}" has no incoming edge: it never receives a record`);
+      continue;
     }
+    if (s.kind === "poll-source") continue;
+    const name = replayTopicName(doc.id, s.head, (t) => topics.has(t));
+    if (topics.has(name)) throw new PlanError(`topic name clash: "${name}"`);
+    topics.set(name, { name, partitions: 1, role: "replay", edges: [] });
+    s.replayTopic = name;
+    s.inputs.push(name);
   }
 
   // 6. Back pressure: per source stage, the durable edges downstream of it.

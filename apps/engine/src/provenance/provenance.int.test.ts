@@ -156,7 +156,7 @@ describe("provenance on real Kafka and Postgres", () => {
     const res = await api.provenance.replay({ flowId: id, recordId: y });
     expect(res.parentId).toBe(y);
     expect(res.recordId).not.toBe(y);
-    expect(res.topic).toBe(`mr.${id}.shape.success`);
+    expect(res.topic).toBe(`mr.${id}.out.replay`); // only the reader of the original gets the copy
     expect(res.nodes).toEqual(["out"]);
 
     const after = await readTopic(brokers, sink, (r) => r.length >= 11, { settleMs: 200 });
@@ -198,7 +198,7 @@ describe("provenance on real Kafka and Postgres", () => {
         const l = await api.provenance.lineage({ recordId: r.recordId });
         return l.nodes.some((n) => n.nodeId === "keep" && n.type !== "REPLAY") ? l : undefined;
       }, 15_000, "replayed record at keep");
-      expect(g.nodes.find((n) => n.type === "REPLAY")).toMatchObject({ nodeId: "keep", parentIds: [r.parentId], offset: r.offset, partition: p });
+      expect(g.nodes.find((n) => n.type === "REPLAY")).toMatchObject({ nodeId: "keep", parentIds: [r.parentId], offset: r.offset, partition: 0, topic: `mr.${id}.keep.replay` });
       expect(g.nodes.find((n) => n.nodeId === "keep" && n.recordId === r.recordId && n.type !== "REPLAY")!.type).toBe(slice[k]!.value.n % 2 === 0 ? "ROUTE" : "DROP");
     }
     await expect(api.provenance.replayRange({ flowId: id, edgeId: "nope", partition: 0, fromOffset: "0", toOffset: "0" })).rejects.toThrow(/no edge "nope"/);
@@ -226,5 +226,20 @@ describe("provenance on real Kafka and Postgres", () => {
     expect(value("millrace_provenance_dropped_records")).toBe(0);
     expect(text).toContain("# TYPE millrace_node_records_in_total counter");
     expect(text).toContain("millrace_process_");
+  });
+
+  it("a deployment made with provenance: false records nothing; status says so; a redeploy keeps the choice", async () => {
+    const off = uid("prov-off");
+    const offSink = uid("prov-off-sink");
+    await api.flows.save({ document: flowDoc(off, [["gen", "generate", { count: 10, template: '{ "n": $i }' }], ["out", "kafka-sink", { topic: offSink }]], [["gen", "success", "out"]]) });
+    deployed.push(off);
+    const st = await api.deployments.deploy({ flowId: off, provenance: false });
+    expect(st.provenance).toBe(false);
+    await readTopic(brokers, offSink, (r) => r.length >= 10, { settleMs: 500 });
+    await engine.services.provenance!.recorder!.drain();
+    expect(await api.provenance.events({ flowId: off, limit: 10 })).toEqual([]);
+    expect((await api.deployments.deploy({ flowId: off })).provenance).toBe(false);
+    expect((await api.deployments.deploy({ flowId: off, provenance: true })).provenance).toBe(true);
+    expect((await api.deployments.status({ flowId: id })).provenance).toBe(true);
   });
 });

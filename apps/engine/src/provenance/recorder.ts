@@ -104,7 +104,7 @@ export class ProvenanceRecorder implements RunnerObserver {
   // ---------------------------------------------------------------- hot path
 
   onBatch(b: BatchEvent): void {
-    if (this.closed) return;
+    if (this.closed || b.provenance === false) return;
     let size = 0;
     for (const nb of b.nodes) size += nb.inputs.length + nb.outputs.length;
     if (this.queued + size > this.maxQueued) {

@@ -85,8 +85,10 @@ export class ReplayService {
   async replay(input: { flowId: string; recordId: string; nodeId?: string }): Promise<ReplayResult> {
     const { plan, deploymentId } = await this.plan(input.flowId);
     const edgeTopics = new Map(plan.topics.filter((t) => t.role === "edge").map((t) => [t.name, t]));
+    // where a record can be read again: an edge topic, a stage's replay topic (a replayed copy), or a kafka-source's topic
+    const readable = new Set(plan.topics.filter((t) => t.role === "edge" || t.role === "replay" || t.role === "external-in").map((t) => t.name));
     const readings = (await this.d.store.readings(input.recordId, input.flowId)).filter(
-      (r) => edgeTopics.has(r.row.topic!) && (input.nodeId === undefined || r.row.node_id === input.nodeId),
+      (r) => (edgeTopics.has(r.row.topic!) || (readable.has(r.row.topic!) && replayTopicOf(plan, r.row.node_id) !== undefined)) && (input.nodeId === undefined || r.row.node_id === input.nodeId),
     );
     const reading = readings[0];
     if (!reading) {
@@ -103,11 +105,14 @@ export class ReplayService {
     const partition = row.partition!;
     const [orig] = await readRanges(this.d.kafka, topic, [{ partition, from: BigInt(offset), to: BigInt(offset) }], { quietMs: 3_000 });
     if (!orig || orig.message.offset !== offset) throw new ReplayError(`record ${input.recordId} is no longer in ${topic}[${partition}]@${offset} (retention?)`, "PRECONDITION_FAILED");
-    const copies = await this.send(topic, partition, [orig.message]);
+    // only the node that read it gets the copy: its stage's replay topic (plans made before replay topics: the edge topic, every reader)
+    const replayTopic = replayTopicOf(plan, row.node_id);
+    const to = replayTopic ? { topic: replayTopic, partition: 0 } : { topic, partition };
+    const copies = await this.send(to.topic, to.partition, [orig.message]);
     const c = copies[0]!;
     const port = edgeTopics.get(topic)?.from?.port ?? "success";
-    await this.recordReplay({ flowId: input.flowId, deploymentId, nodeId: row.node_id, nodeType: row.node_type, fromNode: row.from_node, topic, partition, port, copies });
-    return { recordId: c.recordId, parentId: input.recordId, topic, partition, offset: c.offset, nodes: readers(plan, topic) };
+    await this.recordReplay({ flowId: input.flowId, deploymentId, nodeId: row.node_id, nodeType: row.node_type, fromNode: row.from_node, topic: to.topic, partition: to.partition, port, copies });
+    return { recordId: c.recordId, parentId: input.recordId, topic: to.topic, partition: to.partition, offset: c.offset, nodes: replayTopic ? [row.node_id] : readers(plan, topic) };
   }
 
   /** Re-sends the records at offsets [fromOffset, toOffset] of one partition of an edge's topic (at most 10,000). */
@@ -129,20 +134,29 @@ export class ReplayService {
     if (!p) throw new ReplayError(`topic ${topic} has no partition ${input.partition}`, "BAD_REQUEST");
     if (from < BigInt(p.low) || to >= BigInt(p.high)) throw new ReplayError(`offsets ${from}..${to} are outside ${topic}[${input.partition}] (${p.low}..${p.high - 1})`, "BAD_REQUEST");
     const msgs = await readRanges(this.d.kafka, topic, [{ partition: input.partition, from, to }], { max: MAX_RANGE });
-    if (!msgs.length) return { count: 0, topic, partition: input.partition, records: [], nodes: readers(plan, topic) };
-    const copies = await this.send(topic, input.partition, msgs.map((m) => m.message));
+    if (!msgs.length) return { count: 0, topic, partition: input.partition, records: [], nodes: replayTopicOf(plan, edge.to) ? [edge.to] : readers(plan, topic) };
+    // only this edge's target gets the copies: its stage's replay topic (older plans: the edge topic, every reader of it)
+    const replayTopic = replayTopicOf(plan, edge.to);
+    const dest = replayTopic ? { topic: replayTopic, partition: 0 } : { topic, partition: input.partition };
+    const copies = await this.send(dest.topic, dest.partition, msgs.map((m) => m.message));
     await this.recordReplay({
       flowId: input.flowId,
       deploymentId,
       nodeId: edge.to,
       nodeType: plan.nodes.find((n) => n.id === edge.to)?.type ?? null,
       fromNode: edge.from.node,
-      topic,
-      partition: input.partition,
+      topic: dest.topic,
+      partition: dest.partition,
       port: edge.from.port,
       copies,
     });
-    return { count: copies.length, topic, partition: input.partition, records: copies.map((c) => ({ recordId: c.recordId, parentId: c.parentId, offset: c.offset })), nodes: readers(plan, topic) };
+    return {
+      count: copies.length,
+      topic: dest.topic,
+      partition: dest.partition,
+      records: copies.map((c) => ({ recordId: c.recordId, parentId: c.parentId, offset: c.offset })),
+      nodes: replayTopic ? [edge.to] : readers(plan, topic),
+    };
   }
 
   /** Produces copies with fresh lineage ids, in chunks; returns each copy's id, parent and offset. */
@@ -224,4 +238,9 @@ const NO_EVENTS = (n: number) => ".".repeat(n);
 
 function readers(plan: ExecutionPlan, topic: string): string[] {
   return [...new Set(plan.edges.filter((e) => e.topic === topic).map((e) => e.to))];
+}
+
+/** The replay topic of the stage a node heads (undefined: fused into another stage, or a plan made before replay topics). */
+function replayTopicOf(plan: ExecutionPlan, nodeId: string): string | undefined {
+  return plan.stages.find((s) => s.head === nodeId)?.replayTopic;
 }

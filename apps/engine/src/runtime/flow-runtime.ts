@@ -23,6 +23,8 @@ export interface DeploymentSpec {
   flowId: string;
   version: number;
   exactlyOnce: boolean;
+  /** record provenance for this deployment (default true) */
+  provenance?: boolean;
   plan: ExecutionPlan;
   /** the version's document with parameters substituted into the configs */
   document: FlowDocument;
@@ -88,6 +90,7 @@ export class FlowRuntime {
       executor,
       observers: this.deps.observers,
       exactlyOnce: this.spec.exactlyOnce,
+      provenance: this.spec.provenance !== false,
       producer: this.producer!,
       deadLetterTopic: this.spec.plan.deadLetterTopic,
       log: (level, msg) => this.deps.log(`[flow ${this.spec.flowId}] ${level}: ${msg}`),

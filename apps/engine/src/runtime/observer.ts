@@ -41,6 +41,8 @@ export interface BatchEvent {
   durationMs: number;
   /** true when produced + committed in one Kafka transaction */
   transactional: boolean;
+  /** false when the deployment was made with `provenance: false` (the provenance recorder skips it) */
+  provenance?: boolean;
   /** one entry per node of the stage that ran, in execution order (head first) */
   nodes: NodeBatch[];
 }
@@ -79,6 +81,14 @@ export interface Emitted {
   topics: readonly string[];
   /** encoded size in bytes (value + key) when written to Kafka, else undefined */
   bytes?: number;
+  /**
+   * Kafka offset (decimal string) of the written copy in each of `topics` (aligned with it),
+   * from the produce acknowledgements; partition in `partitions`. Set for every output that was
+   * written, before observers run.
+   */
+  offsets?: string[];
+  /** partition of the written copy in each of `topics` (aligned with it) */
+  partitions?: number[];
 }
 
 export interface BatchErrorEvent {

@@ -29,6 +29,7 @@ describe("pausing a consumer stage at any time", () => {
     const doc = flowDoc(uid("pause"), [["src", "kafka-source", { topic: input, fromBeginning: true }]], []);
     const plan = planFlow(doc, { get: (t) => catalog.get(t) as unknown as ReturnType<PlannerCatalog["get"]> });
     const stage = plan.stages[0]!;
+    await kafka.ensureTopics(plan.topics.filter((t) => t.role === "replay").map((t) => ({ topic: t.name, partitions: t.partitions })));
     const seen: number[] = [];
     const passThrough: BatchProcessor = {
       process(records, out) {
@@ -72,7 +73,7 @@ describe("pausing a consumer stage at any time", () => {
       await runner.stop();
       expect(() => runner.setPaused(true)).not.toThrow();
       await producer.disconnect();
-      await kafka.deleteTopics([input]).catch(() => {});
+      await kafka.deleteTopics([input, stage.replayTopic!]).catch(() => {});
     }
     expect(logs.filter((l) => l.startsWith("error"))).toEqual([]);
   });

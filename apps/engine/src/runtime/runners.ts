@@ -1,7 +1,7 @@
 import type { BatchProcessor, MRecord, SourceProcessor } from "@millrace/processors";
-import type { BatchContext, KafkaClient, KafkaConsumer, KafkaProducer, OutMessage, Sender, TopicPartitionOffset } from "../kafka/index.js";
+import { keyPartition, type BatchContext, type KafkaClient, type KafkaConsumer, type KafkaProducer, type OutMessage, type Sender, type TopicPartitionOffset } from "../kafka/index.js";
 import type { PlannedStage } from "../planner/index.js";
-import type { Observers } from "./observer.js";
+import type { Emitted, Observers } from "./observer.js";
 import { decode, encodedBytes, messageBytes } from "./records.js";
 import type { StageExecutor, StageOutput } from "./stage.js";
 
@@ -13,6 +13,8 @@ export interface RunnerDeps {
   executor: StageExecutor;
   observers: Observers;
   exactlyOnce: boolean;
+  /** record provenance for this deployment (default true): batches say so to observers, and produced offsets are reported */
+  provenance?: boolean;
   /** shared non-transactional producer of the flow (at-least-once) */
   producer: KafkaProducer;
   /** the flow's dead-letter topic (poll-source exactly-once checkpoints are committed against its partition 0) */
@@ -36,34 +38,68 @@ export interface StageRunner {
 /** Most bytes one produce request carries: the broker refuses record batches over message.max.bytes (1 MiB by default). */
 const MAX_REQUEST_BYTES = 512 * 1024;
 
+/** One topic's slice of a produce request: `messages` are that topic's list from index `start`. */
+export interface RequestPart {
+  topic: string;
+  messages: OutMessage[];
+  start: number;
+}
+
 /** Splits a batch's output into produce requests of at most MAX_REQUEST_BYTES (a single larger record goes alone). */
-export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_REQUEST_BYTES): { topic: string; messages: OutMessage[] }[][] {
-  const requests: { topic: string; messages: OutMessage[] }[][] = [];
-  let current: { topic: string; messages: OutMessage[] }[] = [];
+export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_REQUEST_BYTES): RequestPart[][] {
+  const requests: RequestPart[][] = [];
+  let current: RequestPart[] = [];
   let bytes = 0;
   for (const [topic, messages] of produce) {
     let chunk: OutMessage[] = [];
+    let start = 0;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
       const size = encodedBytes(m) + 64;
       if (bytes + size > maxBytes && bytes > 0) {
-        if (chunk.length) current.push({ topic, messages: chunk });
+        if (chunk.length) current.push({ topic, messages: chunk, start });
         requests.push(current);
         current = [];
         chunk = [];
+        start = i;
         bytes = 0;
       }
       chunk.push(m);
       bytes += size;
     }
-    if (chunk.length) current.push({ topic, messages: chunk });
+    if (chunk.length) current.push({ topic, messages: chunk, start });
   }
   if (current.length) requests.push(current);
   return requests;
 }
 
-async function sendAll(sender: Sender, produce: Map<string, OutMessage[]>): Promise<void> {
-  for (const request of toRequests(produce)) await sender.sendBatch(request);
+/**
+ * Produces a batch's output. With `owners`, every output gets the offset (and partition) of each
+ * copy it wrote, from the acks' base offsets: kafkajs writes a request's messages for one
+ * partition in order, and every message has its partition set (PartitionChooser.assign).
+ */
+export async function sendAll(sender: Sender, produce: Map<string, OutMessage[]>, owners?: Map<string, Emitted[]>): Promise<void> {
+  for (const request of toRequests(produce)) {
+    const acks = await sender.sendBatch(request);
+    if (!owners) continue;
+    for (const part of request) {
+      const who = owners.get(part.topic);
+      if (!who) continue;
+      const next = new Map<number, number>();
+      for (const a of acks) if (a.topic === part.topic && a.baseOffset !== undefined) next.set(a.partition, Number(a.baseOffset));
+      for (let i = 0; i < part.messages.length; i++) {
+        const m = part.messages[i]!;
+        const e = who[part.start + i];
+        const at = m.partition === undefined ? undefined : next.get(m.partition);
+        if (!e || at === undefined) continue;
+        next.set(m.partition!, at + 1);
+        const t = e.topics.indexOf(part.topic);
+        if (t < 0) continue;
+        (e.offsets ??= new Array<string>(e.topics.length))[t] = String(at);
+        (e.partitions ??= new Array<number>(e.topics.length))[t] = m.partition!;
+      }
+    }
+  }
 }
 
 /**
@@ -102,7 +138,8 @@ export class PartitionChooser {
       const forceKeyed = this.exactlyOnce && this.internal.has(topic);
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
-        if (m.key == null || forceKeyed) m.partition = p;
+        // keyed: the partition kafkajs's default partitioner would pick, set here so produced offsets can be attributed
+        m.partition = m.key == null || forceKeyed ? p : keyPartition(m.key, q);
       }
     }
   }
@@ -139,6 +176,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class ConsumerStageRunner implements StageRunner {
   private consumer: KafkaConsumer | undefined;
   private readonly txProducers = new Map<string, Promise<{ producer: KafkaProducer; floor: bigint }>>();
+  /** per input partition: the background produce → commit of its last batch (at-least-once); resolves true when committed */
+  private readonly inflight = new Map<string, Promise<boolean>>();
   private stopped = false;
   /** the wish (back pressure); applied to the consumer once it runs */
   private _paused = false;
@@ -179,7 +218,10 @@ export class ConsumerStageRunner implements StageRunner {
       });
     }
     await consumer.connect();
-    await consumer.subscribe({ topics: stage.inputs, fromBeginning: stage.fromBeginning });
+    const replay = stage.replayTopic;
+    await consumer.subscribe({ topics: stage.inputs.filter((t) => t !== replay), fromBeginning: stage.fromBeginning });
+    // replayed copies are written only after a deployment exists: read them all, whatever fromBeginning says
+    if (replay) await consumer.subscribe({ topics: [replay], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
@@ -269,6 +311,17 @@ export class ConsumerStageRunner implements StageRunner {
     void p.then((x) => x.producer.disconnect()).catch(() => {});
   }
 
+  /**
+   * One fetched batch of one partition. At-least-once runs a two-step pipeline per partition:
+   * the batch is decoded and processed while the previous batch's produce + commit is still in
+   * flight; then it waits for that (so at most two batches of a partition are in the air and
+   * commits stay in order), starts its own produce → commit in the background and returns, so
+   * kafkajs fetches the next batch meanwhile. Offsets are committed only after that batch's
+   * records were acknowledged (acks=all). A failed produce/commit seeks the partition back to
+   * the failed batch's first offset (the batches after it were neither produced nor committed)
+   * and the fetch starts again from there. Exactly-once keeps the sequential path: each batch's
+   * records and offsets go in one transaction.
+   */
   private async onBatch(ctx: BatchContext): Promise<void> {
     const { batch } = ctx;
     let messages = batch.messages;
@@ -294,6 +347,13 @@ export class ConsumerStageRunner implements StageRunner {
       bytesIn += messageBytes(m);
     }
     const input = { topic: batch.topic, partition: batch.partition, firstOffset: offsets[0]!, lastOffset: offsets[n - 1]! };
+    const key = `${batch.topic}\0${batch.partition}`;
+    const fail = (e: unknown): Error => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: { topic: batch.topic, partition: batch.partition }, error });
+      if (!this.stopped) this.d.log("warn", `stage ${this.d.stage.id} ${batch.topic}[${batch.partition}]@${input.firstOffset}: batch failed, retrying: ${error.message}`);
+      return error;
+    };
     let out: StageOutput;
     try {
       // Slow processors (HTTP, databases) must not cost the group membership: kafkajs only
@@ -304,44 +364,81 @@ export class ConsumerStageRunner implements StageRunner {
       } finally {
         clearInterval(hb);
       }
+    } catch (e) {
+      const error = fail(e);
+      await sleep(500);
+      throw error; // not resolved: kafkajs fetches this batch again
+    }
+    const next: TopicPartitionOffset = { topic: batch.topic, partition: batch.partition, offset: (BigInt(input.lastOffset) + 1n).toString() };
+    const done = () =>
+      this.d.observers.onBatch({
+        flowId: this.d.flowId,
+        deploymentId: this.d.deploymentId,
+        stageId: this.d.stage.id,
+        input,
+        startedAt,
+        durationMs: Date.now() - startedAt,
+        transactional: this.d.exactlyOnce,
+        provenance: this.d.provenance !== false,
+        nodes: out.nodes,
+      });
+    const owners = this.d.provenance !== false ? out.owners : undefined;
+
+    if (!tx) {
+      // wait for the previous batch of this partition; if it failed, it has sought back: drop this one
+      const prev = this.inflight.get(key);
+      if (prev && !(await prev)) return;
       // Stopping (the processors' signal was aborted, so their results may be aborts) or the
-      // partition was taken away: write and commit nothing; the batch is consumed again later.
+      // partition was taken away / sought back: write and commit nothing; consumed again later.
+      if (this.stopped || this.d.stopping() || ctx.isStale()) return;
+      if (out.count) this.d.partitions.assign(out.produce, batch.partition);
+      const consumer = this.consumer!;
+      let task: Promise<boolean> | undefined = undefined;
+      task = (async (): Promise<boolean> => {
+        try {
+          if (out.count) await sendAll(this.d.producer, out.produce, owners);
+          if (this.stopped || this.d.stopping()) return false; // nothing committed while stopping
+          await consumer.commitOffsets([next]);
+        } catch (e) {
+          fail(e);
+          // the batches after this one wait for it and drop themselves; fetch again from here
+          try {
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: input.firstOffset });
+          } catch {
+            /* not running any more: it restarts from the committed offset */
+          }
+          await sleep(500);
+          return false;
+        } finally {
+          if (this.inflight.get(key) === task) this.inflight.delete(key);
+        }
+        done();
+        return true;
+      })();
+      this.inflight.set(key, task);
+      return;
+    }
+
+    try {
       if (this.stopped || this.d.stopping() || ctx.isStale()) return;
       await ctx.heartbeat();
-      const next: TopicPartitionOffset = { topic: batch.topic, partition: batch.partition, offset: (BigInt(input.lastOffset) + 1n).toString() };
       if (out.count) this.d.partitions.assign(out.produce, batch.partition);
-      if (tx) {
-        const t = await tx.producer.transaction();
-        try {
-          if (out.count) await sendAll(t, out.produce);
-          await t.sendOffsets(this.d.stage.groupId, [next]);
-          await t.commit();
-        } catch (e) {
-          if (t.isActive()) await t.abort().catch(() => {});
-          this.dropTxProducer(batch.topic, batch.partition); // maybe fenced: start over with a fresh one
-          throw e;
-        }
-      } else {
-        if (out.count) await sendAll(this.d.producer, out.produce);
-        await this.consumer!.commitOffsets([next]);
+      const t = await tx.producer.transaction();
+      try {
+        if (out.count) await sendAll(t, out.produce, owners);
+        await t.sendOffsets(this.d.stage.groupId, [next]);
+        await t.commit();
+      } catch (e) {
+        if (t.isActive()) await t.abort().catch(() => {});
+        this.dropTxProducer(batch.topic, batch.partition); // maybe fenced: start over with a fresh one
+        throw e;
       }
     } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: { topic: batch.topic, partition: batch.partition }, error });
-      if (!this.stopped) this.d.log("warn", `stage ${this.d.stage.id} ${batch.topic}[${batch.partition}]@${input.firstOffset}: batch failed, retrying: ${error.message}`);
+      const error = fail(e);
       await sleep(500);
       throw error; // kafkajs re-fetches from the committed offset
     }
-    this.d.observers.onBatch({
-      flowId: this.d.flowId,
-      deploymentId: this.d.deploymentId,
-      stageId: this.d.stage.id,
-      input,
-      startedAt,
-      durationMs: Date.now() - startedAt,
-      transactional: this.d.exactlyOnce,
-      nodes: out.nodes,
-    });
+    done();
   }
 
   async stop(): Promise<void> {
@@ -350,6 +447,7 @@ export class ConsumerStageRunner implements StageRunner {
     const c = this.consumer;
     if (c) {
       await c.stop().catch(() => {});
+      await Promise.allSettled([...this.inflight.values()]);
       await c.disconnect().catch(() => {});
     }
     const producers = await Promise.allSettled([...this.txProducers.values()]);
@@ -357,6 +455,7 @@ export class ConsumerStageRunner implements StageRunner {
     this.txProducers.clear();
   }
 }
+
 
 export interface CheckpointStore {
   load(flowId: string, nodeId: string): Promise<unknown | undefined>;
@@ -499,6 +598,7 @@ export class SourceStageRunner implements StageRunner {
             startedAt,
             durationMs: Date.now() - startedAt,
             transactional: this.d.exactlyOnce,
+            provenance: this.d.provenance !== false,
             nodes: out.nodes,
           });
       }
@@ -549,7 +649,7 @@ export class SourceStageRunner implements StageRunner {
       if (!this.txProducer) await this.refence();
       const tx = await this.txProducer!.transaction();
       try {
-        if (out.count) await sendAll(tx, out.produce);
+        if (out.count) await sendAll(tx, out.produce, this.owners(out));
         if (typeof checkpoint === "number" && Number.isSafeInteger(checkpoint) && checkpoint >= 0) {
           await tx.sendOffsets(this.d.stage.groupId, [{ topic: this.d.deadLetterTopic, partition: 0, offset: String(checkpoint) }]);
         }
@@ -559,8 +659,12 @@ export class SourceStageRunner implements StageRunner {
         throw e;
       }
     } else if (out.count) {
-      await sendAll(this.d.producer, out.produce);
+      await sendAll(this.d.producer, out.produce, this.owners(out));
     }
+  }
+
+  private owners(out: StageOutput): Map<string, Emitted[]> | undefined {
+    return this.d.provenance !== false ? out.owners : undefined;
   }
 
   async stop(): Promise<void> {

@@ -4,9 +4,9 @@ import type { FlowDocument } from "@millrace/flow";
 import { planFlow, type PlannerCatalog } from "../planner/index.js";
 import { StageExecutor } from "./stage.js";
 import { RateWindow, StatsRecorder } from "./stats.js";
-import { PartitionChooser, toRequests } from "./runners.js";
+import { PartitionChooser, sendAll, toRequests } from "./runners.js";
 import type { BatchEvent } from "./observer.js";
-import type { OutMessage } from "../kafka/index.js";
+import { keyPartition, type OutMessage } from "../kafka/index.js";
 
 const catalog: PlannerCatalog = {
   get: (t) =>
@@ -165,14 +165,35 @@ describe("produce requests", () => {
     expect(toRequests(new Map([["a", [msg(5000)]]]), 1000)).toHaveLength(1); // a big record goes alone
   });
 
-  it("chooses partitions: unkeyed records follow the input partition; keyed ones keep key hashing except on internal topics in exactly-once mode", () => {
+  it("chooses partitions: unkeyed records follow the input partition; keyed ones get Kafka's key hash (set explicitly) except on internal topics in exactly-once mode", () => {
     const counts = new Map([["edge", 3], ["ext", 2]]);
     const produce = () => new Map([["edge", [msg(1), msg(1, "k")]], ["ext", [msg(1), msg(1, "k")]]]);
     const alo = produce();
     new PartitionChooser(counts, new Set(["edge"]), false).assign(alo, 4);
-    expect([...alo.values()].map((ms) => ms.map((m) => m.partition))).toEqual([[1, undefined], [0, undefined]]);
+    expect([...alo.values()].map((ms) => ms.map((m) => m.partition))).toEqual([[1, keyPartition("k", 3)], [0, keyPartition("k", 2)]]);
     const eo = produce();
     new PartitionChooser(counts, new Set(["edge"]), true).assign(eo, 4);
-    expect([...eo.values()].map((ms) => ms.map((m) => m.partition))).toEqual([[1, 1], [0, undefined]]);
+    expect([...eo.values()].map((ms) => ms.map((m) => m.partition))).toEqual([[1, 1], [0, keyPartition("k", 2)]]);
+  });
+});
+
+describe("produced offsets", () => {
+  it("sendAll gives every output the offset and partition of each copy it wrote, from the acks' base offsets", async () => {
+    const topics = Object.freeze(["edge", "ext"]) as readonly string[];
+    const e1 = { port: "success", record: { value: 1, headers: {} }, parent: 0, topics } as import("./observer.js").Emitted;
+    const e2 = { port: "success", record: { value: 2, headers: {} }, parent: 1, topics } as import("./observer.js").Emitted;
+    const m = (p: number): OutMessage => ({ value: Buffer.from("x"), partition: p });
+    const produce = new Map([["edge", [m(0), m(0)]], ["ext", [m(1), m(2)]]]);
+    const owners = new Map([["edge", [e1, e2]], ["ext", [e1, e2]]]);
+    const sender = {
+      send: async () => [],
+      sendBatch: async () => [
+        { topic: "edge", partition: 0, baseOffset: "41" },
+        { topic: "ext", partition: 1, baseOffset: "7" },
+        { topic: "ext", partition: 2, baseOffset: "100" },
+      ],
+    };
+    await sendAll(sender, produce, owners);
+    expect([e1.offsets, e1.partitions, e2.offsets, e2.partitions]).toEqual([["41", "7"], [0, 1], ["42", "100"], [0, 2]]);
   });
 });

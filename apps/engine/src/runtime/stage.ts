@@ -13,6 +13,8 @@ export function isTransient(e: unknown): boolean {
 export interface StageOutput {
   /** messages per topic, in emit order */
   produce: Map<string, OutMessage[]>;
+  /** per topic, the output each message is a copy of (aligned with `produce`): the runner sets its offsets */
+  owners: Map<string, Emitted[]>;
   nodes: NodeBatch[];
   /** how many messages in total */
   count: number;
@@ -58,14 +60,14 @@ export class StageExecutor {
 
   /** A consumer stage: `inputs` go to the head processor. */
   async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number): Promise<StageOutput> {
-    const out: StageOutput = { produce: new Map(), nodes: [], count: 0 };
+    const out: StageOutput = { produce: new Map(), owners: new Map(), nodes: [], count: 0 };
     await this.runNode(this.stage.head, inputs, out, bytesIn, offsets);
     return out;
   }
 
   /** A polled source: its records are the head's `success` outputs, created here (parent -1). */
   async runSource(records: MRecord[]): Promise<StageOutput> {
-    const out: StageOutput = { produce: new Map(), nodes: [], count: 0 };
+    const out: StageOutput = { produce: new Map(), owners: new Map(), nodes: [], count: 0 };
     const emitted: Emitted[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) emitted[i] = { port: "success", record: withLineage(records[i]!, undefined), parent: -1, topics: NOWHERE };
     await this.route(this.nodes.get(this.stage.head)!, [], emitted, out, 0, undefined);
@@ -127,9 +129,13 @@ export class StageExecutor {
         for (let t = 0; t < topics.length; t++) {
           const topic = topics[t]!;
           let list = out.produce.get(topic);
-          if (!list) out.produce.set(topic, (list = []));
+          if (!list) {
+            out.produce.set(topic, (list = []));
+            out.owners.set(topic, []);
+          }
           // one message object per topic: the runner sets each one's partition
           list.push(t === 0 ? msg : { ...msg });
+          out.owners.get(topic)!.push(e);
           out.count++;
           bytesOut += size;
         }

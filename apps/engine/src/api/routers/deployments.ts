@@ -33,9 +33,12 @@ export const deploymentsRouter = router({
       }),
     ),
 
-  /** Deploys (or redeploys) a version, latest by default; `exactlyOnce` defaults to the current deployment's mode. */
+  /**
+   * Deploys (or redeploys) a version, latest by default; `exactlyOnce` and `provenance` (record
+   * provenance for this deployment, default true) default to the current deployment's.
+   */
   deploy: publicProcedure
-    .input(z.object({ flowId, version, exactlyOnce: z.boolean().optional() }))
+    .input(z.object({ flowId, version, exactlyOnce: z.boolean().optional(), provenance: z.boolean().optional() }))
     .mutation(({ ctx, input }) => deployErrors(() => manager(ctx).deploy(input))),
 
   stop: publicProcedure.input(z.object({ flowId })).mutation(({ ctx, input }) => deployErrors(() => manager(ctx).stop(input.flowId))),
