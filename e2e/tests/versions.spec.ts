@@ -35,7 +35,7 @@ test("history: view an earlier version read-only, restore it as an undoable unsa
 
   // view v1: drawn read-only, with what restoring it would change; the editor is untouched
   await history.getByTestId("history-view-1").click();
-  await expect(page.getByTestId("history-preview")).toContainText("version 1");
+  await expect(page.getByTestId("history-preview")).toContainText("Viewing v1");
   await expect(page.getByTestId("canvas")).toHaveAttribute("data-read-only", "true");
   await expect(page.getByTestId("history-diff")).toContainText("big (config)");
   await expect(page.getByTestId("dirty-mark")).toHaveAttribute("data-dirty", "false");

@@ -71,7 +71,7 @@ export function useKeyboard() {
       if (isEditable(e.target) || modal.helpOpen || modal.importOpen) return;
       const k = e.key.toLowerCase();
       // an earlier version shown read-only: look around, copy, but change nothing
-      if (modal.preview && (mod ? k !== "c" : !["f", "?", "g"].includes(k) && e.key !== "?")) return;
+      if (modal.preview && (mod ? k !== "c" : !["f", "?", "g", "m"].includes(k) && e.key !== "?")) return;
       if (mod && !e.altKey) {
         if (k === "z" && !e.shiftKey) flowActions.undo();
         else if ((k === "z" && e.shiftKey) || k === "y") flowActions.redo();
@@ -110,6 +110,8 @@ export function useKeyboard() {
         void runAutoLayout(() => fitView({ padding: 0.12, duration: 200, maxZoom: 1 }));
       } else if (k === "g") {
         ui.toggleSnap();
+      } else if (k === "m") {
+        ui.toggleMinimap();
       }
     };
     window.addEventListener("keydown", onKey);

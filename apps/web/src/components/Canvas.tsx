@@ -177,7 +177,9 @@ export function Canvas() {
   const labelRoot = useStore(labelRootSelector);
   const detail = useMemo(() => ({ low, labelRoot }), [low, labelRoot]);
   const virtualize = !low && doc.nodes.length > VIRTUALIZE_ABOVE;
-  const showMinimap = !low && !virtualize;
+  // (an empty flow would show an empty white box)
+  const minimapOn = useUiStore((s) => s.minimap);
+  const showMinimap = minimapOn && !low && !virtualize && doc.nodes.length > 0;
   const measured = useFlowStore((s) => (showMinimap ? s.measured : null));
   const nodes = useRfNodes(doc.nodes, selectedNodes, drag, problems, measured);
   const edges = useRfEdges(doc.edges, selectedEdges, problems);
@@ -298,7 +300,7 @@ export function Canvas() {
       >
         {!low && <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />}
         {/* zoomed far out the canvas is its own overview; for a big flow a minimap would redraw every node on every frame (and only knows the nodes in view) */}
-        {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 168, height: 112 }} data-testid="minimap" />}
+        {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 150, height: 100 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} readOnly={readOnly} />
       </ReactFlow>

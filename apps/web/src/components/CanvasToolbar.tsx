@@ -15,6 +15,7 @@ export async function runAutoLayout(fitView?: () => void) {
 export function CanvasToolbar({ problems, readOnly = false }: { problems: number; readOnly?: boolean }) {
   const { fitView } = useReactFlow();
   const snap = useUiStore((s) => s.snapToGrid);
+  const minimap = useUiStore((s) => s.minimap);
   const canUndo = useCanUndo();
   const canRedo = useCanRedo();
   const [busy, setBusy] = useState(false);
@@ -49,6 +50,9 @@ export function CanvasToolbar({ problems, readOnly = false }: { problems: number
       </button>
       <button data-testid="snap-toggle" className={snap ? "on" : ""} aria-pressed={snap} title="Snap to grid (G)" onClick={ui.toggleSnap}>
         Snap {snap ? "on" : "off"}
+      </button>
+      <button data-testid="minimap-toggle" className={minimap ? "on" : ""} aria-pressed={minimap} title="Minimap on/off (M)" onClick={ui.toggleMinimap}>
+        Map
       </button>
       <button data-testid="help-button" title="Keyboard shortcuts (?)" onClick={() => ui.help(true)}>
         ?

@@ -44,6 +44,7 @@ export function Header() {
           data-testid="flow-name"
           aria-label="Flow name"
           value={draftName}
+          title={name}
           onChange={(e) => {
             setDraftName(e.target.value);
             if (e.target.value.trim()) flowActions.rename(e.target.value);

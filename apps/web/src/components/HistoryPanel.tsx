@@ -191,12 +191,12 @@ export function PreviewBar() {
   if (!preview) return null;
   return (
     <div className="mr-preview-bar" role="status" data-testid="history-preview">
-      <span>
-        Viewing <b>version {preview.version}</b>, read-only. Your editor is unchanged.
+      <span className="mr-preview-text" title="An earlier version, read-only; your editor and its unsaved changes are untouched">
+        Viewing <b>v{preview.version}</b> (read-only)
       </span>
       <span className="mr-preview-actions">
         <button className="mr-btn small primary" data-testid="history-preview-restore" onClick={() => void restoreVersion(flowId, preview.version)}>
-          Restore this version
+          Restore v{preview.version}
         </button>
         <button className="mr-btn small" data-testid="history-preview-close" onClick={() => ui.preview(null)} title="Back to editing (Esc)">
           Back to editing

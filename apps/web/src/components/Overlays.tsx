@@ -17,6 +17,7 @@ export const SHORTCUTS: [string, string][] = [
   ["F", "Fit view"],
   ["L", "Auto-layout"],
   ["G", "Snap to grid on/off"],
+  ["M", "Minimap on/off"],
   ["Esc", "Clear selection / close"],
   ["?", "This help"],
 ];
@@ -81,9 +82,14 @@ export function ImportDialog() {
           </button>
         </div>
         <div className="mr-import-file">
+          {/* a button of ours: the native one repeats the file name the line beside it already gives */}
+          <button type="button" className="mr-btn small" onClick={() => fileRef.current?.click()} data-testid="import-choose">
+            Choose a file…
+          </button>
           <input
             ref={fileRef}
             type="file"
+            hidden
             accept=".json,application/json"
             data-testid="import-file"
             onChange={async (e) => {

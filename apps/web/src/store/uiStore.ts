@@ -13,6 +13,8 @@ interface UiState {
   helpOpen: boolean;
   importOpen: boolean;
   snapToGrid: boolean;
+  /** the minimap: off by default on narrow screens (at 1280 px the canvas is ~680 px wide) */
+  minimap: boolean;
   /** a save refused because someone saved a newer version */
   conflict: { latest?: number; message: string } | null;
   /** the right panel's Flow section: details or version history */
@@ -26,10 +28,21 @@ export const useUiStore = create<UiState>(() => ({
   helpOpen: false,
   importOpen: false,
   snapToGrid: true,
+  minimap: initialMinimap(),
   conflict: null,
   flowTab: "details",
   preview: null,
 }));
+
+function initialMinimap(): boolean {
+  try {
+    const v = localStorage.getItem("millrace.minimap");
+    if (v === "on" || v === "off") return v === "on";
+  } catch {
+    /* no storage */
+  }
+  return typeof window === "undefined" || window.innerWidth >= 1440;
+}
 
 let nextId = 1;
 export const ui = {
@@ -50,6 +63,15 @@ export const ui = {
   },
   toggleSnap() {
     useUiStore.setState((s) => ({ snapToGrid: !s.snapToGrid }));
+  },
+  toggleMinimap() {
+    const on = !useUiStore.getState().minimap;
+    useUiStore.setState({ minimap: on });
+    try {
+      localStorage.setItem("millrace.minimap", on ? "on" : "off");
+    } catch {
+      /* no storage */
+    }
   },
   conflict(c: UiState["conflict"]) {
     useUiStore.setState({ conflict: c });
