@@ -58,6 +58,7 @@ describe("flows API on a real Postgres", () => {
     await api.flows.save({ document: doc("f2") });
     const got = await api.flows.get({ id: "f2" });
     expect(got.document.parameters[0]).toMatchObject({ name: "secret", value: "", sensitive: true });
+    expect(got.secretsSet).toEqual(["secret"]);
     const exported = await api.flows.export({ id: "f2" });
     expect(JSON.stringify(exported)).not.toContain("hunter2");
     // canonical spelling, whatever order jsonb stored the keys in

@@ -14,7 +14,9 @@ export const flowsRouter = router({
     .query(({ ctx, input }) => domain(async () => {
       const r = await ctx.services.flows.get(input.id, input.version);
       // jsonb keeps keys in its own order: hand out the canonical spelling.
-      return { ...r, document: canonicalize(redactSensitive(r.document)) };
+      // The browser never sees secret values, only which secrets have one stored.
+      const secretsSet = r.document.parameters.filter((p) => p.sensitive && p.value !== "").map((p) => p.name);
+      return { ...r, document: canonicalize(redactSensitive(r.document)), secretsSet };
     })),
 
   versions: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.flows.versions(input.id)),
