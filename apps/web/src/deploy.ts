@@ -66,9 +66,13 @@ export function useLiveStats(flowId: string, running: boolean) {
     if (!running) return;
     const sub = api.stats.live(flowId, {
       data: (s) => statsActions.push(flowId, s),
+      // the link reconnects by itself; meanwhile the freshness check greys the figures
       error: () => undefined,
     });
+    // figures with no tick for over 3 s are shown as stale, not as live
+    const fresh = setInterval(() => statsActions.checkFresh(), 1000);
     return () => {
+      clearInterval(fresh);
       sub.unsubscribe();
       statsActions.clear();
     };

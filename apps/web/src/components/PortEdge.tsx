@@ -1,10 +1,10 @@
 import { memo, useContext } from "react";
 import { createPortal } from "react-dom";
 import { BaseEdge, getBezierPath, getStraightPath, type Edge, type EdgeProps } from "@xyflow/react";
-import { useStatsStore } from "../store/statsStore";
 import { flowActions } from "../store/flowStore";
 import { useEdgeOnLineage } from "../store/lineageStore";
 import { CanvasDetailContext } from "./canvasDetail";
+import { EdgeFigures } from "./LiveFigures";
 
 export interface PortEdgeData extends Record<string, unknown> {
   port: string;
@@ -13,17 +13,6 @@ export interface PortEdgeData extends Record<string, unknown> {
 }
 
 export type PortRFEdge = Edge<PortEdgeData, "port">;
-
-const EdgeFigures = memo(function EdgeFigures({ id }: { id: string }) {
-  const s = useStatsStore((st) => st.edges[id]);
-  if (!s) return null;
-  return (
-    <span className="mr-edge-stats" data-testid={`edge-stats-${id}`}>
-      {s.rate1s.toFixed(s.rate1s < 10 ? 1 : 0)}/s{s.queue > 0 ? ` · q ${s.queue}` : ""}
-      {s.backPressure && <b className="mr-bp" title="queue over its threshold: upstream paused"> ⏸</b>}
-    </span>
-  );
-});
 
 function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
   const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd } = props;
@@ -61,7 +50,7 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
           >
             {port}
             {data?.mode === "fused" && <span className="mr-edge-mode"> ⚡</span>}
-            <EdgeFigures id={id} />
+            <EdgeFigures id={id} fused={data?.mode === "fused"} />
           </div>,
           labelRoot,
         )}

@@ -1,9 +1,9 @@
 import { memo, useContext, useEffect, useRef } from "react";
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from "@xyflow/react";
 import type { ProcessorSpec } from "../catalog/specs";
-import { useStatsStore } from "../store/statsStore";
 import { useLineageHover, useOnLineage } from "../store/lineageStore";
 import { CanvasDetailContext } from "./canvasDetail";
+import { LowNodeMark, NodeFailureBadge, NodeFigures } from "./LiveFigures";
 
 /** What a node draws; the object is kept while these stay the same (moves and selection do not touch it). */
 export interface ProcessorNodeData extends Record<string, unknown> {
@@ -16,29 +16,6 @@ export interface ProcessorNodeData extends Record<string, unknown> {
 }
 
 export type ProcessorRFNode = Node<ProcessorNodeData, "processor">;
-
-function fmt(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return "–";
-  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
-}
-
-/** Live figures: subscribes to this node's stats only, so 1/s updates re-render just this. */
-const NodeFigures = memo(function NodeFigures({ id, source }: { id: string; source: boolean }) {
-  const s = useStatsStore((st) => st.nodes[id]);
-  if (!s) return null;
-  return (
-    <div className="mr-node-figures" data-testid={`node-stats-${id}`} data-in={source ? undefined : s.in} data-out={s.out} data-rate={s.rate1s} data-errors={s.errors}>
-      {/* a source has no input: "in 0" would read as "nothing arrives" */}
-      {!source && <span title="records in since the deployment">in {fmt(s.in)}</span>}
-      <span title="records out since the deployment">out {fmt(s.out)}</span>
-      <em title="records per second (last second)">{fmt(s.rate1s)}/s</em>
-      {s.errors > 0 && <span className="err" title={s.lastError ? `last error: ${s.lastError}` : "errors"}>err {fmt(s.errors)}</span>}
-      {s.paused && <span className="paused" title="paused by back pressure">paused</span>}
-    </div>
-  );
-});
 
 function ProcessorNodeImpl({ id, data, selected }: NodeProps<ProcessorRFNode>) {
   const { low } = useContext(CanvasDetailContext);
@@ -84,6 +61,7 @@ function FullNode({ id, data, selected }: Props) {
             <span className="mr-node-id">{id}</span>
           </div>
         </div>
+        <NodeFailureBadge id={id} />
         {problems && problems.length > 0 && <ProblemMark id={id} problems={problems} />}
       </div>
       {hasInput && (
@@ -149,6 +127,7 @@ function LowDetailNode({ id, data, selected }: Props) {
   return (
     <div className={`${useNodeClass(id, data, selected)} low`} data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
       <div className="mr-node-low-title" data-testid={`node-title-${id}`}>{title}</div>
+      <LowNodeMark id={id} />
       {hasInput && <div className="target mr-handle-low in" data-handleid="in" data-handlepos="left" data-nodeid={id} />}
       {ports.map((p) => (
         <div key={p} className="source mr-handle-low out" data-handleid={p} data-handlepos="right" data-nodeid={id} />

@@ -1,9 +1,11 @@
 import { useMemo, useState } from "react";
 import type { FlowEdge, FlowNode, FlowParameter } from "@millrace/flow";
+import type { EdgeStats } from "../api/types";
 import { getSpec, useProblems, type ProcessorSpec } from "../catalog/specs";
 import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
 import { flowActions, useFlowStore } from "../store/flowStore";
-import { useStatsStore } from "../store/statsStore";
+import { isRecentError, staleFor, useStale, useStatsStore } from "../store/statsStore";
+import { ago, fmt, fmtRate } from "./LiveFigures";
 import { ui, useUiStore } from "../store/uiStore";
 import { ConfigForm } from "./ConfigForm";
 import { TapPanel } from "./TapPanel";
@@ -142,7 +144,7 @@ function NodePanel({ node }: { node: FlowNode }) {
           </div>
         </div>
       </div>
-      <NodeStatsLine id={node.id} />
+      <NodeStatsLine id={node.id} source={!spec.hasInput} />
       <div className="mr-field">
         <label className="mr-label" htmlFor="node-name">Display name</label>
         <input
@@ -167,20 +169,47 @@ function NodePanel({ node }: { node: FlowNode }) {
   );
 }
 
-function NodeStatsLine({ id }: { id: string }) {
+function NodeStatsLine({ id, source }: { id: string; source: boolean }) {
   const s = useStatsStore((st) => st.nodes[id]);
+  const stale = useStale();
   if (!s) return null;
+  const recent = isRecentError(s.lastErrorAt);
+  const outRate = source ? s.rate1s : s.rateOut;
   return (
-    <div className="mr-stats-line" data-testid="node-panel-stats">
-      in <b>{s.in}</b> · out <b>{s.out}</b> · {s.rate1s.toFixed(1)}/s · errors <b>{s.errors}</b>
+    <div className={`mr-stats-line${stale ? " stale" : ""}${recent ? " failing" : ""}`} data-testid="node-panel-stats" data-stale={stale ? "true" : undefined}>
+      {stale && (
+        <div className="mr-stats-stale" data-testid="node-panel-stale">
+          stale: no figures from the engine for {staleFor()} s; the last known totals
+        </div>
+      )}
+      {!source && (
+        <>
+          in <b>{s.in}</b> ·{" "}
+        </>
+      )}
+      out <b>{s.out}</b> · errors <b className={s.errors > 0 ? "err" : ""}>{s.errors}</b>
+      <br />
+      {!source && <>{stale ? "–" : fmtRate(s.rate1s)}/s in · </>}
+      {stale ? "–" : fmtRate(outRate)}/s out
+      {s.rate1m !== undefined && (
+        <span className="mr-muted-in"> · 1 min {fmtRate(s.rate1m)}/s · 5 min {fmtRate(s.rate5m)}/s</span>
+      )}
       {s.in5m !== undefined && (
         <>
           <br />
-          last 5 min: in {s.in5m} · out {s.out5m ?? 0}
+          last 5 min: {!source && <>in {s.in5m} · </>}out {s.out5m ?? 0}
         </>
       )}
-      {s.paused ? " · paused (back pressure)" : ""}
-      {s.lastError && <div className="mr-field-error">last error: {s.lastError}</div>}
+      {s.paused && (
+        <div>
+          <span className="mr-chip paused" data-testid="node-panel-paused">⏸ paused</span> by back pressure: a queue downstream is over its threshold
+        </div>
+      )}
+      {s.lastError && (
+        <div className={`mr-field-error${recent ? "" : " old"}`} data-testid="node-panel-last-error">
+          last error{s.lastErrorAt ? ` (${ago(s.lastErrorAt)})` : ""}: {s.lastError}
+        </div>
+      )}
     </div>
   );
 }
@@ -329,13 +358,7 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
         <code>{from?.name || edge.from.node}</code> <span className={`mr-port-chip${edge.from.port === "failure" ? " failure" : ""}`}>{edge.from.port}</span> →{" "}
         <code>{to?.name || edge.to.node}</code>
       </div>
-      {stats && (
-        <div className="mr-stats-line" data-testid="edge-panel-stats">
-          {stats.rate1s.toFixed(1)} records/s · queue {stats.queue}
-          {stats.threshold ? ` / ${stats.threshold}` : ""}
-          {stats.backPressure ? " · back pressure (upstream paused)" : ""}
-        </div>
-      )}
+      {stats && <EdgeStatsLine stats={stats} />}
       <div className="mr-form">
         <div className="mr-field">
           <span className="mr-label">Mode</span>
@@ -366,6 +389,37 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
         Delete connection
       </button>
       <TapPanel edge={edge} mode={mode} />
+    </div>
+  );
+}
+
+function EdgeStatsLine({ stats }: { stats: EdgeStats }) {
+  const stale = useStale();
+  const durable = (stats.mode ?? "durable") === "durable";
+  const t = stats.threshold ?? undefined;
+  const pct = t ? Math.min(100, (stats.queue / t) * 100) : 0;
+  return (
+    <div className={`mr-stats-line${stale ? " stale" : ""}`} data-testid="edge-panel-stats" data-stale={stale ? "true" : undefined}>
+      {stale && <div className="mr-stats-stale">stale: no figures from the engine for {staleFor()} s</div>}
+      {stale ? "–" : fmtRate(stats.rate1s)} records/s
+      {stats.records !== undefined && <> · {fmt(stats.records)} since the deployment</>}
+      {durable && (
+        <>
+          <br />
+          queue <b>{stats.queue}</b>
+          {t ? ` of ${t} (back pressure threshold)` : ""}
+          {t ? (
+            <span className={`mr-meter${stats.backPressure ? " over" : pct >= 80 ? " near" : ""}`} role="meter" aria-valuemin={0} aria-valuemax={t} aria-valuenow={stats.queue} aria-label="queue against its threshold">
+              <span style={{ width: `${pct}%` }} />
+            </span>
+          ) : null}
+        </>
+      )}
+      {stats.backPressure && (
+        <div>
+          <span className="mr-chip paused">⏸ back pressure</span> the queue is over its threshold: the sources feeding it are paused
+        </div>
+      )}
     </div>
   );
 }

@@ -1,0 +1,222 @@
+/**
+ * What a running flow shows on the canvas: per node records in/out, records/s in and out, a
+ * sparkline of the last minute, failures (a red badge with the last error on hover/focus) and
+ * back pressure (an amber chip); per edge records/s and the queue against its threshold.
+ *
+ * Every piece subscribes to its own node's or edge's entry in the live-stats store (never the
+ * flow document), so a 1/s tick re-renders these small components only, and only those whose
+ * figures changed. Figures with no tick for 3 s are greyed and say "stale".
+ */
+import { memo, useMemo } from "react";
+import { isRecentError, SPARK_SAMPLES, useSeries, useStale, useStatsStore, type Series } from "../store/statsStore";
+
+export function fmt(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return "–";
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** records/s: one decimal under 10, whole numbers above, k/M beyond */
+export function fmtRate(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return "–";
+  if (n >= 1e4) return fmt(n);
+  return n < 10 ? n.toFixed(1) : String(Math.round(n));
+}
+
+export function ago(at: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
+const SPARK_W = 64;
+const SPARK_H = 16;
+
+/** The polyline's points: newest at the right edge, the scale from 0 to the series' maximum. */
+export function sparkPoints(s: Series, w = SPARK_W, h = SPARK_H, cap = SPARK_SAMPLES): string {
+  if (!s.length) return "";
+  let max = 0;
+  for (const v of s) if (v > max) max = v;
+  const step = w / (cap - 1);
+  const x0 = w - (s.length - 1) * step;
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const y = max > 0 ? h - 1 - (s[i]! / max) * (h - 2) : h - 1;
+    out.push(`${(x0 + i * step).toFixed(1)},${y.toFixed(1)}`);
+  }
+  return out.join(" ");
+}
+
+/** records/s over the last minute, as a tiny inline SVG (no chart library). */
+const Sparkline = memo(function Sparkline({ id }: { id: string }) {
+  const s = useSeries(id);
+  const points = useMemo(() => (s ? sparkPoints(s) : ""), [s]);
+  if (!s) return null;
+  const max = s.reduce((m, v) => Math.max(m, v), 0);
+  return (
+    <svg
+      className="mr-spark"
+      width={SPARK_W}
+      height={SPARK_H}
+      viewBox={`0 0 ${SPARK_W} ${SPARK_H}`}
+      data-testid={`node-spark-${id}`}
+      data-samples={s.length}
+      data-last={s[s.length - 1]}
+      role="img"
+      aria-label={`records per second over the last ${s.length} s, up to ${fmtRate(max)}/s`}
+    >
+      <title>{`records/s over the last ${s.length} s (max ${fmtRate(max)}/s)`}</title>
+      {s.length > 1 && <polyline className="mr-spark-line" points={points} fill="none" />}
+      {s.length === 1 && <circle cx={SPARK_W - 1.5} cy={points.split(",")[1]} r={1.5} className="mr-spark-dot" />}
+    </svg>
+  );
+});
+
+/** A node's live figures (full detail only). */
+export const NodeFigures = memo(function NodeFigures({ id, source }: { id: string; source: boolean }) {
+  const s = useStatsStore((st) => st.nodes[id]);
+  const stale = useStale();
+  if (!s) return null;
+  const outRate = source ? s.rate1s : s.rateOut;
+  return (
+    <div
+      className={`mr-node-figures${stale ? " stale" : ""}`}
+      data-testid={`node-stats-${id}`}
+      data-in={source ? undefined : s.in}
+      data-out={s.out}
+      data-rate={s.rate1s}
+      data-rate-out={outRate}
+      data-errors={s.errors}
+      data-stale={stale ? "true" : undefined}
+    >
+      <div className="mr-fig-row">
+        {/* a source has no input: "in 0" would read as "nothing arrives" */}
+        {!source && <span title="records in since the deployment">in {fmt(s.in)}</span>}
+        <span title="records out since the deployment">out {fmt(s.out)}</span>
+        {s.paused && (
+          <span className="mr-chip paused" data-testid={`node-paused-${id}`} title="Paused by back pressure: a queue downstream is over its threshold; it resumes when the queue drains">
+            ⏸ paused
+          </span>
+        )}
+        {stale && (
+          <span className="mr-chip stale" data-testid={`node-stale-${id}`} title="No figures from the engine for over 3 s (unreachable?): these are the last known totals, not live">
+            stale
+          </span>
+        )}
+      </div>
+      <div className="mr-fig-row rates">
+        {!source && (
+          <em className="rate" data-testid={`node-rate-in-${id}`} title="records/s in (last second)">
+            {stale ? "–" : fmtRate(s.rate1s)}/s in
+          </em>
+        )}
+        <em className="rate" data-testid={`node-rate-out-${id}`} title="records/s out (last second)">
+          {stale ? "–" : fmtRate(outRate)}/s out
+        </em>
+        <Sparkline id={id} />
+      </div>
+    </div>
+  );
+});
+
+/**
+ * Failures on the node: a red badge with the count (bright while the last error is under
+ * 5 minutes old, like NiFi's bulletins; muted after) whose tooltip, on hover AND keyboard focus,
+ * gives the last error. Sits in the node's header next to the validation mark.
+ */
+export const NodeFailureBadge = memo(function NodeFailureBadge({ id }: { id: string }) {
+  const s = useStatsStore((st) => st.nodes[id]);
+  // a coarse clock (30 s) so "recent" turns off after 5 minutes even when nothing else changes
+  useStatsStore((st) => (st.receivedAt === null ? 0 : Math.floor(st.receivedAt / 30_000)));
+  const stale = useStale();
+  if (!s) return null;
+  const recent = isRecentError(s.lastErrorAt);
+  if (!(s.errors > 0 || recent)) return null;
+  const tipId = `node-failures-tip-${id}`;
+  return (
+    <span className="mr-node-error-wrap">
+      <button
+        type="button"
+        className={`mr-node-fail nodrag${recent ? " recent" : ""}${stale ? " stale" : ""}`}
+        data-testid={`node-failures-${id}`}
+        data-errors={s.errors}
+        data-recent={recent ? "true" : "false"}
+        aria-label={`${s.errors} failed record${s.errors === 1 ? "" : "s"}`}
+        aria-describedby={tipId}
+      >
+        <span aria-hidden>⚠</span> {fmt(s.errors)}
+      </button>
+      <span role="tooltip" id={tipId} className="mr-node-tip fail" data-testid={tipId}>
+        <b>
+          {s.errors} record{s.errors === 1 ? "" : "s"} failed since the deployment
+        </b>
+        {s.lastError ? (
+          <>
+            <span className="mr-tip-sub">
+              last error{s.lastErrorAt ? `, ${new Date(s.lastErrorAt).toLocaleTimeString()} (${ago(s.lastErrorAt)})` : ""}:
+            </span>
+            <span className="mr-tip-error" data-testid={`node-last-error-${id}`}>
+              {s.lastError}
+            </span>
+          </>
+        ) : null}
+        {stale && <span className="mr-tip-sub">figures are stale: the engine has not reported for over 3 s</span>}
+      </span>
+    </span>
+  );
+});
+
+/** Zoomed far out: one coloured dot when a node fails now or is paused (a string selector: re-renders on change only). */
+export const LowNodeMark = memo(function LowNodeMark({ id }: { id: string }) {
+  const mark = useStatsStore((st) => {
+    const n = st.nodes[id];
+    if (!n) return "";
+    if (isRecentError(n.lastErrorAt)) return "fail";
+    if (n.paused) return "paused";
+    return "";
+  });
+  if (!mark) return null;
+  return <span className={`mr-low-mark ${mark}`} data-testid={`node-lowmark-${id}`} />;
+});
+
+/** An edge's records/s and, for a durable edge, its queue against the back-pressure threshold. */
+export const EdgeFigures = memo(function EdgeFigures({ id, fused }: { id: string; fused: boolean }) {
+  const s = useStatsStore((st) => st.edges[id]);
+  const stale = useStale();
+  if (!s) return null;
+  const durable = (s.mode ?? (fused ? "fused" : "durable")) === "durable";
+  const threshold = s.threshold ?? undefined;
+  const level = s.backPressure ? "over" : threshold && s.queue >= threshold * 0.8 ? "near" : "";
+  return (
+    <span
+      className={`mr-edge-stats${s.backPressure ? " bp" : ""}${stale ? " stale" : ""}`}
+      data-testid={`edge-stats-${id}`}
+      data-rate={s.rate1s}
+      data-queue={durable ? s.queue : undefined}
+      data-threshold={threshold}
+      data-back-pressure={s.backPressure ? "true" : undefined}
+    >
+      {stale ? "–" : fmtRate(s.rate1s)}/s
+      {durable && (
+        <span
+          className={`mr-q ${level}`}
+          data-testid={`edge-queue-${id}`}
+          title={`${s.queue} record${s.queue === 1 ? "" : "s"} waiting on the edge's topic${threshold ? `; back pressure at ${threshold}` : ""}`}
+        >
+          {" · q "}
+          {fmt(s.queue)}
+          {threshold ? `/${fmt(threshold)}` : ""}
+        </span>
+      )}
+      {s.backPressure && (
+        <b className="mr-bp" title="Queue over its threshold: the sources feeding it are paused">
+          {" "}
+          ⏸
+        </b>
+      )}
+      {stale && <span className="mr-stale-word"> stale</span>}
+    </span>
+  );
+});
