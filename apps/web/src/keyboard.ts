@@ -44,7 +44,8 @@ export function useKeyboard() {
     const onKey = (e: KeyboardEvent) => {
       const modal = useUiStore.getState();
       if (e.key === "Escape") {
-        if (modal.helpOpen) ui.help(false);
+        if (modal.saveMessageOpen) ui.saveMessage(false);
+        else if (modal.helpOpen) ui.help(false);
         else if (modal.importOpen) ui.importDialog(false);
         else if (modal.preview && !isEditable(e.target)) ui.preview(null);
         else if (!isEditable(e.target) && useLineageStore.getState().recordId) lineageActions.close();
@@ -62,10 +63,11 @@ export function useKeyboard() {
           return;
         }
       }
-      // Ctrl+S saves from anywhere, even while typing in a field
+      // Ctrl+S saves from anywhere, even while typing in a field; Ctrl+Shift+S asks for a message first
       if (mod && !e.altKey && e.key.toLowerCase() === "s") {
         e.preventDefault();
-        void saveFlow();
+        if (e.shiftKey) ui.saveMessage(true);
+        else void saveFlow();
         return;
       }
       if (isEditable(e.target) || modal.helpOpen || modal.importOpen) return;

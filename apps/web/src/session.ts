@@ -5,7 +5,7 @@
  */
 import type { FlowDocument } from "@millrace/flow";
 import { api, errorCode, errorMessage, isUnreachable, pathErrors } from "./api/client";
-import { canonical, flowActions, rememberUnsetSecrets, useFlowStore } from "./store/flowStore";
+import { canonical, flowActions, useFlowStore } from "./store/flowStore";
 import { latestFromConflict, ui } from "./store/uiStore";
 import { queryClient } from "./queryClient";
 import { statsActions } from "./store/statsStore";
@@ -27,7 +27,7 @@ export async function openFlow(id: string, opts: { force?: boolean } = {}) {
   try {
     const res = await api.flows.get(id);
     ui.preview(null);
-    flowActions.load(res.document, res.version?.version ?? res.flow.latestVersion);
+    flowActions.load(res.document, res.version?.version ?? res.flow.latestVersion, { secretsSet: res.secretsSet });
     statsActions.clear();
     ui.conflict(null);
     rememberLastFlow(id);
@@ -181,9 +181,7 @@ export async function importFlow(text: string, asCopy: boolean): Promise<string[
   if (!confirmDiscard()) return null;
   try {
     const { id } = await api.flows.import(text, asCopy);
-    // the engine stores the file's sensitive values as they are: blank ones (an export never
-    // carries them) have no value at all, which the flow panel must say
-    rememberUnsetSecrets(id, blankSecretsIn(text));
+    // blank secrets in the file (an export never carries them) have no value: flows.get says so
     void queryClient.invalidateQueries({ queryKey: flowsKey });
     await openFlow(id, { force: true });
     ui.toast("Imported", "success", 2500);
@@ -191,19 +189,5 @@ export async function importFlow(text: string, asCopy: boolean): Promise<string[
   } catch (e) {
     if (isUnreachable(e)) return ["Engine unreachable: nothing was imported."];
     return pathErrors(e);
-  }
-}
-
-/** Names of sensitive parameters without a value in a flow JSON text (none when it does not parse). */
-export function blankSecretsIn(text: string): string[] {
-  try {
-    const params = (JSON.parse(text) as { parameters?: unknown }).parameters;
-    if (!Array.isArray(params)) return [];
-    return params
-      .filter((p): p is { name: string; value?: unknown; sensitive?: unknown } => !!p && typeof p === "object" && typeof (p as { name?: unknown }).name === "string")
-      .filter((p) => p.sensitive === true && (p.value === undefined || p.value === ""))
-      .map((p) => p.name);
-  } catch {
-    return [];
   }
 }

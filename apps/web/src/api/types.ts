@@ -21,6 +21,8 @@ export interface FlowGetResult {
   flow: { id: string; name: string; latestVersion: number };
   version: FlowVersionInfo;
   document: FlowDocument;
+  /** names of sensitive parameters with a stored value (the values never come); absent: an older engine */
+  secretsSet?: string[];
 }
 
 export interface FlowSaveResult {

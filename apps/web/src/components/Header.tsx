@@ -1,10 +1,11 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useFlowStore, useDirty } from "../store/flowStore";
 import { flowActions } from "../store/flowStore";
 import { ui, useUiStore } from "../store/uiStore";
 import { exportFlow, reloadLatest, saveAsCopy, saveFlow } from "../session";
 import { useDeployment, useDeployMutations, useLiveStats } from "../deploy";
 import { cleanRecordId, lineageActions } from "../store/lineageStore";
+import { staleFor, useStale } from "../store/statsStore";
 
 export function Header() {
   const name = useFlowStore((s) => s.doc.name);
@@ -75,19 +76,12 @@ export function Header() {
         </span>
       </div>
       <div className="mr-header-actions">
-        <button
-          className="mr-btn primary"
-          data-testid="save-button"
-          disabled={saving || (!dirty && saved)}
-          title="Save a new version (Ctrl+S)"
-          onClick={async () => {
-            setSaving(true);
-            await saveFlow();
-            setSaving(false);
-          }}
-        >
-          {saving ? "Saving…" : "Save"}
-        </button>
+        <SaveButton saving={saving} disabled={saving || (!dirty && saved)} onSave={async (message) => {
+          setSaving(true);
+          const ok = await saveFlow(message);
+          setSaving(false);
+          return ok;
+        }} />
         {dep.running ? (
           <>
             {saved && !dirty && dep.status?.version != null && baseVersion !== undefined && dep.status.version < baseVersion && (
@@ -122,6 +116,7 @@ export function Header() {
             {dep.status.version ? ` v${dep.status.version}` : ""}
           </span>
         )}
+        {dep.running && <StaleMark />}
         <span className="mr-sep" />
         <RecordSearch />
         <button className="mr-btn" data-testid="import-button" onClick={() => ui.importDialog(true)} title="Import a flow JSON">
@@ -216,5 +211,106 @@ function RecordSearch() {
         onKeyDown={(e) => e.key === "Escape" && (e.target as HTMLInputElement).blur()}
       />
     </form>
+  );
+}
+
+/**
+ * Save (Ctrl+S: right away, no questions) and, on its caret, Shift+click or Ctrl+Shift+S, a tiny
+ * prompt for an optional message that the History tab shows with the version.
+ */
+function SaveButton({ saving, disabled, onSave }: { saving: boolean; disabled: boolean; onSave: (message?: string) => Promise<boolean> }) {
+  const open = useUiStore((s) => s.saveMessageOpen);
+  const [message, setMessage] = useState("");
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (open) requestAnimationFrame(() => input.current?.focus());
+  }, [open]);
+  const submit = async () => {
+    const text = message.trim();
+    ui.saveMessage(false);
+    if (await onSave(text || undefined)) setMessage("");
+  };
+  return (
+    <span className="mr-save-group">
+      <button
+        className="mr-btn primary mr-save-main"
+        data-testid="save-button"
+        disabled={disabled}
+        title="Save a new version (Ctrl+S); Shift+click or Ctrl+Shift+S to add a message"
+        onClick={(e) => {
+          if (e.shiftKey) ui.saveMessage(true);
+          else void onSave();
+        }}
+      >
+        {saving ? "Saving…" : "Save"}
+      </button>
+      <button
+        className="mr-btn primary mr-save-caret"
+        data-testid="save-with-message"
+        disabled={disabled}
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        aria-label="Save with a message"
+        title="Save with a message (Ctrl+Shift+S)"
+        onClick={() => ui.saveMessage(!open)}
+      >
+        ▾
+      </button>
+      {open && (
+        <form
+          className="mr-save-pop"
+          role="dialog"
+          aria-label="Save with a message"
+          data-testid="save-message-dialog"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void submit();
+          }}
+        >
+          <label className="mr-label" htmlFor="save-message">What changed? (optional, shown in History)</label>
+          <input
+            id="save-message"
+            ref={input}
+            className="mr-input"
+            data-testid="save-message-input"
+            placeholder="e.g. raise the batch size"
+            maxLength={500}
+            value={message}
+            onChange={(e) => setMessage(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") {
+                e.preventDefault();
+                e.stopPropagation();
+                ui.saveMessage(false);
+              } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
+                // Ctrl+S in here saves with what is typed
+                e.preventDefault();
+                e.stopPropagation();
+                void submit();
+              }
+            }}
+          />
+          <div className="mr-save-pop-actions">
+            <button type="button" className="mr-btn small ghost" onClick={() => ui.saveMessage(false)}>
+              Cancel
+            </button>
+            <button type="submit" className="mr-btn small primary" data-testid="save-message-submit" disabled={saving}>
+              Save
+            </button>
+          </div>
+        </form>
+      )}
+    </span>
+  );
+}
+
+/** The running flow's figures are not live: no stats tick for over 3 s. */
+function StaleMark() {
+  const stale = useStale();
+  if (!stale) return null;
+  return (
+    <span className="mr-pill stale" data-testid="stats-stale" title={`No figures from the engine for ${staleFor()} s: the canvas shows the last known totals, greyed`}>
+      figures stale
+    </span>
   );
 }

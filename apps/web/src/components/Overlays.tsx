@@ -14,6 +14,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl+Z", "Undo"],
   ["Ctrl+Shift+Z / Ctrl+Y", "Redo"],
   ["Ctrl+S", "Save"],
+  ["Ctrl+Shift+S / Shift+click Save", "Save with a message (shown in History)"],
   ["F", "Fit view"],
   ["L", "Auto-layout"],
   ["G", "Snap to grid on/off"],

@@ -134,19 +134,24 @@ describe("flow store", () => {
     expect(flowActions.restore(v1)).toBe(false);
   });
 
-  it("knows which sensitive parameters have no stored value", () => {
-    const doc = { ...s().doc, parameters: [{ name: "token", value: "", sensitive: true }, { name: "key", value: "", sensitive: true }] };
+  it("knows which sensitive parameters have a stored value: the engine says (secretsSet)", () => {
+    const doc = { ...s().doc, parameters: [{ name: "token", value: "", sensitive: true }, { name: "key", value: "", sensitive: true }, { name: "plain", value: "x", sensitive: false }] };
     // a copy saved without values: nothing stored
     flowActions.load(doc, undefined, { dirty: true });
+    expect(s().storedSecrets).toEqual([]);
     flowActions.markSaved(1, doc);
     expect(s().storedSecrets).toEqual([]);
-    // reopening it remembers that
-    flowActions.load(doc, 1);
+    // reopening it: the engine's list decides (names it lists that are not sensitive here are ignored)
+    flowActions.load(doc, 1, { secretsSet: [] });
     expect(s().storedSecrets).toEqual([]);
-    // typing one and saving stores it; the blank one stays unset
-    const typed = { ...doc, parameters: [{ name: "token", value: "t0p", sensitive: true }, doc.parameters[1]!] };
+    flowActions.load(doc, 1, { secretsSet: ["key", "plain"] });
+    expect(s().storedSecrets).toEqual(["key"]);
+    // typing one and saving stores it; a blank one keeps what was stored
+    const typed = { ...doc, parameters: [{ name: "token", value: "t0p", sensitive: true }, doc.parameters[1]!, doc.parameters[2]!] };
     flowActions.markSaved(2, typed);
+    expect(s().storedSecrets).toEqual(["token", "key"]);
+    // an engine too old to say: no false "not set"
     flowActions.load(doc, 2);
-    expect(s().storedSecrets).toEqual(["token"]);
+    expect(s().storedSecrets).toEqual(["token", "key"]);
   });
 });

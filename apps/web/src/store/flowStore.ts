@@ -39,36 +39,14 @@ export interface FlowState {
   /** increments on every load: the canvas fits the view once the loaded nodes are measured */
   loadSeq: number;
   /**
-   * Names of sensitive parameters the engine holds a value for, as far as this browser knows
-   * (it never sees the values): a blank sensitive parameter NOT in this list has no value at all
-   * (an imported copy, a copy saved after a conflict, one added and left blank).
+   * Names of sensitive parameters the engine holds a value for (`flows.get` → `secretsSet`; the
+   * browser never sees the values): a blank sensitive parameter NOT in this list has no value at
+   * all (an imported copy, a copy saved after a conflict, one added and left blank).
    */
   storedSecrets: string[];
 }
 
 const CLIP_KEY = "millrace.clipboard";
-const UNSET_KEY = "millrace.unsetSecrets";
-
-/** Sensitive parameters known to have no stored value, per flow id (kept across reloads). */
-export function knownUnsetSecrets(flowId: string): string[] {
-  try {
-    const all = JSON.parse(localStorage.getItem(UNSET_KEY) ?? "{}") as Record<string, string[]>;
-    return Array.isArray(all[flowId]) ? all[flowId]! : [];
-  } catch {
-    return [];
-  }
-}
-
-export function rememberUnsetSecrets(flowId: string, names: string[]) {
-  try {
-    const all = JSON.parse(localStorage.getItem(UNSET_KEY) ?? "{}") as Record<string, string[]>;
-    if (names.length) all[flowId] = names;
-    else delete all[flowId];
-    localStorage.setItem(UNSET_KEY, JSON.stringify(all));
-  } catch {
-    /* private mode */
-  }
-}
 
 const sensitiveNames = (doc: FlowDocument) => doc.parameters.filter((p) => p.sensitive).map((p) => p.name);
 
@@ -117,11 +95,15 @@ function pruneSelection(doc: FlowDocument, sel: Selection): Selection {
 }
 
 export const flowActions = {
-  /** Replaces the document (open a flow / new flow): clears history and the dirty mark. */
-  load(doc: FlowDocument, baseVersion?: number, opts: { dirty?: boolean } = {}) {
-    const unset = baseVersion === undefined ? null : new Set(knownUnsetSecrets(doc.id));
+  /**
+   * Replaces the document (open a flow / new flow): clears history and the dirty mark.
+   * `secretsSet`: the engine's word on which sensitive parameters have a stored value; an engine
+   * too old to say is taken to hold them all (no false "not set"). Never saved: none.
+   */
+  load(doc: FlowDocument, baseVersion?: number, opts: { dirty?: boolean; secretsSet?: string[] } = {}) {
+    const names = sensitiveNames(doc);
     set({
-      storedSecrets: unset ? sensitiveNames(doc).filter((n) => !unset.has(n)) : [],
+      storedSecrets: baseVersion === undefined ? [] : opts.secretsSet ? names.filter((n) => opts.secretsSet!.includes(n)) : names,
       history: initHistory(doc),
       doc,
       baseVersion,
@@ -138,7 +120,6 @@ export const flowActions = {
     // a blank sensitive value keeps the stored one (same name); a typed one is stored now
     const before = new Set(get().storedSecrets);
     const stored = doc.parameters.filter((p) => p.sensitive && (p.value !== "" || before.has(p.name))).map((p) => p.name);
-    rememberUnsetSecrets(doc.id, sensitiveNames(doc).filter((n) => !stored.includes(n)));
     set({ baseVersion: version, savedJson: canonical(doc), storedSecrets: stored });
   },
 

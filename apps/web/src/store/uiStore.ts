@@ -21,6 +21,8 @@ interface UiState {
   flowTab: "details" | "history";
   /** an earlier version shown read-only on the canvas (the editor's document is untouched) */
   preview: { version: number; doc: FlowDocument } | null;
+  /** the small "save with a message" prompt under the Save button */
+  saveMessageOpen: boolean;
 }
 
 export const useUiStore = create<UiState>(() => ({
@@ -32,6 +34,7 @@ export const useUiStore = create<UiState>(() => ({
   conflict: null,
   flowTab: "details",
   preview: null,
+  saveMessageOpen: false,
 }));
 
 function initialMinimap(): boolean {
@@ -78,6 +81,9 @@ export const ui = {
   },
   flowTab(tab: UiState["flowTab"]) {
     useUiStore.setState(tab === "details" ? { flowTab: tab, preview: null } : { flowTab: tab });
+  },
+  saveMessage(open: boolean) {
+    useUiStore.setState({ saveMessageOpen: open });
   },
   preview(p: UiState["preview"]) {
     useUiStore.setState({ preview: p });

@@ -1,0 +1,71 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { LiveStats, NodeStats } from "../api/types";
+import { appendSample, isRecentError, RECENT_ERROR_MS, SPARK_SAMPLES, STALE_MS, statsActions, useStatsStore } from "./statsStore";
+import { sparkPoints } from "../components/figures";
+
+const node = (p: Partial<NodeStats> = {}): NodeStats => ({ in: 0, out: 0, errors: 0, rate1s: 0, ...p });
+const tick = (nodes: Record<string, NodeStats>, at = 1): LiveStats => ({ at, nodes, edges: {} });
+const st = () => useStatsStore.getState();
+
+describe("live-stats store", () => {
+  beforeEach(() => statsActions.clear());
+
+  it("keeps a bounded series of records/s per node, one sample a tick", () => {
+    let s = appendSample(undefined, 3);
+    expect(s).toEqual([3]);
+    for (let i = 0; i < 100; i++) s = appendSample(s, i);
+    expect(s.length).toBe(SPARK_SAMPLES);
+    expect(s[s.length - 1]).toBe(99);
+    expect(s[0]).toBe(100 - SPARK_SAMPLES);
+    // negative / NaN read as 0
+    expect(appendSample([1], Number.NaN)).toEqual([1, 0]);
+    // a full flat series that stays flat is the same object (no re-render)
+    const flat = Array<number>(SPARK_SAMPLES).fill(0);
+    expect(appendSample(flat, 0)).toBe(flat);
+  });
+
+  it("appends on each tick, derives the out rate, and keeps unchanged entries' objects", () => {
+    statsActions.push("f", tick({ a: node({ in: 10, out: 10, rate1s: 10 }), idle: node() }), 1000);
+    expect(st().nodes.a!.rateOut).toBeUndefined();
+    statsActions.push("f", tick({ a: node({ in: 30, out: 25, rate1s: 20 }), idle: node() }), 2000);
+    expect(st().series.a).toEqual([10, 20]);
+    expect(st().nodes.a!.rateOut).toBe(15);
+    const idle = st().nodes.idle;
+    statsActions.push("f", tick({ a: node({ in: 40, out: 30, rate1s: 10 }), idle: node() }), 3000);
+    // the idle node did not change: same object, its figures do not re-render
+    expect(st().nodes.idle).toBe(idle);
+    // another flow starts afresh
+    statsActions.push("g", tick({ a: node({ rate1s: 5 }) }), 4000);
+    expect(st().series.a).toEqual([5]);
+  });
+
+  it("marks figures stale after 3 s without a tick, fresh again on the next", () => {
+    statsActions.checkFresh(0);
+    expect(st().stale).toBe(false); // nothing received yet: nothing to call stale
+    statsActions.push("f", tick({ a: node() }), 10_000);
+    statsActions.checkFresh(10_000 + STALE_MS);
+    expect(st().stale).toBe(false);
+    statsActions.checkFresh(10_000 + STALE_MS + 1);
+    expect(st().stale).toBe(true);
+    statsActions.push("f", tick({ a: node() }), 20_000);
+    expect(st().stale).toBe(false);
+  });
+
+  it("an error is recent for five minutes", () => {
+    expect(isRecentError(undefined, 0)).toBe(false);
+    expect(isRecentError(1000, 1000 + RECENT_ERROR_MS - 1)).toBe(true);
+    expect(isRecentError(1000, 1000 + RECENT_ERROR_MS)).toBe(false);
+  });
+
+  it("draws the sparkline newest at the right, scaled to its maximum", () => {
+    expect(sparkPoints([])).toBe("");
+    const pts = sparkPoints([0, 5, 10], 59, 12, 60).split(" ").map((p) => p.split(",").map(Number));
+    expect(pts).toHaveLength(3);
+    expect(pts[2]![0]).toBe(59);
+    expect(pts[1]![0]).toBe(58);
+    expect(pts[0]![1]).toBe(11); // 0 at the bottom
+    expect(pts[2]![1]).toBe(1); // the maximum at the top
+    // all zero: a flat line at the bottom
+    expect(sparkPoints([0, 0], 59, 12, 60)).toBe("58.0,11.0 59.0,11.0");
+  });
+});
