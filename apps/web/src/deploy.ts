@@ -64,6 +64,7 @@ export function useDeployMutations(flowId: string) {
 export function useLiveStats(flowId: string, running: boolean) {
   useEffect(() => {
     if (!running) return;
+    statsActions.start();
     const sub = api.stats.live(flowId, {
       data: (s) => statsActions.push(flowId, s),
       // the link reconnects by itself; meanwhile the freshness check greys the figures

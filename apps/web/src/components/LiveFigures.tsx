@@ -32,6 +32,7 @@ const Sparkline = memo(function Sparkline({ id }: { id: string }) {
       aria-label={`records per second over the last ${s.length} s, up to ${fmtRate(max)}/s`}
     >
       <title>{`records/s over the last ${s.length} s (max ${fmtRate(max)}/s)`}</title>
+      <line className="mr-spark-base" x1={0} y1={SPARK_H - 0.5} x2={SPARK_W} y2={SPARK_H - 0.5} />
       {s.length > 1 && <polyline className="mr-spark-line" points={points} fill="none" />}
       {s.length === 1 && <circle cx={SPARK_W - 1.5} cy={points.split(",")[1]} r={1.5} className="mr-spark-dot" />}
     </svg>
@@ -39,7 +40,7 @@ const Sparkline = memo(function Sparkline({ id }: { id: string }) {
 });
 
 /** A node's live figures (full detail only). */
-export const NodeFigures = memo(function NodeFigures({ id, source }: { id: string; source: boolean }) {
+export const NodeFigures = memo(function NodeFigures({ id, source, sink }: { id: string; source: boolean; sink: boolean }) {
   const s = useStatsStore((st) => st.nodes[id]);
   const stale = useStale();
   if (!s) return null;
@@ -58,7 +59,8 @@ export const NodeFigures = memo(function NodeFigures({ id, source }: { id: strin
       <div className="mr-fig-row">
         {/* a source has no input: "in 0" would read as "nothing arrives" */}
         {!source && <span title="records in since the deployment">in {fmt(s.in)}</span>}
-        <span title="records out since the deployment">out {fmt(s.out)}</span>
+        {/* a sink has no output: "out 0" would read as "nothing leaves" */}
+        {!sink && <span title="records out since the deployment">out {fmt(s.out)}</span>}
         {s.paused && (
           <span className="mr-chip paused" data-testid={`node-paused-${id}`} title="Paused by back pressure: a queue downstream is over its threshold; it resumes when the queue drains">
             ⏸ paused
@@ -76,9 +78,11 @@ export const NodeFigures = memo(function NodeFigures({ id, source }: { id: strin
             {stale ? "–" : fmtRate(s.rate1s)}/s in
           </em>
         )}
-        <em className="rate" data-testid={`node-rate-out-${id}`} title="records/s out (last second)">
-          {stale ? "–" : fmtRate(outRate)}/s out
-        </em>
+        {!sink && (
+          <em className="rate" data-testid={`node-rate-out-${id}`} title="records/s out (last second)">
+            {stale ? "–" : fmtRate(outRate)}/s out
+          </em>
+        )}
         <Sparkline id={id} />
       </div>
     </div>

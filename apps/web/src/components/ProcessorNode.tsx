@@ -84,7 +84,7 @@ function FullNode({ id, data, selected }: Props) {
           ))}
         </div>
       )}
-      <NodeFigures id={id} source={!hasInput} />
+      <NodeFigures id={id} source={!hasInput} sink={ports.length === 0 || spec?.kind === "sink"} />
     </div>
   );
 }

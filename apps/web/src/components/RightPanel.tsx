@@ -144,7 +144,7 @@ function NodePanel({ node }: { node: FlowNode }) {
           </div>
         </div>
       </div>
-      <NodeStatsLine id={node.id} source={!spec.hasInput} />
+      <NodeStatsLine id={node.id} source={!spec.hasInput} sink={spec.kind === "sink"} />
       <div className="mr-field">
         <label className="mr-label" htmlFor="node-name">Display name</label>
         <input
@@ -169,7 +169,7 @@ function NodePanel({ node }: { node: FlowNode }) {
   );
 }
 
-function NodeStatsLine({ id, source }: { id: string; source: boolean }) {
+function NodeStatsLine({ id, source, sink }: { id: string; source: boolean; sink: boolean }) {
   const s = useStatsStore((st) => st.nodes[id]);
   const stale = useStale();
   if (!s) return null;
@@ -187,10 +187,11 @@ function NodeStatsLine({ id, source }: { id: string; source: boolean }) {
           in <b>{s.in}</b> ·{" "}
         </>
       )}
-      out <b>{s.out}</b> · errors <b className={s.errors > 0 ? "err" : ""}>{s.errors}</b>
+      {!sink && <>out <b>{s.out}</b> · </>}errors <b className={s.errors > 0 ? "err" : ""}>{s.errors}</b>
       <br />
-      {!source && <>{stale ? "–" : fmtRate(s.rate1s)}/s in · </>}
-      {stale ? "–" : fmtRate(outRate)}/s out
+      {!source && <>{stale ? "–" : fmtRate(s.rate1s)}/s in</>}
+      {!source && !sink && " · "}
+      {!sink && <>{stale ? "–" : fmtRate(outRate)}/s out</>}
       {s.rate1m !== undefined && (
         <span className="mr-muted-in"> · 1 min {fmtRate(s.rate1m)}/s · 5 min {fmtRate(s.rate5m)}/s</span>
       )}

@@ -22,7 +22,7 @@ export function ago(at: number, now = Date.now()): string {
   return `${Math.floor(s / 3600)} h ago`;
 }
 
-export const SPARK_W = 64;
+export const SPARK_W = 72;
 export const SPARK_H = 16;
 
 /** The polyline's points: newest at the right edge, the scale from 0 to the series' maximum. */

@@ -49,6 +49,10 @@ describe("live-stats store", () => {
     expect(st().stale).toBe(true);
     statsActions.push("f", tick({ a: node() }), 20_000);
     expect(st().stale).toBe(false);
+    // subscribed, but no tick ever came: stale too
+    statsActions.start(30_000);
+    statsActions.checkFresh(30_000 + STALE_MS + 1);
+    expect(st().stale).toBe(true);
   });
 
   it("an error is recent for five minutes", () => {

@@ -31,6 +31,8 @@ interface StatsState {
   at: number | string | null;
   /** this browser's clock when the last tick arrived (staleness is measured on one clock) */
   receivedAt: number | null;
+  /** this browser's clock when the subscription started: no tick at all for STALE_MS is stale too */
+  since: number | null;
   stale: boolean;
   nodes: Record<string, NodeLive>;
   edges: Record<string, EdgeStats>;
@@ -38,7 +40,7 @@ interface StatsState {
   series: Record<string, Series>;
 }
 
-const empty = (): StatsState => ({ flowId: null, at: null, receivedAt: null, stale: false, nodes: {}, edges: {}, series: {} });
+const empty = (): StatsState => ({ flowId: null, at: null, receivedAt: null, since: null, stale: false, nodes: {}, edges: {}, series: {} });
 
 export const useStatsStore = create<StatsState>(() => empty());
 
@@ -84,17 +86,22 @@ export function nextState(prev: StatsState, flowId: string, s: LiveStats, now: n
     const before = prevEdges[id];
     edges[id] = sameFields(before, e) ? before! : e;
   }
-  return { flowId, at: s.at, receivedAt: now, stale: false, nodes, edges, series };
+  return { flowId, at: s.at, receivedAt: now, since: prev.since, stale: false, nodes, edges, series };
 }
 
 export const statsActions = {
   push(flowId: string, s: LiveStats, now = Date.now()) {
     useStatsStore.setState(nextState(useStatsStore.getState(), flowId, s, now));
   },
+  /** The subscription starts now (figures of another flow go). */
+  start(now = Date.now()) {
+    useStatsStore.setState({ ...empty(), since: now });
+  },
   /** Marks the figures stale when no tick came for STALE_MS (call it about once a second). */
   checkFresh(now = Date.now()) {
-    const { receivedAt, stale } = useStatsStore.getState();
-    const isStale = receivedAt !== null && now - receivedAt > STALE_MS;
+    const { receivedAt, since, stale } = useStatsStore.getState();
+    const last = receivedAt ?? since;
+    const isStale = last !== null && now - last > STALE_MS;
     if (isStale !== stale) useStatsStore.setState({ stale: isStale });
   },
   clear() {
@@ -104,7 +111,8 @@ export const statsActions = {
 
 /** Seconds since the last tick, for "stale: no figures for 12 s". */
 export function staleFor(now = Date.now()): number {
-  const r = useStatsStore.getState().receivedAt;
+  const { receivedAt, since } = useStatsStore.getState();
+  const r = receivedAt ?? since;
   return r === null ? 0 : Math.round((now - r) / 1000);
 }
 
