@@ -89,7 +89,19 @@ test("a running node shows rates, a rising sparkline and its failures with the r
     await expect(tip).toContainText(/poison record \d+/);
     await expect(tip).toContainText(/records? failed since the deployment/);
     await shot(page, "live-figures-1-failing-node");
-    await node(page, "map-1").screenshot({ path: join(screenshotDir, "live-figures-1b-map-node.png") });
+    // a close-up at 100 % zoom: the figures, the sparkline and the tooltip readable
+    await page.keyboard.press("f");
+    await page.locator(".react-flow__controls-zoomin").click();
+    await page.locator(".react-flow__controls-zoomin").click();
+    await expect(badge).toBeInViewport();
+    await badge.hover();
+    await expect(tip).toBeVisible();
+    const box = (await node(page, "map-1").boundingBox())!;
+    await page.screenshot({ path: join(screenshotDir, "live-figures-1b-map-node.png"), clip: { x: box.x - 190, y: box.y - 20, width: box.width + 380, height: box.height + 140 } });
+    await page.mouse.move(5, 700);
+    await expect(tip).toBeHidden();
+    await expect.poll(() => num(spark, "data-samples"), { timeout: 20_000 }).toBeGreaterThanOrEqual(12);
+    await page.screenshot({ path: join(screenshotDir, "live-figures-1c-figures.png"), clip: { x: box.x - 190, y: box.y - 20, width: box.width + 380, height: box.height + 60 } });
 
     // ... and on keyboard focus (the badge is a button); the node panel says it too
     await page.mouse.move(5, 400);

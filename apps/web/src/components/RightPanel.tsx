@@ -4,7 +4,7 @@ import type { EdgeStats } from "../api/types";
 import { getSpec, useProblems, type ProcessorSpec } from "../catalog/specs";
 import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
 import { flowActions, useFlowStore } from "../store/flowStore";
-import { isRecentError, staleFor, useStale, useStatsStore } from "../store/statsStore";
+import { isRecentError, useStale, useStatsStore } from "../store/statsStore";
 import { ago, fmt, fmtRate } from "./LiveFigures";
 import { ui, useUiStore } from "../store/uiStore";
 import { ConfigForm } from "./ConfigForm";
@@ -172,6 +172,7 @@ function NodePanel({ node }: { node: FlowNode }) {
 function NodeStatsLine({ id, source, sink }: { id: string; source: boolean; sink: boolean }) {
   const s = useStatsStore((st) => st.nodes[id]);
   const stale = useStale();
+  const receivedAt = useStatsStore((st) => (st.stale ? st.receivedAt : null));
   if (!s) return null;
   const recent = isRecentError(s.lastErrorAt);
   const outRate = source ? s.rate1s : s.rateOut;
@@ -179,7 +180,7 @@ function NodeStatsLine({ id, source, sink }: { id: string; source: boolean; sink
     <div className={`mr-stats-line${stale ? " stale" : ""}${recent ? " failing" : ""}`} data-testid="node-panel-stats" data-stale={stale ? "true" : undefined}>
       {stale && (
         <div className="mr-stats-stale" data-testid="node-panel-stale">
-          stale: no figures from the engine for {staleFor()} s; the last known totals
+          stale: no figures from the engine for over 3 s (last at {receivedAt ? new Date(receivedAt).toLocaleTimeString() : "–"}); these are the last known totals
         </div>
       )}
       {!source && (
@@ -401,7 +402,7 @@ function EdgeStatsLine({ stats }: { stats: EdgeStats }) {
   const pct = t ? Math.min(100, (stats.queue / t) * 100) : 0;
   return (
     <div className={`mr-stats-line${stale ? " stale" : ""}`} data-testid="edge-panel-stats" data-stale={stale ? "true" : undefined}>
-      {stale && <div className="mr-stats-stale">stale: no figures from the engine for {staleFor()} s</div>}
+      {stale && <div className="mr-stats-stale">stale: no figures from the engine for over 3 s</div>}
       {stale ? "–" : fmtRate(stats.rate1s)} records/s
       {stats.records !== undefined && <> · {fmt(stats.records)} since the deployment</>}
       {durable && (
