@@ -59,10 +59,14 @@ export async function saveFlow(message?: string): Promise<boolean> {
   const { doc, baseVersion } = useFlowStore.getState();
   try {
     const res = await api.flows.save({ document: doc, baseVersion, message });
-    flowActions.markSaved(res.version, doc);
+    const typedSecrets = doc.parameters.filter((p) => p.sensitive && p.value !== "").map((p) => p.name);
+    flowActions.markSaved(res.version, doc, { created: res.created });
     ui.conflict(null);
     rememberLastFlow(res.id);
-    ui.toast(res.created === false ? `No changes since version ${res.version}: nothing new to save` : `Saved version ${res.version}`, "success", 2500);
+    if (res.created === false && typedSecrets.length)
+      // the engine compares versions without secret values: a new secret alone is not stored
+      ui.toast(`Not stored: the engine saw no change since version ${res.version}, so the value typed for ${typedSecrets.map((n) => `“${n}”`).join(", ")} was not saved. Change something else in the flow too and save again.`, "error", 10_000);
+    else ui.toast(res.created === false ? `No changes since version ${res.version}: nothing new to save` : `Saved version ${res.version}`, "success", 2500);
     void queryClient.invalidateQueries({ queryKey: flowsKey });
     void queryClient.invalidateQueries({ queryKey: versionsKey(res.id) });
     return true;

@@ -150,6 +150,10 @@ describe("flow store", () => {
     const typed = { ...doc, parameters: [{ name: "token", value: "t0p", sensitive: true }, doc.parameters[1]!, doc.parameters[2]!] };
     flowActions.markSaved(2, typed);
     expect(s().storedSecrets).toEqual(["token", "key"]);
+    // the engine kept its version (no change it could see): a typed secret was not stored
+    flowActions.load(doc, 2, { secretsSet: [] });
+    flowActions.markSaved(2, typed, { created: false });
+    expect(s().storedSecrets).toEqual([]);
     // an engine too old to say: no false "not set"
     flowActions.load(doc, 2);
     expect(s().storedSecrets).toEqual(["token", "key"]);

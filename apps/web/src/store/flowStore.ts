@@ -116,10 +116,13 @@ export const flowActions = {
   newFlow(name = "Untitled flow") {
     flowActions.load(ops.emptyDocument(newFlowId(), name), undefined);
   },
-  markSaved(version: number, doc: FlowDocument = get().doc) {
+  /** `created: false`: the engine kept its latest version as it was (typed secret values were NOT stored). */
+  markSaved(version: number, doc: FlowDocument = get().doc, opts: { created?: boolean } = {}) {
     // a blank sensitive value keeps the stored one (same name); a typed one is stored now
     const before = new Set(get().storedSecrets);
-    const stored = doc.parameters.filter((p) => p.sensitive && (p.value !== "" || before.has(p.name))).map((p) => p.name);
+    const stored = doc.parameters
+      .filter((p) => p.sensitive && ((opts.created !== false && p.value !== "") || before.has(p.name)))
+      .map((p) => p.name);
     set({ baseVersion: version, savedJson: canonical(doc), storedSecrets: stored });
   },
 
