@@ -90,8 +90,9 @@ export class FlowStore {
         );
       }
       if (latest > 0) {
-        const last = await tx.flowVersion.findUnique({ where: { flowId_version: { flowId: doc.id, version: latest } }, select: { hash: true } });
-        if (last?.hash === hash) return { id: doc.id, version: latest, created: false };
+        const last = await tx.flowVersion.findUnique({ where: { flowId_version: { flowId: doc.id, version: latest } }, select: { hash: true, document: true } });
+        // The hash leaves secret values out (it is public): a changed secret alone is still a change.
+        if (last?.hash === hash && sameSecrets(doc, last.document as unknown as FlowDocument)) return { id: doc.id, version: latest, created: false };
       }
       const version = latest + 1;
       await tx.flowVersion.create({
@@ -114,4 +115,9 @@ export class FlowStore {
     const n = await this.db.flow.deleteMany({ where: { id } });
     if (n.count === 0) throw new NotFoundError(`flow ${id} does not exist`);
   }
+}
+
+function sameSecrets(a: FlowDocument, b: FlowDocument): boolean {
+  const secrets = (d: FlowDocument) => JSON.stringify(d.parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value]).sort());
+  return secrets(a) === secrets(b);
 }

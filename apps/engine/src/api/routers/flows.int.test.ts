@@ -67,6 +67,10 @@ describe("flows API on a real Postgres", () => {
     await api.flows.save({ document: { ...got.document, name: "renamed" }, baseVersion: 1 });
     const row = await engine.services.db.flowVersion.findFirst({ where: { flowId: "f2", version: 2 } });
     expect(JSON.stringify(row!.document)).toContain("hunter2");
+    // a new secret value alone is a change worth a version (the public hash leaves values out)
+    const rotated = { ...got.document, name: "renamed", parameters: [{ name: "secret", value: "correct horse", sensitive: true }] };
+    expect(await api.flows.save({ document: rotated, baseVersion: 2 })).toMatchObject({ version: 3, created: true });
+    expect(await api.flows.save({ document: { ...rotated, parameters: [{ name: "secret", value: "", sensitive: true }] }, baseVersion: 3 })).toMatchObject({ version: 3, created: false });
   });
 
   it("refuses a save based on an older version with CONFLICT instead of overwriting", async () => {
