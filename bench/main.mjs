@@ -19,14 +19,15 @@ const flag = (f) => argv.includes(f);
 const opt = (name) => {
   const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
   if (i < 0) return undefined;
-  return argv[i].includes("=") ? argv[i].split("=")[1] : argv[i + 1];
+  return argv[i].startsWith(`${name}=`) ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag("--help") || flag("-h")) {
   console.log(`pnpm bench [--quick] [--only b1,b2,b4] [--records N] [--latency-seconds S] [--profile] [--keep]
   --quick            100k records, 20 s latency, 1 editor load (under 2 minutes)
   --only LIST        run only some parts (b1 includes raw, Streams and B3)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
-  --keep             keep the temp dir (broker, Postgres, engine log)`);
+  --keep             keep the temp dir (broker, Postgres, engine log)
+  --engine-node-flags "F"  extra node flags for the engine process (e.g. "--max-old-space-size=256")`);
   process.exit(0);
 }
 const quick = flag("--quick");
@@ -34,6 +35,7 @@ const only = new Set((opt("--only") ?? "b1,b2,b4").split(",").map((s) => s.trim(
 const RECORDS = Number(opt("--records") ?? (quick ? 100_000 : 1_000_000));
 const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 20 : 60));
 const LOADS = quick ? 1 : 3;
+const ENGINE_NODE_FLAGS = (opt("--engine-node-flags") ?? "").split(/\s+/).filter(Boolean);
 const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-").toLowerCase();
 
 const VARIANTS = [
@@ -52,14 +54,14 @@ async function main() {
   const started = Date.now();
   const results = {
     date: new Date().toISOString(),
-    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") ? "-partial" : ""),
+    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") || ENGINE_NODE_FLAGS.length ? "-partial" : ""),
     machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
     throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },
     rss_mb: null,
     editor: { render_ms: null, drag_fps: null },
     ratios: {},
-    details: { records: RECORDS, latency_seconds: LAT_SECONDS, raw_producer_props: RAW_PRODUCER_PROPS },
+    details: { records: RECORDS, latency_seconds: LAT_SECONDS, raw_producer_props: RAW_PRODUCER_PROPS, engine_node_flags: ENGINE_NODE_FLAGS },
     notes: [],
   };
   const note = (m) => {
@@ -80,7 +82,7 @@ async function main() {
   const streamsOut = `bench-streams-out-${runId}`;
   let classpath;
   const [engine] = await Promise.all([
-    startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir }),
+    startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir, nodeFlags: ENGINE_NODE_FLAGS }),
     only.has("b1") &&
       (async () => {
         await createTopics(admin, [input, rawTopic, streamsOut]);

@@ -102,11 +102,12 @@ export async function ensureWebBuilt(root) {
  * Runs the engine as its own Node process (node --import tsx, so the PID is the engine's and
  * its RSS can be read). `cpuProfDir` turns on --cpu-prof (written when the engine exits).
  */
-export async function startEngineProcess({ root, dir, brokers, databaseUrl, webDist, cpuProfDir, heapMb }) {
+export async function startEngineProcess({ root, dir, brokers, databaseUrl, webDist, cpuProfDir, heapMb, nodeFlags = [] }) {
   const port = await freePort();
   const args = ["--import", "tsx"];
   if (cpuProfDir) args.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`);
   if (heapMb) args.push(`--max-old-space-size=${heapMb}`);
+  args.push(...nodeFlags); // e.g. --engine-node-flags "--max-semi-space-size=8" (what scripts/start.mjs would pass)
   args.push(join(root, "apps/engine/src/main.ts"));
   const logFile = join(dir, "engine.log");
   const out = createWriteStream(logFile);

@@ -1,4 +1,5 @@
 // The engine process: `tsx apps/engine/src/main.ts` (what `pnpm start` runs after starting Kafka).
+import "./kafka/patches.js"; // first of all: kafkajs internals replaced before anything loads kafkajs
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -99,5 +99,8 @@ describe("compiled fast paths agree with JSONata", () => {
         };
         expect(await run(() => e.evaluateRecord(rec)), JSON.stringify(value)).toEqual(await run(() => e.evaluate(rec)));
       }
+      // the compiled path really is taken (answers at once) for a plain numeric record
+      const plain = { key: "k1", value: { amount: 4, id: 1, ts: 2, customer: "c", a: 1, x: 3, y: 2, o: { p: 1 }, arr: 1, s: "s" }, headers: { h: "hv" } };
+      expect(e.evaluateRecord(plain)).not.toBeInstanceOf(Promise);
     });
 });

@@ -85,9 +85,13 @@ function simplePath(source: string): ((r: MRecord) => unknown) | undefined {
 type Fast = (r: MRecord) => unknown;
 type Ast = { type?: unknown; value?: unknown; steps?: unknown; lhs?: unknown; rhs?: unknown; expression?: unknown; [k: string]: unknown };
 
-/** true when `node` has no keys but `allowed` (JSONata marks predicates, grouping, focus... with extra keys) */
+/**
+ * true when `node` has no own keys but `allowed` (JSONata marks predicates, grouping, focus...
+ * with extra keys). Own keys only: JSONata's parser makes its nodes with `Object.create(symbol)`,
+ * whose prototype has enumerable parser fields (nud, led, lbp...) that `for...in` would list.
+ */
 function only(node: Ast, allowed: readonly string[]): boolean {
-  for (const k in node) if (!allowed.includes(k)) return false;
+  for (const k of Object.keys(node)) if (!allowed.includes(k)) return false;
   return true;
 }
 

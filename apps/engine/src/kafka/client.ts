@@ -1,5 +1,6 @@
 // The kafkajs adapter behind Millrace's KafkaClient (./types.ts). Swapping the client
 // library means rewriting this file (and ./log.ts), nothing else.
+import "./patches.js"; // first: replaces kafkajs internals before kafkajs is loaded
 import {
   CompressionTypes,
   Kafka,
@@ -18,6 +19,7 @@ import type {
   BatchContext,
   ConsumerOptions,
   GroupLag,
+  InBatch,
   KafkaClient,
   KafkaConsumer,
   KafkaOptions,
@@ -68,7 +70,10 @@ export const KAFKA_DEFAULTS = {
   sessionTimeout: 30_000,
   rebalanceTimeout: 30_000,
   heartbeatInterval: 3_000,
-  maxBytesPerPartition: 1_048_576,
+  // 256 KiB per partition and 1 MiB per fetch (kafkajs: 1 MiB / 10 MiB): ~1,000 records of 250 bytes
+  // a batch is plenty to amortise a produce; every stage holds up to two batches per partition
+  maxBytesPerPartition: 262_144,
+  maxBytes: 1_048_576,
   transactionTimeout: 60_000,
 } as const;
 
@@ -157,6 +162,7 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
         maxWaitTimeInMs: copts.maxWaitTimeInMs ?? KAFKA_DEFAULTS.maxWaitTimeInMs,
         minBytes: copts.minBytes ?? 1,
         maxBytesPerPartition: copts.maxBytesPerPartition ?? KAFKA_DEFAULTS.maxBytesPerPartition,
+        maxBytes: copts.maxBytes ?? KAFKA_DEFAULTS.maxBytes,
         sessionTimeout: copts.sessionTimeout ?? KAFKA_DEFAULTS.sessionTimeout,
         rebalanceTimeout: copts.rebalanceTimeout ?? KAFKA_DEFAULTS.rebalanceTimeout,
         heartbeatInterval: copts.heartbeatInterval ?? KAFKA_DEFAULTS.heartbeatInterval,
@@ -329,8 +335,9 @@ export async function retryCoordinator<T>(fn: () => Promise<T>, timeoutMs = 15_0
   }
 }
 
-function toMessage(m: OutMessage): Message {
-  return { key: m.key, value: m.value, headers: m.headers, partition: m.partition, timestamp: m.timestamp };
+/** OutMessage has kafkajs's Message shape (key, value, headers, partition, timestamp): passed as is, no copy per message. */
+function toMessages(m: OutMessage[]): Message[] {
+  return m as Message[];
 }
 
 function toSent(r: RecordMetadata[]): SentRecord[] {
@@ -340,9 +347,9 @@ function toSent(r: RecordMetadata[]): SentRecord[] {
 function sender(p: Producer | Transaction, acks: number | undefined, compression: CompressionTypes) {
   return {
     send: async (topic: string, messages: OutMessage[]) =>
-      toSent(await p.send({ topic, messages: messages.map(toMessage), acks, compression })),
+      toSent(await p.send({ topic, messages: toMessages(messages), acks, compression })),
     sendBatch: async (batch: { topic: string; messages: OutMessage[] }[]) =>
-      toSent(await p.sendBatch({ topicMessages: batch.map((b) => ({ topic: b.topic, messages: b.messages.map(toMessage) })), acks, compression })),
+      toSent(await p.sendBatch({ topicMessages: batch.map((b) => ({ topic: b.topic, messages: toMessages(b.messages) })), acks, compression })),
   };
 }
 
@@ -372,7 +379,8 @@ function wrapBatch(p: EachBatchPayload): BatchContext {
       topic: b.topic,
       partition: b.partition,
       highWatermark: b.highWatermark,
-      messages: b.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp })),
+      // kafkajs's messages already have InMessage's shape (its decoder always sets `headers`): no copy per message
+      messages: b.messages as unknown as InBatch["messages"],
       firstOffset: () => b.firstOffset(),
       lastOffset: () => b.lastOffset(),
     },

@@ -109,7 +109,10 @@ export interface ConsumerOptions {
   /** default 100 ms (kafkajs default 5000 is far too slow for latency) */
   maxWaitTimeInMs?: number;
   minBytes?: number;
+  /** default 256 KiB */
   maxBytesPerPartition?: number;
+  /** most bytes of one fetch over all partitions, default 1 MiB */
+  maxBytes?: number;
   sessionTimeout?: number;
   rebalanceTimeout?: number;
   heartbeatInterval?: number;

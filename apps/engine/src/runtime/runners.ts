@@ -397,8 +397,6 @@ export class ConsumerStageRunner implements StageRunner {
       task = (async (): Promise<boolean> => {
         try {
           if (out.count) await sendAll(this.d.producer, out.produce, owners);
-          if (this.stopped || this.d.stopping()) return false; // nothing committed while stopping
-          await consumer.commitOffsets([next]);
         } catch (e) {
           fail(e);
           // the batches after this one wait for it and drop themselves; fetch again from here
@@ -412,7 +410,9 @@ export class ConsumerStageRunner implements StageRunner {
         } finally {
           if (this.inflight.get(key) === task) this.inflight.delete(key);
         }
-        done();
+        // acknowledged: the next batch of this partition may produce now; the commit follows
+        // in the background, coalesced with the other partitions' (one commit request in flight)
+        this.commitLater(consumer, next, done);
         return true;
       })();
       this.inflight.set(key, task);
@@ -441,6 +441,55 @@ export class ConsumerStageRunner implements StageRunner {
     done();
   }
 
+  /** acknowledged batches whose offsets are not committed yet, per input partition (newest offset wins) */
+  private readonly pending = new Map<string, { offset: TopicPartitionOffset; done: (() => void)[]; failures: number }>();
+  private committing: Promise<void> | undefined;
+
+  /**
+   * Commits `next` after the batch's records were acknowledged, without holding up the
+   * partition's next produce: commits of every partition are coalesced into one request, one
+   * in flight at a time. Observers hear of a batch once its offset is committed. Nothing is
+   * committed while stopping (the records are consumed again later: at-least-once).
+   */
+  private commitLater(consumer: KafkaConsumer, next: TopicPartitionOffset, done: () => void): void {
+    const k = `${next.topic}\0${next.partition}`;
+    const p = this.pending.get(k);
+    if (p) {
+      p.offset = next;
+      p.done.push(done);
+    } else this.pending.set(k, { offset: next, done: [done], failures: 0 });
+    this.committing ??= this.flushCommits(consumer).finally(() => (this.committing = undefined));
+  }
+
+  private async flushCommits(consumer: KafkaConsumer): Promise<void> {
+    while (this.pending.size) {
+      if (this.stopped || this.d.stopping() || this.consumer !== consumer) {
+        this.pending.clear();
+        return;
+      }
+      const list = [...this.pending.entries()];
+      this.pending.clear();
+      try {
+        await consumer.commitOffsets(list.map(([, x]) => x.offset));
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: null, error });
+        if (!this.stopped) this.d.log("warn", `stage ${this.d.stage.id}: offset commit failed, retrying: ${error.message}`);
+        // retried with the next commit (a newer offset of the same partition supersedes it); after 3
+        // failures given up: the records were produced, so at worst they are consumed again
+        for (const [k, x] of list) {
+          if (++x.failures >= 3) continue;
+          const cur = this.pending.get(k);
+          if (cur) cur.done.unshift(...x.done);
+          else this.pending.set(k, x);
+        }
+        await sleep(500);
+        continue;
+      }
+      for (const [, x] of list) for (const d of x.done) d();
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.running = undefined;
@@ -448,6 +497,7 @@ export class ConsumerStageRunner implements StageRunner {
     if (c) {
       await c.stop().catch(() => {});
       await Promise.allSettled([...this.inflight.values()]);
+      await this.committing?.catch(() => {});
       await c.disconnect().catch(() => {});
     }
     const producers = await Promise.allSettled([...this.txProducers.values()]);

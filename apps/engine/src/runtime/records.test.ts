@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { HEADER } from "@millrace/processors";
+import { compileExpression } from "@millrace/processors";
+import { decode, encode, rawValue, withLineage } from "./records.js";
+import type { InMessage } from "../kafka/index.js";
+
+const msg = (value: string | null, headers: InMessage["headers"] = { [HEADER.id]: Buffer.from("r1") }): InMessage => ({
+  offset: "0",
+  key: null,
+  value: value === null ? null : Buffer.from(value),
+  headers,
+  timestamp: "0",
+});
+
+describe("records: lazy decode and raw pass-through", () => {
+  it("an unread object value goes out as the very bytes it came in", () => {
+    const m = msg(' {"a": 1, "big": 12345678901234567890} ');
+    const r = decode(m);
+    expect(rawValue(r)).toBe(m.value);
+    expect(encode(r).value).toBe(m.value);
+    expect(r.headers[HEADER.id]).toBe("r1");
+  });
+
+  it("parses on first read; the same value object (pass-through or shared by a derived record) reuses the bytes", () => {
+    const m = msg('{"a":{"b":[1,2]}}');
+    const r = decode(m);
+    expect(r.value).toEqual({ a: { b: [1, 2] } });
+    expect(encode(r).value).toBe(m.value);
+    const derived = { key: "k", value: r.value, headers: r.headers };
+    expect(encode(derived).value).toBe(m.value);
+    expect(encode(withLineage(derived, r)).value).toBe(m.value);
+  });
+
+  it("a changed value is encoded afresh", () => {
+    const r = decode(msg('{"a":1}'));
+    const mapped = { value: { a: 2 }, headers: r.headers };
+    expect(encode(mapped).value!.toString()).toBe('{"a":2}');
+    r.value = { c: 3 };
+    expect(encode(r).value!.toString()).toBe('{"c":3}');
+  });
+
+  it("non-JSON and scalar values keep their old meaning", () => {
+    expect(decode(msg("hello")).value).toBe("hello");
+    expect(decode(msg("{not json}")).value).toBe("{not json}");
+    expect(decode(msg("42")).value).toBe(42);
+    expect(decode(msg(null)).value).toBe(null);
+    expect(encode(decode(msg("hello"))).value!.toString()).toBe('"hello"');
+    expect(JSON.parse(JSON.stringify(decode(msg('{"x":1}'))))).toMatchObject({ value: { x: 1 } });
+    expect({ ...decode(msg('{"x":1}')) }).toMatchObject({ value: { x: 1 } });
+    // a record without a lineage id gets one
+    expect(decode(msg('{"x":1}', {})).headers[HEADER.id]).toBeTruthy();
+  });
+
+  it("a lazy record looks like a plain one to JSONata (own property)", async () => {
+    const r = decode(msg('{"amount":4,"ts":1}'));
+    expect(Object.prototype.hasOwnProperty.call(r, "value")).toBe(true);
+    expect(await compileExpression("value.amount % 2 = 0").evaluate(r)).toBe(true);
+    expect(await compileExpression("$sum(value.amount)").evaluateRecord(decode(msg('{"amount":4}')))).toBe(4);
+  });
+});
+
+describe("kafkajs patches", () => {
+  it("kafkajs's producer groups messages per partition with the linear replacement", async () => {
+    const { kafkajsPatched, groupMessagesPerPartition } = await import("../kafka/patches.js");
+    await import("../kafka/client.js");
+    expect(kafkajsPatched).toBe(true);
+    const { createRequire } = await import("node:module");
+    const req = createRequire(import.meta.url);
+    expect(req("kafkajs/src/producer/groupMessagesPerPartition.js")).toBe(groupMessagesPerPartition);
+    const msgs = [{ p: 1 }, { p: 0 }, { p: 1 }];
+    expect(groupMessagesPerPartition({ topic: "t", partitionMetadata: [{}, {}], messages: msgs, partitioner: ({ message }) => (message as { p: number }).p })).toEqual({ 0: [msgs[1]], 1: [msgs[0], msgs[2]] });
+  });
+});
