@@ -56,6 +56,9 @@ async function main() {
     const b = spawnSync("pnpm", ["--filter", "@millrace/web", "build"], { stdio: "inherit", cwd: root });
     if (b.status !== 0) throw new Error("the web app failed to build (see above)");
   }
+  // A small young generation keeps the engine's resident memory low at the same throughput
+  // (bench/README.md); the old-space cap stops a runaway flow from eating the machine.
+  env.NODE_OPTIONS = `--max-semi-space-size=8 --max-old-space-size=${process.env.MILLRACE_ENGINE_HEAP_MB ?? 512} ${env.NODE_OPTIONS ?? ""}`.trim();
   const engine = spawn(join(root, "node_modules/.bin/tsx"), [join(root, "apps/engine/src/main.ts")], { stdio: "inherit", env, cwd: root });
   children.push(engine);
   engine.on("exit", (code) => void shutdown(code ?? 1));

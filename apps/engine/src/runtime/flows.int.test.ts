@@ -147,6 +147,28 @@ describe("deployed flows on real Kafka and Postgres", () => {
     expect(stats.nodes.calc.errors).toBe(1);
   });
 
+  it("a record too large for Kafka goes to the dead-letter topic, saying so, while the rest flows", async () => {
+    const id = uid("big");
+    const sink = uid("big-out");
+    const doc = flowDoc(
+      id,
+      [
+        ["gen", "generate", { count: 5, template: '$i = 2 ? { "n": $i, "blob": $pad("", 1200000, "x") } : { "n": $i }' }],
+        ["out", "kafka-sink", { topic: sink }],
+      ],
+      [["gen", "success", "out"]],
+    );
+    await deploy(doc);
+    const good = await readTopic(brokers, sink, (r) => r.length >= 4);
+    expect(good.map((r) => r.value.n).sort(sortNum)).toEqual([0, 1, 3, 4]);
+    const dlq = await readTopic(brokers, `mr-dlq.${id}`, (r) => r.length >= 1);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.value).toMatchObject({ tooLarge: true, start: expect.stringContaining('"n":2') });
+    expect(dlq[0]!.value.bytes).toBeGreaterThan(1_200_000);
+    expect(dlq[0]!.headers[HEADER.error]).toMatch(/more than the 1000000-byte limit/);
+    expect(dlq[0]!.headers[HEADER.errorNode]).toBe("gen");
+  });
+
   it("http-listen: the engine serves the path; posted bodies become records", async () => {
     const id = uid("http");
     const sink = uid("http-sink");

@@ -54,6 +54,11 @@ export class StageExecutor {
         const topics = [route.topic, route.externalTopic, route.deadLetter].filter((t): t is string => t !== undefined);
         ports.set(route.port, { route, topics: topics.length ? Object.freeze(topics) : NOWHERE });
       }
+      // Sources have no failure port; a record they make that Kafka cannot take still needs a place.
+      if (!ports.has("failure")) {
+        const route: PortRoute = { port: "failure", fused: [], durableEdges: [], deadLetter: plan.deadLetterTopic };
+        ports.set("failure", { route, topics: Object.freeze([plan.deadLetterTopic]) });
+      }
       this.nodes.set(id, { id, ports, processor: processors.get(id) });
     }
   }
@@ -114,6 +119,12 @@ export class StageExecutor {
     let fusedInputs: Map<string, MRecord[]> | undefined;
     for (let i = 0; i < emitted.length; i++) {
       const e = emitted[i]!;
+      const port0 = node.ports.get(e.port);
+      let msg = port0?.topics.length ? encode(e.record) : undefined;
+      if (msg && encodedBytes(msg) > MAX_RECORD_BYTES) {
+        // Kafka would refuse it on every retry and block the partition: it fails instead.
+        msg = divertOversized(e, encodedBytes(msg), node.id, node.ports.get("failure")?.topics.length ? encode : undefined);
+      }
       if (e.port === "failure") {
         errors++;
         lastError = e.record.headers[HEADER.error] ?? lastError;
@@ -123,7 +134,7 @@ export class StageExecutor {
       const topics = port.topics;
       if (topics.length) {
         e.topics = topics;
-        const msg = encode(e.record);
+        msg ??= encode(e.record);
         const size = encodedBytes(msg);
         e.bytes = size;
         for (let t = 0; t < topics.length; t++) {
@@ -156,3 +167,19 @@ export class StageExecutor {
     if (fusedInputs) for (const [target, recs] of fusedInputs) await this.runNode(target, recs, out, 0);
   }
 }
+
+/** Broker default message.max.bytes is 1 MiB per batch; keep room for headers and batch overhead. */
+export const MAX_RECORD_BYTES = 1_000_000;
+
+/**
+ * Turns an output too large for a Kafka message into a `failure` record whose value says so
+ * (with the start of the original) — small enough to reach the failure edge or dead-letter topic.
+ */
+export function divertOversized(e: Emitted, bytes: number, nodeId: string, encodeFailure?: (r: MRecord) => OutMessage): OutMessage | undefined {
+  const text = typeof e.record.value === "string" ? e.record.value : JSON.stringify(e.record.value);
+  const reason = `the record is ${bytes} bytes, more than the ${MAX_RECORD_BYTES}-byte limit of a Kafka message`;
+  e.port = "failure";
+  e.record = failed({ ...e.record, value: { tooLarge: true, bytes, start: text.slice(0, 1000) } }, reason, nodeId);
+  return encodeFailure?.(e.record);
+}
+
