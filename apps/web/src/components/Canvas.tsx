@@ -27,6 +27,7 @@ import { ProcessorNode, type ProcessorNodeData, type ProcessorRFNode } from "./P
 import { PortEdge, type PortRFEdge } from "./PortEdge";
 import { CanvasToolbar } from "./CanvasToolbar";
 import { CanvasDetailContext, LOW_DETAIL_ZOOM } from "./canvasDetail";
+import { LowDetailEdges } from "./LowDetailEdges";
 
 const nodeTypes = { processor: ProcessorNode };
 const edgeTypes = { port: PortEdge };
@@ -75,6 +76,8 @@ function useRfNodes(
   nodes: FlowNode[],
   selected: Set<string>,
   drag: Record<string, Position> | null,
+  /** positions of an ongoing drag that React Flow draws itself (see onNodesChange) */
+  liveDrag: { current: Record<string, Position> | null },
   problems: CanvasProblems,
   /** sizes to copy into the objects: only while the minimap shows (it reads sizes from them) */
   measuredIn: Record<string, { width: number; height: number }> | null,
@@ -96,7 +99,7 @@ function useRfNodes(
             ? prev.data
             : { type: n.type, title: n.name || spec?.title || n.type, spec, ports, hasInput: spec?.hasInput ?? true, problems: nodeProblems };
       }
-      const pos = drag?.[n.id] ?? n.position;
+      const pos = liveDrag.current?.[n.id] ?? drag?.[n.id] ?? n.position;
       const sel = selected.has(n.id);
       let value = prev?.value;
       const m = measured[n.id];
@@ -147,6 +150,7 @@ function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[]): PortRFEd
 }
 
 const NO_SELECTION = new Set<string>();
+const NO_EDGES: PortRFEdge[] = [];
 
 export function Canvas() {
   const editorDoc = useFlowStore((s) => s.doc);
@@ -181,8 +185,11 @@ export function Canvas() {
   const minimapOn = useUiStore((s) => s.minimap);
   const showMinimap = minimapOn && !low && !virtualize && doc.nodes.length > 0;
   const measured = useFlowStore((s) => (showMinimap ? s.measured : null));
-  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, problems, measured);
-  const edges = useRfEdges(doc.edges, selectedEdges, problems);
+  const liveDrag = useRef<Record<string, Position> | null>(null);
+  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, liveDrag, problems, measured);
+  // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
+  const rfEdges = useRfEdges(doc.edges, selectedEdges, problems);
+  const edges = low ? NO_EDGES : rfEdges;
   // one screen pixel in flow units, as a CSS variable: far-out edges stay visible hairlines
   // (SVG's non-scaling-stroke ignores the viewport's CSS transform). Set on the element, no render.
   const canvasRef = useRef<HTMLDivElement>(null);
@@ -214,8 +221,22 @@ export function Canvas() {
       // "remove" is handled by our own Delete key handler (one undo step for nodes + edges)
     }
     if (sizes) flowActions.setMeasuredMany(sizes);
-    if (Object.keys(moving).length) flowActions.dragTo(moving);
+    if (Object.keys(moving).length) {
+      // A drag is React Flow's own until it ends: the moved nodes go straight into its store (no
+      // document-store update, no canvas render, no new nodes array from us per mouse move) and
+      // are committed to the document once, on drag stop, as one undo step.
+      liveDrag.current = { ...liveDrag.current, ...moving };
+      const st = rfStore.getState();
+      st.setNodes(st.nodes.map((n) => (moving[n.id] ? { ...n, position: moving[n.id]! } : n)));
+    }
     if (selChanged) flowActions.select({ nodes: [...sel] });
+  }, [rfStore]);
+
+  const onDragStop = useCallback(() => {
+    const moved = liveDrag.current;
+    if (!moved) return;
+    flowActions.moveNodes(moved);
+    liveDrag.current = null;
   }, []);
 
   const onEdgesChange = useCallback((changes: EdgeChange<PortRFEdge>[]) => {
@@ -280,8 +301,8 @@ export function Canvas() {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         isValidConnection={isValidConnection}
-        onNodeDragStop={flowActions.endDrag}
-        onSelectionDragStop={flowActions.endDrag}
+        onNodeDragStop={onDragStop}
+        onSelectionDragStop={onDragStop}
         onPaneClick={clearSelection}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
@@ -303,6 +324,7 @@ export function Canvas() {
         {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 150, height: 100 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} readOnly={readOnly} />
+        {low && labelRoot && <LowDetailEdges edges={doc.edges} selected={selectedEdges} problems={problems} root={labelRoot} />}
       </ReactFlow>
       </CanvasDetailContext.Provider>
       {doc.nodes.length === 0 && !readOnly && (

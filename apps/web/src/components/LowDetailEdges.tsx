@@ -1,0 +1,87 @@
+import { memo, useLayoutEffect, useRef } from "react";
+import { createPortal } from "react-dom";
+import { useStoreApi, type InternalNode } from "@xyflow/react";
+import type { FlowEdge } from "@millrace/flow";
+import type { CanvasProblems } from "../doc/validate";
+import { useLineageStore } from "../store/lineageStore";
+
+interface Props {
+  edges: FlowEdge[];
+  selected: ReadonlySet<string>;
+  problems: CanvasProblems;
+  /** where to draw: React Flow's edge-label layer, which lies above its edges and below the nodes */
+  root: Element;
+}
+
+/**
+ * Zoomed far out: every edge as a straight line in ONE svg, instead of 1,200 React Flow edge
+ * components (each its own <svg>, its own store subscription and re-render on every frame of a
+ * drag). React draws the paths and their classes; their `d` is set here from React Flow's
+ * internal node positions, and only for the edges whose end nodes changed (a dragged node moves
+ * its own few edges). Nothing is clickable at this zoom, as before.
+ */
+function LowDetailEdgesImpl({ edges, selected, problems, root }: Props) {
+  const store = useStoreApi();
+  const pairs = useLineageStore((s) => s.pairs);
+  const paths = useRef(new Map<string, SVGPathElement>());
+
+  useLayoutEffect(() => {
+    const drawn = new Map<string, { s: InternalNode | undefined; t: InternalNode | undefined }>();
+    const draw = () => {
+      const { nodeLookup } = store.getState();
+      for (const e of edges) {
+        const el = paths.current.get(e.id);
+        if (!el) continue;
+        const s = nodeLookup.get(e.from.node);
+        const t = nodeLookup.get(e.to.node);
+        const prev = drawn.get(e.id);
+        if (prev && prev.s === s && prev.t === t) continue;
+        drawn.set(e.id, { s, t });
+        if (!s || !t) {
+          el.removeAttribute("d");
+          continue;
+        }
+        // the low-detail ports sit at the middle of the node's left and right sides
+        const sp = s.internals.positionAbsolute;
+        const tp = t.internals.positionAbsolute;
+        const sx = sp.x + (s.measured.width ?? s.width ?? 0);
+        const sy = sp.y + (s.measured.height ?? s.height ?? 0) / 2;
+        const ty = tp.y + (t.measured.height ?? t.height ?? 0) / 2;
+        el.setAttribute("d", `M${round(sx)},${round(sy)}L${round(tp.x)},${round(ty)}`);
+      }
+    };
+    draw();
+    return store.subscribe(draw);
+  }, [edges, store]);
+
+  return createPortal(
+    <svg className="mr-low-edges" width={1} height={1} aria-hidden="true">
+      {edges.map((e) => {
+        const cls = [
+          "react-flow__edge-path mr-edge",
+          e.from.port === "failure" ? "failure" : "",
+          e.settings?.mode === "fused" ? "fused" : "durable",
+          selected.has(e.id) ? "selected" : "",
+          problems.edges[e.id]?.length ? "invalid" : "",
+          pairs.has(`${e.from.node}|${e.to.node}`) ? "lineage" : "",
+        ].join(" ");
+        return (
+          <g key={e.id} className="react-flow__edge" data-id={e.id}>
+            <path
+              className={cls}
+              ref={(el) => {
+                if (el) paths.current.set(e.id, el);
+                else paths.current.delete(e.id);
+              }}
+            />
+          </g>
+        );
+      })}
+    </svg>,
+    root,
+  );
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
+
+export const LowDetailEdges = memo(LowDetailEdgesImpl);
