@@ -23,7 +23,7 @@ const opt = (name) => {
 };
 if (flag("--help") || flag("-h")) {
   console.log(`pnpm bench [--quick] [--only b1,b2,b4] [--records N] [--latency-seconds S] [--profile] [--keep]
-  --quick            100k records, 20 s latency, 1 editor load (under 2 minutes)
+  --quick            50k records, 15 s latency, 1 editor load (under 2 minutes)
   --only LIST        run only some parts (b1 includes raw, Streams and B3)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)
@@ -32,18 +32,42 @@ if (flag("--help") || flag("-h")) {
 }
 const quick = flag("--quick");
 const only = new Set((opt("--only") ?? "b1,b2,b4").split(",").map((s) => s.trim().toLowerCase()));
-const RECORDS = Number(opt("--records") ?? (quick ? 100_000 : 1_000_000));
-const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 20 : 60));
+const RECORDS = Number(opt("--records") ?? (quick ? 50_000 : 1_000_000));
+const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 15 : 60));
 const LOADS = quick ? 1 : 3;
 const ENGINE_NODE_FLAGS = (opt("--engine-node-flags") ?? "").split(/\s+/).filter(Boolean);
 const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-").toLowerCase();
 
 const VARIANTS = [
+  // an unreported warm-up (the engine's JIT and heap: the first variant measured 1.4× slower than
+  // the same one later), then provenance on (durable) and off (noprov) on the same input in A-B-B-A
+  // order (the machine's load drifts; the on/off ratio is taken over both pairs), then the rest
+  { name: "warmup", label: "warm-up, not reported" },
   { name: "durable", key: "millrace_rps", label: "durable edges, at-least-once (provenance as deployed by default)" },
+  { name: "noprov", key: "millrace_noprov_rps", provenance: false, label: "provenance off" },
+  { name: "noprov2", provenance: false, label: "provenance off, second run (ratio only)" },
+  { name: "durable2", provenance: true, label: "provenance on, second run (ratio only)" },
   { name: "fused", key: "millrace_fused_rps", fused: true, label: "fused edges (one stage)" },
   { name: "eos", key: "millrace_eos_rps", exactlyOnce: true, label: "exactly-once (transactions)" },
-  { name: "noprov", key: "millrace_noprov_rps", provenance: false, label: "provenance off" },
 ];
+// `--edge-partitions 3,6`: durable variants whose edge topics have that many partitions (and as
+// many concurrent partitions per reader), A-B-B-A with the default, to judge the planner's default
+const EDGE_PARTITIONS = (opt("--edge-partitions") ?? "").split(",").map(Number).filter((n) => n > 0);
+if (EDGE_PARTITIONS.length) {
+  const seq = [...EDGE_PARTITIONS, ...[...EDGE_PARTITIONS].reverse()];
+  VARIANTS.push(...seq.map((p, i) => ({ name: `edges-p${p}-${i < EDGE_PARTITIONS.length ? "a" : "b"}`, partitions: p, label: `durable, ${p} partitions per edge topic` })));
+}
+
+/** Phase timings, printed at the end of the run (and kept in details.phases). */
+const phases = [];
+async function phase(name, fn) {
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    phases.push({ name, seconds: round((Date.now() - t0) / 1000, 1) });
+  }
+}
 
 function javaVersion() {
   const r = spawnSync("java", ["-version"], { encoding: "utf8" });
@@ -54,7 +78,7 @@ async function main() {
   const started = Date.now();
   const results = {
     date: new Date().toISOString(),
-    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") || ENGINE_NODE_FLAGS.length ? "-partial" : ""),
+    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || ENGINE_NODE_FLAGS.length ? "-partial" : ""),
     machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
     throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },
@@ -72,7 +96,13 @@ async function main() {
   if (loadavg()[0] > cpus().length) note(`the machine was busy when the bench started (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores): figures are lower and noisier than on an idle machine`);
   const tmp = makeTempDir(flag("--keep"));
   log(`temp dir ${tmp}; ${RECORDS.toLocaleString()} records, latency ${LAT_SECONDS} s${quick ? " (quick)" : ""}`);
-  const [web, broker, pg] = await Promise.all([only.has("b4") ? ensureWebBuilt(root) : undefined, startBroker(tmp), startPg(tmp)]);
+  // everything independent starts at once: web build, broker, Postgres (the Streams build and the
+  // preload follow the broker; the engine follows broker + Postgres + web build)
+  const [web, broker, pg] = await Promise.all([
+    only.has("b4") ? phase("web build (skipped when apps/web/dist is fresh)", () => ensureWebBuilt(root)) : undefined,
+    phase("start Kafka broker", () => startBroker(tmp)),
+    phase("start Postgres", () => startPg(tmp)),
+  ]);
   log(`Kafka at ${broker.brokers}, Postgres at ${pg.url}`);
   const profDir = flag("--profile") ? join(root, "bench/results/profiles", runId) : undefined;
   if (profDir) mkdirSync(profDir, { recursive: true });
@@ -82,28 +112,27 @@ async function main() {
   const streamsOut = `bench-streams-out-${runId}`;
   let classpath;
   const [engine] = await Promise.all([
-    startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir, nodeFlags: ENGINE_NODE_FLAGS }),
+    phase("start engine", () => startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir, nodeFlags: ENGINE_NODE_FLAGS })),
     only.has("b1") &&
-      (async () => {
+      phase("topics + Streams build + preload", async () => {
         await createTopics(admin, [input, rawTopic, streamsOut]);
-        classpath = buildStreamsApp(root);
-        await preload(kafka, input, RECORDS);
-      })(),
+        [classpath] = await Promise.all([buildStreamsApp(root), preload(kafka, input, RECORDS)]);
+      }),
   ]);
   log(`engine pid ${engine.pid} at ${engine.url} (log ${engine.logFile})`);
   const api = trpcClient(engine.url);
 
   if (only.has("b1")) {
     // (a) raw limit
-    const rp = await rawProduce({ jars: broker.jars, brokers: broker.brokers, topic: rawTopic, records: RECORDS });
+    const rp = await phase("B1 raw produce", () => rawProduce({ jars: broker.jars, brokers: broker.brokers, topic: rawTopic, records: RECORDS }));
     await admin.deleteTopics({ topics: [rawTopic] }).catch(() => {});
-    const rc = await rawConsume({ jars: broker.jars, brokers: broker.brokers, topic: input, records: RECORDS });
+    const rc = await phase("B1 raw consume", () => rawConsume({ jars: broker.jars, brokers: broker.brokers, topic: input, records: RECORDS }));
     results.throughput.raw_produce_rps = round(rp.rps);
     results.throughput.raw_consume_rps = round(rc.rps);
     results.details.raw = { produce: rp, consume: rc };
 
     // (b) Kafka Streams
-    const st = await runStreams({ classpath, brokers: broker.brokers, admin, input, output: streamsOut, records: RECORDS, tmpDir: tmp });
+    const st = await phase("B1 Kafka Streams", () => runStreams({ classpath, brokers: broker.brokers, admin, input, output: streamsOut, records: RECORDS, tmpDir: tmp }));
     results.throughput.streams_rps = round(st.rps);
     results.details.streams = st;
     await admin.deleteTopics({ topics: [streamsOut] }).catch(() => {});
@@ -114,9 +143,9 @@ async function main() {
     const capabilities = {};
     for (const v of VARIANTS) {
       try {
-        const r = await runVariant({ api, kafka, admin, engine, input, records: RECORDS, runId, variant: v, capabilities });
+        const r = await phase(`B1 Millrace ${v.name}`, () => runVariant({ api, kafka, admin, engine, pg, input, records: RECORDS, runId, variant: v, capabilities }));
         results.details.millrace[v.name] = r;
-        results.throughput[v.key] = round(r.rps);
+        if (v.key) results.throughput[v.key] = round(r.rps);
         if (r.rps === null) note(`${v.key} = null: ${r.reason}`);
       } catch (e) {
         results.details.millrace[v.name] = { rps: null, error: String(e?.message ?? e) };
@@ -129,12 +158,31 @@ async function main() {
     results.rss_mb = round(hwm / 1024);
     results.details.rss = { vmhwm_mb: round(hwm / 1024), sampled_peak_mb: round(rss.peakKb / 1024), note: "VmHWM of the engine process after B1 (peak since its start)" };
     log(`B3 engine peak RSS: ${results.rss_mb} MB`);
-    note("the engine has no provenance recorder yet (no provenance table writes): millrace_rps is measured without provenance work");
+    const m = results.details.millrace;
+    const ons = [m.durable, m.durable2].filter((x) => x?.rps);
+    const offs = [m.noprov, m.noprov2].filter((x) => x?.rps);
+    if (ons.length && offs.length) {
+      const secs = (xs, k) => xs.reduce((a, x) => a + (k(x) ?? NaN), 0);
+      const cpu = (x) => x.cpuSeconds.engine + (x.cpuSeconds.postgres ?? 0);
+      const cpuDrained = (x) => (x.provenance?.cpuSecondsUntilDrained ? x.provenance.cpuSecondsUntilDrained.engine + (x.provenance.cpuSecondsUntilDrained.postgres ?? 0) : cpu(x));
+      results.details.provenance = {
+        runs: { on: ons.length, off: offs.length },
+        // records/s over all on runs ÷ over all off runs (each run has the same N)
+        on_vs_off_wall: round(secs(offs, (x) => x.seconds) / offs.length / (secs(ons, (x) => x.seconds) / ons.length), 3),
+        on_vs_off_wall_until_drained: round(secs(offs, (x) => x.seconds) / offs.length / (secs(ons, (x) => Math.max(x.seconds, x.provenance?.drainedSeconds ?? x.seconds)) / ons.length), 3),
+        // CPU (engine + Postgres) per record, off ÷ on: insensitive to the other load on the machine
+        on_vs_off_cpu: round(secs(offs, cpu) / offs.length / (secs(ons, cpuDrained) / ons.length), 3),
+        droppedRecords: ons.reduce((a, x) => a + (x.provenance?.droppedRecords ?? 0), 0),
+      };
+      const p = results.details.provenance;
+      log(`provenance on/off over ${ons.length}+${offs.length} runs: wall ${p.on_vs_off_wall} (until written ${p.on_vs_off_wall_until_drained}), CPU ${p.on_vs_off_cpu}`);
+      if (p.droppedRecords) note(`provenance dropped ${p.droppedRecords} record ids (Postgres did not keep up): those records' lineage is not queryable`);
+    }
   }
 
   if (only.has("b2")) {
     try {
-      const lat = await runLatency({ api, kafka, admin, runId, rate: 5000, seconds: LAT_SECONDS });
+      const lat = await phase("B2 latency", () => runLatency({ api, kafka, admin, runId, rate: 5000, seconds: LAT_SECONDS, drainMs: quick ? 15_000 : 30_000 }));
       results.latency_ms = { p50: lat.p50, p95: lat.p95, p99: lat.p99 };
       results.details.latency = lat;
       if (lat.received < lat.sent) note(`latency: only ${lat.received} of ${lat.sent} records reached the sink within 30 s after the feed stopped; the percentiles cover those only, so the true ones are higher (the flow did not keep up with ${lat.rate}/s)`);
@@ -145,7 +193,7 @@ async function main() {
 
   if (only.has("b4")) {
     try {
-      const ed = await runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS, timeoutMs: quick ? 30_000 : 90_000 });
+      const ed = await phase("B4 editor", () => runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS, warmup: !quick, timeoutMs: quick ? 30_000 : 90_000 }));
       results.editor = { render_ms: ed.render_ms, drag_fps: ed.drag_fps };
       results.details.editor = ed;
       if (ed.timed_out) note(`editor render_ms = null, drag_fps = null: ${ed.reason}`);
@@ -164,9 +212,15 @@ async function main() {
     millrace_vs_raw: div(t.millrace_rps, rawLimit),
     fused_vs_durable: div(t.millrace_fused_rps, t.millrace_rps),
     eos_vs_at_least_once: div(t.millrace_eos_rps, t.millrace_rps),
-    provenance_on_vs_off: div(t.millrace_rps, t.millrace_noprov_rps),
+    // A-B-B-A: mean time of the off runs ÷ mean time of the on runs (same N each)
+    provenance_on_vs_off: results.details.provenance?.on_vs_off_wall ?? div(t.millrace_rps, t.millrace_noprov_rps),
+    // the same, the on runs counted until the recorder has written every row (lineage queryable)
+    provenance_on_drained_vs_off: results.details.provenance?.on_vs_off_wall_until_drained ?? null,
+    // engine + Postgres CPU per record, off ÷ on (what provenance costs, whatever else runs)
+    provenance_on_vs_off_cpu: results.details.provenance?.on_vs_off_cpu ?? null,
   };
   results.details.seconds = round((Date.now() - started) / 1000, 1);
+  results.details.phases = phases;
   results.machine.loadavg_at_end = loadavg().map((x) => round(x, 2));
   if (engine.child.exitCode !== null || engine.child.signalCode !== null) note(`the engine process died during the bench; its last output:\n${engine.tail().slice(-1500)}`);
 
@@ -182,6 +236,7 @@ async function main() {
   writeFileSync(latest, JSON.stringify(results, null, 2) + "\n");
   copyFileSync(latest, join(dir, `${runId}-${results.mode}.json`));
   printTable(results, rawLimit);
+  console.log(`\nphases (s): ${phases.map((p) => `${p.name} ${p.seconds}`).join(" · ")}`);
   console.log(`\nwrote ${latest} (and bench/results/${runId}-${results.mode}.json) in ${results.details.seconds} s`);
 }
 
@@ -195,7 +250,7 @@ function printTable(r, rawLimit) {
     ["  Millrace durable, at-least-once", fmtNum(t.millrace_rps), `${fmtNum(r.ratios.millrace_vs_streams, 2)}× Streams (goal ≥ 1.0), ${fmtNum(r.ratios.millrace_vs_raw, 2)}× raw (goal ≥ 0.5)`],
     ["  Millrace fused", fmtNum(t.millrace_fused_rps), `${fmtNum(r.ratios.fused_vs_durable, 2)}× durable`],
     ["  Millrace exactly-once", fmtNum(t.millrace_eos_rps), `${fmtNum(r.ratios.eos_vs_at_least_once, 2)}× at-least-once`],
-    ["  Millrace provenance off", fmtNum(t.millrace_noprov_rps), `on/off ${fmtNum(r.ratios.provenance_on_vs_off, 2)} (goal ≥ 0.85)`],
+    ["  Millrace provenance off", fmtNum(t.millrace_noprov_rps), `on/off ${fmtNum(r.ratios.provenance_on_vs_off, 2)} (goal ≥ 0.85; A-B-B-A), until written ${fmtNum(r.ratios.provenance_on_drained_vs_off, 2)}, by CPU ${fmtNum(r.ratios.provenance_on_vs_off_cpu, 2)}`],
     ["B2 latency, 3 durable hops at 5,000/s", `p50 ${fmtNum(r.latency_ms.p50)} / p95 ${fmtNum(r.latency_ms.p95)} / p99 ${fmtNum(r.latency_ms.p99)} ms`, "goal p99 ≤ 50 ms"],
     ["B3 engine peak RSS during B1", r.rss_mb == null ? "n/a" : `${fmtNum(r.rss_mb)} MB`, "goal ≤ 300 MB"],
     ["B4 editor, 1,000 nodes / 1,200 edges", `${r.editor.render_ms == null ? "n/a" : fmtNum(r.editor.render_ms) + " ms"} to full render, ${fmtNum(r.editor.drag_fps, 1)} fps drag`, "goal ≤ 1,000 ms, ≥ 50 fps"],

@@ -158,7 +158,7 @@ async function measureDrag(page, ms) {
 }
 
 /** Imports the generated flow through the API, opens it `loads` times, drags once. */
-export async function runEditor({ root, api, engineUrl, runId, loads = 3, dragMs = 2000, timeoutMs = 60_000 }) {
+export async function runEditor({ root, api, engineUrl, runId, loads = 3, warmup = true, dragMs = 2000, timeoutMs = 60_000 }) {
   const doc = editorFlow(`bench-editor-${runId}`);
   const imported = await api.mutate("flows.import", { text: JSON.stringify(doc) });
   const { chromium } = loadPlaywright(root);
@@ -178,8 +178,8 @@ export async function runEditor({ root, api, engineUrl, runId, loads = 3, dragMs
     const renders = [];
     let vis;
     let page;
-    for (let i = 0; i <= loads; i++) {
-      // load 0 warms the HTTP cache and the engine's flows.get
+    for (let i = warmup ? 0 : 1; i <= loads; i++) {
+      // load 0 (skipped by --quick: its one load is a cold one) warms the HTTP cache and the engine's flows.get
       page = await context.newPage();
       await page.goto(url, { waitUntil: "commit" });
       try {

@@ -1,7 +1,7 @@
 // The bench's own world: a temp dir, a Kafka broker and a Postgres on free ports, the engine
 // as a child process. Everything started here is stopped by `cleanup()` (also on error, Ctrl+C).
 import { spawn } from "node:child_process";
-import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import kafkajs from "kafkajs";
@@ -65,7 +65,13 @@ export async function startBroker(dir) {
 export async function startPg(dir) {
   const pg = await startPostgres({ dir: join(dir, "pg"), port: await freePort() });
   onCleanup(() => pg.stop());
-  return pg;
+  let postmasterPid;
+  try {
+    postmasterPid = Number(readFileSync(join(dir, "pg", "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    /* unknown: no Postgres CPU figures */
+  }
+  return { ...pg, postmasterPid };
 }
 
 function newestMtime(dir) {

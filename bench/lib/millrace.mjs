@@ -1,14 +1,18 @@
 // B1 (Millrace throughput variants), B2 (latency) through the engine's tRPC API.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { findPgBin } from "../../scripts/postgres/index.mjs";
 import { countRecords, createTopics, expectedKept, recordJson, waitForOffsets } from "./data.mjs";
-import { log, percentile, procMem, round, sleep } from "./util.mjs";
+import { log, percentile, pgCpuSeconds, procCpuSeconds, procMem, round, sleep } from "./util.mjs";
 
 export const FILTER_EXPR = "value.amount % 2 = 0";
 export const MAP_EXPR = '{ "id": value.id, "ts": value.ts, "amount": value.amount, "total": value.amount * 1.19, "customer": value.customer }';
 
 /** kafka-source → filter → map → kafka-sink; `fused` makes every edge fused (one stage). */
-export function pipelineDoc({ id, input, output, fused = false, filter = FILTER_EXPR, fromBeginning = true }) {
-  const mode = fused ? { settings: { mode: "fused" } } : {};
-  const node = (nid, type, config, x) => ({ id: nid, type, typeVersion: 1, name: nid, config, position: { x, y: 0 } });
+export function pipelineDoc({ id, input, output, fused = false, filter = FILTER_EXPR, fromBeginning = true, partitions }) {
+  // `partitions`: edge topics with that many partitions and their readers as concurrent (instead of the planner's default)
+  const mode = fused ? { settings: { mode: "fused" } } : partitions ? { settings: { partitions } } : {};
+  const node = (nid, type, config, x) => ({ id: nid, type, typeVersion: 1, name: nid, config, position: { x, y: 0 }, ...(partitions && type !== "kafka-source" ? { settings: { concurrency: partitions } } : {}) });
   return {
     schemaVersion: 1,
     id,
@@ -35,23 +39,75 @@ async function dropFlowTopics(admin, flowId, extra = []) {
   if (mine.length) await admin.deleteTopics({ topics: mine, timeout: 30_000 }).catch((e) => log(`could not delete topics of ${flowId}: ${e.message}`));
 }
 
+/** The engine's provenance recorder counters from /metrics (undefined when it has none). */
+export async function provenanceMetrics(engineUrl) {
+  const text = await fetch(`${engineUrl}/metrics`).then((r) => r.text()).catch(() => "");
+  const num = (name) => {
+    const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, "m"));
+    return m ? Number(m[1]) : undefined;
+  };
+  const queued = num("millrace_provenance_queued_records");
+  if (queued === undefined) return undefined;
+  return { queued, rows: num("millrace_provenance_rows_written"), droppedRecords: num("millrace_provenance_dropped_records"), droppedBatches: num("millrace_provenance_dropped_batches"), writeErrors: num("millrace_provenance_write_errors") };
+}
+
+/**
+ * VACUUM (ANALYZE) of provenance_batch now: merges the GIN indexes' pending lists and does what
+ * autovacuum would do for the rows just inserted. That work is owed by the run that inserted
+ * them; otherwise Postgres does it in a later INSERT or in autovacuum, i.e. during (and charged
+ * to) the next variant.
+ */
+function cleanGinPending(url) {
+  const bin = findPgBin();
+  if (!bin || !url) return Promise.resolve();
+  const sql = "VACUUM (ANALYZE) provenance_batch";
+  return new Promise((res) => {
+    const c = spawn(join(bin, "psql"), [url, "-Atqc", sql], { stdio: "ignore" });
+    c.on("error", () => res());
+    c.on("close", () => res());
+  });
+}
+
+/**
+ * After a provenance-on run: waits until the recorder has written everything (queued 0 and the
+ * written rows stable for 300 ms); returns when that first held, and the counters' deltas.
+ */
+async function waitProvenanceDrained(engineUrl, before, t0, timeoutMs = 120_000) {
+  const end = Date.now() + timeoutMs;
+  let cand;
+  for (;;) {
+    const m = await provenanceMetrics(engineUrl);
+    const now = Date.now();
+    if (!m) return undefined;
+    if (m.queued === 0 && cand && cand.m.rows === m.rows && now - cand.at >= 300) {
+      const d = (k) => (m[k] ?? 0) - (before?.[k] ?? 0);
+      return { drainedSeconds: (cand.at - t0) / 1000, rows: d("rows"), droppedRecords: d("droppedRecords"), droppedBatches: d("droppedBatches"), writeErrors: d("writeErrors") };
+    }
+    if (m.queued !== 0 || !cand || cand.m.rows !== m.rows) cand = m.queued === 0 ? { m, at: now } : undefined;
+    if (now > end) return { drainedSeconds: null, timedOut: true, queued: m.queued };
+    await sleep(100);
+  }
+}
+
 /**
  * Deploys one B1 variant on the preloaded `input` and times it from the deploy call until the
  * sink topic holds every kept record. Returns { rps, seconds, ... } or { rps: null, reason }.
  */
-export async function runVariant({ api, kafka, admin, engine, input, records, runId, variant, capabilities = {} }) {
-  const { fused = false, exactlyOnce = false, provenance } = variant;
-  if (provenance !== undefined && capabilities.provenance === false) {
+export async function runVariant({ api, kafka, admin, engine, pg, input, records, runId, variant, capabilities = {} }) {
+  const { fused = false, exactlyOnce = false, provenance, partitions } = variant;
+  if (provenance === false && capabilities.provenance === false) {
     return { rps: null, reason: "the engine has no provenance on/off switch: deployments.deploy takes no `provenance` option (its status has no `provenance` field)" };
   }
   const flowId = `bench-b1-${variant.name}-${runId}`;
   const output = `bench-b1-out-${variant.name}-${runId}`;
   await createTopics(admin, [output]);
-  await api.mutate("flows.save", { document: pipelineDoc({ id: flowId, input, output, fused }) });
+  await api.mutate("flows.save", { document: pipelineDoc({ id: flowId, input, output, fused, partitions }) });
   const expected = expectedKept(records);
   const deployInput = { flowId, exactlyOnce };
   if (provenance !== undefined) deployInput.provenance = provenance;
   const rssBefore = procMem(engine.pid);
+  const provBefore = provenance === false ? undefined : await provenanceMetrics(engine.url);
+  const cpu0 = { engine: procCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
   const t0 = Date.now();
   let status;
   try {
@@ -79,12 +135,26 @@ export async function runVariant({ api, kafka, admin, engine, input, records, ru
     });
     const doneAt = exactlyOnce ? res.lastChangeAt : res.at;
     const seconds = (doneAt - t0) / 1000;
-    const r = { rps: records / seconds, seconds, outputOffsets: res.sum, stages: status.plan?.stages?.length, rssBeforeMb: round((rssBefore?.rssKb ?? 0) / 1024) };
+    const cpuEnd = { engine: procCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
+    const r = { rps: records / seconds, seconds, cpuSeconds: { engine: round(cpuEnd.engine - cpu0.engine, 2), postgres: cpu0.pg == null ? null : round(cpuEnd.pg - cpu0.pg, 2) }, outputOffsets: res.sum, stages: status.plan?.stages?.length, rssBeforeMb: round((rssBefore?.rssKb ?? 0) / 1024) };
     if (exactlyOnce) {
       r.outputRecords = await countRecords(kafka, output, expected);
       if (r.outputRecords !== expected) log(`WARNING ${variant.name}: the sink holds ${r.outputRecords} committed records, expected ${expected}`);
     }
-    log(`Millrace ${variant.name}: ${records.toLocaleString()} records in ${seconds.toFixed(2)} s = ${Math.round(r.rps).toLocaleString()} records/s (${r.stages} stage(s))`);
+    log(`Millrace ${variant.name}: ${records.toLocaleString()} records in ${seconds.toFixed(2)} s = ${Math.round(r.rps).toLocaleString()} records/s (${r.stages} stage(s)); CPU s engine ${r.cpuSeconds.engine}, Postgres ${r.cpuSeconds.postgres}`);
+    if (provBefore && !exactlyOnce && !fused) {
+      // the recorder writes behind the flow: its backlog would slow the next variant down, and
+      // lineage is only queryable once written, so wait for it and report both figures
+      const p = await waitProvenanceDrained(engine.url, provBefore, t0);
+      if (p) {
+        p.rpsUntilDrained = p.drainedSeconds ? records / Math.max(seconds, p.drainedSeconds) : null;
+        r.provenance = p;
+        await cleanGinPending(pg?.url);
+        const cpu1 = { engine: procCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
+        p.cpuSecondsUntilDrained = { engine: round(cpu1.engine - cpu0.engine, 2), postgres: cpu0.pg == null ? null : round(cpu1.pg - cpu0.pg, 2) };
+        log(`  provenance: written ${p.drainedSeconds?.toFixed(2)} s after deploy (${p.rows} rows, ${p.droppedRecords} ids dropped) = ${Math.round(p.rpsUntilDrained ?? 0).toLocaleString()} records/s until lineage is queryable; CPU s by then engine ${p.cpuSecondsUntilDrained.engine}, Postgres ${p.cpuSecondsUntilDrained.postgres}`);
+      }
+    }
     return r;
   } finally {
     await api.mutate("deployments.stop", { flowId }).catch((e) => log(`stop ${flowId}: ${e.message}`));
@@ -96,7 +166,7 @@ export async function runVariant({ api, kafka, admin, engine, input, records, ru
  * B2: a 3-hop durable flow (source → filter → map → sink, three edge topics) fed at `rate`
  * records/s for `seconds`; latency = time the bench's reader got a record − its `ts` field.
  */
-export async function runLatency({ api, kafka, admin, runId, rate = 5000, seconds = 60 }) {
+export async function runLatency({ api, kafka, admin, runId, rate = 5000, seconds = 60, drainMs = 30_000 }) {
   const flowId = `bench-b2-${runId}`;
   const input = `bench-b2-in-${runId}`;
   const output = `bench-b2-out-${runId}`;
@@ -137,7 +207,7 @@ export async function runLatency({ api, kafka, admin, runId, rate = 5000, second
       await send(10, true);
       await sleep(20);
     }
-    await sleep(1000);
+    await sleep(300);
     seq = 0;
     const start = performance.now();
     let sent = 0;
@@ -150,7 +220,7 @@ export async function runLatency({ api, kafka, admin, runId, rate = 5000, second
         sent += due;
       } else await sleep(1);
     }
-    const drainEnd = Date.now() + 30_000;
+    const drainEnd = Date.now() + drainMs;
     while (latencies.length < sent && Date.now() < drainEnd) await sleep(100);
     const s = Float64Array.from(latencies).sort();
     const r = {

@@ -1,6 +1,6 @@
 // (b) The Kafka Streams reference app (bench/streams): jars copied once by Maven into a cache
 // outside the repo, the one class compiled with javac when its source changes.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -16,8 +16,19 @@ function cacheRoot() {
   return process.env.MILLRACE_CACHE ? resolve(process.env.MILLRACE_CACHE) : join(homedir(), ".cache", "millrace");
 }
 
-/** Returns the classpath of the compiled app (built once per pom/source hash). */
-export function buildStreamsApp(root) {
+function run(cmd, args) {
+  return new Promise((res, rej) => {
+    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    c.stdout.on("data", (d) => (out += d));
+    c.stderr.on("data", (d) => (out += d));
+    c.on("error", rej);
+    c.on("close", (status) => res({ status, stdout: out, stderr: "" }));
+  });
+}
+
+/** Returns the classpath of the compiled app (built once per pom/source hash; async, so it overlaps the preload). */
+export async function buildStreamsApp(root) {
   const dir = join(root, "bench/streams");
   const pom = readFileSync(join(dir, "pom.xml"));
   const src = readFileSync(join(dir, SRC));
@@ -26,7 +37,7 @@ export function buildStreamsApp(root) {
     log(`fetching the Kafka Streams jars with Maven into ${libs} (once)`);
     const tmp = `${libs}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
-    const r = spawnSync("mvn", ["-q", "-B", "-f", join(dir, "pom.xml"), "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${tmp}`], { encoding: "utf8" });
+    const r = await run("mvn", ["-q", "-B", "-f", join(dir, "pom.xml"), "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${tmp}`]);
     if (r.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed (exit ${r.status}):\n${(r.stdout + r.stderr).slice(-3000)}`);
     writeFileSync(join(tmp, ".complete"), new Date().toISOString());
     rmSync(libs, { recursive: true, force: true });
@@ -36,7 +47,7 @@ export function buildStreamsApp(root) {
   if (!existsSync(join(classes, ".complete"))) {
     log("compiling bench/streams with javac");
     mkdirSync(classes, { recursive: true });
-    const r = spawnSync("javac", ["-d", classes, "-cp", `${libs}/*`, join(dir, SRC)], { encoding: "utf8" });
+    const r = await run("javac", ["-d", classes, "-cp", `${libs}/*`, join(dir, SRC)]);
     if (r.status !== 0) throw new Error(`javac failed:\n${r.stdout}${r.stderr}`);
     writeFileSync(join(classes, ".complete"), new Date().toISOString());
   }

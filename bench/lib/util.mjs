@@ -1,5 +1,5 @@
 // Small helpers shared by the benchmark parts.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,4 +57,34 @@ export function fmtNum(x, d = 0) {
 /** A sum of an admin.fetchTopicOffsets result's high watermarks. */
 export function sumHigh(offsets) {
   return offsets.reduce((a, o) => a + Number(o.high), 0);
+}
+
+const TICKS = 100; // USER_HZ on Linux
+/** CPU seconds (user + system) a process has used so far; with `children`, also its waited-for children's. */
+export function procCpuSeconds(pid, children = false) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" "); // fields from #3 (state) on
+    const t = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+    return t / TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of a Postgres cluster: the postmaster, its exited children and its live backends. */
+export function pgCpuSeconds(postmasterPid) {
+  if (!postmasterPid) return null;
+  let total = procCpuSeconds(postmasterPid, true);
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === postmasterPid) total += procCpuSeconds(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
 }
