@@ -44,11 +44,8 @@ export type NodeKind = "source" | "transform" | "sink";
 export interface NodeFacts {
   kind: NodeKind | undefined;
   type: string | undefined;
-  /** only their lengths are read when `same` is given */
-  inIds: ArrayLike<string>;
-  outIds: ArrayLike<string>;
-  /** 1 where output i's id equals its parent input's id (precomputed; else compared here) */
-  same?: ArrayLike<number>;
+  inIds: readonly string[];
+  outIds: readonly string[];
   /** index into inIds per output; -1 = created at a source */
   outParents: ArrayLike<number>;
   outPorts: readonly string[];
@@ -71,7 +68,7 @@ export function deriveEvents(f: NodeFacts): { out: string; in: string } {
     else if (p < 0) c = CODE.CREATE;
     else if (f.outPorts[i] === "failure") c = CODE.FAILURE;
     else if (f.kind === "sink") c = CODE.SEND;
-    else if (f.same ? f.same[i] === 1 : f.outIds[i] === f.inIds[p]) c = CODE.ROUTE;
+    else if (f.outIds[i] === f.inIds[p]) c = CODE.ROUTE;
     else if (children[p]! > 1 || f.type === "flat-map") c = CODE.FORK;
     else c = CODE.MODIFY;
     out += c;

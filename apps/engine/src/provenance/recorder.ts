@@ -12,24 +12,14 @@ export const SAME = "=";
 const BAD = /[\x00\x1f]/;
 const BAD_ALL = /[\x00\x1f]/g;
 
-/**
- * What the hot path copies out of one node of a batch: the ids already packed into one string
- * per side (a few large strings per node-batch stay queued until the writer runs, not thousands
- * of small ones: those would live long enough to be promoted to the old generation), small ints.
- */
+/** What the hot path copies out of one node of a batch: ids and small ints, nothing else. */
 interface CapturedNode {
   nodeId: string;
   seq: number;
-  nIn: number;
-  nOut: number;
-  /** input ids, packed (SEP-joined) */
-  inPacked: string;
-  /** offsets of the inputs when they are not contiguous (head of a consumer stage only), comma-joined */
-  inOffsets: string | null;
-  /** output ids, packed, SAME where the output is its input passed on unchanged (see passThroughBlank) */
-  outPacked: string;
-  /** 1 where output i's id equals its parent input's id (event derivation); null: none */
-  same: Uint8Array | null;
+  inIds: string[];
+  /** offsets of the inputs when they are not contiguous (head of a consumer stage only) */
+  inOffsets: string[] | null;
+  outIds: string[];
   /** null: output i derives from input i (map, set-headers, kafka-sink... with nothing dropped) */
   outParents: Int32Array | null;
   /** null: every output went to `success` */
@@ -134,9 +124,9 @@ export class ProvenanceRecorder implements RunnerObserver {
       const nIn = inputs.length;
       const inIds: string[] = new Array(nIn);
       for (let i = 0; i < nIn; i++) inIds[i] = inputs[i]!.headers[HEADER.id] ?? "";
-      let inOffsets: string | null = null;
+      let inOffsets: string[] | null = null;
       const offs = nb.inputOffsets;
-      if (s === 0 && offs && nIn > 1 && Number(offs[nIn - 1]) - Number(offs[0]) !== nIn - 1) inOffsets = offs.join(",");
+      if (offs && nIn > 1 && Number(offs[nIn - 1]) - Number(offs[0]) !== nIn - 1) inOffsets = offs.slice();
 
       const outputs = nb.outputs;
       const nOut = outputs.length;
@@ -162,16 +152,7 @@ export class ProvenanceRecorder implements RunnerObserver {
           if (!(port in portTopics)) portTopics[port] = e.topics;
         }
       }
-      let same: Uint8Array | null = null;
-      for (let i = 0; i < nOut; i++) {
-        const p = outParents ? outParents[i]! : i;
-        if (p >= 0 && outIds[i] === inIds[p]) {
-          same ??= new Uint8Array(nOut);
-          same[i] = 1;
-          if (outIds[i] !== "") outIds[i] = SAME; // passThroughBlank
-        }
-      }
-      nodes[s] = { nodeId: nb.nodeId, seq: s, nIn, nOut, inPacked: pack(inIds), inOffsets, outPacked: pack(outIds), same, outParents, outPorts, portTopics };
+      nodes[s] = { nodeId: nb.nodeId, seq: s, inIds, inOffsets, outIds, outParents, outPorts, portTopics };
     }
     this.queue.push({ flowId: b.flowId, deploymentId: b.deploymentId, stageId: b.stageId, at: b.startedAt, durationMs: b.durationMs, input: b.input, nodes, size });
     this.queued += size;
@@ -231,11 +212,10 @@ export class ProvenanceRecorder implements RunnerObserver {
         const ev = deriveEvents({
           kind: planned?.kind,
           type: planned?.type,
-          inIds: { length: nd.nIn },
-          outIds: { length: nd.nOut },
-          same: nd.same ?? noneSame(nd.nOut),
-          outParents: nd.outParents ?? identity(nd.nOut),
-          outPorts: nd.outPorts ?? allSuccess(nd.nOut),
+          inIds: nd.inIds,
+          outIds: nd.outIds,
+          outParents: nd.outParents ?? identity(nd.outIds.length),
+          outPorts: nd.outPorts ?? allSuccess(nd.outIds.length),
         });
         let k = 0;
         cols[k++]!.push(c.flowId);
@@ -251,10 +231,10 @@ export class ProvenanceRecorder implements RunnerObserver {
         cols[k++]!.push(input?.partition ?? null);
         cols[k++]!.push(input?.firstOffset ?? null);
         cols[k++]!.push(input?.lastOffset ?? null);
-        cols[k++]!.push(head ? nd.inOffsets : null);
-        cols[k++]!.push(nd.inPacked);
+        cols[k++]!.push(head && nd.inOffsets ? nd.inOffsets.join(",") : null);
+        cols[k++]!.push(pack(nd.inIds));
         cols[k++]!.push(ev.in);
-        cols[k++]!.push(nd.outPacked);
+        cols[k++]!.push(pack(passThroughBlank(nd)));
         cols[k++]!.push(nd.outParents ? nd.outParents.join(",") : null);
         cols[k++]!.push(nd.outPorts ? pack(nd.outPorts) : null);
         cols[k++]!.push(ev.out);
@@ -290,19 +270,20 @@ export class ProvenanceRecorder implements RunnerObserver {
   }
 }
 
-/*
- * passThroughBlank (done in onBatch): output ids are written as "=" where the output is its input
- * passed on unchanged (filter kept, route, kafka-sink): the id is in in_ids already, so the
- * out_ids GIN index does not hold it twice (a fifth less index work for a typical flow). The
- * store puts the id back when it reads a row. "=" rather than "": string_to_array('', sep) is an
- * empty array, not one empty string.
+/**
+ * Output ids with "=" where the output is its input passed on unchanged (filter kept, route,
+ * kafka-sink): the id is in in_ids already, so the out_ids GIN index does not hold it twice
+ * (a fifth less index work for a typical flow). The store puts the id back when it reads a row.
  */
-
-const zeros: Uint8Array[] = [];
-function noneSame(n: number): Uint8Array {
-  let a = zeros[0];
-  if (!a || a.length < n) zeros[0] = a = new Uint8Array(Math.max(n, 1024));
-  return a;
+function passThroughBlank(nd: CapturedNode): string[] {
+  const out = nd.outIds.slice();
+  const parents = nd.outParents;
+  for (let i = 0; i < out.length; i++) {
+    const p = parents ? parents[i]! : i;
+    // "=" rather than "": string_to_array('', sep) is an empty array, not one empty string
+    if (p >= 0 && out[i] !== "" && out[i] === nd.inIds[p]) out[i] = SAME;
+  }
+  return out;
 }
 
 function pack(ids: readonly string[]): string {
