@@ -12,6 +12,7 @@ import { runLatency, runVariant } from "./lib/millrace.mjs";
 import { runEditor } from "./lib/editor.mjs";
 import { trpcClient } from "./lib/trpc.mjs";
 import { fmtNum, log, procMem, round, rssSampler } from "./lib/util.mjs";
+import { engineNodeFlags } from "../scripts/engine-node-flags.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
@@ -27,7 +28,7 @@ if (flag("--help") || flag("-h")) {
   --only LIST        run only some parts (b1 includes raw, Streams and B3)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)
-  --engine-node-flags "F"  extra node flags for the engine process (e.g. "--max-old-space-size=256")`);
+  --engine-node-flags "F"  node flags for the engine process instead of the ones "pnpm start" uses`);
   process.exit(0);
 }
 const quick = flag("--quick");
@@ -35,7 +36,8 @@ const only = new Set((opt("--only") ?? "b1,b2,b4").split(",").map((s) => s.trim(
 const RECORDS = Number(opt("--records") ?? (quick ? 50_000 : 1_000_000));
 const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 15 : 60));
 const LOADS = quick ? 1 : 3;
-const ENGINE_NODE_FLAGS = (opt("--engine-node-flags") ?? "").split(/\s+/).filter(Boolean);
+// Default: the flags `pnpm start` runs the engine with, so B3 measures what users get.
+const ENGINE_NODE_FLAGS = opt("--engine-node-flags") !== undefined ? opt("--engine-node-flags").split(/\s+/).filter(Boolean) : engineNodeFlags();
 const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-").toLowerCase();
 
 const VARIANTS = [
@@ -78,7 +80,7 @@ async function main() {
   const started = Date.now();
   const results = {
     date: new Date().toISOString(),
-    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || ENGINE_NODE_FLAGS.length ? "-partial" : ""),
+    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || opt("--engine-node-flags") !== undefined ? "-partial" : ""),
     machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
     throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { engineNodeFlags } from "./engine-node-flags.mjs";
 import { kafkaStatus, startKafka } from "./kafka/index.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -56,9 +57,7 @@ async function main() {
     const b = spawnSync("pnpm", ["--filter", "@millrace/web", "build"], { stdio: "inherit", cwd: root });
     if (b.status !== 0) throw new Error("the web app failed to build (see above)");
   }
-  // A small young generation keeps the engine's resident memory low at the same throughput
-  // (bench/README.md); the old-space cap stops a runaway flow from eating the machine.
-  env.NODE_OPTIONS = `--max-semi-space-size=8 --max-old-space-size=${process.env.MILLRACE_ENGINE_HEAP_MB ?? 512} ${env.NODE_OPTIONS ?? ""}`.trim();
+  env.NODE_OPTIONS = [...engineNodeFlags(), env.NODE_OPTIONS ?? ""].join(" ").trim();
   const engine = spawn(join(root, "node_modules/.bin/tsx"), [join(root, "apps/engine/src/main.ts")], { stdio: "inherit", env, cwd: root });
   children.push(engine);
   engine.on("exit", (code) => void shutdown(code ?? 1));
