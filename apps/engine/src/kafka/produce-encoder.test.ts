@@ -1,0 +1,226 @@
+// The fast Produce encoder against kafkajs's own, byte for byte, over many random requests.
+import { createRequire } from "node:module";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  createRequest,
+  isFastProduceRequest,
+  originalCreateRequest,
+  originalProduceRequestV3,
+  produceEncoderPatched,
+  produceRequestV3,
+} from "./patches.js";
+import "./client.js";
+import { crc32c } from "./crc32c.js";
+import { encodeProduceRequest, type ProduceArgs, type ProduceMessage } from "./produce-encoder.js";
+
+const require = createRequire(import.meta.url);
+const kafkajsCrc32C = require("kafkajs/src/protocol/recordBatch/crc32C/index.js") as (b: Buffer) => number;
+const Long = require("kafkajs/src/utils/long.js") as { fromValue(v: unknown): unknown };
+
+/** mulberry32: a small seeded PRNG, so a failure names its seed and can be replayed */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  return { next, int, pick };
+}
+type Rng = ReturnType<typeof prng>;
+
+const ALPHABETS = ["abcdefghij-_.", "ÄÖÜßéñ€", "日本語中文", "😀🚀", "\ud800x\udc00"] as const; // the last: lone surrogates
+
+function str(r: Rng, max: number): string {
+  const n = r.int(max + 1);
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    const alphabet = r.next() < 0.8 ? ALPHABETS[0] : r.pick(ALPHABETS);
+    s += alphabet[r.int(alphabet.length)];
+  }
+  return s;
+}
+
+function bytes(r: Rng, max: number): Buffer {
+  const b = Buffer.allocUnsafe(r.int(max + 1));
+  for (let i = 0; i < b.length; i += 4) {
+    const x = r.int(2 ** 32);
+    for (let j = 0; j < 4 && i + j < b.length; j++) b[i + j] = x >>> (8 * j);
+  }
+  // sometimes a view into a larger buffer (non-zero byteOffset)
+  return r.next() < 0.3 ? Buffer.concat([Buffer.from([1, 2, 3]), b]).subarray(3) : b;
+}
+
+function data(r: Rng, nullable: boolean): unknown {
+  const x = r.next();
+  if (nullable && x < 0.1) return null;
+  if (nullable && x < 0.15) return undefined;
+  if (x < 0.13) return r.next() < 0.1 ? (r.next() < 0.5 ? bytes(r, 300_000) : str(r, 20_000)) : r.next() < 0.5 ? bytes(r, 3000) : str(r, 1000); // large
+  return r.next() < 0.5 ? str(r, 80) : bytes(r, 80);
+}
+
+function headers(r: Rng): unknown {
+  const x = r.next();
+  if (x < 0.2) return undefined;
+  if (x < 0.3) return {};
+  const h: Record<string, unknown> = {};
+  const n = 1 + r.int(6);
+  for (let i = 0; i < n; i++) {
+    const key = r.next() < 0.1 ? String(r.int(20)) : r.next() < 0.1 ? str(r, 200) : str(r, 12) || "k"; // integer-like keys sort first
+    h[key] = r.next() < 0.2 ? Array.from({ length: r.int(4) }, () => data(r, false)) : data(r, false);
+  }
+  return h;
+}
+
+const NOW = 1_795_000_000_000;
+
+function timestamp(r: Rng, mode: number): unknown {
+  switch (mode) {
+    case 0:
+      return undefined;
+    case 1:
+      return NOW - r.int(1_000_000); // numbers
+    case 2:
+      return String(NOW + r.int(1_000_000) - 500_000); // strings (Kafka's convention)
+    default: {
+      const x = r.next(); // a mix: null, 0 ("" and 0 mean "now"), other digit counts (sorted as strings by kafkajs)
+      return x < 0.2 ? null : x < 0.3 ? 0 : x < 0.4 ? r.int(100_000) : x < 0.7 ? NOW + r.int(1000) : String(NOW - r.int(1000));
+    }
+  }
+}
+
+function message(r: Rng, tsMode: number): ProduceMessage {
+  const m: ProduceMessage = { value: data(r, true) };
+  if (r.next() < 0.7) m.key = data(r, true);
+  const h = headers(r);
+  if (h !== undefined) m.headers = h;
+  const ts = timestamp(r, tsMode);
+  if (ts !== undefined || r.next() < 0.1) m.timestamp = ts;
+  return m;
+}
+
+function request(r: Rng): ProduceArgs {
+  const kind = r.int(4); // plain, idempotent, transactional, odd defaults
+  const args: ProduceArgs = {
+    acks: r.pick([-1, 0, 1]),
+    timeout: r.int(60_000),
+    compression: r.pick([undefined, 0]),
+    topicData: Array.from({ length: 1 + r.int(3) }, () => ({
+      topic: str(r, 40) || "t",
+      partitions: Array.from({ length: 1 + r.int(4) }, (_, p) => {
+        const tsMode = r.int(4);
+        const n = r.next() < 0.05 ? 300 + r.int(300) : r.int(25);
+        return {
+          partition: p * 3 + r.int(3),
+          ...(kind === 0 ? {} : { firstSequence: r.int(2 ** 31) }),
+          messages: Array.from({ length: n }, () => message(r, tsMode)),
+        };
+      }),
+    })),
+  };
+  if (kind >= 1) {
+    args.producerId = r.pick([() => r.int(2 ** 31), () => String(2 ** 40 + r.int(1e6)), () => Long.fromValue(BigInt(r.int(1e9)))])();
+    args.producerEpoch = r.int(32_768);
+  }
+  if (kind === 2) args.transactionalId = str(r, 30) || "tx";
+  if (kind === 3) args.transactionalId = r.pick([null, undefined, ""]);
+  return args;
+}
+
+async function kafkajsBytes(args: ProduceArgs): Promise<Buffer> {
+  return (await originalProduceRequestV3(args).encode()).buffer;
+}
+
+beforeEach(() => {
+  vi.spyOn(Date, "now").mockReturnValue(NOW); // kafkajs stamps each batch with Date.now()
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("CRC-32C", () => {
+  it("equals kafkajs's over random buffers and ranges", () => {
+    const r = prng(7);
+    expect(crc32c(Buffer.from("123456789"))).toBe(0xe3069283); // the standard check value
+    for (let i = 0; i < 2000; i++) {
+      const b = bytes(r, i < 1000 ? 70 : 5000);
+      const start = r.int(b.length + 1);
+      const end = start + r.int(b.length - start + 1);
+      expect(crc32c(b, start, end)).toBe(kafkajsCrc32C(b.subarray(start, end)));
+    }
+  });
+});
+
+describe("fast Produce encoder", () => {
+  it("writes the same bytes as kafkajs for 300 random requests", async () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const args = request(prng(seed));
+      const fast = encodeProduceRequest(args);
+      if (!fast) throw new Error(`seed ${seed}: the fast encoder declined a supported request`);
+      const expected = await kafkajsBytes(args);
+      if (!fast.equals(expected)) expect({ seed, fast: fast.toString("hex") }).toEqual({ seed, fast: expected.toString("hex") });
+    }
+  }, 120_000);
+
+  it("writes the same framed request (size, api key/version, correlation id, client id) as kafkajs", async () => {
+    for (let seed = 1000; seed < 1100; seed++) {
+      const r = prng(seed);
+      const args = request(r);
+      const correlationId = r.int(2 ** 31);
+      const clientId = r.pick([null, "millrace", str(r, 30)]);
+      const fast = await createRequest({ correlationId, clientId, request: Object.assign(produceRequestV3(args), { apiVersion: 3 + r.int(5) }) });
+      const version = fast.buf.readInt16BE(6);
+      const expected = await originalCreateRequest({ correlationId, clientId, request: Object.assign(originalProduceRequestV3(args), { apiVersion: version }) });
+      expect(fast.buffer.equals(expected.buffer), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it("leaves compressed batches and values it does not handle to kafkajs (same bytes, same errors)", async () => {
+    const base = (messages: ProduceMessage[], extra: Partial<ProduceArgs> = {}): ProduceArgs => ({
+      acks: -1,
+      timeout: 30_000,
+      topicData: [{ topic: "t", partitions: [{ partition: 0, messages }] }],
+      ...extra,
+    });
+    const declined: ProduceArgs[] = [
+      base([{ value: "x".repeat(500) }, { value: "y" }], { compression: 1 }), // GZIP
+      base([{ value: new Uint8Array([1, 2, 3]) }]), // not a Buffer: kafkajs writes String(value)
+      base([{ value: "v", timestamp: 12.5 }]), // not an int64
+    ];
+    for (const args of declined) {
+      expect(encodeProduceRequest(args)).toBeNull();
+      const ours = await produceRequestV3(args)
+        .encode()
+        .then((e) => e.buffer, (e: Error) => e.message);
+      const theirs = await kafkajsBytes(args).catch((e: Error) => e.message);
+      expect(ours).toEqual(theirs);
+    }
+    // header values kafkajs rejects: still rejected, with kafkajs's error
+    const bad = base([{ value: "v", headers: { a: null } }]);
+    expect(encodeProduceRequest(bad)).toBeNull();
+    const err = await kafkajsBytes(bad).catch((e: Error) => e.message);
+    await expect(produceRequestV3(bad).encode()).rejects.toThrow(err as string);
+  });
+});
+
+describe("kafkajs patch", () => {
+  it("is installed: the producer's Produce requests (v3–v7) and their framing use the fast encoder", async () => {
+    expect(produceEncoderPatched).toBe(true);
+    expect(require("kafkajs/src/protocol/requests/produce/v3/request.js")).toBe(produceRequestV3);
+    expect(require("kafkajs/src/protocol/request.js")).toBe(createRequest);
+    const produce = require("kafkajs/src/protocol/requests/produce/index.js") as {
+      protocol: (a: { version: number }) => (args: ProduceArgs) => { request: Parameters<typeof isFastProduceRequest>[0] & { apiVersion: number; encode(): Promise<{ buffer: Buffer }> } };
+    };
+    const args = request(prng(42));
+    for (const version of [3, 4, 5, 6, 7]) {
+      const { request: req } = produce.protocol({ version })(args);
+      expect(req.apiVersion).toBe(version);
+      expect(isFastProduceRequest(req)).toBe(true);
+      expect((await req.encode()).buffer.equals(await kafkajsBytes(args))).toBe(true);
+    }
+  });
+});
