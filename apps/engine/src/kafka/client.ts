@@ -15,6 +15,7 @@ import {
 } from "kafkajs";
 import { createRequire } from "node:module";
 import { quietLogCreator, stderrLogger, toKafkajsLevel } from "./log.js";
+import { noDelaySocketFactory } from "./socket.js";
 import type {
   BatchContext,
   ConsumerOptions,
@@ -95,6 +96,7 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries },
     logLevel: toKafkajsLevel(threshold),
     logCreator: quietLogCreator(opts.logger ?? stderrLogger, threshold),
+    socketFactory: noDelaySocketFactory,
   });
 
   const closers = new Set<() => Promise<void>>();

@@ -5,6 +5,7 @@ import type { ExecutionPlan, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
 import type { Observers } from "./observer.js";
 import { ConsumerStageRunner, outputPartitions, PartitionChooser, SourceStageRunner, type CheckpointStore, type RunnerDeps, type StageRunner } from "./runners.js";
+import { CoalescingSender } from "./coalescing-sender.js";
 import { StageExecutor } from "./stage.js";
 
 export interface FlowRuntimeDeps {
@@ -44,6 +45,7 @@ export interface StageStatus {
 /** Everything one deployed flow runs on this engine: consumer stages, and the source stages whose lease it holds. */
 export class FlowRuntime {
   private producer: KafkaProducer | undefined;
+  private sender: CoalescingSender | undefined;
   private readonly runners = new Map<string, StageRunner>();
   private readonly releases: (() => Promise<void>)[] = [];
   private readonly abort = new AbortController();
@@ -91,7 +93,7 @@ export class FlowRuntime {
       observers: this.deps.observers,
       exactlyOnce: this.spec.exactlyOnce,
       provenance: this.spec.provenance !== false,
-      producer: this.producer!,
+      producer: this.sender!,
       deadLetterTopic: this.spec.plan.deadLetterTopic,
       log: (level, msg) => this.deps.log(`[flow ${this.spec.flowId}] ${level}: ${msg}`),
       stopping: () => this.stopped,
@@ -116,6 +118,7 @@ export class FlowRuntime {
     const { plan } = this.spec;
     this.producer = this.deps.kafka.producer({});
     await this.producer.connect();
+    this.sender = new CoalescingSender(this.producer);
     const written = plan.nodes.flatMap((n) => n.ports.flatMap((p) => [p.topic, p.externalTopic, p.deadLetter].filter((t): t is string => Boolean(t))));
     const internal = new Set(plan.topics.filter((t) => t.role === "edge").map((t) => t.name));
     this.partitions = new PartitionChooser(await outputPartitions(this.deps.kafka, written), internal, this.spec.exactlyOnce);

@@ -15,8 +15,8 @@ export interface RunnerDeps {
   exactlyOnce: boolean;
   /** record provenance for this deployment (default true): batches say so to observers, and produced offsets are reported */
   provenance?: boolean;
-  /** shared non-transactional producer of the flow (at-least-once) */
-  producer: KafkaProducer;
+  /** the flow's shared non-transactional producer (at-least-once), behind a CoalescingSender */
+  producer: Sender;
   /** the flow's dead-letter topic (poll-source exactly-once checkpoints are committed against its partition 0) */
   deadLetterTopic: string;
   log(level: "info" | "warn" | "error", msg: string): void;
