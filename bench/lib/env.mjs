@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import net from "node:net";
 import kafkajs from "kafkajs";
 import { freePort, startKafka, ensureKafkaJars } from "../../scripts/kafka/index.mjs";
 import { startPostgres } from "../../scripts/postgres/index.mjs";
@@ -55,7 +56,10 @@ export async function startBroker(dir) {
   const port = await freePort();
   const k = await startKafka({ port, dataDir: join(dir, "kafka"), heap: ["-Xms1g", "-Xmx1g"] });
   onCleanup(() => k.stop());
-  const kafka = new Kafka({ clientId: "millrace-bench", brokers: [k.brokers], logLevel: logLevel.NOTHING });
+  // Nagle off, as in the engine (apps/engine/src/kafka/socket.ts): otherwise the B2 reader's
+  // commits hold back its next fetch by the broker's delayed ACK and the bench measures itself
+  const socketFactory = ({ host, port, onConnect }) => net.connect({ host, port, noDelay: true }, onConnect).setKeepAlive(true, 60_000);
+  const kafka = new Kafka({ clientId: "millrace-bench", brokers: [k.brokers], logLevel: logLevel.NOTHING, socketFactory });
   const admin = kafka.admin();
   await admin.connect();
   onCleanup(() => admin.disconnect());
