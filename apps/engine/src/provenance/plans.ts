@@ -12,6 +12,12 @@ export interface PlanIndex {
   fusedFrom: Map<string, string>;
   /** node → port → ids of the edges leaving it */
   portEdges: Map<string, Map<string, string[]>>;
+  /**
+   * Topics whose every message is written by this deployment (an edge topic) or by the replay
+   * API (a stage's replay topic), i.e. whose writer records where each record went: a reader of
+   * them can be found by (topic, partition, offset) instead of by record id.
+   */
+  ownTopics: Map<string, "edge" | "replay">;
 }
 
 export function indexPlan(plan: ExecutionPlan): PlanIndex {
@@ -28,7 +34,9 @@ export function indexPlan(plan: ExecutionPlan): PlanIndex {
     if (!list) ports.set(e.from.port, (list = []));
     list.push(e.id);
   }
-  return { plan, nodes, topicWriter, fusedFrom, portEdges };
+  const ownTopics = new Map<string, "edge" | "replay">();
+  for (const t of plan.topics) if (t.role === "edge" || t.role === "replay") ownTopics.set(t.name, t.role);
+  return { plan, nodes, topicWriter, fusedFrom, portEdges, ownTopics };
 }
 
 /** Caches one index per deployment id; forgets deployments no longer looked up for a while. */

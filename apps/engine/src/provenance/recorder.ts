@@ -26,6 +26,12 @@ interface CapturedNode {
   outPorts: string[] | null;
   /** port → topics its records were written to (first output of each port) */
   portTopics: Record<string, readonly string[]> | null;
+  /**
+   * Where the outputs went in their port's first topic, as runs of 4 numbers: first output
+   * index j, partition, first offset, count (outputs j.. j+count-1 at consecutive offsets);
+   * null when no output has a produced offset (fused hops, nothing written, provenance off).
+   */
+  outLocs: number[] | null;
 }
 
 interface Captured {
@@ -86,6 +92,8 @@ export class ProvenanceRecorder implements RunnerObserver {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private lastDropLog = 0;
+  /** deployment → "topic\0partition" → what this recorder saw written there (see `locatable`) */
+  private readonly written = new Map<string, { used: number; parts: Map<string, Written> }>();
   readonly stats: ProvenanceRecorderStats = { batches: 0, records: 0, rows: 0, droppedBatches: 0, droppedRecords: 0, writeErrors: 0, queued: 0 };
   private readonly log: (msg: string) => void;
 
@@ -108,6 +116,7 @@ export class ProvenanceRecorder implements RunnerObserver {
     let size = 0;
     for (const nb of b.nodes) size += nb.inputs.length + nb.outputs.length;
     if (this.queued + size > this.maxQueued) {
+      this.noteDropped(b);
       this.stats.droppedBatches++;
       this.stats.droppedRecords += size;
       const now = Date.now();
@@ -117,6 +126,7 @@ export class ProvenanceRecorder implements RunnerObserver {
       }
       return;
     }
+    const written = this.writtenOf(b.deploymentId);
     const nodes: CapturedNode[] = new Array(b.nodes.length);
     for (let s = 0; s < b.nodes.length; s++) {
       const nb = b.nodes[s]!;
@@ -135,9 +145,31 @@ export class ProvenanceRecorder implements RunnerObserver {
       let outPorts: string[] | null = null;
       let portTopics: Record<string, readonly string[]> | null = null;
       let lastPort = "";
+      let outLocs: number[] | null = null;
+      // the open run: outputs runJ.. at partition runP, offsets runO.., in topics runT
+      let runJ = -1;
+      let runP = -1;
+      let runO = 0;
+      let runN = 0;
+      let runT: string | undefined;
       for (let i = 0; i < nOut; i++) {
         const e = outputs[i]!;
         outIds[i] = e.record.headers[HEADER.id] ?? "";
+        const offs = e.offsets;
+        if (offs !== undefined && offs[0] !== undefined) {
+          const o = +offs[0];
+          const p = e.partitions?.[0] ?? 0;
+          if (runN > 0 && p === runP && o === runO + runN && i === runJ + runN && e.topics[0] === runT) runN++;
+          else {
+            if (runN > 0) (outLocs ??= []).push(runJ, runP, runO, runN);
+            runJ = i;
+            runP = p;
+            runO = o;
+            runN = 1;
+            runT = e.topics[0]!;
+            noteWritten(written, runT, p, o);
+          }
+        }
         if (e.parent !== i && outParents === null) {
           outParents = new Int32Array(nOut);
           for (let j = 0; j < i; j++) outParents[j] = j;
@@ -152,13 +184,40 @@ export class ProvenanceRecorder implements RunnerObserver {
           if (!(port in portTopics)) portTopics[port] = e.topics;
         }
       }
-      nodes[s] = { nodeId: nb.nodeId, seq: s, inIds, inOffsets, outIds, outParents, outPorts, portTopics };
+      if (runN > 0) (outLocs ??= []).push(runJ, runP, runO, runN);
+      nodes[s] = { nodeId: nb.nodeId, seq: s, inIds, inOffsets, outIds, outParents, outPorts, portTopics, outLocs };
     }
     this.queue.push({ flowId: b.flowId, deploymentId: b.deploymentId, stageId: b.stageId, at: b.startedAt, durationMs: b.durationMs, input: b.input, nodes, size });
     this.queued += size;
     this.stats.batches++;
     this.stats.records += size;
     if (this.queued >= 20_000 && !this.flushing) void this.flush().catch(() => {});
+  }
+
+  private writtenOf(deploymentId: string): Map<string, Written> {
+    let w = this.written.get(deploymentId);
+    const now = Date.now();
+    if (!w) {
+      if (this.written.size >= 64) for (const [k, v] of this.written) if (now - v.used > 600_000) this.written.delete(k);
+      this.written.set(deploymentId, (w = { used: now, parts: new Map() }));
+    } else if (now - w.used > 1000) w.used = now;
+    return w.parts;
+  }
+
+  /** A dropped batch's outputs are nowhere in Postgres: readers of those offsets must be found by id. */
+  private noteDropped(b: BatchEvent): void {
+    const written = this.writtenOf(b.deploymentId);
+    for (const nb of b.nodes) {
+      for (const e of nb.outputs) {
+        const offs = e.offsets;
+        if (offs === undefined || offs[0] === undefined) continue;
+        const key = e.topics[0]! + "\0" + (e.partitions?.[0] ?? 0);
+        const o = +offs[0];
+        const w = written.get(key);
+        if (!w) written.set(key, { since: Infinity, unsafe: o });
+        else if (o > w.unsafe) w.unsafe = o;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- writer
@@ -201,9 +260,12 @@ export class ProvenanceRecorder implements RunnerObserver {
   }
 
   private async insert(batches: Captured[]): Promise<void> {
-    const cols: (string | number | null)[][] = Array.from({ length: 21 }, () => []);
+    const cols: (string | number | null)[][] = Array.from({ length: 23 }, () => []);
     for (const c of batches) {
       const plan = this.planFor(c);
+      // decided when written, not when observed: a reader's batch can reach observers before the
+      // batch that wrote its input (whose observers wait for its offset commit)
+      const located = c.input !== null && plan !== undefined && locatable(plan, this.writtenOf(c.deploymentId), c.input);
       for (const nd of c.nodes) {
         const planned = plan?.nodes.get(nd.nodeId);
         const head = nd.seq === 0;
@@ -232,13 +294,18 @@ export class ProvenanceRecorder implements RunnerObserver {
         cols[k++]!.push(input?.firstOffset ?? null);
         cols[k++]!.push(input?.lastOffset ?? null);
         cols[k++]!.push(head && nd.inOffsets ? nd.inOffsets.join(",") : null);
-        cols[k++]!.push(pack(nd.inIds));
+        // the head's inputs, when its slice is locatable: in read_ids (found by position, no GIN entries)
+        const byPosition = head && located;
+        const ids = pack(nd.inIds);
+        cols[k++]!.push(byPosition ? null : ids);
+        cols[k++]!.push(byPosition ? ids : null);
         cols[k++]!.push(ev.in);
         cols[k++]!.push(pack(passThroughBlank(nd)));
         cols[k++]!.push(nd.outParents ? nd.outParents.join(",") : null);
         cols[k++]!.push(nd.outPorts ? pack(nd.outPorts) : null);
         cols[k++]!.push(ev.out);
         cols[k++]!.push(nd.portTopics ? JSON.stringify(nd.portTopics) : null);
+        cols[k++]!.push(nd.outLocs ? nd.outLocs.join(",") : null);
       }
     }
     await this.o.pool.query(INSERT_SQL, [...cols, this.o.engineId]);
@@ -286,6 +353,37 @@ function passThroughBlank(nd: CapturedNode): string[] {
   return out;
 }
 
+/** What a recorder saw written to one partition of a topic by one deployment. */
+interface Written {
+  /** the first offset it saw written there (with the output recorded) */
+  since: number;
+  /** the highest offset written by a batch it dropped (-1: none) */
+  unsafe: number;
+}
+
+function noteWritten(written: Map<string, Written>, topic: string, partition: number, offset: number): void {
+  const key = topic + "\0" + partition;
+  if (!written.has(key)) written.set(key, { since: offset, unsafe: -1 });
+}
+
+/**
+ * Can a reader of `input` be found by (topic, partition, offset)? Only when the writer of every
+ * message in the slice recorded where it went: a stage's replay topic (the replay API records
+ * its copies' offsets), or an edge topic of this deployment at offsets from the first write this
+ * recorder saw there on (earlier messages: another engine, an earlier deployment, a time before
+ * this process), and none of them from a batch it dropped. Anything else keeps its ids in the
+ * GIN-indexed in_ids, as before.
+ */
+function locatable(plan: PlanIndex, written: Map<string, Written>, input: InputSlice): boolean {
+  const role = plan.ownTopics.get(input.topic);
+  if (role === undefined) return false;
+  if (role === "replay") return true;
+  const w = written.get(input.topic + "\0" + input.partition);
+  if (!w) return false;
+  const first = +input.firstOffset;
+  return first >= w.since && first > w.unsafe;
+}
+
 function pack(ids: readonly string[]): string {
   const s = ids.join(SEP);
   // ids come from headers: a NUL (illegal in Postgres text) or our separator must not break the batch
@@ -308,10 +406,11 @@ function allSuccess(n: number): string[] {
 
 const INSERT_SQL = `
 INSERT INTO provenance_batch (flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, at, duration_ms,
-  topic, partition, first_offset, last_offset, in_offsets, in_ids, in_events, out_ids, out_parents, out_ports, out_events, port_topics, engine_id)
+  topic, partition, first_offset, last_offset, in_offsets, in_ids, read_ids, in_events, out_ids, out_parents, out_ports, out_events, port_topics, out_locs, engine_id)
 SELECT f, d, s, n, nt, fn, seq, to_timestamp(at / 1000.0), dur,
-  t, p, fo::bigint, lo::bigint, string_to_array(io, ',')::bigint[], string_to_array(ii, E'\\x1f'), ie,
-  string_to_array(oi, E'\\x1f'), string_to_array(op, ',')::int[], string_to_array(opt, E'\\x1f'), oe, pt::jsonb, $22
+  t, p, fo::bigint, lo::bigint, string_to_array(io, ',')::bigint[], string_to_array(ii, E'\\x1f'), string_to_array(ri, E'\\x1f'), ie,
+  string_to_array(oi, E'\\x1f'), string_to_array(op, ',')::int[], string_to_array(opt, E'\\x1f'), oe, pt::jsonb, ol, $24
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::int[],
-  $10::text[], $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
-  AS u(f, d, s, n, nt, fn, seq, at, dur, t, p, fo, lo, io, ii, ie, oi, op, opt, oe, pt)`;
+  $10::text[], $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
+  $22::text[], $23::text[])
+  AS u(f, d, s, n, nt, fn, seq, at, dur, t, p, fo, lo, io, ii, ri, ie, oi, op, opt, oe, pt, ol)`;

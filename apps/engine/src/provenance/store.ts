@@ -55,10 +55,84 @@ export interface BatchRow {
   out_ports: string[] | null;
   out_events: string;
   port_topics: Record<string, string[]> | null;
+  /** runs "j,partition,offset,count,..." of where outputs went (see recorder.ts), null for rows without */
+  out_locs: string | null;
 }
 
 const COLS = `id::text AS id, flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, (extract(epoch from at) * 1000)::float8 AS at_ms,
-  topic, partition, first_offset::text AS first_offset, in_offsets::text[] AS in_offsets, in_ids, in_events, out_ids, out_parents, out_ports, out_events, port_topics`;
+  topic, partition, first_offset::text AS first_offset, in_offsets::text[] AS in_offsets, COALESCE(in_ids, read_ids) AS in_ids, in_events, out_ids, out_parents,
+  out_ports, out_events, port_topics, out_locs`;
+
+/** The rows that may hold a record id in in_ids or out_ids (GIN): creations, inputs read by id (not by Kafka position). */
+const BY_ID = `in_ids && $1::text[] OR out_ids && $1::text[]`;
+
+/**
+ * Rows that read one of the positions ($1 topics, $2 partitions, $3 offsets) by Kafka position
+ * (read_ids set): per reading node (a skip scan over the btree on topic, partition, node_id,
+ * first_offset), the few rows with the greatest first_offset <= the offset (more than one only
+ * after at-least-once redelivery), of which those whose slice reaches the offset.
+ */
+const BY_POSITION = `
+SELECT ${COLS} FROM provenance_batch WHERE id IN (
+  SELECT r.id FROM (SELECT DISTINCT t, p, o FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(t, p, o)) AS l
+  CROSS JOIN LATERAL (
+    WITH RECURSIVE n(node) AS (
+      (SELECT node_id FROM provenance_batch WHERE topic = l.t AND partition = l.p ORDER BY node_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT node_id FROM provenance_batch WHERE topic = l.t AND partition = l.p AND node_id > n.node ORDER BY node_id LIMIT 1)
+      FROM n WHERE n.node IS NOT NULL
+    )
+    SELECT node FROM n WHERE node IS NOT NULL
+  ) AS readers
+  CROSS JOIN LATERAL (
+    SELECT id, last_offset FROM provenance_batch
+    WHERE topic = l.t AND partition = l.p AND node_id = readers.node AND first_offset <= l.o AND read_ids IS NOT NULL
+    ORDER BY first_offset DESC LIMIT 8
+  ) AS r
+  WHERE r.last_offset >= l.o
+)`;
+
+/** One output's place in Kafka (its port's first topic). */
+export interface Position {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** Where output `j` of `r` was written, when the row knows (out_locs; a replay row's slice). */
+export function outputPosition(r: BatchRow, j: number): Position | undefined {
+  if (r.stage_id === REPLAY_STAGE) {
+    const offset = r.topic !== null && r.partition !== null ? inputOffset(r, j) : null;
+    return offset === null ? undefined : { topic: r.topic!, partition: r.partition!, offset };
+  }
+  const runs = locRuns(r);
+  if (!runs) return undefined;
+  for (let k = 0; k < runs.length; k += 4) {
+    const first = runs[k]!;
+    const n = runs[k + 3]!;
+    if (j < first || j >= first + n) continue;
+    const topic = r.port_topics?.[portOf(r, j)]?.[0];
+    if (topic === undefined) return undefined;
+    return { topic, partition: runs[k + 1]!, offset: String(runs[k + 2]! + (j - first)) };
+  }
+  return undefined;
+}
+
+const parsedLocs = new WeakMap<BatchRow, number[]>();
+function locRuns(r: BatchRow): number[] | undefined {
+  if (!r.out_locs) return undefined;
+  let runs = parsedLocs.get(r);
+  if (!runs) parsedLocs.set(r, (runs = r.out_locs.split(",").map(Number)));
+  return runs;
+}
+
+/** The index of the input read at `offset` in row `r` (-1: not in its slice). */
+function inputIndexAt(r: BatchRow, offset: string): number {
+  if (r.in_offsets) return r.in_offsets.indexOf(offset);
+  if (r.first_offset === null) return -1;
+  const i = Number(BigInt(offset) - BigInt(r.first_offset));
+  return i >= 0 && i < (r.in_ids?.length ?? 0) ? i : -1;
+}
 
 export function inputOffset(r: Pick<BatchRow, "first_offset" | "in_offsets">, i: number): string | null {
   if (r.in_offsets) return r.in_offsets[i] ?? null;
@@ -92,6 +166,7 @@ function outputEvent(r: BatchRow, j: number): ProvenanceEvent {
   const type = eventOfCode(r.out_events[j] ?? "") ?? "MODIFY";
   const replay = r.stage_id === REPLAY_STAGE;
   const port = portOf(r, j);
+  const pos = replay ? undefined : outputPosition(r, j);
   return {
     id: `${r.id}.o${j}`,
     recordId: r.out_ids![j]!,
@@ -103,10 +178,11 @@ function outputEvent(r: BatchRow, j: number): ProvenanceEvent {
     type,
     at: r.at_ms,
     port,
-    // a replay row's slice is where the copies went; other outputs are located later (where they were read)
-    topic: replay ? r.topic : (r.port_topics?.[port]?.[0] ?? null),
-    partition: replay ? r.partition : null,
-    offset: replay ? inputOffset(r, j) : null,
+    // a replay row's slice is where the copies went; other outputs: where the runtime wrote them
+    // (out_locs), else (rows written before out_locs) located later, where they were read
+    topic: replay ? r.topic : (pos?.topic ?? r.port_topics?.[port]?.[0] ?? null),
+    partition: replay ? r.partition : (pos?.partition ?? null),
+    offset: replay ? inputOffset(r, j) : (pos?.offset ?? null),
   };
 }
 
@@ -144,13 +220,57 @@ export interface Location {
 export class ProvenanceStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Rows whose inputs or outputs hold one of `ids`. */
+  /**
+   * Rows whose inputs or outputs hold one of `ids`: those found by id (GIN: where a record was
+   * created, or read other than from a position its writer recorded), then, hop by hop, the rows
+   * that read it where those rows wrote it (by Kafka position), until no new row turns up.
+   */
   private async rowsWith(ids: string[]): Promise<BatchRow[]> {
-    const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE in_ids && $1::text[] OR out_ids && $1::text[] ORDER BY at, seq, id`, [ids]);
-    return r.rows.map(restore);
+    const want = new Set(ids);
+    const found = new Map<string, BatchRow>();
+    let frontier = (await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID}`, [ids])).rows.map(restore);
+    for (const row of frontier) found.set(row.id, row);
+    for (let hop = 0; frontier.length && hop < 64; hop++) {
+      // where the rows found last wrote one of the ids
+      const at = new Map<string, string>(); // "topic\0partition\0offset" → id
+      for (const row of frontier) {
+        const out = row.out_ids ?? [];
+        for (let j = 0; j < out.length; j++) {
+          if (!want.has(out[j]!)) continue;
+          const pos = outputPosition(row, j);
+          if (pos) at.set(`${pos.topic}\0${pos.partition}\0${pos.offset}`, out[j]!);
+        }
+      }
+      if (!at.size) break;
+      const ts: string[] = [];
+      const ps: number[] = [];
+      const os: string[] = [];
+      for (const k of at.keys()) {
+        const [t, p, o] = k.split("\0");
+        ts.push(t!);
+        ps.push(Number(p));
+        os.push(o!);
+      }
+      const readers = (await this.pool.query<BatchRow>(BY_POSITION, [ts, ps, os])).rows.map(restore);
+      frontier = [];
+      for (const row of readers) {
+        if (found.has(row.id)) continue;
+        // the row must have read that very record there (a topic deleted and made again reuses offsets)
+        let reads = false;
+        for (let i = 0; i < ts.length && !reads; i++) {
+          if (ts[i] !== row.topic || ps[i] !== row.partition) continue;
+          const idx = inputIndexAt(row, os[i]!);
+          reads = idx >= 0 && row.in_ids?.[idx] === at.get(`${ts[i]}\0${ps[i]}\0${os[i]}`);
+        }
+        if (!reads) continue;
+        found.set(row.id, row);
+        frontier.push(row);
+      }
+    }
+    return [...found.values()].sort((a, b) => a.at_ms - b.at_ms || a.seq - b.seq || (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
   }
 
-  /** Where each of `ids` was read from an edge topic (first reading found per id and writer). */
+  /** Where each of `ids` was read from an edge topic by a row found by id (first reading found per id and writer): rows written before out_locs. */
   async locations(ids: string[]): Promise<Map<string, Location[]>> {
     const out = new Map<string, Location[]>();
     if (!ids.length) return out;
@@ -337,17 +457,14 @@ export class ProvenanceStore {
     return out;
   }
 
-  /** The newest row in which `recordId` was read from a Kafka topic (optionally by `nodeId`), with its position there. */
+  /** The rows in which `recordId` was read from a Kafka topic (optionally in flow `flowId`), newest first, with its position there. */
   async readings(recordId: string, flowId?: string): Promise<{ row: BatchRow; index: number; offset: string }[]> {
-    const params: unknown[] = [[recordId]];
-    let where = `in_ids && $1::text[] AND topic IS NOT NULL AND stage_id IS DISTINCT FROM '${REPLAY_STAGE}'`;
-    if (flowId) {
-      params.push(flowId);
-      where += ` AND flow_id = $2`;
-    }
-    const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${where} ORDER BY at DESC, id DESC LIMIT 20`, params);
+    const rows = (await this.rowsWith([recordId]))
+      .filter((row) => row.topic !== null && row.stage_id !== REPLAY_STAGE && (flowId === undefined || row.flow_id === flowId) && (row.in_ids ?? []).includes(recordId))
+      .reverse()
+      .slice(0, 20);
     const out: { row: BatchRow; index: number; offset: string }[] = [];
-    for (const row of r.rows) {
+    for (const row of rows) {
       const index = (row.in_ids ?? []).indexOf(recordId);
       const offset = index >= 0 ? inputOffset(row, index) : null;
       if (offset !== null) out.push({ row, index, offset });
@@ -355,9 +472,9 @@ export class ProvenanceStore {
     return out;
   }
 
-  /** Does any row mention the record at all? (for error messages) */
+  /** Does any row mention the record at all? (for error messages; a row that holds it by position is reached from one found by id) */
   async known(recordId: string): Promise<BatchRow | undefined> {
-    const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE in_ids && $1::text[] OR out_ids && $1::text[] ORDER BY at DESC LIMIT 1`, [[recordId]]);
+    const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID} ORDER BY at DESC LIMIT 1`, [[recordId]]);
     return r.rows[0] && restore(r.rows[0]);
   }
 
