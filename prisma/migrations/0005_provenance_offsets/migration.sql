@@ -1,11 +1,13 @@
--- Provenance found by Kafka position (issue 6): a row that read its inputs from a topic whose
--- writer recorded where each record went (an edge topic of the same deployment, a replay topic)
--- keeps its input ids in read_ids, which no index holds; the store finds such a row by
--- (topic, partition, offset) from the writer's out_locs. Only ids read from elsewhere (external
--- topics, fused hops) and ids created at a node stay in the GIN indexes: ~1.5 index entries per
--- record instead of ~3.5 (see apps/engine/src/provenance/README.md).
--- Existing rows keep in_ids (GIN) and have no out_locs: they are found by id as before.
-ALTER TABLE "provenance_batch" ADD COLUMN "read_ids" TEXT[];
+-- Provenance with few GIN entries (issue 6; see apps/engine/src/provenance/README.md).
+-- Rows written from now on keep their ids in input_ids / output_ids, which no index holds, and
+-- only lookup keys in the GIN-indexed in_ids / out_ids: the id less its last two characters, so
+-- the ~1,300 consecutive ids an engine makes share one key (lossy: the store checks the candidate
+-- rows for the id itself). A row that read an edge topic at offsets whose writer recorded where
+-- each record went (out_locs), or a replay topic, has no keys at all (in_ids NULL): the store
+-- finds it by (topic, partition, offset). Rows written before keep the ids themselves in in_ids /
+-- out_ids (a key that matches exactly) and have no out_locs: they are found by id as before.
+ALTER TABLE "provenance_batch" ADD COLUMN "input_ids" TEXT[];
+ALTER TABLE "provenance_batch" ADD COLUMN "output_ids" TEXT[];
 -- runs "j,partition,offset,count,...": outputs j..j+count-1 went to that partition of their
 -- port's first topic at offset.. offset+count-1
 ALTER TABLE "provenance_batch" ADD COLUMN "out_locs" TEXT;
@@ -18,8 +20,9 @@ CREATE INDEX "provenance_batch_topic_partition_node_id_first_offset_idx" ON "pro
 -- indexes are the only way to answer `&&`), and ANALYZE of arrays of thousands of ids is most of
 -- the cost of analysing this table.
 ALTER TABLE "provenance_batch" ALTER COLUMN "in_ids" SET STATISTICS 0;
-ALTER TABLE "provenance_batch" ALTER COLUMN "read_ids" SET STATISTICS 0;
 ALTER TABLE "provenance_batch" ALTER COLUMN "out_ids" SET STATISTICS 0;
+ALTER TABLE "provenance_batch" ALTER COLUMN "input_ids" SET STATISTICS 0;
+ALTER TABLE "provenance_batch" ALTER COLUMN "output_ids" SET STATISTICS 0;
 ALTER TABLE "provenance_batch" ALTER COLUMN "in_offsets" SET STATISTICS 0;
 ALTER TABLE "provenance_batch" ALTER COLUMN "out_parents" SET STATISTICS 0;
 ALTER TABLE "provenance_batch" ALTER COLUMN "out_ports" SET STATISTICS 0;

@@ -1,5 +1,5 @@
 // Provenance rows found by Kafka position (migration 0005): a reader of an edge topic keeps its
-// input ids out of the GIN index (read_ids) and is found from where its writer put each record
+// input ids out of the GIN index (in_ids NULL) and is found from where its writer put each record
 // (out_locs). Synthetic batches shaped like the runtime's (produced offsets set), real Postgres.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { catalog, HEADER, type MRecord } from "@millrace/processors";
 import { createTestDatabase } from "@millrace/testkit";
 import { planFlow, type ExecutionPlan } from "../planner/index.js";
 import type { BatchEvent, Emitted, NodeBatch } from "../runtime/observer.js";
+import { newRecordId } from "../runtime/records.js";
 import { flowDoc } from "../runtime/test-helpers.js";
 import { ProvenanceRecorder } from "./recorder.js";
 import { ProvenanceStore } from "./store.js";
@@ -64,7 +65,7 @@ describe("provenance found by Kafka position", () => {
   let pool: pg.Pool;
   let store: ProvenanceStore;
   const rows = async (where: string, params: unknown[] = []) =>
-    (await pool.query<{ node_id: string; in_ids: string[] | null; read_ids: string[] | null; out_locs: string | null }>(`SELECT node_id, in_ids, read_ids, out_locs FROM provenance_batch WHERE ${where} ORDER BY id`, params)).rows;
+    (await pool.query<{ node_id: string; in_ids: string[] | null; input_ids: string[] | null; out_locs: string | null }>(`SELECT node_id, in_ids, input_ids, out_locs FROM provenance_batch WHERE ${where} ORDER BY id`, params)).rows;
 
   beforeAll(async () => {
     db = await createTestDatabase("pos");
@@ -97,8 +98,8 @@ describe("provenance found by Kafka position", () => {
     expect(r.snapshot().rows).toBe(6);
 
     const all = await rows("flow_id = $1", [FLOW]);
-    expect(all.map((w) => [w.node_id, w.in_ids === null, w.read_ids?.length ?? null])).toEqual([
-      ["gen", false, null], // no inputs: an empty in_ids
+    expect(all.map((w) => [w.node_id, w.in_ids === null, w.input_ids?.length ?? null])).toEqual([
+      ["gen", false, 0], // no inputs
       ["keep", true, 4],
       ["alt", true, 4],
       ["shape", true, 2],
@@ -176,14 +177,52 @@ describe("provenance found by Kafka position", () => {
     r.onBatch(batch("d2", node("keep", late.slice(0, 2), [], 4), [GEN, 2]));
     r.onBatch(batch("d2", node("keep", [rec("b.g0"), rec("b.g1")], [], 0), [GEN, 2]));
     await r.drain();
-    expect((await rows("deployment_id = 'd2' AND node_id <> 'gen'")).map((w) => [w.node_id, w.in_ids?.length ?? null, w.read_ids?.length ?? null])).toEqual([
-      ["shape", 1, null],
-      ["keep", 2, null], // offsets 4, 5: from the dropped batch
-      ["keep", 2, null], // offsets 0, 1: at or below a dropped batch's offsets (conservative)
+    expect((await rows("deployment_id = 'd2' AND node_id <> 'gen'")).map((w) => [w.node_id, w.in_ids?.length ?? null, w.input_ids?.length ?? null])).toEqual([
+      ["shape", 1, 1], // short ids are their own lookup keys
+      ["keep", 2, 2], // offsets 4, 5: from the dropped batch
+      ["keep", 2, 2], // offsets 0, 1: at or below a dropped batch's offsets (conservative)
     ]);
     const g = await store.lineage("b.x0");
     expect(g.nodes.map((e) => `${e.nodeId}:${e.type}:${e.recordId}`)).toEqual(["shape:MODIFY:b.z0"]);
     expect((await store.lineage("b.g4")).nodes.map((e) => `${e.nodeId}:${e.type}`)).toEqual(["keep:DROP"]);
+  });
+
+  it("inputs read by id are indexed by lookup keys: a few GIN entries for thousands of engine-made ids", async () => {
+    // a kafka-source reading an external topic: ids born at decode (random prefix + counter)
+    const srcDoc = flowDoc("src", [["src", "kafka-source", { topic: "in" }], ["sink", "kafka-sink", { topic: "t" }]], [["src", "success", "sink"]]);
+    const srcPlan = planFlow(srcDoc, { get: (t) => catalog.get(t) as never });
+    const srcTopic = srcPlan.topics.find((t) => t.role === "edge")!.name;
+    const read = Array.from({ length: 3000 }, () => rec(newRecordId()));
+    const r = new ProvenanceRecorder({ pool, engineId: "e3", plans: () => srcPlan });
+    r.onBatch({ ...batch("d4", node("src", read, read.map((m, i) => out(m, i, [srcTopic, 0, i])), 0), ["in", 0]), flowId: "src" });
+    await r.drain();
+    const [row] = await rows("deployment_id = 'd4'");
+    expect(row!.input_ids).toHaveLength(3000);
+    const outKeys = (await pool.query<{ out_ids: string[] | null }>("SELECT out_ids FROM provenance_batch WHERE deployment_id = 'd4'")).rows[0]!.out_ids;
+    expect(outKeys).toBeNull(); // every output passed on unchanged: nothing created here
+    // 3,000 consecutive ids: a key per 1,296 once the counter has three digits (before: see keys.test.ts)
+    expect(row!.in_ids!.length).toBeGreaterThanOrEqual(3);
+    expect(row!.in_ids!.length).toBeLessThanOrEqual(36 + 1 + 4);
+    for (const k of [0, 1500, 2999]) {
+      const g = await store.lineage(read[k]!.headers[HEADER.id]!);
+      expect(g.nodes.map((e) => `${e.nodeId}:${e.type}:${e.offset}`)).toEqual([`src:RECEIVE:${k}`]);
+    }
+    // a long id nobody holds, sharing its key with held ones: no false match
+    const last = read[2999]!.headers[HEADER.id]!;
+    const neighbour = last.slice(0, -1) + (last.endsWith("z") ? "y" : "z");
+    expect(read.some((m) => m.headers[HEADER.id] === neighbour)).toBe(false);
+    expect((await store.lineage(neighbour)).nodes).toEqual([]);
+    expect(await store.known(neighbour)).toBeUndefined();
+
+    // ids created at a node (a map after the source, fused): out_ids holds their keys
+    const made = read.map((m) => rec(newRecordId(), m.headers[HEADER.id]));
+    r.onBatch({ ...batch("d4", node("src", [], made.map((m, i) => out(m, i))), ), flowId: "src", stageId: "fused" });
+    await r.drain();
+    const keys = (await pool.query<{ out_ids: string[] }>("SELECT out_ids FROM provenance_batch WHERE deployment_id = 'd4' AND stage_id = 'fused'")).rows[0]!.out_ids;
+    expect(keys.length).toBeLessThanOrEqual(4); // the counter has three or more digits by now
+    expect(keys.every((k) => k.startsWith("~"))).toBe(true);
+    const child = made[1234]!.headers[HEADER.id]!;
+    expect((await store.lineage(child)).nodes.filter((e) => e.recordId === child).map((e) => `${e.nodeId}:${e.type}`)).toEqual(["src:CREATE"]);
   });
 
   it("a replay topic's reader is found from the REPLAY row's slice", async () => {
@@ -197,7 +236,7 @@ describe("provenance found by Kafka position", () => {
     const r = new ProvenanceRecorder({ pool, engineId: "e1", plans: () => plan });
     r.onBatch(batch("d3", node("keep", [rec("a.r1", "a.x1")], [out(rec("a.r1", "a.x1"), 0, [KEEP, 0, 9])], 3), [replayTopic, 0]));
     await r.drain();
-    expect((await rows("deployment_id = 'd3'")).map((w) => [w.in_ids, w.read_ids])).toEqual([[null, ["a.r1"]]]);
+    expect((await rows("deployment_id = 'd3'")).map((w) => [w.in_ids, w.input_ids])).toEqual([[null, ["a.r1"]]]); // found by position
     const g = await store.lineage("a.r1");
     expect(g.nodes.map((e) => `${e.nodeId}:${e.type}:${e.recordId}:${e.offset}`)).toEqual(["gen:CREATE:a.x1:1", "keep:REPLAY:a.r1:3", "keep:ROUTE:a.r1:9"]);
   });

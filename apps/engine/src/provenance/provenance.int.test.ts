@@ -118,14 +118,14 @@ describe("provenance on real Kafka and Postgres", () => {
     await c.connect();
     try {
       const r = await c.query<{ node_id: string; by_position: number; by_id: number; out_locs: number }>(
-        `SELECT node_id, count(*) FILTER (WHERE read_ids IS NOT NULL)::int AS by_position, count(*) FILTER (WHERE in_ids IS NOT NULL)::int AS by_id,
+        `SELECT node_id, count(*) FILTER (WHERE in_ids IS NULL)::int AS by_position, count(*) FILTER (WHERE in_ids IS NOT NULL)::int AS by_id,
            count(out_locs)::int AS out_locs FROM provenance_batch WHERE flow_id = $1 AND stage_id <> '#replay' GROUP BY node_id ORDER BY node_id`,
         [id],
       );
       const of = (n: string) => r.rows.find((x) => x.node_id === n)!;
       // every writer row knows where its outputs went
       for (const n of ["gen", "keep", "shape", "out"]) expect(of(n).out_locs, n).toBeGreaterThan(0);
-      // gen has no inputs (by id: an empty in_ids); a reader batch that reached the writer before the writer's own
+      // gen has no inputs (an empty in_ids); a reader batch that reached the writer before the writer's own
       // batch was observed is stored by id, so look at all three readers together
       expect(of("gen").by_position).toBe(0);
       expect(of("keep").by_position + of("shape").by_position + of("out").by_position).toBeGreaterThan(0);

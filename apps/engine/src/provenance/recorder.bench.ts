@@ -1,7 +1,7 @@
 // The recorder alone, on synthetic batches shaped like B1's flow (1,000 records per batch): CPU of
 // the hot path (onBatch), of the writer in this process, and of the Postgres cluster (the INSERTs' backend with GIN maintenance, autovacuum, a final VACUUM (ANALYZE)), per record.
 // Use a Postgres cluster nobody else uses at the time (its whole CPU is counted). Outputs carry produced
-// offsets as the runtime sets them, so keep's, shape's and out's rows are found by position (read_ids);
+// offsets as the runtime sets them, so keep's, shape's and out's rows are found by position (no lookup keys);
 // RB_NO_OFFSETS=1 leaves them out (every id in the GIN indexes, as before migration 0005).
 //
 //   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres node --import tsx apps/engine/src/provenance/recorder.bench.ts [records=300000]
@@ -111,7 +111,7 @@ const wall = Date.now() - t0;
 const c = process.cpuUsage(c0);
 const pgUs = ticks() - p0;
 const s = rec.snapshot();
-const byPosition = (await pool.query<{ n: string }>("SELECT count(*) AS n FROM provenance_batch WHERE read_ids IS NOT NULL")).rows[0]!.n;
+const byPosition = (await pool.query<{ n: string }>("SELECT count(*) AS n FROM provenance_batch WHERE in_ids IS NULL")).rows[0]!.n;
 const size = (await pool.query<{ s: string }>("SELECT pg_size_pretty(pg_total_relation_size('provenance_batch')) AS s")).rows[0]!.s;
 console.log(`${RECORDS} records (4 nodes): rows ${s.rows}, dropped ${s.droppedRecords}, found by position ${byPosition}, wall ${wall} ms, table+indexes ${size}`);
 console.log(`hot path (onBatch): ${(hot / RECORDS).toFixed(2)} µs/record`);

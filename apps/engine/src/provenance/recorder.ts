@@ -260,7 +260,7 @@ export class ProvenanceRecorder implements RunnerObserver {
   }
 
   private async insert(batches: Captured[]): Promise<void> {
-    const cols: (string | number | null)[][] = Array.from({ length: 23 }, () => []);
+    const cols: (string | number | null)[][] = Array.from({ length: 24 }, () => []);
     for (const c of batches) {
       const plan = this.planFor(c);
       // decided when written, not when observed: a reader's batch can reach observers before the
@@ -294,13 +294,16 @@ export class ProvenanceRecorder implements RunnerObserver {
         cols[k++]!.push(input?.firstOffset ?? null);
         cols[k++]!.push(input?.lastOffset ?? null);
         cols[k++]!.push(head && nd.inOffsets ? nd.inOffsets.join(",") : null);
-        // the head's inputs, when its slice is locatable: in read_ids (found by position, no GIN entries)
+        // the ids go to input_ids / output_ids (no index). GIN: the lookup keys of the inputs (none
+        // when the head's slice is locatable: found by position) and of the ids created here
         const byPosition = head && located;
-        const ids = pack(nd.inIds);
-        cols[k++]!.push(byPosition ? null : ids);
-        cols[k++]!.push(byPosition ? ids : null);
+        cols[k++]!.push(byPosition ? null : pack(inputKeys(nd.inIds)));
+        cols[k++]!.push(pack(nd.inIds));
         cols[k++]!.push(ev.in);
-        cols[k++]!.push(pack(passThroughBlank(nd)));
+        const outIds = passThroughBlank(nd);
+        const made = outKeys(outIds);
+        cols[k++]!.push(made.length ? pack(made) : null);
+        cols[k++]!.push(pack(outIds));
         cols[k++]!.push(nd.outParents ? nd.outParents.join(",") : null);
         cols[k++]!.push(nd.outPorts ? pack(nd.outPorts) : null);
         cols[k++]!.push(ev.out);
@@ -351,6 +354,54 @@ function passThroughBlank(nd: CapturedNode): string[] {
     if (p >= 0 && out[i] !== "" && out[i] === nd.inIds[p]) out[i] = SAME;
   }
   return out;
+}
+
+/** Marks a lookup key made from a longer id (engine-made ids are base64url + base36: no "~"). */
+const KEY = "~";
+
+/**
+ * The GIN key of an input id (in_ids of rows written since migration 0005): the id less its last
+ * two characters, so the 1,296 consecutive ids an engine process makes (random prefix + base36
+ * counter) share one key, and a node-batch's inputs have a handful of keys instead of one entry
+ * per id. Lossy: the store reads the candidate rows and keeps those that hold the id itself.
+ * Ids of up to 9 characters are their own key.
+ */
+export function inputKey(id: string): string {
+  return id.length > 9 ? KEY + id.slice(0, -2) : id;
+}
+
+/** The distinct keys of `ids` (see inputKey), in order of first appearance. */
+export function inputKeys(ids: readonly string[]): string[] {
+  const keys: string[] = [];
+  let seen: Set<string> | undefined;
+  let body = ""; // the last long id less its last two characters
+  let len = -1;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id.length === len && id.startsWith(body)) continue; // same key as the previous long id
+    const key = inputKey(id);
+    if (id.length > 9) {
+      body = id.slice(0, -2);
+      len = id.length;
+    } else len = -1;
+    if (keys.length && (seen ??= new Set(keys)).has(key)) continue;
+    keys.push(key);
+    seen?.add(key);
+  }
+  return keys;
+}
+
+/** The lookup keys of the ids created at a node (out ids other than SAME). */
+function outKeys(outIds: readonly string[]): string[] {
+  let made: string[] | undefined;
+  for (let i = 0; i < outIds.length; i++) {
+    if (outIds[i] === SAME) {
+      made ??= outIds.slice(0, i);
+      continue;
+    }
+    made?.push(outIds[i]!);
+  }
+  return inputKeys(made ?? outIds);
 }
 
 /** What a recorder saw written to one partition of a topic by one deployment. */
@@ -406,11 +457,11 @@ function allSuccess(n: number): string[] {
 
 const INSERT_SQL = `
 INSERT INTO provenance_batch (flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, at, duration_ms,
-  topic, partition, first_offset, last_offset, in_offsets, in_ids, read_ids, in_events, out_ids, out_parents, out_ports, out_events, port_topics, out_locs, engine_id)
+  topic, partition, first_offset, last_offset, in_offsets, in_ids, input_ids, in_events, out_ids, output_ids, out_parents, out_ports, out_events, port_topics, out_locs, engine_id)
 SELECT f, d, s, n, nt, fn, seq, to_timestamp(at / 1000.0), dur,
-  t, p, fo::bigint, lo::bigint, string_to_array(io, ',')::bigint[], string_to_array(ii, E'\\x1f'), string_to_array(ri, E'\\x1f'), ie,
-  string_to_array(oi, E'\\x1f'), string_to_array(op, ',')::int[], string_to_array(opt, E'\\x1f'), oe, pt::jsonb, ol, $24
+  t, p, fo::bigint, lo::bigint, string_to_array(io, ',')::bigint[], string_to_array(ik, E'\\x1f'), string_to_array(ii, E'\\x1f'), ie,
+  string_to_array(ok, E'\\x1f'), string_to_array(oi, E'\\x1f'), string_to_array(op, ',')::int[], string_to_array(opt, E'\\x1f'), oe, pt::jsonb, ol, $25
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::int[],
   $10::text[], $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-  $22::text[], $23::text[])
-  AS u(f, d, s, n, nt, fn, seq, at, dur, t, p, fo, lo, io, ii, ri, ie, oi, op, opt, oe, pt, ol)`;
+  $22::text[], $23::text[], $24::text[])
+  AS u(f, d, s, n, nt, fn, seq, at, dur, t, p, fo, lo, io, ik, ii, ie, ok, oi, op, opt, oe, pt, ol)`;

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { eventOfCode, NO_EVENT, type EventType } from "./events.js";
-import { SAME } from "./recorder.js";
+import { inputKey, SAME } from "./recorder.js";
 
 /** Marks the rows written by the replay API (their topic/offsets say where the copies went). */
 export const REPLAY_STAGE = "#replay";
@@ -60,15 +60,28 @@ export interface BatchRow {
 }
 
 const COLS = `id::text AS id, flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, (extract(epoch from at) * 1000)::float8 AS at_ms,
-  topic, partition, first_offset::text AS first_offset, in_offsets::text[] AS in_offsets, COALESCE(in_ids, read_ids) AS in_ids, in_events, out_ids, out_parents,
+  topic, partition, first_offset::text AS first_offset, in_offsets::text[] AS in_offsets, COALESCE(input_ids, in_ids) AS in_ids, in_events, COALESCE(output_ids, out_ids) AS out_ids, out_parents,
   out_ports, out_events, port_topics, out_locs`;
 
-/** The rows that may hold a record id in in_ids or out_ids (GIN): creations, inputs read by id (not by Kafka position). */
+/**
+ * The rows that may hold one of the record ids (GIN): where it was created (out_ids), or read
+ * other than from a position its writer recorded (in_ids). Both hold lookup keys (see inputKey;
+ * rows from before migration 0005: the ids themselves), so $1 is the ids and their keys, and the
+ * rows found are candidates: check with `holds`.
+ */
 const BY_ID = `in_ids && $1::text[] OR out_ids && $1::text[]`;
+const byIdParams = (ids: string[]) => [[...new Set([...ids, ...ids.map(inputKey)])]];
+
+/** Does the row hold one of `ids` as an input or output? */
+function holds(r: BatchRow, ids: Set<string>): boolean {
+  for (const id of r.in_ids ?? []) if (ids.has(id)) return true;
+  for (const id of r.out_ids ?? []) if (ids.has(id)) return true;
+  return false;
+}
 
 /**
  * Rows that read one of the positions ($1 topics, $2 partitions, $3 offsets) by Kafka position
- * (read_ids set): per reading node (a skip scan over the btree on topic, partition, node_id,
+ * (no lookup keys: in_ids NULL): per reading node (a skip scan over the btree on topic, partition, node_id,
  * first_offset), the few rows with the greatest first_offset <= the offset (more than one only
  * after at-least-once redelivery), of which those whose slice reaches the offset.
  */
@@ -86,7 +99,7 @@ SELECT ${COLS} FROM provenance_batch WHERE id IN (
   ) AS readers
   CROSS JOIN LATERAL (
     SELECT id, last_offset FROM provenance_batch
-    WHERE topic = l.t AND partition = l.p AND node_id = readers.node AND first_offset <= l.o AND read_ids IS NOT NULL
+    WHERE topic = l.t AND partition = l.p AND node_id = readers.node AND first_offset <= l.o AND in_ids IS NULL
     ORDER BY first_offset DESC LIMIT 8
   ) AS r
   WHERE r.last_offset >= l.o
@@ -228,7 +241,7 @@ export class ProvenanceStore {
   private async rowsWith(ids: string[]): Promise<BatchRow[]> {
     const want = new Set(ids);
     const found = new Map<string, BatchRow>();
-    let frontier = (await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID}`, [ids])).rows.map(restore);
+    let frontier = (await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID}`, byIdParams(ids))).rows.map(restore).filter((r) => holds(r, want));
     for (const row of frontier) found.set(row.id, row);
     for (let hop = 0; frontier.length && hop < 64; hop++) {
       // where the rows found last wrote one of the ids
@@ -277,7 +290,7 @@ export class ProvenanceStore {
     const want = new Set(ids);
     const r = await this.pool.query<BatchRow>(
       `SELECT ${COLS} FROM provenance_batch WHERE in_ids && $1::text[] AND topic IS NOT NULL AND stage_id IS DISTINCT FROM '${REPLAY_STAGE}' ORDER BY at, id`,
-      [ids],
+      byIdParams(ids),
     );
     for (const row of r.rows) {
       const inIds = row.in_ids ?? [];
@@ -474,8 +487,9 @@ export class ProvenanceStore {
 
   /** Does any row mention the record at all? (for error messages; a row that holds it by position is reached from one found by id) */
   async known(recordId: string): Promise<BatchRow | undefined> {
-    const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID} ORDER BY at DESC LIMIT 1`, [[recordId]]);
-    return r.rows[0] && restore(r.rows[0]);
+    const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID} ORDER BY at DESC LIMIT 50`, byIdParams([recordId]));
+    const want = new Set([recordId]);
+    return r.rows.map(restore).find((row) => holds(row, want));
   }
 
   /** Deletes rows older than `hours`; returns how many. */
