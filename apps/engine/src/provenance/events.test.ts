@@ -21,6 +21,13 @@ describe("event types derived from a node's batch", () => {
     expect(types(ev.in)).toEqual([".", "DROP", ".", "."]);
   });
 
+  it("null parents / ports mean output i from input i, all to success (what the recorder passes when nothing was dropped or routed)", () => {
+    const f = { kind: "transform", type: "filter", inIds: ["a", "b"], outIds: ["a", "b2"] } as const;
+    expect(deriveEvents({ ...f, outParents: null, outPorts: null })).toEqual(deriveEvents({ ...f, outParents: [0, 1], outPorts: ["success", "success"] }));
+    expect(types(deriveEvents({ ...f, outParents: null, outPorts: null }).out)).toEqual(["ROUTE", "MODIFY"]);
+    expect(deriveEvents({ kind: "sink", type: "log", inIds: ["a"], outIds: [], outParents: null, outPorts: null })).toEqual({ out: "", in: "S" });
+  });
+
   it("map: a derived record (new id) is MODIFY", () => {
     const ev = deriveEvents(facts({ inIds: ["a", "b"], outIds: ["x", "y"] }));
     expect(types(ev.out)).toEqual(["MODIFY", "MODIFY"]);

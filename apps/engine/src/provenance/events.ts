@@ -46,35 +46,42 @@ export interface NodeFacts {
   type: string | undefined;
   inIds: readonly string[];
   outIds: readonly string[];
-  /** index into inIds per output; -1 = created at a source */
-  outParents: ArrayLike<number>;
-  outPorts: readonly string[];
+  /** index into inIds per output; -1 = created at a source; null: output i comes from input i */
+  outParents: ArrayLike<number> | null;
+  /** port per output; null: every output went to `success` */
+  outPorts: readonly string[] | null;
 }
+
+const CHAR = Object.fromEntries(Object.entries(CODE).map(([t, c]) => [t, c.charCodeAt(0)])) as Record<EventType, number>;
+const NO_EVENT_CHAR = ".".charCodeAt(0);
 
 /** The event codes of a node-batch: one char per output, one char per input ('.' = it had outputs). */
 export function deriveEvents(f: NodeFacts): { out: string; in: string } {
   const nIn = f.inIds.length;
   const nOut = f.outIds.length;
+  const parents = f.outParents;
+  const ports = f.outPorts;
   const children = new Uint32Array(nIn);
   for (let i = 0; i < nOut; i++) {
-    const p = f.outParents[i]!;
+    const p = parents ? parents[i]! : i;
     if (p >= 0 && p < nIn) children[p]!++;
   }
-  let out = "";
+  // one byte per event, turned into a string once (not a string concatenation per record)
+  const out = Buffer.allocUnsafe(nOut);
   for (let i = 0; i < nOut; i++) {
-    const p = f.outParents[i]!;
-    let c: string;
-    if (f.kind === "source") c = p < 0 || nIn === 0 ? CODE.CREATE : CODE.RECEIVE;
-    else if (p < 0) c = CODE.CREATE;
-    else if (f.outPorts[i] === "failure") c = CODE.FAILURE;
-    else if (f.kind === "sink") c = CODE.SEND;
-    else if (f.outIds[i] === f.inIds[p]) c = CODE.ROUTE;
-    else if (children[p]! > 1 || f.type === "flat-map") c = CODE.FORK;
-    else c = CODE.MODIFY;
-    out += c;
+    const p = parents ? parents[i]! : i;
+    let c: number;
+    if (f.kind === "source") c = p < 0 || nIn === 0 ? CHAR.CREATE : CHAR.RECEIVE;
+    else if (p < 0) c = CHAR.CREATE;
+    else if (ports !== null && ports[i] === "failure") c = CHAR.FAILURE;
+    else if (f.kind === "sink") c = CHAR.SEND;
+    else if (f.outIds[i] === f.inIds[p]) c = CHAR.ROUTE;
+    else if (children[p]! > 1 || f.type === "flat-map") c = CHAR.FORK;
+    else c = CHAR.MODIFY;
+    out[i] = c;
   }
-  let inp = "";
-  const none = f.kind === "sink" ? CODE.SEND : CODE.DROP;
-  for (let i = 0; i < nIn; i++) inp += children[i] ? NO_EVENT : none;
-  return { out, in: inp };
+  const inp = Buffer.allocUnsafe(nIn);
+  const none = f.kind === "sink" ? CHAR.SEND : CHAR.DROP;
+  for (let i = 0; i < nIn; i++) inp[i] = children[i] ? NO_EVENT_CHAR : none;
+  return { out: out.toString("latin1", 0, nOut), in: inp.toString("latin1", 0, nIn) };
 }

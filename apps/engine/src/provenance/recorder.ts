@@ -276,8 +276,8 @@ export class ProvenanceRecorder implements RunnerObserver {
           type: planned?.type,
           inIds: nd.inIds,
           outIds: nd.outIds,
-          outParents: nd.outParents ?? identity(nd.outIds.length),
-          outPorts: nd.outPorts ?? allSuccess(nd.outIds.length),
+          outParents: nd.outParents,
+          outPorts: nd.outPorts,
         });
         let k = 0;
         cols[k++]!.push(c.flowId);
@@ -441,19 +441,6 @@ function pack(ids: readonly string[]): string {
   return BAD.test(s) ? ids.map((x) => x.replace(BAD_ALL, "?")).join(SEP) : s;
 }
 
-const identities: Int32Array[] = [];
-function identity(n: number): Int32Array {
-  let a = identities[0];
-  if (!a || a.length < n) {
-    a = new Int32Array(Math.max(n, 1024));
-    for (let i = 0; i < a.length; i++) a[i] = i;
-    identities[0] = a;
-  }
-  return a;
-}
-function allSuccess(n: number): string[] {
-  return new Array<string>(n).fill("success");
-}
 
 const INSERT_SQL = `
 INSERT INTO provenance_batch (flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, at, duration_ms,
