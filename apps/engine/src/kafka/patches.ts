@@ -2,6 +2,7 @@
 // evaluated before kafkajs is first loaded (main.ts and client.ts import it first): kafkajs's
 // sendMessages.js captures `require("./groupMessagesPerPartition")` when it is loaded.
 import { createRequire } from "node:module";
+import { fastRecordBatchDecoder, type KafkajsDecoder } from "./fetch-decoder.js";
 import { encodeProduceRequest, type ProduceArgs } from "./produce-encoder.js";
 
 const require = createRequire(import.meta.url);
@@ -139,10 +140,31 @@ function replaceExport(path: string, users: string[], replacement: unknown): boo
   return true;
 }
 
+/**
+ * MILLRACE_KAFKA_CODEC=kafkajs leaves kafkajs's own Produce encoding in place (for A/B measurements
+ * and as an escape hatch); anything else installs the fast one.
+ */
+const useKafkajsCodec = process.env.MILLRACE_KAFKA_CODEC === "kafkajs";
+
 /** true when kafkajs encodes Produce requests with ./produce-encoder.ts and frames them without copies */
 export const produceEncoderPatched =
+  !useKafkajsCodec &&
   replaceExport(
     produceV3Path,
     [4, 5, 6, 7].map((v) => `kafkajs/src/protocol/requests/produce/v${v}/request.js`),
     produceRequestV3,
   ) && replaceExport(createRequestPath, ["kafkajs/src/network/connection.js"], createRequest);
+
+// ---- Fetch response decoding ----
+
+const recordBatchDecoderPath = require.resolve("kafkajs/src/protocol/recordBatch/v0/decoder.js");
+
+/** kafkajs's own RecordBatch decoder (for tests and the fallback) */
+export const originalRecordBatchDecoder = require(recordBatchDecoderPath) as (d: KafkajsDecoder) => Promise<unknown>;
+
+/** kafkajs's RecordBatch decoder with ./fetch-decoder.ts in front (same objects, a fraction of the CPU) */
+export const recordBatchDecoder = fastRecordBatchDecoder(originalRecordBatchDecoder);
+
+/** true when kafkajs's fetch responses are decoded by ./fetch-decoder.ts (MILLRACE_KAFKA_CODEC=kafkajs: not) */
+export const fetchDecoderPatched =
+  !useKafkajsCodec && replaceExport(recordBatchDecoderPath, ["kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js"], recordBatchDecoder);

@@ -1,12 +1,14 @@
-// The fast Produce encoder (./produce-encoder.ts, installed by ./patches.ts) against the REAL broker
-// at KAFKA_BROKERS: the broker checks every batch's CRC and layout, and a consumer reads back the
-// same keys, values, headers and timestamps, for plain, idempotent and transactional producers.
+// The fast Produce encoder and Fetch decoder (./produce-encoder.ts, ./fetch-decoder.ts, installed by
+// ./patches.ts) against the REAL broker at KAFKA_BROKERS: the broker checks every batch's CRC and
+// layout, and a consumer reads back the same keys, values, headers and timestamps, for plain,
+// idempotent and transactional producers.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testBrokers, waitFor } from "@millrace/testkit";
 import { createKafka } from "./index.js";
 import type { InMessage, KafkaClient, OutMessage } from "./index.js";
-import { produceEncoderPatched } from "./patches.js";
+import { fetchDecoderStats } from "./fetch-decoder.js";
+import { fetchDecoderPatched, produceEncoderPatched } from "./patches.js";
 import { produceEncoderStats } from "./produce-encoder.js";
 
 const uniq = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
@@ -61,6 +63,7 @@ async function readBack(topic: string, count: number, readUncommitted = false): 
   const c = kafka.consumer({ groupId, readUncommitted });
   const byPartition = new Map<number, InMessage[]>();
   let seen = 0;
+  const fastBefore = fetchDecoderStats.fast;
   await c.connect();
   try {
     await c.subscribe({ topics: [topic], fromBeginning: true });
@@ -75,6 +78,7 @@ async function readBack(topic: string, count: number, readUncommitted = false): 
     await waitFor(() => seen >= count, 30_000, `${count} messages on ${topic}`);
     await new Promise((r) => setTimeout(r, 300)); // nothing more arrives
     expect(seen).toBe(count);
+    expect(fetchDecoderStats.fast).toBeGreaterThan(fastBefore);
     return byPartition;
   } finally {
     await c.disconnect();
@@ -96,6 +100,7 @@ function compare(sent: OutMessage[], got: Map<number, InMessage[]>, partitions: 
 describe("fast Produce encoder against the real broker", () => {
   it("is installed", () => {
     expect(produceEncoderPatched).toBe(true);
+    expect(fetchDecoderPatched).toBe(true);
   });
 
   for (const mode of ["plain", "idempotent"] as const) {
