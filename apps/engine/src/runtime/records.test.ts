@@ -12,7 +12,7 @@ const msg = (value: string | null, headers: InMessage["headers"] = { [HEADER.id]
   timestamp: "0",
 });
 
-describe("records: lazy decode and raw pass-through", () => {
+describe("records: decode and raw pass-through", () => {
   it("an unread object value goes out as the very bytes it came in", () => {
     const m = msg(' {"a": 1, "big": 12345678901234567890} ');
     const r = decode(m);
@@ -29,6 +29,18 @@ describe("records: lazy decode and raw pass-through", () => {
     const derived = { key: "k", value: r.value, headers: r.headers };
     expect(encode(derived).value).toBe(m.value);
     expect(encode(withLineage(derived, r)).value).toBe(m.value);
+  });
+
+  it("a new value object never inherits the bytes of the one it was made from", () => {
+    const r = decode(msg('{"a":1,"b":[1]}'));
+    const v = r.value as { a: number; b: number[] };
+    expect(encode({ value: { ...v, a: 2 }, headers: r.headers }).value!.toString()).toBe('{"a":2,"b":[1]}');
+    expect(encode({ value: Object.assign({}, v), headers: r.headers }).value!.toString()).toBe('{"a":1,"b":[1]}');
+    expect(encode({ value: structuredClone(v), headers: r.headers }).value).not.toBe(msg('{"a":1,"b":[1]}').value);
+    expect(Object.keys(v)).toEqual(["a", "b"]);
+    expect(JSON.stringify(v)).toBe('{"a":1,"b":[1]}');
+    // a nested object taken out of a value is encoded on its own
+    expect(encode({ value: v.b, headers: r.headers }).value!.toString()).toBe("[1]");
   });
 
   it("a changed value is encoded afresh", () => {

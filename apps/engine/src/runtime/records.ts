@@ -18,12 +18,23 @@ function headerString(v: Buffer | string | (Buffer | string)[] | undefined): str
 }
 
 /**
- * The raw JSON bytes a value was decoded from, by value object: an output that carries the very
- * same value object (a pass-through record, or `{ key, value: r.value, headers }` as set-key
- * does) is written with those bytes instead of being JSON-encoded again. Sound because records
- * and their values are immutable by contract (sdk.ts: processors never mutate an input).
+ * The raw JSON bytes an object or array value was parsed from, as a non-enumerable symbol
+ * property of the value itself: an output that carries the very same value object (a
+ * pass-through record, or `{ key, value: r.value, headers }` as set-key does) is written with
+ * those bytes instead of being JSON-encoded again. Spreads, Object.assign, JSON.stringify,
+ * structuredClone and JSONata's key functions do not see or copy it, so a new object never
+ * inherits stale bytes. Sound because records and their values are immutable by contract
+ * (sdk.ts: processors never mutate an input).
+ *
+ * Values are parsed when decoded. Parsing lazily (an own accessor that parsed on first read,
+ * with the bytes in WeakMaps) saved the parse for stages that never read values, but cost
+ * more than it saved: records read through the accessor were ~2x dearer (object shape changes,
+ * WeakMap ephemerons for the GC), and every filter/map stage reads its values.
  */
-const rawOf = new WeakMap<object, Buffer>();
+const RAW: unique symbol = Symbol("millrace.raw");
+const RAW_DESCRIPTOR: PropertyDescriptor = { value: undefined, enumerable: false, writable: false, configurable: false };
+
+type WithRaw = { [RAW]?: Buffer };
 
 /** True when a value's bytes look like a JSON object or array (first and last non-blank byte). */
 function looksLikeJsonContainer(b: Buffer): boolean {
@@ -39,55 +50,26 @@ function parseValue(raw: Buffer): unknown {
   const text = raw.toString("utf8");
   try {
     const v: unknown = JSON.parse(text);
-    if (v !== null && typeof v === "object") rawOf.set(v, raw);
+    if (v !== null && typeof v === "object") {
+      RAW_DESCRIPTOR.value = raw;
+      Object.defineProperty(v, RAW, RAW_DESCRIPTOR);
+      RAW_DESCRIPTOR.value = undefined;
+    }
     return v;
   } catch {
     return text;
   }
 }
 
-/** Records whose value is still undecoded bytes (a JSON object or array), by record object. */
-const unparsed = new WeakMap<object, Buffer>();
-
-function settle(r: MRecord, v: unknown): void {
-  Object.defineProperty(r, "value", { value: v, writable: true, enumerable: true, configurable: true });
-}
-
-/**
- * `value` of a lazily decoded record: an own, enumerable accessor (JSONata, spreads and
- * JSON.stringify see a plain record) that parses on first read and then turns into a plain data
- * property. A stage that never reads the value (kafka-source, kafka-sink, a key-only route)
- * neither parses nor re-encodes it: the input bytes go out as they came.
- */
-const LAZY_VALUE: PropertyDescriptor = {
-  get(this: MRecord): unknown {
-    const raw = unparsed.get(this);
-    let v: unknown = null;
-    if (raw !== undefined) {
-      unparsed.delete(this);
-      v = parseValue(raw);
-    }
-    settle(this, v);
-    return v;
-  },
-  set(this: MRecord, v: unknown): void {
-    unparsed.delete(this);
-    settle(this, v);
-  },
-  enumerable: true,
-  configurable: true,
-};
-
-/** true while `r`'s value has not been read: encode() writes these bytes */
+/** The bytes encode() writes for `r` without encoding its value again (undefined: it is encoded). */
 export function rawValue(r: MRecord): Buffer | undefined {
-  return unparsed.get(r);
+  const v = r.value;
+  return v !== null && typeof v === "object" ? (v as WithRaw)[RAW] : undefined;
 }
 
 /**
  * Kafka message → record. Values are JSON; a value that is not JSON (external topics) becomes a
- * string. A message without a lineage id (an external topic) gets one here. Objects and arrays
- * are parsed lazily (LAZY_VALUE); a value that only looks like one and is not JSON still becomes
- * its string when first read.
+ * string. A message without a lineage id (an external topic) gets one here.
  */
 export function decode(m: InMessage): MRecord {
   const headers: Record<string, string> = {};
@@ -97,13 +79,6 @@ export function decode(m: InMessage): MRecord {
   }
   if (headers[HEADER.id] === undefined) headers[HEADER.id] = newRecordId();
   const raw = m.value;
-  if (raw !== null && looksLikeJsonContainer(raw)) {
-    const r = { headers } as MRecord;
-    if (m.key !== null) r.key = m.key.toString("utf8");
-    Object.defineProperty(r, "value", LAZY_VALUE);
-    unparsed.set(r, raw);
-    return r;
-  }
   const r: MRecord = { value: raw === null ? null : parseValue(raw), headers };
   if (m.key !== null) r.key = m.key.toString("utf8");
   return r;
@@ -115,15 +90,10 @@ export function messageBytes(m: InMessage): number {
 
 /**
  * Record → Kafka message (value JSON-encoded to a Buffer so its size is known and kafkajs does
- * not copy it again). An unchanged value is written with the bytes it was read from.
+ * not copy it again). A value object decoded from Kafka is written with the bytes it was read from.
  */
 export function encode(r: MRecord): OutMessage {
-  let value = unparsed.get(r);
-  if (value === undefined) {
-    const v = r.value;
-    if (v !== null && typeof v === "object") value = rawOf.get(v);
-    value ??= Buffer.from(JSON.stringify(v === undefined ? null : v), "utf8");
-  }
+  const value = rawValue(r) ?? Buffer.from(JSON.stringify(r.value === undefined ? null : r.value), "utf8");
   const msg: OutMessage = { value, headers: r.headers };
   if (r.key !== undefined && r.key !== null) msg.key = r.key;
   return msg;
