@@ -5,6 +5,7 @@
  */
 import type { FlowDocument } from "@millrace/flow";
 import { api, errorCode, errorMessage, isUnreachable, pathErrors } from "./api/client";
+import type { FlowGetResult } from "./api/types";
 import { canonical, flowActions, useFlowStore } from "./store/flowStore";
 import { latestFromConflict, ui } from "./store/uiStore";
 import { queryClient } from "./queryClient";
@@ -22,10 +23,26 @@ export function confirmDiscard(): boolean {
   return !isDirty() || window.confirm("This flow has unsaved changes. Discard them?");
 }
 
+/**
+ * The answer to flows.get(id) that index.html started fetching with the page, taken once;
+ * undefined when there is none for this id or it failed (the caller then asks the API).
+ */
+export async function takePrefetchedFlow(id: string, w: { __mrFlowPrefetch?: { id: string; res: Promise<unknown> } } = window as never): Promise<FlowGetResult | undefined> {
+  const p = w.__mrFlowPrefetch;
+  if (!p || p.id !== id) return undefined;
+  delete w.__mrFlowPrefetch;
+  try {
+    const body = (await p.res) as [{ result?: { data?: FlowGetResult } }] | undefined;
+    return body?.[0]?.result?.data ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function openFlow(id: string, opts: { force?: boolean } = {}) {
   if (!opts.force && useFlowStore.getState().doc.id !== id && !confirmDiscard()) return false;
   try {
-    const res = await api.flows.get(id);
+    const res = (await takePrefetchedFlow(id)) ?? (await api.flows.get(id));
     ui.preview(null);
     flowActions.load(res.document, res.version?.version ?? res.flow.latestVersion, { secretsSet: res.secretsSet });
     statsActions.clear();

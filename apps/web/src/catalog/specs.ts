@@ -70,20 +70,44 @@ function knownProblems(doc: FlowDocument): CanvasProblems | undefined {
 }
 
 /**
- * Problems of `doc` for components: validation (zod, per node) runs just after the frame that
- * shows the document, not in it, so a big flow draws first; meanwhile the last document's
- * problems (same flow) or none are shown. Moves never revalidate (see problemsOf).
+ * Runs `fn` after the document now being rendered is drawn: two frames on (React Flow draws a
+ * new flow's nodes, measures them, then shows them) and then when the browser is idle, at the
+ * latest 1 s later. Returns a cancel function.
+ */
+function afterDrawn(fn: () => void): () => void {
+  let cancel = () => {};
+  const idle = () => {
+    if (typeof requestIdleCallback === "function") {
+      const h = requestIdleCallback(fn, { timeout: 1000 });
+      cancel = () => cancelIdleCallback(h);
+    } else {
+      const t = setTimeout(fn, 0);
+      cancel = () => clearTimeout(t);
+    }
+  };
+  const f1 = requestAnimationFrame(() => {
+    const f2 = requestAnimationFrame(idle);
+    cancel = () => cancelAnimationFrame(f2);
+  });
+  cancel = () => cancelAnimationFrame(f1);
+  return () => cancel();
+}
+
+/**
+ * Problems of `doc` for components: validation (zod and JSONata, per node: ~100 ms for 1,000
+ * nodes) runs once the document is drawn, not before (a timer alone ran it between the frames
+ * that measure and show a big flow's nodes); meanwhile the last document's problems (same
+ * flow) or none are shown. Moves never revalidate (see problemsOf).
  */
 export function useProblems(doc: FlowDocument): CanvasProblems {
   const known = knownProblems(doc);
   const [, rerender] = useReducer((x: number) => x + 1, 0);
   useEffect(() => {
     if (known) return;
-    const t = setTimeout(() => {
+    return afterDrawn(() => {
       problemsOf(doc);
       rerender();
-    }, 0);
-    return () => clearTimeout(t);
+    });
   }, [doc, known]);
   if (known) return known;
   return last && last.doc.id === doc.id ? last.problems : NO_PROBLEMS;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
   BackgroundVariant,
@@ -8,7 +8,6 @@ import {
   ReactFlow,
   useNodesInitialized,
   useReactFlow,
-  getViewportForBounds,
   useStore,
   useStoreApi,
   type Connection,
@@ -28,6 +27,8 @@ import { PortEdge, type PortRFEdge } from "./PortEdge";
 import { CanvasToolbar } from "./CanvasToolbar";
 import { CanvasDetailContext, LOW_DETAIL_ZOOM } from "./canvasDetail";
 import { LowDetailEdges } from "./LowDetailEdges";
+import { LowDetailNodes } from "./LowDetailNodes";
+import { estimateFit, FIT_LIMITS } from "./lowDetail";
 
 const nodeTypes = { processor: ProcessorNode };
 const edgeTypes = { port: PortEdge };
@@ -162,7 +163,7 @@ export function Canvas() {
   const drag = useFlowStore((s) => (readOnly ? null : s.drag));
   const snap = useUiStore((s) => s.snapToGrid);
   const { screenToFlowPosition, fitView } = useReactFlow();
-  useFitOnLoad();
+  const fitZoom = useFitOnLoad();
   // entering or leaving a version preview: show the whole of what is now drawn
   const previewKey = preview ? `v${preview.version}` : "";
   const firstPreview = useRef(previewKey);
@@ -176,8 +177,11 @@ export function Canvas() {
   const problems = useProblems(doc);
   const selectedNodes = useMemo(() => (readOnly ? NO_SELECTION : new Set(selection.nodes)), [selection.nodes, readOnly]);
   const selectedEdges = useMemo(() => (readOnly ? NO_SELECTION : new Set(selection.edges)), [selection.edges, readOnly]);
-  const low = useStore(lowDetailSelector);
-  const tiny = useStore(tinySelector);
+  // a flow that has just loaded is drawn at once at the level of detail of the fit it is about to get
+  const lowNow = useStore(lowDetailSelector);
+  const tinyNow = useStore(tinySelector);
+  const low = fitZoom !== null ? fitZoom < LOW_DETAIL_ZOOM : lowNow;
+  const tiny = fitZoom !== null ? fitZoom < TINY_ZOOM : tinyNow;
   const labelRoot = useStore(labelRootSelector);
   const detail = useMemo(() => ({ low, labelRoot }), [low, labelRoot]);
   const virtualize = !low && doc.nodes.length > VIRTUALIZE_ABOVE;
@@ -186,6 +190,11 @@ export function Canvas() {
   const showMinimap = minimapOn && !low && !virtualize && doc.nodes.length > 0;
   const measured = useFlowStore((s) => (showMinimap ? s.measured : null));
   const liveDrag = useRef<Record<string, Position> | null>(null);
+  // the nodes being dragged while zoomed far out: the low-detail layers draw them (and their
+  // edges) apart, so only a small layer is redrawn on each frame of the drag
+  const [draggedIds, setDraggedIds] = useState<ReadonlySet<string>>(NO_SELECTION);
+  const lowRef = useRef(low);
+  lowRef.current = low;
   const nodes = useRfNodes(doc.nodes, selectedNodes, drag, liveDrag, problems, measured);
   // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
   const rfEdges = useRfEdges(doc.edges, selectedEdges, problems);
@@ -203,6 +212,22 @@ export function Canvas() {
     };
     apply(rfStore.getState().transform[2]);
     return rfStore.subscribe((st) => apply(st.transform[2]));
+  }, [rfStore]);
+
+  const dragFrame = useRef(0);
+  const flushDrag = useCallback(() => {
+    dragFrame.current = 0;
+    const live = liveDrag.current;
+    if (!live) return;
+    const st = rfStore.getState();
+    let changed = false;
+    const next = st.nodes.map((n) => {
+      const p = live[n.id];
+      if (!p || (p.x === n.position.x && p.y === n.position.y)) return n;
+      changed = true;
+      return { ...n, position: p };
+    });
+    if (changed) st.setNodes(next);
   }, [rfStore]);
 
   const onNodesChange = useCallback((changes: NodeChange<ProcessorRFNode>[]) => {
@@ -225,18 +250,24 @@ export function Canvas() {
       // A drag is React Flow's own until it ends: the moved nodes go straight into its store (no
       // document-store update, no canvas render, no new nodes array from us per mouse move) and
       // are committed to the document once, on drag stop, as one undo step.
+      if (lowRef.current && Object.keys(moving).some((id) => !liveDrag.current?.[id])) setDraggedIds(new Set([...Object.keys(liveDrag.current ?? {}), ...Object.keys(moving)]));
       liveDrag.current = { ...liveDrag.current, ...moving };
-      const st = rfStore.getState();
-      st.setNodes(st.nodes.map((n) => (moving[n.id] ? { ...n, position: moving[n.id]! } : n)));
+      // A mouse reports 60–125 moves a second, often two per frame: React Flow's store (and
+      // every subscriber of it) is updated once per frame, just before it is drawn, with the
+      // latest positions.
+      if (!dragFrame.current) dragFrame.current = requestAnimationFrame(flushDrag);
     }
     if (selChanged) flowActions.select({ nodes: [...sel] });
-  }, [rfStore]);
+  }, [flushDrag]);
 
   const onDragStop = useCallback(() => {
     const moved = liveDrag.current;
     if (!moved) return;
+    cancelAnimationFrame(dragFrame.current);
+    dragFrame.current = 0;
     flowActions.moveNodes(moved);
     liveDrag.current = null;
+    setDraggedIds(NO_SELECTION);
   }, []);
 
   const onEdgesChange = useCallback((changes: EdgeChange<PortRFEdge>[]) => {
@@ -324,7 +355,8 @@ export function Canvas() {
         {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 150, height: 100 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} readOnly={readOnly} />
-        {low && labelRoot && <LowDetailEdges edges={doc.edges} selected={selectedEdges} problems={problems} root={labelRoot} />}
+        {low && labelRoot && <LowDetailEdges edges={doc.edges} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} />}
+        {low && labelRoot && <LowDetailNodes nodes={doc.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} />}
       </ReactFlow>
       </CanvasDetailContext.Provider>
       {doc.nodes.length === 0 && !readOnly && (
@@ -340,42 +372,34 @@ export function Canvas() {
   );
 }
 
-const MIN_ZOOM = 0.04;
-const FIT = { padding: 0.12, maxZoom: 1 } as const;
+const MIN_ZOOM = FIT_LIMITS.minZoom;
+const FIT = { padding: FIT_LIMITS.padding, maxZoom: FIT_LIMITS.maxZoom } as const;
 
 /**
  * Fits the view once per loaded flow (never while editing): first, before the nodes are drawn,
  * from their positions and estimated sizes, so a big flow is drawn once, at the zoom (and level
  * of detail) it will be seen at; then exactly, once React Flow has measured every node.
+ * Returns the zoom of a fit that is about to be applied (the render before it already draws at
+ * that zoom's level of detail), else null.
  */
-function useFitOnLoad() {
+function useFitOnLoad(): number | null {
   const loadSeq = useFlowStore((s) => s.loadSeq);
   const initialized = useNodesInitialized();
   const { fitView, setViewport } = useReactFlow();
   const store = useStoreApi();
   const estimated = useRef(-1);
   const fitted = useRef(-1);
+  const pending = useMemo(() => {
+    if (estimated.current === loadSeq) return null;
+    const { doc, measured } = useFlowStore.getState();
+    const { width, height } = store.getState();
+    return estimateFit(doc, measured, width, height);
+  }, [loadSeq, store]);
   useLayoutEffect(() => {
     if (estimated.current === loadSeq) return;
     estimated.current = loadSeq;
-    const { doc, measured } = useFlowStore.getState();
-    const { width, height } = store.getState();
-    if (!doc.nodes.length || !width || !height) return;
-    const fitFor = (h: number) => {
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (const n of doc.nodes) {
-        const m = measured[n.id];
-        x0 = Math.min(x0, n.position.x);
-        y0 = Math.min(y0, n.position.y);
-        x1 = Math.max(x1, n.position.x + (m?.width ?? 210));
-        y1 = Math.max(y1, n.position.y + (m?.height ?? h));
-      }
-      return getViewportForBounds({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, width, height, MIN_ZOOM, FIT.maxZoom, FIT.padding);
-    };
-    let vp = fitFor(100);
-    if (vp.zoom < LOW_DETAIL_ZOOM) vp = fitFor(44); // drawn as low-detail boxes
-    void setViewport(vp);
-  }, [loadSeq, store, setViewport]);
+    if (pending) void setViewport(pending);
+  }, [loadSeq, pending, setViewport]);
   useEffect(() => {
     if (fitted.current === loadSeq) return;
     const empty = useFlowStore.getState().doc.nodes.length === 0;
@@ -387,6 +411,7 @@ function useFitOnLoad() {
     fitted.current = loadSeq;
     requestAnimationFrame(() => void fitView(FIT));
   }, [loadSeq, initialized, fitView]);
+  return estimated.current === loadSeq ? null : (pending?.zoom ?? null);
 }
 
 function minimapColor(n: ProcessorRFNode): string {

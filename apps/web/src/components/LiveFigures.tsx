@@ -136,19 +136,6 @@ export const NodeFailureBadge = memo(function NodeFailureBadge({ id }: { id: str
   );
 });
 
-/** Zoomed far out: one coloured dot when a node fails now or is paused (a string selector: re-renders on change only). */
-export const LowNodeMark = memo(function LowNodeMark({ id }: { id: string }) {
-  const mark = useStatsStore((st) => {
-    const n = st.nodes[id];
-    if (!n) return "";
-    if (isRecentError(n.lastErrorAt)) return "fail";
-    if (n.paused) return "paused";
-    return "";
-  });
-  if (!mark) return null;
-  return <span className={`mr-low-mark ${mark}`} data-testid={`node-lowmark-${id}`} />;
-});
-
 /** An edge's records/s and, for a durable edge, its queue against the back-pressure threshold. */
 export const EdgeFigures = memo(function EdgeFigures({ id, fused }: { id: string; fused: boolean }) {
   const s = useStatsStore((st) => st.edges[id]);

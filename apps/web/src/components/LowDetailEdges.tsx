@@ -11,6 +11,8 @@ interface Props {
   problems: CanvasProblems;
   /** where to draw: React Flow's edge-label layer, which lies above its edges and below the nodes */
   root: Element;
+  /** ids of the nodes being dragged (their edges are drawn apart, see below) */
+  moving: ReadonlySet<string>;
 }
 
 /**
@@ -18,15 +20,18 @@ interface Props {
  * components (each its own <svg>, its own store subscription and re-render on every frame of a
  * drag). React draws the paths and their classes; their `d` is set here from React Flow's
  * internal node positions, and only for the edges whose end nodes changed (a dragged node moves
- * its own few edges). Nothing is clickable at this zoom, as before.
+ * its own few edges). During a drag, the dragged nodes' edges are drawn in a second, small svg,
+ * so the big one is not redrawn on every frame. Nothing is clickable at this zoom, as before.
  */
-function LowDetailEdgesImpl({ edges, selected, problems, root }: Props) {
+function LowDetailEdgesImpl({ edges, selected, problems, root, moving }: Props) {
   const store = useStoreApi();
   const pairs = useLineageStore((s) => s.pairs);
   const paths = useRef(new Map<string, SVGPathElement>());
+  // per element: an edge that went to the other svg (a drag started or ended) is a new element
+  const drawnRef = useRef(new WeakMap<SVGPathElement, { s: InternalNode | undefined; t: InternalNode | undefined }>());
 
   useLayoutEffect(() => {
-    const drawn = new Map<string, { s: InternalNode | undefined; t: InternalNode | undefined }>();
+    const drawn = drawnRef.current;
     const draw = () => {
       const { nodeLookup } = store.getState();
       for (const e of edges) {
@@ -34,9 +39,9 @@ function LowDetailEdgesImpl({ edges, selected, problems, root }: Props) {
         if (!el) continue;
         const s = nodeLookup.get(e.from.node);
         const t = nodeLookup.get(e.to.node);
-        const prev = drawn.get(e.id);
+        const prev = drawn.get(el);
         if (prev && prev.s === s && prev.t === t) continue;
-        drawn.set(e.id, { s, t });
+        drawn.set(el, { s, t });
         if (!s || !t) {
           el.removeAttribute("d");
           continue;
@@ -52,32 +57,41 @@ function LowDetailEdgesImpl({ edges, selected, problems, root }: Props) {
     };
     draw();
     return store.subscribe(draw);
-  }, [edges, store]);
+  }, [edges, moving, store]);
 
+  const path = (e: FlowEdge) => {
+    const cls = [
+      "react-flow__edge-path mr-edge",
+      e.from.port === "failure" ? "failure" : "",
+      e.settings?.mode === "fused" ? "fused" : "durable",
+      selected.has(e.id) ? "selected" : "",
+      problems.edges[e.id]?.length ? "invalid" : "",
+      pairs.has(`${e.from.node}|${e.to.node}`) ? "lineage" : "",
+    ].join(" ");
+    return (
+      <g key={e.id} className="react-flow__edge" data-id={e.id}>
+        <path
+          className={cls}
+          ref={(el) => {
+            if (el) paths.current.set(e.id, el);
+            else paths.current.delete(e.id);
+          }}
+        />
+      </g>
+    );
+  };
+  const still = moving.size ? edges.filter((e) => !moving.has(e.from.node) && !moving.has(e.to.node)) : edges;
+  const moved = moving.size ? edges.filter((e) => moving.has(e.from.node) || moving.has(e.to.node)) : [];
   return createPortal(
-    <svg className="mr-low-edges" width={1} height={1} aria-hidden="true">
-      {edges.map((e) => {
-        const cls = [
-          "react-flow__edge-path mr-edge",
-          e.from.port === "failure" ? "failure" : "",
-          e.settings?.mode === "fused" ? "fused" : "durable",
-          selected.has(e.id) ? "selected" : "",
-          problems.edges[e.id]?.length ? "invalid" : "",
-          pairs.has(`${e.from.node}|${e.to.node}`) ? "lineage" : "",
-        ].join(" ");
-        return (
-          <g key={e.id} className="react-flow__edge" data-id={e.id}>
-            <path
-              className={cls}
-              ref={(el) => {
-                if (el) paths.current.set(e.id, el);
-                else paths.current.delete(e.id);
-              }}
-            />
-          </g>
-        );
-      })}
-    </svg>,
+    <>
+      <svg className="mr-low-edges" width={1} height={1} aria-hidden="true">
+        {still.map(path)}
+      </svg>
+      {/* the edges of the nodes being dragged: only this small svg is redrawn on each frame of a drag */}
+      <svg className="mr-low-edges moving" width={1} height={1} aria-hidden="true">
+        {moved.map(path)}
+      </svg>
+    </>,
     root,
   );
 }

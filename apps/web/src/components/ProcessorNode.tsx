@@ -3,7 +3,7 @@ import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } f
 import type { ProcessorSpec } from "../catalog/specs";
 import { useLineageHover, useOnLineage } from "../store/lineageStore";
 import { CanvasDetailContext } from "./canvasDetail";
-import { LowNodeMark, NodeFailureBadge, NodeFigures } from "./LiveFigures";
+import { NodeFailureBadge, NodeFigures } from "./LiveFigures";
 
 /** What a node draws; the object is kept while these stay the same (moves and selection do not touch it). */
 export interface ProcessorNodeData extends Record<string, unknown> {
@@ -117,17 +117,17 @@ function ProblemMark({ id, problems }: { id: string; problems: string[] }) {
 }
 
 /**
- * Zoomed far out: a coloured box with the title. Its ports are bare elements React Flow measures
- * for the edges' ends (classes "source"/"target", data-handleid/-handlepos, as its own handles)
- * but not <Handle> components: those subscribe to the whole canvas store, 3,000 of them for a
- * 1,000-node flow, on every frame of a drag. Nothing connects at this zoom anyway.
+ * Zoomed far out: React Flow's node is a transparent box of the low-detail size (what is
+ * measured, hovered, clicked and dragged); what people see is drawn in one layer by
+ * LowDetailNodes. Its ports are bare elements React Flow measures for the edges' ends (classes
+ * "source"/"target", data-handleid/-handlepos, as its own handles) but not <Handle> components:
+ * those subscribe to the whole canvas store, 3,000 of them for a 1,000-node flow, on every frame
+ * of a drag. Nothing connects at this zoom anyway.
  */
-function LowDetailNode({ id, data, selected }: Props) {
-  const { type, title, ports, hasInput, problems } = data;
+function LowDetailNode({ id, data }: Props) {
+  const { type, ports, hasInput, problems } = data;
   return (
-    <div className={`${useNodeClass(id, data, selected)} low`} data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
-      <div className="mr-node-low-title" data-testid={`node-title-${id}`}>{title}</div>
-      <LowNodeMark id={id} />
+    <div className="mr-node-hit" data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
       {hasInput && <div className="target mr-handle-low in" data-handleid="in" data-handlepos="left" data-nodeid={id} />}
       {ports.map((p) => (
         <div key={p} className="source mr-handle-low out" data-handleid={p} data-handlepos="right" data-nodeid={id} />
