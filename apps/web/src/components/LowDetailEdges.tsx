@@ -32,9 +32,11 @@ function LowDetailEdgesImpl({ edges, selected, problems, root, moving }: Props) 
 
   useLayoutEffect(() => {
     const drawn = drawnRef.current;
+    // during a drag only the dragged nodes' edges can move
+    const list = moving.size ? edges.filter((e) => moving.has(e.from.node) || moving.has(e.to.node)) : edges;
     const draw = () => {
       const { nodeLookup } = store.getState();
-      for (const e of edges) {
+      for (const e of list) {
         const el = paths.current.get(e.id);
         if (!el) continue;
         const s = nodeLookup.get(e.from.node);

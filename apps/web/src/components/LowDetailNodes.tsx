@@ -44,9 +44,11 @@ function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny }: P
 
   useLayoutEffect(() => {
     const drawn = drawnRef.current;
+    // during a drag only the dragged boxes can move
+    const list = moving.size ? nodes.filter((n) => moving.has(n.id)) : nodes;
     const draw = () => {
       const { nodeLookup } = store.getState();
-      for (const n of nodes) {
+      for (const n of list) {
         const g = boxes.current.get(n.id);
         if (!g) continue;
         const i = nodeLookup.get(n.id);
