@@ -37,7 +37,7 @@ const rec = (id: string, parent?: string): MRecord => ({ value: { id }, headers:
 /** an output as the runtime reports it: written to `topic` at (partition, offset), or not written (no topic) */
 const out = (r: MRecord, parent: number, at?: [topic: string, partition: number, offset: number]): Emitted => {
   if (!at) return { port: "success", record: r, parent, topics: [] };
-  return { port: "success", record: r, parent, topics: [at[0]], offsets: [String(at[2])], partitions: [at[1]] };
+  return { port: "success", record: r, parent, topics: [at[0]], offset: at[2], partition: at[1] };
 };
 const node = (nodeId: string, inputs: MRecord[], outputs: Emitted[], firstOffset?: number): NodeBatch => ({
   nodeId,

@@ -66,8 +66,8 @@ const topicsOf = (t: string) => frozen.get(t) ?? frozen.set(t, Object.freeze([t]
 const emit = (record: MRecord, parent: number, topic: string, at: number): Emitted => {
   const e: Emitted = { port: "success", record, parent, topics: topicsOf(topic), bytes: 40 };
   if (withOffsets) {
-    (e.offsets ??= new Array<string>(1))[0] = String(at);
-    (e.partitions ??= new Array<number>(1))[0] = 0;
+    e.offset = at;
+    e.partition = 0;
   }
   return e;
 };

@@ -155,10 +155,9 @@ export class ProvenanceRecorder implements RunnerObserver {
       for (let i = 0; i < nOut; i++) {
         const e = outputs[i]!;
         outIds[i] = e.record.headers[HEADER.id] ?? "";
-        const offs = e.offsets;
-        if (offs !== undefined && offs[0] !== undefined) {
-          const o = +offs[0];
-          const p = e.partitions?.[0] ?? 0;
+        if (e.offset !== undefined) {
+          const o = e.offset;
+          const p = e.partition ?? 0;
           if (runN > 0 && p === runP && o === runO + runN && i === runJ + runN && e.topics[0] === runT) runN++;
           else {
             if (runN > 0) (outLocs ??= []).push(runJ, runP, runO, runN);
@@ -209,10 +208,9 @@ export class ProvenanceRecorder implements RunnerObserver {
     const written = this.writtenOf(b.deploymentId);
     for (const nb of b.nodes) {
       for (const e of nb.outputs) {
-        const offs = e.offsets;
-        if (offs === undefined || offs[0] === undefined) continue;
-        const key = e.topics[0]! + "\0" + (e.partitions?.[0] ?? 0);
-        const o = +offs[0];
+        const o = e.offset;
+        if (o === undefined) continue;
+        const key = e.topics[0]! + "\0" + (e.partition ?? 0);
         const w = written.get(key);
         if (!w) written.set(key, { since: Infinity, unsafe: o });
         else if (o > w.unsafe) w.unsafe = o;

@@ -82,12 +82,14 @@ export interface Emitted {
   /** encoded size in bytes (value + key) when written to Kafka, else undefined */
   bytes?: number;
   /**
-   * Kafka offset (decimal string) of the written copy in each of `topics` (aligned with it),
-   * from the produce acknowledgements; partition in `partitions`. Set for every output that was
-   * written, before observers run.
+   * Kafka offset and partition of the copy written to `topics[0]`, from the produce
+   * acknowledgements. Set for every output that was written, before observers run. Numbers,
+   * not int64 strings: offsets stay far below 2^53, and these are set for every record.
    */
-  offsets?: string[];
-  /** partition of the written copy in each of `topics` (aligned with it) */
+  offset?: number;
+  partition?: number;
+  /** outputs written to more than one topic only: offset and partition of the copy in each of `topics` (aligned with it) */
+  offsets?: number[];
   partitions?: number[];
 }
 

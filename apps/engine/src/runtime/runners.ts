@@ -85,18 +85,28 @@ export async function sendAll(sender: Sender, produce: Map<string, OutMessage[]>
     for (const part of request) {
       const who = owners.get(part.topic);
       if (!who) continue;
-      const next = new Map<number, number>();
-      for (const a of acks) if (a.topic === part.topic && a.baseOffset !== undefined) next.set(a.partition, Number(a.baseOffset));
+      // next offset per partition (partition numbers are small: an array, not a Map)
+      const next: number[] = [];
+      for (const a of acks) if (a.topic === part.topic && a.baseOffset !== undefined) next[a.partition] = Number(a.baseOffset);
+      const topic = part.topic;
       for (let i = 0; i < part.messages.length; i++) {
-        const m = part.messages[i]!;
+        const p = part.messages[i]!.partition;
         const e = who[part.start + i];
-        const at = m.partition === undefined ? undefined : next.get(m.partition);
-        if (!e || at === undefined) continue;
-        next.set(m.partition!, at + 1);
-        const t = e.topics.indexOf(part.topic);
-        if (t < 0) continue;
-        (e.offsets ??= new Array<string>(e.topics.length))[t] = String(at);
-        (e.partitions ??= new Array<number>(e.topics.length))[t] = m.partition!;
+        if (!e || p === undefined) continue;
+        const at = next[p];
+        if (at === undefined) continue;
+        next[p] = at + 1;
+        const topics = e.topics;
+        if (topics[0] === topic) {
+          e.offset = at;
+          e.partition = p;
+        }
+        if (topics.length > 1) {
+          const t = topics.indexOf(topic);
+          if (t < 0) continue;
+          (e.offsets ??= new Array<number>(topics.length))[t] = at;
+          (e.partitions ??= new Array<number>(topics.length))[t] = p;
+        }
       }
     }
   }

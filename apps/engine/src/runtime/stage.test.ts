@@ -194,6 +194,7 @@ describe("produced offsets", () => {
       ],
     };
     await sendAll(sender, produce, owners);
-    expect([e1.offsets, e1.partitions, e2.offsets, e2.partitions]).toEqual([["41", "7"], [0, 1], ["42", "100"], [0, 2]]);
+    expect([e1.offsets, e1.partitions, e2.offsets, e2.partitions]).toEqual([[41, 7], [0, 1], [42, 100], [0, 2]]);
+    expect([e1.offset, e1.partition, e2.offset, e2.partition]).toEqual([41, 0, 42, 0]);
   });
 });
