@@ -28,7 +28,7 @@ function LowDetailEdgesImpl({ edges, selected, problems, root, moving }: Props) 
   const pairs = useLineageStore((s) => s.pairs);
   const paths = useRef(new Map<string, SVGPathElement>());
   // per element: an edge that went to the other svg (a drag started or ended) is a new element
-  const drawnRef = useRef(new WeakMap<SVGPathElement, { s: InternalNode | undefined; t: InternalNode | undefined }>());
+  const drawnRef = useRef(new WeakMap<SVGPathElement, { s: InternalNode | undefined; t: InternalNode | undefined; d: string }>());
 
   useLayoutEffect(() => {
     const drawn = drawnRef.current;
@@ -43,18 +43,21 @@ function LowDetailEdgesImpl({ edges, selected, problems, root, moving }: Props) 
         const t = nodeLookup.get(e.to.node);
         const prev = drawn.get(el);
         if (prev && prev.s === s && prev.t === t) continue;
-        drawn.set(el, { s, t });
-        if (!s || !t) {
-          el.removeAttribute("d");
-          continue;
+        let d = "";
+        if (s && t) {
+          // the low-detail ports sit at the middle of the node's left and right sides
+          const sp = s.internals.positionAbsolute;
+          const tp = t.internals.positionAbsolute;
+          const sx = sp.x + (s.measured.width ?? s.width ?? 0);
+          const sy = sp.y + (s.measured.height ?? s.height ?? 0) / 2;
+          const ty = tp.y + (t.measured.height ?? t.height ?? 0) / 2;
+          d = `M${round(sx)},${round(sy)}L${round(tp.x)},${round(ty)}`;
         }
-        // the low-detail ports sit at the middle of the node's left and right sides
-        const sp = s.internals.positionAbsolute;
-        const tp = t.internals.positionAbsolute;
-        const sx = sp.x + (s.measured.width ?? s.width ?? 0);
-        const sy = sp.y + (s.measured.height ?? s.height ?? 0) / 2;
-        const ty = tp.y + (t.measured.height ?? t.height ?? 0) / 2;
-        el.setAttribute("d", `M${round(sx)},${round(sy)}L${round(tp.x)},${round(ty)}`);
+        drawn.set(el, { s, t, d });
+        // new internal nodes often draw the same line (React Flow measured them): no DOM write then
+        if (prev && prev.d === d) continue;
+        if (d) el.setAttribute("d", d);
+        else el.removeAttribute("d");
       }
     };
     draw();

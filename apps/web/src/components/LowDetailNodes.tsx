@@ -40,7 +40,7 @@ function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny }: P
   const marks = useStatsStore(useShallow((st) => lowMarks(st.nodes)));
   const boxes = useRef(new Map<string, SVGGElement>());
   // per element: a box that went to the other svg (a drag started or ended) is a new element
-  const drawnRef = useRef(new WeakMap<SVGGElement, { i: InternalNode | undefined; tiny: boolean }>());
+  const drawnRef = useRef(new WeakMap<SVGGElement, { i: InternalNode | undefined; tiny: boolean; place: string }>());
 
   useLayoutEffect(() => {
     const drawn = drawnRef.current;
@@ -54,13 +54,17 @@ function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny }: P
         const i = nodeLookup.get(n.id);
         const prev = drawn.get(g);
         if (prev && prev.i === i && prev.tiny === tiny) continue;
-        drawn.set(g, { i, tiny });
-        if (!i || i.hidden) {
+        // a new internal node is often the same place (React Flow measured it): no DOM write then
+        const at = i && !i.hidden ? i.internals.positionAbsolute : undefined;
+        const place = at ? `${at.x},${at.y}` : "";
+        drawn.set(g, { i, tiny, place });
+        if (prev && prev.place === place && prev.tiny === tiny) continue;
+        if (!at) {
           g.setAttribute("display", "none");
           continue;
         }
-        g.removeAttribute("display");
-        placeBox(g, i.internals.positionAbsolute.x, i.internals.positionAbsolute.y);
+        if (prev && !prev.place) g.removeAttribute("display");
+        placeBox(g, at.x, at.y);
       }
     };
     draw();
