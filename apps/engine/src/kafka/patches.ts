@@ -2,6 +2,7 @@
 // evaluated before kafkajs is first loaded (main.ts and client.ts import it first): kafkajs's
 // sendMessages.js captures `require("./groupMessagesPerPartition")` when it is loaded.
 import { createRequire } from "node:module";
+import { fastBatchClass } from "./consumer-batch.js";
 import { fastRecordBatchDecoder, type KafkajsDecoder } from "./fetch-decoder.js";
 import { encodeProduceRequest, type ProduceArgs } from "./produce-encoder.js";
 
@@ -168,3 +169,16 @@ export const recordBatchDecoder = fastRecordBatchDecoder(originalRecordBatchDeco
 /** true when kafkajs's fetch responses are decoded by ./fetch-decoder.ts (MILLRACE_KAFKA_CODEC=kafkajs: not) */
 export const fetchDecoderPatched =
   !useKafkajsCodec && replaceExport(recordBatchDecoderPath, ["kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js"], recordBatchDecoder);
+
+// ---- Consumer batches ----
+
+const consumerBatchPath = require.resolve("kafkajs/src/consumer/batch.js");
+
+/** kafkajs's own consumer Batch class (for tests) */
+export const OriginalConsumerBatch = require(consumerBatchPath) as ReturnType<typeof fastBatchClass>;
+
+/** kafkajs's consumer Batch without a BigInt parse per message (./consumer-batch.ts) */
+export const ConsumerBatch = fastBatchClass(OriginalConsumerBatch);
+
+/** true when kafkajs's consumer builds its batches with ConsumerBatch (MILLRACE_KAFKA_CODEC=kafkajs: not) */
+export const consumerBatchPatched = !useKafkajsCodec && replaceExport(consumerBatchPath, ["kafkajs/src/consumer/consumerGroup.js"], ConsumerBatch);
