@@ -33,13 +33,22 @@ async function tapEdge(page: Page, doc: FlowDoc, edgeId: string) {
   await expect(toggle).toHaveText("Stop tap");
 }
 
-test("the edge tap of a running flow streams records with key, value and headers", async ({ page, engineUrl }) => {
-  test.setTimeout(60_000);
-  const run = unique("tap");
+/** Saves a keyed flow, taps `edgeId` (deploying it) and runs `body`; the flow is stopped afterwards. */
+async function withTap(page: Page, engineUrl: string, prefix: string, edgeId: string, body: (doc: FlowDoc, run: string) => Promise<void>) {
+  const run = unique(prefix);
   const doc = keyedFlow(run);
   await saveFlowViaApi(engineUrl, doc);
   try {
-    await tapEdge(page, doc, edgeIdOf("key", "success", "out"));
+    await tapEdge(page, doc, edgeId);
+    await body(doc, run);
+  } finally {
+    await stopViaApi(engineUrl, doc.id);
+  }
+}
+
+test("the edge tap of a running flow streams records with key, value and headers", async ({ page, engineUrl }) => {
+  test.setTimeout(60_000);
+  await withTap(page, engineUrl, "tap", edgeIdOf("key", "success", "out"), async (_doc, run) => {
     const records = page.getByTestId("tap-record");
     await expect.poll(() => records.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
     const first = records.first();
@@ -58,36 +67,24 @@ test("the edge tap of a running flow streams records with key, value and headers
     await expect(first.locator("details pre")).toContainText('"mr.id"');
     await expect(first.locator("details pre")).toContainText('"mr.parents"');
     await shot(page, "tap-1-streaming");
-  } finally {
-    await stopViaApi(engineUrl, doc.id);
-  }
+  });
 });
 
 test("the edge tap shows each record once", async ({ page, engineUrl }) => {
   test.setTimeout(60_000);
-  const run = unique("tap-once");
-  const doc = keyedFlow(run);
-  await saveFlowViaApi(engineUrl, doc);
-  try {
-    await tapEdge(page, doc, edgeIdOf("key", "success", "out"));
+  await withTap(page, engineUrl, "tap-once", edgeIdOf("key", "success", "out"), async () => {
     const records = page.getByTestId("tap-record");
     await expect.poll(() => records.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
     await page.getByTestId("tap-toggle").click();
     // "p1 @4 key order-12": one line per record
     const lines = (await records.locator("div.small").allInnerTexts()).map((l) => l.trim().replace(/\s+/g, " "));
     expect(new Set(lines).size).toBe(lines.length);
-  } finally {
-    await stopViaApi(engineUrl, doc.id);
-  }
+  });
 });
 
 test("a record seen in the tap has a lineage across nodes (checked through the API)", async ({ page, engineUrl }) => {
   test.setTimeout(60_000);
-  const run = unique("lin");
-  const doc = keyedFlow(run);
-  await saveFlowViaApi(engineUrl, doc);
-  try {
-    await tapEdge(page, doc, edgeIdOf("gen", "success", "key"));
+  await withTap(page, engineUrl, "lin", edgeIdOf("gen", "success", "key"), async () => {
     const first = page.getByTestId("tap-record").first();
     await expect(first).toBeVisible({ timeout: 20_000 });
     await first.getByText("headers").click();
@@ -104,18 +101,12 @@ test("a record seen in the tap has a lineage across nodes (checked through the A
         return [...new Set(g.nodes.map((e) => e.nodeId))].sort();
       }, { timeout: 20_000 })
       .toEqual(["gen", "key", "out"]);
-  } finally {
-    await stopViaApi(engineUrl, doc.id);
-  }
+  });
 });
 
 test("follow a record's lineage from the tap, see its path across nodes, replay it", async ({ page, engineUrl }) => {
   test.setTimeout(90_000);
-  const run = unique("lin-ui");
-  const doc = keyedFlow(run);
-  await saveFlowViaApi(engineUrl, doc);
-  try {
-    await tapEdge(page, doc, edgeIdOf("gen", "success", "key"));
+  await withTap(page, engineUrl, "lin-ui", edgeIdOf("gen", "success", "key"), async () => {
     const first = page.getByTestId("tap-record").first();
     await expect(first).toBeVisible({ timeout: 20_000 });
     await first.getByTestId("tap-record-lineage").click();
@@ -137,7 +128,5 @@ test("follow a record's lineage from the tap, see its path across nodes, replay 
     // replay: a new record, child of the original
     await panel.getByTestId("lineage-replay").click();
     await expect(page.getByTestId("toast-success")).toContainText(/replayed/i);
-  } finally {
-    await stopViaApi(engineUrl, doc.id);
-  }
+  });
 });

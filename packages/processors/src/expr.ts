@@ -70,16 +70,7 @@ function simplePath(source: string): ((r: MRecord) => unknown) | undefined {
   if (!m) return undefined;
   const root = m[1] as "value" | "key" | "headers";
   const steps = m[2] ? m[2].split(".").map((x) => x.trim()).filter(Boolean) : [];
-  const n = steps.length;
-  return (r) => {
-    let cur: unknown = r[root];
-    for (let i = 0; i < n; i++) {
-      if (cur === undefined || cur === null) return undefined;
-      if (typeof cur !== "object" || Array.isArray(cur)) return typeof cur === "object" ? MISS : undefined;
-      cur = Object.prototype.hasOwnProperty.call(cur, steps[i]) ? (cur as Record<string, unknown>)[steps[i]] : undefined;
-    }
-    return Array.isArray(cur) || typeof cur === "function" ? MISS : cur;
-  };
+  return pathReader(root, steps);
 }
 
 type Fast = (r: MRecord) => unknown;

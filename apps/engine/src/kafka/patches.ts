@@ -33,19 +33,11 @@ export function groupMessagesPerPartition({ topic, partitionMetadata, messages, 
   return result;
 }
 
-function install(): boolean {
-  const groupPath = require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js");
-  const sendPath = require.resolve("kafkajs/src/producer/sendMessages.js");
-  if (require.cache[sendPath]) return require.cache[groupPath]?.exports === groupMessagesPerPartition; // too late (or done)
-  require(groupPath);
-  const mod = require.cache[groupPath];
-  if (!mod) return false;
-  mod.exports = groupMessagesPerPartition;
-  return true;
-}
+const groupPath = require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js");
+require(groupPath);
 
 /** true when kafkajs's producer uses the linear grouping (false: kafkajs was loaded before this module) */
-export const kafkajsPatched = install();
+export const kafkajsPatched = replaceExport(groupPath, ["kafkajs/src/producer/sendMessages.js"], groupMessagesPerPartition);
 
 // ---- Produce request encoding ----
 

@@ -86,7 +86,8 @@ export interface ProducerOptions {
 
 export interface Sender {
   send(topic: string, messages: OutMessage[]): Promise<SentRecord[]>;
-  sendBatch(batch: { topic: string; messages: OutMessage[] }[]): Promise<SentRecord[]>;
+  /** `bytes`: the batch's size as the caller counted it; a sender that merges batches uses it instead of counting again */
+  sendBatch(batch: { topic: string; messages: OutMessage[] }[], bytes?: number): Promise<SentRecord[]>;
 }
 
 export interface KafkaTransaction extends Sender {

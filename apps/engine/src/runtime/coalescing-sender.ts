@@ -1,8 +1,6 @@
 import type { OutMessage, Sender, SentRecord } from "../kafka/index.js";
 import { encodedBytes } from "./records.js";
-
-/** Most bytes one merged request carries (the broker refuses record batches over message.max.bytes, 1 MiB by default). */
-export const MAX_MERGED_BYTES = 512 * 1024;
+import { MAX_REQUEST_BYTES } from "./runners.js";
 
 type Part = { topic: string; messages: OutMessage[] };
 
@@ -36,18 +34,21 @@ export class CoalescingSender implements Sender {
   constructor(
     private readonly target: Sender,
     private readonly maxInFlight = 1,
-    private readonly maxBytes = MAX_MERGED_BYTES,
+    private readonly maxBytes = MAX_REQUEST_BYTES,
   ) {}
 
   send(topic: string, messages: OutMessage[]): Promise<SentRecord[]> {
     return this.sendBatch([{ topic, messages }]);
   }
 
-  sendBatch(parts: Part[]): Promise<SentRecord[]> {
-    let bytes = 0;
-    for (const p of parts) for (let i = 0; i < p.messages.length; i++) bytes += encodedBytes(p.messages[i]!) + 64;
+  sendBatch(parts: Part[], bytes?: number): Promise<SentRecord[]> {
+    if (bytes === undefined) {
+      bytes = 0;
+      for (const p of parts) for (let i = 0; i < p.messages.length; i++) bytes += encodedBytes(p.messages[i]!) + 64;
+    }
+    const size = bytes;
     return new Promise<SentRecord[]>((resolve, reject) => {
-      this.queue.push({ parts, bytes, resolve, reject });
+      this.queue.push({ parts, bytes: size, resolve, reject });
       this.pump();
     });
   }

@@ -39,7 +39,7 @@ export interface StageRunner {
 export const COMMIT_INTERVAL_MS = 100;
 
 /** Most bytes one produce request carries: the broker refuses record batches over message.max.bytes (1 MiB by default). */
-const MAX_REQUEST_BYTES = 512 * 1024;
+export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /** One topic's slice of a produce request: `messages` are that topic's list from index `start`. */
 export interface RequestPart {
@@ -48,9 +48,15 @@ export interface RequestPart {
   start: number;
 }
 
+/** One produce request: its parts and their size as counted (encoded key + value + 64 per record). */
+export interface ProduceRequest {
+  parts: RequestPart[];
+  bytes: number;
+}
+
 /** Splits a batch's output into produce requests of at most MAX_REQUEST_BYTES (a single larger record goes alone). */
-export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_REQUEST_BYTES): RequestPart[][] {
-  const requests: RequestPart[][] = [];
+export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_REQUEST_BYTES): ProduceRequest[] {
+  const requests: ProduceRequest[] = [];
   let current: RequestPart[] = [];
   let bytes = 0;
   for (const [topic, messages] of produce) {
@@ -61,7 +67,7 @@ export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_RE
       const size = encodedBytes(m) + 64;
       if (bytes + size > maxBytes && bytes > 0) {
         if (chunk.length) current.push({ topic, messages: chunk, start });
-        requests.push(current);
+        requests.push({ parts: current, bytes });
         current = [];
         chunk = [];
         start = i;
@@ -72,7 +78,7 @@ export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_RE
     }
     if (chunk.length) current.push({ topic, messages: chunk, start });
   }
-  if (current.length) requests.push(current);
+  if (current.length) requests.push({ parts: current, bytes });
   return requests;
 }
 
@@ -82,10 +88,10 @@ export function toRequests(produce: Map<string, OutMessage[]>, maxBytes = MAX_RE
  * partition in order, and every message has its partition set (PartitionChooser.assign).
  */
 export async function sendAll(sender: Sender, produce: Map<string, OutMessage[]>, owners?: Map<string, Emitted[]>): Promise<void> {
-  for (const request of toRequests(produce)) {
-    const acks = await sender.sendBatch(request);
+  for (const { parts, bytes } of toRequests(produce)) {
+    const acks = await sender.sendBatch(parts, bytes);
     if (!owners) continue;
-    for (const part of request) {
+    for (const part of parts) {
       const who = owners.get(part.topic);
       if (!who) continue;
       // next offset per partition (partition numbers are small: an array, not a Map)

@@ -161,7 +161,8 @@ describe("produce requests", () => {
       ["b", [msg(100)]],
     ]);
     const reqs = toRequests(produce, 1000);
-    expect(reqs.map((r) => r.map((x) => `${x.topic}:${x.messages.length}`))).toEqual([["a:2"], ["a:1", "b:1"]]);
+    expect(reqs.map((r) => r.parts.map((x) => `${x.topic}:${x.messages.length}`))).toEqual([["a:2"], ["a:1", "b:1"]]);
+    expect(reqs.map((r) => r.bytes)).toEqual([928, 628]);
     expect(toRequests(new Map([["a", [msg(5000)]]]), 1000)).toHaveLength(1); // a big record goes alone
   });
 
