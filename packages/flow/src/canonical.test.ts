@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalize, canonicalJson, contentHash, documentHash, sortKeysDeep, stripLayout } from "./canonical.js";
 import type { FlowDocument } from "./document.js";
-import { deepFreeze, sampleFlow } from "./testing/fake-catalog.js";
+import { deepFreeze, sampleFlow } from "../test-support/fake-catalog.js";
 
 /** The same flow written differently: shuffled arrays, keys in another order. */
 function shuffled(): FlowDocument {

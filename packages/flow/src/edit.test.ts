@@ -18,7 +18,7 @@ import {
   updateNodeSettings,
 } from "./edit.js";
 import { contentHash, documentHash } from "./canonical.js";
-import { deepFreeze, fakeCatalog, sampleFlow } from "./testing/fake-catalog.js";
+import { deepFreeze, fakeCatalog, sampleFlow } from "../test-support/fake-catalog.js";
 import { validateFlow } from "./validate.js";
 
 /** Every operation works on a deep-frozen document: a mutation would throw. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatError } from "./errors.js";
 import { findJsonSyntaxError, lineColumn, parseFlowJson } from "./json-parse.js";
-import { fakeCatalog, sampleFlow } from "./testing/fake-catalog.js";
+import { fakeCatalog, sampleFlow } from "../test-support/fake-catalog.js";
 
 describe("parseFlowJson", () => {
   it("parses and validates", () => {

@@ -7,7 +7,7 @@ import {
   registerDocumentMigration,
   registerNodeMigration,
 } from "./migrations.js";
-import { deepFreeze, fakeCatalog, sampleFlow } from "./testing/fake-catalog.js";
+import { deepFreeze, fakeCatalog, sampleFlow } from "../test-support/fake-catalog.js";
 import { validateFlow } from "./validate.js";
 
 /** A fake v0 format: `processors` and `links` instead of nodes and edges, no positions. */

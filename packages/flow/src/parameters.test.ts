@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findParameterReferences, redactSensitive, referencesIn, restoreSensitive, substituteParameters } from "./parameters.js";
-import { deepFreeze, sampleFlow } from "./testing/fake-catalog.js";
+import { deepFreeze, sampleFlow } from "../test-support/fake-catalog.js";
 
 const params = [
   { name: "host", value: "db.local", sensitive: false },

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson, contentHash, documentHash } from "./canonical.js";
 import { FlowDocumentSchema } from "./document.js";
 import { parseFlowJson } from "./json-parse.js";
-import { fakeCatalog, sampleFlow } from "./testing/fake-catalog.js";
+import { fakeCatalog, sampleFlow } from "../test-support/fake-catalog.js";
 import { validateFlow, validateForDeploy, type ValidationResult } from "./validate.js";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "./document.js";
 import { formatError } from "./errors.js";
-import { fakeCatalog, sampleFlow } from "./testing/fake-catalog.js";
+import { fakeCatalog, sampleFlow } from "../test-support/fake-catalog.js";
 import { validateFlow, validateForDeploy, type ValidationResult } from "./validate.js";
 
 const messages = (r: ValidationResult) => (r.ok ? [] : r.errors.map(formatError));

@@ -9,7 +9,7 @@ import { createTestDatabase } from "@millrace/testkit";
 import { planFlow, type ExecutionPlan } from "../planner/index.js";
 import type { BatchEvent, Emitted, NodeBatch } from "../runtime/observer.js";
 import { newRecordId } from "../runtime/records.js";
-import { flowDoc } from "../runtime/test-helpers.js";
+import { flowDoc } from "../../test-support/index.js";
 import { ProvenanceRecorder } from "./recorder.js";
 import { ProvenanceStore } from "./store.js";
 

@@ -4,7 +4,7 @@ import { HEADER } from "@millrace/processors";
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, readTopic, uid, type ReadRecord } from "../runtime/test-helpers.js";
+import { flowDoc, readTopic, uid, type ReadRecord } from "../../test-support/index.js";
 import type { LineageGraph, ProvenanceEvent } from "./store.js";
 
 const makeCaller = createCallerFactory(appRouter);

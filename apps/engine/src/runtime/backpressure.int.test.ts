@@ -4,7 +4,7 @@ import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/te
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, range, readTopic, sortNum, uid } from "./test-helpers.js";
+import { flowDoc, range, readTopic, sortNum, uid } from "../../test-support/index.js";
 
 describe("back pressure and live stats", () => {
   let engine: RunningEngine;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { createKafka, type KafkaClient } from "../kafka/index.js";
-import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "./test-helpers.js";
+import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
 
 const N = 100_000;
 

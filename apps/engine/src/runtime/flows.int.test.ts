@@ -5,7 +5,7 @@ import { HEADER } from "@millrace/processors";
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, range, readTopic, sortNum, uid } from "./test-helpers.js";
+import { flowDoc, range, readTopic, sortNum, uid } from "../../test-support/index.js";
 
 describe("deployed flows on real Kafka and Postgres", () => {
   let engine: RunningEngine;

@@ -6,7 +6,7 @@ import { planFlow, type PlannerCatalog } from "../planner/index.js";
 import { Observers, type BatchEvent } from "./observer.js";
 import { ConsumerStageRunner, PartitionChooser } from "./runners.js";
 import { StageExecutor } from "./stage.js";
-import { flowDoc, uid } from "./test-helpers.js";
+import { flowDoc, uid } from "../../test-support/index.js";
 
 /**
  * The bench crash: back pressure paused a stage whose kafkajs consumer had not reached run()

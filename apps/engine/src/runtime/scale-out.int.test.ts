@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
-import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "./test-helpers.js";
+import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
 
 const N = 60_000;
 

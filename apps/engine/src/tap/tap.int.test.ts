@@ -5,7 +5,7 @@ import { HEADER } from "@millrace/processors";
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, uid } from "../runtime/test-helpers.js";
+import { flowDoc, uid } from "../../test-support/index.js";
 import { TAP_GROUP_PREFIX, startTapConsumer } from "./reader.js";
 import type { TappedRecord } from "./tap.js";
 

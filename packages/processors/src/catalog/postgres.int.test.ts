@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@millrace/testkit";
-import { runProcessor } from "../testing.js";
+import { runProcessor } from "../../test-support/harness.js";
 import { implementations } from "../runtime.js";
 import { HEADER, type MRecord, type SourceProcessor } from "../sdk.js";
 

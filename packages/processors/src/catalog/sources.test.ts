@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runProcessor } from "../testing.js";
+import { runProcessor } from "../../test-support/harness.js";
 import { implementations } from "../runtime.js";
 import { HEADER, type MRecord, type OfferableSource } from "../sdk.js";
 

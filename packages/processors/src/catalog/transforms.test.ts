@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runProcessor } from "../testing.js";
+import { runProcessor } from "../../test-support/harness.js";
 import { HEADER, type MRecord } from "../sdk.js";
 
 const rec = (value: unknown, key?: string, headers: Record<string, string> = {}): MRecord => ({ key, value, headers });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runProcessor } from "../../testing.js";
+import { runProcessor } from "../../../test-support/harness.js";
 import { HEADER, type MRecord } from "../../sdk.js";
 
 let server: Server;

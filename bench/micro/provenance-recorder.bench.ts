@@ -4,18 +4,21 @@
 // offsets as the runtime sets them, so keep's, shape's and out's rows are found by position (no lookup keys);
 // RB_NO_OFFSETS=1 leaves them out (every id in the GIN indexes, as before migration 0005).
 //
-//   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres node --import tsx apps/engine/src/provenance/recorder.bench.ts [records=300000]
+//   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres node --import tsx bench/micro/provenance-recorder.bench.ts [records=300000]
 import { readdirSync, readFileSync } from "node:fs";
-import pg from "pg";
-import { migrate } from "@millrace/db";
-import { HEADER, type MRecord } from "@millrace/processors";
-import { createTestDatabase } from "@millrace/testkit";
-import { planFlow } from "../planner/index.js";
-import { catalog } from "@millrace/processors";
-import type { BatchEvent, Emitted } from "../runtime/observer.js";
-import { newRecordId } from "../runtime/records.js";
-import { flowDoc } from "../runtime/test-helpers.js";
-import { ProvenanceRecorder } from "./recorder.js";
+import { createRequire } from "node:module";
+import type * as Pg from "../../apps/engine/node_modules/@types/pg/index.js";
+import { migrate } from "../../prisma/src/index.js";
+import { catalog, HEADER, type MRecord } from "../../packages/processors/src/index.js";
+import { createTestDatabase } from "../../packages/testkit/src/index.js";
+import { planFlow } from "../../apps/engine/src/planner/index.js";
+import type { BatchEvent, Emitted } from "../../apps/engine/src/runtime/observer.js";
+import { newRecordId } from "../../apps/engine/src/runtime/records.js";
+import { flowDoc } from "../../apps/engine/test-support/index.js";
+import { ProvenanceRecorder } from "../../apps/engine/src/provenance/recorder.js";
+
+// bench/ is not a workspace package, so it has no node_modules of its own: use the engine's pg.
+const pg = createRequire(new URL("../../apps/engine/package.json", import.meta.url))("pg") as typeof Pg;
 
 const RECORDS = Number(process.argv[2] ?? 300_000);
 const BATCH = 1000;

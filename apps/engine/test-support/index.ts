@@ -1,7 +1,12 @@
-// Helpers for the runtime's integration tests (not used by the engine itself).
+// Helpers for the engine's integration tests (not used by the engine itself).
 import { randomBytes } from "node:crypto";
 import type { FlowDocument } from "@millrace/flow";
-import { createKafka, type KafkaClient } from "../kafka/index.js";
+import { createKafka, type KafkaClient } from "../src/kafka/index.js";
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import type { AppRouter } from "../src/api/router.js";
 
 export function uid(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -75,13 +80,7 @@ export async function readTopic(
 export const sortNum = (a: number, b: number) => a - b;
 export const range = (from: number, to: number, step = 1) => Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import type { AppRouter } from "../api/router.js";
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface EngineProcess {
   url: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "@millrace/flow";
-import { runFlowInMemory } from "../testing.js";
-import { HEADER } from "../sdk.js";
+import { runFlowInMemory } from "./harness.js";
+import { HEADER } from "../src/sdk.js";
 
 const pos = { x: 0, y: 0 };
 const node = (id: string, type: string, config: Record<string, unknown>) => ({ id, type, typeVersion: 1, config, position: pos });

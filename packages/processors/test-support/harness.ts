@@ -4,9 +4,9 @@
  * runner does: every emitted record gets a fresh HEADER.id and its parent's id in HEADER.parents.
  */
 import { FlowDocumentSchema, type FlowDocument } from "@millrace/flow";
-import { catalog } from "../index.js";
-import { implementations } from "../runtime.js";
-import { parseConfig } from "../config.js";
+import { catalog } from "../src/index.js";
+import { implementations } from "../src/runtime.js";
+import { parseConfig } from "../src/config.js";
 import {
   HEADER,
   isOfferableSource,
@@ -16,7 +16,7 @@ import {
   type ProcessorContext,
   type ProcessorSpec,
   type SourceProcessor,
-} from "../sdk.js";
+} from "../src/sdk.js";
 
 export interface LogLine {
   nodeId: string;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { CatalogLike, ProcessorTypeInfo } from "../catalog-types.js";
-import type { FlowDocument } from "../document.js";
+import type { CatalogLike, ProcessorTypeInfo } from "../src/catalog-types.js";
+import type { FlowDocument } from "../src/document.js";
 
 /**
  * A small stand-in for packages/processors' catalogue (built in parallel, and flow must not

@@ -2,14 +2,14 @@
 // vs off, each run in a fresh engine (in this process) and a fresh database.
 //
 //   KAFKA_BROKERS=127.0.0.1:9092 TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres \
-//     node --import tsx apps/engine/src/provenance/overhead.bench.ts [records=100000] [rounds=3] [fused]
+//     node --import tsx bench/micro/provenance-overhead.bench.ts [records=100000] [rounds=3] [fused]
 //
 // Prints one line per run and the median per mode. Not part of the test suites.
-import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
-import { createCallerFactory } from "../api/trpc.js";
-import { appRouter } from "../api/router.js";
-import { startEngine } from "../engine.js";
-import { flowDoc, uid } from "../runtime/test-helpers.js";
+import { createTestDatabase, freePort, testBrokers } from "../../packages/testkit/src/index.js";
+import { createCallerFactory } from "../../apps/engine/src/api/trpc.js";
+import { appRouter } from "../../apps/engine/src/api/router.js";
+import { startEngine } from "../../apps/engine/src/engine.js";
+import { flowDoc, uid } from "../../apps/engine/test-support/index.js";
 
 const RECORDS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 3);

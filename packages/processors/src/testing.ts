@@ -1,2 +1,0 @@
-/** Test harness (node only): `@millrace/processors/testing`. */
-export * from "./testing/harness.js";
