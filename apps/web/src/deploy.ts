@@ -1,35 +1,29 @@
-/** Deployment status and live stats, tolerant of an engine that does not have them yet. */
+/** Deployment status and live stats, tolerant of an engine that runs no deployments or is down. */
 import { useEffect } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { api, errorCode, errorMessage, isMissingProcedure, isUnreachable } from "./api/client";
+import { api, errorCode, errorMessage, isUnreachable } from "./api/client";
 import { queryClient } from "./queryClient";
 import { statsActions } from "./store/statsStore";
 import { ui } from "./store/uiStore";
 
-export type DeployAvailability = "unknown" | "available" | "missing" | "unavailable" | "offline";
+export type DeployAvailability = "unknown" | "available" | "unavailable" | "offline";
 
 export function useDeployment(flowId: string, saved: boolean) {
   const q = useQuery({
     queryKey: ["deployments", "status", flowId],
     queryFn: () => api.deployments.status(flowId),
     enabled: saved,
-    refetchInterval: (query) => {
-      const e = query.state.error;
-      if (e && isMissingProcedure(e)) return false;
-      return e ? 15_000 : 3000;
-    },
+    refetchInterval: (query) => (query.state.error ? 15_000 : 3000),
     retry: false,
   });
   const availability: DeployAvailability = !saved
     ? "unknown"
     : q.isError
-      ? isMissingProcedure(q.error)
-        ? "missing"
-        : isUnreachable(q.error)
-          ? "offline"
-          : errorCode(q.error) === "PRECONDITION_FAILED"
-            ? "unavailable"
-            : "available"
+      ? isUnreachable(q.error)
+        ? "offline"
+        : errorCode(q.error) === "PRECONDITION_FAILED"
+          ? "unavailable"
+          : "available"
       : q.isSuccess
         ? "available"
         : "unknown";

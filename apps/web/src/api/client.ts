@@ -1,35 +1,21 @@
 /**
  * The engine's tRPC API as the designer uses it.
  *
- * One untyped tRPC client (httpBatchLink for queries/mutations, httpSubscriptionLink (SSE)
- * for subscriptions, via splitLink) wrapped in small typed functions. The wrappers keep the
- * UI working while procedures are still being written on the engine side: a procedure the
- * engine does not have yet answers NOT_FOUND, which `isMissingProcedure` recognises, and the
- * UI hides or disables the matching control. Types: see ./types (checked against AppRouter
- * in ./contract-check when the router exports them).
+ * One client typed by the engine's AppRouter (httpBatchLink for queries/mutations,
+ * httpSubscriptionLink (SSE) for subscriptions, via splitLink), so a change in a procedure's
+ * input or output fails the web type check. Only the router's type is imported: no engine
+ * code reaches the browser bundle. `api` keeps the call sites short; its results are the
+ * router's own output types (see ./types).
  */
-import { createTRPCUntypedClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
-import type { AnyRouter } from "@trpc/server";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import type { AppRouter } from "@millrace/engine/api/router";
 import type { FlowDocument } from "@millrace/flow";
-import type {
-  CatalogEntry,
-  DeploymentStatus,
-  FlowGetResult,
-  FlowListItem,
-  FlowSaveResult,
-  FlowVersionInfo,
-  LineageGraph,
-  LiveStats,
-  ProvenanceEvent,
-  ReplayRangeResult,
-  ReplayResult,
-  TapRecord,
-} from "./types";
+import type { LiveStats, TapRecord } from "./types";
 
 const base = typeof window !== "undefined" ? window.location.origin : "http://127.0.0.1:8080";
 const url = `${base}/trpc`;
 
-export const trpc = createTRPCUntypedClient<AnyRouter>({
+export const trpc = createTRPCClient<AppRouter>({
   links: [
     splitLink({
       condition: (op) => op.type === "subscription",
@@ -45,58 +31,40 @@ export interface Unsub {
 
 export const api = {
   flows: {
-    list: () => trpc.query("flows.list") as Promise<FlowListItem[]>,
-    get: (id: string, version?: number) => trpc.query("flows.get", { id, version }) as Promise<FlowGetResult>,
-    save: (input: { document: FlowDocument; baseVersion?: number; author?: string; message?: string }) =>
-      trpc.mutation("flows.save", input) as Promise<FlowSaveResult>,
-    versions: (id: string) => trpc.query("flows.versions", { id }) as Promise<FlowVersionInfo[]>,
-    delete: (id: string) => trpc.mutation("flows.delete", { id }) as Promise<unknown>,
-    import: (text: string, asCopy?: boolean) => trpc.mutation("flows.import", { text, asCopy }) as Promise<{ id: string }>,
-    export: (id: string, version?: number) => trpc.query("flows.export", { id, version }) as Promise<FlowDocument>,
-  },
-  catalog: {
-    list: () => trpc.query("catalog.list") as Promise<CatalogEntry[]>,
+    list: () => trpc.flows.list.query(),
+    get: (id: string, version?: number) => trpc.flows.get.query({ id, version }),
+    save: (input: { document: FlowDocument; baseVersion?: number; author?: string; message?: string }) => trpc.flows.save.mutate(input),
+    versions: (id: string) => trpc.flows.versions.query({ id }),
+    delete: (id: string) => trpc.flows.delete.mutate({ id }),
+    import: (text: string, asCopy?: boolean) => trpc.flows.import.mutate({ text, asCopy }),
+    export: (id: string, version?: number) => trpc.flows.export.query({ id, version }),
   },
   deployments: {
-    deploy: (flowId: string, version?: number) => trpc.mutation("deployments.deploy", { flowId, version }) as Promise<unknown>,
-    stop: (flowId: string) => trpc.mutation("deployments.stop", { flowId }) as Promise<unknown>,
-    status: (flowId: string) => trpc.query("deployments.status", { flowId }) as Promise<DeploymentStatus | null>,
+    deploy: (flowId: string, version?: number) => trpc.deployments.deploy.mutate({ flowId, version }),
+    stop: (flowId: string) => trpc.deployments.stop.mutate({ flowId }),
+    status: (flowId: string) => trpc.deployments.status.query({ flowId }),
   },
   stats: {
     live: (flowId: string, on: { data: (s: LiveStats) => void; error?: (e: unknown) => void }): Unsub =>
-      trpc.subscription("stats.live", { flowId }, { onData: (d) => on.data(unwrapTracked(d) as LiveStats), onError: on.error }),
+      trpc.stats.live.subscribe({ flowId }, { onData: on.data, onError: on.error }),
   },
   tap: {
     edge: (flowId: string, edgeId: string, on: { data: (r: TapRecord) => void; error?: (e: unknown) => void; complete?: () => void }, max?: number): Unsub =>
-      trpc.subscription("tap.edge", { flowId, edgeId, max }, { onData: (d) => on.data(unwrapTracked(d) as TapRecord), onError: on.error, onComplete: on.complete }),
+      trpc.tap.edge.subscribe({ flowId, edgeId, max }, { onData: on.data, onError: on.error, onComplete: on.complete }),
     /** the last `limit` records of the edge, oldest first */
-    recent: (flowId: string, edgeId: string, limit: number) => trpc.query("tap.recent", { flowId, edgeId, limit }) as Promise<TapRecord[]>,
+    recent: (flowId: string, edgeId: string, limit: number) => trpc.tap.recent.query({ flowId, edgeId, limit }),
   },
   provenance: {
-    lineage: (recordId: string, maxEvents?: number) => trpc.query("provenance.lineage", { recordId, maxEvents }) as Promise<LineageGraph>,
-    events: (q: { flowId: string; nodeId?: string; from?: number; to?: number; limit?: number }) => trpc.query("provenance.events", q) as Promise<ProvenanceEvent[]>,
-    replay: (flowId: string, recordId: string, nodeId?: string) => trpc.mutation("provenance.replay", { flowId, recordId, nodeId }) as Promise<ReplayResult>,
-    replayRange: (input: { flowId: string; edgeId: string; partition: number; fromOffset: string; toOffset: string }) =>
-      trpc.mutation("provenance.replayRange", input) as Promise<ReplayRangeResult>,
+    lineage: (recordId: string, maxEvents?: number) => trpc.provenance.lineage.query({ recordId, maxEvents }),
+    replay: (flowId: string, recordId: string, nodeId?: string) => trpc.provenance.replay.mutate({ flowId, recordId, nodeId }),
   },
 };
-
-/** tRPC `tracked()` events arrive as {id, data}; plain yields arrive as is. */
-function unwrapTracked(d: unknown): unknown {
-  if (d && typeof d === "object" && "id" in d && "data" in d && Object.keys(d).length === 2) return (d as { data: unknown }).data;
-  return d;
-}
 
 // ---------- errors ----------
 
 export function errorCode(e: unknown): string | undefined {
-  if (e instanceof TRPCClientError) return (e.data as { code?: string } | undefined)?.code ?? (e.shape as any)?.data?.code;
+  if (e instanceof TRPCClientError) return (e.data as { code?: string } | undefined)?.code ?? (e.shape as { data?: { code?: string } } | undefined)?.data?.code;
   return undefined;
-}
-
-/** The engine has no such procedure (yet). */
-export function isMissingProcedure(e: unknown): boolean {
-  return errorCode(e) === "NOT_FOUND" && /no such procedure|no procedure found|not found on router/i.test(errorMessage(e));
 }
 
 /** The engine is not reachable at all (network error, proxy 50x, HTML instead of JSON). */
@@ -107,11 +75,10 @@ export function isUnreachable(e: unknown): boolean {
 
 /**
  * An engine error in words a person understands, for the tap and provenance views:
- * unreachable engine, a missing procedure, or the engine's own message (already written for people).
+ * unreachable engine, or the engine's own message (already written for people).
  */
 export function friendlyError(e: unknown, what: string): string {
   if (isUnreachable(e)) return `The engine is not reachable, so ${what} cannot be shown. Is it running?`;
-  if (isMissingProcedure(e)) return `This engine does not offer ${what} (it is older than this designer).`;
   const code = errorCode(e);
   const msg = errorMessage(e);
   if (code === "TOO_MANY_REQUESTS") return `${msg}. Close a tap in another tab and try again.`;

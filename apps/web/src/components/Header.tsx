@@ -22,10 +22,8 @@ export function Header() {
   useEffect(() => setDraftName(name), [name]);
 
   const deployDisabledReason =
-    dep.availability === "missing"
-      ? "This engine does not support deployments yet"
-      : dep.availability === "unavailable"
-        ? `Deploy unavailable: ${dep.reason}`
+    dep.availability === "unavailable"
+      ? `Deploy unavailable: ${dep.reason}`
       : dep.availability === "offline"
         ? "Engine not reachable"
         : !saved

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FlowNode } from "@millrace/flow";
 import { LOW_DETAIL_ZOOM } from "./canvasDetail";
-import { RECENT_ERROR_MS } from "../store/statsStore";
+import { RECENT_ERROR_MS, type NodeLive } from "../store/statsStore";
 import { bandPath, estimateFit, FIT_LIMITS, LOW_H, LOW_W, lowMarks, lowNodeClass, lowTitle } from "./lowDetail";
 
 const node = (id: string, x: number, y: number): FlowNode => ({ id, type: "filter", typeVersion: 1, config: {}, position: { x, y } });
@@ -50,7 +50,7 @@ describe("low-detail canvas pieces", () => {
 
   it("marks nodes failing now or paused, not the others", () => {
     const now = 1_000_000;
-    const live = (p: object) => ({ in: 0, out: 0, errors: 0, rate1s: 0, ...p });
+    const live = (p: Partial<NodeLive>) => ({ in: 0, out: 0, errors: 0, rate1s: 0, ...p }) as NodeLive;
     expect(
       lowMarks({ a: live({ lastErrorAt: now - 100 }), b: live({ paused: true }), c: live({ lastErrorAt: now - RECENT_ERROR_MS - 1 }), d: live({}) }, now),
     ).toEqual({ a: "fail", b: "paused" });

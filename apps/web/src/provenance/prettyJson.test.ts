@@ -22,7 +22,7 @@ describe("prettyJson", () => {
 });
 
 describe("mergeRecords", () => {
-  const r = (partition: number, offset: string, timestamp: number) => ({ value: null, headers: {}, topic: "t", partition, offset, timestamp });
+  const r = (partition: number, offset: string, timestamp: number) => ({ key: null, value: null, headers: {}, topic: "t", partition, offset, timestamp });
   it("keeps newest first, drops records already shown, bounds the list", () => {
     let list = mergeRecords([], [r(0, "1", 10), r(1, "1", 20)]);
     expect(list.map((x) => x.timestamp)).toEqual([20, 10]);

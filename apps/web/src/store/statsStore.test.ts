@@ -3,8 +3,9 @@ import type { LiveStats, NodeStats } from "../api/types";
 import { appendSample, isRecentError, RECENT_ERROR_MS, SPARK_SAMPLES, STALE_MS, statsActions, useStatsStore } from "./statsStore";
 import { sparkPoints } from "../components/figures";
 
-const node = (p: Partial<NodeStats> = {}): NodeStats => ({ in: 0, out: 0, errors: 0, rate1s: 0, ...p });
-const tick = (nodes: Record<string, NodeStats>, at = 1): LiveStats => ({ at, nodes, edges: {} });
+// fixtures carry only the figures the store reads
+const node = (p: Partial<NodeStats> = {}) => ({ in: 0, out: 0, errors: 0, rate1s: 0, ...p }) as NodeStats;
+const tick = (nodes: Record<string, NodeStats>, at = 1) => ({ at, nodes, edges: {} }) as unknown as LiveStats;
 const st = () => useStatsStore.getState();
 
 describe("live-stats store", () => {
