@@ -6,8 +6,11 @@ import { fileURLToPath } from "node:url";
 import { engineId, portFromEnv } from "./config.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
+import { errorMessage, logger, logLevelFromEnv } from "./log.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const id = engineId();
+const log = logger.child({ module: "engine", engineId: id });
 
 // Last line of defence: every runtime path catches its own errors (a failing stage is logged,
 // reported as a batch error and retried), but an unhandled rejection from a library callback
@@ -15,11 +18,16 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 let unhandled = 0;
 process.on("unhandledRejection", (reason) => {
   unhandled++;
-  const msg = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
-  console.error(`[engine] unhandled rejection #${unhandled} (ignored, the engine keeps running): ${msg}`);
+  log.error(
+    { err: reason, unhandledRejections: unhandled },
+    `unhandled promise rejection #${unhandled}: ${errorMessage(reason)}; ignored, the engine keeps running (a bug: report it with this stack)`,
+  );
 });
+// Node still prints the exception and exits; this puts the cause into the log store first.
+process.on("uncaughtExceptionMonitor", (err) => log.fatal({ err }, `uncaught exception, the engine exits: ${err.message}`));
 
 async function main() {
+  logLevelFromEnv(); // refuses to start on an unknown level, naming the allowed ones
   const stops: (() => Promise<void>)[] = [];
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
@@ -27,7 +35,7 @@ async function main() {
     const pg = await startEmbeddedPostgres(dataDir, portFromEnv("MILLRACE_PG_PORT", 5433));
     stops.push(pg.stop);
     databaseUrl = pg.url;
-    console.log(`[engine] embedded Postgres (PGlite) with data in ${dataDir}`);
+    log.info({ dataDir }, `embedded Postgres (PGlite) with data in ${dataDir}`);
   }
   const webDist = process.env.MILLRACE_WEB_DIST ?? join(repoRoot, "apps/web/dist");
   const engine = await startEngine({
@@ -36,17 +44,19 @@ async function main() {
     databaseUrl,
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((s) => s.trim()).filter(Boolean),
     webDist: existsSync(webDist) ? webDist : undefined,
-    engineId: engineId(),
+    engineId: id,
   });
   stops.unshift(engine.close);
-  console.log(`[engine] Millrace is running at ${engine.url}`);
+  log.info({ url: engine.url }, `Millrace is running at ${engine.url}`);
 
   let closing = false;
   const shutdown = async (sig: string) => {
     if (closing) return;
     closing = true;
-    console.log(`[engine] ${sig}: stopping`);
-    for (const s of stops) await s().catch((e) => console.error(`[engine] while stopping: ${e}`));
+    log.info(`${sig}: stopping`);
+    for (const s of stops) {
+      await s().catch((e) => log.error({ err: e }, `while stopping: ${errorMessage(e)}; the engine exits anyway (its leases are freed when its Postgres sessions end)`));
+    }
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
@@ -54,6 +64,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`[engine] failed to start: ${e instanceof Error ? e.message : e}`);
+  log.fatal({ err: e }, `failed to start: ${errorMessage(e)}; check the settings it names (DATABASE_URL, KAFKA_BROKERS, PORT, MILLRACE_*)`);
   process.exit(1);
 });

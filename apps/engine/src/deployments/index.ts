@@ -3,6 +3,7 @@ import type { CatalogLike } from "@millrace/flow";
 import { implementations } from "@millrace/processors/runtime";
 import type { FlowStore } from "../flows/flow-store.js";
 import { createKafka, type KafkaClient } from "../kafka/index.js";
+import { logger } from "../log.js";
 import { Observers } from "../runtime/observer.js";
 import { StatsRecorder } from "../runtime/stats.js";
 import { LeaseManager } from "./leases.js";
@@ -36,12 +37,12 @@ export function startDeployments(opts: {
   /** lease retry interval (ms, default 2000): how fast a source moves when its engine dies */
   leaseIntervalMs?: number;
 }): DeploymentRuntime {
-  const log = (m: string) => console.error(m);
+  const log = logger.child({ module: "deployments", engineId: opts.engineId });
   const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}` });
-  const observers = new Observers(log);
+  const observers = new Observers(log.child({ module: "observers" }));
   const recorder = new StatsRecorder();
   observers.add(recorder);
-  const leases = new LeaseManager(opts.databaseUrl, log, opts.leaseIntervalMs ?? 2000);
+  const leases = new LeaseManager(opts.databaseUrl, log.child({ module: "leases" }), opts.leaseIntervalMs ?? 2000);
   const deployments = new DeploymentManager({
     db: opts.db,
     flows: opts.flows,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { errorMessage, logger, type Logger } from "../log.js";
 
 export interface LeaseHandlers {
   /** Called once the lease is ours; a throw releases it and we try again later. */
@@ -38,12 +39,12 @@ export class LeaseManager {
 
   constructor(
     private readonly databaseUrl: string,
-    private readonly log: (msg: string) => void = (m) => console.error(m),
+    private readonly log: Logger = logger.child({ module: "leases" }),
     private readonly intervalMs = 2000,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick().catch((e) => this.log(`[engine] leases: ${e instanceof Error ? e.message : e}`)), this.intervalMs);
+    this.timer = setInterval(() => void this.tick().catch((e) => this.tickFailed(e)), this.intervalMs);
     this.timer.unref();
   }
 
@@ -52,11 +53,15 @@ export class LeaseManager {
     if (this.wanted.has(name)) throw new Error(`lease ${name} is already wanted`);
     const w: Wanted = { name, key: lockKey(name), handlers, held: false, busy: false };
     this.wanted.set(name, w);
-    void this.tick().catch((e) => this.log(`[engine] leases: ${e instanceof Error ? e.message : e}`));
+    void this.tick().catch((e) => this.tickFailed(e));
     return async () => {
       this.wanted.delete(name);
       await this.drop(w, true);
     };
+  }
+
+  private tickFailed(e: unknown): void {
+    this.log.error({ err: e }, `lease check failed: ${errorMessage(e)}; retried in ${this.intervalMs / 1000} s`);
   }
 
   held(name: string): boolean {
@@ -85,7 +90,12 @@ export class LeaseManager {
   private connectionLost(c: pg.Client, e: Error): void {
     if (this.client !== c) return;
     this.client = undefined;
-    if (!this.closed) this.log(`[engine] lease connection lost (${e.message}): stopping single-owner work`);
+    if (!this.closed) {
+      this.log.warn(
+        { err: e },
+        `lease connection to Postgres lost (${e.message}): stopping this engine's single-owner work (sources) now; it restarts here or on another engine once a connection holds the lease`,
+      );
+    }
     for (const w of this.wanted.values()) if (w.held) void this.drop(w, false).catch(() => {});
   }
 
@@ -95,7 +105,7 @@ export class LeaseManager {
     try {
       await w.handlers.lost();
     } catch (e) {
-      this.log(`[engine] lease ${w.name}: stopping failed: ${e instanceof Error ? e.message : e}`);
+      this.log.error({ err: e, lease: w.name }, `lease ${w.name}: stopping its work failed: ${errorMessage(e)}`);
     }
     if (unlock && this.client) await this.client.query("SELECT pg_advisory_unlock($1::bigint)", [w.key]).catch(() => {});
   }
@@ -110,7 +120,7 @@ export class LeaseManager {
       try {
         c = await this.connection();
       } catch (e) {
-        this.log(`[engine] leases: cannot reach Postgres: ${e instanceof Error ? e.message : e}`);
+        this.log.warn({ err: e }, `leases: cannot reach Postgres (${errorMessage(e)}); single-owner work (sources) waits until it can, retried every ${this.intervalMs / 1000} s; check DATABASE_URL and the database`);
         return;
       }
       for (const w of todo) {
@@ -131,7 +141,7 @@ export class LeaseManager {
         try {
           await w.handlers.acquired();
         } catch (e) {
-          this.log(`[engine] lease ${w.name}: start failed, will retry: ${e instanceof Error ? e.message : e}`);
+          this.log.warn({ err: e, lease: w.name }, `lease ${w.name}: starting its work failed (${errorMessage(e)}); the lease is released and retried in ${this.intervalMs / 1000} s`);
           await this.drop(w, true);
         } finally {
           w.busy = false;

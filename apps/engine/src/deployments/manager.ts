@@ -4,6 +4,7 @@ import { substituteParameters, validateForDeploy, type CatalogLike, type FlowDoc
 import type { ProcessorImpl } from "@millrace/processors";
 import type { FlowStore } from "../flows/flow-store.js";
 import type { KafkaClient } from "../kafka/index.js";
+import { errorMessage, logger, type Logger } from "../log.js";
 import { planFlow, PlanError, type ExecutionPlan, type PlannerCatalog } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
 import type { Observers } from "../runtime/observer.js";
@@ -30,7 +31,7 @@ export interface DeploymentManagerDeps {
   stats: StatsRecorder;
   implementations: Record<string, ProcessorImpl>;
   engineId: string;
-  log?: (msg: string) => void;
+  log?: Logger;
   /** how often every engine compares the deployment table with what it runs (ms, default 1000) */
   reconcileIntervalMs?: number;
 }
@@ -84,17 +85,22 @@ export class DeploymentManager {
   private again = false;
   private closed = false;
   private readonly checkpoints: PgCheckpointStore;
-  private readonly log: (msg: string) => void;
+  private readonly log: Logger;
 
   constructor(private readonly d: DeploymentManagerDeps) {
     this.checkpoints = new PgCheckpointStore(d.db);
-    this.log = d.log ?? ((m) => console.error(m));
+    this.log = d.log ?? logger.child({ module: "deployments", engineId: d.engineId });
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.reconcile().catch((e) => this.log(`[engine] reconcile failed: ${e instanceof Error ? e.message : e}`)), this.d.reconcileIntervalMs ?? 1000);
+    this.timer = setInterval(() => void this.reconcile().catch((e) => this.reconcileFailed(e)), this.d.reconcileIntervalMs ?? 1000);
     this.timer.unref();
-    void this.reconcile().catch((e) => this.log(`[engine] reconcile failed: ${e instanceof Error ? e.message : e}`));
+    void this.reconcile().catch((e) => this.reconcileFailed(e));
+  }
+
+  private reconcileFailed(e: unknown): void {
+    const every = (this.d.reconcileIntervalMs ?? 1000) / 1000;
+    this.log.error({ err: e }, `reconciling the deployed flows with this engine failed: ${errorMessage(e)}; flows already running keep running, retried every ${every} s (check that Postgres is reachable at DATABASE_URL)`);
   }
 
   private plannerCatalog(): PlannerCatalog {
@@ -228,7 +234,7 @@ export class DeploymentManager {
       if (w && w.id === rt.spec.deploymentId) continue;
       this.runtimes.delete(flowId);
       await rt.stop();
-      this.log(`[engine] flow ${flowId} v${rt.spec.version} stopped on this engine`);
+      this.log.info({ flowId, version: rt.spec.version }, `flow ${flowId} v${rt.spec.version} stopped on this engine`);
     }
     for (const r of rows) {
       if (this.closed) return;
@@ -250,21 +256,33 @@ export class DeploymentManager {
       this.d.stats.track(r.id, r.flow_id, plan);
       rt = new FlowRuntime(
         { deploymentId: r.id, flowId: r.flow_id, version: r.version, exactlyOnce: r.exactly_once, provenance: r.provenance, plan, document },
-        { kafka: this.d.kafka, leases: this.d.leases, checkpoints: this.checkpoints, observers: this.d.observers, implementations: this.d.implementations, log: this.log },
+        {
+          kafka: this.d.kafka,
+          leases: this.d.leases,
+          checkpoints: this.checkpoints,
+          observers: this.d.observers,
+          implementations: this.d.implementations,
+          log: this.log.child({ module: "runtime", flowId: r.flow_id, deploymentId: r.id, version: r.version }),
+        },
       );
       this.runtimes.set(r.flow_id, rt);
       await rt.start();
       this.startErrors.delete(r.id);
-      this.log(`[engine] flow ${r.flow_id} v${r.version} running on this engine${r.exactly_once ? " (exactly-once)" : ""}`);
+      this.log.info({ flowId: r.flow_id, version: r.version, deploymentId: r.id }, `flow ${r.flow_id} v${r.version} running on this engine${r.exactly_once ? " (exactly-once)" : ""}`);
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      this.log(`[engine] flow ${r.flow_id} v${r.version} failed to start here (retrying in 5 s): ${error}`);
+      const deterministic = (e as { name?: string } | null)?.name === "ConfigError";
+      this.log.error(
+        { err: e, flowId: r.flow_id, version: r.version, deploymentId: r.id },
+        deterministic
+          ? `flow ${r.flow_id} v${r.version} cannot start: ${error}; its deployment is marked failed with this error (fix the flow's configuration and deploy it again)`
+          : `flow ${r.flow_id} v${r.version} failed to start on this engine: ${error}; retrying in 5 s (the error is shown on the deployment until it starts)`,
+      );
       this.startErrors.set(r.id, { at: Date.now(), error });
       if (rt) {
         this.runtimes.delete(r.flow_id);
         await rt.stop().catch(() => {});
       }
-      const deterministic = (e as { name?: string } | null)?.name === "ConfigError";
       await this.d.db.$executeRaw`UPDATE deployment SET error = ${error}, status = ${deterministic ? "failed" : r.status}, updated_at = updated_at WHERE id = ${r.id}`.catch(() => {});
     }
   }

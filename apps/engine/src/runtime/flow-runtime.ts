@@ -3,6 +3,7 @@ import type { FlowDocument } from "@millrace/flow";
 import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
+import { errorMessage, type Logger } from "../log.js";
 import type { Observers } from "./observer.js";
 import { ConsumerStageRunner, outputPartitions, PartitionChooser, SourceStageRunner, type CheckpointStore, type RunnerDeps, type StageRunner } from "./runners.js";
 import { CoalescingSender } from "./coalescing-sender.js";
@@ -14,7 +15,8 @@ export interface FlowRuntimeDeps {
   checkpoints: CheckpointStore;
   observers: Observers;
   implementations: Record<string, ProcessorImpl>;
-  log(msg: string): void;
+  /** bound to this deployment's flowId; stages and processors log through children of it */
+  log: Logger;
   /** how often source stages check the queues downstream (ms, default 500) */
   backPressureIntervalMs?: number;
 }
@@ -65,11 +67,12 @@ export class FlowRuntime {
   ) {}
 
   private ctx(nodeId: string): ProcessorContext {
+    const log = this.deps.log.child({ module: "processor", nodeId });
     return {
       flowId: this.spec.flowId,
       nodeId,
       signal: this.abort.signal,
-      log: (level, msg) => this.deps.log(`[flow ${this.spec.flowId}/${nodeId}] ${level}: ${msg}`),
+      log: (level, msg) => log[level](msg),
     };
   }
 
@@ -84,6 +87,7 @@ export class FlowRuntime {
   }
 
   private runnerDeps(stage: PlannedStage, executor: StageExecutor): RunnerDeps {
+    const log = this.deps.log.child({ stageId: stage.id });
     return {
       kafka: this.deps.kafka,
       flowId: this.spec.flowId,
@@ -95,7 +99,7 @@ export class FlowRuntime {
       provenance: this.spec.provenance !== false,
       producer: this.sender!,
       deadLetterTopic: this.spec.plan.deadLetterTopic,
-      log: (level, msg) => this.deps.log(`[flow ${this.spec.flowId}] ${level}: ${msg}`),
+      log: (level, msg) => log[level](msg),
       stopping: () => this.stopped,
       partitions: this.partitions!,
     };
@@ -140,7 +144,7 @@ export class FlowRuntime {
             await runner.start();
             const path = httpPath(this.spec.document, stage.head);
             if (path && isOfferableSource(head)) this.httpSources.set(path, head);
-            this.deps.log(`[flow ${this.spec.flowId}] source ${stage.head} runs here`);
+            this.deps.log.info({ stageId: stage.id }, `source ${stage.head} runs here`);
           },
           lost: async () => {
             const path = httpPath(this.spec.document, stage.head);
@@ -163,7 +167,10 @@ export class FlowRuntime {
     }
     if (plan.backPressure.some((b) => b.edges.length)) {
       this.bpTimer = setInterval(
-        () => void this.checkBackPressure().catch((e) => this.deps.log(`[flow ${this.spec.flowId}] back-pressure check failed: ${e instanceof Error ? e.message : e}`)),
+        () =>
+          void this.checkBackPressure().catch((e) =>
+            this.deps.log.error({ err: e }, `back-pressure check failed: ${errorMessage(e)}; sources keep their current paused/running state, checked again in ${(this.deps.backPressureIntervalMs ?? 500) / 1000} s`),
+          ),
         this.deps.backPressureIntervalMs ?? 500,
       );
       this.bpTimer.unref();
@@ -202,10 +209,10 @@ export class FlowRuntime {
           try {
             runner.setPaused(paused);
           } catch (e) {
-            this.deps.log(`[flow ${this.spec.flowId}] source ${b.stage}: could not ${paused ? "pause" : "resume"}: ${e instanceof Error ? e.message : e}`);
+            this.deps.log.warn({ err: e, stageId: b.stage }, `source ${b.stage}: could not ${paused ? "pause" : "resume"} (${errorMessage(e)}); tried again at the next back-pressure check`);
             continue;
           }
-          this.deps.log(`[flow ${this.spec.flowId}] source ${b.stage} ${paused ? `paused: queue over threshold on ${over.join(", ")}` : "resumed"}`);
+          this.deps.log.info({ stageId: b.stage, edges: over }, `source ${b.stage} ${paused ? `paused: queue over threshold on ${over.join(", ")}` : "resumed"}`);
           this.deps.observers.onPause({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: b.stage, paused, edges: over });
         }
       }

@@ -1,4 +1,5 @@
 import type { MRecord } from "@millrace/processors";
+import { errorMessage, logger, type Logger } from "../log.js";
 
 /**
  * The runner's observation hooks: stats, provenance, edge taps and metrics plug in here;
@@ -113,7 +114,7 @@ export interface PauseEvent {
 /** Fans one event out to several observers; one failing observer does not stop the others. */
 export class Observers implements RunnerObserver {
   private list: RunnerObserver[] = [];
-  constructor(private readonly log: (msg: string) => void = (m) => console.error(m)) {}
+  constructor(private readonly log: Logger = logger.child({ module: "observers" })) {}
   add(o: RunnerObserver): () => void {
     this.list.push(o);
     return () => {
@@ -128,7 +129,7 @@ export class Observers implements RunnerObserver {
       try {
         o.onBatch?.(b);
       } catch (e) {
-        this.log(`[engine] observer failed: ${e instanceof Error ? e.message : e}`);
+        this.failed(o, "a batch", b, e);
       }
     }
   }
@@ -137,7 +138,7 @@ export class Observers implements RunnerObserver {
       try {
         o.onBatchError?.(e);
       } catch (err) {
-        this.log(`[engine] observer failed: ${err instanceof Error ? err.message : err}`);
+        this.failed(o, "a batch error", e, err);
       }
     }
   }
@@ -146,8 +147,15 @@ export class Observers implements RunnerObserver {
       try {
         o.onPause?.(e);
       } catch (err) {
-        this.log(`[engine] observer failed: ${err instanceof Error ? err.message : err}`);
+        this.failed(o, "a pause change", e, err);
       }
     }
+  }
+  private failed(o: RunnerObserver, what: string, at: { flowId: string; stageId: string }, e: unknown): void {
+    const observer = o.constructor.name;
+    this.log.error(
+      { err: e, observer, flowId: at.flowId, stageId: at.stageId },
+      `observer ${observer} failed on ${what}: ${errorMessage(e)}; the flow carries on, only what that observer records (stats, metrics, provenance or taps) misses it`,
+    );
   }
 }
