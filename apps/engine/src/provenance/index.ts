@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { PrismaClient } from "@millrace/db";
 import type { KafkaClient } from "../kafka/index.js";
+import { errorMessage, logger } from "../log.js";
 import type { PlanLookup } from "./plans.js";
 import { ProvenanceRecorder } from "./recorder.js";
 import { ReplayService } from "./replay.js";
@@ -36,15 +37,21 @@ export function startProvenance(opts: {
   retentionHours?: number;
 }): Provenance {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 3, idleTimeoutMillis: 30_000 });
-  pool.on("error", (e) => console.error(`[engine] provenance pool: ${e.message}`));
+  const log = logger.child({ module: "provenance", engineId: opts.engineId });
+  pool.on("error", (e) =>
+    log.warn({ err: e }, `provenance database connection failed while idle (${e.message}); it is dropped and the next lineage write opens a new one (failed writes are retried)`),
+  );
   const enabled = opts.enabled ?? process.env.MILLRACE_PROVENANCE !== "off";
   const retention = opts.retentionHours ?? Number(process.env.MILLRACE_PROVENANCE_RETENTION_HOURS ?? 24);
   const store = new ProvenanceStore(pool);
-  const recorder = enabled ? new ProvenanceRecorder({ pool, engineId: opts.engineId, plans: opts.plans }) : undefined;
+  const recorder = enabled ? new ProvenanceRecorder({ pool, engineId: opts.engineId, plans: opts.plans, log }) : undefined;
   recorder?.start();
   const replay = opts.kafka ? new ReplayService({ kafka: opts.kafka, pool, db: opts.db, store, engineId: opts.engineId }) : undefined;
   const prune = () => {
-    if (Number.isFinite(retention) && retention > 0) store.prune(retention).catch((e) => console.error(`[engine] provenance retention: ${e instanceof Error ? e.message : e}`));
+    if (!(Number.isFinite(retention) && retention > 0)) return;
+    store.prune(retention).catch((e) =>
+      log.error({ err: e }, `provenance retention: deleting lineage older than ${retention} h failed: ${errorMessage(e)}; retried in 10 min (the table grows until then)`),
+    );
   };
   const pruneTimer = setInterval(prune, 600_000);
   pruneTimer.unref();

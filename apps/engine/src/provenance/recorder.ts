@@ -1,4 +1,5 @@
 import { HEADER } from "@millrace/processors";
+import { errorMessage, logger, type Logger } from "../log.js";
 import type pg from "pg";
 import type { BatchEvent, InputSlice, RunnerObserver } from "../runtime/observer.js";
 import type { ExecutionPlan } from "../planner/index.js";
@@ -57,7 +58,7 @@ export interface ProvenanceRecorderOptions {
   flushIntervalMs?: number;
   /** rows per INSERT statement (default 1,000) */
   rowsPerInsert?: number;
-  log?: (msg: string) => void;
+  log?: Logger;
 }
 
 export interface ProvenanceRecorderStats {
@@ -95,17 +96,20 @@ export class ProvenanceRecorder implements RunnerObserver {
   /** deployment → "topic\0partition" → what this recorder saw written there (see `locatable`) */
   private readonly written = new Map<string, { used: number; parts: Map<string, Written> }>();
   readonly stats: ProvenanceRecorderStats = { batches: 0, records: 0, rows: 0, droppedBatches: 0, droppedRecords: 0, writeErrors: 0, queued: 0 };
-  private readonly log: (msg: string) => void;
+  private readonly log: Logger;
 
   constructor(private readonly o: ProvenanceRecorderOptions) {
     this.plans = new PlanCache(o.plans);
     this.maxQueued = o.maxQueued ?? 500_000;
     this.rowsPerInsert = o.rowsPerInsert ?? 1000;
-    this.log = o.log ?? ((m) => console.error(m));
+    this.log = o.log ?? logger.child({ module: "provenance", engineId: o.engineId });
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush().catch((e) => this.log(`[engine] provenance flush failed: ${e instanceof Error ? e.message : e}`)), this.o.flushIntervalMs ?? 200);
+    this.timer = setInterval(
+      () => void this.flush().catch((e) => this.log.error({ err: e }, `provenance flush failed: ${errorMessage(e)}; queued lineage stays in memory and is retried at the next flush`)),
+      this.o.flushIntervalMs ?? 200,
+    );
     this.timer.unref();
   }
 
@@ -122,7 +126,10 @@ export class ProvenanceRecorder implements RunnerObserver {
       const now = Date.now();
       if (now - this.lastDropLog > 10_000) {
         this.lastDropLog = now;
-        this.log(`[engine] provenance: Postgres is not keeping up, dropping batches (${this.stats.droppedBatches} so far)`);
+        this.log.warn(
+          { droppedBatches: this.stats.droppedBatches, droppedRecords: this.stats.droppedRecords },
+          `provenance: Postgres is not keeping up with lineage writes, dropping lineage of whole batches (${this.stats.droppedBatches} so far); the records themselves flow on, only their lineage is missing (millrace_provenance_dropped_records); give Postgres more capacity or set MILLRACE_PROVENANCE=off`,
+        );
       }
       return;
     }
@@ -242,7 +249,7 @@ export class ProvenanceRecorder implements RunnerObserver {
       } catch (e) {
         this.stats.writeErrors++;
         this.stats.lastError = e instanceof Error ? e.message : String(e);
-        this.log(`[engine] provenance write failed (will retry): ${this.stats.lastError}`);
+        this.log.warn({ err: e }, `provenance write to Postgres failed: ${this.stats.lastError}; the rows stay queued and are retried at the next flush (lineage is delayed, flows are unaffected)`);
         return; // the rows stay queued; the next tick retries
       }
       this.queue.splice(0, n);
