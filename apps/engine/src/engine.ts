@@ -7,6 +7,7 @@ import type { EngineConfig } from "./config.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
 import { FlowStore } from "./flows/flow-store.js";
 import { checkHealth } from "./health.js";
+import { logger } from "./log.js";
 import { serveStatic } from "./http/static.js";
 import { createEngineMetrics } from "./metrics/index.js";
 import { startProvenance } from "./provenance/index.js";
@@ -45,12 +46,14 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   runtime?.observers.add(metrics);
   Object.assign(services, { provenance, metrics });
 
+  const apiLog = logger.child({ module: "api", engineId: config.engineId });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     createContext: () => ({ services }),
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[engine] ${path}: ${error.stack ?? error.message}`);
+      if (error.code !== "INTERNAL_SERVER_ERROR") return;
+      apiLog.error({ err: error, path }, `API call ${path ?? "(unknown)"} failed: ${error.message}; the caller got an internal server error (the stack says where: a bug, or Postgres/Kafka unreachable)`);
     },
   });
   const web = config.webDist ? serveStatic(config.webDist) : undefined;

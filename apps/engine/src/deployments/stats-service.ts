@@ -1,7 +1,10 @@
 import type { PrismaClient } from "@millrace/db";
 import type { KafkaClient } from "../kafka/index.js";
+import { errorMessage, logger } from "../log.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import type { EdgeFigures, EngineFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
+
+const log = logger.child({ module: "stats" });
 
 export interface NodeStats extends NodeFigures {
   /** a source paused by back pressure (on any engine) */
@@ -64,7 +67,7 @@ export class StatsService {
   ) {}
 
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.publish().catch((e) => console.error(`[engine] stats publish failed: ${e instanceof Error ? e.message : e}`)), intervalMs);
+    this.timer = setInterval(() => void this.publish().catch((e) => this.publishFailed(e)), intervalMs);
     this.timer.unref();
   }
 
@@ -81,10 +84,17 @@ export class StatsService {
         if (!this.isLocal(deploymentId)) this.recorder.untrack(deploymentId);
       }
     } catch (e) {
-      console.error(`[engine] stats publish failed: ${e instanceof Error ? e.message : e}`);
+      this.publishFailed(e);
     } finally {
       this.publishing = false;
     }
+  }
+
+  private publishFailed(e: unknown): void {
+    log.error(
+      { err: e, engineId: this.engineId },
+      `publishing this engine's flow stats to Postgres failed: ${errorMessage(e)}; the figures shown for its flows stay stale until a later publish succeeds (check that Postgres is reachable at DATABASE_URL)`,
+    );
   }
 
   private queues(deploymentId: string, plan: ExecutionPlan): Promise<Map<string, number>> {
