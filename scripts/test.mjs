@@ -3,7 +3,7 @@
 // at existing ones), runs the suites, stops everything it started, and ends with one line
 // "N passed, N failed, N skipped" summed over all suites.
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startKafka, freePort } from "./kafka/index.mjs";

@@ -40,7 +40,7 @@ export async function migrate(url: string): Promise<string[]> {
         applied.push(m.name);
       } catch (e) {
         await client.query("ROLLBACK");
-        throw new Error(`migration ${m.name} failed: ${(e as Error).message}`);
+        throw new Error(`migration ${m.name} failed: ${(e as Error).message}`, { cause: e });
       }
     }
   } finally {

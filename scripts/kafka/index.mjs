@@ -498,7 +498,7 @@ async function launch(node, { timeoutMs, expectBrokers = 1, brokersForReady }) {
   } catch (e) {
     await killPid(pid, 2000);
     rmSync(join(node.dataDir, PID_FILE), { force: true });
-    throw new Error(failureText(node, e.message));
+    throw new Error(failureText(node, e.message), { cause: e });
   }
   return pid;
 }
@@ -526,7 +526,7 @@ export async function startKafka({ port, controllerPort, dataDir, logFile, ready
     try {
       await waitForKafka(brokers, { timeoutMs: Math.min(readyTimeoutMs, 30_000) });
     } catch (e) {
-      throw new Error(`a Kafka of ours (pid ${existing}) already runs in ${dataDir} but does not answer on ${brokers}: stop it first (node scripts/kafka.mjs stop --dir ${dataDir}). ${e.message}`);
+      throw new Error(`a Kafka of ours (pid ${existing}) already runs in ${dataDir} but does not answer on ${brokers}: stop it first (node scripts/kafka.mjs stop --dir ${dataDir}). ${e.message}`, { cause: e });
     }
     const saved = readNodeInfo(dataDir);
     return { brokers, pid: existing, port, controllerPort: saved?.controllerPort ?? controllerPort ?? 0, dataDir, logFile: saved?.logFile ?? logFile ?? join(dataDir, "kafka.log"), reused: true, stop };
@@ -619,7 +619,7 @@ export async function startKafkaCluster({ basePort, dataDir, nodes: count = 3, r
     });
   } catch (e) {
     await stopKafka(dataDir, { graceMs: 2000 });
-    throw new Error(procs.map((p) => failureText(p.node, `node ${p.node.nodeId}:`)).join("\n") + `\n${e.message}`);
+    throw new Error(procs.map((p) => failureText(p.node, `node ${p.node.nodeId}:`)).join("\n") + `\n${e.message}`, { cause: e });
   }
   const handles = procs.map((p) => {
     const h = {

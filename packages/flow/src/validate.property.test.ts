@@ -24,7 +24,10 @@ function paths(root: Json): (string | number)[][] {
   const walk = (v: Json, p: (string | number)[]) => {
     if (p.length >= 8) return;
     if (Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype) v.forEach((x, i) => (out.push([...p, i]), walk(x, [...p, i])));
-    else if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) for (const [k, x] of Object.entries(v)) out.push([...p, k]), walk(x, [...p, k]);
+    else if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) for (const [k, x] of Object.entries(v)) {
+      out.push([...p, k]);
+      walk(x, [...p, k]);
+    }
   };
   walk(root, []);
   return out;

@@ -178,7 +178,7 @@ describe("validateFlow: hostile input", () => {
       ...fakeCatalog,
       get: (t: string) =>
         t === "kafka-sink"
-          ? { ...fakeCatalog.get(t)!, configSchema: fakeCatalog.get(t)!.configSchema.refine((c) => false, { message: `bad topic ${secret}` }) }
+          ? { ...fakeCatalog.get(t)!, configSchema: fakeCatalog.get(t)!.configSchema.refine(() => false, { message: `bad topic ${secret}` }) }
           : fakeCatalog.get(t),
     };
     const r = validateFlow(d, catalog);

@@ -246,7 +246,7 @@ export async function runFlowInMemory(doc: FlowDocument | unknown, opts: FlowRun
       try {
         config = parseConfig(spec, substitute(n.config, params));
       } catch (e) {
-        throw new Error(`node ${n.id}: ${(e as Error).message}`);
+        throw new Error(`node ${n.id}: ${(e as Error).message}`, { cause: e });
       }
       const proc = await implementations[n.type].create(config, makeCtx(n.id, flow.id, logs, ac.signal));
       const ports = spec.outputPorts(config);

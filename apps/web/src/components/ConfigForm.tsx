@@ -200,7 +200,7 @@ function NumberInput(props: { id: string; testid: string; value: unknown; field:
     const t = text.trim();
     const asValue = t === "" ? undefined : Number(t);
     if (asValue !== props.value && !(t !== "" && !Number.isFinite(asValue))) setText(shown);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // only when `shown` changes: the text being typed must not be reset on every keystroke
   }, [shown]);
   return (
     <input
