@@ -14,7 +14,7 @@ import {
   type Transaction,
 } from "kafkajs";
 import { createRequire } from "node:module";
-import { quietLogCreator, stderrLogger, toKafkajsLevel } from "./log.js";
+import { engineKafkaLogger, quietLogCreator, toKafkajsLevel } from "./log.js";
 import { noDelaySocketFactory } from "./socket.js";
 import type {
   BatchContext,
@@ -95,7 +95,7 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     requestTimeout: opts.requestTimeout ?? KAFKA_DEFAULTS.requestTimeout,
     retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries },
     logLevel: toKafkajsLevel(threshold),
-    logCreator: quietLogCreator(opts.logger ?? stderrLogger, threshold),
+    logCreator: quietLogCreator(opts.logger ?? engineKafkaLogger, threshold),
     socketFactory: noDelaySocketFactory,
   });
 

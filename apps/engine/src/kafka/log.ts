@@ -1,28 +1,18 @@
 import { logLevel, type logCreator, type LogEntry } from "kafkajs";
+import { logger } from "../log.js";
 import type { KafkaLogger, KafkaLogLevel } from "./types.js";
 
 const RANK: Record<KafkaLogLevel, number> = { nothing: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
-/** Errors only, to stderr, one line each. */
-export const stderrLogger: KafkaLogger = {
-  debug: (msg, extra) => process.stderr.write(line("DEBUG", msg, extra)),
-  info: (msg, extra) => process.stderr.write(line("INFO", msg, extra)),
-  warn: (msg, extra) => process.stderr.write(line("WARN", msg, extra)),
-  error: (msg, extra) => process.stderr.write(line("ERROR", msg, extra)),
+const kafkajsLog = logger.child({ module: "kafkajs" });
+
+/** kafkajs's own entries (what passes `quietLogCreator`'s threshold) as engine log lines, their fields kept. */
+export const engineKafkaLogger: KafkaLogger = {
+  debug: (msg, extra) => kafkajsLog.debug(extra ?? {}, msg),
+  info: (msg, extra) => kafkajsLog.info(extra ?? {}, msg),
+  warn: (msg, extra) => kafkajsLog.warn(extra ?? {}, msg),
+  error: (msg, extra) => kafkajsLog.error(extra ?? {}, msg),
 };
-
-function line(level: string, msg: string, extra?: Record<string, unknown>): string {
-  const e = extra && Object.keys(extra).length ? ` ${safeJson(extra)}` : "";
-  return `[kafka] ${level} ${msg}${e}\n`;
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
-  }
-}
 
 function fromKafkajs(level: logLevel): KafkaLogLevel {
   switch (level) {
