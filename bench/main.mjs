@@ -205,7 +205,7 @@ async function main() {
     }
   }
 
-  // ratios against the goals of issue 6
+  // ratios against the goals listed in bench/README.md
   const t = results.throughput;
   const div = (a, b) => (a == null || b == null || !b ? null : round(a / b, 2));
   const rawLimit = t.raw_produce_rps == null || t.raw_consume_rps == null ? null : Math.min(t.raw_produce_rps, t.raw_consume_rps);

@@ -8,8 +8,6 @@
 //   startKafka({ port, controllerPort?, dataDir, logFile? }) -> { brokers, pid, stop() }
 //   startKafkaCluster({ basePort?, dataDir, nodes: 3 })  -> { brokers, nodes[], stop() }
 //   stopKafka(dataDir)                                  -> kills by the PID file(s) in dataDir
-//
-// See /work/shared/docs/KAFKA.md for where the facts come from.
 
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Flow document v1: the export/import contract of ARCHITECTURE.md. Keep it backward compatible. */
+/** Flow document v1: the export/import contract (exported files must keep importing). Keep it backward compatible. */
 
 export const PositionSchema = z
   .object({ x: z.number(), y: z.number() })

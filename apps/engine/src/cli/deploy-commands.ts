@@ -7,7 +7,7 @@ import { print, table } from "./output.js";
 const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
 
-/** deploy / stop / stats (engine issue 4). */
+/** deploy / stop / stats. */
 export async function runDeployCommands(cmd: string, p: Parsed, api: () => ReturnType<typeof engineClient>, json: boolean): Promise<number> {
   const id = p.positionals[1];
   if (cmd === "deploy" || cmd === "stop" || cmd === "stats") {

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-// `pnpm millrace <command>`: the CLI of ARCHITECTURE.md. `catalog` and `flow validate` work
+// `pnpm millrace <command>`: the command-line client. `catalog` and `flow validate` work
 // offline; the rest talk to a running engine at MILLRACE_URL (default http://127.0.0.1:8080).
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
