@@ -17,5 +17,9 @@ describe("health checks", () => {
   it("report both as reachable when they are", async () => {
     const h = await checkHealth(requireEnv("TEST_DATABASE_URL"), testBrokers());
     expect(h).toMatchObject({ ok: true, kafka: { ok: true }, postgres: { ok: true } });
+    // the Kafka check names the client library and what the engine's adapter changed in it
+    expect(h.kafka.client).toMatchObject({ name: "kafkajs", version: expect.any(String) });
+    expect(h.kafka.client.adaptations.map((a) => a.name)).toContain("produce-encoder");
+    expect(h.kafka.client.adaptations.every((a) => a.active)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-import { Kafka, logLevel } from "kafkajs";
-import pg from "pg";
+import { createKafka, kafkaClientInfo, type KafkaClient, type KafkaClientInfo } from "./kafka/index.js";
+import { postgresServerVersion } from "./db/index.js";
 
 export interface Check {
   ok: boolean;
@@ -7,9 +7,14 @@ export interface Check {
   detail?: string;
 }
 
+/** Kafka's check also names the client library and what the engine changed in it. */
+export interface KafkaCheck extends Check {
+  client: KafkaClientInfo;
+}
+
 export interface Health {
   ok: boolean;
-  kafka: Check;
+  kafka: KafkaCheck;
   postgres: Check;
 }
 
@@ -24,36 +29,25 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 export async function checkPostgres(url: string, timeoutMs = 3000): Promise<Check> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
-    await withTimeout(c.connect(), timeoutMs, "Postgres");
-    const r = await withTimeout(c.query<{ v: string }>("SELECT current_setting('server_version') AS v"), timeoutMs, "Postgres");
-    return { ok: true, detail: `Postgres ${r.rows[0]?.v}` };
+    return { ok: true, detail: `Postgres ${await postgresServerVersion(url, timeoutMs)}` };
   } catch (e) {
     return { ok: false, error: `Postgres unreachable at ${redactUrl(url)}: ${(e as Error).message || String(e)}` };
-  } finally {
-    c.end().catch(() => {});
   }
 }
 
-export async function checkKafka(brokers: string[], timeoutMs = 3000): Promise<Check> {
-  const kafka = new Kafka({
-    clientId: "millrace-health",
-    brokers,
-    connectionTimeout: timeoutMs,
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
+export async function checkKafka(brokers: string[], timeoutMs = 3000): Promise<KafkaCheck> {
+  const client = kafkaClientInfo();
+  let kafka: KafkaClient | undefined;
   try {
-    await withTimeout(admin.connect(), timeoutMs, "Kafka");
-    const c = await withTimeout(admin.describeCluster(), timeoutMs, "Kafka");
-    return { ok: true, detail: `${c.brokers.length} broker(s), controller ${c.controller}` };
+    kafka = createKafka({ clientId: "millrace-health", brokers, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retries: 0, logLevel: "nothing" });
+    // connecting and asking, each bounded by timeoutMs
+    const c = await withTimeout(kafka.describeCluster(), 2 * timeoutMs, "Kafka");
+    return { ok: true, detail: `${c.brokers.length} broker(s), controller ${c.controller}`, client };
   } catch (e) {
-    return { ok: false, error: `Kafka unreachable at ${brokers.join(",")}: ${(e as Error).message || String(e)}` };
+    return { ok: false, error: `Kafka unreachable at ${brokers.join(",")}: ${(e as Error).message || String(e)}`, client };
   } finally {
-    admin.disconnect().catch(() => {});
+    kafka?.close().catch(() => {});
   }
 }
 

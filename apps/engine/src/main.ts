@@ -1,5 +1,5 @@
 // The engine process: `tsx apps/engine/src/main.ts` (what `pnpm start` runs after starting Kafka).
-import "./kafka/patches.js"; // first of all: kafkajs internals replaced before anything loads kafkajs
+import { describeKafkaClient, kafkaClientInfo } from "./kafka/index.js"; // first of all: kafkajs adapted before anything loads it
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,8 @@ process.on("uncaughtExceptionMonitor", (err) => log.fatal({ err }, `uncaught exc
 
 async function main() {
   logLevelFromEnv(); // refuses to start on an unknown level, naming the allowed ones
+  const kafkaClient = kafkaClientInfo();
+  log[kafkaClient.adaptations.every((a) => a.active) ? "info" : "warn"]({ kafkaClient }, describeKafkaClient(kafkaClient));
   const stops: (() => Promise<void>)[] = [];
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {

@@ -1,11 +1,10 @@
 // The kafkajs adapter behind Millrace's KafkaClient (./types.ts). Swapping the client
-// library means rewriting this file (and ./log.ts), nothing else.
-import "./patches.js"; // first: replaces kafkajs internals before kafkajs is loaded
+// library means rewriting this file, ./log.ts and ./adapter/ (kafkajs's internals), nothing else.
+import "./adapter/installed.js"; // first: kafkajs internals are replaced before kafkajs is loaded
 import {
   CompressionTypes,
   Kafka,
   type Admin,
-  type Consumer,
   type EachBatchPayload,
   type ITopicConfig,
   type Message,
@@ -13,9 +12,9 @@ import {
   type RecordMetadata,
   type Transaction,
 } from "kafkajs";
-import { createRequire } from "node:module";
+import { kafkajsInternal } from "./adapter/kafkajs-internals.js";
+import { noDelaySocketFactory } from "./adapter/socket.js";
 import { engineKafkaLogger, quietLogCreator, toKafkajsLevel } from "./log.js";
-import { noDelaySocketFactory } from "./socket.js";
 import type {
   BatchContext,
   ConsumerOptions,
@@ -36,7 +35,7 @@ import type {
 } from "./types.js";
 
 // kafkajs's own murmur2 (the Java client's key hash), so a key's partition can be known before sending
-const murmur2 = createRequire(import.meta.url)("kafkajs/src/producer/partitioners/default/murmur2.js") as (key: Buffer | string) => number;
+const murmur2 = kafkajsInternal<(key: Buffer | string) => number>("src/producer/partitioners/default/murmur2.js");
 
 /** The partition Kafka's default partitioner (Java's and kafkajs's) picks for a key among `count` partitions. */
 export function keyPartition(key: Buffer | string, count: number): number {

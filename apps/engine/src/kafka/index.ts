@@ -1,3 +1,4 @@
 export { createKafka, parseBrokers, keyPartition, KAFKA_DEFAULTS } from "./client.js";
+export { describeKafkaClient, installKafkajsAdaptations, kafkaClientInfo } from "./adapter/install.js";
 export { engineKafkaLogger, quietLogCreator } from "./log.js";
 export type * from "./types.js";

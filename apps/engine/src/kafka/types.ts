@@ -219,3 +219,20 @@ export interface KafkaClient {
   /** Disconnects the shared admin client and every producer/consumer made by this client. */
   close(): Promise<void>;
 }
+
+/** One change the adapter makes to the client library (reported at start, in /healthz and /metrics). */
+export interface KafkaAdaptation {
+  /** stable id, e.g. "produce-encoder" (the `name` label of millrace_kafka_client_adaptation) */
+  name: string;
+  description: string;
+  /** false: the library runs without it (`reason` says why) */
+  active: boolean;
+  reason?: string;
+}
+
+export interface KafkaClientInfo {
+  /** the client library, e.g. "kafkajs" */
+  name: string;
+  version: string;
+  adaptations: readonly KafkaAdaptation[];
+}

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { kafkaClientInfo } from "../kafka/index.js";
 import type { BatchErrorEvent, BatchEvent, PauseEvent, RunnerObserver } from "../runtime/observer.js";
 import { PlanCache, type PlanLookup } from "../provenance/plans.js";
 
@@ -84,6 +85,10 @@ export class EngineMetrics implements RunnerObserver {
     pg("millrace_provenance_dropped_records", "Record ids not recorded because Postgres could not keep up", (s) => s.droppedRecords);
     pg("millrace_provenance_dropped_batches", "Node batches not recorded because Postgres could not keep up", (s) => s.droppedBatches);
     pg("millrace_provenance_write_errors", "Failed provenance writes (retried)", (s) => s.writeErrors);
+    const kafkaClient = kafkaClientInfo();
+    new Gauge({ name: "millrace_kafka_client_info", help: "The Kafka client library this engine runs (always 1)", labelNames: ["client", "version"], registers: [r] }).set({ client: kafkaClient.name, version: kafkaClient.version }, 1);
+    const adaptation = new Gauge({ name: "millrace_kafka_client_adaptation", help: "1 when this adaptation of the Kafka client is active, 0 when the engine runs without it", labelNames: ["name"], registers: [r] });
+    for (const a of kafkaClient.adaptations) adaptation.set({ name: a.name }, a.active ? 1 : 0);
   }
 
   private node(flowId: string, deploymentId: string, nodeId: string): NodeChildren {

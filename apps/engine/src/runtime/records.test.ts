@@ -70,16 +70,3 @@ describe("records: decode and raw pass-through", () => {
     expect(await compileExpression("$sum(value.amount)").evaluateRecord(decode(msg('{"amount":4}')))).toBe(4);
   });
 });
-
-describe("kafkajs patches", () => {
-  it("kafkajs's producer groups messages per partition with the linear replacement", async () => {
-    const { kafkajsPatched, groupMessagesPerPartition } = await import("../kafka/patches.js");
-    await import("../kafka/client.js");
-    expect(kafkajsPatched).toBe(true);
-    const { createRequire } = await import("node:module");
-    const req = createRequire(import.meta.url);
-    expect(req("kafkajs/src/producer/groupMessagesPerPartition.js")).toBe(groupMessagesPerPartition);
-    const msgs = [{ p: 1 }, { p: 0 }, { p: 1 }];
-    expect(groupMessagesPerPartition({ topic: "t", partitionMetadata: [{}, {}], messages: msgs, partitioner: ({ message }) => (message as { p: number }).p })).toEqual({ 0: [msgs[1]], 1: [msgs[0], msgs[2]] });
-  });
-});

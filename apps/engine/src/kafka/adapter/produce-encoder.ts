@@ -11,16 +11,14 @@
 // values) null/undefined take this path; anything else (compression, other value types, odd
 // timestamps) returns null and the caller uses kafkajs's encoder, so every input kafkajs accepts
 // gives the same bytes and every input it rejects throws kafkajs's own error.
-import { createRequire } from "node:module";
+import { kafkajsInternal } from "./kafkajs-internals.js";
 import { crc32c } from "./crc32c.js";
-
-const require = createRequire(import.meta.url);
 
 interface KafkajsLong {
   getHighBits(): number;
   getLowBits(): number;
 }
-const Long = require("kafkajs/src/utils/long.js") as { fromValue(v: unknown): KafkajsLong; fromInt(v: number): KafkajsLong };
+const Long = kafkajsInternal<{ fromValue(v: unknown): KafkajsLong; fromInt(v: number): KafkajsLong }>("src/utils/long.js");
 
 export interface ProduceMessage {
   key?: unknown;

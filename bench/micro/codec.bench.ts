@@ -1,13 +1,15 @@
 // Micro-benchmark: CPU per record of kafkajs's Produce encoding and Fetch decoding vs the fast
-// replacements (./produce-encoder.ts, ./fetch-decoder.ts). Engine-like records: ~200-byte JSON
-// values as Buffers, two string headers (record id, parent id), no key, no timestamp.
-//   node --import tsx apps/engine/src/kafka/codec.bench.ts [rounds]
+// replacements (apps/engine/src/kafka/adapter/produce-encoder.ts, fetch-decoder.ts). Engine-like
+// records: ~200-byte JSON values as Buffers, two string headers (record id, parent id), no key, no
+// timestamp.
+//   node --import tsx bench/micro/codec.bench.ts [rounds]
 // CPU time (process.cpuUsage), A/B alternated per round: other load on the machine shows as noise
 // in both columns, not as a bias.
 import { createRequire } from "node:module";
-import { originalProduceRequestV3, originalRecordBatchDecoder } from "./patches.js";
-import { tryDecodeRecordBatch } from "./fetch-decoder.js";
-import { encodeProduceRequest, type ProduceArgs } from "./produce-encoder.js";
+import { tryDecodeRecordBatch } from "../../apps/engine/src/kafka/adapter/fetch-decoder.js";
+import { originalRecordBatchDecoder } from "../../apps/engine/src/kafka/adapter/install.js";
+import { encodeProduceRequest, type ProduceArgs } from "../../apps/engine/src/kafka/adapter/produce-encoder.js";
+import { originalProduceRequestV3 } from "../../apps/engine/src/kafka/adapter/produce-request.js";
 
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0/index.js") as { RecordBatch: (a: object) => Promise<{ buffer: Buffer }> };

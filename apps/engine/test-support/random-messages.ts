@@ -1,7 +1,7 @@
-// Seeded random Kafka messages for the codec tests (./produce-encoder.test.ts, ./fetch-decoder.test.ts):
+// Seeded random Kafka messages for the kafkajs codec tests (src/kafka/adapter/*.test.ts):
 // keys, values and header values as strings (ASCII, accents, CJK, emoji, lone surrogates) and
 // Buffers, nulls, repeated and integer-like header keys, large values, several timestamp styles.
-import type { ProduceMessage } from "./produce-encoder.js";
+import type { ProduceMessage } from "../src/kafka/adapter/produce-encoder.js";
 
 /** mulberry32: a small seeded PRNG, so a failure names its seed and can be replayed */
 export function prng(seed: number) {

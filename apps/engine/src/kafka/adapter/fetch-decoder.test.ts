@@ -2,10 +2,10 @@
 // key order included) and the same errors, over random fetch payloads, partial tails and corruption.
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { fetchDecoderPatched, originalRecordBatchDecoder, recordBatchDecoder } from "./patches.js";
-import "./client.js";
+import { bytes, headers, prng, str, type Rng } from "../../../test-support/random-messages.js";
+import "../client.js";
 import { fetchDecoderStats, tryDecodeRecordBatch } from "./fetch-decoder.js";
-import { bytes, headers, prng, str, type Rng } from "./random-messages.js";
+import { installKafkajsAdaptations, originalRecordBatchDecoder, recordBatchDecoder } from "./install.js";
 
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0/index.js") as { RecordBatch: (a: object) => Promise<{ buffer: Buffer }> };
@@ -98,7 +98,7 @@ function shape(x: { batches: unknown[] }) {
 
 describe("fast RecordBatch decoder", () => {
   it("is installed in kafkajs's fetch path", () => {
-    expect(fetchDecoderPatched).toBe(true);
+    expect(installKafkajsAdaptations().find((a) => a.name === "fetch-decoder")).toMatchObject({ active: true });
     expect(require("kafkajs/src/protocol/recordBatch/v0/decoder.js")).toBe(recordBatchDecoder);
   });
 

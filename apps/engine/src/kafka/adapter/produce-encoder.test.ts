@@ -1,18 +1,12 @@
 // The fast Produce encoder against kafkajs's own, byte for byte, over many random requests.
 import { createRequire } from "node:module";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  createRequest,
-  isFastProduceRequest,
-  originalCreateRequest,
-  originalProduceRequestV3,
-  produceEncoderPatched,
-  produceRequestV3,
-} from "./patches.js";
-import "./client.js";
+import { bytes, message, NOW, prng, str, type Rng } from "../../../test-support/random-messages.js";
+import "../client.js";
 import { crc32c } from "./crc32c.js";
+import { installKafkajsAdaptations } from "./install.js";
 import { encodeProduceRequest, type ProduceArgs, type ProduceMessage } from "./produce-encoder.js";
-import { bytes, message, NOW, prng, str, type Rng } from "./random-messages.js";
+import { createRequest, isFastProduceRequest, originalCreateRequest, originalProduceRequestV3, produceRequestV3 } from "./produce-request.js";
 
 const require = createRequire(import.meta.url);
 const kafkajsCrc32C = require("kafkajs/src/protocol/recordBatch/crc32C/index.js") as (b: Buffer) => number;
@@ -124,7 +118,7 @@ describe("fast Produce encoder", () => {
 
 describe("kafkajs patch", () => {
   it("is installed: the producer's Produce requests (v3–v7) and their framing use the fast encoder", async () => {
-    expect(produceEncoderPatched).toBe(true);
+    expect(installKafkajsAdaptations().find((a) => a.name === "produce-encoder")).toMatchObject({ active: true });
     expect(require("kafkajs/src/protocol/requests/produce/v3/request.js")).toBe(produceRequestV3);
     expect(require("kafkajs/src/protocol/request.js")).toBe(createRequest);
     const produce = require("kafkajs/src/protocol/requests/produce/index.js") as {

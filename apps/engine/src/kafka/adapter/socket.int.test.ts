@@ -2,7 +2,7 @@
 import net from "node:net";
 import { afterEach, expect, it, vi } from "vitest";
 import { testBrokers } from "@millrace/testkit";
-import { createKafka } from "./index.js";
+import { createKafka } from "../index.js";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -2,9 +2,9 @@
 // prototype, same results of its methods, over random fetches.
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { consumerBatchPatched, ConsumerBatch, OriginalConsumerBatch } from "./patches.js";
-import "./client.js";
-import { prng } from "./random-messages.js";
+import { prng } from "../../../test-support/random-messages.js";
+import "../client.js";
+import { ConsumerBatch, installKafkajsAdaptations, OriginalConsumerBatch } from "./install.js";
 
 const require = createRequire(import.meta.url);
 
@@ -32,7 +32,7 @@ const methods = ["isEmpty", "isEmptyIncludingFiltered", "isEmptyDueToFiltering",
 
 describe("consumer Batch", () => {
   it("is installed in kafkajs's consumer", () => {
-    expect(consumerBatchPatched).toBe(true);
+    expect(installKafkajsAdaptations().find((a) => a.name === "consumer-batch")).toMatchObject({ active: true });
     expect(require("kafkajs/src/consumer/batch.js")).toBe(ConsumerBatch);
   });
 

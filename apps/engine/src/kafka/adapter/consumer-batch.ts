@@ -3,15 +3,13 @@
 // per message of every fetch. This one compares Numbers when the offsets are plain decimal strings
 // below 2^53 (always, in practice) and keeps kafkajs's comparison for anything else; the object it
 // builds has the same fields and kafkajs's Batch prototype (so every method and instanceof work).
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
+import { kafkajsInternal } from "./kafkajs-internals.js";
 
 interface KafkajsLong {
   gte(other: KafkajsLong): boolean;
 }
-const Long = require("kafkajs/src/utils/long.js") as { fromValue(v: unknown): KafkajsLong };
-const filterAbortedMessages = require("kafkajs/src/consumer/filterAbortedMessages.js") as (a: { messages: unknown[]; abortedTransactions: unknown }) => Message[];
+const Long = kafkajsInternal<{ fromValue(v: unknown): KafkajsLong }>("src/utils/long.js");
+const filterAbortedMessages = kafkajsInternal<(a: { messages: unknown[]; abortedTransactions: unknown }) => Message[]>("src/consumer/filterAbortedMessages.js");
 
 interface Message {
   offset: unknown;
