@@ -95,6 +95,7 @@ describe("Kafka layer against the real broker", () => {
     expect(after.total).toBe(0);
     for (const p of after.partitions) expect(p.committed).toBe(p.high);
     expect(after.partitions.reduce((s, p) => s + (p.committed ?? 0), 0)).toBe(10);
+    expect(await kafka.listGroups()).toContain(groupId);
   });
 
   it("grows partitions on ensureTopics and deletes topics", async () => {

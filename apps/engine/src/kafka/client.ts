@@ -244,6 +244,10 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
       return (await admin()).listTopics();
     },
 
+    async listGroups(): Promise<string[]> {
+      return (await (await admin()).listGroups()).groups.map((g) => g.groupId);
+    },
+
     topicEndOffsets,
 
     async groupLag(groupId: string, topics: string[]): Promise<GroupLag> {

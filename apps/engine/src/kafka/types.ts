@@ -207,6 +207,8 @@ export interface KafkaClient {
   /** Deletes the topics that exist; missing ones are ignored. */
   deleteTopics(topics: string[]): Promise<void>;
   listTopics(): Promise<string[]>;
+  /** Ids of the consumer groups the cluster knows. */
+  listGroups(): Promise<string[]>;
   /** Low and high watermark per partition, sorted by partition. */
   topicEndOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** high watermark − committed offset per partition (no commit: counts from the low watermark). */
