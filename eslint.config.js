@@ -103,8 +103,6 @@ export default defineConfig(
       "no-empty": ["error", { allowEmptyCatch: true }],
       // Playwright fixtures that use no other fixture are written `async ({}, use) => …`
       "no-empty-pattern": ["error", { allowObjectPatternsAsParameters: true }],
-      // control characters in regexes are deliberate: they strip or escape them
-      "no-control-regex": "off",
       // flags the `i++` of the last column and defaults overwritten in a try: idioms, not bugs
       "no-useless-assignment": "off",
       eqeqeq: ["error", "always", { null: "ignore" }],

@@ -176,6 +176,8 @@ export function download(filename: string, text: string) {
 }
 
 export function exportFileName(name: string): string {
+  // control characters are not allowed in file names
+  // eslint-disable-next-line no-control-regex
   const safe = name.trim().replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "-") || "flow";
   return `${safe}.flow.json`;
 }

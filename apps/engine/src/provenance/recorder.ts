@@ -10,7 +10,10 @@ import { PlanCache, type PlanIndex, type PlanLookup } from "./plans.js";
 const SEP = "\x1f";
 /** out_ids entry of an output that is its input passed on unchanged (see passThroughBlank) */
 export const SAME = "=";
+// NUL and the separator are what must not appear inside a packed id
+// eslint-disable-next-line no-control-regex
 const BAD = /[\x00\x1f]/;
+// eslint-disable-next-line no-control-regex
 const BAD_ALL = /[\x00\x1f]/g;
 
 /** What the hot path copies out of one node of a batch: ids and small ints, nothing else. */
