@@ -56,7 +56,7 @@ export async function startBroker(dir) {
   const port = await freePort();
   const k = await startKafka({ port, dataDir: join(dir, "kafka"), heap: ["-Xms1g", "-Xmx1g"] });
   onCleanup(() => k.stop());
-  // Nagle off, as in the engine (apps/engine/src/kafka/socket.ts): otherwise the B2 reader's
+  // Nagle off, as in the engine (apps/engine/src/kafka/adapter/socket.ts): otherwise the B2 reader's
   // commits hold back its next fetch by the broker's delayed ACK and the bench measures itself
   const socketFactory = ({ host, port, onConnect }) => net.connect({ host, port, noDelay: true }, onConnect).setKeepAlive(true, 60_000);
   const kafka = new Kafka({ clientId: "millrace-bench", brokers: [k.brokers], logLevel: logLevel.NOTHING, socketFactory });
