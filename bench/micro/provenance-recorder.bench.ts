@@ -15,6 +15,7 @@ import { planFlow } from "../../apps/engine/src/planner/index.js";
 import type { BatchEvent, Emitted } from "../../apps/engine/src/runtime/observer.js";
 import { newRecordId } from "../../apps/engine/src/runtime/records.js";
 import { flowDoc } from "../../apps/engine/test-support/index.js";
+import { ProvenanceRepository } from "../../apps/engine/src/db/provenance.js";
 import { ProvenanceRecorder } from "../../apps/engine/src/provenance/recorder.js";
 
 // bench/ is not a workspace package, so it has no node_modules of its own: use the engine's pg.
@@ -58,7 +59,7 @@ const doc = flowDoc(
   [["src", "success", "keep"], ["keep", "success", "shape"], ["shape", "success", "out"]],
 );
 const plan = planFlow(doc, { get: (t) => catalog.get(t) as never });
-const rec = new ProvenanceRecorder({ pool, engineId: "bench", plans: () => plan, flushIntervalMs: 200 });
+const rec = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "bench", plans: () => plan, flushIntervalMs: 200 });
 rec.start();
 
 const withOffsets = !process.env.RB_NO_OFFSETS;

@@ -1,11 +1,10 @@
 import { createServer, type Server } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { createDb, migrate } from "@millrace/db";
 import { catalog } from "@millrace/processors";
 import { appRouter } from "./api/router.js";
 import type { EngineConfig } from "./config.js";
+import { openDatabase } from "./db/index.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
-import { FlowStore } from "./flows/flow-store.js";
 import { checkHealth } from "./health.js";
 import { logger } from "./log.js";
 import { serveStatic } from "./http/static.js";
@@ -23,16 +22,15 @@ export interface RunningEngine {
 
 /** Migrates the database, wires the services and serves HTTP: tRPC at /trpc, /healthz, the web app at /. */
 export async function startEngine(config: EngineConfig): Promise<RunningEngine> {
-  await migrate(config.databaseUrl);
-  const db = createDb(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, config.engineId);
+  const { repositories } = db;
   const services: Services = {
-    db,
-    flows: new FlowStore(db),
+    repositories,
     catalog,
     health: () => checkHealth(config.databaseUrl, config.kafkaBrokers),
   };
   const runtime = config.kafkaBrokers.length
-    ? startDeployments({ db, flows: services.flows, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId })
+    ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId })
     : undefined;
   if (runtime) Object.assign(services, { deployments: runtime.deployments, stats: runtime.stats, observers: runtime.observers, kafka: runtime.kafka });
   // provenance, taps and metrics observe the runners; the plan of a batch's deployment comes from the runtime running it
@@ -40,8 +38,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     const spec = runtime?.deployments.runtime(flowId)?.spec;
     return spec?.deploymentId === deploymentId ? spec.plan : undefined;
   };
-  const provenance = startProvenance({ databaseUrl: config.databaseUrl, db, engineId: config.engineId, kafka: runtime?.kafka, plans });
-  const metrics = createEngineMetrics({ db, stats: runtime?.stats, plans, provenance: provenance.recorder });
+  const provenance = startProvenance({ rows: repositories.provenance, deployments: repositories.deployments, engineId: config.engineId, kafka: runtime?.kafka, plans });
+  const metrics = createEngineMetrics({ deployments: repositories.deployments, stats: runtime?.stats, plans, provenance: provenance.recorder });
   if (provenance.recorder) runtime?.observers.add(provenance.recorder);
   runtime?.observers.add(metrics);
   Object.assign(services, { provenance, metrics });
@@ -94,7 +92,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
       await new Promise<void>((r) => server.close(() => r()));
       await runtime?.close();
       await provenance.close();
-      await db.$disconnect();
+      await db.close();
     },
   };
 }

@@ -1,8 +1,7 @@
-import type { PrismaClient } from "@millrace/db";
 import type { CatalogLike } from "@millrace/flow";
+import type { Repositories } from "./db/index.js";
 import type { DeploymentManager } from "./deployments/manager.js";
 import type { StatsService } from "./deployments/stats-service.js";
-import type { FlowStore } from "./flows/flow-store.js";
 import type { KafkaClient } from "./kafka/index.js";
 import type { Observers } from "./runtime/observer.js";
 import type { Health } from "./health.js";
@@ -11,18 +10,18 @@ import type { Provenance } from "./provenance/index.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
-  db: PrismaClient;
-  flows: FlowStore;
+  /** Postgres, one repository per table group: the API reads and writes only through these. */
+  repositories: Repositories;
   catalog: CatalogLike;
   health(): Promise<Health>;
-  /** Deploy/stop/status of flows (engine issue 4). */
+  /** Deploy/stop/status of flows (absent without Kafka). */
   deployments?: DeploymentManager;
   /** Live per-node/per-edge stats summed over engines. */
   stats?: StatsService;
   /** Runner hooks: add an observer to see every batch (provenance, taps, metrics). */
   observers?: Observers;
   kafka?: KafkaClient;
-  /** Lineage queries and replay (issue 4 items 7, 8). */
+  /** Lineage queries and replay. */
   provenance?: Provenance;
   /** Prometheus metrics served at /metrics. */
   metrics?: EngineMetrics;

@@ -1,16 +1,16 @@
-import type { PrismaClient } from "@millrace/db";
 import type { CatalogLike } from "@millrace/flow";
 import { implementations } from "@millrace/processors/runtime";
-import type { FlowStore } from "../flows/flow-store.js";
+import type { Repositories } from "../db/index.js";
 import { createKafka, type KafkaClient } from "../kafka/index.js";
 import { logger } from "../log.js";
+import { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import { Observers } from "../runtime/observer.js";
 import { StatsRecorder } from "../runtime/stats.js";
 import { LeaseManager } from "./leases.js";
 import { DeploymentManager } from "./manager.js";
 import { StatsService } from "./stats-service.js";
 
-export { DeploymentManager, DeployValidationError, type DeploymentStatus } from "./manager.js";
+export { DeploymentManager, type DeploymentStatus } from "./manager.js";
 export { StatsService, type FlowStats, type NodeStats, type EdgeStats } from "./stats-service.js";
 export { LeaseManager } from "./leases.js";
 export { handleHttpIngest } from "./http-ingest.js";
@@ -28,8 +28,7 @@ export interface DeploymentRuntime {
  * flow), single-owner leases, the stats recorder and its publisher.
  */
 export function startDeployments(opts: {
-  db: PrismaClient;
-  flows: FlowStore;
+  repositories: Repositories;
   catalog: CatalogLike;
   databaseUrl: string;
   kafkaBrokers: string[];
@@ -43,9 +42,11 @@ export function startDeployments(opts: {
   const recorder = new StatsRecorder();
   observers.add(recorder);
   const leases = new LeaseManager(opts.databaseUrl, log.child({ module: "leases" }), opts.leaseIntervalMs ?? 2000);
+  // one per engine: back pressure, stats and /metrics read the same queue measurements
+  const lag = new EdgeLagMonitor(kafka);
   const deployments = new DeploymentManager({
-    db: opts.db,
-    flows: opts.flows,
+    repositories: opts.repositories,
+    lag,
     catalog: opts.catalog,
     kafka,
     leases,
@@ -55,7 +56,7 @@ export function startDeployments(opts: {
     engineId: opts.engineId,
     log,
   });
-  const stats = new StatsService(opts.db, kafka, recorder, opts.engineId, (id) => {
+  const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;
     return false;
   });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import pg from "pg";
+import { AdvisoryLockSession } from "../db/advisory-locks.js";
 import { errorMessage, logger, type Logger } from "../log.js";
 
 export interface LeaseHandlers {
@@ -30,18 +30,19 @@ export function lockKey(name: string): string {
  * every lease is reported lost first (another engine may take it over right away).
  */
 export class LeaseManager {
-  private client: pg.Client | undefined;
-  private connecting: Promise<pg.Client> | undefined;
+  private readonly session: AdvisoryLockSession;
   private readonly wanted = new Map<string, Wanted>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private ticking = false;
 
   constructor(
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly log: Logger = logger.child({ module: "leases" }),
     private readonly intervalMs = 2000,
-  ) {}
+  ) {
+    this.session = new AdvisoryLockSession(databaseUrl, (e) => this.connectionLost(e));
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick().catch((e) => this.tickFailed(e)), this.intervalMs);
@@ -68,28 +69,7 @@ export class LeaseManager {
     return this.wanted.get(name)?.held ?? false;
   }
 
-  private async connection(): Promise<pg.Client> {
-    if (this.client) return this.client;
-    this.connecting ??= (async () => {
-      const c = new pg.Client({ connectionString: this.databaseUrl, application_name: "millrace-leases", keepAlive: true });
-      c.on("error", (e) => this.connectionLost(c, e));
-      c.on("end", () => this.connectionLost(c, new Error("connection ended")));
-      try {
-        await c.connect();
-      } catch (e) {
-        this.connecting = undefined;
-        throw e;
-      }
-      this.client = c;
-      this.connecting = undefined;
-      return c;
-    })();
-    return this.connecting;
-  }
-
-  private connectionLost(c: pg.Client, e: Error): void {
-    if (this.client !== c) return;
-    this.client = undefined;
+  private connectionLost(e: Error): void {
     if (!this.closed) {
       this.log.warn(
         { err: e },
@@ -107,7 +87,7 @@ export class LeaseManager {
     } catch (e) {
       this.log.error({ err: e, lease: w.name }, `lease ${w.name}: stopping its work failed: ${errorMessage(e)}`);
     }
-    if (unlock && this.client) await this.client.query("SELECT pg_advisory_unlock($1::bigint)", [w.key]).catch(() => {});
+    if (unlock) await this.session.unlock(w.key);
   }
 
   private async tick(): Promise<void> {
@@ -116,9 +96,8 @@ export class LeaseManager {
     try {
       const todo = [...this.wanted.values()].filter((w) => !w.held && !w.busy);
       if (!todo.length) return;
-      let c: pg.Client;
       try {
-        c = await this.connection();
+        await this.session.connect();
       } catch (e) {
         this.log.warn({ err: e }, `leases: cannot reach Postgres (${errorMessage(e)}); single-owner work (sources) waits until it can, retried every ${this.intervalMs / 1000} s; check DATABASE_URL and the database`);
         return;
@@ -127,13 +106,13 @@ export class LeaseManager {
         if (this.wanted.get(w.name) !== w) continue;
         let got = false;
         try {
-          got = (await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS ok", [w.key])).rows[0]?.ok === true;
+          got = await this.session.tryLock(w.key);
         } catch {
           return;
         }
         if (!got) continue;
         if (this.wanted.get(w.name) !== w) {
-          await c.query("SELECT pg_advisory_unlock($1::bigint)", [w.key]).catch(() => {});
+          await this.session.unlock(w.key);
           continue;
         }
         w.held = true;
@@ -157,8 +136,6 @@ export class LeaseManager {
     if (this.timer) clearInterval(this.timer);
     for (const w of [...this.wanted.values()]) await this.drop(w, true);
     this.wanted.clear();
-    const c = this.client;
-    this.client = undefined;
-    await c?.end().catch(() => {});
+    await this.session.close();
   }
 }

@@ -1,29 +1,21 @@
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "@millrace/db";
-import { substituteParameters, validateForDeploy, type CatalogLike, type FlowDocument, type FlowError } from "@millrace/flow";
+import { validateForDeploy, type CatalogLike } from "@millrace/flow";
 import type { ProcessorImpl } from "@millrace/processors";
-import type { FlowStore } from "../flows/flow-store.js";
+import type { DeploymentRecord, Repositories } from "../db/index.js";
+import { invalidFlow } from "../errors.js";
 import type { KafkaClient } from "../kafka/index.js";
 import { errorMessage, logger, type Logger } from "../log.js";
-import { planFlow, PlanError, type ExecutionPlan, type PlannerCatalog } from "../planner/index.js";
+import { planFlow, PlanError, publicPlan, type ExecutionPlan, type PublicPlan } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
+import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { Observers } from "../runtime/observer.js";
 import type { StatsRecorder } from "../runtime/stats.js";
-import { PgCheckpointStore } from "./checkpoints.js";
 import type { LeaseManager } from "./leases.js";
 
-export class DeployValidationError extends Error {
-  constructor(
-    message: string,
-    readonly errors: FlowError[],
-  ) {
-    super(message);
-  }
-}
-
 export interface DeploymentManagerDeps {
-  db: PrismaClient;
-  flows: FlowStore;
+  repositories: Pick<Repositories, "flows" | "deployments" | "checkpoints" | "engineStats">;
+  /** the engine's one edge-lag monitor (back pressure reads it) */
+  lag: EdgeLagMonitor;
   catalog: CatalogLike;
   kafka: KafkaClient;
   leases: LeaseManager;
@@ -48,28 +40,10 @@ export interface DeploymentStatus {
   provenance: boolean;
   error: string | null;
   updatedAt: Date | null;
-  plan: ExecutionPlan | null;
+  /** without node configs (they may hold secrets) */
+  plan: PublicPlan | null;
   /** this engine's share of the work */
   local: { engineId: string; running: boolean; stages: StageStatus[]; error?: string };
-}
-
-interface DeploymentRow {
-  id: string;
-  flow_id: string;
-  version_id: string;
-  version: number;
-  status: string;
-  exactly_once: boolean;
-  provenance: boolean;
-  plan: unknown;
-  error: string | null;
-  updated_at: Date;
-}
-
-/** The parameters substituted into every node's config: what the runtime and planner see. */
-export function substitutedDocument(doc: FlowDocument): FlowDocument {
-  if (!doc.parameters.length) return doc;
-  return { ...doc, nodes: doc.nodes.map((n) => ({ ...n, config: substituteParameters(n.config, doc.parameters) })) };
 }
 
 /**
@@ -84,11 +58,9 @@ export class DeploymentManager {
   private reconciling: Promise<void> | undefined;
   private again = false;
   private closed = false;
-  private readonly checkpoints: PgCheckpointStore;
   private readonly log: Logger;
 
   constructor(private readonly d: DeploymentManagerDeps) {
-    this.checkpoints = new PgCheckpointStore(d.db);
     this.log = d.log ?? logger.child({ module: "deployments", engineId: d.engineId });
   }
 
@@ -103,24 +75,19 @@ export class DeploymentManager {
     this.log.error({ err: e }, `reconciling the deployed flows with this engine failed: ${errorMessage(e)}; flows already running keep running, retried every ${every} s (check that Postgres is reachable at DATABASE_URL)`);
   }
 
-  private plannerCatalog(): PlannerCatalog {
-    return { get: (t) => this.d.catalog.get(t) as unknown as ReturnType<PlannerCatalog["get"]> };
-  }
-
-  /** Validates and plans a stored version (the latest by default) without deploying it. */
-  async plan(flowId: string, version?: number, exactlyOnce = false): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan; document: FlowDocument }> {
-    const stored = await this.d.flows.get(flowId, version);
+  /** Validates and plans a stored version (the latest by default) without deploying it. The plan holds secrets: clients get publicPlan(plan). */
+  async plan(flowId: string, version?: number, exactlyOnce = false): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan }> {
+    const stored = await this.d.repositories.flows.get(flowId, version);
     const checked = validateForDeploy(stored.document, this.d.catalog);
-    if (!checked.ok) throw new DeployValidationError(`flow ${flowId} v${stored.version.version} cannot be deployed`, checked.errors);
-    const document = substitutedDocument(checked.document);
+    if (!checked.ok) throw invalidFlow(`flow ${flowId} v${stored.version.version} cannot be deployed`, checked.errors);
     let plan: ExecutionPlan;
     try {
-      plan = planFlow(document, this.plannerCatalog(), { exactlyOnce });
+      plan = planFlow(checked.document, this.d.catalog, { exactlyOnce });
     } catch (e) {
-      if (e instanceof PlanError) throw new DeployValidationError(e.message, [{ path: "", message: e.message }]);
+      if (e instanceof PlanError) throw invalidFlow(e.message, [{ path: "", message: e.message }]);
       throw e;
     }
-    return { flowId, version: stored.version.version, versionId: stored.version.id, plan, document };
+    return { flowId, version: stored.version.version, versionId: stored.version.id, plan };
   }
 
   /** Creates the plan's topics: internal ones grow to the planned partitions; external ones are only created when missing. */
@@ -138,30 +105,25 @@ export class DeploymentManager {
   /** Deploys a version (latest by default). A redeploy keeps topics, consumer groups and source checkpoints of what still exists. */
   async deploy(input: { flowId: string; version?: number; exactlyOnce?: boolean; provenance?: boolean }): Promise<DeploymentStatus> {
     const previous = await this.row(input.flowId);
-    const exactlyOnce = input.exactlyOnce ?? previous?.exactly_once ?? false;
+    const exactlyOnce = input.exactlyOnce ?? previous?.exactlyOnce ?? false;
     const provenance = input.provenance ?? previous?.provenance ?? true;
     const p = await this.plan(input.flowId, input.version, exactlyOnce);
     await this.ensureTopics(p.plan);
     const id = randomUUID();
-    const planJson = JSON.stringify(p.plan);
-    await this.d.db.$executeRaw`INSERT INTO deployment (id, flow_id, version_id, version, status, exactly_once, provenance, plan, error, created_at, updated_at)
-      VALUES (${id}, ${input.flowId}, ${p.versionId}, ${p.version}, 'running', ${exactlyOnce}, ${provenance}, ${planJson}::jsonb, NULL, now(), now())
-      ON CONFLICT (flow_id) DO UPDATE SET id = EXCLUDED.id, version_id = EXCLUDED.version_id, version = EXCLUDED.version, status = 'running',
-        exactly_once = EXCLUDED.exactly_once, provenance = EXCLUDED.provenance, plan = EXCLUDED.plan, error = NULL, updated_at = now()`;
-    await this.d.db.$executeRaw`DELETE FROM engine_stats WHERE flow_id = ${input.flowId} AND deployment_id <> ${id}`;
+    await this.d.repositories.deployments.putRunning({ id, flowId: input.flowId, versionId: p.versionId, version: p.version, exactlyOnce, provenance, plan: p.plan });
+    await this.d.repositories.engineStats.deleteOtherDeployments(input.flowId, id);
     await this.reconcile();
     return this.status(input.flowId);
   }
 
   async stop(flowId: string): Promise<DeploymentStatus> {
-    await this.d.db.$executeRaw`UPDATE deployment SET status = 'stopped', updated_at = now() WHERE flow_id = ${flowId}`;
+    await this.d.repositories.deployments.stop(flowId);
     await this.reconcile();
     return this.status(flowId);
   }
 
-  private async row(flowId: string): Promise<DeploymentRow | undefined> {
-    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, provenance, plan, error, updated_at FROM deployment WHERE flow_id = ${flowId}`;
-    return rows[0];
+  private row(flowId: string): Promise<DeploymentRecord | undefined> {
+    return this.d.repositories.deployments.ofFlow(flowId);
   }
 
   async status(flowId: string): Promise<DeploymentStatus> {
@@ -177,27 +139,27 @@ export class DeploymentManager {
       deploymentId: r.id,
       version: r.version,
       status: r.status,
-      exactlyOnce: r.exactly_once,
+      exactlyOnce: r.exactlyOnce,
       provenance: r.provenance,
       error: r.error,
-      updatedAt: r.updated_at,
-      plan: r.plan as ExecutionPlan,
+      updatedAt: r.updatedAt,
+      plan: publicPlan(r.plan as ExecutionPlan),
       local,
     };
   }
 
-  /** The http-listen source serving `path` on this engine, if it holds one. */
-  httpSource(path: string) {
+  /** The source fed by HTTP requests on `path` that runs on this engine, if it holds one. */
+  ingressSource(path: string) {
     for (const rt of this.runtimes.values()) {
-      const s = rt.httpSources.get(path);
+      const s = rt.ingressSources.get(path);
       if (s) return s;
     }
     return undefined;
   }
 
-  /** Whether a deployment running here (maybe as a non-owner) has an http-listen node on `path`. */
-  isHttpPathDeployed(path: string): boolean {
-    for (const rt of this.runtimes.values()) if (rt.spec.document.nodes.some((n) => n.type === "http-listen" && (n.config as { path?: unknown }).path === path)) return true;
+  /** Whether a deployment running here (maybe without the source's lease) serves `path`. */
+  servesIngressPath(path: string): boolean {
+    for (const rt of this.runtimes.values()) if (rt.ingressPaths().includes(path)) return true;
     return false;
   }
 
@@ -227,8 +189,8 @@ export class DeploymentManager {
 
   private async reconcileOnce(): Promise<void> {
     if (this.closed) return;
-    const rows = await this.d.db.$queryRaw<DeploymentRow[]>`SELECT id, flow_id, version_id, version, status, exactly_once, provenance, plan, error, updated_at FROM deployment WHERE status = 'running'`;
-    const wanted = new Map(rows.map((r) => [r.flow_id, r]));
+    const rows = await this.d.repositories.deployments.running();
+    const wanted = new Map(rows.map((r) => [r.flowId, r]));
     for (const [flowId, rt] of [...this.runtimes]) {
       const w = wanted.get(flowId);
       if (w && w.id === rt.spec.deploymentId) continue;
@@ -238,7 +200,7 @@ export class DeploymentManager {
     }
     for (const r of rows) {
       if (this.closed) return;
-      if (this.runtimes.has(r.flow_id)) continue;
+      if (this.runtimes.has(r.flowId)) continue;
       const failedAt = this.startErrors.get(r.id);
       if (failedAt && Date.now() - failedAt.at < 5000) continue;
       await this.startRuntime(r);
@@ -246,44 +208,44 @@ export class DeploymentManager {
     for (const id of [...this.startErrors.keys()]) if (!rows.some((r) => r.id === id)) this.startErrors.delete(id);
   }
 
-  private async startRuntime(r: DeploymentRow): Promise<void> {
+  private async startRuntime(r: DeploymentRecord): Promise<void> {
     let rt: FlowRuntime | undefined;
     try {
-      const v = await this.d.db.flowVersion.findUnique({ where: { id: r.version_id } });
-      if (!v) throw new Error(`flow version ${r.version_id} is gone`);
-      const document = substitutedDocument(v.document as unknown as FlowDocument);
-      const plan = r.plan as ExecutionPlan;
-      this.d.stats.track(r.id, r.flow_id, plan);
+      const stored = r.plan as ExecutionPlan;
+      // plans stored before nodes carried their configs are planned again from their version
+      const plan = stored.nodes.every((n) => "config" in n) ? stored : (await this.plan(r.flowId, r.version, r.exactlyOnce)).plan;
+      this.d.stats.track(r.id, r.flowId, plan);
       rt = new FlowRuntime(
-        { deploymentId: r.id, flowId: r.flow_id, version: r.version, exactlyOnce: r.exactly_once, provenance: r.provenance, plan, document },
+        { deploymentId: r.id, flowId: r.flowId, version: r.version, exactlyOnce: r.exactlyOnce, provenance: r.provenance, plan },
         {
           kafka: this.d.kafka,
           leases: this.d.leases,
-          checkpoints: this.checkpoints,
+          lag: this.d.lag,
+          checkpoints: this.d.repositories.checkpoints,
           observers: this.d.observers,
           implementations: this.d.implementations,
-          log: this.log.child({ module: "runtime", flowId: r.flow_id, deploymentId: r.id, version: r.version }),
+          log: this.log.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );
-      this.runtimes.set(r.flow_id, rt);
+      this.runtimes.set(r.flowId, rt);
       await rt.start();
       this.startErrors.delete(r.id);
-      this.log.info({ flowId: r.flow_id, version: r.version, deploymentId: r.id }, `flow ${r.flow_id} v${r.version} running on this engine${r.exactly_once ? " (exactly-once)" : ""}`);
+      this.log.info({ flowId: r.flowId, version: r.version, deploymentId: r.id }, `flow ${r.flowId} v${r.version} running on this engine${r.exactlyOnce ? " (exactly-once)" : ""}`);
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       const deterministic = (e as { name?: string } | null)?.name === "ConfigError";
       this.log.error(
-        { err: e, flowId: r.flow_id, version: r.version, deploymentId: r.id },
+        { err: e, flowId: r.flowId, version: r.version, deploymentId: r.id },
         deterministic
-          ? `flow ${r.flow_id} v${r.version} cannot start: ${error}; its deployment is marked failed with this error (fix the flow's configuration and deploy it again)`
-          : `flow ${r.flow_id} v${r.version} failed to start on this engine: ${error}; retrying in 5 s (the error is shown on the deployment until it starts)`,
+          ? `flow ${r.flowId} v${r.version} cannot start: ${error}; its deployment is marked failed with this error (fix the flow's configuration and deploy it again)`
+          : `flow ${r.flowId} v${r.version} failed to start on this engine: ${error}; retrying in 5 s (the error is shown on the deployment until it starts)`,
       );
       this.startErrors.set(r.id, { at: Date.now(), error });
       if (rt) {
-        this.runtimes.delete(r.flow_id);
+        this.runtimes.delete(r.flowId);
         await rt.stop().catch(() => {});
       }
-      await this.d.db.$executeRaw`UPDATE deployment SET error = ${error}, status = ${deterministic ? "failed" : r.status}, updated_at = updated_at WHERE id = ${r.id}`.catch(() => {});
+      await this.d.repositories.deployments.recordStartError(r.id, error, deterministic ? "failed" : r.status).catch(() => {});
     }
   }
 

@@ -1,7 +1,8 @@
-import type { PrismaClient } from "@millrace/db";
-import type { KafkaClient } from "../kafka/index.js";
+import type { DeploymentRepository } from "../db/deployments.js";
+import type { EngineStatsRepository } from "../db/engine-stats.js";
 import { errorMessage, logger } from "../log.js";
 import type { ExecutionPlan } from "../planner/index.js";
+import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { EdgeFigures, EngineFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
 
 const log = logger.child({ module: "stats" });
@@ -41,25 +42,19 @@ export interface FlowStats {
 /** A row is fresh when its engine published within this many ms; stale rows count in totals but not in rates. */
 const FRESH_MS = 5000;
 
-interface Row {
-  engine_id: string;
-  stats: EngineFigures;
-  updated_at: Date;
-}
-
 /**
  * Publishes this engine's counters to Postgres (table engine_stats) every second and merges
  * every engine's rows into a flow's stats. A dead engine's totals still count; its rates stop.
- * Queue depths are asked of Kafka (cached one second per deployment).
+ * Queue depths come from the edge-lag monitor (at most a second old).
  */
 export class StatsService {
   private timer: NodeJS.Timeout | undefined;
-  private readonly lagCache = new Map<string, { at: number; queues: Promise<Map<string, number>> }>();
   private publishing = false;
 
   constructor(
-    private readonly db: PrismaClient,
-    private readonly kafka: KafkaClient,
+    private readonly repos: { deployments: DeploymentRepository; engineStats: EngineStatsRepository },
+    /** queue depths, asked of Kafka at most once a second */
+    private readonly lag: EdgeLagMonitor,
     private readonly recorder: StatsRecorder,
     private readonly engineId: string,
     /** deployments this engine still runs (others are published one last time, then forgotten) */
@@ -78,9 +73,7 @@ export class StatsService {
       for (const { deploymentId, flowId } of this.recorder.tracked()) {
         const f = this.recorder.figures(deploymentId);
         if (!f) continue;
-        const json = JSON.stringify(f);
-        await this.db.$executeRaw`INSERT INTO engine_stats (engine_id, deployment_id, flow_id, stats, updated_at) VALUES (${this.engineId}, ${deploymentId}, ${flowId}, ${json}::jsonb, now())
-          ON CONFLICT (engine_id, deployment_id) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()`;
+        await this.repos.engineStats.publish(this.engineId, deploymentId, flowId, f);
         if (!this.isLocal(deploymentId)) this.recorder.untrack(deploymentId);
       }
     } catch (e) {
@@ -97,41 +90,18 @@ export class StatsService {
     );
   }
 
-  private queues(deploymentId: string, plan: ExecutionPlan): Promise<Map<string, number>> {
-    const c = this.lagCache.get(deploymentId);
-    if (c && Date.now() - c.at < 1000) return c.queues;
-    const queues = (async () => {
-      const m = new Map<string, number>();
-      await Promise.all(
-        plan.edges.map(async (e) => {
-          if (e.mode !== "durable" || !e.topic || !e.consumerGroup) return;
-          try {
-            m.set(e.id, (await this.kafka.groupLag(e.consumerGroup, [e.topic])).total);
-          } catch {
-            /* unknown */
-          }
-        }),
-      );
-      return m;
-    })();
-    this.lagCache.set(deploymentId, { at: Date.now(), queues });
-    for (const [k, v] of this.lagCache) if (Date.now() - v.at > 60_000) this.lagCache.delete(k);
-    return queues;
-  }
-
   async snapshot(flowId: string): Promise<FlowStats> {
     const now = Date.now();
-    const deps = await this.db.$queryRaw<{ id: string; version: number; status: string; plan: unknown }[]>`SELECT id, version, status, plan FROM deployment WHERE flow_id = ${flowId}`;
-    const dep = deps[0];
+    const dep = await this.repos.deployments.ofFlow(flowId);
     if (!dep) return { flowId, deploymentId: null, version: null, status: "not-deployed", at: now, engines: 0, nodes: {}, edges: {} };
     const plan = dep.plan as ExecutionPlan;
-    const rows = await this.db.$queryRaw<Row[]>`SELECT engine_id, stats, updated_at FROM engine_stats WHERE deployment_id = ${dep.id}`;
+    const rows = await this.repos.engineStats.ofDeployment(dep.id);
     const live = this.recorder.figures(dep.id, now);
     const all: { figures: EngineFigures; fresh: boolean }[] = rows
-      .filter((r) => !(live && r.engine_id === this.engineId))
-      .map((r) => ({ figures: r.stats, fresh: now - new Date(r.updated_at).getTime() < FRESH_MS }));
+      .filter((r) => !(live && r.engineId === this.engineId))
+      .map((r) => ({ figures: r.stats, fresh: now - r.updatedAt.getTime() < FRESH_MS }));
     if (live) all.push({ figures: live, fresh: true });
-    const queues = dep.status === "running" ? await this.queues(dep.id, plan) : new Map<string, number>();
+    const queues = dep.status === "running" ? await this.lag.queues(plan.edges, 1000) : new Map<string, number>();
 
     const pausedStages = new Set<string>();
     const overEdges = new Set<string>();

@@ -1,5 +1,5 @@
-import pg from "pg";
-import type { PrismaClient } from "@millrace/db";
+import type { DeploymentRepository } from "../db/deployments.js";
+import type { ProvenanceRepository } from "../db/provenance.js";
 import type { KafkaClient } from "../kafka/index.js";
 import { errorMessage, logger } from "../log.js";
 import type { PlanLookup } from "./plans.js";
@@ -9,7 +9,7 @@ import { ProvenanceStore } from "./store.js";
 
 export { ProvenanceRecorder, type ProvenanceRecorderStats } from "./recorder.js";
 export { ProvenanceStore, type ProvenanceEvent, type LineageGraph } from "./store.js";
-export { ReplayService, ReplayError, type ReplayResult, type ReplayRangeResult } from "./replay.js";
+export { ReplayService, type ReplayResult, type ReplayRangeResult } from "./replay.js";
 export { EVENT_TYPES, type EventType, deriveEvents } from "./events.js";
 
 export interface Provenance {
@@ -23,30 +23,26 @@ export interface Provenance {
 
 /**
  * Provenance of this engine: the recorder (an observer to add to the runner's Observers), the
- * queries and replay. Uses its own small pg pool so the batch INSERTs never queue behind (or
- * ahead of) the API's Prisma queries. Rows older than MILLRACE_PROVENANCE_RETENTION_HOURS
- * (default 24) are deleted every 10 minutes.
+ * queries and replay. Its rows go through a repository on a small pg pool of their own (see
+ * db/index.ts), so the batch INSERTs never queue behind (or ahead of) the API's queries. Rows
+ * older than MILLRACE_PROVENANCE_RETENTION_HOURS (default 24) are deleted every 10 minutes.
  */
 export function startProvenance(opts: {
-  databaseUrl: string;
-  db: PrismaClient;
+  rows: ProvenanceRepository;
+  deployments: DeploymentRepository;
   engineId: string;
   kafka?: KafkaClient;
   plans?: PlanLookup;
   enabled?: boolean;
   retentionHours?: number;
 }): Provenance {
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 3, idleTimeoutMillis: 30_000 });
   const log = logger.child({ module: "provenance", engineId: opts.engineId });
-  pool.on("error", (e) =>
-    log.warn({ err: e }, `provenance database connection failed while idle (${e.message}); it is dropped and the next lineage write opens a new one (failed writes are retried)`),
-  );
   const enabled = opts.enabled ?? process.env.MILLRACE_PROVENANCE !== "off";
   const retention = opts.retentionHours ?? Number(process.env.MILLRACE_PROVENANCE_RETENTION_HOURS ?? 24);
-  const store = new ProvenanceStore(pool);
-  const recorder = enabled ? new ProvenanceRecorder({ pool, engineId: opts.engineId, plans: opts.plans, log }) : undefined;
+  const store = new ProvenanceStore(opts.rows);
+  const recorder = enabled ? new ProvenanceRecorder({ repository: opts.rows, engineId: opts.engineId, plans: opts.plans, log }) : undefined;
   recorder?.start();
-  const replay = opts.kafka ? new ReplayService({ kafka: opts.kafka, pool, db: opts.db, store, engineId: opts.engineId }) : undefined;
+  const replay = opts.kafka ? new ReplayService({ kafka: opts.kafka, deployments: opts.deployments, rows: opts.rows, store, engineId: opts.engineId }) : undefined;
   const prune = () => {
     if (!(Number.isFinite(retention) && retention > 0)) return;
     store.prune(retention).catch((e) =>
@@ -63,7 +59,6 @@ export function startProvenance(opts: {
       clearInterval(pruneTimer);
       await recorder?.close();
       await replay?.close();
-      await pool.end().catch(() => {});
     },
   };
 }

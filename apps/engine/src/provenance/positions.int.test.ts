@@ -7,9 +7,10 @@ import { listMigrations, migrate } from "@millrace/db";
 import { catalog, HEADER, type MRecord } from "@millrace/processors";
 import { createTestDatabase } from "@millrace/testkit";
 import { planFlow, type ExecutionPlan } from "../planner/index.js";
-import type { BatchEvent, Emitted, NodeBatch } from "../runtime/observer.js";
+import type { BatchEvent, Emitted, NodeBatch, ProducedPositions } from "../runtime/observer.js";
 import { newRecordId } from "../runtime/records.js";
 import { flowDoc } from "../../test-support/index.js";
+import { ProvenanceRepository } from "../db/provenance.js";
 import { ProvenanceRecorder } from "./recorder.js";
 import { ProvenanceStore } from "./store.js";
 
@@ -34,10 +35,27 @@ const KEEP = topicOf("keep");
 const SHAPE = topicOf("shape");
 
 const rec = (id: string, parent?: string): MRecord => ({ value: { id }, headers: parent ? { [HEADER.id]: id, [HEADER.parents]: parent } : { [HEADER.id]: id } });
+/** where each output made by `out` was written */
+const writtenAt = new WeakMap<Emitted, [topic: string, partition: number, offset: number]>();
 /** an output as the runtime reports it: written to `topic` at (partition, offset), or not written (no topic) */
 const out = (r: MRecord, parent: number, at?: [topic: string, partition: number, offset: number]): Emitted => {
   if (!at) return { port: "success", record: r, parent, topics: [] };
-  return { port: "success", record: r, parent, topics: [at[0]], offset: at[2], partition: at[1] };
+  const e: Emitted = { port: "success", record: r, parent, topics: [at[0]] };
+  writtenAt.set(e, at);
+  return e;
+};
+/** what producing returns for a node's outputs (one message per written output), each output given its messageIndex as the executor does */
+const positionsOf = (n: NodeBatch): ProducedPositions => {
+  const byTopic = new Map<string, [partition: number, offset: number][]>();
+  for (const e of n.outputs) {
+    const at = writtenAt.get(e);
+    if (!at) continue;
+    let list = byTopic.get(at[0]);
+    if (!list) byTopic.set(at[0], (list = []));
+    e.messageIndex = list.length;
+    list.push([at[1], at[2]]);
+  }
+  return new Map([...byTopic].map(([t, l]) => [t, { partitions: Int32Array.from(l, (x) => x[0]), offsets: Float64Array.from(l, (x) => x[1]) }]));
 };
 const node = (nodeId: string, inputs: MRecord[], outputs: Emitted[], firstOffset?: number): NodeBatch => ({
   nodeId,
@@ -58,6 +76,7 @@ const batch = (deploymentId: string, n: NodeBatch, input?: [topic: string, parti
   durationMs: 1,
   transactional: false,
   nodes: [n],
+  positions: positionsOf(n),
 });
 
 describe("provenance found by Kafka position", () => {
@@ -71,7 +90,7 @@ describe("provenance found by Kafka position", () => {
     db = await createTestDatabase("pos");
     await migrate(db.url);
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    store = new ProvenanceStore(pool);
+    store = new ProvenanceStore(new ProvenanceRepository(pool));
   });
   afterAll(async () => {
     await pool?.end();
@@ -87,7 +106,7 @@ describe("provenance found by Kafka position", () => {
   const z2 = rec("a.z2", "a.x2");
 
   it("a reader of an edge topic keeps its ids out of the GIN index once the writer's offsets were seen", async () => {
-    const r = new ProvenanceRecorder({ pool, engineId: "e1", plans: () => plan });
+    const r = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "e1", plans: () => plan });
     r.onBatch(batch("d1", node("gen", [], x.map((m, i) => out(m, -1, [GEN, 0, i])))));
     r.onBatch(batch("d1", node("keep", x, [out(x[0]!, 0, [KEEP, 0, 0]), out(x[2]!, 2, [KEEP, 0, 1])], 0), [GEN, 0]));
     r.onBatch(batch("d1", node("alt", x, y.map((m, i) => out(m, i)), 0), [GEN, 0]));
@@ -155,7 +174,7 @@ describe("provenance found by Kafka position", () => {
   });
 
   it("a record read twice (at-least-once redelivery) shows both readings", async () => {
-    const r = new ProvenanceRecorder({ pool, engineId: "e1", plans: () => plan });
+    const r = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "e1", plans: () => plan });
     r.onBatch(batch("d1", node("gen", [], [out(x[0]!, -1, [GEN, 0, 0])]))); // makes d1's writes to GEN p0 known to this recorder
     r.onBatch(batch("d1", node("keep", [x[2]!, x[3]!], [out(x[2]!, 0, [KEEP, 0, 2])], 2), [GEN, 0]));
     await r.drain();
@@ -165,7 +184,7 @@ describe("provenance found by Kafka position", () => {
   });
 
   it("readers whose writer this recorder did not see (another deployment, before its first write, a dropped batch) are found by id", async () => {
-    const r = new ProvenanceRecorder({ pool, engineId: "e2", plans: () => plan, maxQueued: 10 });
+    const r = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "e2", plans: () => plan, maxQueued: 10 });
     // nothing seen written to KEEP p0 by d2 yet: by id
     r.onBatch(batch("d2", node("shape", [rec("b.x0")], [out(rec("b.z0", "b.x0"), 0, [SHAPE, 0, 50])], 40), [KEEP, 0]));
     // gen of d2 writes 0..3 (seen), then a batch of 11 that is dropped (queue bound): its readers by id
@@ -193,7 +212,7 @@ describe("provenance found by Kafka position", () => {
     const srcPlan = planFlow(srcDoc, { get: (t) => catalog.get(t) as never });
     const srcTopic = srcPlan.topics.find((t) => t.role === "edge")!.name;
     const read = Array.from({ length: 3000 }, () => rec(newRecordId()));
-    const r = new ProvenanceRecorder({ pool, engineId: "e3", plans: () => srcPlan });
+    const r = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "e3", plans: () => srcPlan });
     r.onBatch({ ...batch("d4", node("src", read, read.map((m, i) => out(m, i, [srcTopic, 0, i])), 0), ["in", 0]), flowId: "src" });
     await r.drain();
     const [row] = await rows("deployment_id = 'd4'");
@@ -233,7 +252,7 @@ describe("provenance found by Kafka position", () => {
        VALUES ($1, 'd1', '#replay', 'keep', 0, to_timestamp($3 / 1000.0), $2, 0, 3, 3, ARRAY['a.x1'], '.', ARRAY['a.r1'], 'P')`,
       [FLOW, replayTopic, (clock += 10)],
     );
-    const r = new ProvenanceRecorder({ pool, engineId: "e1", plans: () => plan });
+    const r = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "e1", plans: () => plan });
     r.onBatch(batch("d3", node("keep", [rec("a.r1", "a.x1")], [out(rec("a.r1", "a.x1"), 0, [KEEP, 0, 9])], 3), [replayTopic, 0]));
     await r.drain();
     expect((await rows("deployment_id = 'd3'")).map((w) => [w.in_ids, w.input_ids])).toEqual([[null, ["a.r1"]]]); // found by position
@@ -272,7 +291,7 @@ describe("migration 0005 on a table with rows written before it", () => {
     expect(await migrate(db.url)).toEqual(["0005_provenance_offsets"]);
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     try {
-      const store = new ProvenanceStore(pool);
+      const store = new ProvenanceStore(new ProvenanceRepository(pool));
       const g = await store.lineage("o.z");
       expect(g.nodes.map((e) => [e.nodeId, e.type, e.recordId, e.topic, e.partition, e.offset])).toEqual([
         ["gen", "CREATE", "o.x", GEN, 0, "0"], // located where keep read it (the old way)
@@ -281,7 +300,7 @@ describe("migration 0005 on a table with rows written before it", () => {
       ]);
       expect((await store.readings("o.x", "old")).map((r) => r.row.node_id).sort()).toEqual(["keep", "shape"]);
       // a new reader (after the migration) of what the old shape wrote: written before this recorder saw any write there, so by id
-      const r = new ProvenanceRecorder({ pool, engineId: "e1", plans: () => plan });
+      const r = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "e1", plans: () => plan });
       r.onBatch({ ...batch("d0", node("out", [rec("o.z", "o.x")], [out(rec("o.z", "o.x"), 0, ["ext", 0, 0])], 0), [SHAPE, 0]), flowId: "old", startedAt: Date.now() });
       await r.drain();
       const after = await store.lineage("o.x");

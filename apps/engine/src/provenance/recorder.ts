@@ -1,7 +1,7 @@
 import { HEADER } from "@millrace/processors";
 import { errorMessage, logger, type Logger } from "../log.js";
-import type pg from "pg";
-import type { BatchEvent, InputSlice, RunnerObserver } from "../runtime/observer.js";
+import type { BatchColumns, ProvenanceRepository } from "../db/provenance.js";
+import type { BatchEvent, InputSlice, RunnerObserver, TopicPositions } from "../runtime/observer.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import { deriveEvents } from "./events.js";
 import { PlanCache, type PlanIndex, type PlanLookup } from "./plans.js";
@@ -51,7 +51,8 @@ interface Captured {
 }
 
 export interface ProvenanceRecorderOptions {
-  pool: pg.Pool;
+  /** where the rows go (provenance_batch) */
+  repository: ProvenanceRepository;
   engineId: string;
   /** finds the plan of a deployment running here (node types, who wrote an input topic) */
   plans?: PlanLookup;
@@ -138,6 +139,8 @@ export class ProvenanceRecorder implements RunnerObserver {
     }
     const written = this.writtenOf(b.deploymentId);
     const nodes: CapturedNode[] = new Array(b.nodes.length);
+    let posTopic: string | undefined;
+    let pos: TopicPositions | undefined;
     for (let s = 0; s < b.nodes.length; s++) {
       const nb = b.nodes[s]!;
       const inputs = nb.inputs;
@@ -165,9 +168,15 @@ export class ProvenanceRecorder implements RunnerObserver {
       for (let i = 0; i < nOut; i++) {
         const e = outputs[i]!;
         outIds[i] = e.record.headers[HEADER.id] ?? "";
-        if (e.offset !== undefined) {
-          const o = e.offset;
-          const p = e.partition ?? 0;
+        // where it was written: its entry in the positions producing returned for its first topic
+        const at = e.messageIndex;
+        if (at !== undefined && e.topics[0] !== posTopic) {
+          posTopic = e.topics[0];
+          pos = posTopic === undefined ? undefined : b.positions?.get(posTopic);
+        }
+        const o = at !== undefined && pos !== undefined ? pos.offsets[at]! : -1;
+        if (o >= 0) {
+          const p = pos!.partitions[at!]!;
           if (runN > 0 && p === runP && o === runO + runN && i === runJ + runN && e.topics[0] === runT) runN++;
           else {
             if (runN > 0) (outLocs ??= []).push(runJ, runP, runO, runN);
@@ -218,9 +227,11 @@ export class ProvenanceRecorder implements RunnerObserver {
     const written = this.writtenOf(b.deploymentId);
     for (const nb of b.nodes) {
       for (const e of nb.outputs) {
-        const o = e.offset;
-        if (o === undefined) continue;
-        const key = e.topics[0]! + "\0" + (e.partition ?? 0);
+        const at = e.messageIndex;
+        const pos = at === undefined ? undefined : b.positions?.get(e.topics[0]!);
+        const o = pos ? pos.offsets[at!]! : -1;
+        if (o < 0) continue;
+        const key = e.topics[0]! + "\0" + pos!.partitions[at!]!;
         const w = written.get(key);
         if (!w) written.set(key, { since: Infinity, unsafe: o });
         else if (o > w.unsafe) w.unsafe = o;
@@ -268,7 +279,7 @@ export class ProvenanceRecorder implements RunnerObserver {
   }
 
   private async insert(batches: Captured[]): Promise<void> {
-    const cols: (string | number | null)[][] = Array.from({ length: 24 }, () => []);
+    const cols: BatchColumns = Array.from({ length: 24 }, () => []);
     for (const c of batches) {
       const plan = this.planFor(c);
       // decided when written, not when observed: a reader's batch can reach observers before the
@@ -319,7 +330,7 @@ export class ProvenanceRecorder implements RunnerObserver {
         cols[k++]!.push(nd.outLocs ? nd.outLocs.join(",") : null);
       }
     }
-    await this.o.pool.query(INSERT_SQL, [...cols, this.o.engineId]);
+    await this.o.repository.insertBatches(cols, this.o.engineId);
   }
 
   /** Resolves once everything queued before the call is written (tests, shutdown). */
@@ -449,14 +460,3 @@ function pack(ids: readonly string[]): string {
   return BAD.test(s) ? ids.map((x) => x.replace(BAD_ALL, "?")).join(SEP) : s;
 }
 
-
-const INSERT_SQL = `
-INSERT INTO provenance_batch (flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, at, duration_ms,
-  topic, partition, first_offset, last_offset, in_offsets, in_ids, input_ids, in_events, out_ids, output_ids, out_parents, out_ports, out_events, port_topics, out_locs, engine_id)
-SELECT f, d, s, n, nt, fn, seq, to_timestamp(at / 1000.0), dur,
-  t, p, fo::bigint, lo::bigint, string_to_array(io, ',')::bigint[], string_to_array(ik, E'\\x1f'), string_to_array(ii, E'\\x1f'), ie,
-  string_to_array(ok, E'\\x1f'), string_to_array(oi, E'\\x1f'), string_to_array(op, ',')::int[], string_to_array(opt, E'\\x1f'), oe, pt::jsonb, ol, $25
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::int[],
-  $10::text[], $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-  $22::text[], $23::text[], $24::text[])
-  AS u(f, d, s, n, nt, fn, seq, at, dur, t, p, fo, lo, io, ik, ii, ie, ok, oi, op, opt, oe, pt, ol)`;

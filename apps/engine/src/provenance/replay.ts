@@ -1,22 +1,14 @@
 import { HEADER } from "@millrace/processors";
-import type { PrismaClient } from "@millrace/db";
-import type pg from "pg";
+import type { DeploymentRepository } from "../db/deployments.js";
+import type { ProvenanceRepository } from "../db/provenance.js";
 import type { Headers, InMessage, KafkaClient, KafkaProducer, OutMessage } from "../kafka/index.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import { newRecordId } from "../runtime/records.js";
 import { readRanges } from "../tap/reader.js";
+import { DomainError } from "../errors.js";
 import { edgeOf } from "../tap/tap.js";
 import { CODE } from "./events.js";
-import { REPLAY_STAGE, type ProvenanceStore } from "./store.js";
-
-export class ReplayError extends Error {
-  constructor(
-    message: string,
-    readonly code: "NOT_FOUND" | "PRECONDITION_FAILED" | "BAD_REQUEST",
-  ) {
-    super(message);
-  }
-}
+import type { ProvenanceStore } from "./store.js";
 
 export interface ReplayResult {
   /** lineage id of the copy (its parent is the original) */
@@ -62,7 +54,7 @@ export class ReplayService {
   private producer: Promise<KafkaProducer> | undefined;
 
   constructor(
-    private readonly d: { kafka: KafkaClient; pool: pg.Pool; db: PrismaClient; store: ProvenanceStore; engineId: string },
+    private readonly d: { kafka: KafkaClient; deployments: DeploymentRepository; rows: ProvenanceRepository; store: ProvenanceStore; engineId: string },
   ) {}
 
   private getProducer(): Promise<KafkaProducer> {
@@ -76,9 +68,9 @@ export class ReplayService {
   }
 
   private async plan(flowId: string): Promise<{ plan: ExecutionPlan; deploymentId: string }> {
-    const rows = await this.d.db.$queryRaw<{ id: string; plan: unknown }[]>`SELECT id, plan FROM deployment WHERE flow_id = ${flowId}`;
-    if (!rows[0]?.plan) throw new ReplayError(`flow ${flowId} is not deployed`, "PRECONDITION_FAILED");
-    return { plan: rows[0].plan as ExecutionPlan, deploymentId: rows[0].id };
+    const d = await this.d.deployments.ofFlow(flowId);
+    if (!d?.plan) throw new DomainError("UNAVAILABLE", `flow ${flowId} is not deployed`);
+    return { plan: d.plan, deploymentId: d.id };
   }
 
   /** Re-sends one record (found by lineage id where it was read from an edge topic) into that topic. */
@@ -93,18 +85,18 @@ export class ReplayService {
     const reading = readings[0];
     if (!reading) {
       const known = await this.d.store.known(input.recordId);
-      if (!known) throw new ReplayError(`no provenance for record ${input.recordId}`, "NOT_FOUND");
-      throw new ReplayError(
+      if (!known) throw new DomainError("NOT_FOUND", `no provenance for record ${input.recordId}`);
+      throw new DomainError(
+        "UNAVAILABLE",
         `record ${input.recordId} was never read from an edge topic of flow ${input.flowId}${input.nodeId ? ` by node "${input.nodeId}"` : ""}: ` +
           "it travelled over a fused edge, left the flow (sink, dead-letter), or still waits to be read; replay one of its ancestors instead",
-        "PRECONDITION_FAILED",
       );
     }
     const { row, offset } = reading;
     const topic = row.topic!;
     const partition = row.partition!;
     const [orig] = await readRanges(this.d.kafka, topic, [{ partition, from: BigInt(offset), to: BigInt(offset) }], { quietMs: 3_000 });
-    if (!orig || orig.message.offset !== offset) throw new ReplayError(`record ${input.recordId} is no longer in ${topic}[${partition}]@${offset} (retention?)`, "PRECONDITION_FAILED");
+    if (!orig || orig.message.offset !== offset) throw new DomainError("UNAVAILABLE", `record ${input.recordId} is no longer in ${topic}[${partition}]@${offset} (retention?)`);
     // only the node that read it gets the copy: its stage's replay topic (plans made before replay topics: the edge topic, every reader)
     const replayTopic = replayTopicOf(plan, row.node_id);
     const to = replayTopic ? { topic: replayTopic, partition: 0 } : { topic, partition };
@@ -122,17 +114,17 @@ export class ReplayService {
       from = BigInt(input.fromOffset);
       to = BigInt(input.toOffset);
     } catch {
-      throw new ReplayError("offsets must be integers", "BAD_REQUEST");
+      throw new DomainError("INVALID", "offsets must be integers");
     }
-    if (from < 0n || to < from) throw new ReplayError(`bad offset range ${input.fromOffset}..${input.toOffset}`, "BAD_REQUEST");
-    if (to - from + 1n > BigInt(MAX_RANGE)) throw new ReplayError(`at most ${MAX_RANGE} records per replay`, "BAD_REQUEST");
-    const { plan, edge, topic, deploymentId } = await edgeOf(this.d.db, input.flowId, input.edgeId).catch((e) => {
-      throw new ReplayError(e instanceof Error ? e.message : String(e), (e as { code?: ReplayError["code"] }).code ?? "BAD_REQUEST");
+    if (from < 0n || to < from) throw new DomainError("INVALID", `bad offset range ${input.fromOffset}..${input.toOffset}`);
+    if (to - from + 1n > BigInt(MAX_RANGE)) throw new DomainError("INVALID", `at most ${MAX_RANGE} records per replay`);
+    const { plan, edge, topic, deploymentId } = await edgeOf(this.d.deployments, input.flowId, input.edgeId).catch((e) => {
+      throw e instanceof DomainError ? e : new DomainError("INVALID", e instanceof Error ? e.message : String(e));
     });
     const ends = await this.d.kafka.topicEndOffsets(topic);
     const p = ends.find((x) => x.partition === input.partition);
-    if (!p) throw new ReplayError(`topic ${topic} has no partition ${input.partition}`, "BAD_REQUEST");
-    if (from < BigInt(p.low) || to >= BigInt(p.high)) throw new ReplayError(`offsets ${from}..${to} are outside ${topic}[${input.partition}] (${p.low}..${p.high - 1})`, "BAD_REQUEST");
+    if (!p) throw new DomainError("INVALID", `topic ${topic} has no partition ${input.partition}`);
+    if (from < BigInt(p.low) || to >= BigInt(p.high)) throw new DomainError("INVALID", `offsets ${from}..${to} are outside ${topic}[${input.partition}] (${p.low}..${p.high - 1})`);
     const msgs = await readRanges(this.d.kafka, topic, [{ partition: input.partition, from, to }], { max: MAX_RANGE });
     if (!msgs.length) return { count: 0, topic, partition: input.partition, records: [], nodes: replayTopicOf(plan, edge.to) ? [edge.to] : readers(plan, topic) };
     // only this edge's target gets the copies: its stage's replay topic (older plans: the edge topic, every reader of it)
@@ -201,30 +193,25 @@ export class ReplayService {
     const n = r.copies.length;
     const offsets = r.copies.map((c) => c.offset);
     const contiguous = BigInt(offsets[n - 1]!) - BigInt(offsets[0]!) === BigInt(n - 1);
-    await this.d.pool.query(
-      `INSERT INTO provenance_batch (flow_id, deployment_id, engine_id, stage_id, node_id, node_type, from_node, seq, at, duration_ms, topic, partition,
-         first_offset, last_offset, in_offsets, in_ids, in_events, out_ids, out_parents, out_ports, out_events, port_topics)
-       VALUES ($1, $2, $3, '${REPLAY_STAGE}', $4, $5, $6, 0, now(), 0, $7, $8, $9::bigint, $10::bigint, $11::bigint[], $12::text[], $13, $14::text[], NULL, $15::text[], $16, $17::jsonb)`,
-      [
-        r.flowId,
-        r.deploymentId,
-        this.d.engineId,
-        r.nodeId,
-        r.nodeType,
-        r.fromNode,
-        r.topic,
-        r.partition,
-        offsets[0],
-        offsets[n - 1],
-        contiguous ? null : offsets,
-        r.copies.map((c) => c.parentId ?? ""),
-        NO_EVENTS(n),
-        r.copies.map((c) => c.recordId),
-        r.port === "success" ? null : new Array(n).fill(r.port),
-        CODE.REPLAY.repeat(n),
-        JSON.stringify({ [r.port]: [r.topic] }),
-      ],
-    );
+    await this.d.rows.insertReplay({
+      flowId: r.flowId,
+      deploymentId: r.deploymentId,
+      engineId: this.d.engineId,
+      nodeId: r.nodeId,
+      nodeType: r.nodeType,
+      fromNode: r.fromNode,
+      topic: r.topic,
+      partition: r.partition,
+      firstOffset: offsets[0]!,
+      lastOffset: offsets[n - 1]!,
+      offsets: contiguous ? null : offsets,
+      parentIds: r.copies.map((c) => c.parentId ?? ""),
+      inEvents: NO_EVENTS(n),
+      recordIds: r.copies.map((c) => c.recordId),
+      ports: r.port === "success" ? null : new Array<string>(n).fill(r.port),
+      outEvents: CODE.REPLAY.repeat(n),
+      portTopics: JSON.stringify({ [r.port]: [r.topic] }),
+    });
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,8 @@
-import type pg from "pg";
+import { REPLAY_STAGE, type BatchRow, type ProvenanceRepository } from "../db/provenance.js";
 import { eventOfCode, NO_EVENT, type EventType } from "./events.js";
 import { inputKey, SAME } from "./recorder.js";
 
-/** Marks the rows written by the replay API (their topic/offsets say where the copies went). */
-export const REPLAY_STAGE = "#replay";
+export { REPLAY_STAGE, type BatchRow } from "../db/provenance.js";
 
 /** One provenance event: what happened to one record at one node. */
 export interface ProvenanceEvent {
@@ -34,43 +33,8 @@ export interface LineageGraph {
   truncated: boolean;
 }
 
-export interface BatchRow {
-  id: string;
-  flow_id: string;
-  deployment_id: string | null;
-  stage_id: string | null;
-  node_id: string;
-  node_type: string | null;
-  from_node: string | null;
-  seq: number;
-  at_ms: number;
-  topic: string | null;
-  partition: number | null;
-  first_offset: string | null;
-  in_offsets: string[] | null;
-  in_ids: string[] | null;
-  in_events: string;
-  out_ids: string[] | null;
-  out_parents: number[] | null;
-  out_ports: string[] | null;
-  out_events: string;
-  port_topics: Record<string, string[]> | null;
-  /** runs "j,partition,offset,count,..." of where outputs went (see recorder.ts), null for rows without */
-  out_locs: string | null;
-}
-
-const COLS = `id::text AS id, flow_id, deployment_id, stage_id, node_id, node_type, from_node, seq, (extract(epoch from at) * 1000)::float8 AS at_ms,
-  topic, partition, first_offset::text AS first_offset, in_offsets::text[] AS in_offsets, COALESCE(input_ids, in_ids) AS in_ids, in_events, COALESCE(output_ids, out_ids) AS out_ids, out_parents,
-  out_ports, out_events, port_topics, out_locs`;
-
-/**
- * The rows that may hold one of the record ids (GIN): where it was created (out_ids), or read
- * other than from a position its writer recorded (in_ids). Both hold lookup keys (see inputKey;
- * rows from before migration 0005: the ids themselves), so $1 is the ids and their keys, and the
- * rows found are candidates: check with `holds`.
- */
-const BY_ID = `in_ids && $1::text[] OR out_ids && $1::text[]`;
-const byIdParams = (ids: string[]) => [[...new Set([...ids, ...ids.map(inputKey)])]];
+/** The ids and their lookup keys (see inputKey; rows from before migration 0005 hold the ids themselves): the rows found are candidates, checked with `holds`. */
+const idKeys = (ids: string[]) => [...new Set([...ids, ...ids.map(inputKey)])];
 
 /** Does the row hold one of `ids` as an input or output? */
 function holds(r: BatchRow, ids: Set<string>): boolean {
@@ -78,32 +42,6 @@ function holds(r: BatchRow, ids: Set<string>): boolean {
   for (const id of r.out_ids ?? []) if (ids.has(id)) return true;
   return false;
 }
-
-/**
- * Rows that read one of the positions ($1 topics, $2 partitions, $3 offsets) by Kafka position
- * (no lookup keys: in_ids NULL): per reading node (a skip scan over the btree on topic, partition, node_id,
- * first_offset), the few rows with the greatest first_offset <= the offset (more than one only
- * after at-least-once redelivery), of which those whose slice reaches the offset.
- */
-const BY_POSITION = `
-SELECT ${COLS} FROM provenance_batch WHERE id IN (
-  SELECT r.id FROM (SELECT DISTINCT t, p, o FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(t, p, o)) AS l
-  CROSS JOIN LATERAL (
-    WITH RECURSIVE n(node) AS (
-      (SELECT node_id FROM provenance_batch WHERE topic = l.t AND partition = l.p ORDER BY node_id LIMIT 1)
-      UNION ALL
-      SELECT (SELECT node_id FROM provenance_batch WHERE topic = l.t AND partition = l.p AND node_id > n.node ORDER BY node_id LIMIT 1)
-      FROM n WHERE n.node IS NOT NULL
-    )
-    SELECT node FROM n WHERE node IS NOT NULL
-  ) AS readers
-  CROSS JOIN LATERAL (
-    SELECT id, last_offset FROM provenance_batch
-    WHERE topic = l.t AND partition = l.p AND node_id = readers.node AND first_offset <= l.o AND in_ids IS NULL
-    ORDER BY first_offset DESC LIMIT 8
-  ) AS r
-  WHERE r.last_offset >= l.o
-)`;
 
 /** One output's place in Kafka (its port's first topic). */
 export interface Position {
@@ -231,7 +169,7 @@ export interface Location {
 }
 
 export class ProvenanceStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly rows: ProvenanceRepository) {}
 
   /**
    * Rows whose inputs or outputs hold one of `ids`: those found by id (GIN: where a record was
@@ -241,7 +179,7 @@ export class ProvenanceStore {
   private async rowsWith(ids: string[]): Promise<BatchRow[]> {
     const want = new Set(ids);
     const found = new Map<string, BatchRow>();
-    let frontier = (await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID}`, byIdParams(ids))).rows.map(restore).filter((r) => holds(r, want));
+    let frontier = (await this.rows.withKeys(idKeys(ids))).map(restore).filter((r) => holds(r, want));
     for (const row of frontier) found.set(row.id, row);
     for (let hop = 0; frontier.length && hop < 64; hop++) {
       // where the rows found last wrote one of the ids
@@ -264,7 +202,7 @@ export class ProvenanceStore {
         ps.push(Number(p));
         os.push(o!);
       }
-      const readers = (await this.pool.query<BatchRow>(BY_POSITION, [ts, ps, os])).rows.map(restore);
+      const readers = (await this.rows.readAt(ts, ps, os)).map(restore);
       frontier = [];
       for (const row of readers) {
         if (found.has(row.id)) continue;
@@ -288,11 +226,7 @@ export class ProvenanceStore {
     const out = new Map<string, Location[]>();
     if (!ids.length) return out;
     const want = new Set(ids);
-    const r = await this.pool.query<BatchRow>(
-      `SELECT ${COLS} FROM provenance_batch WHERE in_ids && $1::text[] AND topic IS NOT NULL AND stage_id IS DISTINCT FROM '${REPLAY_STAGE}' ORDER BY at, id`,
-      byIdParams(ids),
-    );
-    for (const row of r.rows) {
+    for (const row of await this.rows.readingWithKeys(idKeys(ids))) {
       const inIds = row.in_ids ?? [];
       for (let i = 0; i < inIds.length; i++) {
         const id = inIds[i]!;
@@ -428,29 +362,10 @@ export class ProvenanceStore {
     let cursor: { at: number; seq: number; id: string } | undefined;
     const types = q.types?.length ? new Set(q.types) : undefined;
     while (out.length < limit) {
-      const params: unknown[] = [q.flowId];
-      let where = "flow_id = $1";
-      if (q.nodeId !== undefined) {
-        params.push(q.nodeId);
-        where += ` AND node_id = $${params.length}`;
-      }
-      if (q.from !== undefined) {
-        params.push(new Date(q.from));
-        where += ` AND at >= $${params.length}`;
-      }
-      if (q.to !== undefined) {
-        params.push(new Date(q.to));
-        where += ` AND at < $${params.length}`;
-      }
-      if (cursor) {
-        params.push(new Date(cursor.at), cursor.seq, cursor.id);
-        const n = params.length;
-        where += ` AND (at, seq, id) < ($${n - 2}::timestamptz, $${n - 1}::int, $${n}::bigint)`;
-      }
-      const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${where} ORDER BY at DESC, seq DESC, id DESC LIMIT 50`, params);
-      r.rows.forEach(restore);
-      if (!r.rows.length) break;
-      for (const row of r.rows) {
+      const page = await this.rows.page(q, cursor);
+      page.forEach(restore);
+      if (!page.length) break;
+      for (const row of page) {
         const evs: ProvenanceEvent[] = [];
         const outIds = row.out_ids ?? [];
         for (let j = 0; j < outIds.length; j++) evs.push(outputEvent(row, j));
@@ -462,9 +377,9 @@ export class ProvenanceStore {
         for (let k = evs.length - 1; k >= 0 && out.length < limit; k--) if (!types || types.has(evs[k]!.type)) out.push(evs[k]!);
         if (out.length >= limit) break;
       }
-      const last = r.rows[r.rows.length - 1]!;
+      const last = page[page.length - 1]!;
       cursor = { at: last.at_ms, seq: last.seq, id: last.id };
-      if (r.rows.length < 50) break;
+      if (page.length < 50) break;
     }
     await this.locate(out);
     return out;
@@ -487,14 +402,12 @@ export class ProvenanceStore {
 
   /** Does any row mention the record at all? (for error messages; a row that holds it by position is reached from one found by id) */
   async known(recordId: string): Promise<BatchRow | undefined> {
-    const r = await this.pool.query<BatchRow>(`SELECT ${COLS} FROM provenance_batch WHERE ${BY_ID} ORDER BY at DESC LIMIT 50`, byIdParams([recordId]));
     const want = new Set([recordId]);
-    return r.rows.map(restore).find((row) => holds(row, want));
+    return (await this.rows.latestWithKeys(idKeys([recordId]))).map(restore).find((row) => holds(row, want));
   }
 
   /** Deletes rows older than `hours`; returns how many. */
-  async prune(hours: number): Promise<number> {
-    const r = await this.pool.query(`DELETE FROM provenance_batch WHERE at < now() - make_interval(hours => $1)`, [hours]);
-    return r.rowCount ?? 0;
+  prune(hours: number): Promise<number> {
+    return this.rows.prune(hours);
   }
 }

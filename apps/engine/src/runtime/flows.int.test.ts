@@ -202,6 +202,9 @@ describe("deployed flows on real Kafka and Postgres", () => {
         [{ name: "db.url", value: db.url, sensitive: true }],
       );
       await deploy(doc);
+      // the plan carries the substituted connection string; what the API returns does not
+      expect(JSON.stringify(await (api as any).deployments.status({ flowId: id }))).not.toContain(db.url);
+      expect(JSON.stringify(await (api as any).deployments.plan({ flowId: id }))).not.toContain(db.url);
       await waitFor(async () => Number((await c.query("SELECT count(*) AS n FROM orders")).rows[0].n) >= 25, 30_000, "rows");
       const rows = (await c.query("SELECT id, amount::float AS amount, payload FROM orders ORDER BY id")).rows;
       expect(rows).toEqual(range(0, 25).map((i) => ({ id: i, amount: i * 1.5, payload: { id: i, amount: i * 1.5, who: `u${i % 3}` } })));
@@ -224,7 +227,7 @@ describe("CLI: deploy, stats --json, stop", () => {
     const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: root });
     try {
       const id = uid("cli");
-      await engine.services.flows.save(flowDoc(id, [["gen", "generate", { count: 7, template: '{ "i": $i }' }], ["m", "map", { expression: "value" }]], [["gen", "success", "m"]]));
+      await engine.services.repositories.flows.save(flowDoc(id, [["gen", "generate", { count: 7, template: '{ "i": $i }' }], ["m", "map", { expression: "value" }]], [["gen", "success", "m"]]));
       const deployed = await cli("deploy", id, "--json");
       expect(JSON.parse(deployed.stdout)).toMatchObject({ flowId: id, status: "running", version: 1, exactlyOnce: false });
       const stats = await waitFor(async () => {

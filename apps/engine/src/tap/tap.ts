@@ -1,8 +1,9 @@
-import type { PrismaClient } from "@millrace/db";
+import type { DeploymentRepository } from "../db/deployments.js";
 import type { InMessage, KafkaClient } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedEdge } from "../planner/index.js";
 import { maskHeaders } from "./mask.js";
 import { readRanges, startTapConsumer } from "./reader.js";
+import { DomainError } from "../errors.js";
 
 /** A record as a tap shows it. */
 export interface TappedRecord {
@@ -18,15 +19,6 @@ export interface TappedRecord {
   timestamp: number;
   /** the value was larger than 64 KiB and is shown cut, as a string */
   truncated?: boolean;
-}
-
-export class TapError extends Error {
-  constructor(
-    message: string,
-    readonly code: "NOT_FOUND" | "PRECONDITION_FAILED" | "BAD_REQUEST",
-  ) {
-    super(message);
-  }
 }
 
 const MAX_VALUE = 64 * 1024;
@@ -64,14 +56,13 @@ export function toTapped(topic: string, partition: number, m: InMessage): Tapped
 }
 
 /** Resolves a flow's edge to its Kafka topic through the current deployment's plan. */
-export async function edgeOf(db: PrismaClient, flowId: string, edgeId: string): Promise<{ plan: ExecutionPlan; edge: PlannedEdge; topic: string; deploymentId: string }> {
-  const rows = await db.$queryRaw<{ id: string; plan: unknown }[]>`SELECT id, plan FROM deployment WHERE flow_id = ${flowId}`;
-  const row = rows[0];
-  if (!row?.plan) throw new TapError(`flow ${flowId} has never been deployed: its edges have no topics yet`, "PRECONDITION_FAILED");
-  const plan = row.plan as ExecutionPlan;
+export async function edgeOf(deployments: DeploymentRepository, flowId: string, edgeId: string): Promise<{ plan: ExecutionPlan; edge: PlannedEdge; topic: string; deploymentId: string }> {
+  const row = await deployments.ofFlow(flowId);
+  if (!row?.plan) throw new DomainError("UNAVAILABLE", `flow ${flowId} has never been deployed: its edges have no topics yet`);
+  const plan = row.plan;
   const edge = plan.edges.find((e) => e.id === edgeId);
-  if (!edge) throw new TapError(`flow ${flowId} has no edge "${edgeId}" in its deployed version`, "NOT_FOUND");
-  if (edge.mode !== "durable" || !edge.topic) throw new TapError(`edge "${edgeId}" is fused: its records never go through Kafka, so there is nothing to tap; make it durable to see its data`, "PRECONDITION_FAILED");
+  if (!edge) throw new DomainError("NOT_FOUND", `flow ${flowId} has no edge "${edgeId}" in its deployed version`);
+  if (edge.mode !== "durable" || !edge.topic) throw new DomainError("UNAVAILABLE", `edge "${edgeId}" is fused: its records never go through Kafka, so there is nothing to tap; make it durable to see its data`);
   return { plan, edge, topic: edge.topic, deploymentId: row.id };
 }
 

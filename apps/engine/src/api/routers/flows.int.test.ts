@@ -65,8 +65,8 @@ describe("flows API on a real Postgres", () => {
     expect(Object.keys(exported)).toEqual(["schemaVersion", "id", "name", "nodes", "edges", "parameters"]);
     expect(Object.keys(exported.edges[0]!)).toEqual(["id", "from", "to"]);
     await api.flows.save({ document: { ...got.document, name: "renamed" }, baseVersion: 1 });
-    const row = await engine.services.db.flowVersion.findFirst({ where: { flowId: "f2", version: 2 } });
-    expect(JSON.stringify(row!.document)).toContain("hunter2");
+    const stored = await engine.services.repositories.flows.get("f2", 2);
+    expect(JSON.stringify(stored.document)).toContain("hunter2");
     // a new secret value alone is a change worth a version (the public hash leaves values out)
     const rotated = { ...got.document, name: "renamed", parameters: [{ name: "secret", value: "correct horse", sensitive: true }] };
     expect(await api.flows.save({ document: rotated, baseVersion: 2 })).toMatchObject({ version: 3, created: true });
@@ -87,8 +87,8 @@ describe("flows API on a real Postgres", () => {
     const noTopic = doc("f5");
     noTopic.nodes.push({ id: "sink", type: "kafka-sink", typeVersion: 1, config: {}, position: { x: 0, y: 0 } });
     await expect(api.flows.import({ text: JSON.stringify(noTopic) })).rejects.toThrow(/nodes\[2\]\.config\.topic/);
-    expect(await engine.services.flows.exists("f4")).toBe(false);
-    expect(await engine.services.flows.exists("f5")).toBe(false);
+    expect(await engine.services.repositories.flows.exists("f4")).toBe(false);
+    expect(await engine.services.repositories.flows.exists("f5")).toBe(false);
   });
 
   it("imports a flow, and as a copy with a new id when the id already exists", async () => {

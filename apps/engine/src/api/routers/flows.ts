@@ -2,24 +2,24 @@ import { z } from "zod";
 import { canonicalize, checkSchema, FlowDocumentSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
 import { randomUUID } from "node:crypto";
 import { publicProcedure, router } from "../trpc.js";
-import { domain, invalidFlow } from "../errors.js";
+import { invalidFlow } from "../../errors.js";
 
 const id = z.string().min(1).max(200);
 
 export const flowsRouter = router({
-  list: publicProcedure.query(({ ctx }) => ctx.services.flows.list()),
+  list: publicProcedure.query(({ ctx }) => ctx.services.repositories.flows.list()),
 
   get: publicProcedure
     .input(z.object({ id, version: z.number().int().positive().optional() }))
-    .query(({ ctx, input }) => domain(async () => {
-      const r = await ctx.services.flows.get(input.id, input.version);
+    .query(async ({ ctx, input }) => {
+      const r = await ctx.services.repositories.flows.get(input.id, input.version);
       // jsonb keeps keys in its own order: hand out the canonical spelling.
       // The browser never sees secret values, only which secrets have one stored.
       const secretsSet = r.document.parameters.filter((p) => p.sensitive && p.value !== "").map((p) => p.name);
       return { ...r, document: canonicalize(redactSensitive(r.document)), secretsSet };
-    })),
+    }),
 
-  versions: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.flows.versions(input.id)),
+  versions: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.repositories.flows.versions(input.id)),
 
   /**
    * Saves a draft: the document must be structurally a flow document, but a node's config may
@@ -32,36 +32,36 @@ export const flowsRouter = router({
       author: z.string().max(200).optional(),
       message: z.string().max(2000).optional(),
     }))
-    .mutation(({ ctx, input }) => domain(async () => {
+    .mutation(async ({ ctx, input }) => {
       const checked = checkSchema(FlowDocumentSchema, input.document);
       if (!checked.ok) throw invalidFlow("the flow document is not valid", checked.errors);
       let doc: FlowDocument = checked.value;
       // The browser never sees sensitive values: keep the stored ones it sent back blank.
-      if (doc.parameters.some((p) => p.sensitive && p.value === "") && (await ctx.services.flows.exists(doc.id))) {
-        doc = restoreSensitive(doc, (await ctx.services.flows.get(doc.id)).document);
+      if (doc.parameters.some((p) => p.sensitive && p.value === "") && (await ctx.services.repositories.flows.exists(doc.id))) {
+        doc = restoreSensitive(doc, (await ctx.services.repositories.flows.get(doc.id)).document);
       }
-      return ctx.services.flows.save(doc, input);
-    })),
+      return ctx.services.repositories.flows.save(doc, input);
+    }),
 
-  delete: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => domain(() => ctx.services.flows.delete(input.id))),
+  delete: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
 
   /** Imports a document (JSON text); a copy with a new id when asked, or when the id is taken. */
   import: publicProcedure
     .input(z.object({ text: z.string().max(50_000_000), asCopy: z.boolean().optional(), author: z.string().max(200).optional() }))
-    .mutation(({ ctx, input }) => domain(async () => {
+    .mutation(async ({ ctx, input }) => {
       const parsed = parseFlowJson(input.text, ctx.services.catalog);
       if (!parsed.ok) throw invalidFlow("the file is not a valid Millrace flow", parsed.errors);
       let doc = parsed.document;
-      const taken = await ctx.services.flows.exists(doc.id);
+      const taken = await ctx.services.repositories.flows.exists(doc.id);
       const copied = Boolean(input.asCopy) || taken;
       if (copied) doc = { ...doc, id: randomUUID(), name: taken ? `${doc.name} (copy)` : doc.name };
-      const saved = await ctx.services.flows.save(doc, { author: input.author, message: "imported" });
+      const saved = await ctx.services.repositories.flows.save(doc, { author: input.author, message: "imported" });
       return { ...saved, copied };
-    })),
+    }),
 
   export: publicProcedure
     .input(z.object({ id, version: z.number().int().positive().optional() }))
-    .query(({ ctx, input }) => domain(async () => canonicalize(redactSensitive((await ctx.services.flows.get(input.id, input.version)).document)))),
+    .query(async ({ ctx, input }) => canonicalize(redactSensitive((await ctx.services.repositories.flows.get(input.id, input.version)).document))),
 
   validate: publicProcedure.input(z.object({ document: z.unknown() })).mutation(({ ctx, input }) => {
     const r = validateFlow(input.document, ctx.services.catalog);

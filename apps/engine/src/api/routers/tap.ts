@@ -1,6 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { edgeOf, recentRecords, tapEdge, TapError } from "../../tap/tap.js";
+import { DomainError } from "../../errors.js";
+import { edgeOf, recentRecords, tapEdge } from "../../tap/tap.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
 const flowId = z.string().min(1).max(200);
@@ -8,17 +8,12 @@ const edgeId = z.string().min(1).max(400);
 
 function kafka(ctx: Context) {
   const k = ctx.services.kafka;
-  if (!k) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "taps need Kafka, and this engine has none configured" });
+  if (!k) throw new DomainError("UNAVAILABLE", "taps need Kafka, and this engine has none configured");
   return k;
 }
 
 async function topicOf(ctx: Context, flow: string, edge: string): Promise<string> {
-  try {
-    return (await edgeOf(ctx.services.db, flow, edge)).topic;
-  } catch (e) {
-    if (e instanceof TapError) throw new TRPCError({ code: e.code, message: e.message, cause: e });
-    throw e;
-  }
+  return (await edgeOf(ctx.services.repositories.deployments, flow, edge)).topic;
 }
 
 /** Per engine: how many live taps may run at once (each is a Kafka consumer). */
@@ -36,7 +31,7 @@ export const tapRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       const k = kafka(ctx);
       const topic = await topicOf(ctx, input.flowId, input.edgeId);
-      if (openTaps >= MAX_TAPS) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `${MAX_TAPS} taps are open on this engine already` });
+      if (openTaps >= MAX_TAPS) throw new DomainError("TOO_MANY", `${MAX_TAPS} taps are open on this engine already`);
       openTaps++;
       try {
         yield* tapEdge(k, topic, { max: input.max, signal });

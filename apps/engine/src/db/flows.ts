@@ -1,17 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@millrace/db";
 import { documentHash, type FlowDocument } from "@millrace/flow";
-
-export class ConflictError extends Error {
-  constructor(
-    message: string,
-    readonly latestVersion: number,
-  ) {
-    super(message);
-  }
-}
-
-export class NotFoundError extends Error {}
+import { DomainError } from "../errors.js";
 
 export interface FlowSummary {
   id: string;
@@ -27,8 +17,8 @@ export interface SaveResult {
   created: boolean;
 }
 
-/** Flows and their immutable versions in Postgres. Validation happens before, in the API layer. */
-export class FlowStore {
+/** Flows and their immutable versions (tables flow, flow_version). Validation happens before, in the API layer. */
+export class FlowRepository {
   constructor(private readonly db: PrismaClient) {}
 
   async list(): Promise<FlowSummary[]> {
@@ -47,11 +37,11 @@ export class FlowStore {
 
   async get(id: string, version?: number) {
     const flow = await this.db.flow.findUnique({ where: { id } });
-    if (!flow || flow.latestVersion === 0) throw new NotFoundError(`flow ${id} does not exist`);
+    if (!flow || flow.latestVersion === 0) throw new DomainError("NOT_FOUND", `flow ${id} does not exist`);
     const v = await this.db.flowVersion.findUnique({
       where: { flowId_version: { flowId: id, version: version ?? flow.latestVersion } },
     });
-    if (!v) throw new NotFoundError(`flow ${id} has no version ${version}`);
+    if (!v) throw new DomainError("NOT_FOUND", `flow ${id} has no version ${version}`);
     return {
       flow: { id: flow.id, name: flow.name, latestVersion: flow.latestVersion },
       version: { id: v.id, version: v.version, hash: v.hash, author: v.author, message: v.message, createdAt: v.createdAt },
@@ -80,13 +70,14 @@ export class FlowStore {
     const hash = documentHash(doc);
     return this.db.$transaction(async (tx) => {
       await tx.flow.upsert({ where: { id: doc.id }, create: { id: doc.id, name: doc.name }, update: {} });
-      // Row lock: two concurrent saves of one flow serialise here.
-      const [row] = await tx.$queryRaw<{ latest_version: number }[]>`SELECT latest_version FROM flow WHERE id = ${doc.id} FOR UPDATE`;
-      const latest = row!.latest_version;
+      // Row lock: two concurrent saves of one flow serialise here (an UPDATE that changes nothing
+      // locks the row like SELECT … FOR UPDATE, and says in the model API what we read).
+      const { latestVersion: latest } = await tx.flow.update({ where: { id: doc.id }, data: { latestVersion: { increment: 0 } }, select: { latestVersion: true } });
       if (opts.baseVersion !== undefined && opts.baseVersion < latest) {
-        throw new ConflictError(
+        throw new DomainError(
+          "CONFLICT",
           `flow "${doc.name}" was saved elsewhere as version ${latest} after version ${opts.baseVersion} you started from; reload it (or save as a copy) before saving`,
-          latest,
+          { latestVersion: latest },
         );
       }
       if (latest > 0) {
@@ -113,7 +104,7 @@ export class FlowStore {
 
   async delete(id: string): Promise<void> {
     const n = await this.db.flow.deleteMany({ where: { id } });
-    if (n.count === 0) throw new NotFoundError(`flow ${id} does not exist`);
+    if (n.count === 0) throw new DomainError("NOT_FOUND", `flow ${id} does not exist`);
   }
 }
 

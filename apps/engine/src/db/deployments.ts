@@ -1,0 +1,53 @@
+import type { PrismaClient } from "@millrace/db";
+import type { ExecutionPlan } from "../planner/index.js";
+
+/** A flow's deployment (table deployment: at most one per flow; a redeploy replaces it under a new id). */
+export interface DeploymentRecord {
+  id: string;
+  flowId: string;
+  versionId: string;
+  version: number;
+  /** running | stopped | failed */
+  status: string;
+  exactlyOnce: boolean;
+  provenance: boolean;
+  plan: ExecutionPlan | null;
+  error: string | null;
+  updatedAt: Date;
+}
+
+const COLUMNS = { id: true, flowId: true, versionId: true, version: true, status: true, exactlyOnce: true, provenance: true, plan: true, error: true, updatedAt: true } as const;
+
+/** What every engine reconciles against: which version of which flow runs, with its plan. */
+export class DeploymentRepository {
+  constructor(private readonly db: PrismaClient) {}
+
+  async ofFlow(flowId: string): Promise<DeploymentRecord | undefined> {
+    const row = await this.db.deployment.findUnique({ where: { flowId }, select: COLUMNS });
+    return (row ?? undefined) as DeploymentRecord | undefined;
+  }
+
+  async running(): Promise<DeploymentRecord[]> {
+    return (await this.db.deployment.findMany({ where: { status: "running" }, select: COLUMNS })) as DeploymentRecord[];
+  }
+
+  async runningFlowIds(): Promise<string[]> {
+    return (await this.db.deployment.findMany({ where: { status: "running" }, select: { flowId: true } })).map((r) => r.flowId);
+  }
+
+  /** Makes `d` the flow's running deployment (one INSERT … ON CONFLICT (flow_id) DO UPDATE: the row takes the new id). */
+  async putRunning(d: { id: string; flowId: string; versionId: string; version: number; exactlyOnce: boolean; provenance: boolean; plan: ExecutionPlan }): Promise<void> {
+    const now = new Date();
+    const fields = { id: d.id, versionId: d.versionId, version: d.version, status: "running", exactlyOnce: d.exactlyOnce, provenance: d.provenance, plan: d.plan as unknown as object, error: null, updatedAt: now };
+    await this.db.deployment.upsert({ where: { flowId: d.flowId }, create: { ...fields, flowId: d.flowId, createdAt: now }, update: fields, select: { id: true } });
+  }
+
+  async stop(flowId: string): Promise<void> {
+    await this.db.deployment.updateMany({ where: { flowId }, data: { status: "stopped", updatedAt: new Date() } });
+  }
+
+  /** Notes why a deployment failed to start here (updated_at stays: it says when it was deployed or stopped). */
+  async recordStartError(id: string, error: string, status: string): Promise<void> {
+    await this.db.deployment.updateMany({ where: { id }, data: { error, status } });
+  }
+}

@@ -1,0 +1,67 @@
+// The engine's persistence layer: the only code that talks to Postgres. Repositories use the
+// Prisma client's model API where it can say the statement, and the `sql` helper (sql.ts) on a
+// pg connection where it cannot; nothing outside this folder imports @millrace/db or pg.
+import pg from "pg";
+import { createDb, migrate } from "@millrace/db";
+import { logger } from "../log.js";
+import { CheckpointRepository } from "./checkpoints.js";
+import { DeploymentRepository } from "./deployments.js";
+import { EngineStatsRepository } from "./engine-stats.js";
+import { FlowRepository } from "./flows.js";
+import { ProvenanceRepository } from "./provenance.js";
+
+export { AdvisoryLockSession } from "./advisory-locks.js";
+export { CheckpointRepository } from "./checkpoints.js";
+export { DeploymentRepository, type DeploymentRecord } from "./deployments.js";
+export { EngineStatsRepository, type EngineStatsRow } from "./engine-stats.js";
+export { FlowRepository, type FlowSummary, type SaveResult } from "./flows.js";
+export { postgresServerVersion } from "./health.js";
+export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
+
+export interface Repositories {
+  /** flow, flow_version */
+  flows: FlowRepository;
+  /** deployment */
+  deployments: DeploymentRepository;
+  /** source_checkpoint */
+  checkpoints: CheckpointRepository;
+  /** engine_stats */
+  engineStats: EngineStatsRepository;
+  /** provenance_batch */
+  provenance: ProvenanceRepository;
+}
+
+export interface Database {
+  repositories: Repositories;
+  /** Ends every connection (after everything that writes has stopped). */
+  close(): Promise<void>;
+}
+
+/**
+ * Brings the schema up to date and opens the engine's connections: the Prisma client (its own
+ * pool of 10) for flows, deployments, checkpoints and stats; a pool of 3 for provenance, so its
+ * batch INSERTs never queue behind (or ahead of) the API's queries. Leases open their own session
+ * (AdvisoryLockSession).
+ */
+export async function openDatabase(url: string, engineId: string): Promise<Database> {
+  await migrate(url);
+  const prisma = createDb(url);
+  const provenancePool = new pg.Pool({ connectionString: url, max: 3, idleTimeoutMillis: 30_000 });
+  const log = logger.child({ module: "provenance", engineId });
+  provenancePool.on("error", (e) =>
+    log.warn({ err: e }, `provenance database connection failed while idle (${e.message}); it is dropped and the next lineage write opens a new one (failed writes are retried)`),
+  );
+  return {
+    repositories: {
+      flows: new FlowRepository(prisma),
+      deployments: new DeploymentRepository(prisma),
+      checkpoints: new CheckpointRepository(prisma),
+      engineStats: new EngineStatsRepository(prisma),
+      provenance: new ProvenanceRepository(provenancePool),
+    },
+    async close() {
+      await provenancePool.end().catch(() => {});
+      await prisma.$disconnect();
+    },
+  };
+}
