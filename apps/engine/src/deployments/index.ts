@@ -36,7 +36,7 @@ export function startDeployments(opts: {
   /** lease retry interval (ms, default 2000): how fast a source moves when its engine dies */
   leaseIntervalMs?: number;
 }): DeploymentRuntime {
-  const log = logger.child({ module: "deployments", engineId: opts.engineId });
+  const log = logger.child({ engineId: opts.engineId });
   const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}` });
   const observers = new Observers(log.child({ module: "observers" }));
   const recorder = new StatsRecorder();

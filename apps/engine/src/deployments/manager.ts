@@ -23,6 +23,7 @@ export interface DeploymentManagerDeps {
   stats: StatsRecorder;
   implementations: Record<string, ProcessorImpl>;
   engineId: string;
+  /** this engine's logger (engineId bound): the manager and the flow runtimes log through children of it */
   log?: Logger;
   /** how often every engine compares the deployment table with what it runs (ms, default 1000) */
   reconcileIntervalMs?: number;
@@ -58,10 +59,12 @@ export class DeploymentManager {
   private reconciling: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  private readonly engineLog: Logger;
   private readonly log: Logger;
 
   constructor(private readonly d: DeploymentManagerDeps) {
-    this.log = d.log ?? logger.child({ module: "deployments", engineId: d.engineId });
+    this.engineLog = d.log ?? logger.child({ engineId: d.engineId });
+    this.log = this.engineLog.child({ module: "deployments" });
   }
 
   start(): void {
@@ -224,7 +227,7 @@ export class DeploymentManager {
           checkpoints: this.d.repositories.checkpoints,
           observers: this.d.observers,
           implementations: this.d.implementations,
-          log: this.log.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
+          log: this.engineLog.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );
       this.runtimes.set(r.flowId, rt);

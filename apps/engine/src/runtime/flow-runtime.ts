@@ -67,7 +67,7 @@ export class FlowRuntime {
   ) {}
 
   private ctx(nodeId: string): ProcessorContext {
-    const log = this.deps.log.child({ module: "processor", nodeId });
+    const log = this.deps.log.child({ nodeId });
     return {
       flowId: this.spec.flowId,
       nodeId,
