@@ -1,7 +1,7 @@
 import type { CatalogLike } from "@millrace/flow";
 import { implementations } from "@millrace/processors/runtime";
 import type { Repositories } from "../db/index.js";
-import { createKafka, type KafkaClient } from "../kafka/index.js";
+import { createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
 import { logger } from "../log.js";
 import { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import { Observers } from "../runtime/observer.js";
@@ -37,7 +37,7 @@ export function startDeployments(opts: {
   leaseIntervalMs?: number;
 }): DeploymentRuntime {
   const log = logger.child({ engineId: opts.engineId });
-  const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}` });
+  const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}`, logger: kafkaLoggerFor(log.child({ module: "kafkajs" })) });
   const observers = new Observers(log.child({ module: "observers" }));
   const recorder = new StatsRecorder();
   observers.add(recorder);

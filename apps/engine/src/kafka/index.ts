@@ -1,4 +1,4 @@
 export { createKafka, parseBrokers, keyPartition, KAFKA_DEFAULTS } from "./client.js";
 export { describeKafkaClient, installKafkajsAdaptations, kafkaClientInfo } from "./adapter/install.js";
-export { engineKafkaLogger, quietLogCreator } from "./log.js";
+export { engineKafkaLogger, kafkaLoggerFor, quietLogCreator } from "./log.js";
 export type * from "./types.js";

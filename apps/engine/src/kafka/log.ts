@@ -1,18 +1,28 @@
 import { logLevel, type logCreator, type LogEntry } from "kafkajs";
-import { logger } from "../log.js";
+import { logger, type Logger } from "../log.js";
 import type { KafkaLogger, KafkaLogLevel } from "./types.js";
 
 const RANK: Record<KafkaLogLevel, number> = { nothing: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
-const kafkajsLog = logger.child({ module: "kafkajs" });
+/** kafkajs's own entries (what passes `quietLogCreator`'s threshold) as lines of `log`, their fields kept. */
+export function kafkaLoggerFor(log: Logger): KafkaLogger {
+  return {
+    debug: (msg, extra) => log.debug(fields(extra), msg),
+    info: (msg, extra) => log.info(fields(extra), msg),
+    warn: (msg, extra) => log.warn(fields(extra), msg),
+    error: (msg, extra) => log.error(fields(extra), msg),
+  };
+}
 
-/** kafkajs's own entries (what passes `quietLogCreator`'s threshold) as engine log lines, their fields kept. */
-export const engineKafkaLogger: KafkaLogger = {
-  debug: (msg, extra) => kafkajsLog.debug(extra ?? {}, msg),
-  info: (msg, extra) => kafkajsLog.info(extra ?? {}, msg),
-  warn: (msg, extra) => kafkajsLog.warn(extra ?? {}, msg),
-  error: (msg, extra) => kafkajsLog.error(extra ?? {}, msg),
-};
+/** for clients made without an engine's logger (tools, tests) */
+export const engineKafkaLogger = kafkaLoggerFor(logger.child({ module: "kafkajs" }));
+
+// kafkajs passes a thrown Error as `error`; under `err` the logger serializes its message and stack.
+function fields(extra?: Record<string, unknown>): Record<string, unknown> {
+  if (!extra) return {};
+  const { error, ...rest } = extra;
+  return error instanceof Error ? { ...rest, err: error } : extra;
+}
 
 function fromKafkajs(level: logLevel): KafkaLogLevel {
   switch (level) {
