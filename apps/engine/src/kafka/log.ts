@@ -17,10 +17,11 @@ export function kafkaLoggerFor(log: Logger): KafkaLogger {
 /** for clients made without an engine's logger (tools, tests) */
 export const engineKafkaLogger = kafkaLoggerFor(logger.child({ module: "kafkajs" }));
 
-// kafkajs passes a thrown Error as `error`; under `err` the logger serializes its message and stack.
+// kafkajs passes a thrown Error as `error` (and its `stack` beside it); under `err` the logger
+// serializes its message and stack once.
 function fields(extra?: Record<string, unknown>): Record<string, unknown> {
   if (!extra) return {};
-  const { error, ...rest } = extra;
+  const { error, stack: _stack, ...rest } = extra;
   return error instanceof Error ? { ...rest, err: error } : extra;
 }
 
@@ -51,6 +52,8 @@ export function demote(entry: Pick<LogEntry, "namespace" | "level" | "log">): Ka
   const level = fromKafkajs(entry.level);
   const msg = entry.log.message ?? "";
   if (entry.namespace === "Connection" && msg.startsWith("Response ")) return "debug";
+  // A failed batch (eachBatch threw) is logged by the stage runner with its flow and stage.
+  if (msg === "Error when calling eachBatch") return "debug";
   if (/rebalanc|re-joining|Restarting the consumer|leader is not available|not the leader|Coordinator is loading|CONCURRENT_TRANSACTIONS|There is no listener/i.test(msg)) {
     return level === "error" || level === "warn" ? "info" : level;
   }
