@@ -1,7 +1,8 @@
 import type { z } from "zod";
 
 /**
- * What the flow package needs to know about a processor type to validate a document.
+ * What the flow package needs to know about a processor type to validate a document, and what
+ * the engine's planner reads of it: declared facts, so no code has to branch on a type id.
  * packages/processors implements it; flow depends on this shape only (never on processors).
  */
 export type ProcessorKind = "source" | "transform" | "sink";
@@ -17,6 +18,20 @@ export interface ProcessorTypeInfo {
   outputPorts(config: any): string[];
   /** Whether the node takes input edges (false for sources). */
   hasInput: boolean;
+  /** The Kafka topic a source reads or a sink writes; the engine does the Kafka part. */
+  externalTopic?(config: any): string | undefined;
+  /** The output ports depend on the config (`outputPorts` reads it), so the designer recomputes them as it changes. */
+  dynamicPorts?: boolean;
+  /**
+   * What the engine's HTTP server routes to this source: requests on `path` are offered to its
+   * implementation, which must then be an OfferableSource.
+   */
+  ingress?(config: any): Ingress | undefined;
+}
+
+/** An HTTP path the engine serves for one node. */
+export interface Ingress {
+  path: string;
 }
 
 export interface CatalogLike {

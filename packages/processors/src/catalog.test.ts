@@ -57,6 +57,12 @@ describe("catalog", () => {
     expect(catalog.get("kafka-sink")!.externalTopic!({ topic: "out" })).toBe("out");
     expect(catalog.get("kafka-source")!.externalTopic!({ topic: "in", fromBeginning: true })).toBe("in");
   });
+  it("specs declare what depends on their config: dynamic ports (route) and ingress paths (http-listen)", () => {
+    const j = catalogJson();
+    expect(j.filter((e) => e.dynamicPorts).map((e) => e.type)).toEqual(["route"]);
+    expect(specs.filter((s) => s.ingress).map((s) => s.type)).toEqual(["http-listen"]);
+    expect(catalog.get("http-listen")!.ingress!({ path: "/orders", maxPending: 10 })).toEqual({ path: "/orders" });
+  });
   it("the browser entry reaches no node-only module", () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const seen = new Set<string>();

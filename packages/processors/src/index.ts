@@ -69,7 +69,7 @@ export interface CatalogEntryJson {
   example: unknown;
   /** ports of the example config */
   ports: string[];
-  /** whether the ports depend on the config (route) */
+  /** whether the ports depend on the config (the spec's `dynamicPorts`) */
   dynamicPorts: boolean;
   /** JSON Schema of the config as a user writes it (defaults optional); carries `ui` hints */
   configSchema: unknown;
@@ -89,7 +89,7 @@ export function catalogJson(): CatalogEntryJson[] {
     hasInput: s.hasInput,
     example: s.example,
     ports: s.outputPorts(s.example),
-    dynamicPorts: s.type === "route",
+    dynamicPorts: s.dynamicPorts === true,
     configSchema: z.toJSONSchema(s.configSchema, { io: "input", unrepresentable: "any" }),
     externalTopic: typeof s.externalTopic === "function",
   }));

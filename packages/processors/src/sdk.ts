@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ProcessorKind, ProcessorTypeInfo } from "@millrace/flow";
+import type { Ingress, ProcessorKind, ProcessorTypeInfo } from "@millrace/flow";
 
 /**
  * A record as processors see it. On the wire: a Kafka message with a JSON-encoded value.
@@ -42,6 +42,7 @@ export interface ProcessorSpec<C = any> extends ProcessorTypeInfo {
   outputPorts(config: C): string[];
   /** Kafka topic a `kafka-sink`/`kafka-source` reads or writes; the runner does the Kafka part. */
   externalTopic?(config: C): string | undefined;
+  ingress?(config: C): Ingress | undefined;
 }
 
 /** Given to an implementation at creation. Everything it needs, nothing of Kafka, stats or provenance. */
@@ -108,4 +109,4 @@ export interface ProcessorImpl<C = any> {
   create(config: C, ctx: ProcessorContext): Promise<BatchProcessor | SourceProcessor> | BatchProcessor | SourceProcessor;
 }
 
-export type { ProcessorKind };
+export type { Ingress, ProcessorKind };

@@ -5,15 +5,16 @@ import type { DeploymentManager } from "./manager.js";
 const MAX_BODY = 1024 * 1024;
 
 /**
- * Serves the paths of deployed `http-listen` sources. Such a source runs on exactly one
- * engine; this engine answers 202 when it holds the source and buffered the record, 503 (with
- * Retry-After) when the source is full, paused or runs on another engine (retry, or send to
- * that engine), and returns false for paths no deployed flow listens on.
+ * Serves the ingress paths deployed plans declare (a planned node's `ingress`, e.g. an
+ * http-listen source's path). Such a source runs on exactly one engine; this engine answers 202
+ * when it holds the source and buffered the record, 503 (with Retry-After) when the source is
+ * full, paused or runs on another engine (retry, or send to that engine), and returns false for
+ * paths no deployed flow listens on.
  */
 export function handleHttpIngest(manager: DeploymentManager, req: IncomingMessage, res: ServerResponse, path: string): boolean {
-  const source = manager.httpSource(path);
+  const source = manager.ingressSource(path);
   if (!source) {
-    if (!manager.isHttpPathDeployed(path)) return false;
+    if (!manager.servesIngressPath(path)) return false;
     res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" }).end("this path is served by another Millrace engine right now; retry\n");
     return true;
   }

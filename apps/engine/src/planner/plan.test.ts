@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "@millrace/flow";
-import { deadLetterTopicName, edgeTopicName, nameComponent, planFlow, type PlannerCatalog } from "./plan.js";
+import { deadLetterTopicName, edgeTopicName, nameComponent, planFlow, publicPlan, type PlannerCatalog } from "./plan.js";
 
 const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
   generate: { kind: "source", outputPorts: () => ["success"] },
+  "http-listen": { kind: "source", outputPorts: () => ["success"], ingress: (c) => ({ path: c.path }) },
   "kafka-source": { kind: "source", outputPorts: () => ["success"], externalTopic: (c) => c.topic },
   filter: { kind: "transform", outputPorts: () => ["success", "failure"] },
   map: { kind: "transform", outputPorts: () => ["success", "failure"] },
@@ -170,5 +171,41 @@ describe("planFlow", () => {
     );
     expect(p.stages.find((s) => s.id === "r")!.replayTopic).toBe("mr.f1.r.replay.in");
     expect(p.nodes.find((n) => n.id === "r")!.ports.find((x) => x.port === "replay")!.topic).toBe("mr.f1.r.replay");
+  });
+
+  it("every planned node carries its type, version, substituted config, settings and ingress", () => {
+    const doc = flow(
+      [["in", "http-listen", { path: "/orders" }], ["m", "map", { expression: "value" }], ["out", "kafka-sink", { topic: "#{prefix}.orders", password: "#{secret}", literal: "##{prefix}" }]],
+      [["in", "success", "m"], ["m", "success", "out"]],
+    );
+    doc.nodes[1]!.typeVersion = 2;
+    doc.nodes[1]!.settings = { concurrency: 2 };
+    doc.parameters = [
+      { name: "prefix", value: "prod", sensitive: false },
+      { name: "secret", value: "hunter2-secret", sensitive: true },
+    ];
+    const copy = structuredClone(doc);
+    const p = planFlow(doc, catalog);
+    expect(doc).toEqual(copy);
+    expect(p.nodes.map((n) => [n.id, n.type, n.typeVersion, n.settings, n.ingress])).toEqual([
+      ["in", "http-listen", 1, {}, { path: "/orders" }],
+      ["m", "map", 2, { concurrency: 2 }, undefined],
+      ["out", "kafka-sink", 1, {}, undefined],
+    ]);
+    expect(p.nodes.find((n) => n.id === "out")!.config).toEqual({ topic: "prod.orders", password: "hunter2-secret", literal: "#{prefix}" });
+    expect(p.topics.find((t) => t.role === "external-out")!.name).toBe("prod.orders");
+    expect(p.stages.find((s) => s.id === "m")!.concurrency).toBe(2);
+  });
+
+  it("publicPlan drops the node configs, so no secret leaves the engine", () => {
+    const doc = flow([["gen", "generate", { template: "#{secret}" }], ["out", "kafka-sink", { topic: "t", token: "#{secret}" }]], [["gen", "success", "out"]]);
+    doc.parameters = [{ name: "secret", value: "hunter2-secret", sensitive: true }];
+    const p = planFlow(doc, catalog);
+    expect(JSON.stringify(p)).toContain("hunter2-secret");
+    const pub = publicPlan(p);
+    expect(JSON.stringify(pub)).not.toContain("hunter2-secret");
+    expect(pub.nodes.every((n) => !("config" in n))).toBe(true);
+    expect(pub.nodes.map((n) => [n.id, n.type, n.stage])).toEqual(p.nodes.map((n) => [n.id, n.type, n.stage]));
+    expect({ ...pub, nodes: undefined }).toEqual({ ...p, nodes: undefined });
   });
 });

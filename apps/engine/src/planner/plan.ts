@@ -1,10 +1,15 @@
 import { createHash } from "node:crypto";
-import type { FlowDocument, FlowEdge, FlowNode, ProcessorKind } from "@millrace/flow";
+import { substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
 
 /**
- * The planner: a pure function from a (validated, parameter-substituted) flow document to an
- * execution plan. No Kafka, no Postgres: the deployment layer creates the topics the plan
- * names and the runtime starts one runner per stage.
+ * The planner: a pure function from a validated flow document to an execution plan. No Kafka,
+ * no Postgres: the deployment layer creates the topics the plan names and the runtime starts
+ * one runner per stage.
+ *
+ * The plan is self-sufficient: every planned node carries its type, its config with the
+ * document's parameters substituted, its settings and what the engine serves for it, so the
+ * runtime never goes back to the document. Because those configs may hold sensitive parameter
+ * values, a plan leaves the engine only as `publicPlan(plan)`.
  *
  * Rules
  * - Every edge is durable unless marked `fused`. A durable edge's records go through a Kafka
@@ -25,11 +30,8 @@ import type { FlowDocument, FlowEdge, FlowNode, ProcessorKind } from "@millrace/
  *   its topic, its data and the downstream consumer group's offsets.
  */
 
-export interface PlannerSpec {
-  kind: ProcessorKind;
-  outputPorts(config: any): string[];
-  externalTopic?(config: any): string | undefined;
-}
+/** What the planner reads of a processor spec: declared facts only, never the type id. */
+export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress">;
 
 export interface PlannerCatalog {
   get(type: string): PlannerSpec | undefined;
@@ -78,9 +80,15 @@ export interface PortRoute {
 export interface PlannedNode {
   id: string;
   type: string;
+  typeVersion: number;
   kind: ProcessorKind;
+  /** parameters substituted: what the implementation is created with; may hold secrets */
+  config: Record<string, unknown>;
+  settings: NonNullable<FlowNode["settings"]>;
   stage: string;
   ports: PortRoute[];
+  /** the HTTP path the engine serves for this node, as its spec declares */
+  ingress?: Ingress;
 }
 
 export interface PlannedEdge {
@@ -143,6 +151,25 @@ export interface ExecutionPlan {
   warnings: string[];
 }
 
+/** A planned node as a client may see it: without the config, which may hold sensitive parameter values. */
+export type PublicPlannedNode = Omit<PlannedNode, "config">;
+
+export interface PublicPlan extends Omit<ExecutionPlan, "nodes"> {
+  nodes: PublicPlannedNode[];
+}
+
+/** The plan without the node configs: the only form of a plan the API returns. */
+export function publicPlan(plan: ExecutionPlan): PublicPlan {
+  return { ...plan, nodes: plan.nodes.map(publicNode) };
+}
+
+// field by field, so a field added to PlannedNode stays server-side until it is listed here
+function publicNode(n: PlannedNode): PublicPlannedNode {
+  const node: PublicPlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: n.kind, settings: n.settings, stage: n.stage, ports: n.ports };
+  if (n.ingress) node.ingress = n.ingress;
+  return node;
+}
+
 export class PlanError extends Error {}
 
 const LEGAL = /^[A-Za-z0-9_-]+$/;
@@ -186,10 +213,12 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
   const warnings: string[] = [];
   const nodeById = new Map<string, FlowNode>();
   const specOf = new Map<string, PlannerSpec>();
-  for (const n of doc.nodes) {
-    if (nodeById.has(n.id)) throw new PlanError(`duplicate node id "${n.id}"`);
-    const spec = catalog.get(n.type);
-    if (!spec) throw new PlanError(`node "${n.id}": unknown processor type "${n.type}"`);
+  for (const written of doc.nodes) {
+    if (nodeById.has(written.id)) throw new PlanError(`duplicate node id "${written.id}"`);
+    const spec = catalog.get(written.type);
+    if (!spec) throw new PlanError(`node "${written.id}": unknown processor type "${written.type}"`);
+    // every config the planner reads (topics, ingress paths) and the plan carries is substituted
+    const n = doc.parameters.length ? { ...written, config: substituteParameters(written.config, doc.parameters) } : written;
     nodeById.set(n.id, n);
     specOf.set(n.id, spec);
   }
@@ -221,7 +250,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
   const stageOf = new Map<string, string>();
   const stages: PlannedStage[] = [];
   const isHead = (id: string) => !incoming.get(id)!.some((e) => fused.has(e.id));
-  for (const n of doc.nodes) {
+  for (const n of nodeById.values()) {
     if (!isHead(n.id)) continue;
     const spec = specOf.get(n.id)!;
     const stageId = n.id;
@@ -312,7 +341,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
 
   // 4. Ports of every node: where its records go.
   const nodes: PlannedNode[] = [];
-  for (const n of doc.nodes) {
+  for (const n of nodeById.values()) {
     const spec = specOf.get(n.id)!;
     let declared: string[] = [];
     try {
@@ -336,7 +365,10 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     });
     if (external && !ports.some((p) => p.port === "success")) ports.push({ port: "success", fused: [], durableEdges: [], externalTopic: external });
     if (!ports.some((p) => p.port === "failure") && spec.kind !== "source") ports.push({ port: "failure", fused: [], durableEdges: [], deadLetter: deadLetterTopic });
-    nodes.push({ id: n.id, type: n.type, kind: spec.kind, stage: stageOf.get(n.id)!, ports });
+    const planned: PlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: spec.kind, config: n.config, settings: n.settings ?? {}, stage: stageOf.get(n.id)!, ports };
+    const ingress = spec.ingress?.(n.config);
+    if (ingress) planned.ingress = { path: ingress.path };
+    nodes.push(planned);
     if (external) {
       const role: TopicRole = spec.kind === "source" ? "external-in" : "external-out";
       if (!topics.has(external)) topics.set(external, { name: external, partitions: options.externalPartitions ?? defaultPartitions, role, edges: [] });

@@ -1,7 +1,6 @@
 import { isOfferableSource, isSourceProcessor, type BatchProcessor, type OfferableSource, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
-import type { FlowDocument } from "@millrace/flow";
 import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
-import type { ExecutionPlan, PlannedStage } from "../planner/index.js";
+import type { ExecutionPlan, PlannedNode, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
 import { errorMessage, type Logger } from "../log.js";
 import type { Observers } from "./observer.js";
@@ -28,9 +27,8 @@ export interface DeploymentSpec {
   exactlyOnce: boolean;
   /** record provenance for this deployment (default true) */
   provenance?: boolean;
+  /** self-sufficient: every node's type, substituted config and ingress come from here */
   plan: ExecutionPlan;
-  /** the version's document with parameters substituted into the configs */
-  document: FlowDocument;
 }
 
 export interface StageStatus {
@@ -56,15 +54,24 @@ export class FlowRuntime {
   private partitions: PartitionChooser | undefined;
   private bpBusy = false;
   private stopped = false;
-  /** http-listen sources running here, by path */
-  readonly httpSources = new Map<string, OfferableSource>();
+  /** sources running here that the engine's HTTP server feeds, by the path their plan node declares */
+  readonly ingressSources = new Map<string, OfferableSource>();
   /** latest queue per durable edge as measured by this engine's back-pressure check */
   readonly queues = new Map<string, number>();
+
+  private readonly nodes: ReadonlyMap<string, PlannedNode>;
 
   constructor(
     readonly spec: DeploymentSpec,
     private readonly deps: FlowRuntimeDeps,
-  ) {}
+  ) {
+    this.nodes = new Map(spec.plan.nodes.map((n) => [n.id, n]));
+  }
+
+  /** The HTTP paths this deployment serves, whichever engine runs its sources. */
+  ingressPaths(): string[] {
+    return this.spec.plan.nodes.flatMap((n) => (n.ingress ? [n.ingress.path] : []));
+  }
 
   private ctx(nodeId: string): ProcessorContext {
     const log = this.deps.log.child({ nodeId });
@@ -77,8 +84,8 @@ export class FlowRuntime {
   }
 
   private async create(nodeId: string): Promise<BatchProcessor | SourceProcessor> {
-    const node = this.spec.document.nodes.find((n) => n.id === nodeId);
-    if (!node) throw new Error(`node "${nodeId}" is not in the document`);
+    const node = this.nodes.get(nodeId);
+    if (!node) throw new Error(`node "${nodeId}" is not in the plan`);
     const impl = this.deps.implementations[node.type];
     if (!impl) throw new Error(`node "${nodeId}": no implementation of "${node.type}" in this engine`);
     const p = await impl.create(node.config, this.ctx(nodeId));
@@ -142,13 +149,13 @@ export class FlowRuntime {
             runner = new SourceStageRunner(this.runnerDeps(stage, executor), head, this.deps.checkpoints);
             this.runners.set(stage.id, runner);
             await runner.start();
-            const path = httpPath(this.spec.document, stage.head);
-            if (path && isOfferableSource(head)) this.httpSources.set(path, head);
+            const path = this.nodes.get(stage.head)?.ingress?.path;
+            if (path !== undefined && isOfferableSource(head)) this.ingressSources.set(path, head);
             this.deps.log.info({ stageId: stage.id }, `source ${stage.head} runs here`);
           },
           lost: async () => {
-            const path = httpPath(this.spec.document, stage.head);
-            if (path) this.httpSources.delete(path);
+            const path = this.nodes.get(stage.head)?.ingress?.path;
+            if (path !== undefined) this.ingressSources.delete(path);
             const r = runner;
             runner = undefined;
             this.runners.delete(stage.id);
@@ -244,12 +251,4 @@ export class FlowRuntime {
     for (const c of this.closers) await Promise.resolve(c()).catch(() => {});
     await this.producer?.disconnect().catch(() => {});
   }
-}
-
-/** The path an http-listen node serves (its config `path`), if the node is one. */
-export function httpPath(doc: FlowDocument, nodeId: string): string | undefined {
-  const n = doc.nodes.find((x) => x.id === nodeId);
-  if (!n || n.type !== "http-listen") return undefined;
-  const p = (n.config as { path?: unknown }).path;
-  return typeof p === "string" ? p : undefined;
 }

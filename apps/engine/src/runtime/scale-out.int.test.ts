@@ -73,3 +73,48 @@ describe("(d) scale-out: two engines share a flow; one is killed", () => {
     await survivor.api.deployments.stop.mutate({ flowId: id });
   });
 });
+
+describe("http ingress with two engines", () => {
+  const brokers = testBrokers();
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const engines: EngineProcess[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase("ingress");
+  });
+  afterAll(async () => {
+    for (const e of engines.splice(0)) await e.stop();
+    await db?.drop();
+  });
+
+  it("the engine holding the source accepts (202); the other answers 503 with Retry-After; an unknown path is not served", async () => {
+    for (let i = 0; i < 2; i++) engines.push(await spawnEngine({ port: await freePort(), databaseUrl: db.url, brokers }));
+    const [e1, e2] = engines as [EngineProcess, EngineProcess];
+    const id = uid("ing");
+    const sink = uid("ing-sink");
+    const path = `/ingest-${id}`;
+    await e1.api.flows.save.mutate({ document: flowDoc(id, [["in", "http-listen", { path }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]]) });
+    await e1.api.deployments.deploy.mutate({ flowId: id });
+    const ownerOf = async () => {
+      const owns = await Promise.all([e1, e2].map(async (e) => {
+        const s = await e.api.deployments.status.query({ flowId: id });
+        return s.local.running && Boolean(s.local.stages.find((st) => st.id === "in")?.owner);
+      }));
+      return owns;
+    };
+    await waitFor(async () => (await Promise.all([e1, e2].map(async (e) => (await e.api.deployments.status.query({ flowId: id })).local.running))).every(Boolean), 15_000, "both engines to run the flow");
+    await waitFor(async () => (await ownerOf()).filter(Boolean).length === 1, 15_000, "one engine to hold the source");
+    const owns = await ownerOf();
+    const [owner, other] = owns[0] ? [e1, e2] : [e2, e1];
+
+    const post = (e: EngineProcess, p: string) => fetch(e.url + p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ order: 1 }) });
+    const refused = await post(other, path);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect((await post(owner, path)).status).toBe(202);
+    expect((await post(other, "/no-such-path")).status).toBe(404);
+    const records = await readTopic(brokers, sink, (rs) => rs.length >= 1);
+    expect(records.map((r) => r.value)).toEqual([{ order: 1 }]);
+    await owner.api.deployments.stop.mutate({ flowId: id });
+  });
+});

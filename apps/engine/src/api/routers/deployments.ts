@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { DeployValidationError } from "../../deployments/manager.js";
+import { publicPlan } from "../../planner/index.js";
 import { domain, invalidFlow } from "../errors.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
@@ -29,7 +30,7 @@ export const deploymentsRouter = router({
     .query(({ ctx, input }) =>
       deployErrors(async () => {
         const p = await manager(ctx).plan(input.flowId, input.version, input.exactlyOnce ?? false);
-        return { flowId: p.flowId, version: p.version, plan: p.plan };
+        return { flowId: p.flowId, version: p.version, plan: publicPlan(p.plan) };
       }),
     ),
 

@@ -27,6 +27,7 @@ export const spec: ProcessorSpec<HttpListenConfig> = {
   hasInput: false,
   configSchema,
   outputPorts: () => ["success"],
+  ingress: (c) => ({ path: c.path }),
   example: { path: "/orders", maxPending: 1000 },
   docs: `The engine's HTTP server accepts requests on **path** and hands each one to this source as a record
 (the JSON body as value, non-JSON bodies as a string; request headers as \`http.*\` headers).

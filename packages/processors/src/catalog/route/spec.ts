@@ -34,6 +34,7 @@ export const spec: ProcessorSpec<RouteConfig> = {
   hasInput: true,
   configSchema,
   outputPorts: (c: RouteConfig) => [...(c?.routes ?? []).map((r) => r.name), "unmatched", "failure"],
+  dynamicPorts: true,
   example: {
     routes: [
       { name: "big", expression: "value.amount >= 1000" },
