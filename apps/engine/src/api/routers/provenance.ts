@@ -1,8 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { EVENT_TYPES } from "../../provenance/events.js";
-import { ReplayError } from "../../provenance/replay.js";
-import { TapError } from "../../tap/tap.js";
+import { DomainError } from "../../errors.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
 const flowId = z.string().min(1).max(200);
@@ -11,23 +9,14 @@ const offset = z.string().regex(/^\d{1,19}$/, "an offset (decimal digits)");
 
 function provenance(ctx: Context) {
   const p = ctx.services.provenance;
-  if (!p) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "this engine keeps no provenance" });
+  if (!p) throw new DomainError("UNAVAILABLE", "this engine keeps no provenance");
   return p;
 }
 
 function replayer(ctx: Context) {
   const r = provenance(ctx).replay;
-  if (!r) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "replay needs Kafka, and this engine has none configured" });
+  if (!r) throw new DomainError("UNAVAILABLE", "replay needs Kafka, and this engine has none configured");
   return r;
-}
-
-async function mapped<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof ReplayError || e instanceof TapError) throw new TRPCError({ code: e.code, message: e.message, cause: e });
-    throw e;
-  }
 }
 
 export const provenanceRouter = router({
@@ -56,10 +45,10 @@ export const provenanceRouter = router({
   /** Re-sends one record into the edge topic it was read from, with a new lineage id (parent: the original) and a REPLAY event. */
   replay: publicProcedure
     .input(z.object({ flowId, recordId, nodeId: z.string().min(1).max(200).optional() }))
-    .mutation(({ ctx, input }) => mapped(() => replayer(ctx).replay(input))),
+    .mutation(({ ctx, input }) => replayer(ctx).replay(input)),
 
   /** Re-sends the records at offsets [fromOffset, toOffset] of one partition of an edge (at most 10,000). */
   replayRange: publicProcedure
     .input(z.object({ flowId, edgeId: z.string().min(1).max(400), partition: z.number().int().nonnegative(), fromOffset: offset, toOffset: offset }))
-    .mutation(({ ctx, input }) => mapped(() => replayer(ctx).replayRange(input))),
+    .mutation(({ ctx, input }) => replayer(ctx).replayRange(input)),
 });

@@ -1,12 +1,12 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { DomainError } from "../../errors.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
 const flowId = z.string().min(1).max(200);
 
 function service(ctx: Context) {
   const s = ctx.services.stats;
-  if (!s) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "this engine keeps no stats (no Kafka configured)" });
+  if (!s) throw new DomainError("UNAVAILABLE", "this engine keeps no stats (no Kafka configured)");
   return s;
 }
 
