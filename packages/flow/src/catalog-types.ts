@@ -27,6 +27,8 @@ export interface ProcessorTypeInfo {
    * implementation, which must then be an OfferableSource.
    */
   ingress?(config: any): Ingress | undefined;
+  /** Every output is a new record split off its input, so provenance records a FORK even when one input yields one output. */
+  forks?: boolean;
 }
 
 /** An HTTP path the engine serves for one node. */

@@ -57,10 +57,11 @@ describe("catalog", () => {
     expect(catalog.get("kafka-sink")!.externalTopic!({ topic: "out" })).toBe("out");
     expect(catalog.get("kafka-source")!.externalTopic!({ topic: "in", fromBeginning: true })).toBe("in");
   });
-  it("specs declare what depends on their config: dynamic ports (route) and ingress paths (http-listen)", () => {
+  it("specs declare what the engine and the designer act on: dynamic ports (route), ingress (http-listen), forks (flat-map)", () => {
     const j = catalogJson();
     expect(j.filter((e) => e.dynamicPorts).map((e) => e.type)).toEqual(["route"]);
     expect(specs.filter((s) => s.ingress).map((s) => s.type)).toEqual(["http-listen"]);
+    expect(specs.filter((s) => s.forks).map((s) => s.type)).toEqual(["flat-map"]);
     expect(catalog.get("http-listen")!.ingress!({ path: "/orders", maxPending: 10 })).toEqual({ path: "/orders" });
   });
   it("the browser entry reaches no node-only module", () => {

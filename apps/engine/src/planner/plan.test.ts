@@ -8,6 +8,7 @@ const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
   "kafka-source": { kind: "source", outputPorts: () => ["success"], externalTopic: (c) => c.topic },
   filter: { kind: "transform", outputPorts: () => ["success", "failure"] },
   map: { kind: "transform", outputPorts: () => ["success", "failure"] },
+  "flat-map": { kind: "transform", outputPorts: () => ["success", "failure"], forks: true },
   route: { kind: "transform", outputPorts: (c) => [...c.routes.map((r: { name: string }) => r.name), "unmatched", "failure"] },
   "kafka-sink": { kind: "sink", outputPorts: () => ["success", "failure"], externalTopic: (c) => c.topic },
   log: { kind: "sink", outputPorts: () => [] },
@@ -195,6 +196,12 @@ describe("planFlow", () => {
     expect(p.nodes.find((n) => n.id === "out")!.config).toEqual({ topic: "prod.orders", password: "hunter2-secret", literal: "#{prefix}" });
     expect(p.topics.find((t) => t.role === "external-out")!.name).toBe("prod.orders");
     expect(p.stages.find((s) => s.id === "m")!.concurrency).toBe(2);
+  });
+
+  it("a spec's forks flag reaches its planned node (provenance reads it there)", () => {
+    const p = planFlow(flow([["gen", "generate"], ["split", "flat-map"], ["m", "map"]], [["gen", "success", "split"], ["split", "success", "m"]]), catalog);
+    expect(p.nodes.map((n) => [n.id, n.forks])).toEqual([["gen", undefined], ["split", true], ["m", undefined]]);
+    expect(publicPlan(p).nodes.find((n) => n.id === "split")!.forks).toBe(true);
   });
 
   it("publicPlan drops the node configs, so no secret leaves the engine", () => {

@@ -31,7 +31,7 @@ import { substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, 
  */
 
 /** What the planner reads of a processor spec: declared facts only, never the type id. */
-export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress">;
+export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks">;
 
 export interface PlannerCatalog {
   get(type: string): PlannerSpec | undefined;
@@ -89,6 +89,8 @@ export interface PlannedNode {
   ports: PortRoute[];
   /** the HTTP path the engine serves for this node, as its spec declares */
   ingress?: Ingress;
+  /** its spec declares that every output is split off its input (provenance: FORK) */
+  forks?: boolean;
 }
 
 export interface PlannedEdge {
@@ -167,6 +169,7 @@ export function publicPlan(plan: ExecutionPlan): PublicPlan {
 function publicNode(n: PlannedNode): PublicPlannedNode {
   const node: PublicPlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: n.kind, settings: n.settings, stage: n.stage, ports: n.ports };
   if (n.ingress) node.ingress = n.ingress;
+  if (n.forks) node.forks = true;
   return node;
 }
 
@@ -368,6 +371,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     const planned: PlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: spec.kind, config: n.config, settings: n.settings ?? {}, stage: stageOf.get(n.id)!, ports };
     const ingress = spec.ingress?.(n.config);
     if (ingress) planned.ingress = { path: ingress.path };
+    if (spec.forks) planned.forks = true;
     nodes.push(planned);
     if (external) {
       const role: TopicRole = spec.kind === "source" ? "external-in" : "external-out";

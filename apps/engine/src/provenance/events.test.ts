@@ -7,7 +7,6 @@ const types = (codes: string) => [...codes].map((c) => (c === "." ? "." : eventO
 function facts(p: Partial<NodeFacts> & Pick<NodeFacts, "inIds" | "outIds">): NodeFacts {
   return {
     kind: "transform",
-    type: "map",
     outParents: p.outIds.map((_, i) => i),
     outPorts: p.outIds.map(() => "success"),
     ...p,
@@ -16,16 +15,16 @@ function facts(p: Partial<NodeFacts> & Pick<NodeFacts, "inIds" | "outIds">): Nod
 
 describe("event types derived from a node's batch", () => {
   it("filter: kept records are ROUTE (same id), filtered-out ones DROP, failures FAILURE", () => {
-    const ev = deriveEvents(facts({ type: "filter", inIds: ["a", "b", "c", "d"], outIds: ["a", "c", "d2"], outParents: [0, 2, 3], outPorts: ["success", "success", "failure"] }));
+    const ev = deriveEvents(facts({ inIds: ["a", "b", "c", "d"], outIds: ["a", "c", "d2"], outParents: [0, 2, 3], outPorts: ["success", "success", "failure"] }));
     expect(types(ev.out)).toEqual(["ROUTE", "ROUTE", "FAILURE"]);
     expect(types(ev.in)).toEqual([".", "DROP", ".", "."]);
   });
 
   it("null parents / ports mean output i from input i, all to success (what the recorder passes when nothing was dropped or routed)", () => {
-    const f = { kind: "transform", type: "filter", inIds: ["a", "b"], outIds: ["a", "b2"] } as const;
+    const f = { kind: "transform", inIds: ["a", "b"], outIds: ["a", "b2"] } as const;
     expect(deriveEvents({ ...f, outParents: null, outPorts: null })).toEqual(deriveEvents({ ...f, outParents: [0, 1], outPorts: ["success", "success"] }));
     expect(types(deriveEvents({ ...f, outParents: null, outPorts: null }).out)).toEqual(["ROUTE", "MODIFY"]);
-    expect(deriveEvents({ kind: "sink", type: "log", inIds: ["a"], outIds: [], outParents: null, outPorts: null })).toEqual({ out: "", in: "S" });
+    expect(deriveEvents({ kind: "sink", inIds: ["a"], outIds: [], outParents: null, outPorts: null })).toEqual({ out: "", in: "S" });
   });
 
   it("map: a derived record (new id) is MODIFY", () => {
@@ -35,32 +34,32 @@ describe("event types derived from a node's batch", () => {
   });
 
   it("flat-map: children are FORK, also a single child; an empty array drops its input", () => {
-    const ev = deriveEvents(facts({ type: "flat-map", inIds: ["a", "b", "c"], outIds: ["a1", "a2", "b1"], outParents: [0, 0, 1] }));
+    const ev = deriveEvents(facts({ forks: true, inIds: ["a", "b", "c"], outIds: ["a1", "a2", "b1"], outParents: [0, 0, 1] }));
     expect(types(ev.out)).toEqual(["FORK", "FORK", "FORK"]);
     expect(types(ev.in)).toEqual([".", ".", "DROP"]);
     // any node deriving several records from one input forks it
-    expect(types(deriveEvents(facts({ type: "javascript", inIds: ["a"], outIds: ["x", "y"], outParents: [0, 0] })).out)).toEqual(["FORK", "FORK"]);
+    expect(types(deriveEvents(facts({ inIds: ["a"], outIds: ["x", "y"], outParents: [0, 0] })).out)).toEqual(["FORK", "FORK"]);
   });
 
   it("route: the chosen port is ROUTE", () => {
-    const ev = deriveEvents(facts({ type: "route", inIds: ["a", "b"], outIds: ["a", "b"], outPorts: ["low", "unmatched"] }));
+    const ev = deriveEvents(facts({ inIds: ["a", "b"], outIds: ["a", "b"], outPorts: ["low", "unmatched"] }));
     expect(types(ev.out)).toEqual(["ROUTE", "ROUTE"]);
   });
 
   it("kafka-sink: SEND; its failure port FAILURE; a sink without outputs (log) SENDs its inputs", () => {
-    const sink = deriveEvents(facts({ kind: "sink", type: "kafka-sink", inIds: ["a", "b"], outIds: ["a", "b2"], outPorts: ["success", "failure"] }));
+    const sink = deriveEvents(facts({ kind: "sink", inIds: ["a", "b"], outIds: ["a", "b2"], outPorts: ["success", "failure"] }));
     expect(types(sink.out)).toEqual(["SEND", "FAILURE"]);
-    const log = deriveEvents(facts({ kind: "sink", type: "log", inIds: ["a", "b"], outIds: [], outParents: [], outPorts: [] }));
+    const log = deriveEvents(facts({ kind: "sink", inIds: ["a", "b"], outIds: [], outParents: [], outPorts: [] }));
     expect(types(log.in)).toEqual(["SEND", "SEND"]);
   });
 
   it("sources: generate CREATEs (no inputs), kafka-source RECEIVEs (its inputs are the external messages)", () => {
-    expect(types(deriveEvents(facts({ kind: "source", type: "generate", inIds: [], outIds: ["a", "b"], outParents: [-1, -1] })).out)).toEqual(["CREATE", "CREATE"]);
-    expect(types(deriveEvents(facts({ kind: "source", type: "kafka-source", inIds: ["a"], outIds: ["a"] })).out)).toEqual(["RECEIVE"]);
+    expect(types(deriveEvents(facts({ kind: "source", inIds: [], outIds: ["a", "b"], outParents: [-1, -1] })).out)).toEqual(["CREATE", "CREATE"]);
+    expect(types(deriveEvents(facts({ kind: "source", inIds: ["a"], outIds: ["a"] })).out)).toEqual(["RECEIVE"]);
   });
 
   it("unknown node kind (plan not found): still a sensible guess", () => {
-    const ev = deriveEvents(facts({ kind: undefined, type: undefined, inIds: ["a", "b"], outIds: ["a", "z"] }));
+    const ev = deriveEvents(facts({ kind: undefined, inIds: ["a", "b"], outIds: ["a", "z"] }));
     expect(types(ev.out)).toEqual(["ROUTE", "MODIFY"]);
   });
 });

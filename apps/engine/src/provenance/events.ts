@@ -43,7 +43,8 @@ export type NodeKind = "source" | "transform" | "sink";
 
 export interface NodeFacts {
   kind: NodeKind | undefined;
-  type: string | undefined;
+  /** the node's spec declares that every output is split off its input */
+  forks?: boolean;
   inIds: readonly string[];
   outIds: readonly string[];
   /** index into inIds per output; -1 = created at a source; null: output i comes from input i */
@@ -76,7 +77,7 @@ export function deriveEvents(f: NodeFacts): { out: string; in: string } {
     else if (ports !== null && ports[i] === "failure") c = CHAR.FAILURE;
     else if (f.kind === "sink") c = CHAR.SEND;
     else if (f.outIds[i] === f.inIds[p]) c = CHAR.ROUTE;
-    else if (children[p]! > 1 || f.type === "flat-map") c = CHAR.FORK;
+    else if (children[p]! > 1 || f.forks === true) c = CHAR.FORK;
     else c = CHAR.MODIFY;
     out[i] = c;
   }

@@ -292,7 +292,7 @@ export class ProvenanceRecorder implements RunnerObserver {
         const fromNode = input ? (plan?.topicWriter.get(input.topic) ?? null) : head ? null : (plan?.fusedFrom.get(nd.nodeId) ?? null);
         const ev = deriveEvents({
           kind: planned?.kind,
-          type: planned?.type,
+          forks: planned?.forks,
           inIds: nd.inIds,
           outIds: nd.outIds,
           outParents: nd.outParents,

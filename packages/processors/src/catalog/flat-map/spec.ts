@@ -18,6 +18,7 @@ export const spec: ProcessorSpec<FlatMapConfig> = {
   hasInput: true,
   configSchema,
   outputPorts: () => ["success", "failure"],
+  forks: true,
   example: { expression: "value.items" },
   docs: `Evaluates a JSONata **expression** against \`{ value, key, headers }\`. It must produce an array;
 each element becomes the value of one new record on \`success\`, with the parent's key and headers
