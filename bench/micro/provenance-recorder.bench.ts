@@ -1,7 +1,7 @@
 // The recorder alone, on synthetic batches shaped like B1's flow (1,000 records per batch): CPU of
 // the hot path (onBatch), of the writer in this process, and of the Postgres cluster (the INSERTs' backend with GIN maintenance, autovacuum, a final VACUUM (ANALYZE)), per record.
-// Use a Postgres cluster nobody else uses at the time (its whole CPU is counted). Outputs carry produced
-// offsets as the runtime sets them, so keep's, shape's and out's rows are found by position (no lookup keys);
+// Use a Postgres cluster nobody else uses at the time (its whole CPU is counted). Batches carry produced
+// positions as the runtime hands them over, so keep's, shape's and out's rows are found by position (no lookup keys);
 // RB_NO_OFFSETS=1 leaves them out (every id in the GIN indexes, as before migration 0005).
 //
 //   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres node --import tsx bench/micro/provenance-recorder.bench.ts [records=300000]
@@ -12,7 +12,7 @@ import { migrate } from "../../prisma/src/index.js";
 import { catalog, HEADER, type MRecord } from "../../packages/processors/src/index.js";
 import { createTestDatabase } from "../../packages/testkit/src/index.js";
 import { planFlow } from "../../apps/engine/src/planner/index.js";
-import type { BatchEvent, Emitted } from "../../apps/engine/src/runtime/observer.js";
+import type { BatchEvent, Emitted, ProducedPositions } from "../../apps/engine/src/runtime/observer.js";
 import { newRecordId } from "../../apps/engine/src/runtime/records.js";
 import { flowDoc } from "../../apps/engine/test-support/index.js";
 import { ProvenanceRepository } from "../../apps/engine/src/db/provenance.js";
@@ -67,14 +67,15 @@ const edge = (node: string) => plan.topics.find((t) => t.role === "edge" && t.fr
 const [srcTopic, keepTopic, shapeTopic] = [edge("src"), edge("keep"), edge("shape")];
 const frozen = new Map<string, readonly string[]>();
 const topicsOf = (t: string) => frozen.get(t) ?? frozen.set(t, Object.freeze([t])).get(t)!;
-const emit = (record: MRecord, parent: number, topic: string, at: number): Emitted => {
+/** output `index` of a node that wrote all its outputs to `topic` (their positions: see written) */
+const emit = (record: MRecord, parent: number, topic: string, index: number): Emitted => {
   const e: Emitted = { port: "success", record, parent, topics: topicsOf(topic), bytes: 40 };
-  if (withOffsets) {
-    e.offset = at;
-    e.partition = 0;
-  }
+  if (withOffsets) e.messageIndex = index;
   return e;
 };
+/** the positions producing returns for `n` messages written to partition 0 of `topic` from offset `from` */
+const written = (topic: string, from: number, n: number): ProducedPositions | undefined =>
+  withOffsets ? new Map([[topic, { partitions: new Int32Array(n), offsets: Float64Array.from({ length: n }, (_, j) => from + j) }]]) : undefined;
 const mk = (id: string, parent?: string): MRecord => ({ value: { id: 1, total: 2 }, headers: parent ? { [HEADER.id]: id, [HEADER.parents]: parent } : { [HEADER.id]: id } });
 const offs = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
 const slice = (topic: string, from: number, n: number) => ({ topic, partition: 0, firstOffset: String(from), lastOffset: String(from + n - 1) });
@@ -87,18 +88,18 @@ for (let done = 0; done < RECORDS; done += BATCH) {
   const o = done;
   const h = done / 2;
   const read = Array.from({ length: BATCH }, () => mk(newRecordId())); // decoded from "in": ids born at decode
-  const srcOut = read.map((r, i) => emit(r, i, srcTopic, o + i));
+  const srcOut = read.map((r, i) => emit(r, i, srcTopic, i));
   const kept = read.filter((_, i) => i % 2 === 0);
-  const keepOut = kept.map((r, k) => emit(r, 2 * k, keepTopic, h + k));
+  const keepOut = kept.map((r, k) => emit(r, 2 * k, keepTopic, k));
   const mapped = kept.map((r) => mk(newRecordId(), r.headers[HEADER.id]));
-  const mapOut = mapped.map((r, k) => emit(r, k, shapeTopic, h + k));
-  const sinkOut = mapped.map((r, k) => emit(r, k, "t", h + k));
+  const mapOut = mapped.map((r, k) => emit(r, k, shapeTopic, k));
+  const sinkOut = mapped.map((r, k) => emit(r, k, "t", k));
   const base = { flowId: "f", deploymentId: "d", startedAt: Date.now(), durationMs: 5, transactional: false } as const;
   const events: BatchEvent[] = [
-    { ...base, stageId: "src", input: slice("in", o, BATCH), nodes: [{ nodeId: "src", inputs: read, inputOffsets: offs(o, BATCH), bytesIn: 200_000, outputs: srcOut, bytesOut: 200_000, errors: 0 }] },
-    { ...base, stageId: "keep", input: slice(srcTopic, o, BATCH), nodes: [{ nodeId: "keep", inputs: read, inputOffsets: offs(o, BATCH), bytesIn: 200_000, outputs: keepOut, bytesOut: 100_000, errors: 0 }] },
-    { ...base, stageId: "shape", input: slice(keepTopic, h, HALF), nodes: [{ nodeId: "shape", inputs: kept, inputOffsets: offs(h, HALF), bytesIn: 100_000, outputs: mapOut, bytesOut: 50_000, errors: 0 }] },
-    { ...base, stageId: "out", input: slice(shapeTopic, h, HALF), nodes: [{ nodeId: "out", inputs: mapped, inputOffsets: offs(h, HALF), bytesIn: 50_000, outputs: sinkOut, bytesOut: 50_000, errors: 0 }] },
+    { ...base, stageId: "src", input: slice("in", o, BATCH), nodes: [{ nodeId: "src", inputs: read, inputOffsets: offs(o, BATCH), bytesIn: 200_000, outputs: srcOut, bytesOut: 200_000, errors: 0 }], positions: written(srcTopic, o, BATCH) },
+    { ...base, stageId: "keep", input: slice(srcTopic, o, BATCH), nodes: [{ nodeId: "keep", inputs: read, inputOffsets: offs(o, BATCH), bytesIn: 200_000, outputs: keepOut, bytesOut: 100_000, errors: 0 }], positions: written(keepTopic, h, HALF) },
+    { ...base, stageId: "shape", input: slice(keepTopic, h, HALF), nodes: [{ nodeId: "shape", inputs: kept, inputOffsets: offs(h, HALF), bytesIn: 100_000, outputs: mapOut, bytesOut: 50_000, errors: 0 }], positions: written(shapeTopic, h, HALF) },
+    { ...base, stageId: "out", input: slice(shapeTopic, h, HALF), nodes: [{ nodeId: "out", inputs: mapped, inputOffsets: offs(h, HALF), bytesIn: 50_000, outputs: sinkOut, bytesOut: 50_000, errors: 0 }], positions: written("t", h, HALF) },
   ];
   const h0 = process.hrtime.bigint();
   if (!process.env.RB_SKIP) for (const e of events) rec.onBatch(e); // RB_SKIP=1: the synthetic batches alone (baseline of the engine CPU figure)

@@ -1,6 +1,6 @@
 import type { OutMessage, Sender, SentRecord } from "../kafka/index.js";
 import { encodedBytes } from "./records.js";
-import { MAX_REQUEST_BYTES } from "./runners.js";
+import { MAX_REQUEST_BYTES } from "./producing.js";
 
 type Part = { topic: string; messages: OutMessage[] };
 

@@ -4,7 +4,10 @@ import type { ExecutionPlan, PlannedNode, PlannedStage } from "../planner/index.
 import type { LeaseManager } from "../deployments/leases.js";
 import { errorMessage, type Logger } from "../log.js";
 import type { Observers } from "./observer.js";
-import { ConsumerStageRunner, outputPartitions, PartitionChooser, SourceStageRunner, type CheckpointStore, type RunnerDeps, type StageRunner } from "./runners.js";
+import { ConsumerStageRunner } from "./consumer-stage.js";
+import { outputPartitions, PartitionChooser } from "./producing.js";
+import { SourceStageRunner, type CheckpointStore } from "./source-stage.js";
+import type { RunnerDeps, StageRunner } from "./stage-runner.js";
 import { CoalescingSender } from "./coalescing-sender.js";
 import { StageExecutor } from "./stage.js";
 

@@ -1,4 +1,7 @@
 import type { MRecord } from "@millrace/processors";
+import type { ProducedPositions } from "./producing.js";
+
+export type { ProducedPositions, TopicPositions } from "./producing.js";
 import { errorMessage, logger, type Logger } from "../log.js";
 
 /**
@@ -46,6 +49,12 @@ export interface BatchEvent {
   provenance?: boolean;
   /** one entry per node of the stage that ran, in execution order (head first) */
   nodes: NodeBatch[];
+  /**
+   * Where the batch's messages were written (partition and offset per topic, from the produce
+   * acknowledgements); an output's entry is at its `messageIndex` in `topics[0]`'s arrays.
+   * Present when provenance is recorded and the batch wrote something.
+   */
+  positions?: ProducedPositions;
 }
 
 export interface NodeBatch {
@@ -83,15 +92,10 @@ export interface Emitted {
   /** encoded size in bytes (value + key) when written to Kafka, else undefined */
   bytes?: number;
   /**
-   * Kafka offset and partition of the copy written to `topics[0]`, from the produce
-   * acknowledgements. Set for every output that was written, before observers run. Numbers,
-   * not int64 strings: offsets stay far below 2^53, and these are set for every record.
+   * Written outputs only: the index of the copy written to `topics[0]` among that topic's
+   * messages in this batch, i.e. its entry in `BatchEvent.positions.get(topics[0])`.
    */
-  offset?: number;
-  partition?: number;
-  /** outputs written to more than one topic only: offset and partition of the copy in each of `topics` (aligned with it) */
-  offsets?: number[];
-  partitions?: number[];
+  messageIndex?: number;
 }
 
 export interface BatchErrorEvent {

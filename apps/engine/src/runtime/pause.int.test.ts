@@ -4,7 +4,8 @@ import { catalog, type BatchProcessor } from "@millrace/processors";
 import { createKafka, type KafkaClient } from "../kafka/index.js";
 import { planFlow, type PlannerCatalog } from "../planner/index.js";
 import { Observers, type BatchEvent } from "./observer.js";
-import { ConsumerStageRunner, PartitionChooser } from "./runners.js";
+import { ConsumerStageRunner } from "./consumer-stage.js";
+import { PartitionChooser } from "./producing.js";
 import { StageExecutor } from "./stage.js";
 import { flowDoc, uid } from "../../test-support/index.js";
 

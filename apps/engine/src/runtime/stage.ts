@@ -2,6 +2,7 @@ import { failed, HEADER, type BatchProcessor, type MRecord, type Output } from "
 import type { OutMessage } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedStage, PortRoute } from "../planner/index.js";
 import type { Emitted, NodeBatch } from "./observer.js";
+import { Outgoing, type PartitionChooser } from "./producing.js";
 import { encode, encodedBytes, withLineage } from "./records.js";
 
 /** Errors that mean "the world is down, retry the batch later", not "this record is bad". */
@@ -11,13 +12,15 @@ export function isTransient(e: unknown): boolean {
 }
 
 export interface StageOutput {
-  /** messages per topic, in emit order */
-  produce: Map<string, OutMessage[]>;
-  /** per topic, the output each message is a copy of (aligned with `produce`): the runner sets its offsets */
-  owners: Map<string, Emitted[]>;
+  /** what goes to Kafka, per topic, partitions chosen */
+  outgoing: Outgoing;
   nodes: NodeBatch[];
-  /** how many messages in total */
-  count: number;
+}
+
+/** Where a batch's output goes: who chooses partitions (none: kafkajs picks), and the batch's slot (see Outgoing). */
+export interface Partitioning {
+  chooser: PartitionChooser | undefined;
+  slot: number;
 }
 
 interface CompiledPort {
@@ -33,6 +36,11 @@ interface CompiledNode {
 }
 
 const NOWHERE: readonly string[] = Object.freeze([]);
+
+/** An output with every field it may get set from the start (one object shape on the hot path). */
+function emittedOf(port: string, record: MRecord, parent: number): Emitted {
+  return { port, record, parent, topics: NOWHERE, bytes: undefined, messageIndex: undefined };
+}
 
 /**
  * Runs one batch through a stage: the head, then every fused node below it, collecting what
@@ -64,17 +72,17 @@ export class StageExecutor {
   }
 
   /** A consumer stage: `inputs` go to the head processor. */
-  async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number): Promise<StageOutput> {
-    const out: StageOutput = { produce: new Map(), owners: new Map(), nodes: [], count: 0 };
+  async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number, partitioning: Partitioning): Promise<StageOutput> {
+    const out: StageOutput = { outgoing: new Outgoing(partitioning.chooser, partitioning.slot), nodes: [] };
     await this.runNode(this.stage.head, inputs, out, bytesIn, offsets);
     return out;
   }
 
   /** A polled source: its records are the head's `success` outputs, created here (parent -1). */
-  async runSource(records: MRecord[]): Promise<StageOutput> {
-    const out: StageOutput = { produce: new Map(), owners: new Map(), nodes: [], count: 0 };
+  async runSource(records: MRecord[], partitioning: Partitioning): Promise<StageOutput> {
+    const out: StageOutput = { outgoing: new Outgoing(partitioning.chooser, partitioning.slot), nodes: [] };
     const emitted: Emitted[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) emitted[i] = { port: "success", record: withLineage(records[i]!, undefined), parent: -1, topics: NOWHERE };
+    for (let i = 0; i < records.length; i++) emitted[i] = emittedOf("success", withLineage(records[i]!, undefined), -1);
     await this.route(this.nodes.get(this.stage.head)!, [], emitted, out, 0, undefined);
     return out;
   }
@@ -86,7 +94,7 @@ export class StageExecutor {
     let emitted: Emitted[] = [];
     const collect = (into: Emitted[], base: MRecord[], map?: number): Output => ({
       emit(port, record, parent) {
-        into.push({ port, record: withLineage(record, base[parent]), parent: map ?? parent, topics: NOWHERE });
+        into.push(emittedOf(port, withLineage(record, base[parent]), map ?? parent));
       },
     });
     try {
@@ -105,7 +113,7 @@ export class StageExecutor {
         } catch (err) {
           if (isTransient(err)) throw err;
           const reason = err instanceof Error ? err.message : String(err);
-          emitted.push({ port: "failure", record: withLineage(failed(inputs[i]!, reason, nodeId), inputs[i]), parent: i, topics: NOWHERE });
+          emitted.push(emittedOf("failure", withLineage(failed(inputs[i]!, reason, nodeId), inputs[i]), i));
         }
       }
     }
@@ -117,13 +125,17 @@ export class StageExecutor {
     let errors = 0;
     let lastError: string | undefined;
     let fusedInputs: Map<string, MRecord[]> | undefined;
+    const outgoing = out.outgoing;
     for (let i = 0; i < emitted.length; i++) {
       const e = emitted[i]!;
       const port0 = node.ports.get(e.port);
       let msg = port0?.topics.length ? encode(e.record) : undefined;
-      if (msg && encodedBytes(msg) > MAX_RECORD_BYTES) {
+      // the message's size, counted once here: request sizes and byte counters read it from the output
+      let size = msg ? encodedBytes(msg) : 0;
+      if (msg && size > MAX_RECORD_BYTES) {
         // Kafka would refuse it on every retry and block the partition: it fails instead.
-        msg = divertOversized(e, encodedBytes(msg), node.id, node.ports.get("failure")?.topics.length ? encode : undefined);
+        msg = divertOversized(e, size, node.id, node.ports.get("failure")?.topics.length ? encode : undefined);
+        size = msg ? encodedBytes(msg) : 0;
       }
       if (e.port === "failure") {
         errors++;
@@ -133,23 +145,16 @@ export class StageExecutor {
       if (!port) continue; // a port the plan does not know: dropped
       const topics = port.topics;
       if (topics.length) {
-        e.topics = topics;
-        msg ??= encode(e.record);
-        const size = encodedBytes(msg);
-        e.bytes = size;
-        for (let t = 0; t < topics.length; t++) {
-          const topic = topics[t]!;
-          let list = out.produce.get(topic);
-          if (!list) {
-            out.produce.set(topic, (list = []));
-            out.owners.set(topic, []);
-          }
-          // one message object per topic: the runner sets each one's partition
-          list.push(t === 0 ? msg : { ...msg });
-          out.owners.get(topic)!.push(e);
-          out.count++;
-          bytesOut += size;
+        if (!msg) {
+          msg = encode(e.record);
+          size = encodedBytes(msg);
         }
+        e.topics = topics;
+        e.bytes = size;
+        e.messageIndex = outgoing.add(topics[0]!, msg, e);
+        // one message object per topic: each carries its own partition
+        for (let t = 1; t < topics.length; t++) outgoing.add(topics[t]!, { ...msg }, e);
+        bytesOut += size * topics.length;
       }
       const fused = port.route.fused;
       for (let f = 0; f < fused.length; f++) {

@@ -1,0 +1,269 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { MRecord } from "@millrace/processors";
+import type { BatchContext, KafkaConsumer, TopicPartitionOffset } from "../kafka/index.js";
+import type { PlannedStage } from "../planner/index.js";
+import { OffsetCommitter } from "./commits.js";
+import { produce, type ProducedPositions } from "./producing.js";
+import { decode, messageBytes } from "./records.js";
+import type { RunnerDeps, StageRunner } from "./stage-runner.js";
+import type { StageOutput } from "./stage.js";
+import { inTransaction, PartitionProducers, type PartitionProducer } from "./transactions.js";
+
+/**
+ * A consumer stage: consumes its input topics in batches (one consumer group per stage),
+ * runs the stage, produces per port, then commits — after the produce was acknowledged
+ * (at-least-once, OffsetCommitter), or in one Kafka transaction with a stable transactional id
+ * per input partition (exactly-once, PartitionProducers).
+ */
+export class ConsumerStageRunner implements StageRunner {
+  private consumer: KafkaConsumer | undefined;
+  /** commits the offsets of `consumer` (at-least-once) */
+  private committer: OffsetCommitter | undefined;
+  private readonly producers: PartitionProducers;
+  /** per input partition: the background produce → commit of its last batch (at-least-once); resolves true when committed */
+  private readonly inflight = new Map<string, Promise<boolean>>();
+  private stopped = false;
+  /** the wish (back pressure); applied to the consumer once it runs */
+  private _paused = false;
+  /** the consumer whose run() has returned: only then may kafkajs's pause()/resume() be called */
+  private running: KafkaConsumer | undefined;
+
+  constructor(private readonly d: RunnerDeps) {
+    this.producers = new PartitionProducers(d.kafka, d.stage.transactionalIdPrefix, d.stage.groupId);
+  }
+
+  get stage(): PlannedStage {
+    return this.d.stage;
+  }
+  get paused(): boolean {
+    return this._paused;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, stage } = this.d;
+    this.running = undefined;
+    const consumer = kafka.consumer({ groupId: stage.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000, rebalanceTimeout: 20_000 });
+    this.consumer = consumer;
+    // one committer per consumer: a replaced consumer's pending offsets are dropped with it
+    this.committer = new OffsetCommitter({
+      commit: (offsets) => consumer.commitOffsets(offsets),
+      halted: () => this.stopped || this.d.stopping() || this.consumer !== consumer,
+      failed: (error) => {
+        this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
+        if (!this.stopped) this.d.log("warn", `stage ${stage.id}: offset commit failed, retrying: ${error.message}`);
+      },
+    });
+    consumer.onCrash((error, restart) => {
+      if (this.stopped || this.consumer !== consumer) return;
+      this.d.log("warn", `stage ${stage.id}: consumer crashed (${restart ? "kafkajs restarts it" : "restarting it in 2 s"}): ${error.message}`);
+      this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
+      if (!restart) setTimeout(() => void this.restart(consumer), 2000).unref();
+    });
+    if (this.d.exactlyOnce) {
+      // Initialise the transactional producers of the partitions we got at once: that fences a
+      // dead engine's producers and aborts their open transactions, which would otherwise hold
+      // back read_committed readers downstream until the transaction timeout.
+      consumer.onGroupJoin((assignment) => {
+        for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) this.producers.refence(topic, p);
+      });
+    }
+    await consumer.connect();
+    const replay = stage.replayTopic;
+    await consumer.subscribe({ topics: stage.inputs.filter((t) => t !== replay), fromBeginning: stage.fromBeginning });
+    // replayed copies are written only after a deployment exists: read them all, whatever fromBeginning says
+    if (replay) await consumer.subscribe({ topics: [replay], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: stage.concurrency,
+      eachBatch: (ctx) => this.onBatch(ctx),
+    });
+    if (this.consumer !== consumer || this.stopped) return;
+    this.running = consumer;
+    this.applyPause(); // a pause wished for while the consumer was starting
+  }
+
+  /** A consumer kafkajs will not restart itself: make a new one (it resumes from the committed offsets). */
+  private async restart(crashed: KafkaConsumer): Promise<void> {
+    if (this.stopped || this.consumer !== crashed) return;
+    if (this.running === crashed) this.running = undefined;
+    await crashed.disconnect().catch(() => {});
+    if (this.stopped) return;
+    try {
+      await this.start();
+    } catch (e) {
+      this.d.log("warn", `stage ${this.d.stage.id}: restart failed, retrying: ${e instanceof Error ? e.message : e}`);
+      setTimeout(() => void this.restart(this.consumer!), 5000).unref();
+    }
+  }
+
+  /**
+   * Safe at any time: before the consumer runs (kafkajs throws "Consumer group was not
+   * initialized" from pause() until run() was called), while it restarts, or after stop(), the
+   * wish is remembered and applied once the consumer runs.
+   */
+  setPaused(paused: boolean): void {
+    if (paused === this._paused) return;
+    this._paused = paused;
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    const c = this.running;
+    if (!c || c !== this.consumer || this.stopped) return;
+    const topics = this.d.stage.inputs.map((topic) => ({ topic }));
+    try {
+      if (this._paused) c.pause(topics);
+      else c.resume(topics);
+    } catch (e) {
+      this.d.log("warn", `stage ${this.d.stage.id}: could not ${this._paused ? "pause" : "resume"} its consumer (applied when it runs again): ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  /**
+   * One fetched batch of one partition. At-least-once runs a two-step pipeline per partition:
+   * the batch is decoded and processed while the previous batch's produce + commit is still in
+   * flight; then it waits for that (so at most two batches of a partition are in the air and
+   * commits stay in order), starts its own produce → commit in the background and returns, so
+   * kafkajs fetches the next batch meanwhile. Offsets are committed only after that batch's
+   * records were acknowledged (acks=all). A failed produce/commit seeks the partition back to
+   * the failed batch's first offset (the batches after it were neither produced nor committed)
+   * and the fetch starts again from there. Exactly-once keeps the sequential path: each batch's
+   * records and offsets go in one transaction.
+   */
+  private async onBatch(ctx: BatchContext): Promise<void> {
+    const { batch } = ctx;
+    let messages = batch.messages;
+    if (messages.length === 0 || ctx.isStale() || !ctx.isRunning()) return;
+    const startedAt = Date.now();
+    let tx: PartitionProducer | undefined;
+    if (this.d.exactlyOnce) {
+      tx = await this.producers.get(batch.topic, batch.partition);
+      if (BigInt(messages[0]!.offset) < tx.floor) {
+        const floor = tx.floor;
+        messages = messages.filter((m) => BigInt(m.offset) >= floor);
+        if (!messages.length) return;
+      }
+    }
+    const n = messages.length;
+    const records: MRecord[] = new Array(n);
+    const offsets: string[] = new Array(n);
+    let bytesIn = 0;
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      records[i] = decode(m);
+      offsets[i] = m.offset;
+      bytesIn += messageBytes(m);
+    }
+    const input = { topic: batch.topic, partition: batch.partition, firstOffset: offsets[0]!, lastOffset: offsets[n - 1]! };
+    const key = `${batch.topic}\0${batch.partition}`;
+    const fail = (e: unknown): Error => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: { topic: batch.topic, partition: batch.partition }, error });
+      if (!this.stopped) this.d.log("warn", `stage ${this.d.stage.id} ${batch.topic}[${batch.partition}]@${input.firstOffset}: batch failed, retrying: ${error.message}`);
+      return error;
+    };
+    let out: StageOutput;
+    try {
+      // Slow processors (HTTP, databases) must not cost the group membership: kafkajs only
+      // heartbeats between batches unless asked to.
+      const hb = setInterval(() => void ctx.heartbeat().catch(() => {}), 1000);
+      try {
+        // unkeyed records keep their input partition
+        out = await this.d.executor.runConsumer(records, offsets, bytesIn, { chooser: this.d.partitions, slot: batch.partition });
+      } finally {
+        clearInterval(hb);
+      }
+    } catch (e) {
+      const error = fail(e);
+      await sleep(500);
+      throw error; // not resolved: kafkajs fetches this batch again
+    }
+    const { outgoing } = out;
+    const next: TopicPartitionOffset = { topic: batch.topic, partition: batch.partition, offset: (BigInt(input.lastOffset) + 1n).toString() };
+    const provenance = this.d.provenance !== false;
+    /** where the records went, for provenance (see producing.ts) */
+    let positions: ProducedPositions | undefined;
+    const done = () =>
+      this.d.observers.onBatch({
+        flowId: this.d.flowId,
+        deploymentId: this.d.deploymentId,
+        stageId: this.d.stage.id,
+        input,
+        startedAt,
+        durationMs: Date.now() - startedAt,
+        transactional: this.d.exactlyOnce,
+        provenance,
+        nodes: out.nodes,
+        positions,
+      });
+
+    if (!tx) {
+      // wait for the previous batch of this partition; if it failed, it has sought back: drop this one
+      const prev = this.inflight.get(key);
+      if (prev && !(await prev)) return;
+      // Stopping (the processors' signal was aborted, so their results may be aborts) or the
+      // partition was taken away / sought back: write and commit nothing; consumed again later.
+      if (this.stopped || this.d.stopping() || ctx.isStale()) return;
+      const consumer = this.consumer!;
+      const committer = this.committer!;
+      let task: Promise<boolean> | undefined = undefined;
+      task = (async (): Promise<boolean> => {
+        try {
+          if (outgoing.count) positions = await produce(this.d.producer, outgoing, provenance);
+        } catch (e) {
+          fail(e);
+          // the batches after this one wait for it and drop themselves; fetch again from here
+          try {
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: input.firstOffset });
+          } catch {
+            /* not running any more: it restarts from the committed offset */
+          }
+          await sleep(500);
+          return false;
+        } finally {
+          if (this.inflight.get(key) === task) this.inflight.delete(key);
+        }
+        // acknowledged: the next batch of this partition may produce now; the commit follows
+        // in the background, coalesced with the other partitions' (one commit request in flight)
+        committer.add(next, done);
+        return true;
+      })();
+      this.inflight.set(key, task);
+      return;
+    }
+
+    try {
+      if (this.stopped || this.d.stopping() || ctx.isStale()) return;
+      await ctx.heartbeat();
+      try {
+        await inTransaction(tx.producer, async (t) => {
+          if (outgoing.count) positions = await produce(t, outgoing, provenance);
+          await t.sendOffsets(this.d.stage.groupId, [next]);
+        });
+      } catch (e) {
+        this.producers.drop(batch.topic, batch.partition); // maybe fenced: start over with a fresh one
+        throw e;
+      }
+    } catch (e) {
+      const error = fail(e);
+      await sleep(500);
+      throw error; // kafkajs re-fetches from the committed offset
+    }
+    done();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.committer?.stop();
+    this.running = undefined;
+    const c = this.consumer;
+    if (c) {
+      await c.stop().catch(() => {});
+      await Promise.allSettled([...this.inflight.values()]);
+      await this.committer?.settled();
+      await c.disconnect().catch(() => {});
+    }
+    await this.producers.closeAll();
+  }
+}

@@ -1,0 +1,37 @@
+import type { KafkaClient, Sender } from "../kafka/index.js";
+import type { PlannedStage } from "../planner/index.js";
+import type { Observers } from "./observer.js";
+import type { PartitionChooser } from "./producing.js";
+import type { StageExecutor } from "./stage.js";
+
+/** What a stage runner needs from the flow runtime that starts it. */
+export interface RunnerDeps {
+  kafka: KafkaClient;
+  flowId: string;
+  deploymentId: string;
+  stage: PlannedStage;
+  executor: StageExecutor;
+  observers: Observers;
+  exactlyOnce: boolean;
+  /** record provenance for this deployment (default true): batches say so to observers, and produced offsets are reported */
+  provenance?: boolean;
+  /** the flow's shared non-transactional producer (at-least-once), behind a CoalescingSender */
+  producer: Sender;
+  /** the flow's dead-letter topic (poll-source exactly-once checkpoints are committed against its partition 0) */
+  deadLetterTopic: string;
+  log(level: "info" | "warn" | "error", msg: string): void;
+  /** true once the flow is stopping on this engine (set before the processors' signal aborts) */
+  stopping(): boolean;
+  /** partitions of the output topics; made by the flow runtime */
+  partitions: PartitionChooser;
+}
+
+/** One running stage: a ConsumerStageRunner (consumer-stage.ts) or a SourceStageRunner (source-stage.ts). */
+export interface StageRunner {
+  readonly stage: PlannedStage;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** back pressure (sources only) */
+  setPaused(paused: boolean): void;
+  readonly paused: boolean;
+}
