@@ -3,6 +3,7 @@ import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedNode, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
 import { errorMessage, type Logger } from "../log.js";
+import type { EdgeLagMonitor } from "./edge-lag.js";
 import type { Observers } from "./observer.js";
 import { ConsumerStageRunner } from "./consumer-stage.js";
 import { outputPartitions, PartitionChooser } from "./producing.js";
@@ -15,6 +16,8 @@ export interface FlowRuntimeDeps {
   kafka: KafkaClient;
   leases: LeaseManager;
   checkpoints: CheckpointStore;
+  /** the engine's one edge-lag monitor (stats and /metrics read the same measurements) */
+  lag: EdgeLagMonitor;
   observers: Observers;
   implementations: Record<string, ProcessorImpl>;
   /** bound to this deployment's flowId; stages and processors log through children of it */
@@ -196,17 +199,9 @@ export class FlowRuntime {
       const local = plan.backPressure.filter((b) => this.runners.has(b.stage) && b.edges.length);
       if (!local.length) return;
       const edgeIds = new Set(local.flatMap((b) => b.edges));
-      const edges = plan.edges.filter((e) => edgeIds.has(e.id) && e.topic && e.consumerGroup);
-      await Promise.all(
-        edges.map(async (e) => {
-          try {
-            const lag = await this.deps.kafka.groupLag(e.consumerGroup!, [e.topic!]);
-            this.queues.set(e.id, lag.total);
-          } catch {
-            /* keep the last value */
-          }
-        }),
-      );
+      const edges = plan.edges.filter((e) => edgeIds.has(e.id));
+      // measured now; an edge Kafka gave no answer for keeps its last value
+      for (const [id, queue] of await this.deps.lag.queues(edges, 0)) this.queues.set(id, queue);
       for (const b of local) {
         const runner = this.runners.get(b.stage);
         if (!runner) continue;
