@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -37,6 +37,10 @@ describe("catalog", () => {
     }
     expect(catalog.list()).toHaveLength(15);
     expect(catalog.get("nope")).toBeUndefined();
+  });
+  it("every type has its own folder named after it, with spec.ts and impl.ts", () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    for (const s of specs) for (const file of ["spec.ts", "impl.ts"]) expect(existsSync(resolve(here, "catalog", s.type, file)), `${s.type}/${file}`).toBe(true);
   });
   it("every example validates and every type has an implementation and docs", () => {
     for (const s of specs) {

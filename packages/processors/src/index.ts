@@ -25,7 +25,11 @@ export * from "./sdk.js";
 export { compileExpression, checkExpression, jsonataTruthy, ExpressionError, type CompiledExpression, type ExprLimits } from "./expr.js";
 export { ConfigError, parseConfig } from "./config.js";
 
-/** Every processor type, in palette order: sources, transforms, sinks. */
+/**
+ * Every processor type, in palette order: sources, transforms, sinks. This list is the one
+ * registration: a type's folder `catalog/<type>/` holds its spec.ts and impl.ts, and runtime.ts
+ * loads the implementation from the folder named after the type.
+ */
 export const specs: ProcessorSpec[] = [
   generate,
   kafkaSource,
