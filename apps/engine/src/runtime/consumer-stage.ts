@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MRecord } from "@millrace/processors";
 import type { BatchContext, KafkaConsumer, TopicPartitionOffset } from "../kafka/index.js";
+import { errorMessage } from "../log.js";
 import type { PlannedStage } from "../planner/index.js";
 import { OffsetCommitter } from "./commits.js";
 import { produce, type ProducedPositions } from "./producing.js";
@@ -50,12 +51,22 @@ export class ConsumerStageRunner implements StageRunner {
       halted: () => this.stopped || this.d.stopping() || this.consumer !== consumer,
       failed: (error) => {
         this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
-        if (!this.stopped) this.d.log("warn", `stage ${stage.id}: offset commit failed, retrying: ${error.message}`);
+        if (!this.stopped) {
+          this.d.log(
+            "warn",
+            `stage ${stage.id}: committing its consumer offsets to Kafka failed (${error.message}); retrying. Nothing is lost: records processed since the last commit are processed again if the stage restarts first. If it persists, check the brokers (KAFKA_BROKERS)`,
+            error,
+          );
+        }
       },
     });
     consumer.onCrash((error, restart) => {
       if (this.stopped || this.consumer !== consumer) return;
-      this.d.log("warn", `stage ${stage.id}: consumer crashed (${restart ? "kafkajs restarts it" : "restarting it in 2 s"}): ${error.message}`);
+      this.d.log(
+        "warn",
+        `stage ${stage.id}: its Kafka consumer crashed (${error.message}); ${restart ? "kafkajs restarts it" : "restarting it in 2 s"} from the committed offsets. If it repeats, check the brokers (KAFKA_BROKERS) and the topics ${stage.inputs.join(", ")}`,
+        error,
+      );
       this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
       if (!restart) setTimeout(() => void this.restart(consumer), 2000).unref();
     });
@@ -92,7 +103,7 @@ export class ConsumerStageRunner implements StageRunner {
     try {
       await this.start();
     } catch (e) {
-      this.d.log("warn", `stage ${this.d.stage.id}: restart failed, retrying: ${e instanceof Error ? e.message : e}`);
+      this.d.log("warn", `stage ${this.d.stage.id}: restarting its Kafka consumer failed (${errorMessage(e)}); retrying in 5 s; the stage reads nothing until it succeeds (check the brokers: KAFKA_BROKERS)`, e);
       setTimeout(() => void this.restart(this.consumer!), 5000).unref();
     }
   }
@@ -116,7 +127,7 @@ export class ConsumerStageRunner implements StageRunner {
       if (this._paused) c.pause(topics);
       else c.resume(topics);
     } catch (e) {
-      this.d.log("warn", `stage ${this.d.stage.id}: could not ${this._paused ? "pause" : "resume"} its consumer (applied when it runs again): ${e instanceof Error ? e.message : e}`);
+      this.d.log("warn", `stage ${this.d.stage.id}: could not ${this._paused ? "pause" : "resume"} its consumer (${errorMessage(e)}); applied when it runs again`, e);
     }
   }
 
@@ -160,7 +171,13 @@ export class ConsumerStageRunner implements StageRunner {
     const fail = (e: unknown): Error => {
       const error = e instanceof Error ? e : new Error(String(e));
       this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: { topic: batch.topic, partition: batch.partition }, error });
-      if (!this.stopped) this.d.log("warn", `stage ${this.d.stage.id} ${batch.topic}[${batch.partition}]@${input.firstOffset}: batch failed, retrying: ${error.message}`);
+      if (!this.stopped) {
+        this.d.log(
+          "warn",
+          `stage ${this.d.stage.id} ${batch.topic}[${batch.partition}]@${input.firstOffset}: batch failed, retrying: ${error.message}. The partition waits on this batch (nothing is skipped) until the cause named here is fixed, e.g. a sink's system reachable again`,
+          error,
+        );
+      }
       return error;
     };
     let out: StageOutput;

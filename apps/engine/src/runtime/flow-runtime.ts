@@ -112,7 +112,7 @@ export class FlowRuntime {
       provenance: this.spec.provenance !== false,
       producer: this.sender!,
       deadLetterTopic: this.spec.plan.deadLetterTopic,
-      log: (level, msg) => log[level](msg),
+      log: (level, msg, err) => (err === undefined ? log[level](msg) : log[level]({ err }, msg)),
       stopping: () => this.stopped,
       partitions: this.partitions!,
     };

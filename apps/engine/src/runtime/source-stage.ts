@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SourceProcessor } from "@millrace/processors";
+import { errorMessage } from "../log.js";
 import type { PlannedStage } from "../planner/index.js";
 import { produce, type ProducedPositions } from "./producing.js";
 import type { RunnerDeps, StageRunner } from "./stage-runner.js";
@@ -75,7 +76,7 @@ export class SourceStageRunner implements StageRunner {
       const error = e instanceof Error ? e : new Error(String(e));
       if (this.stopped) return;
       this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: null, error });
-      this.d.log("error", `source ${this.d.stage.head}: poll loop failed, restarting it in 2 s: ${error.stack ?? error.message}`);
+      this.d.log("error", `source ${this.d.stage.head}: poll loop failed (${error.message}); restarting it in 2 s from the last produced checkpoint (a bug if it repeats: report it with this stack)`, error);
       setTimeout(() => {
         if (!this.stopped && !this.done) this.launch(this.produced);
       }, 2000).unref();
@@ -107,7 +108,7 @@ export class SourceStageRunner implements StageRunner {
       try {
         polled = await this.source.poll(this.batchSize);
       } catch (e) {
-        this.d.log("warn", `source ${this.d.stage.head}: poll failed: ${e instanceof Error ? e.message : e}`);
+        this.d.log("warn", `source ${this.d.stage.head}: poll failed (${errorMessage(e)}); polling again in 1 s. If it persists, check the system this source reads and its settings`, e);
         await sleep(1000);
         continue;
       }
@@ -127,7 +128,11 @@ export class SourceStageRunner implements StageRunner {
             break;
           } catch (e) {
             this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, input: null, error: e instanceof Error ? e : new Error(String(e)) });
-            this.d.log("warn", `source ${this.d.stage.head}: produce failed (attempt ${attempt + 1}), retrying: ${e instanceof Error ? e.message : e}`);
+            this.d.log(
+              "warn",
+              `source ${this.d.stage.head}: writing its batch to Kafka failed (attempt ${attempt + 1}: ${errorMessage(e)}); retrying the same batch in ${Math.min(5000, 200 * 2 ** attempt) / 1000} s, the source polls nothing new meanwhile. If it persists, check the brokers (KAFKA_BROKERS)`,
+              e,
+            );
             await sleep(Math.min(5000, 200 * 2 ** attempt));
             // Exactly-once: a commit that failed on our side may have succeeded on the broker.
             // Start over with a fresh (fenced) producer and ask Kafka where the checkpoint is.
@@ -138,7 +143,7 @@ export class SourceStageRunner implements StageRunner {
                   break;
                 }
               } catch (err) {
-                this.d.log("warn", `source ${this.d.stage.head}: could not re-initialise its transactional producer: ${err instanceof Error ? err.message : err}`);
+                this.d.log("warn", `source ${this.d.stage.head}: could not re-initialise its transactional producer (${errorMessage(err)}); tried again with the next attempt`, err);
               }
             }
           }
@@ -165,7 +170,7 @@ export class SourceStageRunner implements StageRunner {
           await save(polled.checkpoint);
           lastSave = Date.now();
         } catch (e) {
-          this.d.log("warn", `source ${this.d.stage.head}: could not save checkpoint: ${e instanceof Error ? e.message : e}`);
+          this.d.log("warn", `source ${this.d.stage.head}: could not save its checkpoint to Postgres (${errorMessage(e)}); saved again after the next poll. Should the engine stop first, the source resumes from its last saved checkpoint`, e);
         }
       }
       if (polled.done) {

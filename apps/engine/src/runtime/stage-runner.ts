@@ -19,7 +19,8 @@ export interface RunnerDeps {
   producer: Sender;
   /** the flow's dead-letter topic (poll-source exactly-once checkpoints are committed against its partition 0) */
   deadLetterTopic: string;
-  log(level: "info" | "warn" | "error", msg: string): void;
+  /** a line of this stage's logger (flow, stage and engine ids bound); `err` is logged with its stack */
+  log(level: "info" | "warn" | "error", msg: string, err?: unknown): void;
   /** true once the flow is stopping on this engine (set before the processors' signal aborts) */
   stopping(): boolean;
   /** partitions of the output topics; made by the flow runtime */
