@@ -62,7 +62,7 @@ export class LeaseManager {
   }
 
   private tickFailed(e: unknown): void {
-    this.log.error({ err: e }, `lease check failed: ${errorMessage(e)}; retried in ${this.intervalMs / 1000} s`);
+    this.log.error({ err: e }, `lease check failed: ${errorMessage(e)}; retried in ${this.intervalMs / 1000} s (check that Postgres is reachable at DATABASE_URL)`);
   }
 
   held(name: string): boolean {
@@ -85,7 +85,7 @@ export class LeaseManager {
     try {
       await w.handlers.lost();
     } catch (e) {
-      this.log.error({ err: e, lease: w.name }, `lease ${w.name}: stopping its work failed: ${errorMessage(e)}`);
+      this.log.error({ err: e, lease: w.name }, `lease ${w.name}: stopping its work failed: ${errorMessage(e)}; the lease is released anyway`);
     }
     if (unlock) await this.session.unlock(w.key);
   }
