@@ -57,7 +57,7 @@ describe("createLogger", () => {
     const { lines, destination } = capture();
     createLogger({ pretty: true, destination }).child({ module: "runtime", flowId: "f1", stageId: "s1", engineId: "e1" }).info("source runs here");
     expect(lines).toHaveLength(1);
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes pino-pretty may add
     const text = lines[0]!.replace(/\x1b\[[0-9;]*m/g, "");
     expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[runtime flow f1 stage s1\] source runs here\n$/);
   });
