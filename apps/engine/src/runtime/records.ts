@@ -36,16 +36,6 @@ const RAW_DESCRIPTOR: PropertyDescriptor = { value: undefined, enumerable: false
 
 type WithRaw = { [RAW]?: Buffer };
 
-/** True when a value's bytes look like a JSON object or array (first and last non-blank byte). */
-function looksLikeJsonContainer(b: Buffer): boolean {
-  let i = 0;
-  let j = b.length - 1;
-  while (i <= j && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
-  while (j >= i && (b[j] === 0x20 || b[j] === 0x0a || b[j] === 0x0d || b[j] === 0x09)) j--;
-  if (i >= j) return false;
-  return (b[i] === 0x7b && b[j] === 0x7d) || (b[i] === 0x5b && b[j] === 0x5d);
-}
-
 function parseValue(raw: Buffer): unknown {
   const text = raw.toString("utf8");
   try {
