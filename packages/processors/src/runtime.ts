@@ -12,5 +12,4 @@ export const implementations: Record<string, ProcessorImpl> = Object.fromEntries
 );
 
 export type { HttpListenSource } from "./catalog/http-listen/impl.js";
-export { PostgresUnavailableError } from "./catalog/postgres-sink/impl.js";
 export { isOfferableSource, isSourceProcessor } from "./sdk.js";

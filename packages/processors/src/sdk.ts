@@ -104,6 +104,23 @@ export function failed(record: MRecord, reason: string, nodeId: string): MRecord
   };
 }
 
+/**
+ * Thrown by a processor when something outside the record is down (a database, an endpoint):
+ * the runner retries the whole batch later instead of sending its records to `failure`.
+ */
+export class TransientError extends Error {
+  readonly transient = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TransientError";
+  }
+}
+
+/** True for a TransientError, or any error that says `transient: true` of itself. */
+export function isTransientError(e: unknown): boolean {
+  return (e as { transient?: unknown } | null)?.transient === true;
+}
+
 export interface ProcessorImpl<C = any> {
   type: string;
   create(config: C, ctx: ProcessorContext): Promise<BatchProcessor | SourceProcessor> | BatchProcessor | SourceProcessor;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { failed, HEADER, type BatchProcessor, type MRecord } from "@millrace/processors";
+import { failed, HEADER, TransientError, type BatchProcessor, type MRecord } from "@millrace/processors";
 import type { FlowDocument } from "@millrace/flow";
 import { planFlow, type PlannerCatalog } from "../planner/index.js";
 import { StageExecutor, type Partitioning, type StageOutput } from "./stage.js";
@@ -101,7 +101,7 @@ describe("StageExecutor", () => {
   it("transient errors fail the batch (it is retried, not sent to failure)", async () => {
     const down: BatchProcessor = {
       process() {
-        throw Object.assign(new Error("db down"), { name: "PostgresUnavailableError" });
+        throw new TransientError("db down");
       },
     };
     const ex = new StageExecutor(plan, stage, new Map([["a", down], ["b", b]]));

@@ -1,15 +1,9 @@
-import { failed, HEADER, type BatchProcessor, type MRecord, type Output } from "@millrace/processors";
+import { failed, HEADER, isTransientError, type BatchProcessor, type MRecord, type Output } from "@millrace/processors";
 import type { OutMessage } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedStage, PortRoute } from "../planner/index.js";
 import type { Emitted, NodeBatch } from "./observer.js";
 import { Outgoing, type PartitionChooser } from "./producing.js";
 import { encode, encodedBytes, withLineage } from "./records.js";
-
-/** Errors that mean "the world is down, retry the batch later", not "this record is bad". */
-export function isTransient(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name;
-  return name === "PostgresUnavailableError" || name === "TransientError" || (e as { transient?: boolean } | null)?.transient === true;
-}
 
 export interface StageOutput {
   /** what goes to Kafka, per topic, partitions chosen */
@@ -100,7 +94,7 @@ export class StageExecutor {
     try {
       await proc.process(inputs, collect(emitted, inputs));
     } catch (e) {
-      if (isTransient(e)) throw e;
+      if (isTransientError(e)) throw e;
       // One bad record must not fail its batch: run the records one by one, and send those
       // that still throw to `failure`.
       emitted = [];
@@ -111,7 +105,7 @@ export class StageExecutor {
           await proc.process(one, collect(sub, one, i));
           for (const x of sub) emitted.push(x);
         } catch (err) {
-          if (isTransient(err)) throw err;
+          if (isTransientError(err)) throw err;
           const reason = err instanceof Error ? err.message : String(err);
           emitted.push(emittedOf("failure", withLineage(failed(inputs[i]!, reason, nodeId), inputs[i]), i));
         }

@@ -2,7 +2,7 @@ import pg from "pg";
 import { compileExpression, errorMessage, type CompiledExpression } from "../../expr.js";
 import { parseConfig, redact } from "../../config.js";
 import { isTransientPgError, pgMessage, quoteIdent, quoteTable } from "../../pg-util.js";
-import { failed, type BatchProcessor, type MRecord, type ProcessorImpl } from "../../sdk.js";
+import { failed, TransientError, type BatchProcessor, type MRecord, type ProcessorImpl } from "../../sdk.js";
 import { spec, type PostgresSinkConfig } from "./spec.js";
 
 /** Postgres allows 65535 bind parameters per statement. */
@@ -16,7 +16,7 @@ function toParam(v: unknown): unknown {
 }
 
 /** A pg error for a statement is retried row by row; infrastructure errors propagate. */
-export class PostgresUnavailableError extends Error {
+export class PostgresUnavailableError extends TransientError {
   constructor(message: string) {
     super(message);
     this.name = "PostgresUnavailableError";
