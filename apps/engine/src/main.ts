@@ -29,7 +29,8 @@ process.on("uncaughtExceptionMonitor", (err) => log.fatal({ err }, `uncaught exc
 async function main() {
   logLevelFromEnv(); // refuses to start on an unknown level, naming the allowed ones
   const kafkaClient = kafkaClientInfo();
-  log[kafkaClient.adaptations.every((a) => a.active) ? "info" : "warn"]({ kafkaClient }, describeKafkaClient(kafkaClient));
+  // the message names every adaptation; the descriptions are in /healthz
+  log[kafkaClient.adaptations.every((a) => a.active) ? "info" : "warn"](describeKafkaClient(kafkaClient));
   const stops: (() => Promise<void>)[] = [];
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
