@@ -10,6 +10,12 @@ export interface EngineConfig {
   webDist?: string;
   /** Unique per process: names this engine in leases and logs. */
   engineId: string;
+  /**
+   * The key sealing sensitive parameter values (32 bytes, base64 or hex: MILLRACE_SECRET_KEY), or
+   * else a key file (created 0600 when missing). With neither, a key that dies with the process.
+   */
+  secretKey?: string;
+  secretKeyFile?: string;
 }
 
 export function engineId(): string {

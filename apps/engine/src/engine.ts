@@ -7,6 +7,7 @@ import { openDatabase } from "./db/index.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
 import { checkHealth } from "./health.js";
 import { logger } from "./log.js";
+import { loadSecrets } from "./secrets/index.js";
 import { serveStatic } from "./http/static.js";
 import { createEngineMetrics } from "./metrics/index.js";
 import { startProvenance } from "./provenance/index.js";
@@ -22,10 +23,14 @@ export interface RunningEngine {
 
 /** Migrates the database, wires the services and serves HTTP: tRPC at /trpc, /healthz, the web app at /. */
 export async function startEngine(config: EngineConfig): Promise<RunningEngine> {
-  const db = await openDatabase(config.databaseUrl, config.engineId);
+  const secrets = loadSecrets({ key: config.secretKey, keyFile: config.secretKeyFile });
+  if (secrets.source.kind === "file" && secrets.source.created) logger.info({ module: "secrets", keyFile: secrets.source.path }, `created the secret key file ${secrets.source.path} (mode 0600): it seals the flows' sensitive parameter values; back it up, without it they cannot be read`);
+  if (secrets.source.kind === "ephemeral") logger.warn({ module: "secrets" }, "no secret key configured (MILLRACE_SECRET_KEY or a key file): sensitive parameter values saved now cannot be read after this process ends");
+  const db = await openDatabase(config.databaseUrl, config.engineId, secrets.box);
   const { repositories } = db;
   const services: Services = {
     repositories,
+    secrets,
     catalog,
     health: () => checkHealth(config.databaseUrl, config.kafkaBrokers),
   };

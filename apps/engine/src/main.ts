@@ -7,6 +7,7 @@ import { engineId, portFromEnv } from "./config.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
 import { errorMessage, logger, logLevelFromEnv } from "./log.js";
+import { SECRET_KEY_ENV, SECRET_KEY_FILE } from "./secrets/index.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const id = engineId();
@@ -33,8 +34,9 @@ async function main() {
   log[kafkaClient.adaptations.every((a) => a.active) ? "info" : "warn"](describeKafkaClient(kafkaClient));
   const stops: (() => Promise<void>)[] = [];
   let databaseUrl = process.env.DATABASE_URL;
+  const dataRoot = resolve(process.env.MILLRACE_DATA ?? join(repoRoot, ".millrace"));
   if (!databaseUrl) {
-    const dataDir = resolve(process.env.MILLRACE_DATA ?? join(repoRoot, ".millrace"), "pgdata");
+    const dataDir = join(dataRoot, "pgdata");
     const pg = await startEmbeddedPostgres(dataDir, portFromEnv("MILLRACE_PG_PORT", 5433));
     stops.push(pg.stop);
     databaseUrl = pg.url;
@@ -48,6 +50,8 @@ async function main() {
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((s) => s.trim()).filter(Boolean),
     webDist: existsSync(webDist) ? webDist : undefined,
     engineId: id,
+    secretKey: process.env[SECRET_KEY_ENV],
+    secretKeyFile: join(dataRoot, SECRET_KEY_FILE),
   });
   stops.unshift(engine.close);
   log.info({ url: engine.url }, `Millrace is running at ${engine.url}`);

@@ -7,12 +7,15 @@ import type { Observers } from "./runtime/observer.js";
 import type { Health } from "./health.js";
 import type { EngineMetrics } from "./metrics/index.js";
 import type { Provenance } from "./provenance/index.js";
+import type { LoadedSecrets } from "./secrets/index.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
   /** Postgres, one repository per table group: the API reads and writes only through these. */
   repositories: Repositories;
   catalog: CatalogLike;
+  /** the key sealing sensitive values at rest, and where it comes from (key rotation) */
+  secrets: LoadedSecrets;
   health(): Promise<Health>;
   /** Deploy/stop/status of flows (absent without Kafka). */
   deployments?: DeploymentManager;

@@ -12,3 +12,4 @@ export * from "./edit.js";
 export * from "./canonical.js";
 export * from "./sha256.js";
 export { friendlyMessage, checkSchema, type SchemaCheck } from "./zod-issues.js";
+export * from "./secret-fields.js";

@@ -5,6 +5,7 @@ import { findCycles } from "./graph.js";
 import { checkJsonValue, JSON_LIMITS } from "./json-guard.js";
 import { defaultMigrations, migrateFlow, type MigrationRegistry } from "./migrations.js";
 import { findParameterReferences, sensitiveValuesOf } from "./parameters.js";
+import { describeSecretFields, inSecretField, secretFields } from "./secret-fields.js";
 import { checkSchema, errorText } from "./zod-issues.js";
 
 /**
@@ -141,9 +142,20 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
   });
 
   const defined = new Set(doc.parameters.map((p) => p.name));
+  const sensitive = new Set(doc.parameters.filter((p) => p.sensitive).map((p) => p.name));
   doc.nodes.forEach((node, i) => {
-    for (const ref of findParameterReferences(node.config, ["nodes", i, "config"])) {
-      if (!defined.has(ref.name)) errors.push({ path: formatPath(ref.path), message: `parameter ${quote(ref.name)} is not defined` });
+    for (const ref of findParameterReferences(node.config)) {
+      const path = formatPath(["nodes", i, "config", ...ref.path]);
+      if (!defined.has(ref.name)) errors.push({ path, message: `parameter ${quote(ref.name)} is not defined` });
+      else if (sensitive.has(ref.name)) {
+        // A secret substituted into any other field could come back as a topic name, a path or a log line.
+        const info = nodeById.get(node.id)?.info;
+        const fields = info ? secretFields(info.configSchema) : [];
+        if (info && !inSecretField(ref.path, fields)) {
+          const allowed = fields.length ? `of ${quote(node.type)}: ${describeSecretFields(fields)}` : `${quote(node.type)} has none`;
+          errors.push({ path, message: `sensitive parameter ${quote(ref.name)} may only be used in secret fields (${allowed})` });
+        }
+      }
     }
   });
 

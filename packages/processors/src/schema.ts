@@ -8,6 +8,15 @@ export function meta(description: string, ui?: UiHint) {
   return ui ? { description, ui } : { description };
 }
 
+/**
+ * Metadata of a secret-capable field (a password, token or connection string): the only kind of
+ * field a sensitive parameter may be used in (flow validation refuses any other). `secret: true`
+ * is in the field's JSON Schema, so the designer can mark it too.
+ */
+export function secretMeta(description: string, ui?: UiHint) {
+  return { ...meta(description, ui), secret: true as const };
+}
+
 /** A JSONata expression: must compile; the message names the position of a syntax error. */
 export function expression(description: string, ui: UiHint = {}) {
   return z
@@ -34,7 +43,7 @@ export const topicName = z
   .max(249, { error: "a topic name has at most 249 characters", abort: true })
   .regex(/^(?:[A-Za-z0-9._-]|#\{[A-Za-z_][A-Za-z0-9_.-]*\})+$/, "a topic name has letters, digits, '.', '_' or '-' (or #{parameter} references)");
 
-/** A connection string; may be a #{parameter} reference. Never echoed in messages. */
+/** A connection string; may be a #{parameter} reference. Never echoed in messages. Secret-capable. */
 export function connectionString(description: string) {
   return z
     .string({ error: "a connection string is required" })
@@ -42,7 +51,7 @@ export function connectionString(description: string) {
     .refine((s) => /^(postgres(ql)?:\/\/|#\{)/.test(s) || s.includes("#{"), {
       message: "expected postgres://… or postgresql://… (or a #{parameter} reference)",
     })
-    .meta(meta(description, { widget: "password", placeholder: "#{db.url}" }));
+    .meta(secretMeta(description, { widget: "password", placeholder: "#{db.url}" }));
 }
 
 /** A SQL identifier (table or column); quoted when used, so any name is safe. */

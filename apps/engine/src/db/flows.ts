@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@millrace/db";
 import { documentHash, type FlowDocument } from "@millrace/flow";
 import { DomainError } from "../errors.js";
+import { SecretKeyError, type SecretBox } from "../secrets/index.js";
 
 export interface FlowSummary {
   id: string;
@@ -17,9 +18,16 @@ export interface SaveResult {
   created: boolean;
 }
 
-/** Flows and their immutable versions (tables flow, flow_version). Validation happens before, in the API layer. */
+/**
+ * Flows and their immutable versions (tables flow, flow_version). Validation happens before, in
+ * the API layer. Sensitive parameter values are stored sealed (see secrets/): `get` hands them out
+ * sealed (callers redact them), only `getOpened` (planning) turns them back into plaintext.
+ */
 export class FlowRepository {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly secrets: SecretBox,
+  ) {}
 
   async list(): Promise<FlowSummary[]> {
     const rows = await this.db.flow.findMany({
@@ -49,6 +57,23 @@ export class FlowRepository {
     };
   }
 
+  /** `get` with the sensitive values in plaintext: only for planning a deployment. */
+  async getOpened(id: string, version?: number) {
+    const r = await this.get(id, version);
+    try {
+      return { ...r, document: this.withSecrets(r.document, (v) => this.secrets.open(v)) };
+    } catch (e) {
+      if (e instanceof SecretKeyError) throw new DomainError("UNAVAILABLE", `flow ${id} v${r.version.version}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** The document with each non-empty sensitive value passed through `f`. */
+  private withSecrets(doc: FlowDocument, f: (value: string) => string): FlowDocument {
+    if (!doc.parameters.some((p) => p.sensitive && p.value !== "")) return doc;
+    return { ...doc, parameters: doc.parameters.map((p) => (p.sensitive && p.value !== "" ? { ...p, value: f(p.value) } : p)) };
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.db.flow.count({ where: { id } })) > 0;
   }
@@ -66,7 +91,10 @@ export class FlowRepository {
    * (the version the editor started from) a newer version saved elsewhere is a conflict,
    * never a silent overwrite.
    */
-  async save(doc: FlowDocument, opts: { baseVersion?: number; author?: string; message?: string } = {}): Promise<SaveResult> {
+  async save(edited: FlowDocument, opts: { baseVersion?: number; author?: string; message?: string } = {}): Promise<SaveResult> {
+    // A value the editor kept comes back sealed (as `get` gave it): open it, so it compares with
+    // the stored one and is sealed again like a new one.
+    const doc = this.withSecrets(edited, (v) => this.secrets.tryOpen(v) ?? v);
     const hash = documentHash(doc);
     return this.db.$transaction(async (tx) => {
       await tx.flow.upsert({ where: { id: doc.id }, create: { id: doc.id, name: doc.name }, update: {} });
@@ -83,7 +111,9 @@ export class FlowRepository {
       if (latest > 0) {
         const last = await tx.flowVersion.findUnique({ where: { flowId_version: { flowId: doc.id, version: latest } }, select: { hash: true, document: true } });
         // The hash leaves secret values out (it is public): a changed secret alone is still a change.
-        if (last?.hash === hash && sameSecrets(doc, last.document as unknown as FlowDocument)) return { id: doc.id, version: latest, created: false };
+        if (last?.hash === hash && sameSecrets(doc, this.withSecrets(last.document as unknown as FlowDocument, (v) => this.secrets.tryOpen(v) ?? v))) {
+          return { id: doc.id, version: latest, created: false };
+        }
       }
       const version = latest + 1;
       await tx.flowVersion.create({
@@ -91,7 +121,7 @@ export class FlowRepository {
           id: randomUUID(),
           flowId: doc.id,
           version,
-          document: doc as object,
+          document: this.withSecrets(doc, (v) => this.secrets.seal(v)) as object,
           hash,
           author: opts.author ?? "anonymous",
           message: opts.message ?? null,

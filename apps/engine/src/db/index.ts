@@ -4,11 +4,13 @@
 import pg from "pg";
 import { createDb, migrate } from "@millrace/db";
 import { logger } from "../log.js";
+import type { SecretBox } from "../secrets/index.js";
 import { CheckpointRepository } from "./checkpoints.js";
 import { DeploymentRepository } from "./deployments.js";
 import { EngineStatsRepository } from "./engine-stats.js";
 import { FlowRepository } from "./flows.js";
 import { ProvenanceRepository } from "./provenance.js";
+import { SealedValueRepository } from "./sealed-values.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -16,6 +18,7 @@ export { DeploymentRepository, type DeploymentRecord } from "./deployments.js";
 export { EngineStatsRepository, type EngineStatsRow } from "./engine-stats.js";
 export { FlowRepository, type FlowSummary, type SaveResult } from "./flows.js";
 export { postgresServerVersion } from "./health.js";
+export { SealedValueRepository } from "./sealed-values.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -29,6 +32,8 @@ export interface Repositories {
   engineStats: EngineStatsRepository;
   /** provenance_batch */
   provenance: ProvenanceRepository;
+  /** the sealed secrets in flow_version and deployment, as a whole (key rotation) */
+  sealedValues: SealedValueRepository;
 }
 
 export interface Database {
@@ -43,9 +48,14 @@ export interface Database {
  * batch INSERTs never queue behind (or ahead of) the API's queries. Leases open their own session
  * (AdvisoryLockSession).
  */
-export async function openDatabase(url: string, engineId: string): Promise<Database> {
+export async function openDatabase(url: string, engineId: string, secrets: SecretBox): Promise<Database> {
   await migrate(url);
   const prisma = createDb(url);
+  const sealedValues = new SealedValueRepository(prisma, secrets);
+  const upgraded = await sealedValues.sealPlaintext();
+  if (upgraded.versions || upgraded.plans) {
+    logger.child({ module: "secrets", engineId }).info(upgraded, `sealed the secrets an older engine stored in plaintext: ${upgraded.versions} flow version(s), ${upgraded.plans} deployment plan(s) (planned again when started)`);
+  }
   const provenancePool = new pg.Pool({ connectionString: url, max: 3, idleTimeoutMillis: 30_000 });
   const log = logger.child({ module: "provenance", engineId });
   provenancePool.on("error", (e) =>
@@ -53,11 +63,12 @@ export async function openDatabase(url: string, engineId: string): Promise<Datab
   );
   return {
     repositories: {
-      flows: new FlowRepository(prisma),
-      deployments: new DeploymentRepository(prisma),
+      flows: new FlowRepository(prisma, secrets),
+      deployments: new DeploymentRepository(prisma, secrets),
       checkpoints: new CheckpointRepository(prisma),
       engineStats: new EngineStatsRepository(prisma),
       provenance: new ProvenanceRepository(provenancePool),
+      sealedValues,
     },
     async close() {
       await provenancePool.end().catch(() => {});

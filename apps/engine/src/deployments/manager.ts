@@ -5,7 +5,7 @@ import type { DeploymentRecord, Repositories } from "../db/index.js";
 import { invalidFlow } from "../errors.js";
 import type { KafkaClient } from "../kafka/index.js";
 import { errorMessage, logger, type Logger } from "../log.js";
-import { planFlow, PlanError, publicPlan, type ExecutionPlan, type PublicPlan } from "../planner/index.js";
+import { planFlow, PlanError, planSecretValues, publicPlan, type ExecutionPlan, type PublicPlan } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { Observers } from "../runtime/observer.js";
@@ -80,7 +80,8 @@ export class DeploymentManager {
 
   /** Validates and plans a stored version (the latest by default) without deploying it. The plan holds secrets: clients get publicPlan(plan). */
   async plan(flowId: string, version?: number, exactlyOnce = false): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan }> {
-    const stored = await this.d.repositories.flows.get(flowId, version);
+    // the one place a stored version's secrets are opened: the plan substitutes them
+    const stored = await this.d.repositories.flows.getOpened(flowId, version);
     const checked = validateForDeploy(stored.document, this.d.catalog);
     if (!checked.ok) throw invalidFlow(`flow ${flowId} v${stored.version.version} cannot be deployed`, checked.errors);
     let plan: ExecutionPlan;
@@ -213,10 +214,12 @@ export class DeploymentManager {
 
   private async startRuntime(r: DeploymentRecord): Promise<void> {
     let rt: FlowRuntime | undefined;
+    let secrets: string[] = [];
     try {
       const stored = r.plan as ExecutionPlan;
       // plans stored before nodes carried their configs are planned again from their version
-      const plan = stored.nodes.every((n) => "config" in n) ? stored : (await this.plan(r.flowId, r.version, r.exactlyOnce)).plan;
+      const plan = stored.nodes.every((n) => "config" in n) ? this.d.repositories.deployments.openPlan(stored) : (await this.plan(r.flowId, r.version, r.exactlyOnce)).plan;
+      secrets = planSecretValues(plan);
       this.d.stats.track(r.id, r.flowId, plan);
       rt = new FlowRuntime(
         { deploymentId: r.id, flowId: r.flowId, version: r.version, exactlyOnce: r.exactlyOnce, provenance: r.provenance, plan },
@@ -235,7 +238,9 @@ export class DeploymentManager {
       this.startErrors.delete(r.id);
       this.log.info({ flowId: r.flowId, version: r.version, deploymentId: r.id }, `flow ${r.flowId} v${r.version} running on this engine${r.exactlyOnce ? " (exactly-once)" : ""}`);
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      // the error is logged and stored on the deployment: a message that quotes a config value must not carry a secret
+      scrubError(e, secrets);
+      const error = e instanceof Error ? e.message : scrub(String(e), secrets);
       const deterministic = (e as { name?: string } | null)?.name === "ConfigError";
       this.log.error(
         { err: e, flowId: r.flowId, version: r.version, deploymentId: r.id },
@@ -259,4 +264,14 @@ export class DeploymentManager {
     await Promise.all([...this.runtimes.values()].map((rt) => rt.stop().catch(() => {})));
     this.runtimes.clear();
   }
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((t, s) => (s.length >= 4 ? t.split(s).join("***") : t), text);
+}
+
+function scrubError(e: unknown, secrets: readonly string[]): void {
+  if (!secrets.length || !(e instanceof Error)) return;
+  e.message = scrub(e.message, secrets);
+  if (e.stack) e.stack = scrub(e.stack, secrets);
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
+import { findParameterReferences, substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
 
 /**
  * The planner: a pure function from a validated flow document to an execution plan. No Kafka,
@@ -84,6 +84,11 @@ export interface PlannedNode {
   kind: ProcessorKind;
   /** parameters substituted: what the implementation is created with; may hold secrets */
   config: Record<string, unknown>;
+  /**
+   * Paths in `config` of the strings that hold a sensitive parameter's value (only secret-capable
+   * fields can), so the stored plan can seal exactly those; empty when none.
+   */
+  secretPaths: (string | number)[][];
   settings: NonNullable<FlowNode["settings"]>;
   stage: string;
   ports: PortRoute[];
@@ -153,8 +158,8 @@ export interface ExecutionPlan {
   warnings: string[];
 }
 
-/** A planned node as a client may see it: without the config, which may hold sensitive parameter values. */
-export type PublicPlannedNode = Omit<PlannedNode, "config">;
+/** A planned node as a client may see it: without the config, which may hold sensitive parameter values (nor where they are). */
+export type PublicPlannedNode = Omit<PlannedNode, "config" | "secretPaths">;
 
 export interface PublicPlan extends Omit<ExecutionPlan, "nodes"> {
   nodes: PublicPlannedNode[];
@@ -171,6 +176,19 @@ function publicNode(n: PlannedNode): PublicPlannedNode {
   if (n.ingress) node.ingress = n.ingress;
   if (n.forks) node.forks = true;
   return node;
+}
+
+/** The strings at every node's secretPaths: what must never appear in a message about this plan. */
+export function planSecretValues(plan: ExecutionPlan): string[] {
+  const out: string[] = [];
+  for (const n of plan.nodes) {
+    for (const path of n.secretPaths ?? []) {
+      let v: unknown = n.config;
+      for (const seg of path) v = typeof v === "object" && v !== null ? (v as Record<string | number, unknown>)[seg] : undefined;
+      if (typeof v === "string" && v !== "") out.push(v);
+    }
+  }
+  return out;
 }
 
 export class PlanError extends Error {}
@@ -216,6 +234,8 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
   const warnings: string[] = [];
   const nodeById = new Map<string, FlowNode>();
   const specOf = new Map<string, PlannerSpec>();
+  const sensitive = new Set(doc.parameters.filter((p) => p.sensitive).map((p) => p.name));
+  const secretPathsOf = new Map<string, (string | number)[][]>();
   for (const written of doc.nodes) {
     if (nodeById.has(written.id)) throw new PlanError(`duplicate node id "${written.id}"`);
     const spec = catalog.get(written.type);
@@ -224,6 +244,9 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     const n = doc.parameters.length ? { ...written, config: substituteParameters(written.config, doc.parameters) } : written;
     nodeById.set(n.id, n);
     specOf.set(n.id, spec);
+    const paths = new Map<string, (string | number)[]>();
+    if (sensitive.size) for (const ref of findParameterReferences(written.config)) if (sensitive.has(ref.name)) paths.set(JSON.stringify(ref.path), ref.path);
+    secretPathsOf.set(n.id, [...paths.values()]);
   }
   const incoming = new Map<string, FlowEdge[]>();
   const outgoing = new Map<string, FlowEdge[]>();
@@ -368,7 +391,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     });
     if (external && !ports.some((p) => p.port === "success")) ports.push({ port: "success", fused: [], durableEdges: [], externalTopic: external });
     if (!ports.some((p) => p.port === "failure") && spec.kind !== "source") ports.push({ port: "failure", fused: [], durableEdges: [], deadLetter: deadLetterTopic });
-    const planned: PlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: spec.kind, config: n.config, settings: n.settings ?? {}, stage: stageOf.get(n.id)!, ports };
+    const planned: PlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: spec.kind, config: n.config, secretPaths: secretPathsOf.get(n.id)!, settings: n.settings ?? {}, stage: stageOf.get(n.id)!, ports };
     const ingress = spec.ingress?.(n.config);
     if (ingress) planned.ingress = { path: ingress.path };
     if (spec.forks) planned.forks = true;

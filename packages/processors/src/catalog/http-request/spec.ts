@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { expression, headerName, meta } from "../../schema.js";
+import { expression, headerName, meta, secretMeta } from "../../schema.js";
 
 export const configSchema = z
   .strictObject({
@@ -8,10 +8,10 @@ export const configSchema = z
       .string({ error: "a url is required" })
       .min(1, "the url is empty")
       .refine((u) => /^https?:\/\//i.test(u) || u.startsWith("#{"), { message: "the url must start with http:// or https:// (or be a #{parameter})" })
-      .meta(meta("Request URL (used when urlExpression is not set).", { placeholder: "https://api.example.com/orders" })),
+      .meta(secretMeta("Request URL (used when urlExpression is not set); may carry credentials or a token, so a sensitive #{parameter} is allowed.", { placeholder: "https://api.example.com/orders" })),
     urlExpression: expression("Optional JSONata producing the URL per record, e.g. $join([\"https://api/x/\", value.id]).").optional(),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], { error: "method is GET, POST, PUT, PATCH, DELETE or HEAD" }).default("POST").meta(meta("HTTP method.")),
-    headers: z.record(z.string().min(1), z.string()).default({}).meta(meta("Request headers (literal text; #{parameters} allowed).", { widget: "keyvalue" })),
+    headers: z.record(z.string().min(1), z.string()).default({}).meta(secretMeta("Request headers (literal text; #{parameters} allowed, sensitive ones too: e.g. Authorization: Bearer #{token}).", { widget: "keyvalue" })),
     body: expression("JSONata producing the request body; default: the record value for POST/PUT/PATCH, none otherwise.", { placeholder: "value" }).optional(),
     responseTo: z.enum(["value", "header"]).default("value").meta(meta("Where the response body goes: the new value, or a header (value kept).")),
     responseHeader: headerName.default("http.response").meta(meta("Header name used when responseTo is 'header'.")),
