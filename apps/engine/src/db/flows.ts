@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@millrace/db";
 import { documentHash, type FlowDocument } from "@millrace/flow";
 import { DomainError } from "../errors.js";
+import { queryIn, sql } from "./sql.js";
 import { SecretKeyError, type SecretBox } from "../secrets/index.js";
 
 export interface FlowSummary {
@@ -98,9 +99,9 @@ export class FlowRepository {
     const hash = documentHash(doc);
     return this.db.$transaction(async (tx) => {
       await tx.flow.upsert({ where: { id: doc.id }, create: { id: doc.id, name: doc.name }, update: {} });
-      // Row lock: two concurrent saves of one flow serialise here (an UPDATE that changes nothing
-      // locks the row like SELECT … FOR UPDATE, and says in the model API what we read).
-      const { latestVersion: latest } = await tx.flow.update({ where: { id: doc.id }, data: { latestVersion: { increment: 0 } }, select: { latestVersion: true } });
+      // Row lock: two concurrent saves of one flow serialise here.
+      const [row] = await queryIn<{ latest_version: number }>(tx, sql`SELECT latest_version FROM flow WHERE id = ${doc.id} FOR UPDATE`);
+      const latest = row!.latest_version;
       if (opts.baseVersion !== undefined && opts.baseVersion < latest) {
         throw new DomainError(
           "CONFLICT",

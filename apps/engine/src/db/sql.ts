@@ -7,7 +7,8 @@ import type pg from "pg";
  * A tagged template over pg rather than Prisma's $queryRaw because these statements need a pg
  * connection of their own anyway: an advisory lock belongs to one session (Prisma hands out a
  * pooled connection per query), and provenance writes 24 arrays per statement on a pool of its
- * own, so its inserts never queue behind the API's queries and pass no translation layer.
+ * own, so its inserts never queue behind the API's queries and pass no translation layer. A
+ * statement that must run inside a Prisma transaction (a row lock) goes through `queryIn`.
  *
  * Values become $n parameters (never text in the statement); `raw` inserts constant SQL; a
  * fragment can hold fragments. An object value used twice (an array of ids) is sent once.
@@ -70,4 +71,15 @@ export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.Client, "query">;
 /** Runs a statement; rows typed by the caller. */
 export function query<R extends pg.QueryResultRow = pg.QueryResultRow>(on: Queryable, q: Sql): Promise<pg.QueryResult<R>> {
   return (on as pg.Pool).query<R>(q.toQuery());
+}
+
+/** What `queryIn` needs of a Prisma client or interactive transaction. */
+interface PrismaRaw {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+/** Runs a statement on a Prisma interactive transaction's connection (e.g. SELECT … FOR UPDATE); rows typed by the caller. */
+export function queryIn<R>(tx: PrismaRaw, q: Sql): Promise<R[]> {
+  const { text, values } = q.toQuery();
+  return tx.$queryRawUnsafe<R[]>(text, ...values);
 }

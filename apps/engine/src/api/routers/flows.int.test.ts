@@ -80,6 +80,13 @@ describe("flows API on a real Postgres", () => {
     expect((await api.flows.get({ id: "f3" })).document.name).toBe("changed elsewhere");
   });
 
+  it("serialises concurrent saves from the same base version under the flow's row lock: one wins, the others get CONFLICT", async () => {
+    await api.flows.save({ document: doc("f-concurrent") });
+    const saves = await Promise.allSettled([1, 2, 3, 4].map((i) => api.flows.save({ document: doc("f-concurrent", `edit ${i}`), baseVersion: 1 })));
+    expect(saves.filter((s) => s.status === "fulfilled").map((s) => s.value)).toEqual([{ id: "f-concurrent", version: 2, created: true }]);
+    expect(saves.filter((s) => s.status === "rejected").map((s) => (s.reason as { code?: string }).code)).toEqual(["CONFLICT", "CONFLICT", "CONFLICT"]);
+  });
+
   it("rejects a broken document with path-named errors and writes nothing", async () => {
     const bad = { ...doc("f4"), nodes: [{ id: "x", type: "generate", typeVersion: 1, config: {} }] };
     await expect(api.flows.save({ document: bad })).rejects.toThrow(/nodes\[0\]\.position/);
