@@ -147,7 +147,7 @@ export class DeploymentManager {
       provenance: r.provenance,
       error: r.error,
       updatedAt: r.updatedAt,
-      plan: publicPlan(r.plan as ExecutionPlan),
+      plan: r.plan ? publicPlan(r.plan) : null,
       local,
     };
   }
