@@ -1,5 +1,6 @@
 import { createKafka, kafkaClientInfo, type KafkaClient, type KafkaClientInfo } from "./kafka/index.js";
 import { postgresServerVersion } from "./db/index.js";
+import { withTimeout } from "./timeout.js";
 
 export interface Check {
   ok: boolean;
@@ -16,16 +17,6 @@ export interface Health {
   ok: boolean;
   kafka: KafkaCheck;
   postgres: Check;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }
 
 export async function checkPostgres(url: string, timeoutMs = 3000): Promise<Check> {

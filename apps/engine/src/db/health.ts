@@ -1,4 +1,5 @@
 import pg from "pg";
+import { withTimeout } from "../timeout.js";
 import { query, sql } from "./sql.js";
 
 /**
@@ -8,20 +9,10 @@ import { query, sql } from "./sql.js";
 export async function postgresServerVersion(url: string, timeoutMs: number): Promise<string | undefined> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
-    await within(c.connect(), timeoutMs);
-    const r = await within(query<{ v: string }>(c, sql`SELECT current_setting('server_version') AS v`), timeoutMs);
+    await withTimeout(c.connect(), timeoutMs, "Postgres");
+    const r = await withTimeout(query<{ v: string }>(c, sql`SELECT current_setting('server_version') AS v`), timeoutMs, "Postgres");
     return r.rows[0]?.v;
   } finally {
     c.end().catch(() => {});
   }
-}
-
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Postgres did not answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }
