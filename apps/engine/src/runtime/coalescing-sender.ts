@@ -1,6 +1,6 @@
 import type { OutMessage, Sender, SentRecord } from "../kafka/index.js";
 import { encodedBytes } from "./records.js";
-import { MAX_REQUEST_BYTES } from "./producing.js";
+import { MAX_REQUEST_BYTES, RECORD_OVERHEAD_BYTES } from "./producing.js";
 
 type Part = { topic: string; messages: OutMessage[] };
 
@@ -44,7 +44,7 @@ export class CoalescingSender implements Sender {
   sendBatch(parts: Part[], bytes?: number): Promise<SentRecord[]> {
     if (bytes === undefined) {
       bytes = 0;
-      for (const p of parts) for (let i = 0; i < p.messages.length; i++) bytes += encodedBytes(p.messages[i]!) + 64;
+      for (const p of parts) for (let i = 0; i < p.messages.length; i++) bytes += encodedBytes(p.messages[i]!) + RECORD_OVERHEAD_BYTES;
     }
     const size = bytes;
     return new Promise<SentRecord[]>((resolve, reject) => {
