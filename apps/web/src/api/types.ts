@@ -3,17 +3,13 @@
  * there changes them here, and the web type check shows every place that must follow.
  * Dates arrive as ISO strings (no transformer), which is what these types say.
  */
-import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@millrace/engine/api/router";
 
-export type ApiInputs = inferRouterInputs<AppRouter>;
-export type ApiOutputs = inferRouterOutputs<AppRouter>;
+type ApiOutputs = inferRouterOutputs<AppRouter>;
 
-export type FlowListItem = ApiOutputs["flows"]["list"][number];
 export type FlowVersionInfo = ApiOutputs["flows"]["versions"][number];
 export type FlowGetResult = ApiOutputs["flows"]["get"];
-export type FlowSaveResult = ApiOutputs["flows"]["save"];
-export type DeploymentStatus = ApiOutputs["deployments"]["status"];
 
 /** What stats.live pushes (the same as stats.snapshot answers). */
 export type LiveStats = ApiOutputs["stats"]["snapshot"];
