@@ -10,6 +10,8 @@ export interface EngineConfig {
   webDist?: string;
   /** Unique per process: names this engine in leases and logs. */
   engineId: string;
+  /** Body limit, timeouts and accepted Host names; defaults when absent. */
+  http?: Partial<HttpSettings>;
   /**
    * The key sealing sensitive parameter values (32 bytes, base64 or hex: MILLRACE_SECRET_KEY), or
    * else a key file (created 0600 when missing). With neither, a key that dies with the process.
@@ -29,4 +31,48 @@ export function portFromEnv(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${raw} is not a TCP port (0-65535)`);
   return n;
+}
+
+/** Limits of the engine's HTTP surface; every field has a default (see DEFAULT_HTTP_SETTINGS). */
+export interface HttpSettings {
+  /** Largest request body /trpc accepts (413 beyond it). */
+  maxBodyBytes: number;
+  /** Time to receive a whole request, headers and body (slow senders are cut off). */
+  requestTimeoutMs: number;
+  /** Time to receive the headers. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** A non-streaming answer that sends nothing for this long is abandoned (event streams are exempt). */
+  responseIdleTimeoutMs: number;
+  /** Host names (besides IP addresses) the engine answers to; "*" accepts any. */
+  allowedHosts: string[];
+}
+
+export const DEFAULT_HTTP_SETTINGS: Omit<HttpSettings, "allowedHosts"> = {
+  // a 1,000-node flow imported is about 0.7 MB of request (measured): room for flows with large configs
+  maxBodyBytes: 8 * 1024 * 1024,
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 5_000,
+  responseIdleTimeoutMs: 120_000,
+};
+
+function positiveNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number of ${unit}`);
+  return n;
+}
+
+/** MILLRACE_MAX_BODY_MB, MILLRACE_REQUEST_TIMEOUT_S and MILLRACE_ALLOWED_HOSTS (comma-separated names, or *). */
+export function httpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<HttpSettings> {
+  const settings: Partial<HttpSettings> = {
+    maxBodyBytes: Math.round(positiveNumberFromEnv(env, "MILLRACE_MAX_BODY_MB", DEFAULT_HTTP_SETTINGS.maxBodyBytes / 1024 / 1024, "megabytes") * 1024 * 1024),
+    requestTimeoutMs: Math.round(positiveNumberFromEnv(env, "MILLRACE_REQUEST_TIMEOUT_S", DEFAULT_HTTP_SETTINGS.requestTimeoutMs / 1000, "seconds") * 1000),
+  };
+  const hosts = env.MILLRACE_ALLOWED_HOSTS;
+  if (hosts !== undefined && hosts.trim() !== "") settings.allowedHosts = hosts.split(",").map((h) => h.trim()).filter(Boolean);
+  return settings;
 }

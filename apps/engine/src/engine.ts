@@ -1,13 +1,16 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { catalog } from "@millrace/processors";
 import { appRouter } from "./api/router.js";
-import type { EngineConfig } from "./config.js";
+import { DEFAULT_HTTP_SETTINGS, type EngineConfig, type HttpSettings } from "./config.js";
 import { openDatabase } from "./db/index.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
 import { checkHealth } from "./health.js";
 import { logger } from "./log.js";
 import { loadSecrets } from "./secrets/index.js";
+import { crossSiteRefusal } from "./http/cross-site.js";
+import { createHostCheck } from "./http/host-check.js";
+import { createHttpServer, refuse } from "./http/server.js";
 import { serveStatic } from "./http/static.js";
 import { createEngineMetrics } from "./metrics/index.js";
 import { startProvenance } from "./provenance/index.js";
@@ -50,9 +53,12 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   Object.assign(services, { provenance, metrics });
 
   const apiLog = logger.child({ module: "api", engineId: config.engineId });
+  const http: HttpSettings = { ...DEFAULT_HTTP_SETTINGS, allowedHosts: [], ...config.http };
+  const tooLarge = `request body larger than ${http.maxBodyBytes} bytes (MILLRACE_MAX_BODY_MB=${+(http.maxBodyBytes / 1024 / 1024).toFixed(3)})`;
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
+    maxBodySize: http.maxBodyBytes,
     createContext: () => ({ services }),
     onError: ({ error, path }) => {
       if (error.code !== "INTERNAL_SERVER_ERROR") return;
@@ -61,9 +67,17 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   });
   const web = config.webDist ? serveStatic(config.webDist) : undefined;
 
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0]!;
-    if (path.startsWith("/trpc/")) return trpc(req, res);
+  const server: Server = createHttpServer(http, createHostCheck(config.host, http.allowedHosts), logger.child({ module: "http", engineId: config.engineId }), (req, res, path) => {
+    if (path.startsWith("/trpc/")) {
+      const crossSite = crossSiteRefusal(req.method, req.headers);
+      if (crossSite) return refuse(req, res, 403, `refused ${crossSite}: the API takes changes only from the designer this engine serves, or from programs`);
+      if (Number(req.headers["content-length"]) > http.maxBodyBytes) return refuse(req, res, 413, tooLarge);
+      // a body cut at the limit (sent without a length) is not read on: the connection goes
+      res.once("finish", () => {
+        if (!req.complete) req.socket.destroySoon();
+      });
+      return trpc(req, res);
+    }
     if (path === "/healthz") {
       services.health().then(
         (h) => res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(h)),
@@ -74,11 +88,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     if (path === "/metrics") return metrics.handle(req, res);
     if (runtime && handleHttpIngest(runtime.deployments, req, res, path)) return;
     if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);
-    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    refuse(req, res, 404, "not found");
   });
-  // SSE subscriptions stay open for minutes; Node's default request timeout would cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -3,7 +3,7 @@ import { describeKafkaClient, kafkaClientInfo } from "./kafka/index.js"; // firs
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { engineId, portFromEnv } from "./config.js";
+import { engineId, httpSettingsFromEnv, portFromEnv } from "./config.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
 import { errorMessage, logger, logLevelFromEnv } from "./log.js";
@@ -24,8 +24,16 @@ process.on("unhandledRejection", (reason) => {
     `unhandled promise rejection #${unhandled}: ${errorMessage(reason)}; ignored, the engine keeps running (a bug: report it with this stack)`,
   );
 });
-// Node still prints the exception and exits; this puts the cause into the log store first.
-process.on("uncaughtExceptionMonitor", (err) => log.fatal({ err }, `uncaught exception, the engine exits: ${err.message}`));
+// The same for an exception thrown from a timer or event callback outside any request (each
+// request's own exceptions are answered 500 by the HTTP server): logged, and the engine serves on.
+let uncaught = 0;
+process.on("uncaughtException", (err) => {
+  uncaught++;
+  log.error(
+    { err, uncaughtExceptions: uncaught },
+    `uncaught exception #${uncaught}: ${errorMessage(err)}; ignored, the engine keeps running (a bug: report it with this stack)`,
+  );
+});
 
 async function main() {
   logLevelFromEnv(); // refuses to start on an unknown level, naming the allowed ones
@@ -50,6 +58,7 @@ async function main() {
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((s) => s.trim()).filter(Boolean),
     webDist: existsSync(webDist) ? webDist : undefined,
     engineId: id,
+    http: httpSettingsFromEnv(),
     secretKey: process.env[SECRET_KEY_ENV],
     secretKeyFile: join(dataRoot, SECRET_KEY_FILE),
   });

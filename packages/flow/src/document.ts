@@ -2,6 +2,23 @@ import { z } from "zod";
 
 /** Flow document v1: the export/import contract (exported files must keep importing). Keep it backward compatible. */
 
+/**
+ * The one rule for flow, node and edge ids, wherever an id comes in (a document saved or
+ * imported, or an id passed to get, delete, deploy, tap, replay…): ids end up in URLs, topic
+ * names, metric labels and log lines. It admits every id the designer and the import-as-copy
+ * make (`flow-1a2b3c4d`, UUIDs, `filter-2`, `gen.success->log#2`).
+ */
+export const ID_MAX_LENGTH = 256;
+export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.#>-]*$/;
+export const IdSchema = z
+  .string()
+  .min(1, "an id must not be empty")
+  .max(ID_MAX_LENGTH, `an id has at most ${ID_MAX_LENGTH} characters`)
+  .regex(ID_PATTERN, "an id has only letters, digits and _ . - # > (not first: . - # >)");
+export const FlowIdSchema = IdSchema.describe("Flow id. Stable across export/import unless a copy is asked for.");
+export const NodeIdSchema = IdSchema.describe("Node id, unique within the flow.");
+export const EdgeIdSchema = IdSchema.describe("Edge id, unique within the flow.");
+
 export const PositionSchema = z
   .object({ x: z.number(), y: z.number() })
   .describe("Canvas position. Layout only: moving a node never changes behaviour.");
@@ -19,7 +36,7 @@ export const NodeSettingsSchema = z
   .catchall(z.unknown());
 
 export const NodeSchema = z.object({
-  id: z.string().min(1).describe("Unique within the flow."),
+  id: NodeIdSchema,
   type: z.string().min(1).describe('Processor type id from the catalogue, e.g. "filter".'),
   typeVersion: z.number().int().min(1).describe("Version of the processor type's config; older versions are migrated on import."),
   name: z.string().optional().describe("Display name."),
@@ -37,9 +54,9 @@ export const EdgeSettingsSchema = z
   .catchall(z.unknown());
 
 export const EdgeSchema = z.object({
-  id: z.string().min(1),
-  from: z.object({ node: z.string().min(1), port: z.string().min(1) }).describe("Source node id and one of its output ports."),
-  to: z.object({ node: z.string().min(1) }).describe("Target node id (a node that takes input)."),
+  id: EdgeIdSchema,
+  from: z.object({ node: IdSchema, port: z.string().min(1) }).describe("Source node id and one of its output ports."),
+  to: z.object({ node: IdSchema }).describe("Target node id (a node that takes input)."),
   settings: EdgeSettingsSchema.optional(),
 });
 
@@ -51,7 +68,7 @@ export const ParameterSchema = z.object({
 
 export const FlowDocumentSchema = z.object({
   schemaVersion: z.literal(1),
-  id: z.string().min(1).describe("Stable across export/import unless a copy is asked for."),
+  id: FlowIdSchema,
   name: z.string().min(1),
   description: z.string().optional(),
   nodes: z.array(NodeSchema),

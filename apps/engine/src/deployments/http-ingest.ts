@@ -19,19 +19,30 @@ export function handleHttpIngest(manager: DeploymentManager, req: IncomingMessag
     return true;
   }
   if (req.method === "GET" || req.method === "HEAD") return false; // the web app keeps GET
+  const tooBig = () => {
+    // stop reading: what is beyond the cap is never buffered, and the connection goes with the answer
+    req.pause();
+    res.writeHead(413, { "content-type": "text/plain", connection: "close" }).end(`body larger than ${MAX_BODY} bytes; nothing was written\n`);
+  };
+  if (Number(req.headers["content-length"]) > MAX_BODY) {
+    tooBig();
+    return true;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  let tooBig = false;
-  req.on("data", (c: Buffer) => {
+  const onData = (c: Buffer) => {
     size += c.length;
-    if (size > MAX_BODY) tooBig = true;
-    else chunks.push(c);
-  });
-  req.on("end", () => {
-    if (tooBig) {
-      res.writeHead(413, { "content-type": "text/plain" }).end(`body larger than ${MAX_BODY} bytes\n`);
+    if (size <= MAX_BODY) {
+      chunks.push(c);
       return;
     }
+    req.off("data", onData);
+    chunks.length = 0;
+    tooBig();
+  };
+  req.on("data", onData);
+  req.on("end", () => {
+    if (size > MAX_BODY) return;
     const text = Buffer.concat(chunks).toString("utf8");
     let value: unknown = text;
     if (text.length) {

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
 import { publicPlan } from "../../planner/index.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
-const flowId = z.string().min(1).max(200);
+const flowId = FlowIdSchema;
 const version = z.number().int().positive().optional();
 
 function manager(ctx: Context) {

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { canonicalize, checkSchema, FlowDocumentSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
+import { canonicalize, FlowIdSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
 import { randomUUID } from "node:crypto";
 import { publicProcedure, router } from "../trpc.js";
 import { invalidFlow } from "../../errors.js";
 
-const id = z.string().min(1).max(200);
+const id = FlowIdSchema;
 
 export const flowsRouter = router({
   list: publicProcedure.query(({ ctx }) => ctx.services.repositories.flows.list()),
@@ -33,9 +33,10 @@ export const flowsRouter = router({
       message: z.string().max(2000).optional(),
     }))
     .mutation(async ({ ctx, input }) => {
-      const checked = checkSchema(FlowDocumentSchema, input.document);
+      // the same gate as an import (plain JSON, migrations, schema with the id rule), minus the completeness checks
+      const checked = validateFlow(input.document, ctx.services.catalog, { draft: true });
       if (!checked.ok) throw invalidFlow("the flow document is not valid", checked.errors);
-      let doc: FlowDocument = checked.value;
+      let doc: FlowDocument = checked.document;
       // The browser never sees sensitive values: keep the stored ones it sent back blank.
       if (doc.parameters.some((p) => p.sensitive && p.value === "") && (await ctx.services.repositories.flows.exists(doc.id))) {
         doc = restoreSensitive(doc, (await ctx.services.repositories.flows.get(doc.id)).document);

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { EdgeIdSchema, FlowIdSchema, NodeIdSchema } from "@millrace/flow";
 import { EVENT_TYPES } from "../../provenance/events.js";
 import { DomainError } from "../../errors.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
-const flowId = z.string().min(1).max(200);
+const flowId = FlowIdSchema;
 const recordId = z.string().min(1).max(500);
 const offset = z.string().regex(/^\d{1,19}$/, "an offset (decimal digits)");
 
@@ -33,7 +34,7 @@ export const provenanceRouter = router({
     .input(
       z.object({
         flowId,
-        nodeId: z.string().min(1).max(200).optional(),
+        nodeId: NodeIdSchema.optional(),
         from: z.number().int().nonnegative().optional(),
         to: z.number().int().nonnegative().optional(),
         types: z.array(z.enum(EVENT_TYPES)).optional(),
@@ -44,11 +45,11 @@ export const provenanceRouter = router({
 
   /** Re-sends one record into the edge topic it was read from, with a new lineage id (parent: the original) and a REPLAY event. */
   replay: publicProcedure
-    .input(z.object({ flowId, recordId, nodeId: z.string().min(1).max(200).optional() }))
+    .input(z.object({ flowId, recordId, nodeId: NodeIdSchema.optional() }))
     .mutation(({ ctx, input }) => replayer(ctx).replay(input)),
 
   /** Re-sends the records at offsets [fromOffset, toOffset] of one partition of an edge (at most 10,000). */
   replayRange: publicProcedure
-    .input(z.object({ flowId, edgeId: z.string().min(1).max(400), partition: z.number().int().nonnegative(), fromOffset: offset, toOffset: offset }))
+    .input(z.object({ flowId, edgeId: EdgeIdSchema, partition: z.number().int().nonnegative(), fromOffset: offset, toOffset: offset }))
     .mutation(({ ctx, input }) => replayer(ctx).replayRange(input)),
 });

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
-const flowId = z.string().min(1).max(200);
+const flowId = FlowIdSchema;
 
 function service(ctx: Context) {
   const s = ctx.services.stats;

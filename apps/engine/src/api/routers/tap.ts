@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { EdgeIdSchema, FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
 import { edgeOf, recentRecords, tapEdge } from "../../tap/tap.js";
 import { publicProcedure, router, type Context } from "../trpc.js";
 
-const flowId = z.string().min(1).max(200);
-const edgeId = z.string().min(1).max(400);
+const flowId = FlowIdSchema;
+const edgeId = EdgeIdSchema;
 
 function kafka(ctx: Context) {
   const k = ctx.services.kafka;

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { FlowDocumentSchema, ID_MAX_LENGTH, IdSchema } from "./document.js";
+
+describe("the id rule", () => {
+  it("admits the ids the designer, the import-as-copy and the tests make", () => {
+    for (const id of ["flow-1a2b3c4d", "3f2c9a1e-8d7b-4c6a-9e5f-0a1b2c3d4e5f", "filter-2", "gen.success->log", "gen.success->log#2", "e2e-run_1", "x0_3", "a".repeat(ID_MAX_LENGTH)]) {
+      expect(IdSchema.safeParse(id).success, id).toBe(true);
+    }
+  });
+  it("refuses empty, overlong, path-like, spaced and control-character ids", () => {
+    for (const id of ["", "a".repeat(ID_MAX_LENGTH + 1), "../etc", "a/b", "a b", "a\nb", "-x", ".x", "#x", "a%2f", "é", "a\u0000"]) {
+      expect(IdSchema.safeParse(id).success, JSON.stringify(id)).toBe(false);
+    }
+  });
+  it("applies to flow, node and edge ids and to the nodes edges name", () => {
+    const doc = {
+      schemaVersion: 1,
+      id: "f",
+      name: "n",
+      nodes: [{ id: "a", type: "t", typeVersion: 1, config: {}, position: { x: 0, y: 0 } }],
+      edges: [{ id: "e", from: { node: "a", port: "p" }, to: { node: "a" } }],
+    };
+    expect(FlowDocumentSchema.safeParse(doc).success).toBe(true);
+    const bad = (patch: (d: typeof doc) => void) => {
+      const d = structuredClone(doc);
+      patch(d);
+      return FlowDocumentSchema.safeParse(d).success;
+    };
+    expect(bad((d) => (d.id = "a b"))).toBe(false);
+    expect(bad((d) => (d.nodes[0]!.id = "a/b"))).toBe(false);
+    expect(bad((d) => (d.edges[0]!.id = ""))).toBe(false);
+    expect(bad((d) => (d.edges[0]!.from.node = "x y"))).toBe(false);
+    expect(bad((d) => (d.edges[0]!.to.node = "é"))).toBe(false);
+  });
+});
