@@ -23,11 +23,6 @@ export interface ValidateOptions {
   migrations?: MigrationRegistry;
   /** Also warn about nodes that need input but have no incoming edge (see validateForDeploy). */
   deploy?: boolean;
-  /**
-   * A draft (a save): phases 1-3 exactly as an import, so ids, sizes and shapes follow one rule;
-   * phase 4 is left to deploy and import, since a node being edited may not be complete yet.
-   */
-  draft?: boolean;
 }
 
 export type ValidationResult =
@@ -80,7 +75,6 @@ function validate(input: unknown, catalog: CatalogLike, options: ValidateOptions
   if (!structural.ok) return fail(structural.errors);
   // Detach from the caller's objects: the result may be edited or stored independently.
   const doc = structuredClone(structural.value);
-  if (options.draft) return { ok: true, document: doc, warnings: [] };
 
   const errors = semanticErrors(doc, catalog);
   if (errors.length > 0) return fail(errors);
@@ -148,22 +142,12 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
   });
 
   const defined = new Set(doc.parameters.map((p) => p.name));
-  const sensitive = new Set(doc.parameters.filter((p) => p.sensitive).map((p) => p.name));
   doc.nodes.forEach((node, i) => {
-    for (const ref of findParameterReferences(node.config)) {
-      const path = formatPath(["nodes", i, "config", ...ref.path]);
-      if (!defined.has(ref.name)) errors.push({ path, message: `parameter ${quote(ref.name)} is not defined` });
-      else if (sensitive.has(ref.name)) {
-        // A secret substituted into any other field could come back as a topic name, a path or a log line.
-        const info = nodeById.get(node.id)?.info;
-        const fields = info ? secretFields(info.configSchema) : [];
-        if (info && !inSecretField(ref.path, fields)) {
-          const allowed = fields.length ? `of ${quote(node.type)}: ${describeSecretFields(fields)}` : `${quote(node.type)} has none`;
-          errors.push({ path, message: `sensitive parameter ${quote(ref.name)} may only be used in secret fields (${allowed})` });
-        }
-      }
+    for (const ref of findParameterReferences(node.config, ["nodes", i, "config"])) {
+      if (!defined.has(ref.name)) errors.push({ path: formatPath(ref.path), message: `parameter ${quote(ref.name)} is not defined` });
     }
   });
+  errors.push(...misplacedSecrets(doc, catalog));
 
   const seenLinks = new Map<string, number>();
   doc.edges.forEach((edge, i) => {
@@ -193,6 +177,35 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
     const names = [...cycle, cycle[0]].map((n) => quote(n)).join(" → ");
     errors.push({ path: at >= 0 ? `edges[${at}]` : "edges", message: `cycle: ${names}` });
   }
+  return errors;
+}
+
+/**
+ * References to a sensitive parameter outside the secret-capable fields of their node's type: a
+ * secret substituted into any other field could come back as a topic name, a path or a log line.
+ * Part of validateFlow; exported for draft saves, which check this much of a structurally valid
+ * document too. Nodes of unknown types are skipped (validateFlow reports those).
+ */
+export function misplacedSecrets(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
+  const sensitive = new Set(doc.parameters.filter((p) => p.sensitive).map((p) => p.name));
+  if (sensitive.size === 0) return [];
+  const errors: FlowError[] = [];
+  doc.nodes.forEach((node, i) => {
+    let info: ProcessorTypeInfo | undefined;
+    try {
+      info = catalog.get(node.type);
+    } catch {
+      info = undefined;
+    }
+    if (!info) return;
+    for (const ref of findParameterReferences(node.config)) {
+      if (!sensitive.has(ref.name)) continue;
+      const fields = secretFields(info.configSchema);
+      if (inSecretField(ref.path, fields)) continue;
+      const allowed = fields.length ? `of ${quote(node.type)}: ${describeSecretFields(fields)}` : `${quote(node.type)} has none`;
+      errors.push({ path: formatPath(["nodes", i, "config", ...ref.path]), message: `sensitive parameter ${quote(ref.name)} may only be used in secret fields (${allowed})` });
+    }
+  });
   return errors;
 }
 

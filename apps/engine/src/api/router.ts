@@ -5,6 +5,7 @@ import { deploymentsRouter } from "./routers/deployments.js";
 import { statsRouter } from "./routers/stats.js";
 import { provenanceRouter } from "./routers/provenance.js";
 import { tapRouter } from "./routers/tap.js";
+import { secretsRouter } from "./routers/secrets.js";
 
 export const appRouter = router({
   flows: flowsRouter,
@@ -13,6 +14,7 @@ export const appRouter = router({
   stats: statsRouter,
   provenance: provenanceRouter,
   tap: tapRouter,
+  secrets: secretsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,7 +6,15 @@ export interface Context {
   services: Services;
 }
 
-const t = initTRPC.context<Context>().create({
+/**
+ * What a procedure declares about itself. `requires` names the role a caller needs; until
+ * identities exist nothing enforces it, and the access layer must refuse a caller below it.
+ */
+export interface ProcedureMeta {
+  requires?: "viewer" | "operator" | "editor" | "admin";
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   errorFormatter({ shape, error }) {
     // a refused document's path-named issues, for clients that show them one by one
     const errors = error.cause instanceof DomainError ? error.cause.details.issues : undefined;

@@ -8,6 +8,7 @@ import { catalog, catalogJson } from "@millrace/processors";
 import { parseArgs, UsageError, type Parsed } from "./args.js";
 import { describeClientError, engineClient, engineUrl } from "./client.js";
 import { runDeployCommands } from "./deploy-commands.js";
+import { rotateKeyCommand } from "./secret-commands.js";
 import { print, table } from "./output.js";
 
 const USAGE = `usage: millrace <command>
@@ -19,6 +20,7 @@ const USAGE = `usage: millrace <command>
   deploy ID [--version N] [--exactly-once]
   stop ID
   stats ID [--json]                per node and per edge figures
+  secrets rotate-key [--json]      seal every stored secret again with a new key (admin)
 engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url`;
 
 // pnpm runs scripts from the repository root; resolve files against where the user typed.
@@ -95,6 +97,7 @@ async function run(argv: string[]): Promise<number> {
     else print(table([["ID", "NAME", "VERSION", "DEPLOYED"], ...flows.map((f) => [f.id, f.name, String(f.latestVersion), f.deployment ? `v${f.deployment.version} ${f.deployment.status}` : "-"])]));
     return 0;
   }
+  if (cmd === "secrets" && sub === "rotate-key") return rotateKeyCommand(api, json);
   return runDeployCommands(cmd, p, api, json);
 }
 
