@@ -23,6 +23,11 @@ export interface ValidateOptions {
   migrations?: MigrationRegistry;
   /** Also warn about nodes that need input but have no incoming edge (see validateForDeploy). */
   deploy?: boolean;
+  /**
+   * A draft (a save): phases 1-3 exactly as an import, so ids, sizes and shapes follow one rule;
+   * phase 4 is left to deploy and import, since a node being edited may not be complete yet.
+   */
+  draft?: boolean;
 }
 
 export type ValidationResult =
@@ -75,6 +80,11 @@ function validate(input: unknown, catalog: CatalogLike, options: ValidateOptions
   if (!structural.ok) return fail(structural.errors);
   // Detach from the caller's objects: the result may be edited or stored independently.
   const doc = structuredClone(structural.value);
+  if (options.draft) {
+    // even a draft never puts a secret where it could come back (a topic name, a path)
+    const misplaced = misplacedSecrets(doc, catalog);
+    return misplaced.length > 0 ? fail(misplaced) : { ok: true, document: doc, warnings: [] };
+  }
 
   const errors = semanticErrors(doc, catalog);
   if (errors.length > 0) return fail(errors);

@@ -65,8 +65,11 @@ describe("flows API on a real Postgres", () => {
     expect(Object.keys(exported)).toEqual(["schemaVersion", "id", "name", "nodes", "edges", "parameters"]);
     expect(Object.keys(exported.edges[0]!)).toEqual(["id", "from", "to"]);
     await api.flows.save({ document: { ...got.document, name: "renamed" }, baseVersion: 1 });
+    // kept, and stored sealed: only the planner's read opens it
     const stored = await engine.services.repositories.flows.get("f2", 2);
-    expect(JSON.stringify(stored.document)).toContain("hunter2");
+    expect(JSON.stringify(stored.document)).not.toContain("hunter2");
+    expect(stored.document.parameters[0]!.value).toMatch(/^mrsec:v1:/);
+    expect((await engine.services.repositories.flows.getOpened("f2", 2)).document.parameters[0]!.value).toBe("hunter2");
     // a new secret value alone is a change worth a version (the public hash leaves values out)
     const rotated = { ...got.document, name: "renamed", parameters: [{ name: "secret", value: "correct horse", sensitive: true }] };
     expect(await api.flows.save({ document: rotated, baseVersion: 2 })).toMatchObject({ version: 3, created: true });
