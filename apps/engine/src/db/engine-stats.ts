@@ -1,32 +1,36 @@
 import type { PrismaClient } from "@millrace/db";
 import type { EngineFigures } from "../runtime/stats.js";
+import { queryIn, sql } from "./sql.js";
 
 /** One engine's last published counters for a deployment. */
 export interface EngineStatsRow {
   engineId: string;
   stats: EngineFigures;
-  updatedAt: Date;
+  /** ms since the engine published them, by the database's clock (engines' clocks may disagree) */
+  ageMs: number;
 }
 
 /** Each engine's counters per deployment (table engine_stats), published every second and summed by the stats service. */
 export class EngineStatsRepository {
   constructor(private readonly db: PrismaClient) {}
 
-  /** One statement (INSERT … ON CONFLICT DO UPDATE) per deployment and second. */
+  /**
+   * One statement per deployment and second. Raw SQL because the row is stamped with the
+   * database's now(): freshness is then judged by one clock, whichever engines write and read.
+   */
   async publish(engineId: string, deploymentId: string, flowId: string, figures: EngineFigures): Promise<void> {
-    const stats = figures as unknown as object;
-    const updatedAt = new Date();
-    await this.db.engineStats.upsert({
-      where: { engineId_deploymentId: { engineId, deploymentId } },
-      create: { engineId, deploymentId, flowId, stats, updatedAt },
-      update: { stats, updatedAt },
-      select: { engineId: true },
-    });
+    await queryIn(
+      this.db,
+      sql`INSERT INTO engine_stats (engine_id, deployment_id, flow_id, stats, updated_at) VALUES (${engineId}, ${deploymentId}, ${flowId}, ${JSON.stringify(figures)}::jsonb, now())
+        ON CONFLICT (engine_id, deployment_id) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()`,
+    );
   }
 
   async ofDeployment(deploymentId: string): Promise<EngineStatsRow[]> {
-    const rows = await this.db.engineStats.findMany({ where: { deploymentId }, select: { engineId: true, stats: true, updatedAt: true } });
-    return rows as unknown as EngineStatsRow[];
+    return queryIn<EngineStatsRow>(
+      this.db,
+      sql`SELECT engine_id AS "engineId", stats, (EXTRACT(EPOCH FROM (now() - updated_at)) * 1000)::float8 AS "ageMs" FROM engine_stats WHERE deployment_id = ${deploymentId}`,
+    );
   }
 
   /** A new deployment of a flow starts its counters at zero: the rows of its earlier deployments go. */

@@ -99,7 +99,7 @@ export class StatsService {
     const live = this.recorder.figures(dep.id, now);
     const all: { figures: EngineFigures; fresh: boolean }[] = rows
       .filter((r) => !(live && r.engineId === this.engineId))
-      .map((r) => ({ figures: r.stats, fresh: now - r.updatedAt.getTime() < FRESH_MS }));
+      .map((r) => ({ figures: r.stats, fresh: r.ageMs < FRESH_MS }));
     if (live) all.push({ figures: live, fresh: true });
     const queues = dep.status === "running" ? await this.lag.queues(plan.edges, 1000) : new Map<string, number>();
 
