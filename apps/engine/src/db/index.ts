@@ -11,6 +11,9 @@ import { EngineStatsRepository } from "./engine-stats.js";
 import { FlowRepository } from "./flows.js";
 import { ProvenanceRepository } from "./provenance.js";
 import { SealedValueRepository } from "./sealed-values.js";
+import { SessionRepository } from "./sessions.js";
+import { UserRepository } from "./users.js";
+import { ApiTokenRepository } from "./api-tokens.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -19,6 +22,9 @@ export { EngineStatsRepository, type EngineStatsRow } from "./engine-stats.js";
 export { FlowRepository, type FlowSummary, type SaveResult } from "./flows.js";
 export { postgresServerVersion } from "./health.js";
 export { SealedValueRepository } from "./sealed-values.js";
+export { UserRepository, type UserRecord, type UserSummary } from "./users.js";
+export { SessionRepository, type SessionLimits, type LiveSession } from "./sessions.js";
+export { ApiTokenRepository, type ApiTokenSummary, type ApiTokenOwner } from "./api-tokens.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -34,6 +40,12 @@ export interface Repositories {
   provenance: ProvenanceRepository;
   /** the sealed secrets in flow_version and deployment, as a whole (key rotation) */
   sealedValues: SealedValueRepository;
+  /** app_user */
+  users: UserRepository;
+  /** user_session */
+  sessions: SessionRepository;
+  /** api_token */
+  apiTokens: ApiTokenRepository;
 }
 
 export interface Database {
@@ -69,6 +81,9 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       engineStats: new EngineStatsRepository(prisma),
       provenance: new ProvenanceRepository(provenancePool),
       sealedValues,
+      users: new UserRepository(prisma),
+      sessions: new SessionRepository(prisma),
+      apiTokens: new ApiTokenRepository(prisma),
     },
     async close() {
       await provenancePool.end().catch(() => {});

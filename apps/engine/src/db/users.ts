@@ -1,0 +1,91 @@
+import type { PrismaClient } from "@millrace/db";
+import type { Role } from "../auth/roles.js";
+import { DomainError } from "../errors.js";
+import { queryIn, sql } from "./sql.js";
+
+export interface UserRecord {
+  name: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface UserSummary {
+  name: string;
+  role: Role;
+  createdAt: Date;
+}
+
+const LAST_ADMIN = "the last admin cannot be removed or demoted: make another user admin first";
+
+/** Local users (table app_user). The last admin is guarded here, under a row lock, so two admins demoting each other cannot both succeed. */
+export class UserRepository {
+  constructor(private readonly db: PrismaClient) {}
+
+  async get(name: string): Promise<UserRecord | undefined> {
+    const u = await this.db.user.findUnique({ where: { name } });
+    return u ? { name: u.name, role: u.role as Role, passwordHash: u.passwordHash, createdAt: u.createdAt } : undefined;
+  }
+
+  async list(): Promise<UserSummary[]> {
+    const rows = await this.db.user.findMany({ orderBy: { name: "asc" }, select: { name: true, role: true, createdAt: true } });
+    return rows.map((u) => ({ ...u, role: u.role as Role }));
+  }
+
+  /** Adds a user; CONFLICT when the name is taken. */
+  async add(user: { name: string; role: Role; passwordHash: string }): Promise<void> {
+    const rows = await queryIn<{ name: string }>(
+      this.db,
+      sql`INSERT INTO app_user (name, role, password_hash) VALUES (${user.name}, ${user.role}, ${user.passwordHash}) ON CONFLICT (name) DO NOTHING RETURNING name`,
+    );
+    if (!rows.length) throw new DomainError("CONFLICT", `a user named "${user.name}" exists already`);
+  }
+
+  /**
+   * Adds the user only while the table is empty (the first start); false when some user exists.
+   * Two engines starting at once on an empty database create it once (the name is the key).
+   */
+  async addFirst(user: { name: string; role: Role; passwordHash: string }): Promise<boolean> {
+    const rows = await queryIn<{ name: string }>(
+      this.db,
+      sql`INSERT INTO app_user (name, role, password_hash) SELECT ${user.name}, ${user.role}, ${user.passwordHash}
+        WHERE NOT EXISTS (SELECT 1 FROM app_user) ON CONFLICT (name) DO NOTHING RETURNING name`,
+    );
+    return rows.length > 0;
+  }
+
+  async count(): Promise<number> {
+    return this.db.user.count();
+  }
+
+  /** NOT_FOUND for an unknown name; CONFLICT when it would leave no admin. */
+  async setRole(name: string, role: Role): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const current = await this.lockAdmins(tx, name);
+      if (current === "admin" && role !== "admin") await this.refuseLastAdmin(tx, name);
+      await tx.user.update({ where: { name }, data: { role } });
+    });
+  }
+
+  /** Removes a user with its sessions and tokens; NOT_FOUND for an unknown name; CONFLICT for the last admin. */
+  async remove(name: string): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const current = await this.lockAdmins(tx, name);
+      if (current === "admin") await this.refuseLastAdmin(tx, name);
+      await tx.user.delete({ where: { name } });
+    });
+  }
+
+  /** Locks the admins' rows and the user's (changes to admins are serialised); the user's role, NOT_FOUND when none. */
+  private async lockAdmins(tx: Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0], name: string): Promise<Role> {
+    const rows = await queryIn<{ name: string; role: Role }>(tx, sql`SELECT name, role FROM app_user WHERE role = 'admin' OR name = ${name} ORDER BY name FOR UPDATE`);
+    const user = rows.find((r) => r.name === name);
+    if (!user) throw new DomainError("NOT_FOUND", `no user named "${name}"`);
+    return user.role;
+  }
+
+  private async refuseLastAdmin(tx: Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0], name: string): Promise<void> {
+    const others = await tx.user.count({ where: { role: "admin", name: { not: name } } });
+    if (others === 0) throw new DomainError("CONFLICT", LAST_ADMIN);
+  }
+}
