@@ -5,9 +5,9 @@ import { createRequire } from "node:module";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, ensureWebBuilt, makeTempDir, startBroker, startEngineProcess, startPg } from "./lib/env.mjs";
+import { BENCH_ADMIN_PASSWORD, cleanup, ensureWebBuilt, makeTempDir, startBroker, startEngineProcess, startPg } from "./lib/env.mjs";
 import { CHROMIUM_ARGS, editorFlow } from "./lib/editor.mjs";
-import { trpcClient } from "./lib/trpc.mjs";
+import { loginCookie, trpcClient } from "./lib/trpc.mjs";
 import { log, sleep } from "./lib/util.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -17,11 +17,13 @@ try {
   const tmp = makeTempDir(false);
   const [broker, pg] = await Promise.all([startBroker(tmp), startPg(tmp)]);
   const engine = await startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web.dist });
-  const api = trpcClient(engine.url);
+  const api = trpcClient(engine.url, engine.token);
   const { id } = await api.mutate("flows.import", { text: JSON.stringify(editorFlow(`dbg-${Date.now()}`)) });
   const { chromium } = createRequire(join(root, "e2e/package.json"))("@playwright/test");
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // the designer asks for a login: give the page the admin's session cookie
+  await page.context().addCookies([{ ...(await loginCookie(engine.url, "admin", BENCH_ADMIN_PASSWORD)), url: engine.url }]);
   await page.addInitScript(() => {
     window.__dbg = { frames: 0, long: 0, longMs: 0 };
     const f = () => { window.__dbg.frames++; requestAnimationFrame(f); };

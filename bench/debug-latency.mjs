@@ -19,7 +19,7 @@ const tmp = makeTempDir(!!process.env.KEEP);
 try {
   const [broker, pg] = await Promise.all([startBroker(tmp), startPg(tmp)]);
   const engine = await startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, cpuProfDir: process.env.PROF ? (mkdirSync(process.env.PROF, { recursive: true }), process.env.PROF) : undefined, nodeFlags: process.env.FLAGS !== undefined ? process.env.FLAGS.split(" ").filter(Boolean) : engineNodeFlags() });
-  const api = trpcClient(engine.url);
+  const api = trpcClient(engine.url, engine.token);
   const { kafka, admin } = broker;
   const input = "lat-in", output = "lat-out", flowId = "lat";
   await createTopics(admin, [input, output]);

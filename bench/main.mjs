@@ -122,7 +122,7 @@ async function main() {
       }),
   ]);
   log(`engine pid ${engine.pid} at ${engine.url} (log ${engine.logFile})`);
-  const api = trpcClient(engine.url);
+  const api = trpcClient(engine.url, engine.token);
 
   if (only.has("b1")) {
     // (a) raw limit

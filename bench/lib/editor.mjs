@@ -1,7 +1,8 @@
 // B4: the designer in Chromium with a generated 1,000-node / 1,200-edge flow.
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { onCleanup } from "./env.mjs";
+import { BENCH_ADMIN_PASSWORD, onCleanup } from "./env.mjs";
+import { loginCookie } from "./trpc.mjs";
 import { log, median, round, sleep } from "./util.mjs";
 
 export const CHROMIUM_ARGS = [
@@ -213,6 +214,8 @@ export async function runEditor({ root, api, engineUrl, runId, loads = 3, warmup
   const browser = await chromium.connect(server.wsEndpoint());
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // the designer asks for a login: the context carries the admin's session cookie
+    await context.addCookies([{ ...(await loginCookie(engineUrl, "admin", BENCH_ADMIN_PASSWORD)), url: engineUrl }]);
     const counts = { nodes: doc.nodes.length, edges: doc.edges.length };
     await context.addInitScript(monitorScript, counts);
     const url = `${engineUrl}/?flow=${encodeURIComponent(imported.id)}`;

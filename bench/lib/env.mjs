@@ -8,6 +8,7 @@ import net from "node:net";
 import kafkajs from "kafkajs";
 import { freePort, startKafka, ensureKafkaJars } from "../../scripts/kafka/index.mjs";
 import { startPostgres } from "../../scripts/postgres/index.mjs";
+import { loginToken } from "./trpc.mjs";
 import { log, sleep } from "./util.mjs";
 
 const { Kafka, logLevel } = kafkajs;
@@ -108,9 +109,13 @@ export async function ensureWebBuilt(root) {
   return { built: true, dist: join(root, "apps/web/dist") };
 }
 
+/** The benchmark engine's first admin password (a throwaway database: nothing to protect). */
+export const BENCH_ADMIN_PASSWORD = "millrace-bench-admin";
+
 /**
  * Runs the engine as its own Node process (node --import tsx, so the PID is the engine's and
  * its RSS can be read). `cpuProfDir` turns on --cpu-prof (written when the engine exits).
+ * The answer's `token` is an admin API token for trpcClient(url, token).
  */
 export async function startEngineProcess({ root, dir, brokers, databaseUrl, webDist, cpuProfDir, heapMb, nodeFlags = [] }) {
   const port = await freePort();
@@ -123,7 +128,7 @@ export async function startEngineProcess({ root, dir, brokers, databaseUrl, webD
   const out = createWriteStream(logFile);
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, MILLRACE_WEB_DIST: webDist ?? "/nonexistent", MILLRACE_NO_OPEN: "1" },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, MILLRACE_WEB_DIST: webDist ?? "/nonexistent", MILLRACE_NO_OPEN: "1", MILLRACE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.pipe(out);
@@ -154,5 +159,7 @@ export async function startEngineProcess({ root, dir, brokers, databaseUrl, webD
     }
     await sleep(200);
   }
-  return { url, pid: child.pid, child, logFile, stop, tail: () => tail };
+  // the first admin (created on this fresh database with BENCH_ADMIN_PASSWORD) drives the API
+  const token = await loginToken(url, "admin", BENCH_ADMIN_PASSWORD);
+  return { url, token, pid: child.pid, child, logFile, stop, tail: () => tail };
 }

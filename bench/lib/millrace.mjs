@@ -39,9 +39,9 @@ async function dropFlowTopics(admin, flowId, extra = []) {
   if (mine.length) await admin.deleteTopics({ topics: mine, timeout: 30_000 }).catch((e) => log(`could not delete topics of ${flowId}: ${e.message}`));
 }
 
-/** The engine's provenance recorder counters from /metrics (undefined when it has none). */
-export async function provenanceMetrics(engineUrl) {
-  const text = await fetch(`${engineUrl}/metrics`).then((r) => r.text()).catch(() => "");
+/** The engine's provenance recorder counters from /metrics (undefined when it has none); `engine`: {url, token}. */
+export async function provenanceMetrics(engine) {
+  const text = await fetch(`${engine.url}/metrics`, { headers: { authorization: `Bearer ${engine.token}` } }).then((r) => r.text()).catch(() => "");
   const num = (name) => {
     const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, "m"));
     return m ? Number(m[1]) : undefined;
@@ -72,11 +72,11 @@ function cleanGinPending(url) {
  * After a provenance-on run: waits until the recorder has written everything (queued 0 and the
  * written rows stable for 300 ms); returns when that first held, and the counters' deltas.
  */
-async function waitProvenanceDrained(engineUrl, before, t0, timeoutMs = 120_000) {
+async function waitProvenanceDrained(engine, before, t0, timeoutMs = 120_000) {
   const end = Date.now() + timeoutMs;
   let cand;
   for (;;) {
-    const m = await provenanceMetrics(engineUrl);
+    const m = await provenanceMetrics(engine);
     const now = Date.now();
     if (!m) return undefined;
     if (m.queued === 0 && cand && cand.m.rows === m.rows && now - cand.at >= 300) {
@@ -106,7 +106,7 @@ export async function runVariant({ api, kafka, admin, engine, pg, input, records
   const deployInput = { flowId, exactlyOnce };
   if (provenance !== undefined) deployInput.provenance = provenance;
   const rssBefore = procMem(engine.pid);
-  const provBefore = provenance === false ? undefined : await provenanceMetrics(engine.url);
+  const provBefore = provenance === false ? undefined : await provenanceMetrics(engine);
   const cpu0 = { engine: procCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
   const t0 = Date.now();
   let status;
@@ -145,7 +145,7 @@ export async function runVariant({ api, kafka, admin, engine, pg, input, records
     if (provBefore && !exactlyOnce && !fused) {
       // the recorder writes behind the flow: its backlog would slow the next variant down, and
       // lineage is only queryable once written, so wait for it and report both figures
-      const p = await waitProvenanceDrained(engine.url, provBefore, t0);
+      const p = await waitProvenanceDrained(engine, provBefore, t0);
       if (p) {
         p.rpsUntilDrained = p.drainedSeconds ? records / Math.max(seconds, p.drainedSeconds) : null;
         r.provenance = p;

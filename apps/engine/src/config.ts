@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import type { IdentitySettings } from "./auth/index.js";
 
 export interface EngineConfig {
   host: string;
@@ -18,6 +19,8 @@ export interface EngineConfig {
    */
   secretKey?: string;
   secretKeyFile?: string;
+  /** The first admin's password, session expiry, login rate limit; defaults when absent. */
+  identity?: Partial<IdentitySettings>;
 }
 
 export function engineId(): string {

@@ -2,6 +2,8 @@ import type { Server } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { catalog } from "@millrace/processors";
 import { appRouter } from "./api/router.js";
+import type { Context } from "./api/trpc.js";
+import { cameOverHttps, clearedSessionCookie, createIdentity, ensureFirstAdmin, sessionCookie } from "./auth/index.js";
 import { DEFAULT_HTTP_SETTINGS, type EngineConfig, type HttpSettings } from "./config.js";
 import { openDatabase } from "./db/index.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
@@ -36,7 +38,9 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     secrets,
     catalog,
     health: () => checkHealth(config.databaseUrl, config.kafkaBrokers),
+    identity: createIdentity(repositories, config.identity),
   };
+  const { identity } = services;
   const runtime = config.kafkaBrokers.length
     ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId })
     : undefined;
@@ -59,7 +63,18 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: http.maxBodyBytes,
-    createContext: () => ({ services }),
+    createContext: async ({ req, res }): Promise<Context> => {
+      const secure = cameOverHttps(req);
+      return {
+        services,
+        principal: await identity.authenticate(req),
+        remoteAddress: req.socket.remoteAddress ?? "unknown",
+        session: {
+          set: (token) => res.appendHeader("set-cookie", sessionCookie(token, secure, identity.logins.sessionMaxAgeSeconds)),
+          clear: () => res.appendHeader("set-cookie", clearedSessionCookie(secure)),
+        },
+      };
+    },
     onError: ({ error, path }) => {
       if (error.code !== "INTERNAL_SERVER_ERROR") return;
       apiLog.error({ err: error, path }, `API call ${path ?? "(unknown)"} failed: ${error.message}; the caller got an internal server error (the stack says where: a bug, or Postgres/Kafka unreachable)`);
@@ -85,7 +100,12 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
       );
       return;
     }
-    if (path === "/metrics") return metrics.handle(req, res);
+    if (path === "/metrics") {
+      // Prometheus scrapes with `Authorization: Bearer <token>`; any role may read the figures
+      return identity.authenticate(req).then((principal) =>
+        principal ? metrics.handle(req, res) : refuse(req, res, 401, "log in first: /metrics needs a viewer API token (Authorization: Bearer mr_…) or a session", { "www-authenticate": "Bearer" }),
+      );
+    }
     if (runtime && handleHttpIngest(runtime.deployments, req, res, path)) return;
     if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);
     refuse(req, res, 404, "not found");
@@ -98,6 +118,16 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const url = `http://${config.host}:${port}`;
+  try {
+    await ensureFirstAdmin(repositories.users, identity.settings.adminPassword, url, logger.child({ module: "auth", engineId: config.engineId }));
+  } catch (e) {
+    server.closeAllConnections();
+    server.close();
+    await runtime?.close();
+    await provenance.close();
+    await db.close();
+    throw e;
+  }
 
   return {
     url,

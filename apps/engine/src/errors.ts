@@ -15,7 +15,11 @@ export type DomainErrorCode =
   /** the engine or the flow is not in a state to do this (no Kafka configured, not deployed, a fused edge, data gone) */
   | "UNAVAILABLE"
   /** a per-engine limit is reached; trying again later can work */
-  | "TOO_MANY";
+  | "TOO_MANY"
+  /** no credentials, or ones that do not prove who is calling (unknown, expired, revoked, wrong password) */
+  | "UNAUTHENTICATED"
+  /** the caller is known, and their role is too low for this */
+  | "FORBIDDEN";
 
 export interface DomainErrorDetails {
   /** path-named problems of a refused document (warnings left out) */

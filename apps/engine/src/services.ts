@@ -8,6 +8,7 @@ import type { Health } from "./health.js";
 import type { EngineMetrics } from "./metrics/index.js";
 import type { Provenance } from "./provenance/index.js";
 import type { LoadedSecrets } from "./secrets/index.js";
+import type { Identity } from "./auth/index.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
@@ -17,6 +18,8 @@ export interface Services {
   /** the key sealing sensitive values at rest, and where it comes from (key rotation) */
   secrets: LoadedSecrets;
   health(): Promise<Health>;
+  /** who is calling (sessions, API tokens), logins, tokens and users */
+  identity: Identity;
   /** Deploy/stop/status of flows (absent without Kafka). */
   deployments?: DeploymentManager;
   /** Live per-node/per-edge stats summed over engines. */

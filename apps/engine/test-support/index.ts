@@ -7,6 +7,33 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import type { AppRouter } from "../src/api/router.js";
+import type { Principal } from "../src/auth/index.js";
+import type { Services } from "../src/services.js";
+
+/** The first admin's password in every engine a test starts (MILLRACE_ADMIN_PASSWORD for spawned ones). */
+export const TEST_ADMIN_PASSWORD = "millrace-test-admin";
+
+/** For createCaller-based tests: the caller is the first admin. */
+export const ADMIN: Principal = { name: "admin", role: "admin", via: "token" };
+
+/** An admin API token for HTTP calls to an in-process engine (its first admin exists once startEngine returns). */
+export async function adminToken(services: Services): Promise<string> {
+  return (await services.identity.tokens.create({ name: "admin", role: "admin" }, "admin", "test")).token;
+}
+
+/** The header that carries an API token. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** Logs in to an engine over HTTP as `name` (auth.cliLogin) and returns the API token. */
+export async function loginToken(url: string, name = "admin", password = TEST_ADMIN_PASSWORD): Promise<string> {
+  const r = await fetch(`${url}/trpc/auth.cliLogin`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, password, tokenName: "test" }) });
+  const body = (await r.json()) as { result?: { data?: { token?: string } }; error?: { message?: string } };
+  const token = body.result?.data?.token;
+  if (!token) throw new Error(`login as ${name} at ${url} failed (${r.status}): ${body.error?.message ?? JSON.stringify(body)}`);
+  return token;
+}
 
 export function uid(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -86,7 +113,10 @@ export interface EngineProcess {
   url: string;
   pid: number;
   child: ChildProcess;
+  /** a client logged in as the first admin */
   api: ReturnType<typeof createTRPCClient<AppRouter>>;
+  /** the admin API token `api` sends */
+  token: string;
   output(): string;
   /** kill -9 */
   kill9(): Promise<void>;
@@ -100,7 +130,7 @@ export async function spawnEngine(env: { port: number; databaseUrl: string; brok
   // a SIGKILL would then hit the wrapper and leave the engine running)
   const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "apps/engine/src/main.ts")], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(env.port), DATABASE_URL: env.databaseUrl, KAFKA_BROKERS: env.brokers.join(","), MILLRACE_WEB_DIST: "/nonexistent" },
+    env: { ...process.env, PORT: String(env.port), DATABASE_URL: env.databaseUrl, KAFKA_BROKERS: env.brokers.join(","), MILLRACE_WEB_DIST: "/nonexistent", MILLRACE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -123,12 +153,14 @@ export async function spawnEngine(env: { port: number; databaseUrl: string; brok
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc` })] });
+  const token = await loginToken(url);
+  const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, headers: () => bearer(token) })] });
   return {
     url,
     pid: child.pid!,
     child,
     api,
+    token,
     output: () => out,
     async kill9() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

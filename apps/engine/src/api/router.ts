@@ -6,6 +6,9 @@ import { statsRouter } from "./routers/stats.js";
 import { provenanceRouter } from "./routers/provenance.js";
 import { tapRouter } from "./routers/tap.js";
 import { secretsRouter } from "./routers/secrets.js";
+import { authRouter } from "./routers/auth.js";
+import { tokensRouter } from "./routers/tokens.js";
+import { usersRouter } from "./routers/users.js";
 
 export const appRouter = router({
   flows: flowsRouter,
@@ -15,6 +18,9 @@ export const appRouter = router({
   provenance: provenanceRouter,
   tap: tapRouter,
   secrets: secretsRouter,
+  auth: authRouter,
+  tokens: tokensRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,17 +1,32 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { DomainError, type DomainErrorCode } from "../errors.js";
+import { atLeast, type Principal, type Role } from "../auth/index.js";
 import type { Services } from "../services.js";
+
+export type { Principal, Role };
+
+/** The session cookie of the answer being built (HTTP only: in-process callers have none). */
+export interface SessionCookieJar {
+  set(token: string): void;
+  clear(): void;
+}
 
 export interface Context {
   services: Services;
+  /** who is calling; absent when the request carried no valid session or token */
+  principal?: Principal;
+  /** the caller's address, for the login rate limit */
+  remoteAddress?: string;
+  session?: SessionCookieJar;
 }
 
 /**
- * What a procedure declares about itself. `requires` names the role a caller needs; until
- * identities exist nothing enforces it, and the access layer must refuse a caller below it.
+ * What a procedure declares about itself: `requires` is the lowest role that may call it, or
+ * "anyone" for the few that must work logged out (logging in). Every procedure declares it
+ * (roleProcedure / publicProcedure); api/roles.test.ts fails for one that does not.
  */
 export interface ProcedureMeta {
-  requires?: "viewer" | "operator" | "editor" | "admin";
+  requires?: Role | "anyone";
 }
 
 const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
@@ -29,6 +44,8 @@ const TRPC_CODE: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   INVALID: "BAD_REQUEST",
   UNAVAILABLE: "PRECONDITION_FAILED",
   TOO_MANY: "TOO_MANY_REQUESTS",
+  UNAUTHENTICATED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
 };
 
 function toTRPCError(e: DomainError): TRPCError {
@@ -56,6 +73,23 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
 }
 
+/** The caller of a procedure that needs at least `min`: UNAUTHENTICATED without one, FORBIDDEN below it. */
+export function requirePrincipal(ctx: Context, min: Role): Principal {
+  const p = ctx.principal;
+  if (!p) throw new DomainError("UNAUTHENTICATED", `log in first: this needs the ${min} role, and the request carried no valid session or API token`);
+  if (!atLeast(p.role, min)) throw new DomainError("FORBIDDEN", `this needs the ${min} role (you are ${p.role})`);
+  return p;
+}
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(domainErrors);
+/** For what must work logged out (logging in) only: everything else is a roleProcedure. */
+export const publicProcedure = t.procedure.use(domainErrors).meta({ requires: "anyone" });
+
+/** A procedure callers below `min` may not call; its handlers see `ctx.principal` set. */
+export function roleProcedure(min: Role) {
+  return t.procedure
+    .use(domainErrors)
+    .meta({ requires: min })
+    .use(({ ctx, next }) => next({ ctx: { principal: requirePrincipal(ctx, min) } }));
+}
 export const createCallerFactory = t.createCallerFactory;

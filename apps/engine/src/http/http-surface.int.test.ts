@@ -7,7 +7,7 @@ import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/te
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, readTopic, uid } from "../../test-support/index.js";
+import { flowDoc, readTopic, uid, ADMIN, adminToken, bearer } from "../../test-support/index.js";
 
 /** Sends raw bytes and collects everything the engine answers until it closes the connection. */
 function raw(port: number, text: string, timeoutMs = 5_000): Promise<string> {
@@ -38,6 +38,7 @@ describe("the engine's HTTP surface", () => {
   const REQUEST_TIMEOUT_MS = 1_500;
   const MAX_BODY = 64 * 1024;
 
+  let auth: { authorization: string };
   beforeAll(async () => {
     db = await createTestDatabase("http");
     webDist = mkdtempSync(join(tmpdir(), "mr-web-"));
@@ -51,6 +52,7 @@ describe("the engine's HTTP surface", () => {
       webDist,
       http: { requestTimeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: MAX_BODY, allowedHosts: ["millrace.example"] },
     });
+    auth = bearer(await adminToken(engine.services));
   });
   afterAll(async () => {
     await engine?.close();
@@ -70,7 +72,7 @@ describe("the engine's HTTP surface", () => {
     expect(await raw(engine.port, "GET http://[bad HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1.1 400[^]*not a URL path/);
     expect(await raw(engine.port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nbad header line\r\n\r\n")).toMatch(/^HTTP\/1.1 400[^]*malformed HTTP request/);
     expect(await raw(engine.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(40_000)}\r\n\r\n`)).toMatch(/^HTTP\/1.1 431/);
-    expect(await raw(engine.port, "POST /trpc/flows.save HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{nope")).toMatch(/^HTTP\/1.1 400/);
+    expect(await raw(engine.port, `POST /trpc/flows.save HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{nope`)).toMatch(/^HTTP\/1.1 400/);
     await alive();
   });
 
@@ -85,10 +87,10 @@ describe("the engine's HTTP surface", () => {
         c.close();
       },
     });
-    const streamed = await fetch(`${engine.url}/trpc/flows.import`, { method: "POST", headers: { "content-type": "application/json" }, body: chunks, duplex: "half" } as RequestInit);
+    const streamed = await fetch(`${engine.url}/trpc/flows.import`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: chunks, duplex: "half" } as RequestInit);
     expect(streamed.status).toBe(413);
     // under the limit still works
-    const ok = await fetch(`${engine.url}/trpc/flows.validate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ document: { x: "y".repeat(1000) } }) });
+    const ok = await fetch(`${engine.url}/trpc/flows.validate`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ document: { x: "y".repeat(1000) } }) });
     expect(ok.status).toBe(200);
     await alive();
   });
@@ -99,7 +101,7 @@ describe("the engine's HTTP surface", () => {
     let answer = "";
     socket.on("data", (d) => (answer += d));
     socket.on("error", () => {});
-    socket.write("POST /trpc/flows.validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n");
+    socket.write(`POST /trpc/flows.validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
     const drip = setInterval(() => socket.writable && socket.write("a"), 500);
     const closedAfter = await new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now() - started)));
     clearInterval(drip);
@@ -120,7 +122,7 @@ describe("the engine's HTTP surface", () => {
   it("keeps a subscription's event stream open past the request timeout", async () => {
     const ac = new AbortController();
     const input = encodeURIComponent(JSON.stringify({ flowId: "nope", intervalMs: 500 }));
-    const r = await fetch(`${engine.url}/trpc/stats.live?input=${input}`, { headers: { accept: "text/event-stream" }, signal: ac.signal });
+    const r = await fetch(`${engine.url}/trpc/stats.live?input=${input}`, { headers: { accept: "text/event-stream", ...auth }, signal: ac.signal });
     expect(r.status).toBe(200);
     const reader = r.body!.getReader();
     const until = Date.now() + REQUEST_TIMEOUT_MS * 2.5;
@@ -145,7 +147,7 @@ describe("the engine's HTTP surface", () => {
 
   it("refuses a cross-site POST to the API with 403; same-origin and program calls pass", async () => {
     const post = (headers: Record<string, string>) =>
-      fetch(`${engine.url}/trpc/flows.validate`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ document: {} }) });
+      fetch(`${engine.url}/trpc/flows.validate`, { method: "POST", headers: { "content-type": "application/json", ...auth, ...headers }, body: JSON.stringify({ document: {} }) });
     const crossSite = await post({ origin: "https://evil.example" });
     expect(crossSite.status).toBe(403);
     expect(await crossSite.text()).toMatch(/evil.example/);
@@ -174,7 +176,7 @@ describe("the engine's HTTP surface", () => {
     const id = uid("ingest");
     const sink = uid("ingest-sink");
     const path = `/ingest-${id}`;
-    const api = createCallerFactory(appRouter)({ services: engine.services });
+    const api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
     await api.flows.save({ document: flowDoc(id, [["in", "http-listen", { path }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]]) });
     await api.deployments.deploy({ flowId: id });
     try {

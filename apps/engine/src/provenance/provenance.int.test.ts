@@ -4,7 +4,7 @@ import { HEADER } from "@millrace/processors";
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, readTopic, uid, type ReadRecord } from "../../test-support/index.js";
+import { flowDoc, readTopic, uid, type ReadRecord, ADMIN, bearer } from "../../test-support/index.js";
 import type { LineageGraph, ProvenanceEvent } from "./store.js";
 
 const makeCaller = createCallerFactory(appRouter);
@@ -34,7 +34,7 @@ describe("provenance on real Kafka and Postgres", () => {
   beforeAll(async () => {
     db = await createTestDatabase("prov");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
-    api = makeCaller({ services: engine.services });
+    api = makeCaller({ services: engine.services, principal: ADMIN });
     await api.flows.save({ document: doc });
     deployed.push(id);
     await api.deployments.deploy({ flowId: id });
@@ -228,9 +228,11 @@ describe("provenance on real Kafka and Postgres", () => {
     await expect(api.provenance.replay({ flowId: id, recordId: "no-such-record" })).rejects.toThrow(/no provenance/);
   });
 
-  it("/metrics: per node and per edge counters, queue depths, provenance figures", async () => {
+  it("/metrics: per node and per edge counters, queue depths, provenance figures; 401 without a token", async () => {
+    expect((await fetch(`${engine.url}/metrics`)).status).toBe(401);
+    const viewer = bearer((await engine.services.identity.tokens.create({ name: "admin", role: "admin" }, "viewer", "prometheus")).token);
     const text = await waitFor(async () => {
-      const t = await (await fetch(`${engine.url}/metrics`)).text();
+      const t = await (await fetch(`${engine.url}/metrics`, { headers: viewer })).text();
       return t.includes(`millrace_node_records_in_total{flow="${id}",node="out"}`) ? t : undefined;
     }, 10_000, "metrics");
     const value = (line: string) => {

@@ -4,7 +4,7 @@ import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/te
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, range, readTopic, sortNum, uid } from "../../test-support/index.js";
+import { flowDoc, range, readTopic, sortNum, uid, ADMIN, adminToken, bearer } from "../../test-support/index.js";
 
 describe("back pressure and live stats", () => {
   let engine: RunningEngine;
@@ -19,7 +19,7 @@ describe("back pressure and live stats", () => {
   beforeAll(async () => {
     db = await createTestDatabase("bp");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: uid("eng") });
-    api = createCallerFactory(appRouter)({ services: engine.services });
+    api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       req.resume();
       req.on("end", () => {
@@ -92,7 +92,7 @@ describe("back pressure and live stats", () => {
     const ac = new AbortController();
     try {
       const input = encodeURIComponent(JSON.stringify({ flowId: id }));
-      const res = await fetch(`${engine.url}/trpc/stats.live?input=${input}`, { signal: ac.signal, headers: { accept: "text/event-stream" } });
+      const res = await fetch(`${engine.url}/trpc/stats.live?input=${input}`, { signal: ac.signal, headers: { accept: "text/event-stream", ...bearer(await adminToken(engine.services)) } });
       expect(res.headers.get("content-type")).toContain("text/event-stream");
       const reader = res.body!.getReader();
       const events: { at: number; receivedAt: number; nodes: any; edges: any }[] = [];

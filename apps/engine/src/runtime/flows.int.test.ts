@@ -5,7 +5,7 @@ import { HEADER } from "@millrace/processors";
 import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, range, readTopic, sortNum, uid } from "../../test-support/index.js";
+import { flowDoc, range, readTopic, sortNum, uid, ADMIN, adminToken } from "../../test-support/index.js";
 
 describe("deployed flows on real Kafka and Postgres", () => {
   let engine: RunningEngine;
@@ -17,7 +17,7 @@ describe("deployed flows on real Kafka and Postgres", () => {
   beforeAll(async () => {
     db = await createTestDatabase("rt");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
-    api = createCallerFactory(appRouter)({ services: engine.services });
+    api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
   });
   afterAll(async () => {
     for (const id of deployed) await (api as any).deployments.stop({ flowId: id }).catch(() => {});
@@ -224,7 +224,8 @@ describe("CLI: deploy, stats --json, stop", () => {
     const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
     const db = await createTestDatabase("cli");
     const engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: uid("eng") });
-    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: root });
+    const env = { ...process.env, MILLRACE_TOKEN: await adminToken(engine.services) };
+    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: root, env });
     try {
       const id = uid("cli");
       await engine.services.repositories.flows.save(flowDoc(id, [["gen", "generate", { count: 7, template: '{ "i": $i }' }], ["m", "map", { expression: "value" }]], [["gen", "success", "m"]]));

@@ -7,6 +7,7 @@ import { appRouter } from "../api/router.js";
 import { createCallerFactory } from "../api/trpc.js";
 import { startEngine, type RunningEngine } from "../engine.js";
 import { generateSecretKey } from "./index.js";
+import { ADMIN } from "../../test-support/index.js";
 
 const SECRET = "s3cr3t-XYZ";
 const makeCaller = createCallerFactory(appRouter);
@@ -85,7 +86,7 @@ describe("sensitive parameter values", () => {
     endpointUrl = `http://127.0.0.1:${port}/x`;
     db = await createTestDatabase("secrets");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: "secrets-test", secretKey: generateSecretKey().key.toString("base64") });
-    api = makeCaller({ services: engine.services });
+    api = makeCaller({ services: engine.services, principal: ADMIN });
   });
   afterAll(async () => {
     await engine?.close();
@@ -135,6 +136,9 @@ describe("sensitive parameter values", () => {
       "provenance.events": { flowId, limit: 1000 },
       "tap.recent": { flowId, edgeId: "e2", limit: 50 },
       "tap.edge": { flowId, edgeId: "e2", max: 5 },
+      "auth.me": undefined,
+      "tokens.list": undefined,
+      "users.list": undefined,
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const reads = Object.entries(procedures).filter(([, p]) => p._def.type !== "mutation").map(([path]) => path);

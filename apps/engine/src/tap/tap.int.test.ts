@@ -5,7 +5,7 @@ import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
 import { createKafka } from "../kafka/index.js";
-import { flowDoc, uid } from "../../test-support/index.js";
+import { flowDoc, uid, ADMIN } from "../../test-support/index.js";
 import { TAP_GROUP_PREFIX, startTapConsumer } from "./reader.js";
 import type { TappedRecord } from "./tap.js";
 
@@ -37,7 +37,7 @@ describe("edge taps on real Kafka", () => {
   beforeAll(async () => {
     db = await createTestDatabase("tap");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
-    api = makeCaller({ services: engine.services });
+    api = makeCaller({ services: engine.services, principal: ADMIN });
     await api.flows.save({ document: doc });
     deployed.push(id);
     await api.deployments.deploy({ flowId: id });

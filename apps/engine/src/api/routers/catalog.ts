@@ -1,6 +1,6 @@
 import { catalogJson } from "@millrace/processors";
-import { publicProcedure, router } from "../trpc.js";
+import { roleProcedure, router } from "../trpc.js";
 
 export const catalogRouter = router({
-  list: publicProcedure.query(() => catalogJson()),
+  list: roleProcedure("viewer").query(() => catalogJson()),
 });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
 import { publicPlan } from "../../planner/index.js";
-import { publicProcedure, router, type Context } from "../trpc.js";
+import { roleProcedure, router, type Context } from "../trpc.js";
 
 const flowId = FlowIdSchema;
 const version = z.number().int().positive().optional();
@@ -15,7 +15,7 @@ function manager(ctx: Context) {
 
 export const deploymentsRouter = router({
   /** The execution plan of a version (latest by default), without deploying it. */
-  plan: publicProcedure
+  plan: roleProcedure("viewer")
     .input(z.object({ flowId, version, exactlyOnce: z.boolean().optional() }))
     .query(async ({ ctx, input }) => {
       const p = await manager(ctx).plan(input.flowId, input.version, input.exactlyOnce ?? false);
@@ -26,11 +26,11 @@ export const deploymentsRouter = router({
    * Deploys (or redeploys) a version, latest by default; `exactlyOnce` and `provenance` (record
    * provenance for this deployment, default true) default to the current deployment's.
    */
-  deploy: publicProcedure
+  deploy: roleProcedure("operator")
     .input(z.object({ flowId, version, exactlyOnce: z.boolean().optional(), provenance: z.boolean().optional() }))
     .mutation(({ ctx, input }) => manager(ctx).deploy(input)),
 
-  stop: publicProcedure.input(z.object({ flowId })).mutation(({ ctx, input }) => manager(ctx).stop(input.flowId)),
+  stop: roleProcedure("operator").input(z.object({ flowId })).mutation(({ ctx, input }) => manager(ctx).stop(input.flowId)),
 
-  status: publicProcedure.input(z.object({ flowId })).query(({ ctx, input }) => manager(ctx).status(input.flowId)),
+  status: roleProcedure("viewer").input(z.object({ flowId })).query(({ ctx, input }) => manager(ctx).status(input.flowId)),
 });

@@ -4,6 +4,7 @@ import type { FlowDocument } from "@millrace/flow";
 import { startEngine, type RunningEngine } from "../../engine.js";
 import { appRouter } from "../router.js";
 import { createCallerFactory } from "../trpc.js";
+import { ADMIN } from "../../../test-support/index.js";
 
 function doc(id: string, name = "Orders"): FlowDocument {
   return {
@@ -29,7 +30,7 @@ describe("flows API on a real Postgres", () => {
   beforeAll(async () => {
     db = await createTestDatabase("flows");
     engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: "test" });
-    api = makeCaller({ services: engine.services });
+    api = makeCaller({ services: engine.services, principal: ADMIN });
   });
   afterAll(async () => {
     await engine?.close();

@@ -1,15 +1,15 @@
 import { z } from "zod";
 import { canonicalize, FlowIdSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
 import { randomUUID } from "node:crypto";
-import { publicProcedure, router } from "../trpc.js";
+import { roleProcedure, router } from "../trpc.js";
 import { invalidFlow } from "../../errors.js";
 
 const id = FlowIdSchema;
 
 export const flowsRouter = router({
-  list: publicProcedure.query(({ ctx }) => ctx.services.repositories.flows.list()),
+  list: roleProcedure("viewer").query(({ ctx }) => ctx.services.repositories.flows.list()),
 
-  get: publicProcedure
+  get: roleProcedure("viewer")
     .input(z.object({ id, version: z.number().int().positive().optional() }))
     .query(async ({ ctx, input }) => {
       const r = await ctx.services.repositories.flows.get(input.id, input.version);
@@ -19,13 +19,13 @@ export const flowsRouter = router({
       return { ...r, document: canonicalize(redactSensitive(r.document)), secretsSet };
     }),
 
-  versions: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.repositories.flows.versions(input.id)),
+  versions: roleProcedure("viewer").input(z.object({ id })).query(({ ctx, input }) => ctx.services.repositories.flows.versions(input.id)),
 
   /**
    * Saves a draft: the document must be structurally a flow document, but a node's config may
    * still be incomplete (the canvas marks it); deploy and import demand a fully valid flow.
    */
-  save: publicProcedure
+  save: roleProcedure("editor")
     .input(z.object({
       document: z.unknown(),
       baseVersion: z.number().int().min(0).optional(),
@@ -44,10 +44,10 @@ export const flowsRouter = router({
       return ctx.services.repositories.flows.save(doc, input);
     }),
 
-  delete: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
+  delete: roleProcedure("editor").input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
 
   /** Imports a document (JSON text); a copy with a new id when asked, or when the id is taken. */
-  import: publicProcedure
+  import: roleProcedure("editor")
     .input(z.object({ text: z.string().max(50_000_000), asCopy: z.boolean().optional(), author: z.string().max(200).optional() }))
     .mutation(async ({ ctx, input }) => {
       const parsed = parseFlowJson(input.text, ctx.services.catalog);
@@ -60,11 +60,11 @@ export const flowsRouter = router({
       return { ...saved, copied };
     }),
 
-  export: publicProcedure
+  export: roleProcedure("viewer")
     .input(z.object({ id, version: z.number().int().positive().optional() }))
     .query(async ({ ctx, input }) => canonicalize(redactSensitive((await ctx.services.repositories.flows.get(input.id, input.version)).document))),
 
-  validate: publicProcedure.input(z.object({ document: z.unknown() })).mutation(({ ctx, input }) => {
+  validate: roleProcedure("viewer").input(z.object({ document: z.unknown() })).mutation(({ ctx, input }) => {
     const r = validateFlow(input.document, ctx.services.catalog);
     return r.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: r.errors };
   }),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { EdgeIdSchema, FlowIdSchema, NodeIdSchema } from "@millrace/flow";
 import { EVENT_TYPES } from "../../provenance/events.js";
 import { DomainError } from "../../errors.js";
-import { publicProcedure, router, type Context } from "../trpc.js";
+import { roleProcedure, router, type Context } from "../trpc.js";
 
 const flowId = FlowIdSchema;
 const recordId = z.string().min(1).max(500);
@@ -25,12 +25,12 @@ export const provenanceRouter = router({
    * A record's lineage across nodes (and flows): ancestors and descendants as a graph of events
    * ({recordId, nodeId, type, at, topic, partition, offset, port}) with links parent → child.
    */
-  lineage: publicProcedure
+  lineage: roleProcedure("operator")
     .input(z.object({ recordId, maxEvents: z.number().int().min(1).max(5000).optional() }))
     .query(({ ctx, input }) => provenance(ctx).store.lineage(input.recordId, { maxEvents: input.maxEvents })),
 
   /** Events of a flow, optionally of one node and in a time range [from, to) (ms since epoch), newest first. */
-  events: publicProcedure
+  events: roleProcedure("operator")
     .input(
       z.object({
         flowId,
@@ -44,12 +44,12 @@ export const provenanceRouter = router({
     .query(({ ctx, input }) => provenance(ctx).store.events(input)),
 
   /** Re-sends one record into the edge topic it was read from, with a new lineage id (parent: the original) and a REPLAY event. */
-  replay: publicProcedure
+  replay: roleProcedure("operator")
     .input(z.object({ flowId, recordId, nodeId: NodeIdSchema.optional() }))
     .mutation(({ ctx, input }) => replayer(ctx).replay(input)),
 
   /** Re-sends the records at offsets [fromOffset, toOffset] of one partition of an edge (at most 10,000). */
-  replayRange: publicProcedure
+  replayRange: roleProcedure("operator")
     .input(z.object({ flowId, edgeId: EdgeIdSchema, partition: z.number().int().nonnegative(), fromOffset: offset, toOffset: offset }))
     .mutation(({ ctx, input }) => replayer(ctx).replayRange(input)),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
-import { publicProcedure, router, type Context } from "../trpc.js";
+import { roleProcedure, router, type Context } from "../trpc.js";
 
 const flowId = FlowIdSchema;
 
@@ -13,10 +13,10 @@ function service(ctx: Context) {
 
 export const statsRouter = router({
   /** The flow's stats now, summed over every engine. */
-  snapshot: publicProcedure.input(z.object({ flowId })).query(({ ctx, input }) => service(ctx).snapshot(input.flowId)),
+  snapshot: roleProcedure("viewer").input(z.object({ flowId })).query(({ ctx, input }) => service(ctx).snapshot(input.flowId)),
 
   /** The same, pushed every `intervalMs` (default 1000) until the client goes away (SSE). */
-  live: publicProcedure
+  live: roleProcedure("viewer")
     .input(z.object({ flowId, intervalMs: z.number().int().min(200).max(10_000).optional() }))
     .subscription(async function* ({ ctx, input, signal }) {
       const s = service(ctx);

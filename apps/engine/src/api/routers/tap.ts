@@ -2,7 +2,7 @@ import { z } from "zod";
 import { EdgeIdSchema, FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
 import { edgeOf, recentRecords, tapEdge } from "../../tap/tap.js";
-import { publicProcedure, router, type Context } from "../trpc.js";
+import { roleProcedure, router, type Context } from "../trpc.js";
 
 const flowId = FlowIdSchema;
 const edgeId = EdgeIdSchema;
@@ -27,7 +27,7 @@ export const tapRouter = router({
    * timestamp}. At most 50 records/s per client (older ones are skipped when the edge is
    * faster), sensitive headers masked, `max` records then done. Commits nothing.
    */
-  edge: publicProcedure
+  edge: roleProcedure("operator")
     .input(z.object({ flowId, edgeId, max: z.number().int().min(1).max(100_000).optional() }))
     .subscription(async function* ({ ctx, input, signal }) {
       const k = kafka(ctx);
@@ -42,7 +42,7 @@ export const tapRouter = router({
     }),
 
   /** The last `limit` records of an edge (read from high − limit of each partition), oldest first. */
-  recent: publicProcedure
+  recent: roleProcedure("operator")
     .input(z.object({ flowId, edgeId, limit: z.number().int().min(1).max(1000).default(20) }))
     .query(async ({ ctx, input }) => recentRecords(kafka(ctx), await topicOf(ctx, input.flowId, input.edgeId), input.limit)),
 });

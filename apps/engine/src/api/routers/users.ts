@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { ROLES } from "../../auth/index.js";
+import { roleProcedure, router } from "../trpc.js";
+
+const name = z.string().min(1).max(64);
+const role = z.enum(ROLES);
+
+export const usersRouter = router({
+  list: roleProcedure("admin").query(({ ctx }) => ctx.services.identity.users.list()),
+
+  /** Name: letters, digits, ".", "_", "-"; password: at least 8 characters. */
+  add: roleProcedure("admin")
+    .input(z.object({ name, role, password: z.string().max(1024) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.identity.users.add(input.name, input.role, input.password);
+      return { ok: true as const };
+    }),
+
+  /** Takes effect on the user's next request, sessions and tokens alike. The last admin cannot be demoted. */
+  setRole: roleProcedure("admin")
+    .input(z.object({ name, role }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.identity.users.setRole(input.name, input.role);
+      return { ok: true as const };
+    }),
+
+  /** Removes the user, their sessions and tokens. The last admin cannot be removed. */
+  remove: roleProcedure("admin")
+    .input(z.object({ name }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.identity.users.remove(input.name);
+      return { ok: true as const };
+    }),
+});
