@@ -57,6 +57,8 @@ async function main() {
     const b = spawnSync("pnpm", ["--filter", "@millrace/web", "build"], { stdio: "inherit", cwd: root });
     if (b.status !== 0) throw new Error("the web app failed to build (see above)");
   }
+  // the embedded database not there yet: this start creates the first user, `admin`
+  const firstStart = !env.DATABASE_URL && !existsSync(join(dataDir, "pgdata"));
   env.NODE_OPTIONS = [...engineNodeFlags(), env.NODE_OPTIONS ?? ""].join(" ").trim();
   const engine = spawn(join(root, "node_modules/.bin/tsx"), [join(root, "apps/engine/src/main.ts")], { stdio: "inherit", env, cwd: root });
   children.push(engine);
@@ -69,11 +71,18 @@ async function main() {
   }
   const url = dev ? "http://127.0.0.1:5173" : `http://127.0.0.1:${port}`;
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
-  console.log(`\n  Millrace designer: ${url}\n`);
+  console.log(`\n  Millrace designer: ${url}\n  ${howToLogIn(firstStart, Boolean(env.MILLRACE_ADMIN_PASSWORD))}\n`);
   if (!process.env.CI && !process.env.MILLRACE_NO_OPEN) {
     const opener = process.platform === "darwin" ? "open" : "xdg-open";
     spawn(opener, [url], { stdio: "ignore", detached: true }).on("error", () => {}).unref();
   }
+}
+
+/** Never the password itself: MILLRACE_ADMIN_PASSWORD stays where it was set; a generated one is in the engine's log line above, once. */
+function howToLogIn(firstStart, adminPasswordSet) {
+  const firstAdmin = adminPasswordSet ? "the value of MILLRACE_ADMIN_PASSWORD" : "the generated one the engine printed above (shown once)";
+  if (firstStart) return `Log in as user admin, password: ${firstAdmin}.`;
+  return `Log in with your user (on a database's first start the engine created user admin, password: ${firstAdmin}).`;
 }
 
 async function waitHttp(url, timeoutMs = 120_000) {
