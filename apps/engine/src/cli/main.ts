@@ -8,6 +8,7 @@ import { catalog, catalogJson } from "@millrace/processors";
 import { parseArgs, UsageError, type Parsed } from "./args.js";
 import { describeClientError, engineClient, engineUrl } from "./client.js";
 import { runDeployCommands } from "./deploy-commands.js";
+import { runIdentityCommands } from "./identity-commands.js";
 import { rotateKeyCommand } from "./secret-commands.js";
 import { print, table } from "./output.js";
 
@@ -21,7 +22,19 @@ const USAGE = `usage: millrace <command>
   stop ID
   stats ID [--json]                per node and per edge figures
   secrets rotate-key [--json]      seal every stored secret again with a new key (admin)
-engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url`;
+  login --user NAME                password from MILLRACE_PASSWORD or standard input; stores an API token
+  logout                           revokes and forgets the stored token
+  token create --role ROLE [--name N]  prints the new token once
+  token list [--json]
+  token revoke ID
+  user add NAME --role ROLE        password from MILLRACE_PASSWORD or standard input (admin)
+  user list [--json]
+  user role NAME ROLE
+  user remove NAME
+engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url
+credentials: MILLRACE_TOKEN, else the token \`login\` stored for that address in
+  \${XDG_CONFIG_HOME:-~/.config}/millrace/credentials.json
+roles: viewer < operator < editor < admin`;
 
 // pnpm runs scripts from the repository root; resolve files against where the user typed.
 const userCwd = process.env.INIT_CWD ?? process.cwd();
@@ -98,6 +111,8 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === "secrets" && sub === "rotate-key") return rotateKeyCommand(api, json);
+  const identity = await runIdentityCommands(cmd, p, url, api, json);
+  if (identity !== undefined) return identity;
   return runDeployCommands(cmd, p, api, json);
 }
 
