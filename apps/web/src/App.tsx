@@ -13,6 +13,9 @@ import { useKeyboard } from "./keyboard";
 import { lastFlow, openFlow } from "./session";
 import { canonical, onEditError, useFlowStore } from "./store/flowStore";
 import { ui } from "./store/uiStore";
+import { auth, useAuthStore } from "./auth/authStore";
+import { LoginPage } from "./components/LoginPage";
+import { AccountDialog } from "./components/AccountDialog";
 
 onEditError((m) => ui.toast(m, "error"));
 
@@ -39,6 +42,20 @@ function useStartup() {
 }
 
 export function App() {
+  const status = useAuthStore((s) => s.status);
+  useEffect(() => {
+    void auth.check();
+  }, []);
+  // a signed-out page keeps nothing of the previous user's answers
+  useEffect(() => {
+    if (status === "anonymous") queryClient.clear();
+  }, [status]);
+  if (status === "checking") return <div className="mr-login-page" data-testid="auth-checking" />;
+  if (status === "anonymous") return <LoginPage />;
+  return <Designer />;
+}
+
+function Designer() {
   useStartup();
   return (
     <QueryClientProvider client={queryClient}>
@@ -57,6 +74,7 @@ export function App() {
         </div>
         <HelpOverlay />
         <ImportDialog />
+        <AccountDialog />
         <Toasts />
       </ReactFlowProvider>
     </QueryClientProvider>

@@ -7,7 +7,8 @@
  * code reaches the browser bundle. `api` keeps the call sites short; its results are the
  * router's own output types (see ./types).
  */
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCLink } from "@trpc/client";
+import { observable } from "@trpc/server/observable";
 import type { AppRouter } from "@millrace/engine/api/router";
 import type { FlowDocument } from "@millrace/flow";
 import type { LiveStats, TapRecord } from "./types";
@@ -15,8 +16,31 @@ import type { LiveStats, TapRecord } from "./types";
 const base = typeof window !== "undefined" ? window.location.origin : "http://127.0.0.1:8080";
 const url = `${base}/trpc`;
 
+// calls whose 401 means "wrong password" or "not logged in yet", not "the session ended"
+const LOGIN_PATHS = new Set(["auth.login", "auth.me", "auth.logout"]);
+let unauthorizedListener: () => void = () => {};
+
+/** Called whenever the engine refuses a call with 401 (the session expired or was revoked). */
+export function onUnauthorized(listener: () => void): void {
+  unauthorizedListener = listener;
+}
+
+const watchUnauthorized: TRPCLink<AppRouter> = () => ({ next, op }) =>
+  observable((observer) =>
+    next(op).subscribe({
+      next: (value) => observer.next(value),
+      error: (e) => {
+        if (!LOGIN_PATHS.has(op.path) && isUnauthorized(e)) unauthorizedListener();
+        observer.error(e);
+      },
+      complete: () => observer.complete(),
+    }),
+  );
+
+// same-origin fetch sends the session cookie by default: no credentials option needed
 export const trpc = createTRPCClient<AppRouter>({
   links: [
+    watchUnauthorized,
     splitLink({
       condition: (op) => op.type === "subscription",
       true: httpSubscriptionLink({ url }),
@@ -67,10 +91,17 @@ export function errorCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** The engine wants credentials: a tRPC UNAUTHORIZED, or a bare 401 from in front of tRPC. */
+export function isUnauthorized(e: unknown): boolean {
+  if (errorCode(e) === "UNAUTHORIZED") return true;
+  const response = e instanceof TRPCClientError ? (e.meta as { response?: { status?: number } } | undefined)?.response : undefined;
+  return response?.status === 401;
+}
+
 /** The engine is not reachable at all (network error, proxy 50x, HTML instead of JSON). */
 export function isUnreachable(e: unknown): boolean {
   if (!(e instanceof TRPCClientError)) return e instanceof TypeError;
-  return !e.data && !e.shape;
+  return !e.data && !e.shape && !isUnauthorized(e);
 }
 
 /**

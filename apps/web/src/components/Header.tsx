@@ -6,6 +6,9 @@ import { exportFlow, reloadLatest, saveAsCopy, saveFlow } from "../session";
 import { useDeployment, useDeployMutations, useLiveStats } from "../deploy";
 import { cleanRecordId, lineageActions } from "../store/lineageStore";
 import { staleFor, useStale } from "../store/statsStore";
+import { auth, useAuthStore, useRole } from "../auth/authStore";
+import { roleReason } from "../auth/roles";
+import { openAccountDialog } from "./AccountDialog";
 
 export function Header() {
   const name = useFlowStore((s) => s.doc.name);
@@ -20,9 +23,13 @@ export function Header() {
 
   const [draftName, setDraftName] = useState(name);
   useEffect(() => setDraftName(name), [name]);
+  const role = useRole();
+  const editReason = roleReason(role, "edit");
+  const operateReason = roleReason(role, "deploy");
 
   const deployDisabledReason =
-    dep.availability === "unavailable"
+    operateReason ||
+    (dep.availability === "unavailable"
       ? `Deploy unavailable: ${dep.reason}`
       : dep.availability === "offline"
         ? "Engine not reachable"
@@ -30,7 +37,7 @@ export function Header() {
           ? "Save the flow before deploying"
           : dirty
             ? "Save your changes before deploying"
-            : "";
+            : "");
 
   return (
     <header className="mr-header" data-testid="header">
@@ -74,7 +81,7 @@ export function Header() {
         </span>
       </div>
       <div className="mr-header-actions">
-        <SaveButton saving={saving} disabled={saving || (!dirty && saved)} onSave={async (message) => {
+        <SaveButton saving={saving} disabled={saving || (!dirty && saved) || !!editReason} refusal={editReason} onSave={async (message) => {
           setSaving(true);
           const ok = await saveFlow(message);
           setSaving(false);
@@ -83,13 +90,15 @@ export function Header() {
         {dep.running ? (
           <>
             {saved && !dirty && dep.status?.version != null && baseVersion !== undefined && dep.status.version < baseVersion && (
-              <button className="mr-btn" data-testid="redeploy-button" disabled={deploy.isPending} onClick={() => deploy.mutate(baseVersion)} title={`v${dep.status.version} is running; deploy v${baseVersion}`}>
+              <button className="mr-btn" data-testid="redeploy-button" disabled={deploy.isPending || !!operateReason} onClick={() => deploy.mutate(baseVersion)} title={operateReason || `v${dep.status.version} is running; deploy v${baseVersion}`}>
                 ▶ Deploy v{baseVersion}
               </button>
             )}
-            <button className="mr-btn danger" data-testid="stop-button" disabled={stop.isPending} onClick={() => stop.mutate()} title="Stop the running deployment">
-              ■ Stop
-            </button>
+            <span title={operateReason || "Stop the running deployment"} className="mr-tip-wrap">
+              <button className="mr-btn danger" data-testid="stop-button" disabled={stop.isPending || !!operateReason} onClick={() => stop.mutate()}>
+                ■ Stop
+              </button>
+            </span>
           </>
         ) : (
           <span title={deployDisabledReason} className="mr-tip-wrap">
@@ -117,17 +126,48 @@ export function Header() {
         {dep.running && <StaleMark />}
         <span className="mr-sep" />
         <RecordSearch />
-        <button className="mr-btn" data-testid="import-button" onClick={() => ui.importDialog(true)} title="Import a flow JSON">
-          Import
-        </button>
+        <span title={editReason || "Import a flow JSON"} className="mr-tip-wrap">
+          <button className="mr-btn" data-testid="import-button" disabled={!!editReason} onClick={() => ui.importDialog(true)}>
+            Import
+          </button>
+        </span>
         <button className="mr-btn" data-testid="export-button" onClick={() => void exportFlow()} title="Download <name>.flow.json">
           Export
         </button>
         <button className="mr-btn ghost" data-testid="header-help-button" onClick={() => ui.help(true)} title="Keyboard shortcuts (?)">
           ?
         </button>
+        <UserMenu />
       </div>
     </header>
+  );
+}
+
+/** Who is logged in, with what role (a click opens their API tokens and, for admins, the users), and logging out. */
+function UserMenu() {
+  const user = useAuthStore((s) => (s.status === "signed-in" ? s.user : undefined));
+  if (!user) return null;
+  return (
+    <>
+      <span className="mr-sep" />
+      <button
+        className="mr-user"
+        data-testid="header-user"
+        data-role={user.role}
+        onClick={() => openAccountDialog("tokens")}
+        title={`Logged in as ${user.name}, role ${user.role}: your API tokens${user.role === "admin" ? " and the users" : ""}`}
+      >
+        <span className="mr-user-name" data-testid="header-user-name">
+          {user.name}
+        </span>
+        <span className="mr-role" data-testid="header-user-role">
+          {user.role}
+        </span>
+      </button>
+      <button className="mr-btn small" data-testid="logout-button" onClick={() => void auth.logout()} title="Log out of this engine">
+        Log out
+      </button>
+    </>
   );
 }
 
@@ -185,6 +225,7 @@ export function ConflictBanner() {
 /** Find a record by its lineage id (the mr.id header) and show its lineage. */
 function RecordSearch() {
   const [text, setText] = useState("");
+  const lineageReason = roleReason(useRole(), "lineage");
   return (
     <form
       className="mr-search"
@@ -202,7 +243,8 @@ function RecordSearch() {
         data-testid="lineage-search"
         aria-label="Find a record by id"
         placeholder="Record id (mr.id)…"
-        title="Paste a record's lineage id (its mr.id header) and press Enter to see where it came from and went"
+        title={lineageReason || "Paste a record's lineage id (its mr.id header) and press Enter to see where it came from and went"}
+        disabled={!!lineageReason}
         value={text}
         spellCheck={false}
         onChange={(e) => setText(e.target.value)}
@@ -216,7 +258,7 @@ function RecordSearch() {
  * Save (Ctrl+S: right away, no questions) and, on its caret, Shift+click or Ctrl+Shift+S, a tiny
  * prompt for an optional message that the History tab shows with the version.
  */
-function SaveButton({ saving, disabled, onSave }: { saving: boolean; disabled: boolean; onSave: (message?: string) => Promise<boolean> }) {
+function SaveButton({ saving, disabled, refusal, onSave }: { saving: boolean; disabled: boolean; refusal: string; onSave: (message?: string) => Promise<boolean> }) {
   const open = useUiStore((s) => s.saveMessageOpen);
   const [message, setMessage] = useState("");
   const input = useRef<HTMLInputElement>(null);
@@ -229,12 +271,12 @@ function SaveButton({ saving, disabled, onSave }: { saving: boolean; disabled: b
     if (await onSave(text || undefined)) setMessage("");
   };
   return (
-    <span className="mr-save-group">
+    <span className="mr-save-group" title={refusal || undefined}>
       <button
         className="mr-btn primary mr-save-main"
         data-testid="save-button"
         disabled={disabled}
-        title="Save a new version (Ctrl+S); Shift+click or Ctrl+Shift+S to add a message"
+        title={refusal || "Save a new version (Ctrl+S); Shift+click or Ctrl+Shift+S to add a message"}
         onClick={(e) => {
           if (e.shiftKey) ui.saveMessage(true);
           else void onSave();
@@ -249,7 +291,7 @@ function SaveButton({ saving, disabled, onSave }: { saving: boolean; disabled: b
         aria-haspopup="dialog"
         aria-expanded={open}
         aria-label="Save with a message"
-        title="Save with a message (Ctrl+Shift+S)"
+        title={refusal || "Save with a message (Ctrl+Shift+S)"}
         onClick={() => ui.saveMessage(!open)}
       >
         ▾

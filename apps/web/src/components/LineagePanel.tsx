@@ -7,6 +7,8 @@ import { EVENT_HELP, flowOfRecord, layoutLineage } from "../provenance/layout";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { lineageActions, useLineageStore } from "../store/lineageStore";
 import { ui } from "../store/uiStore";
+import { useRole } from "../auth/authStore";
+import { roleReason } from "../auth/roles";
 
 /** Provenance is written in batches (every ~200 ms): a fresh record's path fills in over a few seconds. */
 const POLL_MS = 2000;
@@ -48,6 +50,7 @@ function LineageDrawer({ recordId }: { recordId: string }) {
   }, [graph, flowId]);
 
   const [replaying, setReplaying] = useState(false);
+  const replayReason = roleReason(useRole(), "lineage");
   const replayFlow = graph ? flowOfRecord(graph) : undefined;
   const replay = async () => {
     if (!replayFlow) return;
@@ -93,8 +96,8 @@ function LineageDrawer({ recordId }: { recordId: string }) {
           <button className="mr-btn small" data-testid="lineage-refresh" disabled={q.isFetching} onClick={() => void q.refetch()} title="Read the provenance again">
             {q.isFetching ? "Reading…" : "Refresh"}
           </button>
-          <span title={replayFlow ? "Send a copy of this record (new id, its parent is this one) into the edge it was read from, so the next steps process it again" : "Nothing to replay: no provenance for this record"}>
-            <button className="mr-btn small primary" data-testid="lineage-replay" disabled={!replayFlow || replaying} onClick={() => void replay()}>
+          <span title={replayReason || (replayFlow ? "Send a copy of this record (new id, its parent is this one) into the edge it was read from, so the next steps process it again" : "Nothing to replay: no provenance for this record")}>
+            <button className="mr-btn small primary" data-testid="lineage-replay" disabled={!replayFlow || replaying || !!replayReason} onClick={() => void replay()}>
               {replaying ? "Replaying…" : "↻ Replay"}
             </button>
           </span>

@@ -5,6 +5,8 @@ import { KINDS, searchSpecs, type ProcessorSpec } from "../catalog/specs";
 import { useFlowStore, useDirty } from "../store/flowStore";
 import { createFlow, deleteFlow, flowsKey, openFlow, renameStoredFlow } from "../session";
 import { DND_TYPE } from "./Canvas";
+import { useRole } from "../auth/authStore";
+import { roleReason } from "../auth/roles";
 
 export function Sidebar() {
   return (
@@ -22,6 +24,7 @@ function FlowList() {
   const dirty = useDirty();
   const q = useQuery({ queryKey: flowsKey, queryFn: api.flows.list, refetchInterval: 15_000 });
   const [renaming, setRenaming] = useState<string | null>(null);
+  const editReason = roleReason(useRole(), "edit");
   const flows = q.data ?? [];
   const showDraft = !saved && !flows.some((f) => f.id === currentId);
 
@@ -29,9 +32,11 @@ function FlowList() {
     <section className="mr-flows" data-testid="flows-list">
       <div className="mr-section-head">
         <h2>Flows</h2>
-        <button className="mr-btn small" data-testid="new-flow-button" onClick={() => void createFlow()} title="Create a new flow">
-          + New
-        </button>
+        <span title={editReason || "Create a new flow"} className="mr-tip-wrap">
+          <button className="mr-btn small" data-testid="new-flow-button" disabled={!!editReason} onClick={() => void createFlow()}>
+            + New
+          </button>
+        </span>
       </div>
       <ul className="mr-flow-items">
         {showDraft && (
@@ -71,7 +76,7 @@ function FlowList() {
                   }}
                 />
               ) : (
-                <span className="mr-flow-name" onDoubleClick={() => setRenaming(f.id)}>
+                <span className="mr-flow-name" onDoubleClick={() => !editReason && setRenaming(f.id)}>
                   {/* the text ellipsises (a flex item cannot); the dot stays visible after it */}
                   <span className="mr-flow-name-text" data-testid={`flow-item-name-${f.id}`}>{name}</span>
                   {active && dirty && <span className="mr-dot" title="unsaved changes" />}
@@ -82,7 +87,8 @@ function FlowList() {
                 <button
                   className="mr-icon"
                   data-testid={`flow-rename-${f.id}`}
-                  title={active ? "Rename (unsaved until you Save)" : "Rename (saves a new version)"}
+                  title={editReason || (active ? "Rename (unsaved until you Save)" : "Rename (saves a new version)")}
+                  disabled={!!editReason}
                   onClick={(e) => {
                     e.stopPropagation();
                     setRenaming(f.id);
@@ -93,7 +99,8 @@ function FlowList() {
                 <button
                   className="mr-icon danger"
                   data-testid={`flow-delete-${f.id}`}
-                  title="Delete flow"
+                  title={editReason || "Delete flow"}
+                  disabled={!!editReason}
                   onClick={(e) => {
                     e.stopPropagation();
                     void deleteFlow(f.id, name);

@@ -7,6 +7,8 @@ import { lineageActions } from "../store/lineageStore";
 import { useStatsStore } from "../store/statsStore";
 import { fmtTime } from "./LineagePanel";
 import { prettyJson } from "../provenance/prettyJson";
+import { useRole } from "../auth/authStore";
+import { roleReason } from "../auth/roles";
 
 /** Records kept in the list (newest first); older ones fall off. */
 export const TAP_MAX = 200;
@@ -43,6 +45,7 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
   const flowId = useFlowStore((s) => s.doc.id);
   const saved = useFlowStore((s) => s.baseVersion !== undefined);
   const live = useStatsStore((s) => s.flowId === flowId);
+  const tapReason = roleReason(useRole(), "tap");
   const [on, setOn] = useState(false);
   const [paused, setPaused] = useState(false);
   const [records, setRecords] = useState<TapRecord[]>([]);
@@ -71,9 +74,10 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
 
   // the latest records as soon as the edge is selected (a stopped flow's topic still has them)
   useEffect(() => {
-    if (mode === "fused" || !saved) return;
+    // reading an edge's records is a tap: a role without it would only collect refusals
+    if (mode === "fused" || !saved || tapReason) return;
     void loadRecent(true);
-  }, [mode, saved, live, loadRecent]);
+  }, [mode, saved, live, loadRecent, tapReason]);
 
   useEffect(() => {
     if (!on) return;
@@ -119,7 +123,7 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
     setRecords([]);
   };
 
-  const disabledReason = mode === "fused" ? "Fused edges have no topic to tap" : !live ? "Deploy the flow to see live data" : "";
+  const disabledReason = tapReason || (mode === "fused" ? "Fused edges have no topic to tap" : !live ? "Deploy the flow to see live data" : "");
   return (
     <div className="mr-tap" data-testid="tap-panel">
       <div className="mr-section-head">
