@@ -106,7 +106,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         principal ? metrics.handle(req, res) : refuse(req, res, 401, "log in first: /metrics needs a viewer API token (Authorization: Bearer mr_…) or a session", { "www-authenticate": "Bearer" }),
       );
     }
-    if (runtime && handleHttpIngest(runtime.deployments, req, res, path)) return;
+    if (runtime && handleHttpIngest(runtime.deployments, identity.authenticate, req, res, path)) return;
     if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);
     refuse(req, res, 404, "not found");
   });

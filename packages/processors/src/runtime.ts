@@ -11,5 +11,5 @@ export const implementations: Record<string, ProcessorImpl> = Object.fromEntries
   await Promise.all(specs.map(async (s) => [s.type, ((await import(/* @vite-ignore */ `./catalog/${s.type}/impl.js`)) as { impl: ProcessorImpl }).impl] as const)),
 );
 
-export type { HttpListenSource } from "./catalog/http-listen/impl.js";
+export type { HttpListenAccess, HttpListenSource } from "./catalog/http-listen/impl.js";
 export { isOfferableSource, isSourceProcessor } from "./sdk.js";

@@ -13,7 +13,10 @@ export interface MRecord {
   headers: Record<string, string>;
 }
 
-/** Header names the runtime reserves. Processors may read them, never set them. */
+/**
+ * Header names the runtime reserves. Processors may read them, never set them — except that a
+ * source fed from outside (http-listen, through the engine) names each record's caller itself.
+ */
 export const HEADER = {
   /** lineage id of this record */
   id: "mr.id",
@@ -23,7 +26,21 @@ export const HEADER = {
   error: "mr.error",
   /** the node whose processing failed */
   errorNode: "mr.error.node",
+  /** who sent the record into the flow: a user, an API key's or a signer's configured name, the deploying user */
+  principal: "mr.principal",
+  /** how that principal was established: none | token | api-key | hmac | deployment | kafka-header | configured */
+  auth: "mr.auth",
 } as const;
+
+/**
+ * How a source that the runner feeds from Kafka (kafka-source) names who sent its records: the
+ * value of `header` on the incoming message when present, else `principal` (unset: the user who
+ * deployed the flow). The runner applies it to every message it takes in.
+ */
+export interface PrincipalRule {
+  header?: string;
+  principal?: string;
+}
 
 /** UI hints carried in a field's zod `.meta({ ui: ... })`, read by the config form. */
 export interface UiHint {
@@ -124,6 +141,8 @@ export function isTransientError(e: unknown): boolean {
 export interface ProcessorImpl<C = any> {
   type: string;
   create(config: C, ctx: ProcessorContext): Promise<BatchProcessor | SourceProcessor> | BatchProcessor | SourceProcessor;
+  /** A source the runner feeds from Kafka: how its records' principal is found (see PrincipalRule). */
+  principalRule?(config: C): PrincipalRule;
 }
 
 export type { Ingress, ProcessorKind };

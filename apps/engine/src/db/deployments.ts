@@ -12,13 +12,15 @@ export interface DeploymentRecord {
   status: string;
   exactlyOnce: boolean;
   provenance: boolean;
+  /** the user who deployed it (null: deployed before this was kept) */
+  deployedBy: string | null;
   /** as stored: the configs' secret values sealed (`openPlan` opens them to start a runtime) */
   plan: ExecutionPlan | null;
   error: string | null;
   updatedAt: Date;
 }
 
-const COLUMNS = { id: true, flowId: true, versionId: true, version: true, status: true, exactlyOnce: true, provenance: true, plan: true, error: true, updatedAt: true } as const;
+const COLUMNS = { id: true, flowId: true, versionId: true, version: true, status: true, exactlyOnce: true, provenance: true, deployedBy: true, plan: true, error: true, updatedAt: true } as const;
 
 /**
  * What every engine reconciles against: which version of which flow runs, with its plan. The
@@ -54,9 +56,9 @@ export class DeploymentRepository {
   }
 
   /** Makes `d` the flow's running deployment (one INSERT … ON CONFLICT (flow_id) DO UPDATE: the row takes the new id). */
-  async putRunning(d: { id: string; flowId: string; versionId: string; version: number; exactlyOnce: boolean; provenance: boolean; plan: ExecutionPlan }): Promise<void> {
+  async putRunning(d: { id: string; flowId: string; versionId: string; version: number; exactlyOnce: boolean; provenance: boolean; deployedBy: string | null; plan: ExecutionPlan }): Promise<void> {
     const now = new Date();
-    const fields = { id: d.id, versionId: d.versionId, version: d.version, status: "running", exactlyOnce: d.exactlyOnce, provenance: d.provenance, plan: this.sealPlan(d.plan) as unknown as object, error: null, updatedAt: now };
+    const fields = { id: d.id, versionId: d.versionId, version: d.version, status: "running", exactlyOnce: d.exactlyOnce, provenance: d.provenance, deployedBy: d.deployedBy, plan: this.sealPlan(d.plan) as unknown as object, error: null, updatedAt: now };
     await this.db.deployment.upsert({ where: { flowId: d.flowId }, create: { ...fields, flowId: d.flowId, createdAt: now }, update: fields, select: { id: true } });
   }
 

@@ -39,6 +39,8 @@ export interface DeploymentStatus {
   exactlyOnce: boolean;
   /** provenance is recorded for this deployment (deployments.deploy({ provenance })) */
   provenance: boolean;
+  /** the user who deployed it (null: not deployed, or deployed before this was kept) */
+  deployedBy: string | null;
   error: string | null;
   updatedAt: Date | null;
   /** without node configs (they may hold secrets) */
@@ -106,15 +108,19 @@ export class DeploymentManager {
     }
   }
 
-  /** Deploys a version (latest by default). A redeploy keeps topics, consumer groups and source checkpoints of what still exists. */
-  async deploy(input: { flowId: string; version?: number; exactlyOnce?: boolean; provenance?: boolean }): Promise<DeploymentStatus> {
+  /**
+   * Deploys a version (latest by default). A redeploy keeps topics, consumer groups and source
+   * checkpoints of what still exists. `deployedBy` (the caller) becomes the principal of the
+   * records the flow's sources create.
+   */
+  async deploy(input: { flowId: string; version?: number; exactlyOnce?: boolean; provenance?: boolean; deployedBy?: string }): Promise<DeploymentStatus> {
     const previous = await this.row(input.flowId);
     const exactlyOnce = input.exactlyOnce ?? previous?.exactlyOnce ?? false;
     const provenance = input.provenance ?? previous?.provenance ?? true;
     const p = await this.plan(input.flowId, input.version, exactlyOnce);
     await this.ensureTopics(p.plan);
     const id = randomUUID();
-    await this.d.repositories.deployments.putRunning({ id, flowId: input.flowId, versionId: p.versionId, version: p.version, exactlyOnce, provenance, plan: p.plan });
+    await this.d.repositories.deployments.putRunning({ id, flowId: input.flowId, versionId: p.versionId, version: p.version, exactlyOnce, provenance, deployedBy: input.deployedBy ?? null, plan: p.plan });
     await this.d.repositories.engineStats.deleteOtherDeployments(input.flowId, id);
     await this.reconcile();
     return this.status(input.flowId);
@@ -136,7 +142,7 @@ export class DeploymentManager {
     const local: DeploymentStatus["local"] = { engineId: this.d.engineId, running: Boolean(rt), stages: rt?.status() ?? [] };
     const err = r ? this.startErrors.get(r.id) : undefined;
     if (err) local.error = err.error;
-    if (!r) return { flowId, deployed: false, deploymentId: null, version: null, status: "not-deployed", exactlyOnce: false, provenance: false, error: null, updatedAt: null, plan: null, local };
+    if (!r) return { flowId, deployed: false, deploymentId: null, version: null, status: "not-deployed", exactlyOnce: false, provenance: false, deployedBy: null, error: null, updatedAt: null, plan: null, local };
     return {
       flowId,
       deployed: r.status === "running",
@@ -145,6 +151,7 @@ export class DeploymentManager {
       status: r.status,
       exactlyOnce: r.exactlyOnce,
       provenance: r.provenance,
+      deployedBy: r.deployedBy,
       error: r.error,
       updatedAt: r.updatedAt,
       plan: r.plan ? publicPlan(r.plan) : null,
@@ -222,7 +229,7 @@ export class DeploymentManager {
       secrets = planSecretValues(plan);
       this.d.stats.track(r.id, r.flowId, plan);
       rt = new FlowRuntime(
-        { deploymentId: r.id, flowId: r.flowId, version: r.version, exactlyOnce: r.exactlyOnce, provenance: r.provenance, plan },
+        { deploymentId: r.id, flowId: r.flowId, version: r.version, exactlyOnce: r.exactlyOnce, provenance: r.provenance, deployedBy: r.deployedBy, plan },
         {
           kafka: this.d.kafka,
           leases: this.d.leases,

@@ -10,6 +10,7 @@ import { outputPartitions, PartitionChooser } from "./producing.js";
 import { SourceStageRunner, type CheckpointStore } from "./source-stage.js";
 import type { RunnerDeps, StageRunner } from "./stage-runner.js";
 import { CoalescingSender } from "./coalescing-sender.js";
+import { principalStampFor, type PrincipalStamp } from "./principal-stamp.js";
 import { StageExecutor } from "./stage.js";
 
 export interface FlowRuntimeDeps {
@@ -33,6 +34,8 @@ export interface DeploymentSpec {
   exactlyOnce: boolean;
   /** record provenance for this deployment (default true) */
   provenance?: boolean;
+  /** the user who deployed it: the principal of the records its sources create (null: not kept) */
+  deployedBy?: string | null;
   /** self-sufficient: every node's type, substituted config and ingress come from here */
   plan: ExecutionPlan;
 }
@@ -128,7 +131,15 @@ export class FlowRuntime {
       if (isSourceProcessor(p)) throw new Error(`node "${id}" is a source inside a stage`);
       processors.set(id, p as BatchProcessor);
     }
-    return { executor: new StageExecutor(this.spec.plan, stage, processors), head };
+    return { executor: new StageExecutor(this.spec.plan, stage, processors, this.principalStamp(stage)), head };
+  }
+
+  /** Who sent the records a stage takes into the flow: set for stages headed by a source (polled, or fed from Kafka). */
+  private principalStamp(stage: PlannedStage): PrincipalStamp | undefined {
+    if (stage.kind === "poll-source") return principalStampFor(this.spec.deployedBy, undefined);
+    const head = this.nodes.get(stage.head);
+    const rule = head ? this.deps.implementations[head.type]?.principalRule?.(head.config) : undefined;
+    return rule ? principalStampFor(this.spec.deployedBy, rule) : undefined;
   }
 
   async start(): Promise<void> {

@@ -2,6 +2,7 @@ import { failed, HEADER, isTransientError, type BatchProcessor, type MRecord, ty
 import type { OutMessage } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedStage, PortRoute } from "../planner/index.js";
 import type { Emitted, NodeBatch } from "./observer.js";
+import { stampCreated, stampIncoming, type PrincipalStamp } from "./principal-stamp.js";
 import { Outgoing, type PartitionChooser } from "./producing.js";
 import { encode, encodedBytes, withLineage } from "./records.js";
 
@@ -47,6 +48,8 @@ export class StageExecutor {
     plan: ExecutionPlan,
     readonly stage: PlannedStage,
     processors: ReadonlyMap<string, BatchProcessor>,
+    /** a stage whose head is a source: who sent the records it takes in (see principal-stamp.ts) */
+    private readonly principal?: PrincipalStamp,
   ) {
     for (const id of stage.nodes) {
       const pn = plan.nodes.find((n) => n.id === id);
@@ -68,6 +71,9 @@ export class StageExecutor {
   /** A consumer stage: `inputs` go to the head processor. */
   async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number, partitioning: Partitioning): Promise<StageOutput> {
     const out: StageOutput = { outgoing: new Outgoing(partitioning.chooser, partitioning.slot), nodes: [] };
+    // the inputs were just decoded by the runner: their headers objects are its own to complete
+    const principal = this.principal;
+    if (principal) for (let i = 0; i < inputs.length; i++) stampIncoming(inputs[i]!.headers, principal);
     await this.runNode(this.stage.head, inputs, out, bytesIn, offsets);
     return out;
   }
@@ -76,7 +82,13 @@ export class StageExecutor {
   async runSource(records: MRecord[], partitioning: Partitioning): Promise<StageOutput> {
     const out: StageOutput = { outgoing: new Outgoing(partitioning.chooser, partitioning.slot), nodes: [] };
     const emitted: Emitted[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) emitted[i] = emittedOf("success", withLineage(records[i]!, undefined), -1);
+    const principal = this.principal;
+    for (let i = 0; i < records.length; i++) {
+      // withLineage made a new headers object for the created record: stamped in place
+      const record = withLineage(records[i]!, undefined);
+      if (principal) stampCreated(record.headers, principal);
+      emitted[i] = emittedOf("success", record, -1);
+    }
     await this.route(this.nodes.get(this.stage.head)!, [], emitted, out, 0, undefined);
     return out;
   }

@@ -28,7 +28,7 @@ export const deploymentsRouter = router({
    */
   deploy: roleProcedure("operator")
     .input(z.object({ flowId, version, exactlyOnce: z.boolean().optional(), provenance: z.boolean().optional() }))
-    .mutation(({ ctx, input }) => manager(ctx).deploy(input)),
+    .mutation(({ ctx, input }) => manager(ctx).deploy({ ...input, deployedBy: ctx.principal.name })),
 
   stop: roleProcedure("operator").input(z.object({ flowId })).mutation(({ ctx, input }) => manager(ctx).stop(input.flowId)),
 

@@ -4,8 +4,12 @@ import { spec, type HttpListenConfig } from "./spec.js";
 
 const MAX_WAIT_MS = 200;
 
+/** What a request to this source must prove (the engine's HTTP server checks it before offering a record). */
+export type HttpListenAccess = Pick<HttpListenConfig, "auth" | "header" | "key" | "secret" | "principal">;
+
 export interface HttpListenSource extends OfferableSource {
   readonly path: string;
+  readonly access: HttpListenAccess;
   /** records waiting to be polled */
   readonly pending: number;
 }
@@ -26,6 +30,7 @@ export const impl: ProcessorImpl<HttpListenConfig> = {
     ctx.signal.addEventListener("abort", wakeUp, { once: true });
     return {
       path: c.path,
+      access: { auth: c.auth, header: c.header, key: c.key, secret: c.secret, principal: c.principal },
       get pending() {
         return buf.length;
       },

@@ -2,7 +2,10 @@ import { parseConfig } from "../../config.js";
 import type { BatchProcessor, ProcessorImpl } from "../../sdk.js";
 import { spec, type KafkaSourceConfig } from "./spec.js";
 
-/** The runner consumes the topic and hands each batch here; every record goes to `success` as is. */
+/**
+ * The runner consumes the topic and hands each batch here; every record goes to `success` as is
+ * (the runner has already named its principal by `principalRule`).
+ */
 export const impl: ProcessorImpl<KafkaSourceConfig> = {
   type: spec.type,
   create(config): BatchProcessor {
@@ -12,5 +15,9 @@ export const impl: ProcessorImpl<KafkaSourceConfig> = {
         for (let i = 0; i < records.length; i++) out.emit("success", records[i], i);
       },
     };
+  },
+  principalRule(config) {
+    const c = parseConfig(spec, config);
+    return c.principal === undefined ? { header: c.principalHeader } : { header: c.principalHeader, principal: c.principal };
   },
 };
