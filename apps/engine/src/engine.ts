@@ -3,11 +3,12 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { catalog } from "@millrace/processors";
 import { appRouter } from "./api/router.js";
 import type { Context } from "./api/trpc.js";
-import { cameOverHttps, clearedSessionCookie, createIdentity, ensureFirstAdmin, sessionCookie } from "./auth/index.js";
+import { cameOverHttps, clearedSessionCookie, createIdentity, ensureFirstAdmin, oidcRoutes, sessionCookie } from "./auth/index.js";
 import { DEFAULT_HTTP_SETTINGS, type EngineConfig, type HttpSettings } from "./config.js";
 import { openDatabase } from "./db/index.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
 import { checkHealth } from "./health.js";
+import { AuditLog } from "./audit/index.js";
 import { logger } from "./log.js";
 import { loadSecrets } from "./secrets/index.js";
 import { crossSiteRefusal } from "./http/cross-site.js";
@@ -55,6 +56,9 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   if (provenance.recorder) runtime?.observers.add(provenance.recorder);
   runtime?.observers.add(metrics);
   Object.assign(services, { provenance, metrics });
+  const audit = new AuditLog(repositories.audit, runtime?.kafka, logger.child({ module: "audit", engineId: config.engineId }), config.audit);
+  services.audit = audit;
+  audit.startPruning();
 
   const apiLog = logger.child({ module: "api", engineId: config.engineId });
   const http: HttpSettings = { ...DEFAULT_HTTP_SETTINGS, allowedHosts: [], ...config.http };
@@ -81,6 +85,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     },
   });
   const web = config.webDist ? serveStatic(config.webDist) : undefined;
+  const singleSignOn = oidcRoutes(identity.oidc, identity.logins.sessionMaxAgeSeconds, logger.child({ module: "auth", engineId: config.engineId }));
 
   const server: Server = createHttpServer(http, createHostCheck(config.host, http.allowedHosts), logger.child({ module: "http", engineId: config.engineId }), (req, res, path) => {
     if (path.startsWith("/trpc/")) {
@@ -106,11 +111,23 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         principal ? metrics.handle(req, res) : refuse(req, res, 401, "log in first: /metrics needs a viewer API token (Authorization: Bearer mr_…) or a session", { "www-authenticate": "Bearer" }),
       );
     }
+    if (singleSignOn(req, res, path)) return;
     if (runtime && handleHttpIngest(runtime.deployments, identity.authenticate, req, res, path)) return;
     if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);
     refuse(req, res, 404, "not found");
   });
 
+  // the first admin exists before the engine answers anything: whoever sees it up can log in
+  let announceFirstAdmin: (url: string) => void;
+  try {
+    announceFirstAdmin = await ensureFirstAdmin(repositories.users, identity.settings.adminPassword, logger.child({ module: "auth", engineId: config.engineId }));
+  } catch (e) {
+    await audit.close();
+    await runtime?.close();
+    await provenance.close();
+    await db.close();
+    throw e;
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -118,16 +135,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const url = `http://${config.host}:${port}`;
-  try {
-    await ensureFirstAdmin(repositories.users, identity.settings.adminPassword, url, logger.child({ module: "auth", engineId: config.engineId }));
-  } catch (e) {
-    server.closeAllConnections();
-    server.close();
-    await runtime?.close();
-    await provenance.close();
-    await db.close();
-    throw e;
-  }
+  identity.oidc?.useEngineUrl(url);
+  announceFirstAdmin(url);
 
   return {
     url,
@@ -136,6 +145,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await audit.close();
       await runtime?.close();
       await provenance.close();
       await db.close();
