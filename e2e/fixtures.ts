@@ -18,7 +18,8 @@ export const test = base.extend<{ engineUrl: string }>({
  * admin unless given another API token.
  */
 export async function trpc<T = unknown>(engineUrl: string, path: string, input: unknown, kind: "query" | "mutation" = "mutation", token = process.env.MILLRACE_E2E_TOKEN!): Promise<T> {
-  const url = kind === "query" ? `${engineUrl}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}` : `${engineUrl}/trpc/${path}`;
+  const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const url = kind === "query" ? `${engineUrl}/trpc/${path}${query}` : `${engineUrl}/trpc/${path}`;
   const authorization = { authorization: `Bearer ${token}` };
   const res = await fetch(url, kind === "query" ? { headers: authorization } : { method: "POST", headers: { "content-type": "application/json", ...authorization }, body: JSON.stringify(input) });
   const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
