@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { DomainError, type DomainErrorCode } from "../errors.js";
 import { atLeast, type Principal, type Role } from "../auth/index.js";
+import { FlowAccess, flowIdOf, type FlowIdAt } from "../access/index.js";
 import type { Services } from "../services.js";
 
 export type { Principal, Role };
@@ -27,6 +28,8 @@ export interface Context {
  */
 export interface ProcedureMeta {
   requires?: Role | "anyone";
+  /** where the input names the flow acted on, when not in `flowId`: a flow hidden from the caller answers NOT_FOUND */
+  flowIdAt?: FlowIdAt;
 }
 
 const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
@@ -85,11 +88,20 @@ export const router = t.router;
 /** For what must work logged out (logging in) only: everything else is a roleProcedure. */
 export const publicProcedure = t.procedure.use(domainErrors).meta({ requires: "anyone" });
 
-/** A procedure callers below `min` may not call; its handlers see `ctx.principal` set. */
+/**
+ * A procedure callers below `min` may not call; its handlers see `ctx.principal` set. When its
+ * input names a flow (meta.flowIdAt, `flowId` by default) that flow must be visible to the caller
+ * (per-flow access, access/): a hidden one answers NOT_FOUND as a missing one does.
+ */
 export function roleProcedure(min: Role) {
   return t.procedure
     .use(domainErrors)
     .meta({ requires: min })
-    .use(({ ctx, next }) => next({ ctx: { principal: requirePrincipal(ctx, min) } }));
+    .use(({ ctx, next }) => next({ ctx: { principal: requirePrincipal(ctx, min) } }))
+    .use(async ({ ctx, meta, getRawInput, next }) => {
+      const flowId = flowIdOf(await getRawInput(), meta?.flowIdAt);
+      if (flowId !== undefined) await new FlowAccess(ctx.services.repositories.flowAccess).requireVisible(ctx.principal, flowId);
+      return next();
+    });
 }
 export const createCallerFactory = t.createCallerFactory;

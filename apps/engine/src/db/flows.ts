@@ -11,6 +11,10 @@ export interface FlowSummary {
   latestVersion: number;
   updatedAt: Date;
   deployment: { version: number; status: string } | null;
+  /** who created or imported it (null: from before per-flow access) */
+  owner: string | null;
+  /** only its owner, the admins and those on its access list see it */
+  restricted: boolean;
 }
 
 export interface SaveResult {
@@ -33,7 +37,7 @@ export class FlowRepository {
   async list(): Promise<FlowSummary[]> {
     const rows = await this.db.flow.findMany({
       orderBy: { updatedAt: "desc" },
-      include: { deployment: { select: { version: true, status: true } } },
+      include: { deployment: { select: { version: true, status: true } }, access: { select: { restricted: true } } },
     });
     return rows.map((r) => ({
       id: r.id,
@@ -41,6 +45,8 @@ export class FlowRepository {
       latestVersion: r.latestVersion,
       updatedAt: r.updatedAt,
       deployment: r.deployment,
+      owner: r.ownerName,
+      restricted: r.access?.restricted ?? false,
     }));
   }
 
@@ -90,15 +96,16 @@ export class FlowRepository {
   /**
    * Stores the document as a new version unless it equals the latest one. With `baseVersion`
    * (the version the editor started from) a newer version saved elsewhere is a conflict,
-   * never a silent overwrite.
+   * never a silent overwrite. `owner` becomes the flow's owner when this save creates it (an
+   * existing flow keeps its own).
    */
-  async save(edited: FlowDocument, opts: { baseVersion?: number; author?: string; message?: string } = {}): Promise<SaveResult> {
+  async save(edited: FlowDocument, opts: { baseVersion?: number; author?: string; message?: string; owner?: string } = {}): Promise<SaveResult> {
     // A value the editor kept comes back sealed (as `get` gave it): open it, so it compares with
     // the stored one and is sealed again like a new one.
     const doc = this.withSecrets(edited, (v) => this.secrets.tryOpen(v) ?? v);
     const hash = documentHash(doc);
     return this.db.$transaction(async (tx) => {
-      await tx.flow.upsert({ where: { id: doc.id }, create: { id: doc.id, name: doc.name }, update: {} });
+      await tx.flow.upsert({ where: { id: doc.id }, create: { id: doc.id, name: doc.name, ownerName: opts.owner ?? null }, update: {} });
       // Row lock: two concurrent saves of one flow serialise here.
       const [row] = await queryIn<{ latest_version: number }>(tx, sql`SELECT latest_version FROM flow WHERE id = ${doc.id} FOR UPDATE`);
       const latest = row!.latest_version;

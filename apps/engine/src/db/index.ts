@@ -9,6 +9,7 @@ import { CheckpointRepository } from "./checkpoints.js";
 import { DeploymentRepository } from "./deployments.js";
 import { EngineStatsRepository } from "./engine-stats.js";
 import { FlowRepository } from "./flows.js";
+import { FlowAccessRepository } from "./flow-access.js";
 import { ProvenanceRepository } from "./provenance.js";
 import { SealedValueRepository } from "./sealed-values.js";
 import { SessionRepository } from "./sessions.js";
@@ -20,6 +21,7 @@ export { CheckpointRepository } from "./checkpoints.js";
 export { DeploymentRepository, type DeploymentRecord } from "./deployments.js";
 export { EngineStatsRepository, type EngineStatsRow } from "./engine-stats.js";
 export { FlowRepository, type FlowSummary, type SaveResult } from "./flows.js";
+export { FlowAccessRepository, type FlowAccessList, type FlowStanding } from "./flow-access.js";
 export { postgresServerVersion } from "./health.js";
 export { SealedValueRepository } from "./sealed-values.js";
 export { UserRepository, type UserRecord, type UserSummary } from "./users.js";
@@ -30,6 +32,8 @@ export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } 
 export interface Repositories {
   /** flow, flow_version */
   flows: FlowRepository;
+  /** flow.owner_name, flow_access, app_user.groups */
+  flowAccess: FlowAccessRepository;
   /** deployment */
   deployments: DeploymentRepository;
   /** source_checkpoint */
@@ -76,6 +80,7 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
   return {
     repositories: {
       flows: new FlowRepository(prisma, secrets),
+      flowAccess: new FlowAccessRepository(prisma),
       deployments: new DeploymentRepository(prisma, secrets),
       checkpoints: new CheckpointRepository(prisma),
       engineStats: new EngineStatsRepository(prisma),

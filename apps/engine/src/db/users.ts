@@ -14,6 +14,8 @@ export interface UserSummary {
   name: string;
   role: Role;
   createdAt: Date;
+  /** the groups it belongs to (flow access lists name them) */
+  groups: string[];
 }
 
 const LAST_ADMIN = "the last admin cannot be removed or demoted: make another user admin first";
@@ -28,7 +30,7 @@ export class UserRepository {
   }
 
   async list(): Promise<UserSummary[]> {
-    const rows = await this.db.user.findMany({ orderBy: { name: "asc" }, select: { name: true, role: true, createdAt: true } });
+    const rows = await this.db.user.findMany({ orderBy: { name: "asc" }, select: { name: true, role: true, createdAt: true, groups: true } });
     return rows.map((u) => ({ ...u, role: u.role as Role }));
   }
 
@@ -56,6 +58,17 @@ export class UserRepository {
 
   async count(): Promise<number> {
     return this.db.user.count();
+  }
+
+  /** Replaces the user's groups; NOT_FOUND for an unknown name. */
+  async setGroups(name: string, groups: string[]): Promise<void> {
+    const n = await this.db.user.updateMany({ where: { name }, data: { groups } });
+    if (n.count === 0) throw new DomainError("NOT_FOUND", `no user named "${name}"`);
+  }
+
+  /** The user's groups (none for an unknown name). */
+  async groupsOf(name: string): Promise<string[]> {
+    return (await this.db.user.findUnique({ where: { name }, select: { groups: true } }))?.groups ?? [];
   }
 
   /** NOT_FOUND for an unknown name; CONFLICT when it would leave no admin. */

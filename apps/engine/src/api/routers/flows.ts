@@ -3,13 +3,20 @@ import { canonicalize, FlowIdSchema, parseFlowJson, redactSensitive, restoreSens
 import { randomUUID } from "node:crypto";
 import { roleProcedure, router } from "../trpc.js";
 import { invalidFlow } from "../../errors.js";
+import { FlowAccess } from "../../access/index.js";
+import { flowAccessRouter } from "./flow-access.js";
 
 const id = FlowIdSchema;
 
 export const flowsRouter = router({
-  list: roleProcedure("viewer").query(({ ctx }) => ctx.services.repositories.flows.list()),
+  /** The flows the caller may see (restricted ones only for their owner, admins and those listed). */
+  list: roleProcedure("viewer").query(async ({ ctx }) => {
+    const [flows, hidden] = await Promise.all([ctx.services.repositories.flows.list(), new FlowAccess(ctx.services.repositories.flowAccess).hiddenFrom(ctx.principal)]);
+    return hidden.size ? flows.filter((f) => !hidden.has(f.id)) : flows;
+  }),
 
   get: roleProcedure("viewer")
+    .meta({ flowIdAt: "id" })
     .input(z.object({ id, version: z.number().int().positive().optional() }))
     .query(async ({ ctx, input }) => {
       const r = await ctx.services.repositories.flows.get(input.id, input.version);
@@ -19,13 +26,14 @@ export const flowsRouter = router({
       return { ...r, document: canonicalize(redactSensitive(r.document)), secretsSet };
     }),
 
-  versions: roleProcedure("viewer").input(z.object({ id })).query(({ ctx, input }) => ctx.services.repositories.flows.versions(input.id)),
+  versions: roleProcedure("viewer").meta({ flowIdAt: "id" }).input(z.object({ id })).query(({ ctx, input }) => ctx.services.repositories.flows.versions(input.id)),
 
   /**
    * Saves a draft: the document must be structurally a flow document, but a node's config may
    * still be incomplete (the canvas marks it); deploy and import demand a fully valid flow.
    */
   save: roleProcedure("editor")
+    .meta({ flowIdAt: "document.id" })
     .input(z.object({
       document: z.unknown(),
       baseVersion: z.number().int().min(0).optional(),
@@ -41,10 +49,10 @@ export const flowsRouter = router({
       if (doc.parameters.some((p) => p.sensitive && p.value === "") && (await ctx.services.repositories.flows.exists(doc.id))) {
         doc = restoreSensitive(doc, (await ctx.services.repositories.flows.get(doc.id)).document);
       }
-      return ctx.services.repositories.flows.save(doc, input);
+      return ctx.services.repositories.flows.save(doc, { ...input, owner: ctx.principal.name });
     }),
 
-  delete: roleProcedure("editor").input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
+  delete: roleProcedure("editor").meta({ flowIdAt: "id" }).input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
 
   /** Imports a document (JSON text); a copy with a new id when asked, or when the id is taken. */
   import: roleProcedure("editor")
@@ -56,11 +64,12 @@ export const flowsRouter = router({
       const taken = await ctx.services.repositories.flows.exists(doc.id);
       const copied = Boolean(input.asCopy) || taken;
       if (copied) doc = { ...doc, id: randomUUID(), name: taken ? `${doc.name} (copy)` : doc.name };
-      const saved = await ctx.services.repositories.flows.save(doc, { author: input.author, message: "imported" });
+      const saved = await ctx.services.repositories.flows.save(doc, { author: input.author, message: "imported", owner: ctx.principal.name });
       return { ...saved, copied };
     }),
 
   export: roleProcedure("viewer")
+    .meta({ flowIdAt: "id" })
     .input(z.object({ id, version: z.number().int().positive().optional() }))
     .query(async ({ ctx, input }) => canonicalize(redactSensitive((await ctx.services.repositories.flows.get(input.id, input.version)).document))),
 
@@ -68,4 +77,7 @@ export const flowsRouter = router({
     const r = validateFlow(input.document, ctx.services.catalog);
     return r.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: r.errors };
   }),
+
+  /** Who may see a flow (per-flow access). */
+  access: flowAccessRouter,
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EdgeIdSchema, FlowIdSchema, NodeIdSchema } from "@millrace/flow";
 import { EVENT_TYPES } from "../../provenance/events.js";
 import { DomainError } from "../../errors.js";
+import { FlowAccess, withoutHiddenFlows } from "../../access/index.js";
 import { roleProcedure, router, type Context } from "../trpc.js";
 
 const flowId = FlowIdSchema;
@@ -24,10 +25,17 @@ export const provenanceRouter = router({
   /**
    * A record's lineage across nodes (and flows): ancestors and descendants as a graph of events
    * ({recordId, nodeId, type, at, topic, partition, offset, port}) with links parent → child.
+   * Events in flows hidden from the caller are left out, as if they never happened.
    */
   lineage: roleProcedure("operator")
     .input(z.object({ recordId, maxEvents: z.number().int().min(1).max(5000).optional() }))
-    .query(({ ctx, input }) => provenance(ctx).store.lineage(input.recordId, { maxEvents: input.maxEvents })),
+    .query(async ({ ctx, input }) => {
+      const [graph, hidden] = await Promise.all([
+        provenance(ctx).store.lineage(input.recordId, { maxEvents: input.maxEvents }),
+        new FlowAccess(ctx.services.repositories.flowAccess).hiddenFrom(ctx.principal),
+      ]);
+      return withoutHiddenFlows(graph, hidden);
+    }),
 
   /** Events of a flow, optionally of one node and in a time range [from, to) (ms since epoch), newest first. */
   events: roleProcedure("operator")

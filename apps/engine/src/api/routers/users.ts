@@ -24,6 +24,14 @@ export const usersRouter = router({
       return { ok: true as const };
     }),
 
+  /** Replaces the user's groups (flow access lists name groups); takes effect on the user's next request. */
+  setGroups: roleProcedure("admin")
+    .input(z.object({ name, groups: z.array(z.string().max(64)).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.identity.users.setGroups(input.name, input.groups);
+      return { ok: true as const };
+    }),
+
   /** Removes the user, their sessions and tokens. The last admin cannot be removed. */
   remove: roleProcedure("admin")
     .input(z.object({ name }))
