@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { IdentitySettings } from "./auth/index.js";
+import type { AuditSettings } from "./audit/index.js";
 
 export interface EngineConfig {
   host: string;
@@ -21,6 +22,8 @@ export interface EngineConfig {
   secretKeyFile?: string;
   /** The first admin's password, session expiry, login rate limit; defaults when absent. */
   identity?: Partial<IdentitySettings>;
+  /** How long the audit log keeps events (days, row cap); defaults when absent. */
+  audit?: Partial<AuditSettings>;
 }
 
 export function engineId(): string {

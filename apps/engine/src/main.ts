@@ -7,6 +7,7 @@ import { engineId, httpSettingsFromEnv, portFromEnv } from "./config.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
 import { identitySettingsFromEnv } from "./auth/index.js";
+import { auditSettingsFromEnv } from "./audit/index.js";
 import { errorMessage, logger, logLevelFromEnv } from "./log.js";
 import { SECRET_KEY_ENV, SECRET_KEY_FILE } from "./secrets/index.js";
 
@@ -59,6 +60,7 @@ async function main() {
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((s) => s.trim()).filter(Boolean),
     webDist: existsSync(webDist) ? webDist : undefined,
     identity: identitySettingsFromEnv(),
+    audit: auditSettingsFromEnv(),
     engineId: id,
     http: httpSettingsFromEnv(),
     secretKey: process.env[SECRET_KEY_ENV],

@@ -9,6 +9,7 @@ import type { EngineMetrics } from "./metrics/index.js";
 import type { Provenance } from "./provenance/index.js";
 import type { LoadedSecrets } from "./secrets/index.js";
 import type { Identity } from "./auth/index.js";
+import type { AuditLog } from "./audit/index.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
@@ -31,4 +32,6 @@ export interface Services {
   provenance?: Provenance;
   /** Prometheus metrics served at /metrics. */
   metrics?: EngineMetrics;
+  /** who did what, when, from where (Postgres and the mr-audit topic); absent in tests that build no engine */
+  audit?: AuditLog;
 }

@@ -3,6 +3,7 @@ import { DomainError, type DomainErrorCode } from "../errors.js";
 import { atLeast, type Principal, type Role } from "../auth/index.js";
 import { FlowAccess, flowIdOf, type FlowIdAt } from "../access/index.js";
 import type { Services } from "../services.js";
+import { recordCall, type AuditWhat } from "../audit/index.js";
 
 export type { Principal, Role };
 
@@ -28,6 +29,13 @@ export interface Context {
  */
 export interface ProcedureMeta {
   requires?: Role | "anyone";
+  /**
+   * The audit log's name for this call (e.g. "flow.save"). Every mutation is recorded, under its
+   * path when unnamed; a query or subscription only when named; `false` keeps a call out.
+   */
+  audit?: string | false;
+  /** What the audit row keeps of the call (target id, small detail): input as sent, answer when it succeeded. Never a secret. */
+  auditWhat?: (input: unknown, output: unknown) => AuditWhat;
   /** where the input names the flow acted on, when not in `flowId`: a flow hidden from the caller answers NOT_FOUND */
   flowIdAt?: FlowIdAt;
 }
@@ -72,6 +80,14 @@ const domainErrors = t.middleware(async ({ next, type }) => {
   return result;
 });
 
+/** Records audited calls with their outcome; outermost, so it sees refusals as the caller gets them. */
+const audited = t.middleware(async ({ ctx, next, path, type, meta, getRawInput }) => {
+  const result = await next();
+  const input = await getRawInput().catch(() => undefined);
+  await recordCall(ctx, { path, type, meta, input, result });
+  return result;
+});
+
 function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
 }
@@ -86,7 +102,7 @@ export function requirePrincipal(ctx: Context, min: Role): Principal {
 
 export const router = t.router;
 /** For what must work logged out (logging in) only: everything else is a roleProcedure. */
-export const publicProcedure = t.procedure.use(domainErrors).meta({ requires: "anyone" });
+export const publicProcedure = t.procedure.use(audited).use(domainErrors).meta({ requires: "anyone" });
 
 /**
  * A procedure callers below `min` may not call; its handlers see `ctx.principal` set. When its
@@ -95,6 +111,7 @@ export const publicProcedure = t.procedure.use(domainErrors).meta({ requires: "a
  */
 export function roleProcedure(min: Role) {
   return t.procedure
+    .use(audited)
     .use(domainErrors)
     .meta({ requires: min })
     .use(({ ctx, next }) => next({ ctx: { principal: requirePrincipal(ctx, min) } }))

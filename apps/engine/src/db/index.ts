@@ -15,6 +15,7 @@ import { SealedValueRepository } from "./sealed-values.js";
 import { SessionRepository } from "./sessions.js";
 import { UserRepository } from "./users.js";
 import { ApiTokenRepository } from "./api-tokens.js";
+import { AuditRepository } from "./audit.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -27,6 +28,7 @@ export { SealedValueRepository } from "./sealed-values.js";
 export { UserRepository, type UserRecord, type UserSummary } from "./users.js";
 export { SessionRepository, type SessionLimits, type LiveSession } from "./sessions.js";
 export { ApiTokenRepository, type ApiTokenSummary, type ApiTokenOwner } from "./api-tokens.js";
+export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFilter, type AuditBounds, type AuditOutcome } from "./audit.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -50,6 +52,8 @@ export interface Repositories {
   sessions: SessionRepository;
   /** api_token */
   apiTokens: ApiTokenRepository;
+  /** audit_event */
+  audit: AuditRepository;
 }
 
 export interface Database {
@@ -89,6 +93,7 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       users: new UserRepository(prisma),
       sessions: new SessionRepository(prisma),
       apiTokens: new ApiTokenRepository(prisma),
+      audit: new AuditRepository(prisma),
     },
     async close() {
       await provenancePool.end().catch(() => {});

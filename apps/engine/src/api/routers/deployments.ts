@@ -3,6 +3,7 @@ import { FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
 import { publicPlan } from "../../planner/index.js";
 import { roleProcedure, router, type Context } from "../trpc.js";
+import { pick } from "../../audit/index.js";
 
 const flowId = FlowIdSchema;
 const version = z.number().int().positive().optional();
@@ -27,10 +28,11 @@ export const deploymentsRouter = router({
    * provenance for this deployment, default true) default to the current deployment's.
    */
   deploy: roleProcedure("operator")
+    .meta({ audit: "flow.deploy", auditWhat: (i, o) => ({ detail: { ...pick(i, "version", "exactlyOnce", "provenance"), ...pick(o, "deploymentId", "status") } }) })
     .input(z.object({ flowId, version, exactlyOnce: z.boolean().optional(), provenance: z.boolean().optional() }))
     .mutation(({ ctx, input }) => manager(ctx).deploy({ ...input, deployedBy: ctx.principal.name })),
 
-  stop: roleProcedure("operator").input(z.object({ flowId })).mutation(({ ctx, input }) => manager(ctx).stop(input.flowId)),
+  stop: roleProcedure("operator").meta({ audit: "flow.stop" }).input(z.object({ flowId })).mutation(({ ctx, input }) => manager(ctx).stop(input.flowId)),
 
   status: roleProcedure("viewer").input(z.object({ flowId })).query(({ ctx, input }) => manager(ctx).status(input.flowId)),
 });

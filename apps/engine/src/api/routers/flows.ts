@@ -5,6 +5,7 @@ import { roleProcedure, router } from "../trpc.js";
 import { invalidFlow } from "../../errors.js";
 import { FlowAccess } from "../../access/index.js";
 import { flowAccessRouter } from "./flow-access.js";
+import { field, pick } from "../../audit/index.js";
 
 const id = FlowIdSchema;
 
@@ -33,6 +34,7 @@ export const flowsRouter = router({
    * still be incomplete (the canvas marks it); deploy and import demand a fully valid flow.
    */
   save: roleProcedure("editor")
+    .meta({ audit: "flow.save", auditWhat: (i, o) => ({ target: field(o, "id") ?? field((i as { document?: unknown } | undefined)?.document, "id"), detail: { ...pick(o, "version", "created"), ...pick(i, "baseVersion", "message") } }) })
     .meta({ flowIdAt: "document.id" })
     .input(z.object({
       document: z.unknown(),
@@ -52,10 +54,11 @@ export const flowsRouter = router({
       return ctx.services.repositories.flows.save(doc, { ...input, owner: ctx.principal.name });
     }),
 
-  delete: roleProcedure("editor").meta({ flowIdAt: "id" }).input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
+  delete: roleProcedure("editor").meta({ audit: "flow.delete" }).meta({ flowIdAt: "id" }).input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
 
   /** Imports a document (JSON text); a copy with a new id when asked, or when the id is taken. */
   import: roleProcedure("editor")
+    .meta({ audit: "flow.import", auditWhat: (i, o) => ({ target: field(o, "id"), detail: { ...pick(o, "version", "copied"), ...pick(i, "asCopy") } }) })
     .input(z.object({ text: z.string().max(50_000_000), asCopy: z.boolean().optional(), author: z.string().max(200).optional() }))
     .mutation(async ({ ctx, input }) => {
       const parsed = parseFlowJson(input.text, ctx.services.catalog);
@@ -69,11 +72,12 @@ export const flowsRouter = router({
     }),
 
   export: roleProcedure("viewer")
+    .meta({ audit: "flow.export", auditWhat: (i) => ({ detail: pick(i, "version") }) })
     .meta({ flowIdAt: "id" })
     .input(z.object({ id, version: z.number().int().positive().optional() }))
     .query(async ({ ctx, input }) => canonicalize(redactSensitive((await ctx.services.repositories.flows.get(input.id, input.version)).document))),
 
-  validate: roleProcedure("viewer").input(z.object({ document: z.unknown() })).mutation(({ ctx, input }) => {
+  validate: roleProcedure("viewer").meta({ audit: false }).input(z.object({ document: z.unknown() })).mutation(({ ctx, input }) => {
     const r = validateFlow(input.document, ctx.services.catalog);
     return r.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: r.errors };
   }),

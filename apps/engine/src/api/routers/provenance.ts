@@ -4,6 +4,7 @@ import { EVENT_TYPES } from "../../provenance/events.js";
 import { DomainError } from "../../errors.js";
 import { FlowAccess, withoutHiddenFlows } from "../../access/index.js";
 import { roleProcedure, router, type Context } from "../trpc.js";
+import { field, pick } from "../../audit/index.js";
 
 const flowId = FlowIdSchema;
 const recordId = z.string().min(1).max(500);
@@ -53,11 +54,13 @@ export const provenanceRouter = router({
 
   /** Re-sends one record into the edge topic it was read from, with a new lineage id (parent: the original) and a REPLAY event. */
   replay: roleProcedure("operator")
+    .meta({ audit: "flow.replay", auditWhat: (i, o) => ({ detail: { ...pick(i, "recordId", "nodeId"), copyRecordId: field(o, "recordId"), ...pick(o, "topic", "partition", "offset") } }) })
     .input(z.object({ flowId, recordId, nodeId: NodeIdSchema.optional() }))
     .mutation(({ ctx, input }) => replayer(ctx).replay(input)),
 
   /** Re-sends the records at offsets [fromOffset, toOffset] of one partition of an edge (at most 10,000). */
   replayRange: roleProcedure("operator")
+    .meta({ audit: "flow.replayRange", auditWhat: (i, o) => ({ detail: { ...pick(i, "edgeId", "partition", "fromOffset", "toOffset"), ...pick(o, "count", "topic") } }) })
     .input(z.object({ flowId, edgeId: EdgeIdSchema, partition: z.number().int().nonnegative(), fromOffset: offset, toOffset: offset }))
     .mutation(({ ctx, input }) => replayer(ctx).replayRange(input)),
 });

@@ -11,7 +11,7 @@ export const secretsRouter = router({
    * set before the next start (this engine uses it already). Other engines sharing the database
    * must be restarted with the new key.
    */
-  rotateKey: roleProcedure("admin").mutation(async ({ ctx }) => {
+  rotateKey: roleProcedure("admin").meta({ audit: "secrets.rotateKey" }).mutation(async ({ ctx }) => {
     if (ctx.services.secrets.source.kind === "ephemeral") {
       throw new DomainError("UNAVAILABLE", "this engine has no configured secret key (MILLRACE_SECRET_KEY or a key file) to rotate");
     }

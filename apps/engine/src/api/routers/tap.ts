@@ -3,6 +3,7 @@ import { EdgeIdSchema, FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
 import { edgeOf, recentRecords, tapEdge } from "../../tap/tap.js";
 import { roleProcedure, router, type Context } from "../trpc.js";
+import { pick } from "../../audit/index.js";
 
 const flowId = FlowIdSchema;
 const edgeId = EdgeIdSchema;
@@ -28,6 +29,7 @@ export const tapRouter = router({
    * faster), sensitive headers masked, `max` records then done. Commits nothing.
    */
   edge: roleProcedure("operator")
+    .meta({ audit: "tap.open", auditWhat: (i) => ({ detail: pick(i, "edgeId", "max") }) })
     .input(z.object({ flowId, edgeId, max: z.number().int().min(1).max(100_000).optional() }))
     .subscription(async function* ({ ctx, input, signal }) {
       const k = kafka(ctx);
@@ -43,6 +45,7 @@ export const tapRouter = router({
 
   /** The last `limit` records of an edge (read from high − limit of each partition), oldest first. */
   recent: roleProcedure("operator")
+    .meta({ audit: "tap.recent", auditWhat: (i) => ({ detail: pick(i, "edgeId", "limit") }) })
     .input(z.object({ flowId, edgeId, limit: z.number().int().min(1).max(1000).default(20) }))
     .query(async ({ ctx, input }) => recentRecords(kafka(ctx), await topicOf(ctx, input.flowId, input.edgeId), input.limit)),
 });

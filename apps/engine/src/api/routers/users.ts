@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ROLES } from "../../auth/index.js";
 import { roleProcedure, router } from "../trpc.js";
+import { pick } from "../../audit/index.js";
 
 const name = z.string().min(1).max(64);
 const role = z.enum(ROLES);
@@ -10,6 +11,7 @@ export const usersRouter = router({
 
   /** Name: letters, digits, ".", "_", "-"; password: at least 8 characters. */
   add: roleProcedure("admin")
+    .meta({ audit: "user.add", auditWhat: (i) => ({ detail: pick(i, "role") }) })
     .input(z.object({ name, role, password: z.string().max(1024) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.services.identity.users.add(input.name, input.role, input.password);
@@ -18,6 +20,7 @@ export const usersRouter = router({
 
   /** Takes effect on the user's next request, sessions and tokens alike. The last admin cannot be demoted. */
   setRole: roleProcedure("admin")
+    .meta({ audit: "user.setRole", auditWhat: (i) => ({ detail: pick(i, "role") }) })
     .input(z.object({ name, role }))
     .mutation(async ({ ctx, input }) => {
       await ctx.services.identity.users.setRole(input.name, input.role);
@@ -33,7 +36,7 @@ export const usersRouter = router({
     }),
 
   /** Removes the user, their sessions and tokens. The last admin cannot be removed. */
-  remove: roleProcedure("admin")
+  remove: roleProcedure("admin").meta({ audit: "user.remove" })
     .input(z.object({ name }))
     .mutation(async ({ ctx, input }) => {
       await ctx.services.identity.users.remove(input.name);
