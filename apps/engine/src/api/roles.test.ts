@@ -4,8 +4,8 @@ import type { Services } from "../services.js";
 import { appRouter } from "./router.js";
 import { createCallerFactory, type ProcedureMeta } from "./trpc.js";
 
-/** The only procedures that answer logged out: the ways to log in. */
-const OPEN = ["auth.login", "auth.cliLogin"];
+/** The only procedures that answer logged out: the ways to log in, and which of them this engine offers. */
+const OPEN = ["auth.login", "auth.cliLogin", "auth.providers"];
 
 interface ProcedureDef {
   _def: { meta?: ProcedureMeta; type: "query" | "mutation" | "subscription" };

@@ -27,11 +27,16 @@ export class Logins {
   /** A browser login: a new session; its token goes into the cookie. */
   async login(name: string, password: string, address: string): Promise<{ name: string; role: Role; sessionToken: string }> {
     const user = await this.verify(name, password, address);
+    return { name: user.name, role: user.role, sessionToken: await this.openSession(user.name) };
+  }
+
+  /** A new browser session for a user who proved who they are (a password here, or single sign-on); the cookie's token. */
+  async openSession(userName: string): Promise<string> {
     const sessionToken = newSessionToken();
-    await this.repos.sessions.create(tokenHash(sessionToken), user.name);
+    await this.repos.sessions.create(tokenHash(sessionToken), userName);
     // expired sessions would otherwise stay until someone presents them again
     await this.repos.sessions.deleteExpired({ idleMinutes: this.settings.sessionIdleMinutes, maxHours: this.settings.sessionMaxHours });
-    return { name: user.name, role: user.role, sessionToken };
+    return sessionToken;
   }
 
   /** The CLI's login: an API token with the user's role, shown once. */

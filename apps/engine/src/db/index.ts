@@ -14,6 +14,7 @@ import { ProvenanceRepository } from "./provenance.js";
 import { SealedValueRepository } from "./sealed-values.js";
 import { SessionRepository } from "./sessions.js";
 import { UserRepository } from "./users.js";
+import { ExternalUserRepository } from "./external-users.js";
 import { ApiTokenRepository } from "./api-tokens.js";
 import { AuditRepository } from "./audit.js";
 
@@ -26,6 +27,7 @@ export { FlowAccessRepository, type FlowAccessList, type FlowStanding } from "./
 export { postgresServerVersion } from "./health.js";
 export { SealedValueRepository } from "./sealed-values.js";
 export { UserRepository, type UserRecord, type UserSummary } from "./users.js";
+export { ExternalUserRepository, type ExternalSignIn } from "./external-users.js";
 export { SessionRepository, type SessionLimits, type LiveSession } from "./sessions.js";
 export { ApiTokenRepository, type ApiTokenSummary, type ApiTokenOwner } from "./api-tokens.js";
 export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFilter, type AuditBounds, type AuditOutcome } from "./audit.js";
@@ -48,6 +50,8 @@ export interface Repositories {
   sealedValues: SealedValueRepository;
   /** app_user */
   users: UserRepository;
+  /** app_user rows of single sign-on users (by issuer and subject) */
+  externalUsers: ExternalUserRepository;
   /** user_session */
   sessions: SessionRepository;
   /** api_token */
@@ -91,6 +95,7 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       provenance: new ProvenanceRepository(provenancePool),
       sealedValues,
       users: new UserRepository(prisma),
+      externalUsers: new ExternalUserRepository(prisma),
       sessions: new SessionRepository(prisma),
       apiTokens: new ApiTokenRepository(prisma),
       audit: new AuditRepository(prisma),

@@ -6,7 +6,8 @@ import { queryIn, sql } from "./sql.js";
 export interface UserRecord {
   name: string;
   role: Role;
-  passwordHash: string;
+  /** null for a single sign-on user: no password opens it */
+  passwordHash: string | null;
   createdAt: Date;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OIDC_LOGIN_PATH } from "../../auth/index.js";
 import { publicProcedure, roleProcedure, router } from "../trpc.js";
 import { field } from "../../audit/index.js";
 
@@ -28,6 +29,12 @@ export const authRouter = router({
     if (ctx.principal.via === "session") ctx.session?.clear();
     return { ok: true as const };
   }),
+
+  /** How one may log in here, for the login page (logged out): always a password; single sign-on when a provider is configured. */
+  providers: publicProcedure.query(({ ctx }) => ({
+    password: true as const,
+    oidc: ctx.services.identity?.oidc ? { loginUrl: OIDC_LOGIN_PATH } : null,
+  })),
 
   me: roleProcedure("viewer").query(({ ctx }) => ({ name: ctx.principal.name, role: ctx.principal.role, via: ctx.principal.via })),
 });
