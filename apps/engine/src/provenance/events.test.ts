@@ -77,6 +77,8 @@ describe("tap header masking", () => {
       "set-cookie": "c=2",
       "mr.id": "rec1",
       "mr.parents": "rec0",
+      "mr.principal": "alice",
+      "mr.auth": "token",
       "content-type": "application/json",
       trace: "t-1",
     };
@@ -84,6 +86,8 @@ describe("tap header masking", () => {
     for (const k of ["Authorization", "x-api-key", "apiKey", "X-Auth-Token", "client_secret", "PASSWORD", "cookie", "set-cookie"]) expect(m[k], k).toBe(MASK);
     expect(m["mr.id"]).toBe("rec1");
     expect(m["mr.parents"]).toBe("rec0");
+    expect(m["mr.principal"]).toBe("alice"); // who sent it, and how: shown as they are
+    expect(m["mr.auth"]).toBe("token");
     expect(m["content-type"]).toBe("application/json");
     expect(m.trace).toBe("t-1");
     expect(h.Authorization).toBe("Bearer abc"); // the input is not touched

@@ -64,6 +64,9 @@ describe("edge taps on real Kafka", () => {
       expect(r.headers.Authorization).toBe("***");
       expect(r.headers.trace).toBe(`t-${(r.value as { i: number }).i}`);
       expect(r.headers[HEADER.id]).toBeTruthy();
+      // who sent it into the flow (the deploying user, for a generate source): not masked
+      expect(r.headers[HEADER.principal]).toBe("admin");
+      expect(r.headers[HEADER.auth]).toBe("deployment");
       // from the last 10 of its partition as they were when asked
       const high = ends.find((p) => p.partition === r.partition)!.high;
       expect(Number(r.offset)).toBeGreaterThanOrEqual(high - 10);

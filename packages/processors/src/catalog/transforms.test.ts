@@ -83,6 +83,17 @@ describe("route", () => {
     expect(values(ports.unmatched)).toEqual([{ n: 3 }]);
     expect(reasons(ports.failure)[0]).toMatch(/^route 'big': expression failed/);
   });
+  it("routes on who sent a record (headers.\"mr.principal\" and headers.\"mr.auth\")", async () => {
+    const by = (principal: string, auth: string) => rec({ principal }, undefined, { [HEADER.principal]: principal, [HEADER.auth]: auth });
+    const routes = [
+      { name: "alice", expression: 'headers."mr.principal" = "alice"' },
+      { name: "signed", expression: 'headers."mr.auth" in ["hmac", "api-key"]' },
+    ];
+    const { ports } = await runProcessor("route", { routes }, [by("alice", "token"), by("billing", "hmac"), by("anonymous", "none"), rec({ principal: null })]);
+    expect(values(ports.alice)).toEqual([{ principal: "alice" }]);
+    expect(values(ports.signed)).toEqual([{ principal: "billing" }]);
+    expect(values(ports.unmatched)).toEqual([{ principal: "anonymous" }, { principal: null }]);
+  });
 });
 
 describe("set-headers", () => {
