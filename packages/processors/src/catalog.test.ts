@@ -7,8 +7,8 @@ import { implementations } from "./runtime.js";
 
 const CONTRACT: Record<string, { kind: string; fields: string[]; ports: string[] }> = {
   generate: { kind: "source", fields: ["count", "ratePerSec", "template"], ports: ["success"] },
-  "kafka-source": { kind: "source", fields: ["topic", "fromBeginning"], ports: ["success"] },
-  "http-listen": { kind: "source", fields: ["path"], ports: ["success"] },
+  "kafka-source": { kind: "source", fields: ["topic", "fromBeginning", "principalHeader", "principal"], ports: ["success"] },
+  "http-listen": { kind: "source", fields: ["path", "auth", "header", "key", "secret", "principal"], ports: ["success"] },
   "postgres-poll": { kind: "source", fields: ["query", "intervalMs", "incrementingColumn"], ports: ["success"] },
   filter: { kind: "transform", fields: ["expression"], ports: ["success", "failure"] },
   map: { kind: "transform", fields: ["expression"], ports: ["success", "failure"] },
@@ -109,6 +109,9 @@ describe("catalog", () => {
     expect(msg("http-request", { url: "http://x", method: "GET", body: "value" })).toMatch(/body: a GET request has no body/);
     expect(msg("javascript", { code: "" })).toMatch(/code: the code is empty/);
     expect(msg("http-listen", { path: "orders" })).toMatch(/path: a path starts with/);
+    expect(msg("http-listen", { path: "/o", auth: "api-key", principal: "svc" })).toMatch(/key: auth api-key needs the key/);
+    expect(msg("http-listen", { path: "/o", auth: "hmac", secret: "#{s}" })).toMatch(/principal: auth hmac needs a principal/);
+    expect(msg("http-listen", { path: "/o", auth: "basic" })).toMatch(/auth: auth is one of none, token, api-key, hmac/);
   });
   it("accepts #{parameter} references in topics and connection strings", () => {
     expect(catalog.get("kafka-sink")!.configSchema.safeParse({ topic: "#{env}.orders" }).success).toBe(true);

@@ -7,6 +7,7 @@ import { RateWindow, StatsRecorder } from "./stats.js";
 import { PartitionChooser } from "./producing.js";
 import type { BatchEvent } from "./observer.js";
 import { keyPartition } from "../kafka/index.js";
+import { principalStampFor } from "./principal-stamp.js";
 
 const catalog: PlannerCatalog = {
   get: (t) =>
@@ -124,6 +125,26 @@ describe("StageExecutor", () => {
     expect(e.map((x) => x.parent)).toEqual([-1, -1]);
     expect(e.every((x) => x.record.headers[HEADER.id] && x.record.headers[HEADER.parents] === undefined)).toBe(true);
     expect(messagesOf(out, "mr.f.gen.success").length).toBe(2);
+  });
+
+  it("a source stage names who sent its records: created ones get the stamp unless the source named a caller; incoming ones follow the rule", async () => {
+    const srcStage = plan.stages.find((s) => s.id === "gen")!;
+    const created = new StageExecutor(plan, srcStage, new Map(), principalStampFor("olga", undefined));
+    const named: MRecord = { value: 2, headers: { [HEADER.principal]: "alice", [HEADER.auth]: "token" } };
+    const made = (await created.runSource([rec(1), named], NO_CHOICE)).nodes[0]!.outputs.map((e) => [e.record.headers[HEADER.principal], e.record.headers[HEADER.auth]]);
+    expect(made).toEqual([["olga", "deployment"], ["alice", "token"]]);
+    expect(named.headers[HEADER.id]).toBeUndefined(); // the source's own record is not touched
+
+    const pass: BatchProcessor = { process: (rs, o) => rs.forEach((r, i) => o.emit("success", r, i)) };
+    const incoming = new StageExecutor(plan, stage, new Map([["a", pass], ["b", pass]]), principalStampFor("olga", { header: "x-user", principal: "svc" }));
+    const inputs = [{ value: 1, headers: { "x-user": "carol" } }, { value: 2, headers: { [HEADER.principal]: "mallory" } }, { value: 3, headers: { "x-user": "" } }];
+    const out = await incoming.runConsumer(inputs, ["0", "1", "2"], 0, NO_CHOICE);
+    expect(out.nodes[0]!.outputs.map((e) => [e.record.headers[HEADER.principal], e.record.headers[HEADER.auth]])).toEqual([
+      ["carol", "kafka-header"],
+      ["svc", "configured"],
+      ["svc", "configured"],
+    ]);
+    expect(principalStampFor(null, { header: "mr.principal" })).toEqual({ header: "mr.principal", principal: "unknown", auth: "deployment" });
   });
 
   it("feeds the stats recorder: per node and per edge counts", async () => {
