@@ -85,7 +85,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     },
   });
   const web = config.webDist ? serveStatic(config.webDist) : undefined;
-  const singleSignOn = oidcRoutes(identity.oidc, identity.logins.sessionMaxAgeSeconds, logger.child({ module: "auth", engineId: config.engineId }));
+  const singleSignOn = oidcRoutes(identity.oidc, identity.logins.sessionMaxAgeSeconds, logger.child({ module: "auth", engineId: config.engineId }), audit);
 
   const server: Server = createHttpServer(http, createHostCheck(config.host, http.allowedHosts), logger.child({ module: "http", engineId: config.engineId }), (req, res, path) => {
     if (path.startsWith("/trpc/")) {

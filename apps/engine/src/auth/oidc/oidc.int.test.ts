@@ -135,6 +135,12 @@ describe("single sign-on through a real OpenID Connect provider", () => {
     expect(await engine.services.repositories.users.get("bob")).toBeUndefined();
   });
 
+  it("writes SSO logins, and refusals with their reason, to the audit log", async () => {
+    const rows = await engine.services.repositories.audit.list({ action: "auth.login", limit: 50 });
+    expect(rows.find((r) => r.actor === "alice.ops")).toMatchObject({ via: "sso", outcome: "ok", detail: { client: "browser", issuer: provider.issuer } });
+    expect(rows.find((r) => r.outcome === "refused" && r.errorCode === "FORBIDDEN")?.detail).toMatchObject({ reason: expect.stringContaining("your account (bob)") });
+  });
+
   it("never lets a provider account take over a local user of the same name", async () => {
     const { res, body } = await signIn(engine.url, "admin");
     expect(res.status).toBe(409);

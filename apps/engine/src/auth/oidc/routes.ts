@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AuditLog } from "../../audit/index.js";
 import { DomainError, type DomainErrorCode } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import { cameOverHttps, sessionCookie } from "../session-cookie.js";
@@ -15,7 +16,7 @@ const STATUS: Partial<Record<DomainErrorCode, number>> = { UNAUTHENTICATED: 401,
  * browser to the provider; GET /auth/oidc/callback is where it comes back, gets its session
  * cookie and goes on to the designer. Returns false for any other path.
  */
-export function oidcRoutes(oidc: OidcLogin | undefined, sessionMaxAgeSeconds: number, log: Logger) {
+export function oidcRoutes(oidc: OidcLogin | undefined, sessionMaxAgeSeconds: number, log: Logger, audit?: Pick<AuditLog, "record">) {
   return (req: IncomingMessage, res: ServerResponse, path: string): boolean => {
     if (path !== OIDC_LOGIN_PATH && path !== OIDC_CALLBACK_PATH) return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -27,9 +28,21 @@ export function oidcRoutes(oidc: OidcLogin | undefined, sessionMaxAgeSeconds: nu
       return true;
     }
     const secure = cameOverHttps(req);
-    const done = path === OIDC_LOGIN_PATH ? login(oidc, res, secure) : callback(oidc, req, res, secure, sessionMaxAgeSeconds);
-    done.catch((e: unknown) => {
+    const signedIn = (name: string) =>
+      audit?.record({ actor: name, via: "sso", remoteAddress: req.socket.remoteAddress, action: "auth.login", detail: { client: "browser", issuer: oidc.issuer }, outcome: "ok" });
+    const done = path === OIDC_LOGIN_PATH ? login(oidc, res, secure) : callback(oidc, req, res, secure, sessionMaxAgeSeconds, signedIn);
+    done.catch(async (e: unknown) => {
       const status = (e instanceof DomainError && STATUS[e.code]) || 500;
+      if (path === OIDC_CALLBACK_PATH) {
+        await audit?.record({
+          via: "sso",
+          remoteAddress: req.socket.remoteAddress,
+          action: "auth.login",
+          detail: { client: "browser", issuer: oidc.issuer, reason: e instanceof Error ? e.message : String(e) },
+          outcome: "refused",
+          errorCode: e instanceof DomainError ? e.code : "INTERNAL",
+        });
+      }
       if (status === 500) log.error({ err: e }, `single sign-on failed: ${e instanceof Error ? e.message : String(e)}`);
       answer(res, status, `Single sign-on failed: ${e instanceof Error && status !== 500 ? e.message : "internal error; the engine logged it"}\n\nBack to the login page: /`, {
         "set-cookie": stateCookie("", secure, 0),
@@ -44,9 +57,17 @@ async function login(oidc: OidcLogin, res: ServerResponse, secure: boolean): Pro
   res.writeHead(302, { location: authorizationUrl, "set-cookie": stateCookie(state, secure, STATE_COOKIE_SECONDS), "cache-control": "no-store" }).end();
 }
 
-async function callback(oidc: OidcLogin, req: IncomingMessage, res: ServerResponse, secure: boolean, sessionMaxAgeSeconds: number): Promise<void> {
+async function callback(
+  oidc: OidcLogin,
+  req: IncomingMessage,
+  res: ServerResponse,
+  secure: boolean,
+  sessionMaxAgeSeconds: number,
+  signedIn: (name: string) => Promise<void> | undefined,
+): Promise<void> {
   const query = new URL(req.url ?? "/", "http://engine").searchParams;
-  const { sessionToken } = await oidc.finish(query, cookieOf(req, STATE_COOKIE));
+  const { name, sessionToken } = await oidc.finish(query, cookieOf(req, STATE_COOKIE));
+  await signedIn(name);
   res.writeHead(302, { location: "/", "set-cookie": [sessionCookie(sessionToken, secure, sessionMaxAgeSeconds), stateCookie("", secure, 0)], "cache-control": "no-store" }).end();
 }
 
