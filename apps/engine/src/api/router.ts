@@ -9,6 +9,7 @@ import { secretsRouter } from "./routers/secrets.js";
 import { authRouter } from "./routers/auth.js";
 import { tokensRouter } from "./routers/tokens.js";
 import { usersRouter } from "./routers/users.js";
+import { auditRouter } from "./routers/audit.js";
 
 export const appRouter = router({
   flows: flowsRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   auth: authRouter,
   tokens: tokensRouter,
   users: usersRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

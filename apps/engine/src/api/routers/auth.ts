@@ -10,7 +10,7 @@ export const authRouter = router({
   /** A browser login: sets the HttpOnly session cookie. Wrong name or password: UNAUTHORIZED; too many failures: TOO_MANY_REQUESTS. */
   login: publicProcedure
     // the name tried is the actor, also (above all) when the password was wrong
-    .meta({ audit: "auth.login", auditWhat: (i, o) => ({ actor: field(o, "name") ?? field(i, "name"), via: "password", target: undefined, detail: { client: "browser" } }) })
+    .meta({ audit: "auth.login", auditWhat: (i, o) => ({ actor: field(o, "name") ?? field(i, "name"), via: "password", detail: { client: "browser" } }) })
     .input(z.object({ name, password })).mutation(async ({ ctx, input }) => {
     const r = await ctx.services.identity.logins.login(input.name, input.password, ctx.remoteAddress ?? "in-process");
     ctx.session?.set(r.sessionToken);
@@ -19,7 +19,7 @@ export const authRouter = router({
 
   /** The CLI's login: an API token with the user's role (shown once; `millrace login` stores it). */
   cliLogin: publicProcedure
-    .meta({ audit: "auth.login", auditWhat: (i, o) => ({ actor: field(o, "name") ?? field(i, "name"), via: "password", target: field(o, "id"), detail: { client: "cli" } }) })
+    .meta({ audit: "auth.login", auditWhat: (i, o) => ({ actor: field(o, "name") ?? field(i, "name"), via: "password", detail: { client: "cli" } }) })
     .input(z.object({ name, password, tokenName: z.string().max(100).optional() }))
     .mutation(({ ctx, input }) => ctx.services.identity.logins.cliLogin(input.name, input.password, ctx.remoteAddress ?? "in-process", input.tokenName)),
 
