@@ -171,6 +171,7 @@ function UsersPanel({ self }: { self: string }) {
   });
   const setUserRole = useMutation({ mutationFn: (u: { name: string; role: Role }) => trpc.users.setRole.mutate(u), onSuccess: refresh, onError });
   const remove = useMutation({ mutationFn: (n: string) => trpc.users.remove.mutate({ name: n }), onSuccess: refresh, onError });
+  const setGroups = useMutation({ mutationFn: (u: { name: string; groups: string[] }) => trpc.users.setGroups.mutate(u), onSuccess: refresh, onError });
   return (
     <section data-testid="users-panel">
       <form
@@ -201,6 +202,7 @@ function UsersPanel({ self }: { self: string }) {
             <tr>
               <th>Name</th>
               <th>Role</th>
+              <th title="Flows shared with a group are seen by its members">Groups</th>
               <th>Created</th>
               <th />
             </tr>
@@ -220,6 +222,22 @@ function UsersPanel({ self }: { self: string }) {
                       </option>
                     ))}
                   </select>
+                </td>
+                <td>
+                  <input
+                    // a new list from the engine resets the field
+                    key={u.groups.join(",")}
+                    className="mr-input small"
+                    aria-label={`Groups of ${u.name}`}
+                    data-testid={`user-groups-${u.name}`}
+                    placeholder="none"
+                    defaultValue={u.groups.join(", ")}
+                    onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+                    onBlur={(e) => {
+                      const groups = e.target.value.split(/[\s,]+/).filter(Boolean);
+                      if (groups.join(",") !== u.groups.join(",")) setGroups.mutate({ name: u.name, groups });
+                    }}
+                  />
                 </td>
                 <td>{day(u.createdAt)}</td>
                 <td>

@@ -7,6 +7,7 @@ import { createFlow, deleteFlow, flowsKey, openFlow, renameStoredFlow } from "..
 import { DND_TYPE } from "./Canvas";
 import { useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
+import { openSharingDialog, SharingDialog } from "./SharingDialog";
 
 export function Sidebar() {
   return (
@@ -79,11 +80,27 @@ function FlowList() {
                 <span className="mr-flow-name" onDoubleClick={() => !editReason && setRenaming(f.id)}>
                   {/* the text ellipsises (a flex item cannot); the dot stays visible after it */}
                   <span className="mr-flow-name-text" data-testid={`flow-item-name-${f.id}`}>{name}</span>
+                  {f.restricted && (
+                    <span className="mr-muted" data-testid={`flow-restricted-${f.id}`} title="Restricted: only its owner, admins and those it is shared with see it">
+                      <Icon name="lock" />
+                    </span>
+                  )}
                   {active && dirty && <span className="mr-dot" title="unsaved changes" />}
                 </span>
               )}
               <span className="mr-flow-meta">v{f.latestVersion}</span>
               <span className="mr-flow-actions">
+                <button
+                  className="mr-icon"
+                  data-testid={`flow-share-${f.id}`}
+                  title="Sharing: who may see this flow"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    openSharingDialog(f.id, name);
+                  }}
+                >
+                  <Icon name="lock" />
+                </button>
                 <button
                   className="mr-icon"
                   data-testid={`flow-rename-${f.id}`}
@@ -119,6 +136,7 @@ function FlowList() {
         )}
         {q.isSuccess && flows.length === 0 && !showDraft && <li className="mr-flow-note">No flows yet.</li>}
       </ul>
+      <SharingDialog />
     </section>
   );
 }
@@ -181,11 +199,13 @@ function PaletteItem({ spec }: { spec: ProcessorSpec }) {
   );
 }
 
-function Icon({ name }: { name: "edit" | "trash" }) {
+function Icon({ name }: { name: "edit" | "trash" | "lock" }) {
   return (
     <svg width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
       {name === "edit" ? (
         <path d="M10.5 2.5l3 3L6 13H3v-3l7.5-7.5z" />
+      ) : name === "lock" ? (
+        <path d="M4 7.5h8v6H4zM5.5 7.5V5a2.5 2.5 0 0 1 5 0v2.5" />
       ) : (
         <path d="M2.5 4h11M6 4V2.5h4V4M4 4l.7 9.5h6.6L12 4M6.7 6.5v5M9.3 6.5v5" />
       )}
