@@ -1,3 +1,4 @@
+/// <reference path="./oidc-provider-module.d.ts" />
 import { createServer, type Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { Provider } from "oidc-provider";
@@ -34,6 +35,7 @@ export async function startTestOidcProvider(port: number, redirectUri: string, a
     scopes: ["openid", "profile", "groups"],
     cookies: { keys: [randomBytes(16).toString("hex")] },
     features: { devInteractions: { enabled: true } },
+    ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600 },
     findAccount: (_ctx: unknown, id: string) => {
       const account = byLogin.get(id);
       if (!account) return undefined;

@@ -1,5 +1,23 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { trpc } from "../api/client";
 import { auth, useAuthStore } from "../auth/authStore";
+
+/** Where "Sign in with SSO" goes, when the engine has a single sign-on provider configured. */
+function useSsoLoginUrl(): string | undefined {
+  const [loginUrl, setLoginUrl] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    trpc.auth.providers.query().then(
+      (p) => live && setLoginUrl(p.oidc?.loginUrl),
+      // an engine that cannot say offers passwords only
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return loginUrl;
+}
 
 /** Shown instead of the designer while the engine wants a login. */
 export function LoginPage() {
@@ -8,6 +26,7 @@ export function LoginPage() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const ssoLoginUrl = useSsoLoginUrl();
 
   return (
     <div className="mr-login-page" data-testid="login-page">
@@ -42,6 +61,11 @@ export function LoginPage() {
         <button type="submit" className="mr-btn primary" data-testid="login-submit" disabled={busy || !name.trim() || !password}>
           {busy ? "Logging in…" : "Log in"}
         </button>
+        {ssoLoginUrl && (
+          <a className="mr-btn mr-login-sso" data-testid="login-sso" href={ssoLoginUrl}>
+            Sign in with SSO
+          </a>
+        )}
         <p className="mr-muted small">
           First start? The engine printed the <code>admin</code> password on its console (or uses <code>MILLRACE_ADMIN_PASSWORD</code>).
         </p>
