@@ -62,6 +62,15 @@ describe("per-flow access on real Kafka and Postgres", () => {
     deployed.push(id);
   });
 
+  it("audits access changes, refused ones too", async () => {
+    const rows = await waitFor(async () => {
+      const r = (await admin.audit.list({ action: "flow.access.set", flow: id })).rows;
+      return r.length >= 2 ? r : undefined;
+    }, 10_000, "audit rows");
+    expect(rows.map((r) => [r.actor, r.outcome])).toEqual(expect.arrayContaining([["alice", "ok"], ["bob", "refused"]]));
+    expect(rows.find((r) => r.actor === "alice")?.detail).toMatchObject({ restricted: true });
+  });
+
   it("hides a restricted flow from others: missing from flows.list and NOT_FOUND everywhere it is named", async () => {
     expect((await bob.flows.list()).map((f) => f.id)).not.toContain(id);
     expect((await alice.flows.list()).find((f) => f.id === id)).toMatchObject({ restricted: true });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { FlowIdSchema } from "@millrace/flow";
 import { FlowAccess } from "../../access/index.js";
 import { roleProcedure, router, type Context } from "../trpc.js";
+import { pick } from "../../audit/index.js";
 
 const flowId = FlowIdSchema;
 const names = z.array(z.string().max(64)).max(200);
@@ -20,6 +21,7 @@ export const flowAccessRouter = router({
    * restriction). Only its owner or an admin; an editor may still edit a flow it does not own.
    */
   set: roleProcedure("editor")
+    .meta({ audit: "flow.access.set", auditWhat: (i) => ({ detail: pick(i, "restricted", "users", "groups") }) })
     .input(z.object({ flowId, restricted: z.boolean(), users: names, groups: names }))
     .mutation(async ({ ctx, input }) => {
       await access(ctx).change(ctx.principal, input.flowId, input);

@@ -29,6 +29,7 @@ export const usersRouter = router({
 
   /** Replaces the user's groups (flow access lists name groups); takes effect on the user's next request. */
   setGroups: roleProcedure("admin")
+    .meta({ audit: "user.setGroups", auditWhat: (i) => ({ detail: pick(i, "groups") }) })
     .input(z.object({ name, groups: z.array(z.string().max(64)).max(200) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.services.identity.users.setGroups(input.name, input.groups);
