@@ -1,3 +1,7 @@
+import { execFile } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
@@ -5,6 +9,7 @@ import { startEngine, type RunningEngine } from "../engine.js";
 import { adminToken, bearer, flowDoc, readTopic, TEST_ADMIN_PASSWORD, uid } from "../../test-support/index.js";
 
 const SECRET = "hunter2-audit-secret-value";
+const run = promisify(execFile);
 
 interface Answer {
   status: number;
@@ -117,6 +122,22 @@ describe("audit log over HTTP: rows in Postgres, messages in the audit topic", (
     expect(messages.find((m) => m.value.outcome === "refused" && m.value.action === "auth.login")).toMatchObject({ key: "eddie", value: { actor: "eddie", remoteAddress: "127.0.0.1", errorCode: "UNAUTHORIZED" } });
     const text = JSON.stringify(messages);
     for (const secret of [SECRET, createdToken, "eddie-password"]) expect(text).not.toContain(secret);
+  });
+
+  it("prints the log from the CLI: `millrace audit`, as a table and as JSON, with filters", async () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+    const env = { ...process.env, MILLRACE_TOKEN: await adminToken(engine.services) };
+    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), "audit", ...args, "--url", engine.url], { cwd: root, env });
+    const json = JSON.parse((await cli("--json", "--user", "eddie", "--action", "auth.login", "--limit", "5")).stdout);
+    expect(json.map((r: { outcome: string; errorCode: string | null }) => [r.outcome, r.errorCode])).toEqual([["ok", null], ["refused", "UNAUTHORIZED"]]);
+    const lines = (await cli("--flow", "audited")).stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^TIME\s+USER\s+VIA\s+FROM\s+ACTION\s+TARGET\s+OUTCOME\s+DETAIL$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(1, 7))).toEqual([
+      ["olga", "token", "127.0.0.1", "flow.delete", "audited", "refused"],
+      ["eddie", "session", "127.0.0.1", "flow.export", "audited", "ok"],
+      ["eddie", "session", "127.0.0.1", "flow.save", "audited", "ok"],
+    ]);
+    expect((await cli("--since", "2999-01-01T00:00:00Z")).stdout.trim()).toBe("no audit events match");
   });
 
   it("prunes beyond the row cap", async () => {

@@ -10,6 +10,7 @@ import { describeClientError, engineClient, engineUrl } from "./client.js";
 import { runDeployCommands } from "./deploy-commands.js";
 import { runIdentityCommands } from "./identity-commands.js";
 import { rotateKeyCommand } from "./secret-commands.js";
+import { auditCommand } from "./audit-command.js";
 import { print, table } from "./output.js";
 
 const USAGE = `usage: millrace <command>
@@ -31,6 +32,8 @@ const USAGE = `usage: millrace <command>
   user list [--json]
   user role NAME ROLE
   user remove NAME
+  audit [--json] [--user U] [--action A] [--flow F] [--since ISO] [--until ISO] [--limit N]
+                                   the audit log, newest first (admin)
 engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url
 credentials: MILLRACE_TOKEN, else the token \`login\` stored for that address in
   \${XDG_CONFIG_HOME:-~/.config}/millrace/credentials.json
@@ -111,6 +114,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === "secrets" && sub === "rotate-key") return rotateKeyCommand(api, json);
+  if (cmd === "audit") return auditCommand(p, api, json);
   const identity = await runIdentityCommands(cmd, p, url, api, json);
   if (identity !== undefined) return identity;
   return runDeployCommands(cmd, p, api, json);
