@@ -1,4 +1,3 @@
-/// <reference path="./oidc-provider-module.d.ts" />
 import { createServer, type Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { Provider } from "oidc-provider";
