@@ -12,6 +12,7 @@ export const NEEDS = {
   lineage: "operator",
   edit: "editor",
   users: "admin",
+  audit: "admin",
 } as const satisfies Record<string, Role>;
 export type Capability = keyof typeof NEEDS;
 

@@ -5,8 +5,9 @@ import { errorMessage, trpc } from "../api/client";
 import { useAuthStore } from "../auth/authStore";
 import { hasRole, ROLES, roleReason, type Role } from "../auth/roles";
 import { ui } from "../store/uiStore";
+import { AuditPanel } from "./AuditPanel";
 
-type Tab = "tokens" | "users";
+type Tab = "tokens" | "users" | "audit";
 export const useAccountDialog = create<{ tab: Tab | null }>(() => ({ tab: null }));
 export const openAccountDialog = (tab: Tab) => useAccountDialog.setState({ tab });
 const close = () => useAccountDialog.setState({ tab: null });
@@ -21,6 +22,7 @@ export function AccountDialog() {
   const user = useAuthStore((s) => (s.status === "signed-in" ? s.user : undefined));
   if (!tab || !user) return null;
   const usersReason = roleReason(user.role, "users");
+  const auditReason = roleReason(user.role, "audit");
   return (
     <div className="mr-modal-back" onClick={close}>
       <div className="mr-modal wide" role="dialog" aria-label="Account" data-testid="account-dialog" onClick={(e) => e.stopPropagation()}>
@@ -41,8 +43,13 @@ export function AccountDialog() {
               Users
             </button>
           </span>
+          <span title={auditReason}>
+            <button className="mr-tab" role="tab" aria-selected={tab === "audit"} data-testid="tab-audit" disabled={!!auditReason} onClick={() => openAccountDialog("audit")}>
+              Audit log
+            </button>
+          </span>
         </div>
-        {tab === "tokens" ? <TokensPanel role={user.role} /> : !usersReason && <UsersPanel self={user.name} />}
+        {tab === "tokens" ? <TokensPanel role={user.role} /> : tab === "audit" ? !auditReason && <AuditPanel /> : !usersReason && <UsersPanel self={user.name} />}
       </div>
     </div>
   );

@@ -155,7 +155,7 @@ function UserMenu() {
         data-testid="header-user"
         data-role={user.role}
         onClick={() => openAccountDialog("tokens")}
-        title={`Logged in as ${user.name}, role ${user.role}: your API tokens${user.role === "admin" ? " and the users" : ""}`}
+        title={`Logged in as ${user.name}, role ${user.role}: your API tokens${user.role === "admin" ? ", the users and the audit log" : ""}`}
       >
         <span className="mr-user-name" data-testid="header-user-name">
           {user.name}
