@@ -137,7 +137,7 @@ describe("StageExecutor", () => {
 
     const pass: BatchProcessor = { process: (rs, o) => rs.forEach((r, i) => o.emit("success", r, i)) };
     const incoming = new StageExecutor(plan, stage, new Map([["a", pass], ["b", pass]]), principalStampFor("olga", { header: "x-user", principal: "svc" }));
-    const inputs = [{ value: 1, headers: { "x-user": "carol" } }, { value: 2, headers: { [HEADER.principal]: "mallory" } }, { value: 3, headers: { "x-user": "" } }];
+    const inputs: MRecord[] = [{ value: 1, headers: { "x-user": "carol" } }, { value: 2, headers: { [HEADER.principal]: "mallory" } }, { value: 3, headers: { "x-user": "" } }];
     const out = await incoming.runConsumer(inputs, ["0", "1", "2"], 0, NO_CHOICE);
     expect(out.nodes[0]!.outputs.map((e) => [e.record.headers[HEADER.principal], e.record.headers[HEADER.auth]])).toEqual([
       ["carol", "kafka-header"],
