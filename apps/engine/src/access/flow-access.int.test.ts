@@ -145,6 +145,23 @@ describe("per-flow access on real Kafka and Postgres", () => {
     expect((await alice.flows.get({ id: old.id })).flow.name).toBe("edited by bob");
   });
 
+  it("gives a new user of a removed user's name none of its flows or shares", async () => {
+    const mine = flowDoc(uid("mine"), [["gen", "generate", { count: 1, template: "{}" }]], []);
+    const dave = as({ name: "dave", role: "editor", via: "token" });
+    await admin.users.add({ name: "dave", role: "editor", password: "correct horse battery" });
+    await dave.flows.save({ document: mine });
+    await dave.flows.access.set({ flowId: mine.id, restricted: true, users: [], groups: [] });
+    await alice.flows.access.set({ flowId: id, restricted: true, users: ["dave"], groups: [] });
+    expect((await dave.flows.list()).map((f) => f.id)).toEqual(expect.arrayContaining([mine.id, id]));
+
+    await admin.users.remove({ name: "dave" });
+    await admin.users.add({ name: "dave", role: "editor", password: "another horse battery" });
+    expect((await dave.flows.list()).map((f) => f.id)).not.toContain(mine.id);
+    expect((await dave.flows.list()).map((f) => f.id)).not.toContain(id);
+    expect(await admin.flows.access.get({ flowId: mine.id })).toMatchObject({ owner: null, restricted: true });
+    expect((await admin.flows.access.get({ flowId: id })).users).toEqual([]);
+  });
+
   it("refuses malformed names in an access list or a user's groups", async () => {
     await expect(alice.flows.access.set({ flowId: id, restricted: true, users: ["no spaces"], groups: [] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(admin.users.setGroups({ name: "bob", groups: ["ok", "not ok"] })).rejects.toMatchObject({ code: "BAD_REQUEST" });

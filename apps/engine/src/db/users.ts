@@ -81,12 +81,18 @@ export class UserRepository {
     });
   }
 
-  /** Removes a user with its sessions and tokens; NOT_FOUND for an unknown name; CONFLICT for the last admin. */
+  /**
+   * Removes a user with its sessions and tokens, its ownership of flows and its place on flow
+   * access lists; NOT_FOUND for an unknown name; CONFLICT for the last admin.
+   */
   async remove(name: string): Promise<void> {
     await this.db.$transaction(async (tx) => {
       const current = await this.lockAdmins(tx, name);
       if (current === "admin") await this.refuseLastAdmin(tx, name);
       await tx.user.delete({ where: { name } });
+      // a later user of the same name must not inherit this one's flows or the flows shared with it
+      await tx.flow.updateMany({ where: { ownerName: name }, data: { ownerName: null } });
+      await queryIn(tx, sql`UPDATE flow_access SET users = array_remove(users, ${name}) WHERE ${name} = ANY(users) RETURNING flow_id`);
     });
   }
 
