@@ -139,6 +139,9 @@ describe("sensitive parameter values", () => {
       "auth.me": undefined,
       "tokens.list": undefined,
       "users.list": undefined,
+      "audit.list": { limit: 1000 },
+      "flows.access.get": { flowId },
+      "auth.providers": undefined,
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const reads = Object.entries(procedures).filter(([, p]) => p._def.type !== "mutation").map(([path]) => path);
