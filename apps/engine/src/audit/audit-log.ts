@@ -3,6 +3,7 @@ import type { KafkaClient } from "../kafka/index.js";
 import type { Logger } from "../log.js";
 import { scrubDetail } from "./detail.js";
 import { AuditKafkaSink } from "./kafka-sink.js";
+import { reason } from "./reason.js";
 import { DEFAULT_AUDIT_SETTINGS, type AuditSettings } from "./settings.js";
 
 /** One event before it is stamped and stored: `detail` is scrubbed here, whatever the caller passed. */
@@ -29,12 +30,13 @@ export class AuditLog {
   }
 
   async record(event: AuditEvent): Promise<void> {
-    const row: AuditEventInput = { ...event, detail: scrubDetail(event.detail) };
-    this.sink?.offer({ actor: row.actor, json: JSON.stringify({ ...row, at: new Date().toISOString() }) });
+    // everything inside the guard: a detail that cannot be copied or serialised fails this event only, never the audited call
     try {
+      const row: AuditEventInput = { ...event, detail: scrubDetail(event.detail) };
+      this.sink?.offer({ actor: row.actor, json: JSON.stringify({ ...row, at: new Date().toISOString() }) });
       await this.rows.append(row);
     } catch (e) {
-      this.log.error({ err: e, action: row.action, actor: row.actor }, `could not store the audit event ${row.action} by ${row.actor ?? "(nobody)"} in Postgres (${(e as Error).message})`);
+      this.log.error({ err: e, action: event.action, actor: event.actor }, `could not store the audit event ${event.action} by ${event.actor ?? "(nobody)"} (${reason(e)})`);
     }
   }
 
@@ -43,7 +45,7 @@ export class AuditLog {
     const prune = () =>
       this.rows.prune(this.settings).then(
         (n) => n && this.log.info({ pruned: n }, `pruned ${n} audit event(s) past ${this.settings.retentionDays} days or beyond ${this.settings.maxRows} rows`),
-        (e: unknown) => this.log.warn({ err: e }, `could not prune the audit log (${(e as Error).message}); retried in ${this.settings.pruneIntervalMs / 60_000} min`),
+        (e: unknown) => this.log.warn({ err: e }, `could not prune the audit log (${reason(e)}); retried in ${this.settings.pruneIntervalMs / 60_000} min`),
       );
     void prune();
     this.pruneTimer = setInterval(prune, this.settings.pruneIntervalMs).unref();

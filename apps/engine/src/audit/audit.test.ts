@@ -4,7 +4,7 @@ import { appRouter } from "../api/router.js";
 import { createCallerFactory, type Context } from "../api/trpc.js";
 import type { AuditEventInput, AuditRepository } from "../db/index.js";
 import { DomainError } from "../errors.js";
-import { logger } from "../log.js";
+import { logger, type Logger } from "../log.js";
 import type { Services } from "../services.js";
 import { AuditLog } from "./audit-log.js";
 import { scrubDetail } from "./detail.js";
@@ -14,12 +14,12 @@ const PASSWORD = "correct horse battery staple";
 const SECRET = "hunter2-sensitive-parameter-value";
 
 /** An engine's services as far as the calls below reach them, with an audit log writing into `rows`. */
-function harness() {
+function harness(log: Logger = logger, append?: (e: AuditEventInput) => Promise<void>) {
   const rows: AuditEventInput[] = [];
-  const repo = { append: async (e: AuditEventInput) => void rows.push(e), prune: async () => 0, list: async () => [] } as unknown as AuditRepository;
+  const repo = { append: append ?? (async (e: AuditEventInput) => void rows.push(e)), prune: async () => 0, list: async () => [] } as unknown as AuditRepository;
   const services = {
     catalog,
-    audit: new AuditLog(repo, undefined, logger),
+    audit: new AuditLog(repo, undefined, log),
     repositories: {
       flows: { exists: async () => false, save: async (doc: { id: string }) => ({ id: doc.id, version: 1, created: true }) },
     },
@@ -89,5 +89,32 @@ describe("the audit log keeps no secret", () => {
       list: [{ n: 2 }],
       long: `${"x".repeat(200)}…`,
     });
+  });
+});
+
+describe("a failing audit write", () => {
+  function errorSpy() {
+    const errors: string[] = [];
+    return { errors, log: { error: (_o: unknown, msg: string) => void errors.push(msg), warn: () => {}, info: () => {} } as unknown as Logger };
+  }
+
+  it("is logged, and the audited call keeps its own answer (even when the store rejects with a non-Error)", async () => {
+    const { errors, log } = errorSpy();
+    const { caller } = harness(log, () => Promise.reject(null));
+    expect(await caller({ principal: admin }).tokens.create({ name: "ci", role: "editor" })).toMatchObject({ id: "tok-1" });
+    expect(errors).toEqual([expect.stringMatching(/could not store the audit event token\.create by root \(null\)/)]);
+  });
+
+  it("is logged when the detail cannot even be read, and the record still resolves", async () => {
+    const { errors, log } = errorSpy();
+    const audit = new AuditLog({ append: async () => {} } as unknown as AuditRepository, undefined, log);
+    const detail = Object.defineProperty({}, "version", {
+      enumerable: true,
+      get() {
+        throw new Error("detail getter failed");
+      },
+    });
+    await expect(audit.record({ action: "flow.save", actor: "ann", outcome: "ok", detail })).resolves.toBeUndefined();
+    expect(errors).toEqual([expect.stringMatching(/flow\.save by ann \(detail getter failed\)/)]);
   });
 });

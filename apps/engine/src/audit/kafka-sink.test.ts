@@ -50,4 +50,17 @@ describe("the audit topic sink", () => {
     expect(lines[2]!.msg).toMatch(/again \(2 were dropped meanwhile\)/);
     await sink.close();
   });
+
+  it("logs a send that rejects with a non-Error and keeps retrying (no unhandled rejection)", async () => {
+    const { lines, log } = logSpy();
+    const kafka = {
+      ensureTopics: async () => {},
+      producer: () => ({ connect: async () => {}, disconnect: async () => {}, send: () => Promise.reject(null) }),
+    } as unknown as KafkaClient;
+    const sink = new AuditKafkaSink(kafka, settings, log);
+    sink.offer({ actor: "a", json: "0" });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines).toEqual([{ level: "warn", msg: expect.stringMatching(/mr-audit \(null\); retrying/) }]);
+    await sink.close(10);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from "../log.js";
 import type { KafkaClient, KafkaProducer, OutMessage } from "../kafka/index.js";
+import { reason } from "./reason.js";
 import type { AuditSettings } from "./settings.js";
 
 /** An audit event as appended to the topic (JSON value, keyed by the actor). */
@@ -39,7 +40,10 @@ export class AuditKafkaSink {
       return;
     }
     this.queue.push(m);
-    this.sending ??= this.drain().finally(() => (this.sending = undefined));
+    // the loop runs unawaited: should it ever fail, that is logged here rather than left as an unhandled rejection
+    this.sending ??= this.drain()
+      .catch((e: unknown) => this.log.error({ err: e, topic: this.settings.topic }, `the audit topic sender stopped (${reason(e)}); the next event starts it again`))
+      .finally(() => (this.sending = undefined));
   }
 
   /** Sends what is queued for up to `timeoutMs`, then lets go of the producer. */
@@ -65,7 +69,7 @@ export class AuditKafkaSink {
           this.dropped = 0;
         }
       } catch (e) {
-        if (!this.failing) this.log.warn({ err: e, topic: this.settings.topic }, `audit events cannot be appended to the Kafka topic ${this.settings.topic} (${(e as Error).message}); retrying in the background, the API is not held up`);
+        if (!this.failing) this.log.warn({ err: e, topic: this.settings.topic }, `audit events cannot be appended to the Kafka topic ${this.settings.topic} (${reason(e)}); retrying in the background, the API is not held up`);
         this.failing = true;
         await new Promise<void>((r) => {
           this.wake = r;

@@ -45,11 +45,10 @@ describe("one id rule and one gate for save and import", () => {
   ] as const;
 
   it.each(bad)("refuses %s alike on save and on import", async (_, document) => {
-    const saved = api.flows.save({ document });
-    const imported = api.flows.import({ text: JSON.stringify(document) });
-    await expect(saved).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(imported).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    const [s, i] = await Promise.allSettled([saved, imported]);
+    // both refusals are awaited together: either may settle first (each waits for its audit row)
+    const [s, i] = await Promise.allSettled([api.flows.save({ document }), api.flows.import({ text: JSON.stringify(document) })]);
+    expect(s).toMatchObject({ status: "rejected", reason: { code: "BAD_REQUEST" } });
+    expect(i).toMatchObject({ status: "rejected", reason: { code: "BAD_REQUEST" } });
     const issues = (r: PromiseSettledResult<unknown>) => ((r as PromiseRejectedResult).reason.cause?.details?.issues ?? []).map((e: { path: string }) => e.path);
     expect(issues(s)).toEqual(issues(i));
   });
