@@ -106,6 +106,23 @@ describe("validateFlow: catalogue and configs", () => {
   });
 });
 
+describe("validateFlow: settings.callContextTopic", () => {
+  it("a source may name a topic for its call contexts; anything else, or on another node, is an error with its path", () => {
+    const ok = withDoc((d) => (d.nodes[0].settings = { callContextTopic: "ingest.who_sent-it" }));
+    expect(validateFlow(ok, fakeCatalog).ok).toBe(true);
+    const bad = withDoc((d) => {
+      d.nodes[0].settings = { callContextTopic: "no spaces" };
+      d.nodes[1].settings = { callContextTopic: "who" };
+      d.nodes[2].settings = { concurrency: 2, callContextTopic: 5 };
+    });
+    expect(messages(validateFlow(bad, fakeCatalog))).toEqual([
+      "nodes[0].settings.callContextTopic: a Kafka topic name: 1 to 249 letters, digits, . _ -",
+      'nodes[1].settings.callContextTopic: only a source publishes call contexts ("filter" is a transform)',
+      "nodes[2].settings.callContextTopic: a Kafka topic name: 1 to 249 letters, digits, . _ -",
+    ]);
+  });
+});
+
 describe("validateFlow: graph", () => {
   it("finds duplicate ids and names", () => {
     const d = withDoc((d) => {

@@ -131,6 +131,8 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
       return;
     }
     entry.info = info;
+    const callContext = callContextTopicError(node.settings?.callContextTopic, info);
+    if (callContext) errors.push({ path: `nodes[${i}].settings.callContextTopic`, message: callContext });
     if (node.typeVersion > info.version) {
       errors.push({ path: `nodes[${i}].typeVersion`, message: `unsupported typeVersion ${node.typeVersion} (${quote(node.type)} is at v${info.version})` });
       return;
@@ -188,6 +190,20 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
     errors.push({ path: at >= 0 ? `edges[${at}]` : "edges", message: `cycle: ${names}` });
   }
   return errors;
+}
+
+/** Kafka's rule for topic names. */
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+/**
+ * `settings.callContextTopic`: where a source also publishes who sent each record. Settings admit
+ * any extra key, so this one is checked here: a topic name Kafka accepts, on a source only.
+ */
+function callContextTopicError(topic: unknown, info: ProcessorTypeInfo): string | undefined {
+  if (topic === undefined) return undefined;
+  if (typeof topic !== "string" || !TOPIC_NAME.test(topic) || topic === "." || topic === "..") return "a Kafka topic name: 1 to 249 letters, digits, . _ -";
+  if (info.kind !== "source") return `only a source publishes call contexts (${quote(info.type)} is a ${info.kind})`;
+  return undefined;
 }
 
 /**

@@ -215,4 +215,22 @@ describe("planFlow", () => {
     expect(pub.nodes.map((n) => [n.id, n.type, n.stage])).toEqual(p.nodes.map((n) => [n.id, n.type, n.stage]));
     expect({ ...pub, nodes: undefined }).toEqual({ ...p, nodes: undefined });
   });
+  it("a source's callContextTopic is planned as an external output topic and named on the node; other nodes' settings do not plan one", () => {
+    const d = flow([["in", "http-listen", { path: "/in" }], ["f", "filter"], ["out", "kafka-sink", { topic: "sink-t" }]], [["in", "success", "f"], ["f", "success", "out"]]);
+    d.nodes[0]!.settings = { callContextTopic: "who-sent" };
+    d.nodes[1]!.settings = { callContextTopic: "not-a-source" };
+    const p = planFlow(d, catalog, { externalPartitions: 6 });
+    expect(p.topics.filter((t) => t.role === "external-out").map((t) => [t.name, t.partitions])).toEqual([
+      ["sink-t", 6],
+      ["who-sent", 6],
+    ]);
+    expect(p.nodes.map((n) => [n.id, n.callContextTopic])).toEqual([
+      ["in", "who-sent"],
+      ["f", undefined],
+      ["out", undefined],
+    ]);
+    expect(publicPlan(p).nodes[0]!.callContextTopic).toBe("who-sent");
+    d.nodes[0]!.settings = { callContextTopic: "mr.f1.f.success" };
+    expect(() => planFlow(d, catalog)).toThrow(/one of the flow's own topics/);
+  });
 });

@@ -26,6 +26,8 @@ import { findParameterReferences, substituteParameters, type FlowDocument, type 
  * - A `failure` port with no edge goes to the flow's dead-letter topic; other unconnected ports drop.
  * - A node with an external topic that is not a source (kafka-sink) writes its `success`
  *   records to that topic, in addition to any edges leaving `success`.
+ * - A source whose settings name a `callContextTopic` also writes, for every record it emits,
+ *   who sent it to that (external) topic, with the records' own produce (PlannedNode.callContextTopic).
  * - Names are derived from flow id + node id (+ port), so a redeploy that keeps an edge keeps
  *   its topic, its data and the downstream consumer group's offsets.
  */
@@ -96,6 +98,8 @@ export interface PlannedNode {
   ingress?: Ingress;
   /** its spec declares that every output is split off its input (provenance: FORK) */
   forks?: boolean;
+  /** a source: the external topic that gets one call context (who sent it, how) per record it emits */
+  callContextTopic?: string;
 }
 
 export interface PlannedEdge {
@@ -175,6 +179,7 @@ function publicNode(n: PlannedNode): PublicPlannedNode {
   const node: PublicPlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: n.kind, settings: n.settings, stage: n.stage, ports: n.ports };
   if (n.ingress) node.ingress = n.ingress;
   if (n.forks) node.forks = true;
+  if (n.callContextTopic !== undefined) node.callContextTopic = n.callContextTopic;
   return node;
 }
 
@@ -226,6 +231,12 @@ export function replayTopicName(flowId: string, headNodeId: string, taken: (name
 }
 export function stageGroupId(flowId: string, headNodeId: string): string {
   return joinName(["mr", flowId, headNodeId]);
+}
+
+/** The call-context topic a node's settings name (validateFlow checks it is a legal topic name on a source). */
+function callContextTopicOf(n: FlowNode): string | undefined {
+  const t = n.settings?.callContextTopic;
+  return typeof t === "string" && t !== "" ? t : undefined;
 }
 
 export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: PlanOptions = {}): ExecutionPlan {
@@ -395,6 +406,8 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     const ingress = spec.ingress?.(n.config);
     if (ingress) planned.ingress = { path: ingress.path };
     if (spec.forks) planned.forks = true;
+    const callContextTopic = spec.kind === "source" ? callContextTopicOf(n) : undefined;
+    if (callContextTopic !== undefined) planned.callContextTopic = callContextTopic;
     nodes.push(planned);
     if (external) {
       const role: TopicRole = spec.kind === "source" ? "external-in" : "external-out";
@@ -403,6 +416,11 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     if (spec.kind === "source" && spec.externalTopic) {
       const t = spec.externalTopic(n.config);
       if (t && !topics.has(t)) topics.set(t, { name: t, partitions: options.externalPartitions ?? defaultPartitions, role: "external-in", edges: [] });
+    }
+    if (callContextTopic !== undefined) {
+      const taken = topics.get(callContextTopic);
+      if (taken && (taken.role === "edge" || taken.role === "dead-letter")) throw new PlanError(`node "${n.id}": callContextTopic "${callContextTopic}" is one of the flow's own topics`);
+      if (!taken) topics.set(callContextTopic, { name: callContextTopic, partitions: options.externalPartitions ?? defaultPartitions, role: "external-out", edges: [] });
     }
   }
   for (const t of topics.values()) {

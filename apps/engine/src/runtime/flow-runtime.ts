@@ -147,7 +147,7 @@ export class FlowRuntime {
     this.producer = this.deps.kafka.producer({});
     await this.producer.connect();
     this.sender = new CoalescingSender(this.producer);
-    const written = plan.nodes.flatMap((n) => n.ports.flatMap((p) => [p.topic, p.externalTopic, p.deadLetter].filter((t): t is string => Boolean(t))));
+    const written = plan.nodes.flatMap((n) => [...n.ports.flatMap((p) => [p.topic, p.externalTopic, p.deadLetter]), n.callContextTopic].filter((t): t is string => Boolean(t)));
     const internal = new Set(plan.topics.filter((t) => t.role === "edge").map((t) => t.name));
     this.partitions = new PartitionChooser(await outputPartitions(this.deps.kafka, written), internal, this.spec.exactlyOnce);
     for (const stage of plan.stages) {

@@ -52,11 +52,14 @@ export class PartitionChooser {
   }
 }
 
+/** What a message's size is taken from: a node's output (Emitted), or a message no output owns whose size is measured when requests are cut. */
+export type MessageOwner = Pick<Emitted, "bytes">;
+
 /** One topic's part of a batch: its messages in emit order and the output each one is a copy of. */
 export class TopicOutput {
   readonly messages: OutMessage[] = [];
   /** aligned with `messages`; their `bytes` is each message's size */
-  readonly owners: Emitted[] = [];
+  readonly owners: MessageOwner[] = [];
   /** the partition of every unkeyed record (of every record when keys are not hashed) */
   private readonly slotPartition: number;
 
@@ -71,7 +74,7 @@ export class TopicOutput {
   }
 
   /** Adds a message with its partition chosen now; returns its index in `messages`. */
-  add(message: OutMessage, owner: Emitted): number {
+  add(message: OutMessage, owner: MessageOwner): number {
     const q = this.partitionCount;
     if (q > 0) {
       const key = message.key;
@@ -99,7 +102,7 @@ export class Outgoing {
   ) {}
 
   /** Adds `message`, a copy of `owner` (whose `bytes` is its size) going to `topic`; returns its index in that topic's list. */
-  add(topic: string, message: OutMessage, owner: Emitted): number {
+  add(topic: string, message: OutMessage, owner: MessageOwner): number {
     let t = this.topics.get(topic);
     if (!t) {
       const c = this.partitions;

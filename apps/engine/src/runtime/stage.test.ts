@@ -147,6 +147,25 @@ describe("StageExecutor", () => {
     expect(principalStampFor(null, { header: "mr.principal" })).toEqual({ header: "mr.principal", principal: "unknown", auth: "deployment" });
   });
 
+  it("a source with a call-context topic adds one context per record it emits to the same batch, keyed by the record's id; none without", async () => {
+    const withContext = doc();
+    withContext.nodes[0]!.settings = { callContextTopic: "who" };
+    const ctxPlan = planFlow(withContext, catalog);
+    const ex = new StageExecutor(ctxPlan, ctxPlan.stages.find((s) => s.id === "gen")!, new Map(), principalStampFor("olga", undefined));
+    const named: MRecord = { value: 2, headers: { [HEADER.principal]: "alice", [HEADER.auth]: "token" } };
+    const out = await ex.runSource([rec(1), named], NO_CHOICE);
+    const ids = out.nodes[0]!.outputs.map((e) => e.record.headers[HEADER.id]);
+    const contexts = messagesOf(out, "who");
+    expect(contexts.map((m) => m.key)).toEqual(ids);
+    expect(contexts.map((m) => JSON.parse(String(m.value)))).toEqual([
+      { recordId: ids[0], principal: "olga", auth: "deployment", at: expect.any(String), flowId: "f", nodeId: "gen" },
+      { recordId: ids[1], principal: "alice", auth: "token", at: expect.any(String), flowId: "f", nodeId: "gen" },
+    ]);
+    expect(out.outgoing.count).toBe(4);
+    const plain = await new StageExecutor(plan, plan.stages.find((s) => s.id === "gen")!, new Map()).runSource([rec(1)], NO_CHOICE);
+    expect([...plain.outgoing.topics.keys()]).toEqual(["mr.f.gen.success"]);
+  });
+
   it("feeds the stats recorder: per node and per edge counts", async () => {
     const ex = new StageExecutor(plan, stage, new Map([["a", a], ["b", b]]));
     const out = await ex.runConsumer([rec({ n: 1 }), rec({ n: 5 })], ["0", "1"], 10, NO_CHOICE);

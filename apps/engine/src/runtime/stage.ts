@@ -1,6 +1,7 @@
 import { failed, HEADER, isTransientError, type BatchProcessor, type MRecord, type Output } from "@millrace/processors";
 import type { OutMessage } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedStage, PortRoute } from "../planner/index.js";
+import { addCallContexts, type CallContextTarget } from "./call-context.js";
 import type { Emitted, NodeBatch } from "./observer.js";
 import { stampCreated, stampIncoming, type PrincipalStamp } from "./principal-stamp.js";
 import { Outgoing, type PartitionChooser } from "./producing.js";
@@ -28,6 +29,8 @@ interface CompiledNode {
   id: string;
   ports: Map<string, CompiledPort>;
   processor: BatchProcessor | undefined;
+  /** a source with a call-context topic: every record it emits is published there too */
+  callContext: CallContextTarget | undefined;
 }
 
 const NOWHERE: readonly string[] = Object.freeze([]);
@@ -64,7 +67,8 @@ export class StageExecutor {
         const route: PortRoute = { port: "failure", fused: [], durableEdges: [], deadLetter: plan.deadLetterTopic };
         ports.set("failure", { route, topics: Object.freeze([plan.deadLetterTopic]) });
       }
-      this.nodes.set(id, { id, ports, processor: processors.get(id) });
+      const callContext = pn.callContextTopic === undefined ? undefined : { topic: pn.callContextTopic, flowId: plan.flowId, nodeId: id };
+      this.nodes.set(id, { id, ports, processor: processors.get(id), callContext });
     }
   }
 
@@ -171,6 +175,7 @@ export class StageExecutor {
         list.push(e.record);
       }
     }
+    if (node.callContext) addCallContexts(node.callContext, emitted, outgoing);
     const nb: NodeBatch = { nodeId: node.id, inputs, bytesIn, outputs: emitted, bytesOut, errors };
     if (offsets) nb.inputOffsets = offsets;
     if (lastError !== undefined) nb.lastError = lastError;
