@@ -72,6 +72,31 @@ describe("who sent a record, on real Kafka and Postgres", () => {
     expect(JSON.stringify(h)).not.toContain(aliceToken);
   });
 
+  it("callContextTopic: one call context per accepted record, with the caller and the id the record carries (mr.id); refused requests publish none", async () => {
+    const id = uid("ctx");
+    const sink = uid("ctx-sink");
+    const contexts = uid("ctx-who");
+    const path = `/in-${id}`;
+    const document = flowDoc(id, [["in", "http-listen", { path, auth: "token" }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]]);
+    document.nodes[0]!.settings = { callContextTopic: contexts };
+    await api.flows.save({ document });
+    deployed.push(id);
+    await api.deployments.deploy({ flowId: id });
+    await waitFor(async () => (await api.deployments.status({ flowId: id })).local.stages.find((s: any) => s.id === "in").owner, 15_000, "the source to start");
+    expect((await post(path, '{"n":0}')).status).toBe(401);
+    for (const n of [1, 2, 3]) expect((await post(path, `{"n":${n}}`, bearer(aliceToken))).status).toBe(202);
+    const records = await written(sink, 3);
+    const published = await readTopic(brokers, contexts, (rs) => rs.length >= 3);
+    expect(published).toHaveLength(3);
+    const idOf = new Map(records.map((r) => [r.headers[HEADER.id], r.value.n]));
+    expect(published.map((c) => idOf.get(c.value.recordId)).sort()).toEqual([1, 2, 3]);
+    for (const c of published) {
+      expect(c.key).toBe(c.value.recordId);
+      expect(c.value).toEqual({ recordId: c.key, principal: "alice", auth: "token", at: expect.any(String), flowId: id, nodeId: "in" });
+      expect(Number.isNaN(Date.parse(c.value.at))).toBe(false);
+    }
+  });
+
   it("http-listen auth api-key: the key (a sensitive parameter) in its header; the configured principal; the key never in the record", async () => {
     const key = "k-" + uid("key");
     const { id, path, sink } = await listening("key", { auth: "api-key", header: "X-Ingest-Key", key: "#{ingest.key}", principal: "billing" }, [{ name: "ingest.key", value: key, sensitive: true }]);
