@@ -27,7 +27,7 @@ export { FlowAccessRepository, type FlowAccessList, type FlowStanding } from "./
 export { postgresServerVersion } from "./health.js";
 export { SealedValueRepository } from "./sealed-values.js";
 export { UserRepository, type UserRecord, type UserSummary } from "./users.js";
-export { ExternalUserRepository, type ExternalSignIn } from "./external-users.js";
+export { ExternalUserRepository, type ExternalSignIn, type ExternalSignedIn } from "./external-users.js";
 export { SessionRepository, type SessionLimits, type LiveSession } from "./sessions.js";
 export { ApiTokenRepository, type ApiTokenSummary, type ApiTokenOwner } from "./api-tokens.js";
 export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFilter, type AuditBounds, type AuditOutcome } from "./audit.js";

@@ -75,8 +75,7 @@ export class UserRepository {
   /** NOT_FOUND for an unknown name; CONFLICT when it would leave no admin. */
   async setRole(name: string, role: Role): Promise<void> {
     await this.db.$transaction(async (tx) => {
-      const current = await this.lockAdmins(tx, name);
-      if (current === "admin" && role !== "admin") await this.refuseLastAdmin(tx, name);
+      if (await leavesNoAdmin(tx, name, role)) throw new DomainError("CONFLICT", LAST_ADMIN);
       await tx.user.update({ where: { name }, data: { role } });
     });
   }
@@ -87,25 +86,27 @@ export class UserRepository {
    */
   async remove(name: string): Promise<void> {
     await this.db.$transaction(async (tx) => {
-      const current = await this.lockAdmins(tx, name);
-      if (current === "admin") await this.refuseLastAdmin(tx, name);
+      if (await leavesNoAdmin(tx, name, undefined)) throw new DomainError("CONFLICT", LAST_ADMIN);
       await tx.user.delete({ where: { name } });
       // a later user of the same name must not inherit this one's flows or the flows shared with it
       await tx.flow.updateMany({ where: { ownerName: name }, data: { ownerName: null } });
       await queryIn(tx, sql`UPDATE flow_access SET users = array_remove(users, ${name}) WHERE ${name} = ANY(users) RETURNING flow_id`);
     });
   }
+}
 
-  /** Locks the admins' rows and the user's (changes to admins are serialised); the user's role, NOT_FOUND when none. */
-  private async lockAdmins(tx: Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0], name: string): Promise<Role> {
-    const rows = await queryIn<{ name: string; role: Role }>(tx, sql`SELECT name, role FROM app_user WHERE role = 'admin' OR name = ${name} ORDER BY name FOR UPDATE`);
-    const user = rows.find((r) => r.name === name);
-    if (!user) throw new DomainError("NOT_FOUND", `no user named "${name}"`);
-    return user.role;
-  }
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
-  private async refuseLastAdmin(tx: Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0], name: string): Promise<void> {
-    const others = await tx.user.count({ where: { role: "admin", name: { not: name } } });
-    if (others === 0) throw new DomainError("CONFLICT", LAST_ADMIN);
-  }
+/**
+ * The last-admin guard, for every change of a user's role (`next`; undefined: removing the user):
+ * whether it would leave no admin. It locks the admins' rows and the user's, in name order, so
+ * changes to admins are serialised (two admins demoting each other cannot both succeed); call it
+ * in the transaction that makes the change. NOT_FOUND for an unknown name.
+ */
+export async function leavesNoAdmin(tx: Tx, name: string, next: Role | undefined): Promise<boolean> {
+  const rows = await queryIn<{ name: string; role: Role }>(tx, sql`SELECT name, role FROM app_user WHERE role = 'admin' OR name = ${name} ORDER BY name FOR UPDATE`);
+  const user = rows.find((r) => r.name === name);
+  if (!user) throw new DomainError("NOT_FOUND", `no user named "${name}"`);
+  if (user.role !== "admin" || next === "admin") return false;
+  return (await tx.user.count({ where: { role: "admin", name: { not: name } } })) === 0;
 }

@@ -112,9 +112,17 @@ export class OidcLogin {
         `your account (${wanted}) is in no group that has a role here (groups: ${groups.length ? groups.join(", ") : "none"}); ask an admin to add one of your groups to MILLRACE_OIDC_ROLE_MAP`,
       );
     }
-    const name = await this.deps.externalUsers.signIn({ issuer: this.settings.issuer, subject: idToken.sub, name: wanted, role, groups: groups.filter((g) => NAME.test(g)).slice(0, MAX_GROUPS) });
-    this.deps.log.info({ user: name, role, issuer: this.settings.issuer }, `${name} signed in through single sign-on as ${role}`);
-    return { name, role, sessionToken: await this.deps.logins.openSession(name) };
+    const signedIn = await this.deps.externalUsers.signIn({ issuer: this.settings.issuer, subject: idToken.sub, name: wanted, role, groups: groups.filter((g) => NAME.test(g)).slice(0, MAX_GROUPS) });
+    const { name } = signedIn;
+    if (signedIn.keptAdmin) {
+      // refusing the login would lock the only admin out; demoting them would leave the engine without one
+      this.deps.log.warn(
+        { user: name, role: signedIn.role, mappedRole: role, issuer: this.settings.issuer, groups },
+        `${name} stays admin although MILLRACE_OIDC_ROLE_MAP gives its groups the ${role} role: ${name} is the last admin of this engine; make another user admin first, then ${name} gets ${role} on the next sign-in`,
+      );
+    }
+    this.deps.log.info({ user: name, role: signedIn.role, issuer: this.settings.issuer }, `${name} signed in through single sign-on as ${signedIn.role}`);
+    return { name, role: signedIn.role, sessionToken: await this.deps.logins.openSession(name) };
   }
 
   /** The provider's metadata, read once; a failed read is tried again on the next login. */

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, freePort } from "@millrace/testkit";
 import { startEngine, type RunningEngine } from "../../engine.js";
 import { TEST_ADMIN_PASSWORD, uid } from "../../../test-support/index.js";
 import { startTestOidcProvider, type TestOidcProvider } from "../../../test-support/oidc-provider.js";
+import type { Logger } from "../../log.js";
 import { parseRoleMap } from "./role-map.js";
 
 /** A browser's cookies, enough for two servers on one host: name → value. */
@@ -155,5 +156,22 @@ describe("single sign-on through a real OpenID Connect provider", () => {
     expect(await forged.text()).toContain("not started in this browser");
     const replay = await fetch(`${engine.url}/auth/oidc/callback?code=x&state=${state}`, { redirect: "manual", headers: { cookie: `millrace_oidc_state=${state}` } });
     expect(replay.status).toBe(401);
+  });
+
+  it("keeps the last admin admin when the provider's groups would demote it, and says why in the log", async () => {
+    // alice.ops is admin since the groups test; with the local admin gone it is the only one
+    await engine.services.repositories.users.remove("admin");
+    const warn = vi.spyOn((engine.services.identity.oidc as unknown as { deps: { log: Logger } }).deps.log, "warn");
+    provider.accounts.get("alice")!.groups = ["millrace-ops"];
+    const { jar } = await signIn(engine.url, "alice");
+    expect((await trpc("auth.me", `millrace_session=${jar.get("millrace_session")}`)).body.result?.data).toEqual({ name: "alice.ops", role: "admin", via: "session" });
+    expect((await engine.services.repositories.users.list()).find((u) => u.name === "alice.ops")).toMatchObject({ role: "admin", groups: ["millrace-ops"] });
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ user: "alice.ops", mappedRole: "operator" }), expect.stringContaining("alice.ops stays admin although MILLRACE_OIDC_ROLE_MAP gives its groups the operator role: alice.ops is the last admin"));
+    warn.mockRestore();
+
+    // with another admin, the next sign-in applies the mapped role
+    await engine.services.repositories.users.add({ name: "second-admin", role: "admin", passwordHash: "unused" });
+    await signIn(engine.url, "alice");
+    expect(await engine.services.repositories.users.get("alice.ops")).toMatchObject({ role: "operator" });
   });
 });
