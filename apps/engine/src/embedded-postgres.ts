@@ -1,29 +1,88 @@
-import { mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { startPasswordGate } from "./embedded-postgres-gate.js";
 
 /**
  * Zero-setup Postgres for `pnpm start`: PGlite (Postgres compiled to WASM) with its data in
  * `dataDir`, served over the Postgres wire protocol on a loopback port so Prisma and pg
  * talk to it like to any server. It serves one database whatever name is asked for.
  *
- * It has no authentication: pglite-socket (0.2) hands the client's startup message straight to
- * PGlite, whose single-user backend answers AuthenticationOk whatever user or password is sent,
- * and neither offers a password option. So it listens on the loopback address only, never on a
- * configurable host; the secrets it stores are sealed (see secrets/).
+ * PGlite and pglite-socket (0.2) have no authentication (every login is answered as trusted), so
+ * pglite-socket listens on a Unix socket in a private temporary directory (mode 0700: only this
+ * user can connect), and the loopback port is a password gate (embedded-postgres-gate.ts) that
+ * connects a client through only after it sent the password. The password is generated on first
+ * start into a file readable by this user only (PG_PASSWORD_FILE, next to the data directory)
+ * and reused later. The URL returned carries it: never log it.
  */
 const LOOPBACK = "127.0.0.1";
+const MAX_CONNECTIONS = 50;
+/** The password file's name, in the directory that holds the data directory. */
+export const PG_PASSWORD_FILE = "pg-password";
 
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; stop(): Promise<void> }> {
+export interface EmbeddedPostgres {
+  /** a connection URL with the password in it: for the engine only, never for a log */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres(dataDir: string, port: number, passwordFile = join(dirname(dataDir), PG_PASSWORD_FILE)): Promise<EmbeddedPostgres> {
+  const password = loadOrCreatePassword(passwordFile);
   mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
-  const server = new PGLiteSocketServer({ db, port, host: LOOPBACK, maxConnections: 50 });
-  await server.start();
-  return {
-    url: `postgres://postgres@${LOOPBACK}:${port}/postgres?sslmode=disable`,
-    async stop() {
-      await server.stop();
-      await db.close();
-    },
+  const socketDir = mkdtempSync(join(tmpdir(), "millrace-pg-")); // created 0700
+  const backendPath = process.platform === "win32" ? `\\\\.\\pipe\\millrace-pg-${randomBytes(16).toString("hex")}` : join(socketDir, ".s.PGSQL");
+  // more room than the gate allows: a closed client's backend connection ends a moment later
+  const backend = new PGLiteSocketServer({ db, path: backendPath, maxConnections: 2 * MAX_CONNECTIONS });
+  const stopBackend = async () => {
+    await backend.stop();
+    await db.close();
+    rmSync(socketDir, { recursive: true, force: true });
   };
+  try {
+    await backend.start();
+    const gate = await startPasswordGate({ host: LOOPBACK, port, password, connectBackend: () => connect(backendPath), maxConnections: MAX_CONNECTIONS });
+    return {
+      url: `postgres://postgres:${encodeURIComponent(password)}@${LOOPBACK}:${gate.port}/postgres?sslmode=disable`,
+      async stop() {
+        await gate.close();
+        await stopBackend();
+      },
+    };
+  } catch (e) {
+    await stopBackend().catch(() => {});
+    throw e;
+  }
+}
+
+/** The password in `path`, or a new one (32 random bytes, base64url) written there with mode 0600. */
+export function loadOrCreatePassword(path: string): string {
+  if (existsSync(path)) {
+    const mode = statSync(path).mode & 0o777;
+    // a password others can read protects nothing; say so rather than silently use it
+    if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+      throw new Error(`the embedded Postgres password file ${path} is readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${path}\``);
+    }
+    const password = readFileSync(path, "utf8").trim();
+    if (password === "") throw new Error(`the embedded Postgres password file ${path} is empty: delete it and a new password is generated on the next start`);
+    return password;
+  }
+  const password = randomBytes(32).toString("base64url");
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // written whole under another name, then renamed: a crash never leaves half a password
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, password + "\n");
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+  return password;
 }
