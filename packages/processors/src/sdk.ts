@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Ingress, ProcessorKind, ProcessorTypeInfo } from "@millrace/flow";
+import type { NetworkPolicy } from "./net-policy.js";
 
 /**
  * A record as processors see it. On the wire: a Kafka message with a JSON-encoded value.
@@ -69,6 +70,8 @@ export interface ProcessorContext {
   /** Stops long-running work (sources, http calls) when the deployment stops. */
   signal: AbortSignal;
   log: (level: "info" | "warn" | "error", msg: string) => void;
+  /** The engine admin's limit on where connectors may connect (absent: none); a node's own lists only narrow it. */
+  network?: NetworkPolicy;
 }
 
 /** Output of one batch. `parent` is the index of the input record it derives from (-1: created at a source). */

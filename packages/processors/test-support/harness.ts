@@ -95,6 +95,8 @@ export interface RunProcessorOptions {
   pollMax?: number;
   /** http-listen: records offered before polling */
   offer?: MRecord[];
+  /** the engine's network policy handed to the processor */
+  network?: ProcessorContext["network"];
 }
 
 export interface RunProcessorResult {
@@ -121,7 +123,7 @@ export async function runProcessor(type: string, config: unknown, records: MReco
   const portNames = spec.outputPorts(parsed);
   const ports: Record<string, MRecord[]> = Object.fromEntries(portNames.map((p) => [p, [] as MRecord[]]));
   const lineage = new Lineage(nodeId);
-  const proc = await implementations[type].create(parsed, makeCtx(nodeId, opts.flowId ?? "test-flow", logs, ac.signal));
+  const proc = await implementations[type].create(parsed, { ...makeCtx(nodeId, opts.flowId ?? "test-flow", logs, ac.signal), network: opts.network });
   const result: RunProcessorResult = { ports, logs };
   try {
     if (isSourceProcessor(proc)) {

@@ -1,6 +1,20 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
 import { expression, headerName, meta, secretMeta } from "../../schema.js";
+import { parseNetworkRule } from "../../net-policy.js";
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+const networkList = (description: string) =>
+  z
+    .array(
+      z.string().superRefine((entry, ctx) => {
+        const r = parseNetworkRule(entry);
+        if (typeof r === "string") ctx.addIssue({ code: "custom", message: r });
+      }),
+    )
+    .optional()
+    .meta(meta(description));
 
 export const configSchema = z
   .strictObject({
@@ -17,6 +31,16 @@ export const configSchema = z
     responseHeader: headerName.default("http.response").meta(meta("Header name used when responseTo is 'header'.")),
     timeoutMs: z.number().int().min(1).max(300_000).default(10_000).meta(meta("Per-request timeout (ms).")),
     concurrency: z.number().int().min(1).max(256).default(8).meta(meta("Requests in flight at once within a batch.")),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(100 * 1024 * 1024, "maxResponseBytes is at most 100 MB (104857600)")
+      .default(DEFAULT_MAX_RESPONSE_BYTES)
+      .meta(meta("Largest response body read (bytes); a larger one fails the record.")),
+    maxRedirects: z.number().int().min(0).max(20).default(10).meta(meta("Redirects followed per request (0: a redirect is a failure).")),
+    allowHosts: networkList("Only these destinations may be called: host names (*.example.com), addresses or CIDR networks, optionally :port."),
+    denyHosts: networkList("Destinations never called (same forms as allowHosts), besides the engine's own deny list."),
   })
   .superRefine((c, ctx) => {
     if (c.body && (c.method === "GET" || c.method === "HEAD"))
@@ -42,6 +66,8 @@ export const spec: ProcessorSpec<HttpRequestConfig> = {
     responseHeader: "http.response",
     timeoutMs: 10000,
     concurrency: 8,
+    maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+    maxRedirects: 10,
   },
   docs: `Sends one request per record to **url** (or **urlExpression**, JSONata per record) with **method**
 and the literal **headers**. The body is **body** (JSONata against \`{ value, key, headers }\`) or, by
@@ -52,7 +78,15 @@ default, the record value for POST/PUT/PATCH: strings are sent as is, anything e
   response is JSON, else text; empty = \`null\`); with \`header\` the value is kept and the body text is put
   in header **responseHeader**. Header \`http.status\` holds the status.
 - non-2xx → \`failure\` with \`mr.error\` = \`HTTP <status> <reason>\` and header \`http.status\`
-- timeout (**timeoutMs**), connection errors, failing expressions → \`failure\` with the reason
+- timeout (**timeoutMs**, covering the whole exchange: redirects, headers and body), a response body
+  larger than **maxResponseBytes** (default 10 MB, at most 100 MB; reading stops there), connection
+  errors, failing expressions → \`failure\` with the reason
+
+Redirects are followed up to **maxRedirects**; when one leads to another origin (scheme, host or port),
+\`Authorization\`, \`Cookie\`, \`Proxy-Authorization\` and every configured header are dropped for the
+rest of the chain. Every hop's host is checked, after DNS resolution and against the address actually
+connected to, with the engine's network policy (by default link-local addresses such as
+169.254.169.254 and the engine itself are refused) and this node's **allowHosts** / **denyHosts**.
 
 Up to **concurrency** requests of a batch run at once; outputs keep the input order. Error messages
 never contain the URL's credentials nor header values.`,
