@@ -1,4 +1,5 @@
 /** Postgres helpers shared by postgres-poll and postgres-sink (node side). */
+import type pg from "pg";
 
 /** Quotes one identifier: `a"b` → `"a""b"`; safe for any name. */
 export function quoteIdent(name: string): string {
@@ -30,4 +31,22 @@ export function pgMessage(e: unknown): string {
   if (err?.detail) m += ` (${err.detail})`;
   if (typeof err?.code === "string" && /^[0-9A-Z]{5}$/.test(err.code)) m += ` [${err.code}]`;
   return m;
+}
+
+/** SQLSTATE of a statement cancelled by statement_timeout. */
+export const STATEMENT_TIMEOUT = "57014";
+
+/**
+ * Runs exactly one statement, read-only, within `statementTimeoutMs`. The extended protocol (a
+ * Parse message even without parameters) makes the server refuse text holding several statements,
+ * so SQL written into a wrapping query cannot append a second one; the read-only transaction
+ * refuses writes, also those hidden in a data-modifying WITH; SET LOCAL ends with the transaction.
+ * On an error the transaction is left aborted: the caller drops or rolls back the client.
+ */
+export async function queryReadOnly<R extends unknown[]>(client: pg.Client, query: { text: string; values: unknown[] }, statementTimeoutMs: number): Promise<pg.QueryArrayResult<R>> {
+  await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.floor(statementTimeoutMs)}`);
+  const config = { ...query, rowMode: "array" as const, queryMode: "extended" };
+  const res = await client.query<R>(config);
+  await client.query("COMMIT");
+  return res;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@millrace/testkit";
 import { runProcessor } from "../../test-support/harness.js";
 import { implementations } from "../runtime.js";
+import { queryReadOnly } from "../pg-util.js";
 import { HEADER, type MRecord, type SourceProcessor } from "../sdk.js";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -121,5 +122,39 @@ describe("postgres-poll", () => {
     expect(r.ports.success).toEqual([]);
     expect(r.logs[0].msg).toMatch(/missing_table.*does not exist/);
     expect(r.logs.map((l) => l.msg).join()).not.toContain(url);
+  });
+  it("runs exactly one statement: a second one, appended or injected, is refused and nothing is dropped", async () => {
+    await client.query("CREATE TABLE victim (id int); INSERT INTO victim VALUES (1)");
+    const refused = [
+      ["SELECT 1; DROP TABLE victim", /syntax error at or near ";"/],
+      ["SELECT 1 AS a) q; DROP TABLE victim; --", /cannot insert multiple commands into a prepared statement/],
+    ] as const;
+    for (const [query, reason] of refused) {
+      const r = await runProcessor("postgres-poll", { connectionString: db.url, query, intervalMs: 100 }, [], { timeoutMs: 300 });
+      expect(r.ports.success).toEqual([]);
+      expect(r.logs[0].msg).toMatch(reason);
+    }
+    // the same text sent straight to the helper, unwrapped
+    await expect(queryReadOnly(client, { text: "SELECT 1; DROP TABLE victim", values: [] }, 1000)).rejects.toThrow(/multiple commands/);
+    await client.query("ROLLBACK");
+    expect((await client.query("SELECT count(*)::int AS n FROM victim")).rows[0].n).toBe(1);
+  });
+  it("is read-only: a DELETE or UPDATE reached from the query fails and changes nothing", async () => {
+    await client.query("CREATE FUNCTION wipe() RETURNS int LANGUAGE sql AS 'DELETE FROM victim; SELECT 1'");
+    const r = await runProcessor("postgres-poll", { connectionString: db.url, query: "SELECT wipe() AS w", intervalMs: 100 }, [], { timeoutMs: 300 });
+    expect(r.ports.success).toEqual([]);
+    expect(r.logs[0].msg).toMatch(/cannot execute DELETE in a read-only transaction \[25006\]/);
+    for (const text of ["DELETE FROM victim", "UPDATE victim SET id = 2", "WITH d AS (DELETE FROM victim RETURNING *) SELECT * FROM d"]) {
+      await expect(queryReadOnly(client, { text, values: [] }, 1000)).rejects.toThrow(/read-only transaction/);
+      await client.query("ROLLBACK");
+    }
+    expect((await client.query("SELECT id FROM victim")).rows).toEqual([{ id: 1 }]);
+  });
+  it("a query longer than statementTimeoutMs is cancelled, the timeout named", async () => {
+    const started = Date.now();
+    const r = await runProcessor("postgres-poll", { connectionString: db.url, query: "SELECT pg_sleep(5) AS slept", intervalMs: 10_000, statementTimeoutMs: 300 }, [], { timeoutMs: 1500 });
+    expect(r.ports.success).toEqual([]);
+    expect(r.logs[0].msg).toMatch(/statement timeout.*\[57014\] \(statementTimeoutMs 300 exceeded\)/);
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 });

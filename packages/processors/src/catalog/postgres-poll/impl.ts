@@ -1,6 +1,6 @@
 import pg from "pg";
 import { parseConfig, redact, sleep } from "../../config.js";
-import { pgMessage, quoteIdent } from "../../pg-util.js";
+import { pgMessage, queryReadOnly, quoteIdent, STATEMENT_TIMEOUT } from "../../pg-util.js";
 import type { MRecord, ProcessorImpl, SourceProcessor } from "../../sdk.js";
 import { spec, type PostgresPollConfig } from "./spec.js";
 
@@ -66,7 +66,7 @@ export const impl: ProcessorImpl<PostgresPollConfig> = {
         try {
           const cl = await getClient();
           const values = col ? (cursor === undefined ? [limit] : [limit, cursor]) : [];
-          const res = await cl.query<unknown[]>({ text: cursor === undefined ? firstSql : nextSql, values, rowMode: "array" });
+          const res = await queryReadOnly<unknown[]>(cl, { text: cursor === undefined ? firstSql : nextSql, values }, c.statementTimeoutMs);
           failures = 0;
           const rows = res.rows;
           if (col) {
@@ -82,7 +82,8 @@ export const impl: ProcessorImpl<PostgresPollConfig> = {
           failures++;
           dropClient();
           nextDue = Date.now() + Math.min(c.intervalMs * Math.min(failures, 6), 60_000);
-          ctx.log("warn", `postgres-poll: query failed (retrying): ${redact(pgMessage(e), secrets)}`);
+          const timedOut = (e as { code?: unknown } | null)?.code === STATEMENT_TIMEOUT ? ` (statementTimeoutMs ${c.statementTimeoutMs} exceeded)` : "";
+          ctx.log("warn", `postgres-poll: query failed (retrying): ${redact(pgMessage(e), secrets)}${timedOut}`);
           return { records: [], checkpoint: cursor };
         }
       },

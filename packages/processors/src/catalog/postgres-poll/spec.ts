@@ -17,6 +17,13 @@ export const configSchema = z.strictObject({
     .max(86_400_000, "intervalMs is at most one day")
     .default(5000)
     .meta(meta("Time between polls once caught up (ms).")),
+  statementTimeoutMs: z
+    .number()
+    .int()
+    .min(100, "statementTimeoutMs is at least 100")
+    .max(3_600_000, "statementTimeoutMs is at most one hour")
+    .default(30_000)
+    .meta(meta("Longest a poll's query may run (ms); the database cancels it beyond.")),
   incrementingColumn: sqlIdentifier
     .optional()
     .meta(meta("A column that only grows (id, updated_at): only rows above the last seen value are read; it is the checkpoint.")),
@@ -36,6 +43,7 @@ export const spec: ProcessorSpec<PostgresPollConfig> = {
     connectionString: "#{db.url}",
     query: "SELECT id, customer, amount, created_at FROM orders",
     intervalMs: 5000,
+    statementTimeoutMs: 30000,
     incrementingColumn: "id",
   },
   docs: `Runs **query** and emits one record per row; the value is the row as a JSON object (Postgres'
@@ -46,6 +54,11 @@ With **incrementingColumn** (recommended) the query is wrapped as
 order, and the last value read (exact, as text) is the checkpoint, so a restart resumes after it.
 Pick a column that only grows and is unique (a serial id); with a timestamp, rows committed later with
 an earlier value are missed. Without it, the whole result is emitted at every poll.
+
+Each poll runs exactly one statement (several, e.g. \`SELECT 1; DROP TABLE t\`, are refused by the
+database) in a read-only transaction: writes fail, data-modifying \`WITH\` included. A query running
+longer than **statementTimeoutMs** (default 30 s) is cancelled. For defence in depth, connect as a
+role that may only read.
 
 Polls again immediately while there are more rows, then every **intervalMs**. The query must not end
 with a \`LIMIT\` that hides new rows, and cannot use \`$1\` parameters. Database errors are logged (no
