@@ -1,4 +1,5 @@
-import { hostname } from "node:os";
+import { hostname, networkInterfaces } from "node:os";
+import { parseNetworkRules, type NetworkPolicy } from "@millrace/processors";
 import { randomBytes } from "node:crypto";
 import type { IdentitySettings } from "./auth/index.js";
 import type { AuditSettings } from "./audit/index.js";
@@ -24,6 +25,8 @@ export interface EngineConfig {
   identity?: Partial<IdentitySettings>;
   /** How long the audit log keeps events (days, row cap); defaults when absent. */
   audit?: Partial<AuditSettings>;
+  /** Where connectors (http-request) may connect; absent: anywhere. */
+  network?: NetworkPolicy;
 }
 
 export function engineId(): string {
@@ -81,4 +84,41 @@ export function httpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Parti
   const hosts = env.MILLRACE_ALLOWED_HOSTS;
   if (hosts !== undefined && hosts.trim() !== "") settings.allowedHosts = hosts.split(",").map((h) => h.trim()).filter(Boolean);
   return settings;
+}
+
+/** What MILLRACE_HTTP_DENY means when unset: link-local networks (cloud metadata) and the engine itself. */
+export const DEFAULT_HTTP_DENY = "169.254.0.0/16,fe80::/10,self";
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/** The entries that reach the engine's own HTTP server listening on `host`:`port` (none for an ephemeral port). */
+function selfEntries(host: string, port: number): string[] {
+  if (port === 0) return [];
+  const anyInterface = host === "" || host === "0.0.0.0" || host === "::";
+  const addresses = anyInterface || LOOPBACK_HOSTS.has(host) ? ["localhost", "127.0.0.0/8", "::1", "0.0.0.0", "::"] : [host];
+  if (anyInterface) for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) addresses.push(i.address);
+  return addresses.map((a) => (a.includes(":") ? `[${a}]:${port}` : `${a}:${port}`));
+}
+
+function networkEntries(env: NodeJS.ProcessEnv, name: string, fallback: string, host: string, port: number): string[] {
+  const raw = env[name] === undefined ? fallback : env[name]!;
+  if (raw.trim().toLowerCase() === "none") return [];
+  return raw
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .flatMap((e) => (e.toLowerCase() === "self" ? selfEntries(host, port) : [e]));
+}
+
+/**
+ * MILLRACE_HTTP_DENY and MILLRACE_HTTP_ALLOW: comma-separated host names, addresses or CIDR
+ * networks, each optionally with :port; `self` is the engine's own listen address and port, `none`
+ * an empty list. Connectors never reach a denied destination; with an allow list, only listed ones.
+ */
+export function networkPolicyFromEnv(env: NodeJS.ProcessEnv, host: string, port: number): NetworkPolicy {
+  const allow = networkEntries(env, "MILLRACE_HTTP_ALLOW", "", host, port);
+  return {
+    deny: parseNetworkRules(networkEntries(env, "MILLRACE_HTTP_DENY", DEFAULT_HTTP_DENY, host, port), "MILLRACE_HTTP_DENY"),
+    allow: allow.length > 0 ? parseNetworkRules(allow, "MILLRACE_HTTP_ALLOW") : undefined,
+  };
 }

@@ -43,7 +43,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   };
   const { identity } = services;
   const runtime = config.kafkaBrokers.length
-    ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId })
+    ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId, network: config.network })
     : undefined;
   if (runtime) Object.assign(services, { deployments: runtime.deployments, stats: runtime.stats, observers: runtime.observers, kafka: runtime.kafka });
   // provenance, taps and metrics observe the runners; the plan of a batch's deployment comes from the runtime running it

@@ -3,7 +3,7 @@ import { describeKafkaClient, kafkaClientInfo } from "./kafka/index.js"; // firs
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { engineId, httpSettingsFromEnv, portFromEnv } from "./config.js";
+import { engineId, httpSettingsFromEnv, networkPolicyFromEnv, portFromEnv } from "./config.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
 import { identitySettingsFromEnv } from "./auth/index.js";
@@ -53,9 +53,11 @@ async function main() {
     log.info({ dataDir }, `embedded Postgres (PGlite) with data in ${dataDir}`);
   }
   const webDist = process.env.MILLRACE_WEB_DIST ?? join(repoRoot, "apps/web/dist");
+  const host = process.env.MILLRACE_HOST ?? "127.0.0.1";
+  const port = portFromEnv("PORT", 8080);
   const engine = await startEngine({
-    host: process.env.MILLRACE_HOST ?? "127.0.0.1",
-    port: portFromEnv("PORT", 8080),
+    host,
+    port,
     databaseUrl,
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((s) => s.trim()).filter(Boolean),
     webDist: existsSync(webDist) ? webDist : undefined,
@@ -63,6 +65,7 @@ async function main() {
     audit: auditSettingsFromEnv(),
     engineId: id,
     http: httpSettingsFromEnv(),
+    network: networkPolicyFromEnv(process.env, host, port),
     secretKey: process.env[SECRET_KEY_ENV],
     secretKeyFile: join(dataRoot, SECRET_KEY_FILE),
   });

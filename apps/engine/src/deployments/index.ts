@@ -1,4 +1,5 @@
 import type { CatalogLike } from "@millrace/flow";
+import type { NetworkPolicy } from "@millrace/processors";
 import { implementations } from "@millrace/processors/runtime";
 import type { Repositories } from "../db/index.js";
 import { createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
@@ -35,6 +36,8 @@ export function startDeployments(opts: {
   engineId: string;
   /** lease retry interval (ms, default 2000): how fast a source moves when its engine dies */
   leaseIntervalMs?: number;
+  /** where connectors may connect (absent: anywhere) */
+  network?: NetworkPolicy;
 }): DeploymentRuntime {
   const log = logger.child({ engineId: opts.engineId });
   const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}`, logger: kafkaLoggerFor(log.child({ module: "kafkajs" })) });
@@ -54,6 +57,7 @@ export function startDeployments(opts: {
     stats: recorder,
     implementations,
     engineId: opts.engineId,
+    network: opts.network,
     log,
   });
   const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {

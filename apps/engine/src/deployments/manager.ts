@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { validateForDeploy, type CatalogLike } from "@millrace/flow";
-import type { ProcessorImpl } from "@millrace/processors";
+import type { NetworkPolicy, ProcessorImpl } from "@millrace/processors";
 import type { DeploymentRecord, Repositories } from "../db/index.js";
 import { invalidFlow } from "../errors.js";
 import type { KafkaClient } from "../kafka/index.js";
@@ -22,6 +22,8 @@ export interface DeploymentManagerDeps {
   observers: Observers;
   stats: StatsRecorder;
   implementations: Record<string, ProcessorImpl>;
+  /** where connectors may connect (absent: anywhere), handed to every processor */
+  network?: NetworkPolicy;
   engineId: string;
   /** this engine's logger (engineId bound): the manager and the flow runtimes log through children of it */
   log?: Logger;
@@ -237,6 +239,7 @@ export class DeploymentManager {
           checkpoints: this.d.repositories.checkpoints,
           observers: this.d.observers,
           implementations: this.d.implementations,
+          network: this.d.network,
           log: this.engineLog.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );

@@ -1,4 +1,4 @@
-import { isOfferableSource, isSourceProcessor, type BatchProcessor, type OfferableSource, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
+import { isOfferableSource, isSourceProcessor, type BatchProcessor, type NetworkPolicy, type OfferableSource, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
 import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedNode, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
@@ -21,6 +21,8 @@ export interface FlowRuntimeDeps {
   lag: EdgeLagMonitor;
   observers: Observers;
   implementations: Record<string, ProcessorImpl>;
+  /** where connectors may connect (absent: anywhere) */
+  network?: NetworkPolicy;
   /** bound to this deployment's flowId; stages and processors log through children of it */
   log: Logger;
   /** how often source stages check the queues downstream (ms, default 500) */
@@ -89,6 +91,7 @@ export class FlowRuntime {
       nodeId,
       signal: this.abort.signal,
       log: (level, msg) => log[level](msg),
+      network: this.deps.network,
     };
   }
 

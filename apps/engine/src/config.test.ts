@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { refusal } from "@millrace/processors";
+import { networkPolicyFromEnv } from "./config.js";
+
+describe("networkPolicyFromEnv", () => {
+  it("denies link-local networks and the engine's own address by default", () => {
+    const p = networkPolicyFromEnv({}, "127.0.0.1", 8080);
+    expect(refusal([p], "169.254.169.254", 80, ["169.254.169.254"])).toMatch(/denied/);
+    expect(refusal([p], "x", 80, ["fe80::1"])).toMatch(/denied/);
+    expect(refusal([p], "localhost", 8080, ["127.0.0.1"])).toMatch(/denied/);
+    expect(refusal([p], "0.0.0.0", 8080, ["0.0.0.0"])).toMatch(/denied/);
+    expect(refusal([p], "localhost", 5432, ["127.0.0.1"])).toBeUndefined();
+    expect(p.allow).toBeUndefined();
+  });
+  it("MILLRACE_HTTP_DENY replaces the default (none: empty); MILLRACE_HTTP_ALLOW restricts; bad entries are named", () => {
+    const open = networkPolicyFromEnv({ MILLRACE_HTTP_DENY: "none" }, "127.0.0.1", 8080);
+    expect(refusal([open], "169.254.169.254", 80, ["169.254.169.254"])).toBeUndefined();
+    const p = networkPolicyFromEnv({ MILLRACE_HTTP_DENY: "10.0.0.0/8", MILLRACE_HTTP_ALLOW: "*.example.com, 10.0.0.0/8" }, "0.0.0.0", 8080);
+    expect(refusal([p], "api.example.com", 443, ["93.184.216.34"])).toBeUndefined();
+    expect(refusal([p], "other.org", 443, ["1.2.3.4"])).toMatch(/not in the allow list/);
+    expect(refusal([p], "svc", 80, ["10.0.0.1"])).toMatch(/denied/);
+    expect(() => networkPolicyFromEnv({ MILLRACE_HTTP_ALLOW: "10.0.0.0/40" }, "127.0.0.1", 8080)).toThrow(/^MILLRACE_HTTP_ALLOW: /);
+  });
+  it("an ephemeral port leaves the engine's own address out", () => {
+    const p = networkPolicyFromEnv({}, "127.0.0.1", 0);
+    expect(refusal([p], "localhost", 8080, ["127.0.0.1"])).toBeUndefined();
+  });
+});
