@@ -20,7 +20,7 @@ export class AdvisoryLockSession {
   async connect(): Promise<void> {
     if (this.client) return;
     this.connecting ??= (async () => {
-      const c = new pg.Client({ connectionString: this.databaseUrl, application_name: "millrace-leases", keepAlive: true });
+      const c = new pg.Client({ connectionString: this.databaseUrl, application_name: "millrace-leases", keepAlive: true, connectionTimeoutMillis: 10_000 });
       c.on("error", (e) => this.lost(c, e));
       c.on("end", () => this.lost(c, new Error("connection ended")));
       try {

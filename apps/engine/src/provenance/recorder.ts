@@ -97,6 +97,8 @@ export class ProvenanceRecorder implements RunnerObserver {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private lastDropLog = 0;
+  /** while writes fail: when the outage began, the dropped-record count then, and when to write next */
+  private outage: { since: number; droppedBefore: number; retryAt: number; backoffMs: number } | undefined;
   /** deployment → "topic\0partition" → what this recorder saw written there (see `locatable`) */
   private readonly written = new Map<string, { used: number; parts: Map<string, Written> }>();
   readonly stats: ProvenanceRecorderStats = { batches: 0, records: 0, rows: 0, droppedBatches: 0, droppedRecords: 0, writeErrors: 0, queued: 0 };
@@ -209,7 +211,7 @@ export class ProvenanceRecorder implements RunnerObserver {
     this.queued += size;
     this.stats.batches++;
     this.stats.records += size;
-    if (this.queued >= 20_000 && !this.flushing) void this.flush().catch(() => {});
+    if (this.queued >= 20_000 && !this.flushing && this.outage === undefined) void this.flush().catch(() => {});
   }
 
   private writtenOf(deploymentId: string): Map<string, Written> {
@@ -252,6 +254,8 @@ export class ProvenanceRecorder implements RunnerObserver {
   }
 
   private async writeAll(): Promise<void> {
+    // while Postgres fails, write at most once per backoff instead of at every tick and batch
+    if (this.outage && Date.now() < this.outage.retryAt) return;
     while (this.queue.length) {
       // take whole batches up to ~rowsPerInsert rows
       let rows = 0;
@@ -263,15 +267,44 @@ export class ProvenanceRecorder implements RunnerObserver {
       } catch (e) {
         this.stats.writeErrors++;
         this.stats.lastError = e instanceof Error ? e.message : String(e);
-        this.log.warn({ err: e }, `provenance write to Postgres failed: ${this.stats.lastError}; the rows stay queued and are retried at the next flush (lineage is delayed, flows are unaffected)`);
-        return; // the rows stay queued; the next tick retries
+        this.writeFailed(e);
+        return; // the rows stay queued; a later tick retries
       }
+      this.writeWorked();
       this.queue.splice(0, n);
       let size = 0;
       for (const c of take) size += c.size;
       this.queued -= size;
       this.stats.rows += rows;
     }
+  }
+
+  private writeFailed(e: unknown): void {
+    const now = Date.now();
+    if (this.outage) {
+      this.outage.backoffMs = Math.min(5000, this.outage.backoffMs * 2);
+      this.outage.retryAt = now + this.outage.backoffMs;
+      return;
+    }
+    this.outage = { since: now, droppedBefore: this.stats.droppedRecords, retryAt: now + 500, backoffMs: 500 };
+    this.log.warn(
+      { err: e },
+      `provenance write to Postgres failed: ${this.stats.lastError}; lineage stays queued in memory (up to ${this.maxQueued} record ids, then dropped and counted) and is written once Postgres answers (retried every few seconds, not logged again until then); flows are unaffected`,
+    );
+  }
+
+  private writeWorked(): void {
+    const o = this.outage;
+    if (!o) return;
+    this.outage = undefined;
+    const dropped = this.stats.droppedRecords - o.droppedBefore;
+    const secs = Math.round((Date.now() - o.since) / 1000);
+    if (dropped > 0)
+      this.log.warn(
+        { droppedRecords: dropped, outageSeconds: secs },
+        `provenance writes to Postgres work again after ${secs} s; dropped ${dropped} records' lineage during the outage (millrace_provenance_dropped_records); the rest is being written now`,
+      );
+    else this.log.info({ outageSeconds: secs }, `provenance writes to Postgres work again after ${secs} s; no lineage was dropped, what was queued is being written now`);
   }
 
   private planFor(c: Captured): PlanIndex | undefined {

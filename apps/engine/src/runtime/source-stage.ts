@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SourceProcessor } from "@millrace/processors";
 import { errorMessage } from "../log.js";
 import type { PlannedStage } from "../planner/index.js";
+import { CheckpointSaver } from "./checkpoint-saver.js";
 import { produce, type ProducedPositions } from "./producing.js";
 import type { RunnerDeps, StageRunner } from "./stage-runner.js";
 import type { StageOutput } from "./stage.js";
@@ -15,11 +16,12 @@ export interface CheckpointStore {
 
 /**
  * A polled source stage (generate, http-listen, postgres-poll): runs on one engine at a time
- * (the caller holds the lease). Polls, runs the fused nodes, produces, then persists the
- * source's checkpoint (at-least-once). In exactly-once mode an integer checkpoint is also
- * committed, inside the same Kafka transaction as the records, as the offset of a dedicated
- * consumer group on the dead-letter topic's partition 0, and read back from there on restart
- * (SourceProducer).
+ * (the caller holds the lease). Polls, runs the fused nodes, produces, then hands the source's
+ * checkpoint to a CheckpointSaver, which persists it in the background (at-least-once; the loop
+ * never waits on Postgres, so an unreachable database does not stall the flow). In exactly-once
+ * mode an integer checkpoint is also committed, inside the same Kafka transaction as the
+ * records, as the offset of a dedicated consumer group on the dead-letter topic's partition 0,
+ * and read back from there on restart (SourceProducer).
  */
 export class SourceStageRunner implements StageRunner {
   private stopped = false;
@@ -84,21 +86,26 @@ export class SourceStageRunner implements StageRunner {
   }
 
   private async run(initial: unknown): Promise<void> {
-    let saved = initial;
     this.produced = initial;
+    const head = this.d.stage.head;
+    const saver = new CheckpointSaver((c) => this.checkpoints.save(this.d.flowId, head, c), initial, {
+      failed: (e) =>
+        this.d.log(
+          "warn",
+          `source ${head}: could not save its checkpoint to Postgres (${errorMessage(e)}); the flow goes on and the newest checkpoint is saved once Postgres answers (not logged again until then). Should the engine stop first, the source resumes from its last saved checkpoint (records since then are produced again)`,
+          e,
+        ),
+      recovered: (failures) => this.d.log("info", `source ${head}: checkpoint saved to Postgres again (after ${failures} failed attempts)`),
+    });
     try {
-      await this.pollLoop(() => saved, (c) => (this.produced = c), async (c) => {
-        await this.checkpoints.save(this.d.flowId, this.d.stage.head, c);
-        saved = c;
-      });
+      await this.pollLoop(saver);
     } finally {
-      const produced = this.produced;
-      if (produced !== saved && produced !== undefined) await this.checkpoints.save(this.d.flowId, this.d.stage.head, produced).catch(() => {});
+      await saver.close(this.produced);
     }
   }
 
-  private async pollLoop(saved: () => unknown, setProduced: (c: unknown) => void, save: (c: unknown) => Promise<void>): Promise<void> {
-    let lastSave = 0;
+  private async pollLoop(saver: CheckpointSaver): Promise<void> {
+    let lastOffer = 0;
     while (!this.stopped) {
       if (this._paused) {
         await sleep(50);
@@ -149,7 +156,7 @@ export class SourceStageRunner implements StageRunner {
           }
         }
         if (!ok || !out) return; // stopped before the records were written: not checkpointed either
-        setProduced(polled.checkpoint);
+        this.produced = polled.checkpoint;
         this.d.observers.onBatch({
           flowId: this.d.flowId,
           deploymentId: this.d.deploymentId,
@@ -164,14 +171,11 @@ export class SourceStageRunner implements StageRunner {
           positions,
         });
       }
-      if (!polled.records.length && polled.checkpoint !== undefined) setProduced(polled.checkpoint);
-      if (polled.checkpoint !== undefined && polled.checkpoint !== saved() && (polled.done || Date.now() - lastSave >= 100)) {
-        try {
-          await save(polled.checkpoint);
-          lastSave = Date.now();
-        } catch (e) {
-          this.d.log("warn", `source ${this.d.stage.head}: could not save its checkpoint to Postgres (${errorMessage(e)}); saved again after the next poll. Should the engine stop first, the source resumes from its last saved checkpoint`, e);
-        }
+      if (!polled.records.length && polled.checkpoint !== undefined) this.produced = polled.checkpoint;
+      // offered only now that the batch's records are produced; saved in the background (never waited on here)
+      if (polled.checkpoint !== undefined && polled.checkpoint !== saver.offered && (polled.done || Date.now() - lastOffer >= 100)) {
+        saver.offer(polled.checkpoint);
+        lastOffer = Date.now();
       }
       if (polled.done) {
         this.done = true;
