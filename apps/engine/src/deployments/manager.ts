@@ -11,6 +11,7 @@ import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { Observers } from "../runtime/observer.js";
 import type { StatsRecorder } from "../runtime/stats.js";
 import type { LeaseManager } from "./leases.js";
+import { OutageLog } from "../outage-log.js";
 
 export interface DeploymentManagerDeps {
   repositories: Pick<Repositories, "flows" | "deployments" | "checkpoints" | "engineStats">;
@@ -61,6 +62,8 @@ export class DeploymentManager {
   private readonly startErrors = new Map<string, { at: number; error: string }>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
+  /** the timer's failed reconciles (Postgres unreachable): logged when they start and end */
+  private readonly reconcileOutage: OutageLog;
   private again = false;
   private closed = false;
   private readonly engineLog: Logger;
@@ -69,17 +72,19 @@ export class DeploymentManager {
   constructor(private readonly d: DeploymentManagerDeps) {
     this.engineLog = d.log ?? logger.child({ engineId: d.engineId });
     this.log = this.engineLog.child({ module: "deployments" });
+    this.reconcileOutage = new OutageLog(this.log, "reconciling the deployed flows with this engine");
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.reconcile().catch((e) => this.reconcileFailed(e)), this.d.reconcileIntervalMs ?? 1000);
+    const reconcileNow = () => void this.reconcile().then(() => this.reconcileOutage.worked(), (e) => this.reconcileFailed(e));
+    this.timer = setInterval(reconcileNow, this.d.reconcileIntervalMs ?? 1000);
     this.timer.unref();
-    void this.reconcile().catch((e) => this.reconcileFailed(e));
+    reconcileNow();
   }
 
   private reconcileFailed(e: unknown): void {
     const every = (this.d.reconcileIntervalMs ?? 1000) / 1000;
-    this.log.error({ err: e }, `reconciling the deployed flows with this engine failed: ${errorMessage(e)}; flows already running keep running, retried every ${every} s (check that Postgres is reachable at DATABASE_URL)`);
+    this.reconcileOutage.failed(e, `reconciling the deployed flows with this engine failed: ${errorMessage(e)}; flows already running keep running, retried every ${every} s (check that Postgres is reachable at DATABASE_URL)`);
   }
 
   /** Validates and plans a stored version (the latest by default) without deploying it. The plan holds secrets: clients get publicPlan(plan). */

@@ -1,6 +1,7 @@
 import type { DeploymentRepository } from "../db/deployments.js";
 import type { EngineStatsRepository } from "../db/engine-stats.js";
 import { errorMessage, logger } from "../log.js";
+import { OutageLog } from "../outage-log.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { EdgeFigures, EngineFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
@@ -50,6 +51,7 @@ const FRESH_MS = 5000;
 export class StatsService {
   private timer: NodeJS.Timeout | undefined;
   private publishing = false;
+  private readonly publishOutage = new OutageLog(log, "publishing this engine's flow stats to Postgres");
 
   constructor(
     private readonly repos: { deployments: DeploymentRepository; engineStats: EngineStatsRepository },
@@ -76,6 +78,7 @@ export class StatsService {
         await this.repos.engineStats.publish(this.engineId, deploymentId, flowId, f);
         if (!this.isLocal(deploymentId)) this.recorder.untrack(deploymentId);
       }
+      this.publishOutage.worked();
     } catch (e) {
       this.publishFailed(e);
     } finally {
@@ -84,9 +87,9 @@ export class StatsService {
   }
 
   private publishFailed(e: unknown): void {
-    log.error(
-      { err: e, engineId: this.engineId },
-      `publishing this engine's flow stats to Postgres failed: ${errorMessage(e)}; the figures shown for its flows stay stale until a later publish succeeds (check that Postgres is reachable at DATABASE_URL)`,
+    this.publishOutage.failed(
+      e,
+      `publishing this engine's flow stats to Postgres failed (engine ${this.engineId}): ${errorMessage(e)}; the figures shown for its flows stay stale until a later publish succeeds, retried every second (check that Postgres is reachable at DATABASE_URL)`,
     );
   }
 

@@ -68,12 +68,21 @@ describe("Postgres unreachable for a while: flows keep moving, provenance catche
     await waitFor(async () => (await produced(sink)) >= after + RATE, 20_000, "records after the outage");
     await waitFor(async () => (await e.api.deployments.status.query({ flowId: id })).status === "running", 15_000, "status after the outage");
 
-    // lineage of the cut: in provenance_batch once the queue drained, or counted as dropped
-    await waitFor(async () => (await metric(e, "millrace_provenance_queued_records").catch(() => Infinity)) < RATE * 4, 20_000, "the provenance queue drained");
-    const dropped = await metric(e, "millrace_provenance_dropped_records");
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
+      // the flow's figures are published again
+      await waitFor(
+        async () => {
+          const r = await client.query<{ at: Date | null }>("SELECT max(updated_at) AS at FROM engine_stats WHERE flow_id = $1", [id]);
+          return r.rows[0]?.at && r.rows[0].at > restoredAt;
+        },
+        15_000,
+        "stats published after the outage",
+      );
+      // lineage of the cut: in provenance_batch once the queue drained, or counted as dropped
+      await waitFor(async () => (await metric(e, "millrace_provenance_queued_records").catch(() => Infinity)) < RATE * 4, 20_000, "the provenance queue drained");
+      const dropped = await metric(e, "millrace_provenance_dropped_records");
       const r = await client.query<{ n: string }>("SELECT count(*) AS n FROM provenance_batch WHERE flow_id = $1 AND node_id = 'gen' AND at >= $2 AND at < $3", [id, cutAt, restoredAt]);
       const rows = Number(r.rows[0]!.n);
       console.info(`[postgres outage] lineage of the cut: ${rows} gen batches recorded, ${dropped} record ids dropped`);
