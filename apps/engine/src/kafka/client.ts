@@ -99,14 +99,19 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
   });
 
   const closers = new Set<() => Promise<void>>();
+  const log = opts.logger ?? engineKafkaLogger;
+  let clusterId: string | undefined;
+  let previousClusterId: string | undefined;
   let adminP: Promise<Admin> | undefined;
   const admin = (): Promise<Admin> => {
     adminP ??= (async () => {
       const a = kafka.admin({ retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries } });
       try {
         await a.connect();
+        noteClusterId((await a.describeCluster()).clusterId);
       } catch (e) {
         adminP = undefined;
+        await a.disconnect().catch(() => {});
         throw e;
       }
       return a;
@@ -114,9 +119,68 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     return adminP;
   };
 
+  /** A broker replaced under the engine (fresh storage on the same address) answers with another cluster id. */
+  function noteClusterId(id: string): void {
+    if (clusterId !== undefined && id !== clusterId) {
+      previousClusterId = clusterId;
+      log.warn(
+        `Kafka at ${brokers.join(",")} is another cluster now (cluster id ${clusterId} became ${id}): metadata refreshed; topics of flows deployed before are missing there until the flows are redeployed`,
+        { previousClusterId: clusterId, clusterId: id },
+      );
+    }
+    clusterId = id;
+  }
+
+  // kafkajs's admin asks for the metadata of every topic it ever touched before each request,
+  // and fails every request for good once one of them is gone (a deleted topic, a replaced
+  // cluster): a fresh admin starts with no such list and learns the cluster id again.
+  async function replaceAdmin(): Promise<void> {
+    const old = adminP;
+    adminP = undefined;
+    await old?.then((a) => a.disconnect()).catch(() => {});
+  }
+
+  /** Runs an admin request, refreshing metadata (a new admin) and retrying with backoff while Kafka says the failure is retriable. */
+  async function withMetadataRetry<T>(topics: readonly string[], request: (a: Admin) => Promise<T>, topicsMustExist = true): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const a = await admin();
+      try {
+        return await request(a);
+      } catch (e) {
+        const cause = retriableMetadataError(e);
+        if (!cause) throw e;
+        await replaceAdmin();
+        // kafkajs already retried inside the request: a topic the cluster does not have is final now
+        const missing = topicsMustExist && topics.length ? await missingTopics(topics) : [];
+        if (missing.length) throw finalMetadataError(e, { type: "UNKNOWN_TOPIC_OR_PARTITION", message: cause.message }, missing);
+        if (attempt >= METADATA_ATTEMPTS) throw finalMetadataError(e, cause, topics);
+        await sleep(METADATA_BACKOFF_MS * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  async function missingTopics(topics: readonly string[]): Promise<string[]> {
+    try {
+      const existing = new Set(await (await admin()).listTopics());
+      return topics.filter((t) => !existing.has(t));
+    } catch {
+      return [];
+    }
+  }
+
+  function finalMetadataError(e: unknown, cause: KafkaErrorLike, topics: readonly string[]): Error {
+    const where = `the cluster at ${brokers.join(",")}`;
+    const changed = previousClusterId ? ` (cluster id changed from ${previousClusterId} to ${clusterId})` : "";
+    const named = topics.length ? `${topics.length > 1 ? "topics" : "topic"} ${topics.join(", ")}` : "";
+    const message =
+      cause.type === "UNKNOWN_TOPIC_OR_PARTITION" && named
+        ? `${named} missing on ${where}${changed}: redeploy the flow to recreate its topics (an external topic must first be created on the cluster); Kafka said: ${cause.message}`
+        : `Kafka request${named ? ` for ${named}` : ""} still failing on ${where}${changed} after ${METADATA_ATTEMPTS} metadata refreshes: ${cause.message}; check the brokers (KAFKA_BROKERS) and retry`;
+    return new Error(message, { cause: e });
+  }
+
   async function topicEndOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const a = await admin();
-    const offs = await a.fetchTopicOffsets(topic);
+    const offs = await withMetadataRetry([topic], (a) => a.fetchTopicOffsets(topic));
     return offs
       .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
       .sort((x, y) => x.partition - y.partition);
@@ -202,46 +266,20 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
 
     async ensureTopics(specs: TopicSpec[]): Promise<string[]> {
       if (!specs.length) return [];
-      const a = await admin();
-      const existing = new Set(await a.listTopics());
-      const missing = specs.filter((s) => !existing.has(s.topic));
-      const created: string[] = [];
-      if (missing.length) {
-        const topics: ITopicConfig[] = missing.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.partitions,
-          replicationFactor: s.replicationFactor ?? -1,
-          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-        }));
-        // false = some already existed (a concurrent creator): fine. kafkajs's own
-        // waitForLeaders fails on a multi-broker cluster when it asks a broker that has not
-        // seen the topic yet (UNKNOWN_TOPIC_OR_PARTITION), so we wait for leaders ourselves.
-        await a.createTopics({ topics, waitForLeaders: false });
-        await waitForLeaders(a, missing.map((s) => s.topic));
-        created.push(...missing.map((s) => s.topic));
-      }
-      const present = specs.filter((s) => existing.has(s.topic));
-      if (present.length) {
-        const meta = await a.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
-        const grow = present.flatMap((s) => {
-          const have = meta.topics.find((t) => t.name === s.topic)?.partitions.length ?? 0;
-          return have < s.partitions ? [{ topic: s.topic, count: s.partitions }] : [];
-        });
-        if (grow.length) await a.createPartitions({ topicPartitions: grow, validateOnly: false, timeout: 30_000 });
-      }
-      return created;
+      return withMetadataRetry(specs.map((s) => s.topic), (a) => ensureTopicsWith(a, specs), false);
     },
 
     async deleteTopics(topics: string[]): Promise<void> {
       if (!topics.length) return;
-      const a = await admin();
-      const existing = new Set(await a.listTopics());
-      const del = topics.filter((t) => existing.has(t));
-      if (del.length) await a.deleteTopics({ topics: del, timeout: 30_000 });
+      await withMetadataRetry(topics, async (a) => {
+        const existing = new Set(await a.listTopics());
+        const del = topics.filter((t) => existing.has(t));
+        if (del.length) await a.deleteTopics({ topics: del, timeout: 30_000 });
+      });
     },
 
     async listTopics(): Promise<string[]> {
-      return (await admin()).listTopics();
+      return withMetadataRetry([], (a) => a.listTopics());
     },
 
     async listGroups(): Promise<string[]> {
@@ -251,11 +289,10 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     topicEndOffsets,
 
     async groupLag(groupId: string, topics: string[]): Promise<GroupLag> {
-      const a = await admin();
       // On a fresh broker the first group request creates __consumer_offsets and gets
       // NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS while it loads; kafkajs's admin
       // does not retry those for fetchOffsets.
-      const committed = await retryCoordinator(() => a.fetchOffsets({ groupId, topics }));
+      const committed = await withMetadataRetry(topics, (a) => retryCoordinator(() => a.fetchOffsets({ groupId, topics })));
       const partitions: PartitionLag[] = [];
       for (const topic of topics) {
         const ends = await topicEndOffsets(topic);
@@ -286,8 +323,11 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
 
     async describeCluster() {
       const c = await (await admin()).describeCluster();
+      noteClusterId(c.clusterId);
       return { brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })), controller: c.controller, clusterId: c.clusterId };
     },
+
+    clusterId: () => clusterId,
 
     async close(): Promise<void> {
       const all = [...closers];
@@ -298,6 +338,37 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     },
   };
   return client;
+}
+
+/** Creates the missing topics and grows the ones with fewer partitions than asked; returns those created. */
+async function ensureTopicsWith(a: Admin, specs: TopicSpec[]): Promise<string[]> {
+  const existing = new Set(await a.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  const created: string[] = [];
+  if (missing.length) {
+    const topics: ITopicConfig[] = missing.map((s) => ({
+      topic: s.topic,
+      numPartitions: s.partitions,
+      replicationFactor: s.replicationFactor ?? -1,
+      configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+    }));
+    // false = some already existed (a concurrent creator): fine. kafkajs's own
+    // waitForLeaders fails on a multi-broker cluster when it asks a broker that has not
+    // seen the topic yet (UNKNOWN_TOPIC_OR_PARTITION), so we wait for leaders ourselves.
+    await a.createTopics({ topics, waitForLeaders: false });
+    await waitForLeaders(a, missing.map((s) => s.topic));
+    created.push(...missing.map((s) => s.topic));
+  }
+  const present = specs.filter((s) => existing.has(s.topic));
+  if (present.length) {
+    const meta = await a.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+    const grow = present.flatMap((s) => {
+      const have = meta.topics.find((t) => t.name === s.topic)?.partitions.length ?? 0;
+      return have < s.partitions ? [{ topic: s.topic, count: s.partitions }] : [];
+    });
+    if (grow.length) await a.createPartitions({ topicPartitions: grow, validateOnly: false, timeout: 30_000 });
+  }
+  return created;
 }
 
 const METADATA_ERRORS = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"]);
@@ -323,6 +394,29 @@ async function waitForLeaders(a: Admin, topics: string[], timeoutMs = 30_000): P
   }
   throw new Error(`Kafka: no leader for every partition of ${topics.join(", ")} within ${timeoutMs} ms${last ? ` (${String(last)})` : ""}`);
 }
+
+/** Attempts (each with a fresh admin, so fresh metadata) before a retriable metadata error is final. */
+const METADATA_ATTEMPTS = 4;
+const METADATA_BACKOFF_MS = 200;
+
+interface KafkaErrorLike {
+  name?: string;
+  type?: string;
+  message: string;
+  retriable?: boolean;
+  cause?: unknown;
+}
+
+/** The Kafka protocol error in `e`'s cause chain that Kafka calls retriable, or a metadata error kafkajs gave up on. */
+export function retriableMetadataError(e: unknown): KafkaErrorLike | undefined {
+  for (let x = e as KafkaErrorLike | undefined, depth = 0; x && typeof x === "object" && depth < 5; x = x.cause as KafkaErrorLike | undefined, depth++) {
+    if (x.type && METADATA_ERRORS.has(x.type)) return x;
+    if (x.name === "KafkaJSProtocolError" && x.retriable && !(x.type && COORDINATOR_ERRORS.has(x.type))) return x;
+  }
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const COORDINATOR_ERRORS = new Set(["NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE"]);
 

@@ -217,6 +217,8 @@ export interface KafkaClient {
   deleteGroups(groupIds: string[]): Promise<void>;
   /** Broker ids and the controller id, asked of the cluster. */
   describeCluster(): Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>;
+  /** The id of the cluster this client last talked to (learnt when its admin connects); undefined before that. */
+  clusterId?(): string | undefined;
 
   /** Disconnects the shared admin client and every producer/consumer made by this client. */
   close(): Promise<void>;
