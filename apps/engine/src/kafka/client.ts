@@ -134,22 +134,32 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
   // kafkajs's admin asks for the metadata of every topic it ever touched before each request,
   // and fails every request for good once one of them is gone (a deleted topic, a replaced
   // cluster): a fresh admin starts with no such list and learns the cluster id again.
-  async function replaceAdmin(): Promise<void> {
-    const old = adminP;
-    adminP = undefined;
-    await old?.then((a) => a.disconnect()).catch(() => {});
+  const retiredAdmins = new Set<Admin>();
+  const retireAfterMs = opts.requestTimeout ?? KAFKA_DEFAULTS.requestTimeout;
+  function replaceAdmin(used: Promise<Admin>): void {
+    if (adminP === used) adminP = undefined;
+    // other requests may still run on it: disconnected once they had their time
+    void used.then(
+      (a) => {
+        retiredAdmins.add(a);
+        setTimeout(() => {
+          if (retiredAdmins.delete(a)) void a.disconnect().catch(() => {});
+        }, retireAfterMs).unref();
+      },
+      () => {},
+    );
   }
 
   /** Runs an admin request, refreshing metadata (a new admin) and retrying with backoff while Kafka says the failure is retriable. */
   async function withMetadataRetry<T>(topics: readonly string[], request: (a: Admin) => Promise<T>, topicsMustExist = true): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const a = await admin();
+      const used = admin();
       try {
-        return await request(a);
+        return await request(await used);
       } catch (e) {
         const cause = retriableMetadataError(e);
         if (!cause) throw e;
-        await replaceAdmin();
+        replaceAdmin(used);
         // kafkajs already retried inside the request: a topic the cluster does not have is final now
         const missing = topicsMustExist && topics.length ? await missingTopics(topics) : [];
         if (missing.length) throw finalMetadataError(e, { type: "UNKNOWN_TOPIC_OR_PARTITION", message: cause.message }, missing);
@@ -334,7 +344,9 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
       closers.clear();
       const a = adminP;
       adminP = undefined;
-      await Promise.allSettled([...all.map((f) => f()), a?.then((x) => x.disconnect())]);
+      const retired = [...retiredAdmins];
+      retiredAdmins.clear();
+      await Promise.allSettled([...all.map((f) => f()), a?.then((x) => x.disconnect()), ...retired.map((x) => x.disconnect())]);
     },
   };
   return client;
