@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { readPrivateFile, writePrivateFile } from "./private-file.js";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -62,27 +63,11 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, passw
 /** The password in `path`, or a new one (32 random bytes, base64url) written there with mode 0600. */
 export function loadOrCreatePassword(path: string): string {
   if (existsSync(path)) {
-    const mode = statSync(path).mode & 0o777;
-    // a password others can read protects nothing; say so rather than silently use it
-    if (process.platform !== "win32" && (mode & 0o077) !== 0) {
-      throw new Error(`the embedded Postgres password file ${path} is readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${path}\``);
-    }
-    const password = readFileSync(path, "utf8").trim();
+    const password = readPrivateFile(path, "the embedded Postgres password file").trim();
     if (password === "") throw new Error(`the embedded Postgres password file ${path} is empty: delete it and a new password is generated on the next start`);
     return password;
   }
   const password = randomBytes(32).toString("base64url");
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // written whole under another name, then renamed: a crash never leaves half a password
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, password + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writePrivateFile(path, password + "\n");
   return password;
 }

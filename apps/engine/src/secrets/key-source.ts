@@ -1,5 +1,5 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync } from "node:fs";
+import { readPrivateFile, writePrivateFile } from "../private-file.js";
 import { generateSecretKey, SECRET_KEY_BYTES, SecretBox, secretKey, SecretKeyError, type SecretKey } from "./secret-box.js";
 
 /**
@@ -45,30 +45,14 @@ export function encodeSecretKey(key: SecretKey): string {
 }
 
 function readKeyFile(path: string): SecretKey[] {
-  const mode = statSync(path).mode & 0o777;
-  // a key others can read is no longer a secret; say so rather than silently use it
-  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
-    throw new SecretKeyError(`the secret key file ${path} is readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${path}\``);
-  }
-  const lines = readFileSync(path, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const lines = readPrivateFile(path, "the secret key file", (m) => new SecretKeyError(m)).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
   if (lines.length === 0) throw new SecretKeyError(`the secret key file ${path} holds no key`);
   return lines.map((l, i) => parseSecretKey(l, `line ${i + 1} of the secret key file ${path}`));
 }
 
 /** Writes the key file atomically (a 0600 temporary file renamed over it): a crash leaves the old or the new file, never half of one. */
 export function writeKeyFile(path: string, keys: readonly SecretKey[]): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    const text = "# Millrace secret key (AES-256-GCM), base64; the first line seals, later lines only open. Keep it secret, keep a backup.\n" + keys.map((k) => encodeSecretKey(k) + "\n").join("");
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writePrivateFile(path, "# Millrace secret key (AES-256-GCM), base64; the first line seals, later lines only open. Keep it secret, keep a backup.\n" + keys.map((k) => encodeSecretKey(k) + "\n").join(""));
 }
 
 export function loadSecrets(options: SecretKeyOptions): LoadedSecrets {
