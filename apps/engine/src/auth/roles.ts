@@ -1,25 +1,2 @@
-/** What a user or token may do, each role including the ones before it. */
-export const ROLES = ["viewer", "operator", "editor", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isRole(x: unknown): x is Role {
-  return typeof x === "string" && (ROLES as readonly string[]).includes(x);
-}
-
-export function rankOf(role: Role): number {
-  return ROLES.indexOf(role);
-}
-
-export function atLeast(role: Role, min: Role): boolean {
-  return rankOf(role) >= rankOf(min);
-}
-
-/** The lower of two roles: what a token may do once its owner's role has changed. */
-export function lowerRole(a: Role, b: Role): Role {
-  return rankOf(a) <= rankOf(b) ? a : b;
-}
-
-/** The role just below (undefined for viewer). */
-export function roleBelow(role: Role): Role | undefined {
-  return ROLES[rankOf(role) - 1];
-}
+// The roles are part of the flow package's contract, shared with the designer.
+export { atLeast, isRole, lowerRole, rankOf, roleBelow, ROLES, type Role } from "@millrace/flow";
