@@ -10,6 +10,7 @@ import { rawConsume, rawProduce, RAW_PRODUCER_PROPS } from "./lib/raw.mjs";
 import { buildStreamsApp, runStreams } from "./lib/streams.mjs";
 import { runLatency, runVariant } from "./lib/millrace.mjs";
 import { runEditor } from "./lib/editor.mjs";
+import { runIsolation } from "./lib/isolation.mjs";
 import { trpcClient } from "./lib/trpc.mjs";
 import { fmtNum, log, procMem, round, rssSampler } from "./lib/util.mjs";
 import { engineNodeFlags } from "../scripts/engine-node-flags.mjs";
@@ -23,7 +24,7 @@ const opt = (name) => {
   return argv[i].startsWith(`${name}=`) ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag("--help") || flag("-h")) {
-  console.log(`pnpm bench [--quick] [--only b1,b2,b4] [--records N] [--latency-seconds S] [--profile] [--keep]
+  console.log(`pnpm bench [--quick] [--only b1,b2,b4,b5] [--records N] [--latency-seconds S] [--profile] [--keep]
   --quick            50k records, 15 s latency, 1 editor load (under 2 minutes)
   --only LIST        run only some parts (b1 includes raw, Streams and B3)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
@@ -32,7 +33,7 @@ if (flag("--help") || flag("-h")) {
   process.exit(0);
 }
 const quick = flag("--quick");
-const only = new Set((opt("--only") ?? "b1,b2,b4").split(",").map((s) => s.trim().toLowerCase()));
+const only = new Set((opt("--only") ?? "b1,b2,b4,b5").split(",").map((s) => s.trim().toLowerCase()));
 const RECORDS = Number(opt("--records") ?? (quick ? 50_000 : 1_000_000));
 const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 15 : 60));
 const LOADS = quick ? 1 : 3;
@@ -193,6 +194,18 @@ async function main() {
     }
   }
 
+  if (only.has("b5")) {
+    try {
+      const iso = await phase("B5 isolation", () => runIsolation({ api, kafka, admin, engine, runId, records: Math.min(RECORDS, quick ? 50_000 : 200_000) }));
+      results.isolation = { healthy_beside_poison_vs_alone: iso.ratio };
+      results.details.isolation = iso;
+      if (!iso.engine_alive) note("B5: the engine died beside the poison flow");
+    } catch (e) {
+      results.isolation = { healthy_beside_poison_vs_alone: null };
+      note(`isolation = null: ${String(e?.message ?? e).split("\n")[0]}`);
+    }
+  }
+
   if (only.has("b4")) {
     try {
       const ed = await phase("B4 editor", () => runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS, warmup: !quick, timeoutMs: quick ? 30_000 : 90_000 }));
@@ -255,6 +268,7 @@ function printTable(r, rawLimit) {
     ["  Millrace provenance off", fmtNum(t.millrace_noprov_rps), `on/off ${fmtNum(r.ratios.provenance_on_vs_off, 2)} (goal ≥ 0.85; A-B-B-A), until written ${fmtNum(r.ratios.provenance_on_drained_vs_off, 2)}, by CPU ${fmtNum(r.ratios.provenance_on_vs_off_cpu, 2)}`],
     ["B2 latency, 3 durable hops at 5,000/s", `p50 ${fmtNum(r.latency_ms.p50)} / p95 ${fmtNum(r.latency_ms.p95)} / p99 ${fmtNum(r.latency_ms.p99)} ms`, "goal p99 ≤ 50 ms"],
     ["B3 engine peak RSS during B1", r.rss_mb == null ? "n/a" : `${fmtNum(r.rss_mb)} MB`, "goal ≤ 300 MB"],
+    ["B5 isolation: healthy flow beside a poison flow", r.isolation?.healthy_beside_poison_vs_alone == null ? "n/a" : `${fmtNum(r.isolation.healthy_beside_poison_vs_alone, 2)}× its throughput alone`, "goal ≥ 0.9"],
     ["B4 editor, 1,000 nodes / 1,200 edges", `${r.editor.render_ms == null ? "n/a" : fmtNum(r.editor.render_ms) + " ms"} to full render, ${fmtNum(r.editor.drag_fps, 1)} fps drag`, "goal ≤ 1,000 ms, ≥ 50 fps"],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));
