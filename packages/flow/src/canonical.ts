@@ -64,6 +64,7 @@ export function canonicalize(doc: FlowDocument): FlowDocument {
     nodes: [...doc.nodes].sort(byKey((n) => n.id)).map(canonicalNode),
     edges: [...doc.edges].sort(byKey((e) => e.id)).map(canonicalEdge),
     parameters: [...doc.parameters].sort(byKey((p) => p.name)).map(canonicalParameter),
+    ...pick(doc, ["settings"], ["settings"]),
   } as FlowDocument;
 }
 

@@ -45,9 +45,11 @@ export const NodeSchema = z.object({
   position: PositionSchema,
 });
 
+export const EdgeModeSchema = z.enum(["durable", "fused"]);
+
 export const EdgeSettingsSchema = z
   .object({
-    mode: z.enum(["durable", "fused"]).optional(),
+    mode: EdgeModeSchema.optional(),
     partitions: z.number().int().min(1).max(1024).optional(),
     queueThreshold: z.number().int().min(1).optional(),
   })
@@ -66,6 +68,14 @@ export const ParameterSchema = z.object({
   sensitive: z.boolean().default(false).describe("A sensitive value is never exported nor sent to the browser."),
 });
 
+export const FlowSettingsSchema = z
+  .object({
+    defaultEdgeMode: EdgeModeSchema.optional().describe(
+      'How the planner runs an edge whose settings name no mode: "durable" (a Kafka topic on every edge: isolation, the default) or "fused" (a stateless chain runs in one stage: speed). An edge\'s own settings.mode wins.',
+    ),
+  })
+  .catchall(z.unknown());
+
 export const FlowDocumentSchema = z.object({
   schemaVersion: z.literal(1),
   id: FlowIdSchema,
@@ -74,10 +84,18 @@ export const FlowDocumentSchema = z.object({
   nodes: z.array(NodeSchema),
   edges: z.array(EdgeSchema),
   parameters: z.array(ParameterSchema).default([]),
+  settings: FlowSettingsSchema.optional().describe("Flow-wide runtime defaults; absent = every default as in a document without it."),
 });
 
 export type Position = z.infer<typeof PositionSchema>;
 export type FlowNode = z.infer<typeof NodeSchema>;
 export type FlowEdge = z.infer<typeof EdgeSchema>;
 export type FlowParameter = z.infer<typeof ParameterSchema>;
+export type EdgeMode = z.infer<typeof EdgeModeSchema>;
+export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 export type FlowDocument = z.infer<typeof FlowDocumentSchema>;
+
+/** The mode an edge asks the planner for: its own setting, else the flow's default, else durable. */
+export function requestedEdgeMode(doc: Pick<FlowDocument, "settings">, edge: Pick<FlowEdge, "settings">): EdgeMode {
+  return edge.settings?.mode ?? doc.settings?.defaultEdgeMode ?? "durable";
+}

@@ -1,5 +1,5 @@
 import type { CatalogLike } from "./catalog-types.js";
-import { ParameterSchema, type FlowDocument, type FlowEdge, type FlowNode, type FlowParameter, type Position } from "./document.js";
+import { ParameterSchema, type EdgeMode, type FlowDocument, type FlowEdge, type FlowNode, type FlowParameter, type Position } from "./document.js";
 import { quote } from "./errors.js";
 import { wouldCreateCycle } from "./graph.js";
 
@@ -213,6 +213,12 @@ export function renameFlow(doc: FlowDocument, name: string): FlowDocument {
 /** Sets the flow description; undefined or "" removes it. */
 export function setDescription(doc: FlowDocument, description: string | undefined): FlowDocument {
   return setOptional(doc, "description", description === "" ? undefined : description);
+}
+
+/** Sets the planner's default mode for edges that name none; undefined removes it (durable), and an emptied settings object goes too. */
+export function setDefaultEdgeMode(doc: FlowDocument, mode: EdgeMode | undefined): FlowDocument {
+  const settings = setOptional({ ...doc.settings }, "defaultEdgeMode", mode);
+  return setOptional(doc, "settings", Object.keys(settings).length ? settings : undefined);
 }
 
 /**

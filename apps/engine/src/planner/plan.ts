@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { findParameterReferences, substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
+import { findParameterReferences, requestedEdgeMode, substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
 
 /**
  * The planner: a pure function from a validated flow document to an execution plan. No Kafka,
@@ -12,7 +12,8 @@ import { findParameterReferences, substituteParameters, type FlowDocument, type 
  * values, a plan leaves the engine only as `publicPlan(plan)`.
  *
  * Rules
- * - Every edge is durable unless marked `fused`. A durable edge's records go through a Kafka
+ * - Every edge is durable unless marked `fused` (its settings.mode, else the flow's
+ *   settings.defaultEdgeMode). A durable edge's records go through a Kafka
  *   topic, one topic per (node, output port) however many durable edges leave that port;
  *   each downstream stage reads it with its own consumer group.
  * - A `fused` edge puts its target in the stage of its source node (no topic between), when
@@ -275,12 +276,15 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
   // 1. Which fused edges are honoured.
   const fused = new Set<string>();
   for (const e of doc.edges) {
-    if (e.settings?.mode !== "fused") continue;
+    if (requestedEdgeMode(doc, e) !== "fused") continue;
     const target = specOf.get(e.to.node)!;
-    if (target.kind === "source") warnings.push(`edge "${e.id}": a source cannot be fused; runs durable`);
-    else if (incoming.get(e.to.node)!.length !== 1) warnings.push(`edge "${e.id}": node "${e.to.node}" has several inputs, so it cannot be fused into one upstream; runs durable`);
-    else if (e.from.node === e.to.node) warnings.push(`edge "${e.id}": a self-loop cannot be fused; runs durable`);
-    else fused.add(e.id);
+    const why =
+      target.kind === "source" ? "a source cannot be fused" :
+      incoming.get(e.to.node)!.length !== 1 ? `node "${e.to.node}" has several inputs, so it cannot be fused into one upstream` :
+      e.from.node === e.to.node ? "a self-loop cannot be fused" : undefined;
+    if (why === undefined) fused.add(e.id);
+    // the flow's default fuses what it can and leaves the rest durable quietly; an edge that asked is told
+    else if (e.settings?.mode === "fused") warnings.push(`edge "${e.id}": ${why}; runs durable`);
   }
 
   // 2. Stages: heads and the fused trees below them.
@@ -336,7 +340,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
   const edges: PlannedEdge[] = [];
   for (const e of doc.edges) {
     const from = nodeById.get(e.from.node)!;
-    const requested = e.settings?.mode === "fused" ? "fused" : "durable";
+    const requested = requestedEdgeMode(doc, e);
     const base = {
       id: e.id,
       from: { node: e.from.node, port: e.from.port },
