@@ -5,7 +5,7 @@ import type { DeploymentRecord, Repositories } from "../db/index.js";
 import { invalidFlow } from "../errors.js";
 import type { KafkaClient } from "../kafka/index.js";
 import { errorMessage, logger, type Logger } from "../log.js";
-import { planFlow, PlanError, planSecretValues, publicPlan, type ExecutionPlan, type PublicPlan } from "../planner/index.js";
+import { planFlow, PlanError, planSecretValues, publicPlan, type ExecutionPlan, type PlanOptions, type PublicPlan } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { Observers } from "../runtime/observer.js";
@@ -88,14 +88,14 @@ export class DeploymentManager {
   }
 
   /** Validates and plans a stored version (the latest by default) without deploying it. The plan holds secrets: clients get publicPlan(plan). */
-  async plan(flowId: string, version?: number, exactlyOnce = false): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan }> {
+  async plan(flowId: string, version?: number, exactlyOnce = false, shape: Pick<PlanOptions, "directEdges" | "previous" | "drained"> = {}): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan }> {
     // the one place a stored version's secrets are opened: the plan substitutes them
     const stored = await this.d.repositories.flows.getOpened(flowId, version);
     const checked = validateForDeploy(stored.document, this.d.catalog);
     if (!checked.ok) throw invalidFlow(`flow ${flowId} v${stored.version.version} cannot be deployed`, checked.errors);
     let plan: ExecutionPlan;
     try {
-      plan = planFlow(checked.document, this.d.catalog, { exactlyOnce });
+      plan = planFlow(checked.document, this.d.catalog, { ...shape, exactlyOnce });
     } catch (e) {
       if (e instanceof PlanError) throw invalidFlow(e.message, [{ path: "", message: e.message }]);
       throw e;
@@ -124,13 +124,28 @@ export class DeploymentManager {
     const previous = await this.row(input.flowId);
     const exactlyOnce = input.exactlyOnce ?? previous?.exactlyOnce ?? false;
     const provenance = input.provenance ?? previous?.provenance ?? true;
-    const p = await this.plan(input.flowId, input.version, exactlyOnce);
+    const before = previous?.plan as ExecutionPlan | null | undefined;
+    const p = await this.plan(input.flowId, input.version, exactlyOnce, before ? { previous: before, drained: await this.drained(before) } : {});
     await this.ensureTopics(p.plan);
     const id = randomUUID();
     await this.d.repositories.deployments.putRunning({ id, flowId: input.flowId, versionId: p.versionId, version: p.version, exactlyOnce, provenance, deployedBy: input.deployedBy ?? null, plan: p.plan });
     await this.d.repositories.engineStats.deleteOtherDeployments(input.flowId, id);
     await this.reconcile();
     return this.status(input.flowId);
+  }
+
+  /** The edge topics `plan`'s drain stages have read to the end (asked of Kafka; one it cannot answer for is kept). */
+  private async drained(plan: ExecutionPlan): Promise<Set<string>> {
+    const done = new Set<string>();
+    await Promise.all(
+      plan.stages
+        .filter((s) => s.drain)
+        .map(async (s) => {
+          const lag = await this.d.kafka.groupLag(s.groupId, s.inputs).catch(() => undefined);
+          if (lag?.total === 0) done.add(s.inputs[0]!);
+        }),
+    );
+    return done;
   }
 
   async stop(flowId: string): Promise<DeploymentStatus> {
@@ -231,8 +246,8 @@ export class DeploymentManager {
     let secrets: string[] = [];
     try {
       const stored = r.plan as ExecutionPlan;
-      // plans stored before nodes carried their configs are planned again from their version
-      const plan = stored.nodes.every((n) => "config" in n) ? this.d.repositories.deployments.openPlan(stored) : (await this.plan(r.flowId, r.version, r.exactlyOnce)).plan;
+      // plans stored before nodes carried their configs are planned again from their version, in the shape they were stored in (before direct edges)
+      const plan = stored.nodes.every((n) => "config" in n) ? this.d.repositories.deployments.openPlan(stored) : (await this.plan(r.flowId, r.version, r.exactlyOnce, { directEdges: false })).plan;
       secrets = planSecretValues(plan);
       this.d.stats.track(r.id, r.flowId, plan);
       rt = new FlowRuntime(

@@ -32,13 +32,14 @@ function flow(nodes: [string, string, object?][], edges: [string, string, string
 }
 
 describe("planFlow", () => {
-  it("durable by default: one topic per port, one stage and consumer group per node", () => {
+  it("durable by default: one topic per port, one stage and consumer group per node (direct edges off)", () => {
     const p = planFlow(
       flow(
         [["gen", "generate"], ["f", "filter"], ["m", "map"], ["out", "kafka-sink", { topic: "sink-t" }]],
         [["gen", "success", "f"], ["f", "success", "m"], ["m", "success", "out"]],
       ),
       catalog,
+      { directEdges: false },
     );
     expect(p.stages.map((s) => [s.id, s.kind, s.nodes, s.inputs])).toEqual([
       ["gen", "poll-source", ["gen"], []],
@@ -169,6 +170,7 @@ describe("planFlow", () => {
         [["src", "success", "r"], ["r", "replay", "out"]],
       ),
       catalog,
+      { directEdges: false },
     );
     expect(p.stages.find((s) => s.id === "r")!.replayTopic).toBe("mr.f1.r.replay.in");
     expect(p.nodes.find((n) => n.id === "r")!.ports.find((x) => x.port === "replay")!.topic).toBe("mr.f1.r.replay");
@@ -231,6 +233,144 @@ describe("planFlow", () => {
     ]);
     expect(publicPlan(p).nodes[0]!.callContextTopic).toBe("who-sent");
     d.nodes[0]!.settings = { callContextTopic: "mr.f1.f.success" };
-    expect(() => planFlow(d, catalog)).toThrow(/one of the flow's own topics/);
+    expect(() => planFlow(d, catalog, { directEdges: false })).toThrow(/one of the flow's own topics/);
+  });
+});
+
+describe("planFlow: direct edges (no copy hops)", () => {
+  const b1 = () =>
+    flow(
+      [["src", "kafka-source", { topic: "in" }], ["f", "filter"], ["m", "map"], ["out", "kafka-sink", { topic: "out-t" }]],
+      [["src", "success", "f"], ["f", "success", "m"], ["m", "success", "out"]],
+    );
+  /** Kafka writes a record makes on its way through: one per edge topic plus one per external topic written (a stage reading an external topic writes nothing there). */
+  const hops = (p: ReturnType<typeof planFlow>) => p.topics.filter((t) => t.role === "edge").length + p.topics.filter((t) => t.role === "external-out").length;
+
+  it("kafka-source → filter → map → kafka-sink: two stages and one edge topic (2 Kafka hops, 4 without direct edges)", () => {
+    const p = planFlow(b1(), catalog);
+    expect(p.stages.map((s) => [s.id, s.kind, s.nodes, s.inputs, s.groupId])).toEqual([
+      ["src", "kafka-source", ["src", "f"], ["in", "mr.f1.src.replay"], "mr.f1.src"],
+      ["m", "consumer", ["m", "out"], ["mr.f1.f.success", "mr.f1.m.replay"], "mr.f1.m"],
+    ]);
+    expect(p.topics.filter((t) => t.role === "edge").map((t) => t.name)).toEqual(["mr.f1.f.success"]);
+    expect(p.edges.map((e) => [e.id, e.mode, e.direct, e.topic, e.consumerGroup, e.partitions, e.queueThreshold])).toEqual([
+      ["src-success-f", "durable", "external-in", "in", "mr.f1.src", 3, undefined],
+      ["f-success-m", "durable", undefined, "mr.f1.f.success", "mr.f1.m", 3, 1_000_000],
+      ["m-success-out", "durable", "external-out", "out-t", undefined, 3, undefined],
+    ]);
+    expect(p.topics.find((t) => t.name === "in")!.edges).toEqual(["src-success-f"]);
+    expect(p.topics.find((t) => t.name === "out-t")!.edges).toEqual(["m-success-out"]);
+    // the stage runs the next node in process: the executor routes over `fused`
+    expect(p.nodes.find((n) => n.id === "src")!.ports).toEqual([{ port: "success", fused: [{ edge: "src-success-f", node: "f" }], durableEdges: [] }]);
+    expect(p.nodes.find((n) => n.id === "m")!.ports.find((x) => x.port === "success")).toEqual({ port: "success", fused: [{ edge: "m-success-out", node: "out" }], durableEdges: [] });
+    expect(p.nodes.find((n) => n.id === "out")!.ports.find((x) => x.port === "success")!.externalTopic).toBe("out-t");
+    // a direct edge is the stage's own input (or has no queue): only the edge topic is watched
+    expect(p.backPressure).toEqual([{ stage: "src", edges: ["f-success-m"] }]);
+    expect(hops(p)).toBe(2);
+    expect(p.warnings).toEqual([]);
+  });
+
+  it("directEdges: false plans the shape of older plans (a topic on every durable edge)", () => {
+    const p = planFlow(b1(), catalog, { directEdges: false });
+    expect(p.stages.map((s) => s.nodes)).toEqual([["src"], ["f"], ["m"], ["out"]]);
+    expect(p.edges.every((e) => e.direct === undefined && e.topic?.startsWith("mr.f1."))).toBe(true);
+    expect(hops(p)).toBe(4);
+  });
+
+  it("fused all the way stays one stage", () => {
+    const d = b1();
+    for (const e of d.edges) e.settings = { mode: "fused" };
+    const p = planFlow(d, catalog);
+    expect(p.stages.map((s) => s.nodes)).toEqual([["src", "f", "m", "out"]]);
+    expect(p.edges.every((e) => e.mode === "fused")).toBe(true);
+    expect(hops(p)).toBe(1);
+  });
+
+  it("a kafka-source with several edges keeps its own stage and edge topic", () => {
+    const p = planFlow(flow([["src", "kafka-source", { topic: "in" }], ["a", "map"], ["b", "map"]], [["src", "success", "a"], ["src", "success", "b"]]), catalog);
+    expect(p.stages.map((s) => s.nodes)).toEqual([["src"], ["a"], ["b"]]);
+    expect(p.edges.map((e) => [e.direct, e.topic])).toEqual([
+      [undefined, "mr.f1.src.success"],
+      [undefined, "mr.f1.src.success"],
+    ]);
+  });
+
+  it("a kafka-source with a fused edge and a durable one: the durable one keeps its topic", () => {
+    const p = planFlow(flow([["src", "kafka-source", { topic: "in" }], ["a", "map"], ["b", "map"]], [["src", "success", "a", "fused"], ["src", "success", "b"]]), catalog);
+    expect(p.stages.map((s) => s.nodes)).toEqual([["src", "a"], ["b"]]);
+    expect(p.edges.find((e) => e.to === "b")!.topic).toBe("mr.f1.src.success");
+  });
+
+  it("a target with several inputs is not joined: a sink fed twice keeps its stage", () => {
+    const p = planFlow(
+      flow([["gen", "generate"], ["a", "map"], ["b", "map"], ["out", "kafka-sink", { topic: "t" }]], [["gen", "success", "a"], ["gen", "success", "b"], ["a", "success", "out"], ["b", "success", "out"]]),
+      catalog,
+    );
+    expect(p.stages.find((s) => s.id === "out")!.inputs).toEqual(["mr.f1.a.success", "mr.f1.b.success", "mr.f1.out.replay"]);
+    expect(p.edges.some((e) => e.direct)).toBe(false);
+  });
+
+  it("a port that also feeds another durable edge keeps its topic, and the sink its stage", () => {
+    const p = planFlow(flow([["gen", "generate"], ["m", "map"], ["out", "kafka-sink", { topic: "t" }], ["l", "log"]], [["gen", "success", "m"], ["m", "success", "out"], ["m", "success", "l"]]), catalog);
+    expect(p.stages.map((s) => s.id)).toEqual(["gen", "m", "out", "l"]);
+    expect(p.edges.filter((e) => e.from.node === "m").map((e) => e.topic)).toEqual(["mr.f1.m.success", "mr.f1.m.success"]);
+  });
+
+  it("a sink behind a fused sibling is still written directly; its own outgoing edges keep their topics", () => {
+    const p = planFlow(
+      flow([["gen", "generate"], ["m", "map"], ["out", "kafka-sink", { topic: "t" }], ["l", "log"], ["after", "map"]], [["gen", "success", "m"], ["m", "success", "out"], ["m", "success", "l", "fused"], ["out", "success", "after"]]),
+      catalog,
+    );
+    expect(p.stages.map((s) => [s.id, s.nodes])).toEqual([["gen", ["gen"]], ["m", ["m", "out", "l"]], ["after", ["after"]]]);
+    expect(p.edges.find((e) => e.to === "after")!.topic).toBe("mr.f1.out.success");
+    expect(p.edges.find((e) => e.to === "out")!.direct).toBe("external-out");
+  });
+
+  it("kafka-source → kafka-sink (a mirror) is one stage reading one topic and writing the other", () => {
+    const p = planFlow(flow([["src", "kafka-source", { topic: "a" }], ["out", "kafka-sink", { topic: "b" }]], [["src", "success", "out"]]), catalog);
+    expect(p.stages.map((s) => [s.nodes, s.inputs])).toEqual([[["src", "out"], ["a", "mr.f1.src.replay"]]]);
+    expect(p.edges[0]!.direct).toBe("external-in");
+    expect(p.topics.filter((t) => t.role === "edge")).toEqual([]);
+  });
+
+  it("a node whose config names another cluster (connection) keeps its stage", () => {
+    const d = b1();
+    d.nodes[0]!.config = { topic: "in", connection: "other" };
+    d.nodes[3]!.config = { topic: "out-t", connection: "other" };
+    const p = planFlow(d, catalog);
+    expect(p.edges.map((e) => e.direct)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("a redeploy from the older shape drains the edge topics it no longer writes, with their old groups, until they are read to the end", () => {
+    const old = planFlow(b1(), catalog, { directEdges: false });
+    const p = planFlow(b1(), catalog, { previous: old });
+    const drains = p.stages.filter((s) => s.drain);
+    expect(drains.map((s) => [s.id, s.kind, s.head, s.nodes, s.inputs, s.groupId, s.transactionalIdPrefix, s.fromBeginning])).toEqual([
+      ["f", "consumer", "f", ["f"], ["mr.f1.src.success"], "mr.f1.f", "mr.f1.f.tx", true],
+      ["out", "consumer", "out", ["out"], ["mr.f1.m.success"], "mr.f1.out", "mr.f1.out.tx", true],
+    ]);
+    // the groups that read them before: their committed offsets say where to go on
+    expect(drains.map((s) => s.groupId)).toEqual([old.edges[0]!.consumerGroup, old.edges[2]!.consumerGroup]);
+    expect(p.topics.filter((t) => t.role === "edge").map((t) => [t.name, t.from])).toEqual([
+      ["mr.f1.f.success", { node: "f", port: "success" }],
+      ["mr.f1.m.success", { node: "m", port: "success" }],
+      ["mr.f1.src.success", { node: "src", port: "success" }],
+    ]);
+    expect(p.warnings).toHaveLength(2);
+    // still planned on the next redeploy, until the caller finds them read to the end
+    expect(planFlow(b1(), catalog, { previous: p }).stages.filter((s) => s.drain).map((s) => s.id)).toEqual(["f", "out"]);
+    const later = planFlow(b1(), catalog, { previous: p, drained: new Set(["mr.f1.src.success"]) });
+    expect(later.stages.filter((s) => s.drain).map((s) => s.inputs)).toEqual([["mr.f1.m.success"]]);
+    // a redeploy of the new shape, or of an edge that was deleted, drains nothing
+    expect(planFlow(b1(), catalog, { previous: planFlow(b1(), catalog) }).stages.some((s) => s.drain)).toBe(false);
+    const without = b1();
+    without.edges = without.edges.filter((e) => e.to.node !== "out");
+    expect(planFlow(without, catalog, { previous: old }).stages.map((s) => s.id)).toEqual(["src", "m", "out", "f"]);
+  });
+
+  it("exactly-once: the joined sink writes in the stage's transaction (one stage, its transactional ids)", () => {
+    const p = planFlow(b1(), catalog, { exactlyOnce: true });
+    const m = p.stages.find((s) => s.id === "m")!;
+    expect([m.nodes, m.transactionalIdPrefix, p.exactlyOnce]).toEqual([["m", "out"], "mr.f1.m.tx", true]);
   });
 });

@@ -24,6 +24,16 @@ import { findParameterReferences, requestedEdgeMode, substituteParameters, type 
  * - Stage kinds: `poll-source` (generate, http-listen, postgres-poll...: runs on exactly one
  *   engine), `kafka-source` (consumes its external topic in a consumer group), `consumer`
  *   (consumes the topics of its durable incoming edges).
+ * - No copy hops: a durable edge is `direct` (no edge topic of its own) when its records are in
+ *   an external topic anyway. `external-in`: the only edge leaving a kafka-source is read straight
+ *   from the source's topic. `external-out`: the only durable edge leaving a port, into a
+ *   kafka-sink, is written straight to the sink's topic. Either way the edge's target has no
+ *   other input and runs in its source node's stage, as a fused edge's would, and the edge keeps
+ *   `topic` = that external topic, so taps read it there, and `consumerGroup` (external-in) = the
+ *   stage's group, so its queue is that group's lag on the topic. A direct edge is not watched for
+ *   back pressure: it is the stage's own input (or has no queue at all). A kafka-source with
+ *   several edges, a sink with several inputs, or a node whose config names another cluster
+ *   (`connection`) keeps its own stage and edge topic. `directEdges: false` plans as before.
  * - A `failure` port with no edge goes to the flow's dead-letter topic; other unconnected ports drop.
  * - A node with an external topic that is not a source (kafka-sink) writes its `success`
  *   records to that topic, in addition to any edges leaving `success`.
@@ -53,6 +63,16 @@ export interface PlanOptions {
   /** Partitions of external topics the deployment has to create (default 3). */
   externalPartitions?: number;
   exactlyOnce?: boolean;
+  /** plan direct edges (default true); false: a topic on every durable edge, the shape of plans made before direct edges */
+  directEdges?: boolean;
+  /**
+   * The plan this one replaces (a redeploy). An edge topic it wrote that this plan no longer
+   * does (the edge became direct) may still hold records its reader had not read: this plan
+   * keeps draining it (see PlannedStage.drain).
+   */
+  previous?: ExecutionPlan;
+  /** edge topics of `previous`'s drain stages that the caller found read to their end by the drain's group: not drained any more */
+  drained?: ReadonlySet<string>;
 }
 
 export type TopicRole = "edge" | "dead-letter" | "external-in" | "external-out" | "replay";
@@ -69,7 +89,7 @@ export interface PlannedTopic {
 
 export interface PortRoute {
   port: string;
-  /** nodes in the same stage fed by this port (fused edges) */
+  /** nodes in the same stage fed by this port (fused and direct edges) */
   fused: { edge: string; node: string }[];
   /** internal topic of the durable edges leaving this port */
   topic?: string;
@@ -111,13 +131,21 @@ export interface PlannedEdge {
   /** what the document asked for (absent = durable) */
   requested: "durable" | "fused";
   topic?: string;
-  /** consumer group reading this edge's topic (the target's stage) */
+  /**
+   * A durable edge with no edge topic of its own (see "No copy hops"): `topic` is the external
+   * topic its records are read from (external-in) or written to (external-out), and its target
+   * runs in the stage of its source node.
+   */
+  direct?: DirectKind;
+  /** consumer group reading this edge's topic (the target's stage); none for an external-out edge */
   consumerGroup?: string;
   partitions?: number;
   queueThreshold?: number;
   fromStage: string;
   toStage: string;
 }
+
+export type DirectKind = "external-in" | "external-out";
 
 export type StageKind = "poll-source" | "kafka-source" | "consumer";
 
@@ -148,6 +176,14 @@ export interface PlannedStage {
    * `inputs`, so a replayed record reaches this stage alone (not every reader of an edge topic)
    */
   replayTopic?: string;
+  /**
+   * A stage kept for the upgrade to direct edges: it reads, with the group and transactional ids
+   * of the stage that read it before, an edge topic an earlier plan wrote and this one no longer
+   * does, into the node that read it (and what runs in that node's stage below it), so the
+   * records left in it are not lost. Nothing writes that topic any more; it is planned again on
+   * each redeploy until its group has read it to the end.
+   */
+  drain?: true;
 }
 
 export interface ExecutionPlan {
@@ -287,10 +323,14 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     else if (e.settings?.mode === "fused") warnings.push(`edge "${e.id}": ${why}; runs durable`);
   }
 
-  // 2. Stages: heads and the fused trees below them.
+  // 1b. Which durable edges are direct (no copy hop through an edge topic of their own).
+  const direct = options.directEdges === false ? new Map<string, DirectKind>() : directEdges(doc.edges, nodeById, specOf, incoming, outgoing, fused);
+  const joined = (e: FlowEdge) => fused.has(e.id) || direct.has(e.id);
+
+  // 2. Stages: heads and the trees of fused and direct edges below them.
   const stageOf = new Map<string, string>();
   const stages: PlannedStage[] = [];
-  const isHead = (id: string) => !incoming.get(id)!.some((e) => fused.has(e.id));
+  const isHead = (id: string) => !incoming.get(id)!.some(joined);
   for (const n of nodeById.values()) {
     if (!isHead(n.id)) continue;
     const spec = specOf.get(n.id)!;
@@ -302,7 +342,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       if (stageOf.has(cur)) throw new PlanError(`node "${cur}" would be in two stages (a cycle of fused edges?)`);
       stageOf.set(cur, stageId);
       members.push(cur);
-      for (const e of outgoing.get(cur)!) if (fused.has(e.id)) queue.push(e.to.node);
+      for (const e of outgoing.get(cur)!) if (joined(e)) queue.push(e.to.node);
     }
     const kind: StageKind = spec.kind === "source" ? (spec.externalTopic ? "kafka-source" : "poll-source") : "consumer";
     const groupId = stageGroupId(doc.id, n.id);
@@ -353,6 +393,15 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       edges.push({ ...base, mode: "fused" });
       continue;
     }
+    const directKind = direct.get(e.id);
+    if (directKind !== undefined) {
+      const via = directKind === "external-in" ? e.from.node : e.to.node;
+      const topic = specOf.get(via)!.externalTopic!(nodeById.get(via)!.config)!;
+      const edge: PlannedEdge = { ...base, mode: "durable", direct: directKind, topic };
+      if (directKind === "external-in") edge.consumerGroup = stageById.get(base.fromStage)!.groupId;
+      edges.push(edge);
+      continue;
+    }
     const name = edgeTopicName(doc.id, e.from.node, e.from.port);
     const partitions = e.settings?.partitions ?? from.settings?.partitions ?? defaultPartitions;
     const t = topics.get(name);
@@ -376,7 +425,6 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       queueThreshold: e.settings?.queueThreshold ?? defaultThreshold,
     });
   }
-  for (const e of edges) if (e.topic) e.partitions = topics.get(e.topic)!.partitions;
   if (topics.has(deadLetterTopic)) throw new PlanError(`topic name clash: "${deadLetterTopic}"`);
   topics.set(deadLetterTopic, { name: deadLetterTopic, partitions: 1, role: "dead-letter", edges: [] });
 
@@ -396,8 +444,8 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       const out = outgoing.get(n.id)!.filter((e) => e.from.port === port);
       const route: PortRoute = {
         port,
-        fused: out.filter((e) => fused.has(e.id)).map((e) => ({ edge: e.id, node: e.to.node })),
-        durableEdges: out.filter((e) => !fused.has(e.id)).map((e) => e.id),
+        fused: out.filter(joined).map((e) => ({ edge: e.id, node: e.to.node })),
+        durableEdges: out.filter((e) => !joined(e)).map((e) => e.id),
       };
       if (route.durableEdges.length) route.topic = edgeTopicName(doc.id, n.id, port);
       if (external && port === "success") route.externalTopic = external;
@@ -426,6 +474,12 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       if (taken && (taken.role === "edge" || taken.role === "dead-letter")) throw new PlanError(`node "${n.id}": callContextTopic "${callContextTopic}" is one of the flow's own topics`);
       if (!taken) topics.set(callContextTopic, { name: callContextTopic, partitions: options.externalPartitions ?? defaultPartitions, role: "external-out", edges: [] });
     }
+  }
+  for (const e of edges) {
+    if (!e.topic) continue;
+    const t = topics.get(e.topic)!;
+    e.partitions = t.partitions;
+    if (e.direct) t.edges.push(e.id);
   }
   for (const t of topics.values()) {
     if (t.role === "edge" || t.role === "dead-letter") continue;
@@ -469,6 +523,25 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     backPressure.push({ stage: s.id, edges: [...seen].sort() });
   }
 
+  // 7. Drains of the edge topics an earlier plan wrote and this one does not.
+  if (options.previous) {
+    const nodesOf = (head: string): string[] => {
+      const out = [head];
+      for (let i = 0; i < out.length; i++) for (const e of outgoing.get(out[i]!)!) if (joined(e)) out.push(e.to.node);
+      return out;
+    };
+    for (const d of drainsOf(options.previous, edges, options.drained)) {
+      if (!nodeById.has(d.head) || topics.has(d.topic)) continue;
+      const id = stageById.has(d.stage) ? `${d.stage}.drain` : d.stage;
+      if (stageById.has(id)) continue;
+      topics.set(d.topic, { name: d.topic, partitions: d.partitions, role: "edge", from: d.from, edges: [] });
+      const stage: PlannedStage = { id, kind: "consumer", head: d.head, nodes: nodesOf(d.head), inputs: [d.topic], groupId: d.groupId, fromBeginning: true, singleOwner: false, transactionalIdPrefix: d.transactionalIdPrefix, concurrency: d.concurrency, outputEdges: [], idle: false, drain: true };
+      stages.push(stage);
+      stageById.set(id, stage);
+      warnings.push(`node "${d.head}" also reads ${d.topic}, the edge topic of an earlier deployment, until its records are processed`);
+    }
+  }
+
   return {
     flowId: doc.id,
     exactlyOnce: options.exactlyOnce ?? false,
@@ -480,4 +553,77 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     backPressure,
     warnings,
   };
+}
+
+/** Another cluster cannot be written in the stage's transaction, nor read by its consumer. */
+function namesConnection(n: FlowNode): boolean {
+  const c = (n.config as { connection?: unknown }).connection;
+  return c !== undefined && c !== null && c !== "";
+}
+
+/** The durable edges planned without a topic of their own (see "No copy hops" above). */
+function directEdges(
+  all: readonly FlowEdge[],
+  nodeById: ReadonlyMap<string, FlowNode>,
+  specOf: ReadonlyMap<string, PlannerSpec>,
+  incoming: ReadonlyMap<string, FlowEdge[]>,
+  outgoing: ReadonlyMap<string, FlowEdge[]>,
+  fused: ReadonlySet<string>,
+): Map<string, DirectKind> {
+  const direct = new Map<string, DirectKind>();
+  for (const e of all) {
+    if (fused.has(e.id) || e.from.node === e.to.node) continue;
+    const from = nodeById.get(e.from.node)!;
+    const to = nodeById.get(e.to.node)!;
+    const fromSpec = specOf.get(from.id)!;
+    const toSpec = specOf.get(to.id)!;
+    // its target joins the source node's stage: like a fused edge, only a non-source with this one input
+    if (toSpec.kind === "source" || incoming.get(to.id)!.length !== 1) continue;
+    if (fromSpec.kind === "source" && fromSpec.externalTopic?.(from.config) && outgoing.get(from.id)!.length === 1 && !namesConnection(from)) {
+      direct.set(e.id, "external-in");
+    } else if (toSpec.externalTopic?.(to.config) && !namesConnection(to)) {
+      const portDurable = outgoing.get(from.id)!.filter((x) => x.from.port === e.from.port && !fused.has(x.id));
+      if (portDurable.length === 1) direct.set(e.id, "external-out");
+    }
+  }
+  return direct;
+}
+
+interface Drain {
+  topic: string;
+  partitions: number;
+  from: { node: string; port: string };
+  head: string;
+  stage: string;
+  groupId: string;
+  transactionalIdPrefix: string;
+  concurrency: number;
+}
+
+/**
+ * The edge topics `previous` wrote (or drained) that now sit unwritten because their edge became
+ * direct, each with the stage that read it. An edge deleted or still planned with a topic has no drain.
+ */
+function drainsOf(previous: ExecutionPlan, edges: readonly PlannedEdge[], drained: ReadonlySet<string> | undefined): Drain[] {
+  const nowDirect = new Set(edges.filter((e) => e.direct !== undefined).map((e) => e.id));
+  const out: Drain[] = [];
+  const seen = new Set<string>();
+  const prevStage = new Map(previous.stages.map((s) => [s.id, s]));
+  const prevTopic = new Map(previous.topics.map((t) => [t.name, t]));
+  for (const s of previous.stages) {
+    if (!s.drain || drained?.has(s.inputs[0]!)) continue;
+    const t = prevTopic.get(s.inputs[0]!);
+    if (!t?.from) continue;
+    seen.add(t.name);
+    out.push({ topic: t.name, partitions: t.partitions, from: t.from, head: s.head, stage: s.id, groupId: s.groupId, transactionalIdPrefix: s.transactionalIdPrefix, concurrency: s.concurrency });
+  }
+  for (const e of previous.edges) {
+    if (!nowDirect.has(e.id) || e.direct !== undefined || !e.topic || seen.has(e.topic)) continue;
+    const reader = prevStage.get(e.toStage);
+    const t = prevTopic.get(e.topic);
+    if (!reader || reader.head !== e.to || !t?.from || t.role !== "edge") continue;
+    seen.add(e.topic);
+    out.push({ topic: e.topic, partitions: t.partitions, from: t.from, head: e.to, stage: reader.id, groupId: reader.groupId, transactionalIdPrefix: reader.transactionalIdPrefix, concurrency: reader.concurrency });
+  }
+  return out;
 }

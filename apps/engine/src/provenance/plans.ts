@@ -8,7 +8,7 @@ export interface PlanIndex {
   nodes: Map<string, PlannedNode>;
   /** edge topic → the node that writes it */
   topicWriter: Map<string, string>;
-  /** node fed over a fused edge → its upstream node */
+  /** node fed in its upstream node's stage (a fused or direct edge) → that upstream node */
   fusedFrom: Map<string, string>;
   /** node → port → ids of the edges leaving it */
   portEdges: Map<string, Map<string, string[]>>;
@@ -27,7 +27,7 @@ export function indexPlan(plan: ExecutionPlan): PlanIndex {
   const fusedFrom = new Map<string, string>();
   const portEdges = new Map<string, Map<string, string[]>>();
   for (const e of plan.edges) {
-    if (e.mode === "fused") fusedFrom.set(e.to, e.from.node);
+    if (e.mode === "fused" || e.direct !== undefined) fusedFrom.set(e.to, e.from.node);
     let ports = portEdges.get(e.from.node);
     if (!ports) portEdges.set(e.from.node, (ports = new Map()));
     let list = ports.get(e.from.port);

@@ -121,14 +121,18 @@ export class ReplayService {
     const { plan, edge, topic, deploymentId } = await edgeOf(this.d.deployments, input.flowId, input.edgeId).catch((e) => {
       throw e instanceof DomainError ? e : new DomainError("INVALID", e instanceof Error ? e.message : String(e));
     });
+    if (edge.direct === "external-out") {
+      throw new DomainError("INVALID", `edge "${input.edgeId}" is written straight to the external topic ${topic}: its records have left the flow; replay them on an edge upstream of "${edge.from.node}"`);
+    }
     const ends = await this.d.kafka.topicEndOffsets(topic);
     const p = ends.find((x) => x.partition === input.partition);
     if (!p) throw new DomainError("INVALID", `topic ${topic} has no partition ${input.partition}`);
     if (from < BigInt(p.low) || to >= BigInt(p.high)) throw new DomainError("INVALID", `offsets ${from}..${to} are outside ${topic}[${input.partition}] (${p.low}..${p.high - 1})`);
     const msgs = await readRanges(this.d.kafka, topic, [{ partition: input.partition, from, to }], { max: MAX_RANGE });
-    if (!msgs.length) return { count: 0, topic, partition: input.partition, records: [], nodes: replayTopicOf(plan, edge.to) ? [edge.to] : readers(plan, topic) };
-    // only this edge's target gets the copies: its stage's replay topic (older plans: the edge topic, every reader of it)
-    const replayTopic = replayTopicOf(plan, edge.to);
+    // only this edge's target gets the copies: its stage's replay topic (older plans: the edge topic, every reader of it);
+    // a direct edge's target runs in the stage its source node heads
+    const replayTopic = replayTopicOf(plan, edge.direct === "external-in" ? edge.from.node : edge.to);
+    if (!msgs.length) return { count: 0, topic, partition: input.partition, records: [], nodes: replayTopic ? [edge.to] : readers(plan, topic) };
     const dest = replayTopic ? { topic: replayTopic, partition: 0 } : { topic, partition: input.partition };
     const copies = await this.send(dest.topic, dest.partition, msgs.map((m) => m.message));
     await this.recordReplay({

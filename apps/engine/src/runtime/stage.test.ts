@@ -58,7 +58,8 @@ const b: BatchProcessor = {
 };
 
 describe("StageExecutor", () => {
-  const plan = planFlow(doc(), catalog);
+  // a topic on every durable edge: b's port is written to its edge topic, the sink's stage reads it
+  const plan = planFlow(doc(), catalog, { directEdges: false });
   const stage = plan.stages.find((s) => s.id === "a")!;
 
   it("runs the fused chain, writes the durable port's topic, the dead-letter topic for an unconnected failure, and sets lineage", async () => {
@@ -145,6 +146,21 @@ describe("StageExecutor", () => {
       ["svc", "configured"],
     ]);
     expect(principalStampFor(null, { header: "mr.principal" })).toEqual({ header: "mr.principal", principal: "unknown", auth: "deployment" });
+  });
+
+  it("a direct edge into a sink: the stage runs the sink and writes its external topic itself (no edge topic); the edge is counted", async () => {
+    const direct = planFlow(doc(), catalog);
+    const st = direct.stages.find((s) => s.id === "a")!;
+    expect(st.nodes).toEqual(["a", "b", "out"]);
+    const pass: BatchProcessor = { process: (records, out) => records.forEach((r, i) => out.emit("success", r, i)) };
+    const ex = new StageExecutor(direct, st, new Map([["a", a], ["b", b], ["out", pass]]));
+    const out = await ex.runConsumer([rec({ n: 1 }, "r1"), rec({ n: 2 }, "r2")], ["0", "1"], 10, NO_CHOICE);
+    expect([...out.outgoing.topics.keys()]).toEqual(["ext"]);
+    expect(messagesOf(out, "ext").map((m) => JSON.parse(String(m.value)))).toEqual([{ n: 2 }, { n: 4 }]);
+    const stats = new StatsRecorder();
+    stats.track("d", "f", direct);
+    stats.onBatch({ flowId: "f", deploymentId: "d", stageId: "a", input: null, startedAt: 0, durationMs: 0, transactional: false, provenance: false, nodes: out.nodes } as BatchEvent);
+    expect(stats.figures("d")!.edges["e3"]!.records).toBe(2);
   });
 
   it("a source with a call-context topic adds one context per record it emits to the same batch, keyed by the record's id; none without", async () => {
