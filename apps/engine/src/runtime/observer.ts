@@ -67,7 +67,7 @@ export interface NodeBatch {
   inputs: readonly MRecord[];
   /** the Kafka offset of each input (head of a consumer stage only) */
   inputOffsets?: readonly string[];
-  /** bytes of the inputs as read from Kafka (0 for fused hops) */
+  /** bytes of the inputs as read from Kafka (0 for fused hops: stats.ts estimates those) */
   bytesIn: number;
   outputs: readonly Emitted[];
   /** bytes written to Kafka for this node's outputs (edge topics, external topic, dead-letter) */

@@ -1,9 +1,11 @@
+import type { MRecord } from "@millrace/processors";
 import type { DeploymentRepository } from "../db/deployments.js";
 import type { InMessage, KafkaClient } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedEdge } from "../planner/index.js";
 import { maskHeaders } from "./mask.js";
 import { readRanges, startTapConsumer } from "./reader.js";
 import { DomainError } from "../errors.js";
+import type { FusedTaps } from "./fused.js";
 
 /** A record as a tap shows it. */
 export interface TappedRecord {
@@ -12,10 +14,13 @@ export interface TappedRecord {
   value: unknown;
   /** sensitive-looking header values are "***" */
   headers: Record<string, string>;
-  topic: string;
-  partition: number;
-  offset: string;
-  /** ms since epoch (Kafka's record timestamp) */
+  /** "kafka": read from the edge's topic; "fused": sampled in process on the engine answering (no topic, no offset) */
+  via: "kafka" | "fused";
+  /** the edge topic; null on a fused edge */
+  topic: string | null;
+  partition: number | null;
+  offset: string | null;
+  /** ms since epoch (Kafka's record timestamp; on a fused edge when the batch was observed) */
   timestamp: number;
   /** the value was larger than 64 KiB and is shown cut, as a string */
   truncated?: boolean;
@@ -50,20 +55,45 @@ export function toTapped(topic: string, partition: number, m: InMessage): Tapped
       }
     }
   }
-  const r: TappedRecord = { key: m.key ? m.key.toString("utf8") : null, value, headers: maskHeaders(headers), topic, partition, offset: m.offset, timestamp: Number(m.timestamp) };
+  const r: TappedRecord = { key: m.key ? m.key.toString("utf8") : null, value, headers: maskHeaders(headers), via: "kafka", topic, partition, offset: m.offset, timestamp: Number(m.timestamp) };
   if (truncated) r.truncated = true;
   return r;
 }
 
-/** Resolves a flow's edge to its Kafka topic through the current deployment's plan. */
-export async function edgeOf(deployments: DeploymentRepository, flowId: string, edgeId: string): Promise<{ plan: ExecutionPlan; edge: PlannedEdge; topic: string; deploymentId: string }> {
+/** A record seen crossing a fused edge, shown like one read from Kafka (value cut at 64 KiB of its JSON). */
+export function fusedTapped(record: MRecord, at: number): TappedRecord {
+  let value = record.value === undefined ? null : record.value;
+  let truncated = false;
+  if (value !== null && typeof value === "object") {
+    const text = JSON.stringify(value);
+    if (text.length > MAX_VALUE) {
+      value = text.slice(0, MAX_VALUE);
+      truncated = true;
+    }
+  } else if (typeof value === "string" && value.length > MAX_VALUE) {
+    value = value.slice(0, MAX_VALUE);
+    truncated = true;
+  }
+  const r: TappedRecord = { key: record.key ?? null, value, headers: maskHeaders(record.headers), via: "fused", topic: null, partition: null, offset: null, timestamp: at };
+  if (truncated) r.truncated = true;
+  return r;
+}
+
+/** Resolves a flow's edge through the current deployment's plan (a durable edge also to its Kafka topic). */
+export async function plannedEdgeOf(deployments: DeploymentRepository, flowId: string, edgeId: string): Promise<{ plan: ExecutionPlan; edge: PlannedEdge; deploymentId: string; running: boolean }> {
   const row = await deployments.ofFlow(flowId);
   if (!row?.plan) throw new DomainError("UNAVAILABLE", `flow ${flowId} has never been deployed: its edges have no topics yet`);
   const plan = row.plan;
   const edge = plan.edges.find((e) => e.id === edgeId);
   if (!edge) throw new DomainError("NOT_FOUND", `flow ${flowId} has no edge "${edgeId}" in its deployed version`);
-  if (edge.mode !== "durable" || !edge.topic) throw new DomainError("UNAVAILABLE", `edge "${edgeId}" is fused: its records never go through Kafka, so there is nothing to tap; make it durable to see its data`);
-  return { plan, edge, topic: edge.topic, deploymentId: row.id };
+  return { plan, edge, deploymentId: row.id, running: row.status === "running" };
+}
+
+/** Resolves a flow's durable edge to its Kafka topic through the current deployment's plan. */
+export async function edgeOf(deployments: DeploymentRepository, flowId: string, edgeId: string): Promise<{ plan: ExecutionPlan; edge: PlannedEdge; topic: string; deploymentId: string }> {
+  const { plan, edge, deploymentId } = await plannedEdgeOf(deployments, flowId, edgeId);
+  if (edge.mode !== "durable" || !edge.topic) throw new DomainError("UNAVAILABLE", `edge "${edgeId}" is fused: its records never go through Kafka, so there is no topic to read; tap it live (sampled in process) or make it durable`);
+  return { plan, edge, topic: edge.topic, deploymentId };
 }
 
 export interface TapOptions {
@@ -74,63 +104,134 @@ export interface TapOptions {
 }
 
 /**
- * Live records of an edge as they arrive, at most `ratePerSec` per second. When the edge is
- * faster than that, the tap keeps the latest `buffer` records and skips older ones (a tap
- * samples; it never slows the flow and commits nothing — see reader.ts).
+ * The newest `cap` sampled records waiting for a client, paced to `ratePerSec`: when the edge is
+ * faster, older ones are skipped (a tap samples; it never slows the flow).
  */
-export async function* tapEdge(kafka: KafkaClient, topic: string, opts: TapOptions & { max?: number; signal?: AbortSignal; onReady?: () => void } = {}): AsyncGenerator<TappedRecord> {
-  const rate = opts.ratePerSec ?? 50;
-  const cap = opts.buffer ?? 50;
-  const max = opts.max ?? Infinity;
-  const buf: TappedRecord[] = [];
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
+class Sampler {
+  private readonly buf: TappedRecord[] = [];
+  private wake: (() => void) | undefined;
+  readonly cap: number;
+  private readonly rate: number;
+
+  constructor(opts: TapOptions) {
+    this.cap = opts.buffer ?? 50;
+    this.rate = opts.ratePerSec ?? 50;
+  }
+
+  push(r: TappedRecord): void {
+    this.buf.push(r);
+  }
+
+  /** After a run of pushes: drops the oldest over the cap, wakes the client. */
+  settle(): void {
+    if (this.buf.length > this.cap) this.buf.splice(0, this.buf.length - this.cap);
+    this.notify();
+  }
+
+  notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
     w?.();
-  };
+  }
+
+  async *paced(max: number, signal: AbortSignal | undefined): AsyncGenerator<TappedRecord> {
+    const onAbort = () => this.notify();
+    signal?.addEventListener("abort", onAbort);
+    try {
+      let sent = 0;
+      const interval = 1000 / this.rate;
+      let next = Date.now();
+      while (sent < max && !signal?.aborted) {
+        if (!this.buf.length) {
+          await new Promise<void>((r) => {
+            this.wake = r;
+            setTimeout(r, 1000); // also wakes to notice an abort
+          });
+          continue;
+        }
+        const wait = next - Date.now();
+        if (wait > 0) {
+          await new Promise((r) => setTimeout(r, wait));
+          if (signal?.aborted) break;
+        }
+        next = Math.max(next, Date.now()) + interval;
+        const r = this.buf.shift();
+        if (!r) continue;
+        yield r;
+        sent++;
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+type LiveTapOptions = TapOptions & { max?: number; signal?: AbortSignal; onReady?: () => void };
+
+/**
+ * Live records of a durable edge as they arrive on its topic, at most `ratePerSec` per second,
+ * the latest `buffer` kept when the edge is faster (commits nothing — see reader.ts).
+ */
+export async function* tapEdge(kafka: KafkaClient, topic: string, opts: LiveTapOptions = {}): AsyncGenerator<TappedRecord> {
+  const sampler = new Sampler(opts);
   const tap = await startTapConsumer(
     kafka,
     topic,
     (b) => {
       // only the newest `cap` of a batch can survive the buffer: decode just those
-      const from = Math.max(0, b.messages.length - cap);
-      for (let i = from; i < b.messages.length; i++) buf.push(toTapped(b.topic, b.partition, b.messages[i]!));
-      if (buf.length > cap) buf.splice(0, buf.length - cap);
-      notify();
+      for (let i = Math.max(0, b.messages.length - sampler.cap); i < b.messages.length; i++) sampler.push(toTapped(b.topic, b.partition, b.messages[i]!));
+      sampler.settle();
     },
     { maxBytesPerPartition: 64 * 1024 },
   );
-  const onAbort = () => notify();
-  opts.signal?.addEventListener("abort", onAbort);
   try {
     opts.onReady?.();
-    let sent = 0;
-    const interval = 1000 / rate;
-    let next = Date.now();
-    while (sent < max && !opts.signal?.aborted) {
-      if (!buf.length) {
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 1000); // also wakes to notice an abort
-        });
-        continue;
-      }
-      const wait = next - Date.now();
-      if (wait > 0) {
-        await new Promise((r) => setTimeout(r, wait));
-        if (opts.signal?.aborted) break;
-      }
-      next = Math.max(next, Date.now()) + interval;
-      const r = buf.shift();
-      if (!r) continue;
-      yield r;
-      sent++;
-    }
+    yield* sampler.paced(opts.max ?? Infinity, opts.signal);
   } finally {
-    opts.signal?.removeEventListener("abort", onAbort);
     await tap.close();
   }
+}
+
+/**
+ * Live records of a fused edge, sampled in process as this engine's stages pass them (see
+ * fused.ts), paced and bounded like `tapEdge`. Only what this engine runs is seen.
+ */
+export async function* tapFusedEdge(taps: FusedTaps, deploymentId: string, edge: PlannedEdge, opts: LiveTapOptions = {}): AsyncGenerator<TappedRecord> {
+  const sampler = new Sampler(opts);
+  const unsubscribe = taps.subscribe(deploymentId, edge.to, (records) => {
+    const at = Date.now();
+    for (let i = Math.max(0, records.length - sampler.cap); i < records.length; i++) sampler.push(fusedTapped(records[i]!, at));
+    sampler.settle();
+  });
+  try {
+    opts.onReady?.();
+    yield* sampler.paced(opts.max ?? Infinity, opts.signal);
+  } finally {
+    unsubscribe();
+  }
+}
+
+/**
+ * A fused edge keeps no history: its "recent" records are the first `limit` that pass on this
+ * engine within `waitMs` (fewer, or none, when the edge is slower or idle).
+ */
+export async function recentFusedRecords(taps: FusedTaps, deploymentId: string, edge: PlannedEdge, limit: number, waitMs = 2_000): Promise<TappedRecord[]> {
+  const got: TappedRecord[] = [];
+  let done: (() => void) | undefined;
+  const unsubscribe = taps.subscribe(deploymentId, edge.to, (records) => {
+    const at = Date.now();
+    for (let i = 0; i < records.length && got.length < limit; i++) got.push(fusedTapped(records[i]!, at));
+    if (got.length >= limit) done?.();
+  });
+  try {
+    await new Promise<void>((r) => {
+      done = r;
+      setTimeout(r, waitMs);
+    });
+  } finally {
+    unsubscribe();
+  }
+  return got;
 }
 
 /** The last `limit` records of a topic: reads from (high − limit) per partition, newest last, at most `limit` overall. */
@@ -141,6 +242,6 @@ export async function recentRecords(kafka: KafkaClient, topic: string, limit: nu
     .map((p) => ({ partition: p.partition, from: BigInt(Math.max(p.low, p.high - limit)), to: BigInt(p.high - 1) }));
   const msgs = await readRanges(kafka, topic, ranges, { max: limit * Math.max(1, ranges.length), quietMs: 2_000 });
   const recs = msgs.map((m) => toTapped(m.topic, m.partition, m.message));
-  recs.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  recs.sort((a, b) => a.timestamp - b.timestamp || (a.partition ?? 0) - (b.partition ?? 0) || (BigInt(a.offset ?? 0) < BigInt(b.offset ?? 0) ? -1 : 1));
   return recs.slice(-limit);
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { EdgeIdSchema, FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
-import { edgeOf, recentRecords, tapEdge } from "../../tap/tap.js";
+import { plannedEdgeOf, recentFusedRecords, recentRecords, tapEdge, tapFusedEdge } from "../../tap/tap.js";
+import { fusedTapsOf } from "../../tap/fused.js";
 import { roleProcedure, router, type Context } from "../trpc.js";
 import { pick } from "../../audit/index.js";
 
@@ -14,38 +15,57 @@ function kafka(ctx: Context) {
   return k;
 }
 
-async function topicOf(ctx: Context, flow: string, edge: string): Promise<string> {
-  return (await edgeOf(ctx.services.repositories.deployments, flow, edge)).topic;
+/**
+ * What a tap reads for an edge of the deployed plan: a durable edge's topic (every engine's
+ * records), or a fused edge's records sampled in process on this engine (its share only).
+ */
+async function sourceOf(ctx: Context, flow: string, edge: string) {
+  const { edge: planned, deploymentId, running } = await plannedEdgeOf(ctx.services.repositories.deployments, flow, edge);
+  if (planned.mode === "durable" && planned.topic) return { via: "kafka" as const, kafka: kafka(ctx), topic: planned.topic };
+  const observers = ctx.services.observers;
+  if (!observers) throw new DomainError("UNAVAILABLE", `edge "${edge}" is fused: its records are sampled inside the engine that runs them, and this engine runs no flows`);
+  if (!running) throw new DomainError("UNAVAILABLE", `edge "${edge}" is fused and flow ${flow} is not running: a fused edge keeps no records, there is nothing to show until it runs again`);
+  return { via: "fused" as const, taps: fusedTapsOf(observers), deploymentId, edge: planned };
 }
 
-/** Per engine: how many live taps may run at once (each is a Kafka consumer). */
+/** Per engine: how many live taps may run at once (each is a Kafka consumer, or a sampler on fused edges). */
 const MAX_TAPS = 32;
 let openTaps = 0;
 
 export const tapRouter = router({
   /**
-   * Live records of an edge, from now on (SSE): {key, value, headers, topic, partition, offset,
-   * timestamp}. At most 50 records/s per client (older ones are skipped when the edge is
-   * faster), sensitive headers masked, `max` records then done. Commits nothing.
+   * Live records of an edge, from now on (SSE): {key, value, headers, via, topic, partition,
+   * offset, timestamp}. At most 50 records/s per client (older ones are skipped when the edge is
+   * faster), sensitive headers masked, `max` records then done. Commits nothing. A fused edge
+   * (`via: "fused"`, no topic/partition/offset) is sampled in process: with several engines,
+   * only the records this engine runs.
    */
   edge: roleProcedure("operator")
     .meta({ audit: "tap.open", auditWhat: (i) => ({ detail: pick(i, "edgeId", "max") }) })
     .input(z.object({ flowId, edgeId, max: z.number().int().min(1).max(100_000).optional() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      const k = kafka(ctx);
-      const topic = await topicOf(ctx, input.flowId, input.edgeId);
+      const source = await sourceOf(ctx, input.flowId, input.edgeId);
       if (openTaps >= MAX_TAPS) throw new DomainError("TOO_MANY", `${MAX_TAPS} taps are open on this engine already`);
       openTaps++;
       try {
-        yield* tapEdge(k, topic, { max: input.max, signal });
+        const opts = { max: input.max, signal };
+        if (source.via === "kafka") yield* tapEdge(source.kafka, source.topic, opts);
+        else yield* tapFusedEdge(source.taps, source.deploymentId, source.edge, opts);
       } finally {
         openTaps--;
       }
     }),
 
-  /** The last `limit` records of an edge (read from high − limit of each partition), oldest first. */
+  /**
+   * The last `limit` records of an edge (read from high − limit of each partition), oldest first.
+   * A fused edge keeps none: the next ones passing on this engine within 2 s instead.
+   */
   recent: roleProcedure("operator")
     .meta({ audit: "tap.recent", auditWhat: (i) => ({ detail: pick(i, "edgeId", "limit") }) })
     .input(z.object({ flowId, edgeId, limit: z.number().int().min(1).max(1000).default(20) }))
-    .query(async ({ ctx, input }) => recentRecords(kafka(ctx), await topicOf(ctx, input.flowId, input.edgeId), input.limit)),
+    .query(async ({ ctx, input }) => {
+      const source = await sourceOf(ctx, input.flowId, input.edgeId);
+      if (source.via === "kafka") return recentRecords(source.kafka, source.topic, input.limit);
+      return recentFusedRecords(source.taps, source.deploymentId, source.edge, input.limit);
+    }),
 });
