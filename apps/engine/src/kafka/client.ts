@@ -8,11 +8,13 @@ import {
   type EachBatchPayload,
   type ITopicConfig,
   type Message,
+  type PartitionAssigner,
   type Producer,
   type RecordMetadata,
   type Transaction,
 } from "kafkajs";
 import { kafkajsInternal } from "./adapter/kafkajs-internals.js";
+import { assignerWithRevokeHook } from "./adapter/partitions-revoked.js";
 import { noDelaySocketFactory } from "./adapter/socket.js";
 import { engineKafkaLogger, quietLogCreator, toKafkajsLevel } from "./log.js";
 import type {
@@ -244,6 +246,7 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
         readUncommitted: copts.readUncommitted ?? false,
         allowAutoTopicCreation: false,
         retry: { initialRetryTime: KAFKA_DEFAULTS.initialRetryTime, retries },
+        ...(copts.onPartitionsRevoked ? { partitionAssigners: [assignerWithRevokeHook(copts.onPartitionsRevoked) as unknown as PartitionAssigner] } : {}),
       });
       const close = () => c.disconnect();
       return {

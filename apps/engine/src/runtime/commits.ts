@@ -40,8 +40,10 @@ export class OffsetCommitter {
   private committing: Promise<void> | undefined;
   private lastCommitAt = 0;
   private stopped = false;
-  /** ends the wait before the next commit (stop) */
+  /** ends the wait before the next commit (stop, flush) */
   private wake: (() => void) | undefined;
+  /** set by flush: no waiting for the interval, commits go through this function */
+  private flushing: ((offsets: TopicPartitionOffset[]) => Promise<void>) | undefined;
 
   constructor(private readonly o: OffsetCommitterOptions) {}
 
@@ -53,7 +55,7 @@ export class OffsetCommitter {
       p.offset = next;
       p.done.push(done);
     } else this.pending.set(k, { offset: next, done: [done], failures: 0 });
-    this.committing ??= this.flush().finally(() => (this.committing = undefined));
+    this.committing ??= this.commitLoop().finally(() => (this.committing = undefined));
   }
 
   /** Stops waiting for the interval: the pending offsets are dropped once `halted()` says so. */
@@ -62,16 +64,32 @@ export class OffsetCommitter {
     this.wake?.();
   }
 
+  /**
+   * Commits what is pending now, without waiting for the interval, through `commit` (the
+   * consumer's own commit may refuse while it leaves its group), and resolves once nothing is
+   * pending or under way (a commit given up after its failures included): the partitions are
+   * about to be given up, and their next owner starts from what is committed here.
+   */
+  async flush(commit?: (offsets: TopicPartitionOffset[]) => Promise<void>): Promise<void> {
+    this.flushing = commit ?? ((offsets) => this.o.commit(offsets));
+    this.wake?.();
+    try {
+      while (this.committing) await this.committing.catch(() => {});
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
   /** Resolves when no commit is under way. */
   async settled(): Promise<void> {
     await this.committing?.catch(() => {});
   }
 
-  private async flush(): Promise<void> {
+  private async commitLoop(): Promise<void> {
     const interval = this.o.intervalMs ?? COMMIT_INTERVAL_MS;
     while (this.pending.size) {
       const wait = this.lastCommitAt + interval - Date.now();
-      if (wait > 0 && !this.stopped) {
+      if (wait > 0 && !this.stopped && !this.flushing) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, wait);
           this.wake = () => {
@@ -89,7 +107,8 @@ export class OffsetCommitter {
       this.pending.clear();
       this.lastCommitAt = Date.now();
       try {
-        await this.o.commit(list.map(([, x]) => x.offset));
+        const offsets = list.map(([, x]) => x.offset);
+        await (this.flushing ? this.flushing(offsets) : this.o.commit(offsets));
       } catch (e) {
         this.o.failed(e instanceof Error ? e : new Error(String(e)));
         // retried with the next commit (a newer offset of the same partition supersedes it)

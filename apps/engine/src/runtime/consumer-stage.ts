@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MRecord } from "@millrace/processors";
-import type { BatchContext, KafkaConsumer, TopicPartitionOffset } from "../kafka/index.js";
+import type { BatchContext, KafkaConsumer, PartitionsRevoked, TopicPartitionOffset } from "../kafka/index.js";
 import { errorMessage } from "../log.js";
+import { withTimeout } from "../timeout.js";
 import type { PlannedStage } from "../planner/index.js";
 import { OffsetCommitter } from "./commits.js";
 import { produce, type ProducedPositions } from "./producing.js";
@@ -9,6 +10,15 @@ import { decode, messageBytes } from "./records.js";
 import type { RunnerDeps, StageRunner } from "./stage-runner.js";
 import type { StageOutput } from "./stage.js";
 import { inTransaction, PartitionProducers, type PartitionProducer } from "./transactions.js";
+
+/** a member not heard of for this long is thrown out of its group */
+const SESSION_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for in-flight batches before the partitions are given up: the whole group waits
+ * meanwhile, and no heartbeat is sent (kafkajs is about to rejoin or leave), so it stays well
+ * under the session timeout.
+ */
+const REVOKE_DRAIN_LIMIT_MS = SESSION_TIMEOUT_MS / 2;
 
 /**
  * A consumer stage: consumes its input topics in batches (one consumer group per stage),
@@ -23,6 +33,10 @@ export class ConsumerStageRunner implements StageRunner {
   private readonly producers: PartitionProducers;
   /** per input partition: the background produce → commit of its last batch (at-least-once); resolves true when committed */
   private readonly inflight = new Map<string, Promise<boolean>>();
+  /** the batches kafkajs is handing us right now (onBatch calls not yet returned) */
+  private readonly handling = new Set<Promise<void>>();
+  /** counts the times the partitions were given up: a batch fetched in an older generation is neither produced nor committed */
+  private generation = 0;
   private stopped = false;
   /** the wish (back pressure); applied to the consumer once it runs */
   private _paused = false;
@@ -43,23 +57,16 @@ export class ConsumerStageRunner implements StageRunner {
   async start(): Promise<void> {
     const { kafka, stage } = this.d;
     this.running = undefined;
-    const consumer = kafka.consumer({ groupId: stage.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000, rebalanceTimeout: 20_000 });
-    this.consumer = consumer;
-    // one committer per consumer: a replaced consumer's pending offsets are dropped with it
-    this.committer = new OffsetCommitter({
-      commit: (offsets) => consumer.commitOffsets(offsets),
-      halted: () => this.stopped || this.d.stopping() || this.consumer !== consumer,
-      failed: (error) => {
-        this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
-        if (!this.stopped) {
-          this.d.log(
-            "warn",
-            `stage ${stage.id}: committing its consumer offsets to Kafka failed (${error.message}); retrying. Nothing is lost: records processed since the last commit are processed again if the stage restarts first. If it persists, check the brokers (KAFKA_BROKERS)`,
-            error,
-          );
-        }
-      },
+    const consumer: KafkaConsumer = kafka.consumer({
+      groupId: stage.groupId,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 20_000,
+      onPartitionsRevoked: (revoked) => this.partitionsRevoked(consumer, revoked),
     });
+    this.consumer = consumer;
+    this.committer = this.newCommitter(consumer);
     consumer.onCrash((error, restart) => {
       if (this.stopped || this.consumer !== consumer) return;
       this.d.log(
@@ -87,11 +94,60 @@ export class ConsumerStageRunner implements StageRunner {
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: stage.concurrency,
-      eachBatch: (ctx) => this.onBatch(ctx),
+      eachBatch: (ctx) => this.handle(ctx),
     });
     if (this.consumer !== consumer || this.stopped) return;
     this.running = consumer;
     this.applyPause(); // a pause wished for while the consumer was starting
+  }
+
+  /** One committer per consumer and generation: offsets of a replaced consumer or of partitions given up are dropped with it. */
+  private newCommitter(consumer: KafkaConsumer): OffsetCommitter {
+    const { stage } = this.d;
+    return new OffsetCommitter({
+      commit: (offsets) => consumer.commitOffsets(offsets),
+      halted: () => this.consumer !== consumer,
+      failed: (error) => {
+        this.d.observers.onBatchError({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: stage.id, input: null, error });
+        if (!this.stopped) {
+          this.d.log(
+            "warn",
+            `stage ${stage.id}: committing its consumer offsets to Kafka failed (${error.message}); retrying. Nothing is lost: records processed since the last commit are processed again if the stage restarts first. If it persists, check the brokers (KAFKA_BROKERS)`,
+            error,
+          );
+        }
+      },
+    });
+  }
+
+  /**
+   * Before kafkajs rejoins the group (a rebalance) or leaves it (stop): every batch fetched so
+   * far becomes stale, so those not yet producing are dropped (their partition's owner reads them
+   * again); those producing finish, and their offsets are committed with the generation being
+   * given up. The next owner of each partition then starts right after what was written, and
+   * this engine writes nothing more for partitions it may no longer own.
+   */
+  private async partitionsRevoked(consumer: KafkaConsumer, revoked: PartitionsRevoked): Promise<void> {
+    if (this.consumer !== consumer) return;
+    this.generation++;
+    const committer = this.committer!;
+    this.committer = this.newCommitter(consumer);
+    if (!revoked.lost) {
+      const drained = (async () => {
+        await Promise.allSettled([...this.handling, ...this.inflight.values()]);
+        await committer.flush(revoked.commit);
+      })();
+      try {
+        await withTimeout(drained, REVOKE_DRAIN_LIMIT_MS, "finishing the in-flight batches");
+      } catch (e) {
+        this.d.log(
+          "warn",
+          `stage ${this.d.stage.id}: its in-flight batches did not finish within ${REVOKE_DRAIN_LIMIT_MS / 1000} s of a consumer group rebalance or stop (${errorMessage(e)}); the partitions are given up anyway and their uncommitted records are processed again by the next owner (duplicates at-least-once). If it repeats, check the brokers (KAFKA_BROKERS)`,
+          e,
+        );
+      }
+    }
+    committer.stop();
   }
 
   /** A consumer kafkajs will not restart itself: make a new one (it resumes from the committed offsets). */
@@ -131,6 +187,15 @@ export class ConsumerStageRunner implements StageRunner {
     }
   }
 
+  /** onBatch, tracked so that partitionsRevoked can wait for the batches kafkajs is still handing over */
+  private handle(ctx: BatchContext): Promise<void> {
+    const p = this.onBatch(ctx);
+    this.handling.add(p);
+    const forget = () => this.handling.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
   /**
    * One fetched batch of one partition. At-least-once runs a two-step pipeline per partition:
    * the batch is decoded and processed while the previous batch's produce + commit is still in
@@ -146,6 +211,7 @@ export class ConsumerStageRunner implements StageRunner {
     const { batch } = ctx;
     let messages = batch.messages;
     if (messages.length === 0 || ctx.isStale() || !ctx.isRunning()) return;
+    const generation = this.generation;
     const startedAt = Date.now();
     let tx: PartitionProducer | undefined;
     if (this.d.exactlyOnce) {
@@ -219,9 +285,11 @@ export class ConsumerStageRunner implements StageRunner {
       // wait for the previous batch of this partition; if it failed, it has sought back: drop this one
       const prev = this.inflight.get(key);
       if (prev && !(await prev)) return;
-      // Stopping (the processors' signal was aborted, so their results may be aborts) or the
-      // partition was taken away / sought back: write and commit nothing; consumed again later.
-      if (this.stopped || this.d.stopping() || ctx.isStale()) return;
+      // Stopping (the processors' signal was aborted, so their results may be aborts), the
+      // partitions were given up, or this one was sought back: write and commit nothing; it is
+      // consumed again later. Checked right before the task is registered (no await between),
+      // so the partitions-revoked hook sees every batch that is producing.
+      if (this.stopped || this.d.stopping() || ctx.isStale() || generation !== this.generation) return;
       const consumer = this.consumer!;
       const committer = this.committer!;
       let task: Promise<boolean> | undefined = undefined;
@@ -251,7 +319,7 @@ export class ConsumerStageRunner implements StageRunner {
     }
 
     try {
-      if (this.stopped || this.d.stopping() || ctx.isStale()) return;
+      if (this.stopped || this.d.stopping() || ctx.isStale() || generation !== this.generation) return;
       await ctx.heartbeat();
       try {
         await inTransaction(tx.producer, async (t) => {
@@ -271,13 +339,16 @@ export class ConsumerStageRunner implements StageRunner {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.committer?.stop();
+    this.stopped = true; // batches not producing yet are dropped: the partitions' next owner reads them
     this.running = undefined;
     const c = this.consumer;
     if (c) {
+      // kafkajs stops fetching, waits for the batch handlers, and leaves the group only after
+      // partitionsRevoked finished the in-flight produces and committed their offsets
       await c.stop().catch(() => {});
+      // a consumer that was not in its group (never joined, crashed) was not drained by the hook
       await Promise.allSettled([...this.inflight.values()]);
+      this.committer?.stop();
       await this.committer?.settled();
       await c.disconnect().catch(() => {});
     }

@@ -32,6 +32,7 @@ describe("the kafkajs adapter", () => {
       "consumer-batch",
       "no-nagle-socket",
       "aborted-transaction-filter",
+      "partitions-revoked",
     ]);
   });
 

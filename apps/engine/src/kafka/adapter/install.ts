@@ -7,6 +7,7 @@ import { fastBatchClass } from "./consumer-batch.js";
 import { fastRecordBatchDecoder, type KafkajsDecoder } from "./fetch-decoder.js";
 import { installedKafkajsVersion, kafkajsInternal, replaceExport, resolveKafkajs } from "./kafkajs-internals.js";
 import { groupMessagesPerPartition } from "./partition-grouping.js";
+import { installPartitionsRevokedHook } from "./partitions-revoked.js";
 import { CREATE_REQUEST, createRequest, PRODUCE_V3_REQUEST, produceRequestV3 } from "./produce-request.js";
 
 /**
@@ -72,6 +73,12 @@ const STEPS: Step[] = [
     name: "aborted-transaction-filter",
     description: `read_committed hides interleaved aborted transactions (pnpm patch of kafkajs's ${FILTER_ABORTED_MESSAGES})`,
     install: abortedTransactionLeak,
+  },
+  {
+    // after consumer-batch: this loads kafkajs's consumerGroup.js, which captures the Batch class as it loads
+    name: "partitions-revoked",
+    description: "a consumer finishes its in-flight batches and commits their offsets before kafkajs rejoins its group (rebalance) or leaves it (stop)",
+    install: installPartitionsRevokedHook,
   },
 ];
 
