@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { refusal } from "@millrace/processors";
-import { networkPolicyFromEnv } from "./config.js";
+import { availableParallelism } from "node:os";
+import { networkPolicyFromEnv, workersFromEnv } from "./config.js";
 
 describe("networkPolicyFromEnv", () => {
   it("denies link-local networks and the engine's own address by default", () => {
@@ -24,5 +25,21 @@ describe("networkPolicyFromEnv", () => {
   it("an ephemeral port leaves the engine's own address out", () => {
     const p = networkPolicyFromEnv({}, "127.0.0.1", 0);
     expect(refusal([p], "localhost", 8080, ["127.0.0.1"])).toBeUndefined();
+  });
+});
+
+describe("workersFromEnv", () => {
+  it("is 1 (the engine process alone) when unset or empty", () => {
+    expect(workersFromEnv({})).toBe(1);
+    expect(workersFromEnv({ MILLRACE_WORKERS: " " })).toBe(1);
+  });
+
+  it("takes a whole number, or auto for one per core", () => {
+    expect(workersFromEnv({ MILLRACE_WORKERS: "3" })).toBe(3);
+    expect(workersFromEnv({ MILLRACE_WORKERS: "AUTO" })).toBe(Math.min(64, availableParallelism()));
+  });
+
+  it("refuses anything else, naming the variable and what it takes", () => {
+    for (const bad of ["0", "-1", "1.5", "65", "many"]) expect(() => workersFromEnv({ MILLRACE_WORKERS: bad })).toThrow(`MILLRACE_WORKERS=${bad} is neither a whole number from 1 to 64 nor "auto"`);
   });
 });

@@ -1,4 +1,4 @@
-import { hostname, networkInterfaces } from "node:os";
+import { availableParallelism, hostname, networkInterfaces } from "node:os";
 import { parseNetworkRules, type NetworkPolicy } from "@millrace/processors";
 import { randomBytes } from "node:crypto";
 import type { IdentitySettings } from "./auth/index.js";
@@ -27,6 +27,8 @@ export interface EngineConfig {
   audit?: Partial<AuditSettings>;
   /** Where connectors (http-request) may connect; absent: anywhere. */
   network?: NetworkPolicy;
+  /** Processes running the flows' consumer stages, this one included (MILLRACE_WORKERS; absent: 1, this process alone). */
+  workers?: number;
 }
 
 export function engineId(): string {
@@ -39,6 +41,19 @@ export function portFromEnv(name: string, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${raw} is not a TCP port (0-65535)`);
+  return n;
+}
+
+/**
+ * MILLRACE_WORKERS: how many processes run the flows' consumer stages, this one included (a whole
+ * number from 1 to 64, or `auto` for one per core). Unset: 1, the engine process alone.
+ */
+export function workersFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MILLRACE_WORKERS?.trim();
+  if (raw === undefined || raw === "") return 1;
+  if (raw.toLowerCase() === "auto") return Math.min(64, availableParallelism());
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`MILLRACE_WORKERS=${raw} is neither a whole number from 1 to 64 nor "auto" (one worker per core)`);
   return n;
 }
 

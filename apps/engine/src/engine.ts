@@ -19,6 +19,7 @@ import { createEngineMetrics } from "./metrics/index.js";
 import { startProvenance } from "./provenance/index.js";
 import type { PlanLookup } from "./provenance/plans.js";
 import type { Services } from "./services.js";
+import { WorkerPool } from "./workers/pool.js";
 
 export interface RunningEngine {
   url: string;
@@ -56,6 +57,12 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   if (provenance.recorder) runtime?.observers.add(provenance.recorder);
   runtime?.observers.add(metrics);
   Object.assign(services, { provenance, metrics });
+  // more processes for the consumer stages (MILLRACE_WORKERS), started once the engine serves
+  const workers =
+    runtime && (config.workers ?? 1) > 1
+      ? new WorkerPool({ count: config.workers! - 1, engineId: config.engineId, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, network: config.network, secrets: secrets.box, log: logger.child({ module: "workers", engineId: config.engineId }), registry: metrics.registry })
+      : undefined;
+  if (workers) metrics.registry.setDefaultLabels({ worker: "main" });
   const audit = new AuditLog(repositories.audit, runtime?.kafka, logger.child({ module: "audit", engineId: config.engineId }), config.audit);
   services.audit = audit;
   audit.startPruning();
@@ -108,7 +115,11 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     if (path === "/metrics") {
       // Prometheus scrapes with `Authorization: Bearer <token>`; any role may read the figures
       return identity.authenticate(req).then((principal) =>
-        principal ? metrics.handle(req, res) : refuse(req, res, 401, "log in first: /metrics needs a viewer API token (Authorization: Bearer mr_…) or a session", { "www-authenticate": "Bearer" }),
+        principal
+          ? workers
+            ? workers.serveMetrics(metrics.registry, res)
+            : metrics.handle(req, res)
+          : refuse(req, res, 401, "log in first: /metrics needs a viewer API token (Authorization: Bearer mr_…) or a session", { "www-authenticate": "Bearer" }),
       );
     }
     if (singleSignOn(req, res, path)) return;
@@ -137,6 +148,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const url = `http://${config.host}:${port}`;
   identity.oidc?.useEngineUrl(url);
   announceFirstAdmin(url);
+  workers?.start();
 
   return {
     url,
@@ -145,6 +157,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await workers?.close();
       await audit.close();
       await runtime?.close();
       await provenance.close();

@@ -3,39 +3,20 @@ import { describeKafkaClient, kafkaClientInfo } from "./kafka/index.js"; // firs
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { engineId, httpSettingsFromEnv, networkPolicyFromEnv, portFromEnv } from "./config.js";
+import { engineId, httpSettingsFromEnv, networkPolicyFromEnv, portFromEnv, workersFromEnv } from "./config.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
 import { identitySettingsFromEnv } from "./auth/index.js";
 import { auditSettingsFromEnv } from "./audit/index.js";
 import { errorMessage, logger, logLevelFromEnv } from "./log.js";
+import { keepRunningOnStrayErrors } from "./process-guards.js";
 import { SECRET_KEY_ENV, SECRET_KEY_FILE } from "./secrets/index.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const id = engineId();
 const log = logger.child({ module: "engine", engineId: id });
 
-// Last line of defence: every runtime path catches its own errors (a failing stage is logged,
-// reported as a batch error and retried), but an unhandled rejection from a library callback
-// must never take every deployed flow on this engine down with it.
-let unhandled = 0;
-process.on("unhandledRejection", (reason) => {
-  unhandled++;
-  log.error(
-    { err: reason, unhandledRejections: unhandled },
-    `unhandled promise rejection #${unhandled}: ${errorMessage(reason)}; ignored, the engine keeps running (a bug: report it with this stack)`,
-  );
-});
-// The same for an exception thrown from a timer or event callback outside any request (each
-// request's own exceptions are answered 500 by the HTTP server): logged, and the engine serves on.
-let uncaught = 0;
-process.on("uncaughtException", (err) => {
-  uncaught++;
-  log.error(
-    { err, uncaughtExceptions: uncaught },
-    `uncaught exception #${uncaught}: ${errorMessage(err)}; ignored, the engine keeps running (a bug: report it with this stack)`,
-  );
-});
+keepRunningOnStrayErrors(log);
 
 async function main() {
   logLevelFromEnv(); // refuses to start on an unknown level, naming the allowed ones
@@ -68,6 +49,7 @@ async function main() {
     network: networkPolicyFromEnv(process.env, host, port),
     secretKey: process.env[SECRET_KEY_ENV],
     secretKeyFile: join(dataRoot, SECRET_KEY_FILE),
+    workers: workersFromEnv(),
   });
   stops.unshift(engine.close);
   log.info({ url: engine.url }, `Millrace is running at ${engine.url}`);

@@ -38,13 +38,15 @@ export function startDeployments(opts: {
   leaseIntervalMs?: number;
   /** where connectors may connect (absent: anywhere) */
   network?: NetworkPolicy;
+  /** single-owner leases (default: competing for them through Postgres); a runtime worker takes none */
+  leases?: LeaseManager;
 }): DeploymentRuntime {
   const log = logger.child({ engineId: opts.engineId });
   const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}`, logger: kafkaLoggerFor(log.child({ module: "kafkajs" })) });
   const observers = new Observers(log.child({ module: "observers" }));
   const recorder = new StatsRecorder();
   observers.add(recorder);
-  const leases = new LeaseManager(opts.databaseUrl, log.child({ module: "leases" }), opts.leaseIntervalMs ?? 2000);
+  const leases = opts.leases ?? new LeaseManager(opts.databaseUrl, log.child({ module: "leases" }), opts.leaseIntervalMs ?? 2000);
   // one per engine: back pressure, stats and /metrics read the same queue measurements
   const lag = new EdgeLagMonitor(kafka);
   const deployments = new DeploymentManager({
