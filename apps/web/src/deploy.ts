@@ -8,14 +8,19 @@ import { ui } from "./store/uiStore";
 
 export type DeployAvailability = "unknown" | "available" | "unavailable" | "offline";
 
-export function useDeployment(flowId: string, saved: boolean) {
-  const q = useQuery({
+/** The flow's deployment status, polled; one cached query however many components ask. */
+export function useDeploymentStatus(flowId: string, saved: boolean) {
+  return useQuery({
     queryKey: ["deployments", "status", flowId],
     queryFn: () => api.deployments.status(flowId),
     enabled: saved,
     refetchInterval: (query) => (query.state.error ? 15_000 : 3000),
     retry: false,
   });
+}
+
+export function useDeployment(flowId: string, saved: boolean) {
+  const q = useDeploymentStatus(flowId, saved);
   const availability: DeployAvailability = !saved
     ? "unknown"
     : q.isError

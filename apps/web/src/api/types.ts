@@ -19,6 +19,8 @@ export type EdgeStats = LiveStats["edges"][string];
 
 export type TapRecord = ApiOutputs["tap"]["recent"][number];
 
+export type DeploymentStatus = ApiOutputs["deployments"]["status"];
+
 export type LineageGraph = ApiOutputs["provenance"]["lineage"];
 /** What happened to one record at one node. */
 export type ProvenanceEvent = ApiOutputs["provenance"]["events"][number];

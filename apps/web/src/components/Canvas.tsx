@@ -27,6 +27,7 @@ import { PortEdge, type PortRFEdge } from "./PortEdge";
 import { CanvasToolbar } from "./CanvasToolbar";
 import { CanvasDetailContext, LOW_DETAIL_ZOOM } from "./canvasDetail";
 import { LowDetailEdges } from "./LowDetailEdges";
+import { useEdgeRuntimes, type EdgeRuntime } from "../edgeRuntime";
 import { LowDetailNodes } from "./LowDetailNodes";
 import { estimateFit, FIT_LIMITS } from "./lowDetail";
 
@@ -117,25 +118,28 @@ function useRfNodes(
 }
 
 /** React Flow edge objects with stable identity (same idea as useRfNodes). */
-function useRfEdges(edges: FlowEdge[], selected: Set<string>, problems: CanvasProblems) {
-  const cache = useRef(new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; value: PortRFEdge }>());
+function useRfEdges(edges: FlowEdge[], selected: Set<string>, problems: CanvasProblems, runtimes: Map<string, EdgeRuntime>) {
+  const cache = useRef(new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; runtimeKey: string; value: PortRFEdge }>());
   return useMemo(() => {
-    const next = new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; value: PortRFEdge }>();
+    const next = new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; runtimeKey: string; value: PortRFEdge }>();
     const out = edges.map((e) => {
       const sel = selected.has(e.id);
       const p = problems.edges[e.id];
       const problemsKey = p?.join("\n");
+      const runtime = runtimes.get(e.id);
+      // the map is rebuilt on every edit and status poll: compare what it says, not its objects
+      const runtimeKey = runtime ? `${runtime.mode}|${runtime.guarantee}|${runtime.from}` : "";
       const prev = cache.current.get(e.id);
-      const entry = prev && prev.e === e && prev.sel === sel && prev.problemsKey === problemsKey ? prev : { e, sel, problemsKey, value: toRfEdge(e, sel, p) };
+      const entry = prev && prev.e === e && prev.sel === sel && prev.problemsKey === problemsKey && prev.runtimeKey === runtimeKey ? prev : { e, sel, problemsKey, runtimeKey, value: toRfEdge(e, sel, p, runtime) };
       next.set(e.id, entry);
       return entry.value;
     });
     cache.current = next;
     return out;
-  }, [edges, selected, problems]);
+  }, [edges, selected, problems, runtimes]);
 }
 
-function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[]): PortRFEdge {
+function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[], runtime?: EdgeRuntime): PortRFEdge {
   const failure = e.from.port === "failure";
   return {
     id: e.id,
@@ -145,7 +149,7 @@ function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[]): PortRFEd
     target: e.to.node,
     targetHandle: "in",
     selected,
-    data: { port: e.from.port, mode: e.settings?.mode === "fused" ? "fused" : "durable", problems },
+    data: { port: e.from.port, mode: runtime?.mode ?? (e.settings?.mode === "fused" ? "fused" : "durable"), guarantee: runtime?.guarantee, deployed: runtime?.from === "deployed", problems },
     markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: problems?.length ? "#dc2626" : failure ? "#e11d48" : "#64748b" },
   };
 }
@@ -197,7 +201,10 @@ export function Canvas() {
   lowRef.current = low;
   const nodes = useRfNodes(doc.nodes, selectedNodes, drag, liveDrag, problems, measured);
   // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
-  const rfEdges = useRfEdges(doc.edges, selectedEdges, problems);
+  const saved = useFlowStore((s) => s.baseVersion !== undefined);
+  // an earlier version shown read-only is drawn as its document asks, not as the deployment runs
+  const runtimes = useEdgeRuntimes(doc, saved && !readOnly);
+  const rfEdges = useRfEdges(doc.edges, selectedEdges, problems, runtimes);
   const edges = low ? NO_EDGES : rfEdges;
   // one screen pixel in flow units, as a CSS variable: far-out edges stay visible hairlines
   // (SVG's non-scaling-stroke ignores the viewport's CSS transform). Set on the element, no render.
@@ -355,7 +362,7 @@ export function Canvas() {
         {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 150, height: 100 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} readOnly={readOnly} />
-        {low && labelRoot && <LowDetailEdges edges={doc.edges} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} />}
+        {low && labelRoot && <LowDetailEdges edges={doc.edges} runtimes={runtimes} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} />}
         {low && labelRoot && <LowDetailNodes nodes={doc.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} />}
       </ReactFlow>
       </CanvasDetailContext.Provider>

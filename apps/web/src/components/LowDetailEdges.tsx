@@ -3,10 +3,13 @@ import { createPortal } from "react-dom";
 import { useStoreApi, type InternalNode } from "@xyflow/react";
 import type { FlowEdge } from "@millrace/flow";
 import type { CanvasProblems } from "../doc/validate";
+import type { EdgeRuntime } from "../edgeRuntime";
 import { useLineageStore } from "../store/lineageStore";
 
 interface Props {
   edges: FlowEdge[];
+  /** how each edge runs (deployed plan or document) */
+  runtimes: Map<string, EdgeRuntime>;
   selected: ReadonlySet<string>;
   problems: CanvasProblems;
   /** where to draw: React Flow's edge-label layer, which lies above its edges and below the nodes */
@@ -23,7 +26,7 @@ interface Props {
  * its own few edges). During a drag, the dragged nodes' edges are drawn in a second, small svg,
  * so the big one is not redrawn on every frame. Nothing is clickable at this zoom, as before.
  */
-function LowDetailEdgesImpl({ edges, selected, problems, root, moving }: Props) {
+function LowDetailEdgesImpl({ edges, runtimes, selected, problems, root, moving }: Props) {
   const store = useStoreApi();
   const pairs = useLineageStore((s) => s.pairs);
   const paths = useRef(new Map<string, SVGPathElement>());
@@ -68,7 +71,7 @@ function LowDetailEdgesImpl({ edges, selected, problems, root, moving }: Props) 
     const cls = [
       "react-flow__edge-path mr-edge",
       e.from.port === "failure" ? "failure" : "",
-      e.settings?.mode === "fused" ? "fused" : "durable",
+      runtimes.get(e.id)?.mode ?? "durable",
       selected.has(e.id) ? "selected" : "",
       problems.edges[e.id]?.length ? "invalid" : "",
       pairs.has(`${e.from.node}|${e.to.node}`) ? "lineage" : "",

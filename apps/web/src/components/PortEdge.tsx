@@ -5,10 +5,15 @@ import { flowActions } from "../store/flowStore";
 import { useEdgeOnLineage } from "../store/lineageStore";
 import { CanvasDetailContext } from "./canvasDetail";
 import { EdgeFigures } from "./LiveFigures";
+import { GUARANTEE_SHORT, MODE_LABEL, type Guarantee } from "../edgeRuntime";
 
 export interface PortEdgeData extends Record<string, unknown> {
   port: string;
+  /** as the deployed plan runs it, else as the document asks */
   mode: "durable" | "fused";
+  guarantee?: Guarantee;
+  /** mode and guarantee come from the running deployment */
+  deployed?: boolean;
   problems?: string[];
 }
 
@@ -19,6 +24,8 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
   const { low, labelRoot } = useContext(CanvasDetailContext);
   const onLineage = useEdgeOnLineage(source, target);
   const port = data?.port ?? "";
+  const mode = data?.mode ?? "durable";
+  const guarantee = data?.guarantee ?? "at-least-once";
   const cls = [
     "mr-edge",
     port === "failure" ? "failure" : "",
@@ -46,16 +53,27 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
             }}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             data-testid={`edge-label-${id}`}
-            title={data?.problems?.join("\n") ?? `${port} · ${data?.mode ?? "durable"}`}
+            title={data?.problems?.join("\n") ?? edgeTitle(port, mode, guarantee, data?.deployed === true)}
           >
             {port}
-            {data?.mode === "fused" && <span className="mr-edge-mode"> ⚡</span>}
-            <EdgeFigures id={id} fused={data?.mode === "fused"} />
+            <span className={`mr-edge-mode ${mode}`} data-testid={`edge-mode-label-${id}`}>
+              {mode === "fused" ? "⚡ " : ""}
+              {MODE_LABEL[mode]}
+              <span className="mr-edge-guarantee" data-testid={`edge-guarantee-label-${id}`}>
+                {GUARANTEE_SHORT[guarantee]}
+              </span>
+            </span>
+            <EdgeFigures id={id} fused={mode === "fused"} />
           </div>,
           labelRoot,
         )}
     </>
   );
+}
+
+function edgeTitle(port: string, mode: "durable" | "fused", guarantee: Guarantee, deployed: boolean): string {
+  const how = mode === "fused" ? "fused: runs in its upstream's stage, no topic" : "durable: through a Kafka topic";
+  return `${port} · ${how} · ${guarantee}${deployed ? " (as deployed)" : " (as a deploy would run it)"}`;
 }
 
 /** Re-renders when its geometry or what it draws changes. */

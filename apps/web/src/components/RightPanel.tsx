@@ -9,6 +9,7 @@ import { ago, fmt, fmtRate } from "./LiveFigures";
 import { ui, useUiStore } from "../store/uiStore";
 import { ConfigForm } from "./ConfigForm";
 import { TapPanel } from "./TapPanel";
+import { useEdgeRuntimes } from "../edgeRuntime";
 import { HistoryPanel } from "./HistoryPanel";
 
 export function RightPanel() {
@@ -96,6 +97,7 @@ function FlowDetails() {
           onChange={(e) => flowActions.setDescription(e.target.value)}
         />
       </div>
+      <DefaultEdgeMode />
       <Parameters />
       <h3>Problems</h3>
       {list.length === 0 ? (
@@ -352,7 +354,11 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
   const stats = useStatsStore((st) => st.edges[edge.id]);
   const set = (k: string, v: unknown) => flowActions.setEdgeSettings(edge.id, { ...s, [k]: v }, k);
   const num = (v: string) => (v.trim() === "" || !Number.isFinite(Number(v)) ? undefined : Math.trunc(Number(v)));
-  const mode = s.mode ?? "durable";
+  const flowDefault = useFlowStore((st) => st.doc.settings?.defaultEdgeMode ?? "durable");
+  const mode = s.mode ?? flowDefault;
+  const saved = useFlowStore((st) => st.baseVersion !== undefined);
+  const doc = useFlowStore((st) => st.doc);
+  const runtime = useEdgeRuntimes(doc, saved).get(edge.id) ?? { mode, guarantee: "at-least-once" as const, from: "document" as const };
   return (
     <div className="mr-panel-section" data-testid="edge-panel">
       <h2>Connection</h2>
@@ -366,15 +372,24 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
           <span className="mr-label">Mode</span>
           <div className="mr-seg" role="radiogroup">
             {(["durable", "fused"] as const).map((m) => (
-              <button key={m} role="radio" aria-checked={mode === m} className={mode === m ? "on" : ""} data-testid={`edge-mode-${m}`} onClick={() => set("mode", m === "durable" ? undefined : m)}>
+              // the flow's default is left unset, so the edge follows a later change of it
+              <button key={m} role="radio" aria-checked={mode === m} className={mode === m ? "on" : ""} data-testid={`edge-mode-${m}`} onClick={() => set("mode", m === flowDefault ? undefined : m)}>
                 {m}
               </button>
             ))}
           </div>
           <div className="mr-help">
             {mode === "durable"
-              ? "A Kafka topic between the two steps: survives restarts, lets you tap live data, adds a hop."
-              : "Runs both steps in one stage, no topic in between: faster, but no tap and no buffer on this edge."}
+              ? "A Kafka topic between the two steps: survives restarts, buffers, adds a hop."
+              : "Runs both steps in one stage, no topic in between: faster, no buffer; a tap samples it in process."}
+            {s.mode === undefined && " (the flow's default)"}
+          </div>
+          <div className="mr-edge-runs small" data-testid="edge-runs-as">
+            {runtime.from === "deployed" ? "Runs as" : "Would run as"}{" "}
+            <b data-testid="edge-runs-mode">{runtime.mode === "fused" ? "fused (in process)" : "durable topic"}</b>,{" "}
+            <b data-testid="edge-runs-guarantee">{runtime.guarantee}</b>
+            {runtime.from === "deployed" ? " (deployed plan)" : " (not deployed; the guarantee is chosen at deploy)"}
+            {runtime.mode !== mode && <span className="mr-warn-inline"> · the document asks for {mode}: redeploy, or see the plan's warnings</span>}
           </div>
         </div>
         <div className="mr-field">
@@ -390,7 +405,7 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
       <button className="mr-btn small danger" data-testid="edge-delete" onClick={() => flowActions.deleteElements([], [edge.id])}>
         Delete connection
       </button>
-      <TapPanel edge={edge} mode={mode} />
+      <TapPanel edge={edge} mode={runtime.mode} />
     </div>
   );
 }
@@ -422,6 +437,28 @@ function EdgeStatsLine({ stats }: { stats: EdgeStats }) {
           <span className="mr-chip paused">⏸ back pressure</span> the queue is over its threshold: the sources feeding it are paused
         </div>
       )}
+    </div>
+  );
+}
+
+/** The planner's default for edges that name no mode: a topic on every edge, or stateless chains fused. */
+function DefaultEdgeMode() {
+  const mode = useFlowStore((s) => s.doc.settings?.defaultEdgeMode ?? "durable");
+  return (
+    <div className="mr-field" data-testid="flow-default-edge-mode">
+      <span className="mr-label">Edges by default</span>
+      <div className="mr-seg" role="radiogroup" aria-label="Edges by default">
+        {(["durable", "fused"] as const).map((m) => (
+          <button key={m} role="radio" aria-checked={mode === m} className={mode === m ? "on" : ""} data-testid={`flow-edge-mode-${m}`} onClick={() => flowActions.setDefaultEdgeMode(m === "durable" ? undefined : m)}>
+            {m}
+          </button>
+        ))}
+      </div>
+      <div className="mr-help">
+        {mode === "durable"
+          ? "A Kafka topic on every edge: each step is isolated and buffered. An edge's own mode wins."
+          : "Chains of steps run fused in one stage where they can (one input each): fastest. An edge's own mode wins."}
+      </div>
     </div>
   );
 }

@@ -19,12 +19,14 @@ const FLUSH_MS = 150;
 /** A value longer than this many lines is shown clamped until asked. */
 const LONG_LINES = 14;
 
-const keyOf = (r: TapRecord) => `${r.topic ?? ""}:${r.partition ?? ""}:${r.offset ?? ""}`;
+// a fused record has no topic position: its lineage id tells it apart (each crosses an edge once)
+const keyOf = (r: TapRecord) => (r.via === "fused" ? `fused:${r.headers["mr.id"] ?? ""}` : `${r.topic ?? ""}:${r.partition ?? ""}:${r.offset ?? ""}`);
 const newestFirst = (a: TapRecord, b: TapRecord) => (b.timestamp ?? 0) - (a.timestamp ?? 0) || Number(b.offset ?? 0) - Number(a.offset ?? 0);
 
 /**
  * Merges records into a newest-first list bounded to `max`, skipping ones already shown
- * (same topic/partition/offset): the recent read and the live tap overlap, and a tap may resend.
+ * (same topic/partition/offset, or lineage id on a fused edge): the recent read and the live
+ * tap overlap, and a tap may resend.
  */
 export function mergeRecords(cur: TapRecord[], incoming: TapRecord[], max = TAP_MAX): TapRecord[] {
   if (!incoming.length) return cur;
@@ -40,8 +42,11 @@ export function mergeRecords(cur: TapRecord[], incoming: TapRecord[], max = TAP_
   return [...fresh, ...cur].sort(newestFirst).slice(0, max);
 }
 
-/** Live records on a durable edge (a consumer that commits nothing: looking never disturbs the flow). */
-export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
+/**
+ * Live records on an edge: a durable edge's topic (a consumer that commits nothing: looking never
+ * disturbs the flow), or a fused edge sampled in process by the engine this page talks to.
+ */
+export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: "durable" | "fused" }) {
   const flowId = useFlowStore((s) => s.doc.id);
   const saved = useFlowStore((s) => s.baseVersion !== undefined);
   const live = useStatsStore((s) => s.flowId === flowId);
@@ -72,7 +77,8 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
     [flowId, edge.id],
   );
 
-  // the latest records as soon as the edge is selected (a stopped flow's topic still has them)
+  // the latest records as soon as the edge is selected (a stopped flow's topic still has them;
+  // a fused edge keeps none, so it waits for the tap)
   useEffect(() => {
     // reading an edge's records is a tap: a role without it would only collect refusals
     if (mode === "fused" || !saved || tapReason) return;
@@ -123,7 +129,7 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
     setRecords([]);
   };
 
-  const disabledReason = tapReason || (mode === "fused" ? "Fused edges have no topic to tap" : !live ? "Deploy the flow to see live data" : "");
+  const disabledReason = tapReason || (!live ? "Deploy the flow to see live data" : "");
   return (
     <div className="mr-tap" data-testid="tap-panel">
       <div className="mr-section-head">
@@ -157,6 +163,11 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: string }) {
         </span>
       </div>
       {disabledReason && !on && <p className="mr-muted small">{disabledReason}{mode !== "fused" && records.length ? "; below: the last records on its topic" : ""}.</p>}
+      {mode === "fused" && (
+        <p className="mr-muted small" data-testid="tap-fused-note">
+          Fused edge: no topic, so records are sampled in process by the engine this page is connected to. With several engines you see only its share; nothing is kept, so the list starts when you tap.
+        </p>
+      )}
       {error && (
         <div className="mr-field-error block" data-testid="tap-error">
           {error}
@@ -188,10 +199,9 @@ const TapRecordView = memo(function TapRecordView({ r }: { r: TapRecord }) {
   const id = headers["mr.id"];
   return (
     <div className="mr-tap-record" data-testid="tap-record">
-      <div className="mr-tap-meta small" data-testid="tap-record-meta" title={`topic ${r.topic ?? "?"}${r.partition !== undefined ? `, partition ${r.partition}` : ""}${r.offset !== undefined ? `, offset ${r.offset}` : ""}${r.key ? `\nkey ${r.key}` : ""}`}>
+      <div className="mr-tap-meta small" data-testid="tap-record-meta" title={`${r.via === "fused" ? "fused edge, sampled in process (no topic, no offset)" : `topic ${r.topic ?? "?"}${r.partition !== null ? `, partition ${r.partition}` : ""}${r.offset !== null ? `, offset ${r.offset}` : ""}`}${r.key ? `\nkey ${r.key}` : ""}`}>
         <span className="mr-tap-pos">
-          {r.partition !== undefined ? `p${r.partition}` : ""}
-          {r.offset !== undefined ? ` @${r.offset}` : ""}
+          {r.via === "fused" ? "fused (in process)" : `${r.partition !== null ? `p${r.partition}` : ""}${r.offset !== null ? ` @${r.offset}` : ""}`}
         </span>
         {r.key ? (
           <span className="mr-tap-key">

@@ -48,4 +48,10 @@ describe("diffDocs", () => {
     expect(diffDocs(base, to).parametersChanged).toEqual([]);
     expect(diffDocs(base, { ...base, parameters: [] }).parametersChanged).toEqual(["token"]);
   });
+
+  it("a changed flow default edge mode is a behaviour change", () => {
+    const d = diffDocs(base, { ...base, settings: { defaultEdgeMode: "fused" } });
+    expect(isBehaviourEqual(d)).toBe(false);
+    expect(describeDiff(d)).toEqual(["flow settings"]);
+  });
 });

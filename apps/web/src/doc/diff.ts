@@ -1,7 +1,7 @@
 /**
  * What differs between two flow documents, in words a person reads in a second:
  * nodes added/removed/changed (and what about them), edges added/removed/changed,
- * parameters, name/description, and whether only the layout moved.
+ * parameters, flow settings, name/description, and whether only the layout moved.
  */
 import type { FlowDocument, FlowNode } from "@millrace/flow";
 
@@ -15,6 +15,8 @@ export interface DocDiff {
   edgesRemoved: string[];
   edgesChanged: string[];
   parametersChanged: string[];
+  /** the flow-level settings (e.g. the default edge mode) */
+  settingsChanged: boolean;
   renamed: boolean;
   describedDifferently: boolean;
 }
@@ -63,6 +65,7 @@ export function diffDocs(from: FlowDocument, to: FlowDocument): DocDiff {
       if (!a || !b) return true;
       return a.sensitive !== b.sensitive || (!a.sensitive && a.value !== b.value);
     }),
+    settingsChanged: !same(from.settings, to.settings),
     renamed: from.name !== to.name,
     describedDifferently: (from.description ?? "") !== (to.description ?? ""),
   };
@@ -77,7 +80,8 @@ export function isBehaviourEqual(d: DocDiff): boolean {
     !d.edgesAdded.length &&
     !d.edgesRemoved.length &&
     !d.edgesChanged.length &&
-    !d.parametersChanged.length
+    !d.parametersChanged.length &&
+    !d.settingsChanged
   );
 }
 
@@ -98,6 +102,7 @@ export function describeDiff(d: DocDiff): string[] {
   ].filter(Boolean);
   if (edgeParts.length) out.push(`connections: ${edgeParts.join(", ")}`);
   if (d.parametersChanged.length) out.push(`parameters: ${ids(d.parametersChanged)}`);
+  if (d.settingsChanged) out.push("flow settings");
   if (d.renamed) out.push("flow name");
   if (d.describedDifferently) out.push("description");
   if (!out.length && d.nodesMoved.length) out.push(`layout only (${plural(d.nodesMoved.length, "node")} moved)`);

@@ -22,7 +22,7 @@ describe("prettyJson", () => {
 });
 
 describe("mergeRecords", () => {
-  const r = (partition: number, offset: string, timestamp: number) => ({ key: null, value: null, headers: {}, topic: "t", partition, offset, timestamp });
+  const r = (partition: number, offset: string, timestamp: number) => ({ key: null, value: null, headers: {}, via: "kafka" as const, topic: "t", partition, offset, timestamp });
   it("keeps newest first, drops records already shown, bounds the list", () => {
     let list = mergeRecords([], [r(0, "1", 10), r(1, "1", 20)]);
     expect(list.map((x) => x.timestamp)).toEqual([20, 10]);
@@ -30,5 +30,10 @@ describe("mergeRecords", () => {
     expect(list.map((x) => `${x.partition}@${x.offset}`)).toEqual(["0@2", "1@1", "0@1"]);
     expect(mergeRecords(list, [r(2, "9", 40)], 2).map((x) => x.offset)).toEqual(["9", "2"]);
     expect(mergeRecords(list, [r(0, "1", 10)])).toBe(list);
+  });
+  it("tells fused records (no topic, no offset) apart by their lineage id", () => {
+    const f = (id: string, timestamp: number) => ({ key: null, value: null, headers: { "mr.id": id }, via: "fused" as const, topic: null, partition: null, offset: null, timestamp });
+    const list = mergeRecords([], [f("a", 10), f("b", 10), f("a", 10)]);
+    expect(list.map((x) => x.headers["mr.id"]).sort()).toEqual(["a", "b"]);
   });
 });

@@ -7,7 +7,7 @@
  * Drags are transient (`drag`): a move is committed once, on drag stop, as one undo step.
  */
 import { create } from "zustand";
-import { setDescription, setParameters, type FlowDocument, type FlowParameter, type Position } from "@millrace/flow";
+import { setDefaultEdgeMode, setDescription, setParameters, type EdgeMode, type FlowDocument, type FlowParameter, type Position } from "@millrace/flow";
 import * as ops from "../doc/ops";
 import { commit, initHistory, redo, undo, type History } from "../doc/history";
 import { copySelection, parseClip, prepareClip } from "../doc/clipboard";
@@ -157,6 +157,10 @@ export const flowActions = {
   },
   setParameters(parameters: FlowParameter[]) {
     edit((d) => setParameters(d, parameters));
+  },
+  /** undefined: back to durable (the settings key goes) */
+  setDefaultEdgeMode(mode: EdgeMode | undefined) {
+    edit((d) => setDefaultEdgeMode(d, mode));
   },
   rename(name: string) {
     edit((d) => ops.renameFlow(d, name), "flow:name");
