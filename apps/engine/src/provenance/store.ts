@@ -111,13 +111,23 @@ function portOf(r: BatchRow, j: number): string {
   return r.out_ports ? r.out_ports[j]! : "success";
 }
 
+/**
+ * A record a stage's head read from Kafka and passed on unchanged to a node in its own stage (a
+ * kafka-source over a direct edge) is written nowhere: it sits where it was read.
+ */
+function passedOnPosition(r: BatchRow, j: number, p: number): Position | undefined {
+  if (r.topic === null || r.partition === null || p < 0 || r.out_ids?.[j] !== r.in_ids?.[p]) return undefined;
+  const offset = inputOffset(r, p);
+  return offset === null ? undefined : { topic: r.topic, partition: r.partition, offset };
+}
+
 function outputEvent(r: BatchRow, j: number): ProvenanceEvent {
   const p = parentIndex(r, j);
   const parent = p >= 0 ? r.in_ids?.[p] : undefined;
   const type = eventOfCode(r.out_events[j] ?? "") ?? "MODIFY";
   const replay = r.stage_id === REPLAY_STAGE;
   const port = portOf(r, j);
-  const pos = replay ? undefined : outputPosition(r, j);
+  const pos = replay ? undefined : (outputPosition(r, j) ?? (r.port_topics?.[port]?.[0] === undefined ? passedOnPosition(r, j, p) : undefined));
   return {
     id: `${r.id}.o${j}`,
     recordId: r.out_ids![j]!,
@@ -346,7 +356,10 @@ export class ProvenanceStore {
       if (!cands.length) continue;
       const k = key(x);
       const earlier = cands.filter((c) => before(key(c), k));
-      const pool = earlier.length ? earlier : cands;
+      // none earlier (rows stored out of order): any but an event at a node this one feeds, which
+      // comes after it (a kafka-source's record passed on unchanged in its stage has the same id downstream)
+      const pool = earlier.length ? earlier : cands.filter((c) => c.row.from_node !== x.e.nodeId);
+      if (!pool.length) continue;
       const atFrom = pool.filter((c) => c.e.nodeId === x.row.from_node);
       const pick = (atFrom.length ? atFrom : pool).reduce((a, b) => (before(key(a), key(b)) ? b : a));
       links.push({ from: pick.e.id, to: x.e.id });
