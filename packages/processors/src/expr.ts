@@ -59,10 +59,17 @@ export interface CompiledExpression {
    * way (arrays keep JSONata's mapping semantics); so the result may be a plain value: `await` it.
    */
   evaluateRecord(record: MRecord, bindings?: Record<string, unknown>): unknown | Promise<unknown>;
+  /**
+   * The direct reader of a simple expression (see evaluateRecord): the value, or NOT_DIRECT when
+   * this record needs JSONata. Absent when the expression is never read directly.
+   */
+  readonly direct?: (record: MRecord) => unknown;
 }
 
 const SIMPLE_PATH = /^\s*(value|key|headers)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*$/;
-const MISS = Symbol("fallback");
+/** What `CompiledExpression.direct` returns for a record that needs JSONata's evaluator. */
+export const NOT_DIRECT: unique symbol = Symbol("not direct");
+const MISS = NOT_DIRECT;
 
 /** A reader for a plain dotted path, or undefined when the expression is anything else. */
 function simplePath(source: string): ((r: MRecord) => unknown) | undefined {
@@ -237,6 +244,7 @@ export function compileExpression(source: string, limits: Partial<ExprLimits> = 
   return {
     source,
     evaluate,
+    direct: fast,
     // The record already has exactly the fields `value`, `key`, `headers`: no wrapper object needed.
     evaluateRecord: fast
       ? (record, bindings) => {

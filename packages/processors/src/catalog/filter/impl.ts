@@ -8,7 +8,7 @@ export const impl: ProcessorImpl<FilterConfig> = {
   type: spec.type,
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
-    return expressionTransform(c.expression, ctx, (r, keep, i, out) => {
+    return expressionTransform(c.expression, "truthy", ctx, (r, keep, i, out) => {
       if (jsonataTruthy(keep)) out.emit("success", r, i);
     });
   },

@@ -9,7 +9,7 @@ export const impl: ProcessorImpl<FlatMapConfig> = {
   type: spec.type,
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
-    return expressionTransform(c.expression, ctx, (r, v, i, out) => {
+    return expressionTransform(c.expression, "value", ctx, (r, v, i, out) => {
       if (!Array.isArray(v)) return `${NOT_ARRAY} (got ${v === undefined ? "no result" : v === null ? "null" : typeof v})`;
       for (let j = 0; j < v.length; j++) {
         const el = v[j];

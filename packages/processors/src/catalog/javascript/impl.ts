@@ -1,6 +1,8 @@
 import { parseConfig } from "../../config.js";
 import { failed, type BatchProcessor, type MRecord, type Output, type ProcessorImpl } from "../../sdk.js";
-import { Sandbox } from "./sandbox.js";
+import { userCodePool, type BatchLimits } from "../../user-code/pool.js";
+import type { JavascriptTask } from "../../user-code/protocol.js";
+import { CodeError } from "./sandbox.js";
 import { spec, type JavascriptConfig } from "./spec.js";
 
 const RECORD_KEYS = new Set(["value", "key", "headers"]);
@@ -38,57 +40,49 @@ function emitOne(el: unknown, r: MRecord, i: number, out: Output): void {
   out.emit("success", { key, value: el.value ?? null, headers }, i);
 }
 
+/** A record whose result is larger fails ("output too large"); the stage refuses records over 1 MB anyway. */
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+/**
+ * How long past its own per-record limit (which the sandbox enforces by interrupting the code)
+ * a record may run before the pool ends the worker: only code stuck where no interrupt reaches.
+ */
+const WATCHDOG_GRACE_MS = 1000;
+
+/** Refuses code that does not parse, at create(), with the parser's message (parsing runs nothing). */
+function checkSyntax(code: string): void {
+  try {
+    new Function("value", "key", "headers", code);
+  } catch (e) {
+    throw new CodeError(`javascript code does not compile: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+}
+
 export const impl: ProcessorImpl<JavascriptConfig> = {
   type: spec.type,
-  async create(config, ctx): Promise<BatchProcessor> {
+  create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
-    const sandbox = await Sandbox.create(c.code, {
-      timeLimitMs: c.timeLimitMs,
-      batchTimeLimitMs: c.batchTimeLimitMs,
-      memoryLimitBytes: c.memoryLimitMb * 1024 * 1024,
-      maxStackBytes: 256 * 1024,
-    });
-    const proc: BatchProcessor = {
-      process(records, out): void {
-        const n = records.length;
-        let json: string;
-        try {
-          json = JSON.stringify(records);
-        } catch {
-          // a value that is not JSON (should not happen on the wire): find it, run the rest
-          const ok: number[] = [];
-          for (let i = 0; i < n; i++) {
-            try {
-              JSON.stringify(records[i]);
-              ok.push(i);
-            } catch (e) {
-              out.emit("failure", failed(records[i], `the record is not JSON: ${String(e)}`, ctx.nodeId), i);
-            }
-          }
-          const sub = ok.map((i) => records[i]);
-          proc.process(sub, { emit: (port, rec, parent) => out.emit(port, rec, parent < 0 ? parent : ok[parent]) });
-          return;
-        }
-        const res = sandbox.runBatch(json, n);
+    checkSyntax(c.code);
+    const task: JavascriptTask = { kind: "javascript", code: c.code, timeLimitMs: c.timeLimitMs, memoryLimitMb: c.memoryLimitMb };
+    const limits: BatchLimits = { recordTimeoutMs: c.timeLimitMs + WATCHDOG_GRACE_MS, batchTimeoutMs: c.batchTimeLimitMs, maxOutputBytes: MAX_OUTPUT_BYTES };
+    return {
+      async process(records, out) {
+        const res = await userCodePool().run(task, records, 1, limits);
         for (const [level, msg] of res.logs) ctx.log(level as "info" | "warn" | "error", `javascript: ${msg}`);
-        for (let i = 0; i < n; i++) {
-          const r = records[i];
-          const err = res.errors.get(i);
+        const failures = res.failures.length ? new Map(res.failures.map(([i, , reason]) => [i, reason])) : undefined;
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i]!;
+          const err = failures?.get(i);
           if (err !== undefined) {
             out.emit("failure", failed(r, err, ctx.nodeId), i);
             continue;
           }
-          const v = res.values[i];
+          const v = res.results[i];
           if (v === null || v === undefined) continue;
           if (Array.isArray(v)) {
             for (let j = 0; j < v.length; j++) if (v[j] !== null && v[j] !== undefined) emitOne(v[j], r, i, out);
           } else emitOne(v, r, i, out);
         }
       },
-      close() {
-        sandbox.dispose();
-      },
     };
-    return proc;
   },
 };

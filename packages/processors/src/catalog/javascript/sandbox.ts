@@ -67,7 +67,6 @@ const BOOTSTRAP = String.raw`(function () {
 
 export interface SandboxLimits {
   timeLimitMs: number;
-  batchTimeLimitMs: number;
   memoryLimitBytes: number;
   maxStackBytes: number;
 }
@@ -104,6 +103,7 @@ export class Sandbox {
   private current = -1;
   private interrupted = false;
   private disposed = false;
+  private onRecord: ((index: number) => void) | undefined;
 
   private constructor(
     private readonly qjs: QuickJSWASMModule,
@@ -134,6 +134,7 @@ export class Sandbox {
     const perRecord = this.limits.timeLimitMs;
     const tick = vm.newFunction("__mr_tick", (h) => {
       this.current = vm.getNumber(h);
+      this.onRecord?.(this.current);
       this.deadline = Math.min(Date.now() + perRecord, this.batchDeadline);
     });
     vm.setProp(vm.global, "__mr_tick", tick);
@@ -190,7 +191,7 @@ export class Sandbox {
   private load(json: string): void {
     const vm = this.vm;
     const h = vm.newString(json);
-    this.deadline = Date.now() + Math.max(1000, this.limits.batchTimeLimitMs);
+    this.deadline = Math.max(Date.now() + 1000, this.batchDeadline);
     const r = this.call(this.fns.load, h);
     h.dispose();
     if (!r.ok) throw new Error(`the sandbox could not load the batch: ${r.error}`);
@@ -203,21 +204,24 @@ export class Sandbox {
     h.dispose();
   }
 
-  /** Runs the function over `inputJson` (a JSON array of records). Never throws for user code. */
-  runBatch(inputJson: string, n: number): BatchResult {
+  /**
+   * Runs the function over `inputJson` (a JSON array of records) until `batchDeadline` (epoch ms),
+   * telling `onRecord` which record starts. Never throws for user code.
+   */
+  runBatch(inputJson: string, n: number, batchDeadline: number, onRecord?: (index: number) => void): BatchResult {
     const values: unknown[] = new Array(n).fill(null);
     const errors = new Map<number, string>();
     const logs: [string, string][] = [];
     if (n === 0) return { values, errors, logs };
-    const start = Date.now();
-    this.batchDeadline = start + this.limits.batchTimeLimitMs;
+    this.batchDeadline = batchDeadline;
+    this.onRecord = onRecord;
     this.ensureAlive();
     this.load(inputJson);
     let from = 0;
     let reloads = 0;
     while (from < n) {
       if (Date.now() >= this.batchDeadline) {
-        for (let i = from; i < n; i++) if (!errors.has(i)) errors.set(i, `not run: the batch used its time limit of ${this.limits.batchTimeLimitMs} ms`);
+        for (let i = from; i < n; i++) if (!errors.has(i)) errors.set(i, "not run: the batch used its time limit");
         break;
       }
       this.interrupted = false;
@@ -235,7 +239,7 @@ export class Sandbox {
       const timedOut = this.interrupted;
       const reason = timedOut
         ? this.deadline >= this.batchDeadline
-          ? `stopped: the batch used its time limit of ${this.limits.batchTimeLimitMs} ms`
+          ? "stopped: the batch used its time limit"
           : `stopped: the record used more than ${this.limits.timeLimitMs} ms (endless loop?)`
         : /out of memory/i.test(r.error)
           ? `stopped: out of memory (limit ${Math.round(this.limits.memoryLimitBytes / 1048576)} MB)`

@@ -8,9 +8,10 @@ export const configSchema = z.strictObject({
     .min(1, "the code is empty")
     .max(100_000, "the code has at most 100000 characters")
     .meta(meta("Body of function (value, key, headers); return the new value, a record, an array, or null to drop.", { widget: "code", placeholder: "return { ...value, total: value.price * value.qty };" })),
-  timeLimitMs: z.number().int().min(10, "timeLimitMs is at least 10").max(60_000, "timeLimitMs is at most 60000").default(500).meta(meta("CPU time one record may use (ms).")),
-  batchTimeLimitMs: z.number().int().min(10).max(600_000).default(5000).meta(meta("CPU time one batch may use (ms); records not yet run go to failure.")),
-  memoryLimitMb: z.number().int().min(4, "memoryLimitMb is at least 4").max(1024, "memoryLimitMb is at most 1024").default(32).meta(meta("Heap of the sandbox (MB).")),
+  // both time limits stay well under Kafka's 10 s session timeout: a batch must end before the group gives its partition away
+  timeLimitMs: z.number().int().min(10, "timeLimitMs is at least 10").max(5000, "timeLimitMs is at most 5000").default(1000).meta(meta("Time one record may use (ms).")),
+  batchTimeLimitMs: z.number().int().min(10, "batchTimeLimitMs is at least 10").max(8000, "batchTimeLimitMs is at most 8000").default(5000).meta(meta("Time one batch may use (ms); records not yet run go to failure.")),
+  memoryLimitMb: z.number().int().min(4, "memoryLimitMb is at least 4").max(256, "memoryLimitMb is at most 256").default(32).meta(meta("Heap of the sandbox (MB), strings included.")),
 });
 export type JavascriptConfig = z.infer<typeof configSchema>;
 

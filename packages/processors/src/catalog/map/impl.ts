@@ -10,7 +10,7 @@ export const impl: ProcessorImpl<MapConfig> = {
   type: spec.type,
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
-    return expressionTransform(c.expression, ctx, (r, v, i, out) => {
+    return expressionTransform(c.expression, "value", ctx, (r, v, i, out) => {
       if (checkValue(v) === undefined) return NO_VALUE;
       out.emit("success", { key: r.key, value: v, headers: r.headers }, i);
     });

@@ -1,6 +1,6 @@
-import { compileExpression, errorMessage, jsonataTruthy, type CompiledExpression } from "../../expr.js";
 import { parseConfig } from "../../config.js";
 import { failed, type BatchProcessor, type ProcessorImpl } from "../../sdk.js";
+import { Expressions } from "../../user-code/expressions.js";
 import { spec, type RouteConfig } from "./spec.js";
 
 export const impl: ProcessorImpl<RouteConfig> = {
@@ -8,26 +8,22 @@ export const impl: ProcessorImpl<RouteConfig> = {
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
     const names: string[] = c.routes.map((r) => r.name);
-    const exprs: CompiledExpression[] = c.routes.map((r) => compileExpression(r.expression));
-    const n = exprs.length;
+    const exprs = new Expressions(
+      c.routes.map((r) => r.expression),
+      "first-truthy",
+    );
     return {
       async process(records, out) {
-        outer: for (let i = 0; i < records.length; i++) {
-          const r = records[i];
-          for (let k = 0; k < n; k++) {
-            let v: unknown;
-            try {
-              v = await exprs[k].evaluateRecord(r);
-            } catch (e) {
-              out.emit("failure", failed(r, `route '${names[k]}': ${errorMessage(e)}`, ctx.nodeId), i);
-              continue outer;
-            }
-            if (jsonataTruthy(v)) {
-              out.emit(names[k], r, i);
-              continue outer;
-            }
+        const { results, failures } = await exprs.evaluate(records);
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i]!;
+          const failure = failures.size ? failures.get(i) : undefined;
+          if (failure) {
+            out.emit("failure", failed(r, `route '${names[failure[0]]}': ${failure[1]}`, ctx.nodeId), i);
+            continue;
           }
-          out.emit("unmatched", r, i);
+          const chosen = results[i] as number;
+          out.emit(chosen >= 0 ? names[chosen]! : "unmatched", r, i);
         }
       },
     };

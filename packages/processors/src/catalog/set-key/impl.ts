@@ -10,7 +10,7 @@ export const impl: ProcessorImpl<SetKeyConfig> = {
   type: spec.type,
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
-    return expressionTransform(c.expression, ctx, (r, v, i, out) => {
+    return expressionTransform(c.expression, "header", ctx, (r, v, i, out) => {
       if (v === undefined) return NO_KEY;
       out.emit("success", { key: toHeaderString(v), value: r.value, headers: r.headers }, i);
     });

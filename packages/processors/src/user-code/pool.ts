@@ -1,0 +1,358 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readSync, unlinkSync } from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { TransientError, type MRecord } from "../sdk.js";
+import { PROGRESS, PROGRESS_SLOTS, type JobRequest, type JobResponse, type RecordFailure, type UserCodeTask } from "./protocol.js";
+
+/**
+ * The engine's pool of user-code workers (node only: the browser never imports it). Expressions
+ * and javascript run here, one request per batch, so that a record that never returns or fills
+ * the heap ends with its worker — killed and replaced — while the engine's thread, the other
+ * records of the batch and every other stage and flow go on. Workers are child processes, not
+ * threads: V8 treats some out-of-memory failures (one large allocation) as fatal to the whole
+ * process even inside a worker thread with resource limits.
+ */
+
+export interface UserCodePoolOptions {
+  /** how many workers at most (started on demand) */
+  workers: number;
+  /** V8 heap of one worker process (MB), strings included */
+  memoryLimitMb: number;
+}
+
+export interface BatchLimits {
+  /** one record longer than this (ms) is ended with its worker */
+  recordTimeoutMs: number;
+  /** no record of the batch starts after this long (ms) */
+  batchTimeoutMs: number;
+  /** a record whose output is larger (bytes, about) fails */
+  maxOutputBytes: number;
+}
+
+export interface BatchOutcome {
+  /** `width` entries per record, at `index * width` (see JobResponse); undefined where it failed */
+  results: unknown[];
+  failures: RecordFailure[];
+  logs: [level: string, message: string][];
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+export const DEFAULT_POOL_OPTIONS: UserCodePoolOptions = { workers: defaultWorkerCount(), memoryLimitMb: 64 };
+
+/** The watchdog's period; a stuck record is ended at most this long after its limit. */
+const WATCH_MS = 25;
+
+interface Attempt {
+  request: JobRequest;
+  limits: BatchLimits;
+  finish(result: { ok: true; response: JobResponse } | { ok: false; current: number; expression: number; reason: string }): void;
+  lastStarted: number;
+  lastStartAt: number;
+  /** why the pool ended the worker (absent: it died by itself) */
+  killReason?: string;
+  /** the worker's own error (out of memory) */
+  error?: Error;
+}
+
+interface Slot {
+  child: ChildProcess;
+  /** the pool's descriptor of the worker's progress file (the file itself is already unlinked) */
+  progressFd: number;
+  attempt?: Attempt;
+  dead: boolean;
+  /** the end of the worker's stderr: how a fatal out-of-memory is told from other deaths */
+  stderrTail: string;
+  /** resolves when the worker listens for requests (a message sent earlier could be lost) */
+  ready: Promise<void>;
+}
+
+const progressView = new Int32Array(PROGRESS_SLOTS);
+const progressBytes = new Uint8Array(progressView.buffer);
+
+/** The worker's progress slots, as last written (a 12-byte pread). */
+function readProgress(slot: Slot): Int32Array {
+  progressView.fill(-1);
+  if (slot.progressFd >= 0) readSync(slot.progressFd, progressBytes, 0, progressBytes.length, 0);
+  return progressView;
+}
+
+let nextProgressFile = 0;
+
+let nextJob = 1;
+
+export class UserCodePool {
+  private readonly slots = new Set<Slot>();
+  private readonly idle: Slot[] = [];
+  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+  /** workers ended by the pool or dead by themselves since start */
+  replaced = 0;
+
+  constructor(private readonly options: UserCodePoolOptions = DEFAULT_POOL_OPTIONS) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error(`user code workers must be a whole number ≥ 1, got ${options.workers}`);
+    if (!(options.memoryLimitMb >= 16)) throw new Error(`user code worker memory must be at least 16 MB, got ${options.memoryLimitMb}`);
+  }
+
+  /**
+   * Runs `task` over `records` in a worker. Every record ends with a result or a failure (with
+   * its reason); the promise rejects only when the pool is closed (a TransientError: retry later).
+   */
+  async run(task: UserCodeTask, records: readonly MRecord[], width: number, limits: BatchLimits): Promise<BatchOutcome> {
+    const n = records.length;
+    const outcome: BatchOutcome = { results: new Array<unknown>(n * width), failures: [], logs: [] };
+    if (n === 0) return outcome;
+    let pending: number[] | undefined;
+    let batchDeadline = 0;
+    let startsWithoutProgress = 0;
+    for (;;) {
+      const slot = await this.acquire();
+      if (batchDeadline === 0) batchDeadline = Date.now() + limits.batchTimeoutMs;
+      const subset = pending ? pending.map((i) => records[i]!) : records;
+      const request: JobRequest = { id: nextJob++, task, records: subset, indexes: pending, batchDeadline, maxOutputBytes: limits.maxOutputBytes };
+      const result = await this.attempt(slot, request, limits);
+      if (result.ok) {
+        const { response } = result;
+        for (let j = 0; j < subset.length; j++) {
+          const at = pending ? pending[j]! : j;
+          for (let w = 0; w < width; w++) outcome.results[at * width + w] = response.results[j * width + w];
+        }
+        for (const f of response.failures) outcome.failures.push(f);
+        for (const l of response.logs) outcome.logs.push(l);
+        return outcome;
+      }
+      const all = pending ?? Array.from({ length: n }, (_, i) => i);
+      if (result.current >= 0 && all.includes(result.current)) {
+        outcome.failures.push([result.current, result.expression, result.reason]);
+        pending = all.filter((i) => i !== result.current);
+      } else if (++startsWithoutProgress > 1) {
+        // the worker died twice before a record started: the batch itself is the problem
+        for (const i of all) outcome.failures.push([i, 0, result.reason]);
+        return outcome;
+      } else pending = all;
+      if (pending.length === 0) return outcome;
+      if (Date.now() > batchDeadline) {
+        for (const i of pending) outcome.failures.push([i, 0, "not run: the batch used its time limit"]);
+        return outcome;
+      }
+    }
+  }
+
+  /** Terminates every worker; waiting and running batches reject with a TransientError. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    const stopping: Promise<void>[] = [];
+    for (const slot of this.slots) {
+      slot.attempt?.finish({ ok: false, current: -1, expression: 0, reason: "closed" });
+      slot.attempt = undefined;
+      slot.dead = true;
+      stopping.push(new Promise<void>((resolve) => {
+        if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
+        slot.child.once("exit", () => resolve());
+        slot.child.kill("SIGKILL");
+      }));
+    }
+    this.slots.clear();
+    this.idle.length = 0;
+    await Promise.allSettled(stopping);
+  }
+
+  /** Workers running now (for tests and figures). */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  private attempt(slot: Slot, request: JobRequest, limits: BatchLimits): Promise<{ ok: true; response: JobResponse } | { ok: false; current: number; expression: number; reason: string }> {
+    return new Promise((resolve, reject) => {
+      const attempt: Attempt = {
+        request,
+        limits,
+        lastStarted: readProgress(slot)[PROGRESS.started]!,
+        lastStartAt: Date.now(),
+        finish: (r) => {
+          if (slot.attempt !== attempt) return;
+          slot.attempt = undefined;
+          this.release(slot);
+          if (this.closed) reject(new TransientError("the user code pool was closed (the engine is stopping)"));
+          else resolve(r);
+        },
+      };
+      slot.attempt = attempt;
+      this.watch();
+      void slot.ready.then(() => this.send(slot, attempt, resolve));
+    });
+  }
+
+  private send(slot: Slot, attempt: Attempt, resolve: (r: { ok: true; response: JobResponse }) => void): void {
+    if (slot.attempt !== attempt || slot.dead) return;
+    const { request } = attempt;
+    try {
+      slot.child.send(request);
+    } catch (e) {
+      // a value the serializer refuses cannot reach any worker: fail the batch's records by name
+      slot.attempt = undefined;
+      this.release(slot);
+      const reason = `the record cannot be passed to the user code worker: ${e instanceof Error ? e.message : String(e)}`;
+      resolve({ ok: true, response: { id: request.id, results: [], failures: request.records.map((_, j) => [request.indexes ? request.indexes[j]! : j, 0, reason] as RecordFailure), logs: [] } });
+    }
+  }
+
+  private acquire(): Promise<Slot> {
+    if (this.closed) return Promise.reject(new TransientError("the user code pool was closed (the engine is stopping)"));
+    const slot = this.idle.pop();
+    if (slot) return Promise.resolve(slot);
+    if (this.slots.size < this.options.workers) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(slot: Slot): void {
+    if (this.closed) return;
+    const target = slot.dead ? (this.waiting.length > 0 ? this.spawn() : undefined) : slot;
+    if (!target) return;
+    const next = this.waiting.shift();
+    if (next) next(target);
+    else this.idle.push(target);
+  }
+
+  private spawn(): Slot {
+    // A few bytes on disk the worker writes per record and the watchdog reads; unlinked at once,
+    // both ends keep their descriptor. (Processes share no memory; a message per record would cost more.)
+    const path = join(tmpdir(), `millrace-user-code-${process.pid}-${nextProgressFile++}`);
+    const progressFd = openSync(path, "w+", 0o600);
+    const { entry, execArgv } = workerEntry(this.options.memoryLimitMb);
+    let child: ChildProcess;
+    try {
+      child = fork(entry, [], {
+        execArgv,
+        // user code sees none of the engine's environment
+        env: { PATH: process.env.PATH ?? "", TMPDIR: tmpdir() },
+        serialization: "advanced",
+        stdio: ["ignore", "inherit", "pipe", "ipc", progressFd],
+      });
+    } finally {
+      unlinkSync(path);
+    }
+    let listening!: () => void;
+    const slot: Slot = { child, progressFd, dead: false, stderrTail: "", ready: new Promise((resolve) => (listening = resolve)) };
+    this.slots.add(slot);
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      slot.stderrTail = (slot.stderrTail + chunk).slice(-4096);
+    });
+    child.on("message", (response: JobResponse | "ready") => {
+      if (response === "ready") return listening();
+      const a = slot.attempt;
+      if (a && a.request.id === response.id) a.finish({ ok: true, response });
+    });
+    child.on("error", (e) => {
+      if (slot.attempt) slot.attempt.error = e;
+    });
+    child.on("exit", (code, signal) => {
+      const progress = readProgress(slot);
+      const current = progress[PROGRESS.current]!;
+      const expression = progress[PROGRESS.expression]!;
+      slot.dead = true;
+      closeSync(slot.progressFd);
+      slot.progressFd = -1;
+      this.slots.delete(slot);
+      const i = this.idle.indexOf(slot);
+      if (i >= 0) this.idle.splice(i, 1);
+      if (this.closed) return;
+      this.replaced++;
+      const a = slot.attempt;
+      if (!a) return;
+      a.finish({ ok: false, current, expression, reason: a.killReason ?? deathReason(a, slot.stderrTail, code, signal, this.options.memoryLimitMb) });
+    });
+    // an idle worker does not keep the engine's process alive
+    child.unref();
+    child.channel?.unref();
+    return slot;
+  }
+
+  /** Ends a worker whose record ran past its limit, or whose batch ran well past its deadline. */
+  private watch(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      let busy = 0;
+      for (const slot of this.slots) {
+        const a = slot.attempt;
+        if (!a || a.killReason !== undefined) continue;
+        busy++;
+        const progress = readProgress(slot);
+        const started = progress[PROGRESS.started]!;
+        if (started !== a.lastStarted) {
+          a.lastStarted = started;
+          a.lastStartAt = now;
+          continue;
+        }
+        const running = progress[PROGRESS.current]! >= 0;
+        const grace = WATCH_MS * 4;
+        if (running && now - a.lastStartAt > a.limits.recordTimeoutMs + grace) a.killReason = timeoutReason(a);
+        else if (now > a.request.batchDeadline + a.limits.recordTimeoutMs + grace) a.killReason = "stopped: the batch used its time limit";
+        if (a.killReason !== undefined) slot.child.kill("SIGKILL");
+      }
+      if (busy === 0 && this.watchdog) {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+      }
+    }, WATCH_MS);
+    this.watchdog.unref();
+  }
+}
+
+function timeoutReason(a: Attempt): string {
+  const t = a.request.task;
+  return t.kind === "expression" ? `expression timed out after ${t.timeoutMs} ms` : `stopped: the record used more than ${t.timeLimitMs} ms (endless loop?)`;
+}
+
+function deathReason(a: Attempt, stderrTail: string, code: number | null, signal: NodeJS.Signals | null, memoryLimitMb: number): string {
+  if (/heap out of memory|Reached heap limit|Allocation failed/i.test(stderrTail)) return `out of memory (limit ${memoryLimitMb} MB)`;
+  if (a.error) return `the user code worker stopped (${a.error.message})`;
+  return `the user code worker stopped (${signal ? `signal ${signal}` : `exit code ${code}`})`;
+}
+
+/**
+ * The worker's entry and node flags. In a TypeScript checkout (the engine runs under tsx) the
+ * worker loads worker.ts through tsx's loader; a built tree runs worker.js as is.
+ */
+function workerEntry(memoryLimitMb: number): { entry: string; execArgv: string[] } {
+  const ts = import.meta.url.endsWith(".ts");
+  const entry = fileURLToPath(new URL(ts ? "./worker.ts" : "./worker.js", import.meta.url));
+  const heap = [`--max-old-space-size=${memoryLimitMb}`, "--max-semi-space-size=4"];
+  if (!ts) return { entry, execArgv: heap };
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return { entry, execArgv: ["--import", tsx, ...heap] };
+}
+
+let shared: UserCodePool | undefined;
+let sharedOptions: UserCodePoolOptions = DEFAULT_POOL_OPTIONS;
+
+/** Sets the size of the engine's pool (before its first use, or it is restarted with them). */
+export function configureUserCodePool(options: Partial<UserCodePoolOptions>): void {
+  sharedOptions = { ...DEFAULT_POOL_OPTIONS, ...options };
+  new UserCodePool(sharedOptions); // validates
+  const old = shared;
+  shared = undefined;
+  void old?.close();
+}
+
+/** The engine's pool; its workers start on first use. */
+export function userCodePool(): UserCodePool {
+  shared ??= new UserCodePool(sharedOptions);
+  return shared;
+}
+
+export async function closeUserCodePool(): Promise<void> {
+  const old = shared;
+  shared = undefined;
+  await old?.close();
+}
