@@ -175,3 +175,13 @@ export async function spawnEngine(env: { port: number; databaseUrl: string; brok
     },
   };
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

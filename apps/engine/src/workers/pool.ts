@@ -28,6 +28,8 @@ export interface WorkerPoolOptions {
   stableAfterMs?: number;
   /** how long /metrics waits for a worker's figures (ms, default 2,000) */
   metricsTimeoutMs?: number;
+  /** the worker program (default: worker-main.ts); tests use a stand-in */
+  entry?: string;
 }
 
 export interface WorkerStatus {
@@ -113,7 +115,7 @@ export class WorkerPool {
 
   private launch(slot: Slot): void {
     // serialization "advanced": the network policy holds bigints
-    const child = fork(WORKER_ENTRY, [], { execArgv: workerExecArgv(), serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(this.o.entry ?? WORKER_ENTRY, [], { execArgv: workerExecArgv(), serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
     slot.child = child;
     slot.ready = false;
     slot.startedAt = Date.now();

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
-import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+import { flowDoc, processAlive, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
 
 const N = 60_000;
 
@@ -9,15 +9,6 @@ const N = 60_000;
 function workerPid(engine: EngineProcess, name: string, except?: number): number | undefined {
   const pids = [...engine.output().matchAll(new RegExp(`runtime worker ${name} \\(pid (\\d+)\\) is running`, "g"))].map((m) => Number(m[1]));
   return pids.reverse().find((p) => p !== except);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("MILLRACE_WORKERS=2: the engine and one runtime worker share a flow's consumer stages", () => {
@@ -87,7 +78,7 @@ describe("MILLRACE_WORKERS=2: the engine and one runtime worker share a flow's c
     expect(before.nodes.gen.out).toBeLessThan(N); // still mid-run
     process.kill(w1, "SIGKILL");
     const restarted = await waitFor(async () => workerPid(e, "w1", w1), 30_000, "worker w1 to be started again");
-    expect(alive(w1)).toBe(false);
+    expect(processAlive(w1)).toBe(false);
     expect(e.output()).toMatch(/runtime worker w1 \(pid \d+\) was killed by SIGKILL/);
 
     // the new worker takes part again (a new engine_stats row: the dead one's totals still count)
@@ -101,6 +92,6 @@ describe("MILLRACE_WORKERS=2: the engine and one runtime worker share a flow's c
 
     // stopping the engine stops its worker
     await e.stop();
-    await waitFor(async () => !alive(restarted), 15_000, "the worker to end with the engine");
+    await waitFor(async () => !processAlive(restarted), 15_000, "the worker to end with the engine");
   });
 });
