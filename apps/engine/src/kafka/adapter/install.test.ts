@@ -27,6 +27,7 @@ describe("the kafkajs adapter", () => {
     expect(inactive, `inactive kafkajs adaptations: ${inactive.map((a) => `${a.name} (${a.reason})`).join("; ")}`).toEqual([]);
     expect(installKafkajsAdaptations().map((a) => a.name)).toEqual([
       "partition-grouping",
+      "send-messages",
       "produce-encoder",
       "fetch-decoder",
       "consumer-batch",

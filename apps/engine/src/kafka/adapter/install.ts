@@ -9,6 +9,7 @@ import { installedKafkajsVersion, kafkajsInternal, replaceExport, resolveKafkajs
 import { groupMessagesPerPartition } from "./partition-grouping.js";
 import { installPartitionsRevokedHook } from "./partitions-revoked.js";
 import { CREATE_REQUEST, createRequest, PRODUCE_V3_REQUEST, produceRequestV3 } from "./produce-request.js";
+import { createSendMessages } from "./send-messages.js";
 
 /**
  * The kafkajs release this adapter was written and byte-checked against. Another version may
@@ -40,6 +41,11 @@ const STEPS: Step[] = [
     name: "partition-grouping",
     description: "linear groupMessagesPerPartition in kafkajs's producer (kafkajs's is quadratic in the batch size)",
     install: () => replaceExport("src/producer/groupMessagesPerPartition.js", ["src/producer/sendMessages.js"], groupMessagesPerPartition),
+  },
+  {
+    name: "send-messages",
+    description: "the producer retries exactly the partitions their leader did not acknowledge, with fresh metadata, one attempt at a time (kafkajs's loses and duplicates records when a leader fails mid-send)",
+    install: () => replaceExport("src/producer/sendMessages.js", ["src/producer/messageProducer.js"], createSendMessages),
   },
   {
     name: "produce-encoder",
