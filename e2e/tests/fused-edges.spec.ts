@@ -48,6 +48,8 @@ test("the flow's default edge mode fuses the chain; each edge shows its mode and
     await expect(page.getByTestId("edge-mode-fused")).toHaveAttribute("aria-checked", "true");
     await expect(mode).toContainText("fused");
     await expect(page.getByTestId("tap-fused-note")).toContainText("sampled in process");
+    // bytes over a fused hop are counted (estimated), not 0
+    await expect(page.getByTestId("edge-panel-bytes")).toHaveText(/\((?!0 B)[\d.]+ (B|KB|MB), estimated\)/, { timeout: 15_000 });
 
     // tapping a fused edge: records sampled in process, shown like Kafka ones but without a position
     const toggle = page.getByTestId("tap-toggle");

@@ -6,6 +6,7 @@ import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, typ
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { isRecentError, useStale, useStatsStore } from "../store/statsStore";
 import { ago, fmt, fmtRate } from "./LiveFigures";
+import { fmtBytes } from "./figures";
 import { ui, useUiStore } from "../store/uiStore";
 import { ConfigForm } from "./ConfigForm";
 import { TapPanel } from "./TapPanel";
@@ -420,6 +421,13 @@ function EdgeStatsLine({ stats }: { stats: EdgeStats }) {
       {stale && <div className="mr-stats-stale">stale: no figures from the engine for over 3 s</div>}
       {stale ? "–" : fmtRate(stats.rate1s)} records/s
       {stats.records !== undefined && <> · {fmt(stats.records)} since the deployment</>}
+      {stats.bytes !== undefined && (
+        <span data-testid="edge-panel-bytes" title={durable ? "bytes written to the edge's topic" : "estimated: records × the encoded size of a few sampled per batch (a fused edge never encodes them)"}>
+          {" "}
+          ({fmtBytes(stats.bytes)}
+          {durable ? "" : ", estimated"})
+        </span>
+      )}
       {durable && (
         <>
           <br />

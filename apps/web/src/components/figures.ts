@@ -15,6 +15,20 @@ export function fmtRate(n: number | undefined): string {
   return n < 10 ? n.toFixed(1) : String(Math.round(n));
 }
 
+/** bytes as B, KB, MB, GB (powers of 1000, one decimal above bytes) */
+export function fmtBytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return "–";
+  if (n < 1000) return `${Math.round(n)} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n / 1000;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
 export function ago(at: number, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - at) / 1000));
   if (s < 60) return `${s} s ago`;
