@@ -57,6 +57,18 @@ export function workersFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
+/**
+ * MILLRACE_USER_CODE_WORKERS: how many processes may evaluate expressions and javascript at once
+ * (a whole number from 1 to 64). Unset: min(4, cores).
+ */
+export function userCodeWorkersFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.MILLRACE_USER_CODE_WORKERS?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`MILLRACE_USER_CODE_WORKERS=${raw} is not a whole number from 1 to 64`);
+  return n;
+}
+
 /** Limits of the engine's HTTP surface; every field has a default (see DEFAULT_HTTP_SETTINGS). */
 export interface HttpSettings {
   /** Largest request body /trpc accepts (413 beyond it). */

@@ -1,10 +1,11 @@
 import type { Server } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { catalog } from "@millrace/processors";
+import { closeUserCodePool, configureUserCodePool } from "@millrace/processors/runtime";
 import { appRouter } from "./api/router.js";
 import type { Context } from "./api/trpc.js";
 import { cameOverHttps, clearedSessionCookie, createIdentity, ensureFirstAdmin, oidcRoutes, sessionCookie } from "./auth/index.js";
-import { DEFAULT_HTTP_SETTINGS, type EngineConfig, type HttpSettings } from "./config.js";
+import { DEFAULT_HTTP_SETTINGS, userCodeWorkersFromEnv, type EngineConfig, type HttpSettings } from "./config.js";
 import { openDatabase } from "./db/index.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
 import { checkHealth } from "./health.js";
@@ -33,6 +34,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const secrets = loadSecrets({ key: config.secretKey, keyFile: config.secretKeyFile });
   if (secrets.source.kind === "file" && secrets.source.created) logger.info({ module: "secrets", keyFile: secrets.source.path }, `created the secret key file ${secrets.source.path} (mode 0600): it seals the flows' sensitive parameter values; back it up, without it they cannot be read`);
   if (secrets.source.kind === "ephemeral") logger.warn({ module: "secrets" }, "no secret key configured (MILLRACE_SECRET_KEY or a key file): sensitive parameter values saved now cannot be read after this process ends");
+  const userCodeWorkers = userCodeWorkersFromEnv();
+  if (userCodeWorkers !== undefined) configureUserCodePool({ workers: userCodeWorkers });
   const db = await openDatabase(config.databaseUrl, config.engineId, secrets.box);
   const { repositories } = db;
   const services: Services = {
@@ -135,6 +138,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   } catch (e) {
     await audit.close();
     await runtime?.close();
+    await closeUserCodePool();
     await provenance.close();
     await db.close();
     throw e;
@@ -160,6 +164,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
       await workers?.close();
       await audit.close();
       await runtime?.close();
+      await closeUserCodePool();
       await provenance.close();
       await db.close();
     },

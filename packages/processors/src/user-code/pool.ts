@@ -68,8 +68,10 @@ interface Slot {
   dead: boolean;
   /** the end of the worker's stderr: how a fatal out-of-memory is told from other deaths */
   stderrTail: string;
-  /** resolves when the worker listens for requests (a message sent earlier could be lost) */
+  /** resolves when the worker listens for requests (a message sent earlier could be lost), or is gone */
   ready: Promise<void>;
+  /** why the worker ended, once it has */
+  deathReason?: string;
 }
 
 const progressView = new Int32Array(PROGRESS_SLOTS);
@@ -113,6 +115,8 @@ export class UserCodePool {
     let startsWithoutProgress = 0;
     for (;;) {
       const slot = await this.acquire();
+      // a worker's start (a fresh process) is not the batch's time
+      await slot.ready;
       if (batchDeadline === 0) batchDeadline = Date.now() + limits.batchTimeoutMs;
       const subset = pending ? pending.map((i) => records[i]!) : records;
       const request: JobRequest = { id: nextJob++, task, records: subset, indexes: pending, batchDeadline, maxOutputBytes: limits.maxOutputBytes };
@@ -171,6 +175,10 @@ export class UserCodePool {
   }
 
   private attempt(slot: Slot, request: JobRequest, limits: BatchLimits): Promise<{ ok: true; response: JobResponse } | { ok: false; current: number; expression: number; reason: string }> {
+    if (slot.dead) {
+      this.release(slot);
+      return Promise.resolve({ ok: false, current: -1, expression: 0, reason: slot.deathReason ?? "the user code worker stopped" });
+    }
     return new Promise((resolve, reject) => {
       const attempt: Attempt = {
         request,
@@ -256,6 +264,7 @@ export class UserCodePool {
       if (slot.attempt) slot.attempt.error = e;
     });
     child.on("exit", (code, signal) => {
+      listening();
       const progress = readProgress(slot);
       const current = progress[PROGRESS.current]!;
       const expression = progress[PROGRESS.expression]!;
@@ -268,8 +277,8 @@ export class UserCodePool {
       if (this.closed) return;
       this.replaced++;
       const a = slot.attempt;
-      if (!a) return;
-      a.finish({ ok: false, current, expression, reason: a.killReason ?? deathReason(a, slot.stderrTail, code, signal, this.options.memoryLimitMb) });
+      slot.deathReason = a?.killReason ?? deathReason(a, slot.stderrTail, code, signal, this.options.memoryLimitMb);
+      a?.finish({ ok: false, current, expression, reason: slot.deathReason });
     });
     // an idle worker does not keep the engine's process alive
     child.unref();
@@ -314,9 +323,9 @@ function timeoutReason(a: Attempt): string {
   return t.kind === "expression" ? `expression timed out after ${t.timeoutMs} ms` : `stopped: the record used more than ${t.timeLimitMs} ms (endless loop?)`;
 }
 
-function deathReason(a: Attempt, stderrTail: string, code: number | null, signal: NodeJS.Signals | null, memoryLimitMb: number): string {
+function deathReason(a: Attempt | undefined, stderrTail: string, code: number | null, signal: NodeJS.Signals | null, memoryLimitMb: number): string {
   if (/heap out of memory|Reached heap limit|Allocation failed/i.test(stderrTail)) return `out of memory (limit ${memoryLimitMb} MB)`;
-  if (a.error) return `the user code worker stopped (${a.error.message})`;
+  if (a?.error) return `the user code worker stopped (${a.error.message})`;
   return `the user code worker stopped (${signal ? `signal ${signal}` : `exit code ${code}`})`;
 }
 
