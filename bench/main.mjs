@@ -11,6 +11,7 @@ import { buildStreamsApp, runStreams } from "./lib/streams.mjs";
 import { runLatency, runVariant } from "./lib/millrace.mjs";
 import { runEditor } from "./lib/editor.mjs";
 import { runIsolation } from "./lib/isolation.mjs";
+import { runWorkerScaling, workerCounts } from "./lib/workers.mjs";
 import { trpcClient } from "./lib/trpc.mjs";
 import { fmtNum, log, procMem, round, rssSampler } from "./lib/util.mjs";
 import { engineNodeFlags } from "../scripts/engine-node-flags.mjs";
@@ -29,6 +30,7 @@ if (flag("--help") || flag("-h")) {
   --only LIST        run only some parts (b1 includes raw, Streams and B3)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)
+  --workers LIST     B1 durable on engines with MILLRACE_WORKERS = each count (default 1,2,all; all = cores; none to skip)
   --engine-node-flags "F"  node flags for the engine process instead of the ones "pnpm start" uses`);
   process.exit(0);
 }
@@ -37,6 +39,7 @@ const only = new Set((opt("--only") ?? "b1,b2,b4,b5").split(",").map((s) => s.tr
 const RECORDS = Number(opt("--records") ?? (quick ? 50_000 : 1_000_000));
 const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 15 : 60));
 const LOADS = quick ? 1 : 3;
+const WORKER_COUNTS = opt("--workers") === "none" ? [] : workerCounts(opt("--workers") ?? "1,2,all", cpus().length);
 // Default: the flags `pnpm start` runs the engine with, so B3 measures what users get.
 const ENGINE_NODE_FLAGS = opt("--engine-node-flags") !== undefined ? opt("--engine-node-flags").split(/\s+/).filter(Boolean) : engineNodeFlags();
 const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-").toLowerCase();
@@ -81,7 +84,7 @@ async function main() {
   const started = Date.now();
   const results = {
     date: new Date().toISOString(),
-    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || opt("--engine-node-flags") !== undefined ? "-partial" : ""),
+    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--workers") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || opt("--engine-node-flags") !== undefined ? "-partial" : ""),
     machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
     throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },
@@ -161,6 +164,13 @@ async function main() {
     results.rss_mb = round(hwm / 1024);
     results.details.rss = { vmhwm_mb: round(hwm / 1024), sampled_peak_mb: round(rss.peakKb / 1024), note: "VmHWM of the engine process after B1 (peak since its start)" };
     log(`B3 engine peak RSS: ${results.rss_mb} MB`);
+    if (WORKER_COUNTS.length) {
+      // after B3: the engine's RSS figure is for the default of one process
+      const runs = await phase("B1 Millrace workers", () => runWorkerScaling({ root, dir: tmp, brokers: broker.brokers, kafka, admin, pg, input, records: RECORDS, runId, counts: WORKER_COUNTS, nodeFlags: ENGINE_NODE_FLAGS }));
+      results.workers = { cores: cpus().length, runs };
+      results.throughput.millrace_workers_rps = Object.fromEntries(runs.map((r) => [String(r.workers), r.rps]));
+      for (const r of runs) if (r.rps === null) note(`workers=${r.workers}: the run failed: ${r.error}`);
+    }
     const m = results.details.millrace;
     const ons = [m.durable, m.durable2].filter((x) => x?.rps);
     const offs = [m.noprov, m.noprov2].filter((x) => x?.rps);
@@ -233,6 +243,8 @@ async function main() {
     provenance_on_drained_vs_off: results.details.provenance?.on_vs_off_wall_until_drained ?? null,
     // engine + Postgres CPU per record, off ÷ on (what provenance costs, whatever else runs)
     provenance_on_vs_off_cpu: results.details.provenance?.on_vs_off_cpu ?? null,
+    // durable records/s with N processes ÷ with the engine process alone (fresh engines, same input)
+    ...Object.fromEntries((results.workers?.runs ?? []).filter((r) => r.workers > 1).map((r) => [`workers_${r.workers}_vs_1`, div(r.rps, t.millrace_workers_rps?.["1"])])),
   };
   results.details.seconds = round((Date.now() - started) / 1000, 1);
   results.details.phases = phases;
@@ -266,6 +278,11 @@ function printTable(r, rawLimit) {
     ["  Millrace fused", fmtNum(t.millrace_fused_rps), `${fmtNum(r.ratios.fused_vs_durable, 2)}× durable`],
     ["  Millrace exactly-once", fmtNum(t.millrace_eos_rps), `${fmtNum(r.ratios.eos_vs_at_least_once, 2)}× at-least-once`],
     ["  Millrace provenance off", fmtNum(t.millrace_noprov_rps), `on/off ${fmtNum(r.ratios.provenance_on_vs_off, 2)} (goal ≥ 0.85; A-B-B-A), until written ${fmtNum(r.ratios.provenance_on_drained_vs_off, 2)}, by CPU ${fmtNum(r.ratios.provenance_on_vs_off_cpu, 2)}`],
+    ...(r.workers?.runs ?? []).map((w) => [
+      `  Millrace durable, MILLRACE_WORKERS=${w.workers}${w.workers === r.workers.cores ? " (all cores)" : ""}`,
+      fmtNum(w.rps),
+      w.rps == null ? w.error ?? "" : `${w.workers > 1 ? `${fmtNum(r.ratios[`workers_${w.workers}_vs_1`], 2)}× 1 worker; ` : ""}engine CPU ${fmtNum(w.cpuSeconds?.engine, 1)} s, RSS ${fmtNum(w.rss_mb)} MB in ${w.rss_mb_each?.length ?? "?"} process(es)`,
+    ]),
     ["B2 latency, 3 durable hops at 5,000/s", `p50 ${fmtNum(r.latency_ms.p50)} / p95 ${fmtNum(r.latency_ms.p95)} / p99 ${fmtNum(r.latency_ms.p99)} ms`, "goal p99 ≤ 50 ms"],
     ["B3 engine peak RSS during B1", r.rss_mb == null ? "n/a" : `${fmtNum(r.rss_mb)} MB`, "goal ≤ 300 MB"],
     ["B5 isolation: healthy flow beside a poison flow", r.isolation?.healthy_beside_poison_vs_alone == null ? "n/a" : `${fmtNum(r.isolation.healthy_beside_poison_vs_alone, 2)}× its throughput alone`, "goal ≥ 0.9"],

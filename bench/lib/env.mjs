@@ -117,18 +117,18 @@ export const BENCH_ADMIN_PASSWORD = "millrace-bench-admin";
  * its RSS can be read). `cpuProfDir` turns on --cpu-prof (written when the engine exits).
  * The answer's `token` is an admin API token for trpcClient(url, token).
  */
-export async function startEngineProcess({ root, dir, brokers, databaseUrl, webDist, cpuProfDir, heapMb, nodeFlags = [] }) {
+export async function startEngineProcess({ root, dir, brokers, databaseUrl, webDist, cpuProfDir, heapMb, nodeFlags = [], env = {}, logName = "engine.log" }) {
   const port = await freePort();
   const args = ["--import", "tsx"];
   if (cpuProfDir) args.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`);
   if (heapMb) args.push(`--max-old-space-size=${heapMb}`);
   args.push(...nodeFlags); // e.g. --engine-node-flags "--max-semi-space-size=8" (what scripts/start.mjs would pass)
   args.push(join(root, "apps/engine/src/main.ts"));
-  const logFile = join(dir, "engine.log");
+  const logFile = join(dir, logName);
   const out = createWriteStream(logFile);
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, MILLRACE_WEB_DIST: webDist ?? "/nonexistent", MILLRACE_NO_OPEN: "1", MILLRACE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, MILLRACE_WEB_DIST: webDist ?? "/nonexistent", MILLRACE_NO_OPEN: "1", MILLRACE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.pipe(out);

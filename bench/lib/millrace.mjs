@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { findPgBin } from "../../scripts/postgres/index.mjs";
 import { countRecords, createTopics, expectedKept, recordJson, waitForOffsets } from "./data.mjs";
-import { log, percentile, pgCpuSeconds, procCpuSeconds, procMem, round, sleep } from "./util.mjs";
+import { engineCpuSeconds, log, percentile, pgCpuSeconds, procMem, round, sleep } from "./util.mjs";
 
 export const FILTER_EXPR = "value.amount % 2 = 0";
 export const MAP_EXPR = '{ "id": value.id, "ts": value.ts, "amount": value.amount, "total": value.amount * 1.19, "customer": value.customer }';
@@ -107,7 +107,7 @@ export async function runVariant({ api, kafka, admin, engine, pg, input, records
   if (provenance !== undefined) deployInput.provenance = provenance;
   const rssBefore = procMem(engine.pid);
   const provBefore = provenance === false ? undefined : await provenanceMetrics(engine);
-  const cpu0 = { engine: procCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
+  const cpu0 = { engine: engineCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
   const t0 = Date.now();
   let status;
   try {
@@ -135,7 +135,7 @@ export async function runVariant({ api, kafka, admin, engine, pg, input, records
     });
     const doneAt = exactlyOnce ? res.lastChangeAt : res.at;
     const seconds = (doneAt - t0) / 1000;
-    const cpuEnd = { engine: procCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
+    const cpuEnd = { engine: engineCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
     const r = { rps: records / seconds, seconds, cpuSeconds: { engine: round(cpuEnd.engine - cpu0.engine, 2), postgres: cpu0.pg == null ? null : round(cpuEnd.pg - cpu0.pg, 2) }, outputOffsets: res.sum, stages: status.plan?.stages?.length, rssBeforeMb: round((rssBefore?.rssKb ?? 0) / 1024) };
     if (exactlyOnce) {
       r.outputRecords = await countRecords(kafka, output, expected);
@@ -150,7 +150,7 @@ export async function runVariant({ api, kafka, admin, engine, pg, input, records
         p.rpsUntilDrained = p.drainedSeconds ? records / Math.max(seconds, p.drainedSeconds) : null;
         r.provenance = p;
         await cleanGinPending(pg?.url);
-        const cpu1 = { engine: procCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
+        const cpu1 = { engine: engineCpuSeconds(engine.pid), pg: pgCpuSeconds(pg?.postmasterPid) };
         p.cpuSecondsUntilDrained = { engine: round(cpu1.engine - cpu0.engine, 2), postgres: cpu0.pg == null ? null : round(cpu1.pg - cpu0.pg, 2) };
         log(`  provenance: written ${p.drainedSeconds?.toFixed(2)} s after deploy (${p.rows} rows, ${p.droppedRecords} ids dropped) = ${Math.round(p.rpsUntilDrained ?? 0).toLocaleString()} records/s until lineage is queryable; CPU s by then engine ${p.cpuSecondsUntilDrained.engine}, Postgres ${p.cpuSecondsUntilDrained.postgres}`);
       }

@@ -72,19 +72,37 @@ export function procCpuSeconds(pid, children = false) {
   }
 }
 
-/** CPU seconds of a Postgres cluster: the postmaster, its exited children and its live backends. */
-export function pgCpuSeconds(postmasterPid) {
-  if (!postmasterPid) return null;
-  let total = procCpuSeconds(postmasterPid, true);
+/** Pids of the live descendants of `pid` (children, their children, …; from /proc). */
+export function descendantPids(pid) {
+  const childrenOf = new Map();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const s = readFileSync(`/proc/${d}/stat`, "utf8");
       const ppid = Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === postmasterPid) total += procCpuSeconds(Number(d));
+      childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(d)]);
     } catch {
       /* gone */
     }
   }
-  return total;
+  const out = [];
+  for (let next = childrenOf.get(pid) ?? []; next.length; next = next.flatMap((p) => childrenOf.get(p) ?? [])) out.push(...next);
+  return out;
+}
+
+/** CPU seconds of a Postgres cluster: the postmaster, its exited children and its live backends. */
+export function pgCpuSeconds(postmasterPid) {
+  if (!postmasterPid) return null;
+  return procCpuSeconds(postmasterPid, true) + descendantPids(postmasterPid).reduce((a, p) => a + procCpuSeconds(p), 0);
+}
+
+/** CPU seconds of the engine and its live child processes (runtime workers, user-code workers). */
+export function engineCpuSeconds(pid) {
+  return procCpuSeconds(pid) + descendantPids(pid).reduce((a, p) => a + procCpuSeconds(p), 0);
+}
+
+/** RSS (kB) of the engine and its live child processes, each and summed. */
+export function engineRssKb(pid) {
+  const each = [pid, ...descendantPids(pid)].map((p) => procMem(p)?.rssKb ?? 0);
+  return { totalKb: each.reduce((a, x) => a + x, 0), eachKb: each };
 }
