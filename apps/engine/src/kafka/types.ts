@@ -105,23 +105,15 @@ export interface KafkaProducer extends Sender {
   transaction(): Promise<KafkaTransaction>;
 }
 
-/** What a consumer is told before it gives its partitions up. */
-export interface PartitionsRevoked {
-  /**
-   * true when the membership is already gone (the coordinator forgot the member, or it never
-   * joined): nothing can be committed any more, in-flight work is to be abandoned
-   */
-  lost: boolean;
-  /** commits offsets (next offset to read) with the generation being given up; works while the consumer is stopping */
-  commit(offsets: TopicPartitionOffset[]): Promise<void>;
-}
-
 /**
  * Awaited before the consumer (re)joins its group (a rebalance) and before it leaves it (stop):
- * finish or drop the batches in flight and commit what was processed, well within the
- * rebalance timeout (the whole group waits). A throw is logged and the join or leave goes on.
+ * finish or drop the batches in flight and commit what was processed (commitOffsets works until
+ * the group is left, also while the consumer stops), well within the session timeout (the whole
+ * group waits). `lost`: the membership is gone already (the coordinator forgot the member, or it
+ * never joined), nothing can be committed: drop the work in flight. A throw is logged and the
+ * join or leave goes on.
  */
-export type PartitionsRevokedHook = (revoked: PartitionsRevoked) => Promise<void>;
+export type PartitionsRevokedHook = (lost: boolean) => Promise<void>;
 
 export interface ConsumerOptions {
   groupId: string;

@@ -42,8 +42,8 @@ export class OffsetCommitter {
   private stopped = false;
   /** ends the wait before the next commit (stop, flush) */
   private wake: (() => void) | undefined;
-  /** set by flush: no waiting for the interval, commits go through this function */
-  private flushing: ((offsets: TopicPartitionOffset[]) => Promise<void>) | undefined;
+  /** set while flush waits: no waiting for the interval */
+  private flushing = false;
 
   constructor(private readonly o: OffsetCommitterOptions) {}
 
@@ -65,18 +65,17 @@ export class OffsetCommitter {
   }
 
   /**
-   * Commits what is pending now, without waiting for the interval, through `commit` (the
-   * consumer's own commit may refuse while it leaves its group), and resolves once nothing is
+   * Commits what is pending now, without waiting for the interval, and resolves once nothing is
    * pending or under way (a commit given up after its failures included): the partitions are
    * about to be given up, and their next owner starts from what is committed here.
    */
-  async flush(commit?: (offsets: TopicPartitionOffset[]) => Promise<void>): Promise<void> {
-    this.flushing = commit ?? ((offsets) => this.o.commit(offsets));
+  async flush(): Promise<void> {
+    this.flushing = true;
     this.wake?.();
     try {
       while (this.committing) await this.committing.catch(() => {});
     } finally {
-      this.flushing = undefined;
+      this.flushing = false;
     }
   }
 
@@ -107,8 +106,7 @@ export class OffsetCommitter {
       this.pending.clear();
       this.lastCommitAt = Date.now();
       try {
-        const offsets = list.map(([, x]) => x.offset);
-        await (this.flushing ? this.flushing(offsets) : this.o.commit(offsets));
+        await this.o.commit(list.map(([, x]) => x.offset));
       } catch (e) {
         this.o.failed(e instanceof Error ? e : new Error(String(e)));
         // retried with the next commit (a newer offset of the same partition supersedes it)

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MRecord } from "@millrace/processors";
-import type { BatchContext, KafkaConsumer, PartitionsRevoked, TopicPartitionOffset } from "../kafka/index.js";
+import type { BatchContext, KafkaConsumer, TopicPartitionOffset } from "../kafka/index.js";
 import { errorMessage } from "../log.js";
 import { withTimeout } from "../timeout.js";
 import type { PlannedStage } from "../planner/index.js";
@@ -63,7 +63,7 @@ export class ConsumerStageRunner implements StageRunner {
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 20_000,
-      onPartitionsRevoked: (revoked) => this.partitionsRevoked(consumer, revoked),
+      onPartitionsRevoked: (lost) => this.partitionsRevoked(consumer, lost),
     });
     this.consumer = consumer;
     this.committer = this.newCommitter(consumer);
@@ -127,15 +127,15 @@ export class ConsumerStageRunner implements StageRunner {
    * given up. The next owner of each partition then starts right after what was written, and
    * this engine writes nothing more for partitions it may no longer own.
    */
-  private async partitionsRevoked(consumer: KafkaConsumer, revoked: PartitionsRevoked): Promise<void> {
+  private async partitionsRevoked(consumer: KafkaConsumer, lost: boolean): Promise<void> {
     if (this.consumer !== consumer) return;
     this.generation++;
     const committer = this.committer!;
     this.committer = this.newCommitter(consumer);
-    if (!revoked.lost) {
+    if (!lost) {
       const drained = (async () => {
         await Promise.allSettled([...this.handling, ...this.inflight.values()]);
-        await committer.flush(revoked.commit);
+        await committer.flush();
       })();
       try {
         await withTimeout(drained, REVOKE_DRAIN_LIMIT_MS, "finishing the in-flight batches");

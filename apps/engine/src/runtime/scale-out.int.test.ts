@@ -75,7 +75,9 @@ describe("(d) scale-out: two engines share a flow; one is killed", () => {
   });
 });
 
-describe("scale-out without duplicates: kafka-source → map → kafka-sink at-least-once while engines join and leave", () => {
+const GENERATED = 120_000;
+
+describe("scale-out without duplicates: source → map → kafka-sink at-least-once while engines join and leave", () => {
   const brokers = testBrokers();
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let kafka: KafkaClient;
@@ -118,18 +120,29 @@ describe("scale-out without duplicates: kafka-source → map → kafka-sink at-l
     return { written: () => written, stop: () => ((stopped = true), running) };
   }
 
-  /** Deploys the flow on a first engine, feeds it, lets a second engine join mid-run, then ends the first one with `end`. */
-  async function run(end: (e: EngineProcess) => Promise<void>) {
+  /** Records in `topic` (end offsets): how far the flow got. */
+  async function written(topic: string): Promise<number> {
+    return (await kafka.topicEndOffsets(topic).catch(() => [])).reduce((sum, p) => sum + p.high, 0);
+  }
+
+  /**
+   * Deploys `source` → map → kafka-sink at-least-once on a first engine; once records flow, a
+   * second engine joins, both work on every consumer stage, then the first one is ended with
+   * `end` while records keep flowing. A kafka-source is fed by the test (until stopped), a
+   * generate source makes GENERATED records (its lease moves to the second engine).
+   */
+  async function run(source: "kafka-source" | "generate", end: (e: EngineProcess) => Promise<void>) {
     const id = uid("dup");
     const input = uid("dup-in");
     const sink = uid("dup-sink");
-    await kafka.ensureTopics([{ topic: input, partitions: 4 }]);
     const e1 = await spawnEngine({ port: await freePort(), databaseUrl: db.url, brokers });
     engines.push(e1);
+    let feeder: ReturnType<typeof feed> | undefined;
+    if (source === "kafka-source") await kafka.ensureTopics([{ topic: input, partitions: 4 }]);
     const doc = flowDoc(
       id,
       [
-        ["src", "kafka-source", { topic: input, fromBeginning: true }],
+        source === "kafka-source" ? ["src", "kafka-source", { topic: input, fromBeginning: true }] : ["src", "generate", { count: GENERATED, ratePerSec: 5000, template: '{ "i": $i }' }],
         ["inc", "map", { expression: '{ "i": value.i, "sq": value.i * value.i }' }],
         ["out", "kafka-sink", { topic: sink }],
       ],
@@ -138,33 +151,35 @@ describe("scale-out without duplicates: kafka-source → map → kafka-sink at-l
     await e1.api.flows.save.mutate({ document: doc });
     await e1.api.deployments.deploy.mutate({ flowId: id });
     await waitFor(async () => (await e1.api.deployments.status.query({ flowId: id })).local.running, 15_000, "engine 1 to run the flow");
-    const feeder = feed(input, 5000);
+    if (source === "kafka-source") feeder = feed(input, 5000);
     try {
-      await waitFor(async () => (await e1.api.stats.snapshot.query({ flowId: id })).nodes.out?.in > 0, 30_000, "records through engine 1");
+      await waitFor(async () => (await written(sink)) > 0, 30_000, "records through engine 1");
       const e2 = await spawnEngine({ port: await freePort(), databaseUrl: db.url, brokers });
       engines.push(e2);
       await waitFor(async () => (await e2.api.deployments.status.query({ flowId: id })).local.running, 15_000, "engine 2 to run the flow");
-      // both engines process records of every stage: each stage's group rebalanced while records flowed
+      // both engines process records of every consumer stage: each stage's group rebalanced while records flowed
+      const shared = source === "kafka-source" ? ["src", "inc", "out"] : ["inc", "out"];
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();
       try {
         await waitFor(async () => {
           const rows = (await c.query(`SELECT stats FROM engine_stats WHERE flow_id = $1`, [id])).rows;
-          return rows.length === 2 && rows.every((r) => ["src", "inc", "out"].every((n) => (r.stats.nodes[n]?.in ?? 0) + (r.stats.nodes[n]?.out ?? 0) > 0));
-        }, 45_000, "both engines to process records of every stage");
+          return rows.length === 2 && rows.every((r) => shared.every((n) => (r.stats.nodes[n]?.in ?? 0) + (r.stats.nodes[n]?.out ?? 0) > 0));
+        }, 45_000, "both engines to process records of every consumer stage");
       } finally {
         await c.end();
       }
-      const joined = feeder.written();
-      await waitFor(async () => feeder.written() >= joined + 10_000, 30_000, "records fed to both engines");
+      const joined = await written(sink);
+      await waitFor(async () => (await written(sink)) >= joined + 10_000, 30_000, "records through both engines");
       await end(e1);
-      // keep feeding: the survivor takes the partitions over while records flow
-      const ended = feeder.written();
-      await waitFor(async () => feeder.written() >= ended + 15_000, 30_000, "records fed after engine 1 ended");
+      // records keep flowing while the survivor takes the partitions (and the source) over
+      const ended = await written(sink);
+      if (source === "generate") expect(ended).toBeLessThan(GENERATED - 10_000);
+      await waitFor(async () => (await written(sink)) >= ended + 10_000, 60_000, "records through the survivor");
     } finally {
-      await feeder.stop();
+      await feeder?.stop();
     }
-    const n = feeder.written();
+    const n = feeder ? feeder.written() : GENERATED;
     const records = await readTopic(brokers, sink, (rs) => new Set(rs.map((r) => r.value.i)).size >= n, { timeoutMs: 120_000, settleMs: 3000 });
     const survivor = engines.at(-1)!;
     await survivor.api.deployments.stop.mutate({ flowId: id });
@@ -172,17 +187,22 @@ describe("scale-out without duplicates: kafka-source → map → kafka-sink at-l
     const distinct = new Set(records.map((r) => r.value.i as number));
     expect(distinct.size).toBe(n); // nothing lost
     expect(records.every((r) => r.value.sq === r.value.i * r.value.i)).toBe(true);
-    console.info(`[scale-out] ${n} records fed, ${records.length - distinct.size} duplicates`);
+    console.info(`[scale-out] ${source}: ${n} records, ${records.length - distinct.size} duplicates`);
     return { n, duplicates: records.length - distinct.size };
   }
 
-  it("an engine joining and another leaving with SIGTERM: every record arrives exactly once", async () => {
-    const { n, duplicates } = await run((e) => e.stop());
+  it("kafka-source: an engine joining and another leaving with SIGTERM: every record arrives exactly once", async () => {
+    const { duplicates } = await run("kafka-source", (e) => e.stop());
     expect(duplicates).toBe(0);
   });
 
-  it("an engine joining and another killed (-9): nothing lost; duplicates at most what was in flight", async () => {
-    const { n, duplicates } = await run((e) => e.kill9());
+  it("generate: an engine joining and the source's engine leaving with SIGTERM (the lease moves): every record arrives exactly once", async () => {
+    const { duplicates } = await run("generate", (e) => e.stop());
+    expect(duplicates).toBe(0);
+  });
+
+  it("kafka-source: an engine joining and another killed (-9): nothing lost; duplicates at most what was in flight", async () => {
+    const { n, duplicates } = await run("kafka-source", (e) => e.kill9());
     // in flight: up to two batches per partition of each stage, and the ≤100 ms of uncommitted offsets
     expect(duplicates).toBeLessThan(Math.max(20_000, n / 5));
   });

@@ -7,10 +7,14 @@
 // rebalance timeout): while a rebalance is being prepared the coordinator still accepts offset
 // commits of the current generation. This adaptation gives kafkajs the same: a hook carried by
 // the consumer's partition assigner is awaited in ConsumerGroup.joinAndSync and leave.
-import type { PartitionsRevokedHook, TopicPartitionOffset } from "../types.js";
+// And kafkajs's consumer.commitOffsets resolves without committing anything once stop() began
+// (also between retries of a commit under way), though the group is ours until it is left: here
+// such a commit goes to the group directly, so what is committed on the way out reaches Kafka.
+import type { PartitionsRevokedHook } from "../types.js";
 import { kafkajsInternal } from "./kafkajs-internals.js";
 
 export const CONSUMER_GROUP = "src/consumer/consumerGroup.js";
+const RUNNER = "src/consumer/runner.js";
 const ROUND_ROBIN_ASSIGNER = "src/consumer/assigners/roundRobinAssigner/index.js";
 
 const HOOK = Symbol("millrace.partitionsRevoked");
@@ -30,9 +34,15 @@ interface KafkajsConsumerGroup {
   memberId: string | null;
   assigners: Assigner[];
   logger: { error(message: string, extra?: Record<string, unknown>): void };
-  commitOffsets(offsets: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
+  commitOffsets(offsets: unknown): Promise<void>;
   joinAndSync(): Promise<void>;
   leave(): Promise<void>;
+}
+
+interface KafkajsRunner {
+  running: boolean;
+  consumerGroup: KafkajsConsumerGroup;
+  commitOffsets(offsets: unknown): Promise<void> | undefined;
 }
 
 type Patched = ((this: KafkajsConsumerGroup) => Promise<void>) & { [INSTALLED]?: true };
@@ -46,32 +56,25 @@ export function assignerWithRevokeHook(hook: PartitionsRevokedHook): AssignerFac
   return (args) => Object.assign(roundRobin(args), { [HOOK]: hook });
 }
 
-function groupCommit(group: KafkajsConsumerGroup, offsets: TopicPartitionOffset[]): Promise<void> {
-  const byTopic = new Map<string, { partition: number; offset: string }[]>();
-  for (const o of offsets) {
-    const list = byTopic.get(o.topic);
-    if (list) list.push({ partition: o.partition, offset: o.offset });
-    else byTopic.set(o.topic, [{ partition: o.partition, offset: o.offset }]);
-  }
-  return group.commitOffsets({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
-}
-
 async function partitionsRevoked(group: KafkajsConsumerGroup, lost: boolean): Promise<void> {
   const hook = group.assigners.find((a) => a[HOOK])?.[HOOK];
   if (!hook) return;
   try {
-    await hook({ lost, commit: (offsets) => groupCommit(group, offsets) });
+    await hook(lost);
   } catch (e) {
     group.logger.error(`partitions-revoked hook failed (${e instanceof Error ? e.message : String(e)}); the group is joined or left anyway`, { groupId: group.groupId });
   }
 }
 
-/** Wraps kafkajs's ConsumerGroup.joinAndSync and leave (once). Null once in place, else why not. */
+/** Wraps kafkajs's ConsumerGroup.joinAndSync and leave, and Runner.commitOffsets (once). Null once in place, else why not. */
 export function installPartitionsRevokedHook(): string | null {
   const proto = kafkajsInternal<{ prototype?: Partial<KafkajsConsumerGroup> }>(CONSUMER_GROUP).prototype;
+  const runner = kafkajsInternal<{ prototype?: Partial<KafkajsRunner> }>(RUNNER).prototype;
   const join = proto?.joinAndSync as Patched | undefined;
   const leave = proto?.leave as Patched | undefined;
+  const commit = runner?.commitOffsets;
   if (!proto || typeof join !== "function" || typeof leave !== "function") return `kafkajs's ${CONSUMER_GROUP} has no ConsumerGroup.joinAndSync/leave`;
+  if (!runner || typeof commit !== "function") return `kafkajs's ${RUNNER} has no Runner.commitOffsets`;
   if (join[INSTALLED]) return null;
   const patchedJoin: Patched = async function (this: KafkajsConsumerGroup) {
     // no member id: a first join, or the coordinator forgot us (kafkajs cleared it): partitions lost
@@ -85,5 +88,10 @@ export function installPartitionsRevokedHook(): string | null {
   patchedJoin[INSTALLED] = true;
   proto.joinAndSync = patchedJoin;
   proto.leave = patchedLeave;
+  runner.commitOffsets = async function (this: KafkajsRunner, offsets: unknown): Promise<void> {
+    if (this.running) await commit.call(this, offsets);
+    // stopping (maybe since a retry of the commit above): committing the same offsets again is harmless
+    if (!this.running) await this.consumerGroup.commitOffsets(offsets);
+  };
   return null;
 }
