@@ -1,11 +1,15 @@
 import type { PrismaClient } from "@millrace/db";
+import type { EventLoopFigures } from "../metrics/event-loop.js";
 import type { EngineFigures } from "../runtime/stats.js";
+
+/** What an engine publishes per deployment: its figures and how late its main thread ran (last second). */
+export type PublishedFigures = EngineFigures & { eventLoop?: EventLoopFigures };
 import { queryIn, sql } from "./sql.js";
 
 /** One engine's last published counters for a deployment. */
 export interface EngineStatsRow {
   engineId: string;
-  stats: EngineFigures;
+  stats: PublishedFigures;
   /** ms since the engine published them, by the database's clock (engines' clocks may disagree) */
   ageMs: number;
 }
@@ -18,7 +22,7 @@ export class EngineStatsRepository {
    * One statement per deployment and second. Raw SQL because the row is stamped with the
    * database's now(): freshness is then judged by one clock, whichever engines write and read.
    */
-  async publish(engineId: string, deploymentId: string, flowId: string, figures: EngineFigures): Promise<void> {
+  async publish(engineId: string, deploymentId: string, flowId: string, figures: PublishedFigures): Promise<void> {
     await queryIn(
       this.db,
       sql`INSERT INTO engine_stats (engine_id, deployment_id, flow_id, stats, updated_at) VALUES (${engineId}, ${deploymentId}, ${flowId}, ${JSON.stringify(figures)}::jsonb, now())

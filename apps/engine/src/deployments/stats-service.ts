@@ -1,10 +1,11 @@
 import type { DeploymentRepository } from "../db/deployments.js";
-import type { EngineStatsRepository } from "../db/engine-stats.js";
+import type { EngineStatsRepository, PublishedFigures } from "../db/engine-stats.js";
 import { errorMessage, logger } from "../log.js";
+import { eventLoopDelay, takeEventLoopFigures, type EventLoopFigures } from "../metrics/event-loop.js";
 import { OutageLog } from "../outage-log.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
-import type { EdgeFigures, EngineFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
+import type { EdgeFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
 
 const log = logger.child({ module: "stats" });
 
@@ -25,6 +26,13 @@ export interface EdgeStats extends EdgeFigures {
   backPressure: boolean;
 }
 
+/** One engine running the flow (reported in the last 5 s): how late its main thread ran over its last second. */
+export interface EngineLoad {
+  engineId: string;
+  eventLoopP99Ms: number | null;
+  eventLoopMaxMs: number | null;
+}
+
 /** The flow's stats, summed over every engine that runs part of it. */
 export interface FlowStats {
   flowId: string;
@@ -36,6 +44,8 @@ export interface FlowStats {
   at: number;
   /** engines that reported in the last 5 s */
   engines: number;
+  /** those engines, one by one */
+  engineLoad: EngineLoad[];
   nodes: Record<string, NodeStats>;
   edges: Record<string, EdgeStats>;
 }
@@ -52,6 +62,9 @@ export class StatsService {
   private timer: NodeJS.Timeout | undefined;
   private publishing = false;
   private readonly publishOutage = new OutageLog(log, "publishing this engine's flow stats to Postgres");
+  private readonly loopDelay = eventLoopDelay.reader();
+  /** this engine's event-loop figures of its last publish */
+  private eventLoop: EventLoopFigures | undefined;
 
   constructor(
     private readonly repos: { deployments: DeploymentRepository; engineStats: EngineStatsRepository },
@@ -72,10 +85,11 @@ export class StatsService {
     if (this.publishing) return;
     this.publishing = true;
     try {
+      this.eventLoop = takeEventLoopFigures(this.loopDelay) ?? this.eventLoop;
       for (const { deploymentId, flowId } of this.recorder.tracked()) {
         const f = this.recorder.figures(deploymentId);
         if (!f) continue;
-        await this.repos.engineStats.publish(this.engineId, deploymentId, flowId, f);
+        await this.repos.engineStats.publish(this.engineId, deploymentId, flowId, this.eventLoop ? { ...f, eventLoop: this.eventLoop } : f);
         if (!this.isLocal(deploymentId)) this.recorder.untrack(deploymentId);
       }
       this.publishOutage.worked();
@@ -96,14 +110,14 @@ export class StatsService {
   async snapshot(flowId: string): Promise<FlowStats> {
     const now = Date.now();
     const dep = await this.repos.deployments.ofFlow(flowId);
-    if (!dep) return { flowId, deploymentId: null, version: null, status: "not-deployed", at: now, engines: 0, nodes: {}, edges: {} };
+    if (!dep) return { flowId, deploymentId: null, version: null, status: "not-deployed", at: now, engines: 0, engineLoad: [], nodes: {}, edges: {} };
     const plan = dep.plan as ExecutionPlan;
     const rows = await this.repos.engineStats.ofDeployment(dep.id);
     const live = this.recorder.figures(dep.id, now);
-    const all: { figures: EngineFigures; fresh: boolean }[] = rows
+    const all: { engineId: string; figures: PublishedFigures; fresh: boolean }[] = rows
       .filter((r) => !(live && r.engineId === this.engineId))
-      .map((r) => ({ figures: r.stats, fresh: r.ageMs < FRESH_MS }));
-    if (live) all.push({ figures: live, fresh: true });
+      .map((r) => ({ engineId: r.engineId, figures: r.stats, fresh: r.ageMs < FRESH_MS }));
+    if (live) all.push({ engineId: this.engineId, figures: this.eventLoop ? { ...live, eventLoop: this.eventLoop } : live, fresh: true });
     const queues = dep.status === "running" ? await this.lag.queues(plan.edges, 1000) : new Map<string, number>();
 
     const pausedStages = new Set<string>();
@@ -168,7 +182,11 @@ export class StatsService {
       }
       edges[e.id] = s;
     }
-    return { flowId, deploymentId: dep.id, version: dep.version, status: dep.status, at: now, engines: all.filter((a) => a.fresh).length, nodes, edges };
+    const engineLoad = all
+      .filter((a) => a.fresh)
+      .map((a) => ({ engineId: a.engineId, eventLoopP99Ms: a.figures.eventLoop?.p99Ms ?? null, eventLoopMaxMs: a.figures.eventLoop?.maxMs ?? null }))
+      .sort((a, b) => a.engineId.localeCompare(b.engineId));
+    return { flowId, deploymentId: dep.id, version: dep.version, status: dep.status, at: now, engines: engineLoad.length, engineLoad, nodes, edges };
   }
 
   async close(): Promise<void> {

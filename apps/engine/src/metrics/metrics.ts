@@ -1,28 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createHistogram, performance, type RecordableHistogram } from "node:perf_hooks";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { kafkaClientInfo } from "../kafka/index.js";
 import type { BatchErrorEvent, BatchEvent, PauseEvent, RunnerObserver } from "../runtime/observer.js";
 import { PlanCache, type PlanLookup } from "../provenance/plans.js";
-
-/** The sampling period of the event-loop delay histogram: finer costs a timer wake-up each time. */
-const EVENT_LOOP_RESOLUTION_MS = 10;
-
-/**
- * Records how late a periodic timer fires, in ns. Not perf_hooks' monitorEventLoopDelay: it
- * counts the timer's own period in every sample and, after a reset, drops the first interval,
- * so a stall right after a scrape would not show.
- */
-function watchEventLoopDelay(): RecordableHistogram {
-  const histogram = createHistogram();
-  let last = performance.now();
-  setInterval(() => {
-    const now = performance.now();
-    histogram.record(Math.max(1, Math.round((now - last - EVENT_LOOP_RESOLUTION_MS) * 1e6)));
-    last = now;
-  }, EVENT_LOOP_RESOLUTION_MS).unref();
-  return histogram;
-}
+import { eventLoopDelay } from "./event-loop.js";
 
 /** What the metrics need besides the runner's events, asked at scrape time. */
 export interface MetricsSources {
@@ -106,7 +87,7 @@ export class EngineMetrics implements RunnerObserver {
     pg("millrace_provenance_dropped_batches", "Node batches not recorded because Postgres could not keep up", (s) => s.droppedBatches);
     pg("millrace_provenance_write_errors", "Failed provenance writes (retried)", (s) => s.writeErrors);
     // per scrape window, not since start: a stall shows in the scrape after it and then goes away
-    const loopDelay = watchEventLoopDelay();
+    const loopDelay = eventLoopDelay.reader();
     new Gauge({
       name: "millrace_event_loop_delay_seconds",
       help: "How late the engine's main thread ran a timer, over the time since the previous scrape (stat: p50, p99, max)",

@@ -16,6 +16,8 @@ export type LiveStats = ApiOutputs["stats"]["snapshot"];
 /** Per node, summed over engines: totals since the deployment and rates (records/s). */
 export type NodeStats = LiveStats["nodes"][string];
 export type EdgeStats = LiveStats["edges"][string];
+/** One engine running the flow: how late its main thread ran over its last second (ms). */
+export type EngineLoad = LiveStats["engineLoad"][number];
 
 export type TapRecord = ApiOutputs["tap"]["recent"][number];
 

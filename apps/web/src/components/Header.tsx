@@ -5,7 +5,7 @@ import { ui, useUiStore } from "../store/uiStore";
 import { exportFlow, reloadLatest, saveAsCopy, saveFlow } from "../session";
 import { useDeployment, useDeployMutations, useLiveStats } from "../deploy";
 import { cleanRecordId, lineageActions } from "../store/lineageStore";
-import { staleFor, useStale } from "../store/statsStore";
+import { staleFor, useEngineLoad, useStale } from "../store/statsStore";
 import { auth, useAuthStore, useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
 import { openAccountDialog } from "./AccountDialog";
@@ -124,6 +124,7 @@ export function Header() {
           </span>
         )}
         {dep.running && <StaleMark />}
+        {dep.running && <EngineLoadMark />}
         <span className="mr-sep" />
         <RecordSearch />
         <span title={editReason || "Import a flow JSON"} className="mr-tip-wrap">
@@ -340,6 +341,28 @@ function SaveButton({ saving, disabled, refusal, onSave }: { saving: boolean; di
           </div>
         </form>
       )}
+    </span>
+  );
+}
+
+/** The main thread is the engine's only one for Kafka, stats and the API: over this, it lags. */
+const LOOP_DELAY_WARN_MS = 50;
+
+/** How late the engines' main threads ran over their last second (worst p99; per engine in the tooltip). */
+function EngineLoadMark() {
+  const engines = useEngineLoad();
+  const measured = engines.filter((e) => e.eventLoopP99Ms !== null);
+  if (measured.length === 0) return null;
+  const worstP99 = Math.max(...measured.map((e) => e.eventLoopP99Ms!));
+  const worstMax = Math.max(...measured.map((e) => e.eventLoopMaxMs ?? 0));
+  const lines = measured.map((e) => `${e.engineId}: p99 ${e.eventLoopP99Ms} ms, max ${e.eventLoopMaxMs} ms`);
+  return (
+    <span
+      className={`mr-pill${worstMax > LOOP_DELAY_WARN_MS ? " stale" : ""}`}
+      data-testid="engine-loop-delay"
+      title={`How late each engine's main thread ran over its last second (over ${LOOP_DELAY_WARN_MS} ms, figures and the API lag):\n${lines.join("\n")}`}
+    >
+      {measured.length > 1 ? `${measured.length} engines · ` : ""}loop p99 {worstP99} ms
     </span>
   );
 }

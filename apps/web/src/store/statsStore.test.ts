@@ -40,6 +40,17 @@ describe("live-stats store", () => {
     expect(st().series.a).toEqual([5]);
   });
 
+  it("keeps each engine's main-thread delay, the same array while it does not change", () => {
+    const load = [{ engineId: "e1", eventLoopP99Ms: 2.5, eventLoopMaxMs: 12 }];
+    statsActions.push("f", { ...tick({}), engineLoad: load } as LiveStats, 1000);
+    expect(st().engineLoad).toEqual(load);
+    const before = st().engineLoad;
+    statsActions.push("f", { ...tick({}), engineLoad: [{ ...load[0]! }] } as LiveStats, 2000);
+    expect(st().engineLoad).toBe(before);
+    statsActions.push("f", { ...tick({}), engineLoad: [{ ...load[0]!, eventLoopMaxMs: 80 }] } as LiveStats, 3000);
+    expect(st().engineLoad[0]!.eventLoopMaxMs).toBe(80);
+  });
+
   it("marks figures stale after 3 s without a tick, fresh again on the next", () => {
     statsActions.checkFresh(0);
     expect(st().stale).toBe(false); // nothing received yet: nothing to call stale

@@ -8,7 +8,7 @@
  * shown greyed as "stale", never as live.
  */
 import { create } from "zustand";
-import type { EdgeStats, LiveStats, NodeStats } from "../api/types";
+import type { EdgeStats, EngineLoad, LiveStats, NodeStats } from "../api/types";
 
 /** samples kept per node: one a tick, one tick a second → the last minute */
 export const SPARK_SAMPLES = 60;
@@ -38,9 +38,11 @@ interface StatsState {
   edges: Record<string, EdgeStats>;
   /** per node: records/s of the last ticks (in; a source: out) */
   series: Record<string, Series>;
+  /** the engines running the flow, with their main thread's delay */
+  engineLoad: readonly EngineLoad[];
 }
 
-const empty = (): StatsState => ({ flowId: null, at: null, receivedAt: null, since: null, stale: false, nodes: {}, edges: {}, series: {} });
+const empty = (): StatsState => ({ flowId: null, at: null, receivedAt: null, since: null, stale: false, nodes: {}, edges: {}, series: {}, engineLoad: [] });
 
 export const useStatsStore = create<StatsState>(() => empty());
 
@@ -86,7 +88,9 @@ export function nextState(prev: StatsState, flowId: string, s: LiveStats, now: n
     const before = prevEdges[id];
     edges[id] = sameFields(before, e) ? before! : e;
   }
-  return { flowId, at: s.at, receivedAt: now, since: prev.since, stale: false, nodes, edges, series };
+  const load = s.engineLoad ?? [];
+  const engineLoad = sameFlow && load.length === prev.engineLoad.length && load.every((e, i) => sameFields(prev.engineLoad[i], e)) ? prev.engineLoad : load;
+  return { flowId, at: s.at, receivedAt: now, since: prev.since, stale: false, nodes, edges, series, engineLoad };
 }
 
 export const statsActions = {
@@ -124,3 +128,4 @@ export function isRecentError(at: number | undefined, now = Date.now()): boolean
 /** The node's sparkline samples; one node's component re-renders only when its own series changes. */
 export const useSeries = (id: string) => useStatsStore((st) => st.series[id]);
 export const useStale = () => useStatsStore((st) => st.stale);
+export const useEngineLoad = () => useStatsStore((st) => st.engineLoad);
