@@ -3,6 +3,8 @@
 // spreads the partitions of every stage over the engine and its workers.
 import "../kafka/index.js"; // first of all: kafkajs adapted before anything loads it
 import { catalog } from "@millrace/processors";
+import { closeUserCodePool, configureUserCodePool } from "@millrace/processors/runtime";
+import { userCodeWorkersFromEnv } from "../config.js";
 import { openDatabase, type Database } from "../db/index.js";
 import { startDeployments, type DeploymentRuntime } from "../deployments/index.js";
 import { errorMessage, logger } from "../log.js";
@@ -38,6 +40,9 @@ function keyRing(keys: string[]): SecretBox {
 
 async function start(settings: WorkerSettings): Promise<void> {
   log = logger.child({ module: "worker", engineId: settings.engineId });
+  // the same environment as the engine: its own user-code pool, sized alike
+  const userCodeWorkers = userCodeWorkersFromEnv();
+  if (userCodeWorkers !== undefined) configureUserCodePool({ workers: userCodeWorkers });
   const box = keyRing(settings.keys);
   const db = await openDatabase(settings.databaseUrl, settings.engineId, box);
   const runtime = startDeployments({
@@ -74,6 +79,7 @@ async function stop(why: string): Promise<void> {
   try {
     // the flows first: what they processed is committed and provenance gets their last batches
     await r?.runtime.close();
+    await closeUserCodePool();
     await r?.provenance?.close();
     await r?.db.close();
   } catch (e) {
