@@ -17,7 +17,7 @@ describe("the kafkajs adapter", () => {
         "Before changing KAFKAJS_VERSION (adapter/install.ts), re-check against the new kafkajs sources: " +
         "every internal path and capturing module listed in adapter/install.ts; the byte-identity tests " +
         "adapter/produce-encoder.test.ts, fetch-decoder.test.ts, consumer-batch.test.ts (and produce-encoder.int.test.ts, socket.int.test.ts); " +
-        "adapter/partition-grouping.ts; the aborted-transaction fix patches/kafkajs@2.2.4.patch (rename/port it, " +
+        "adapter/partition-grouping.ts; the rebalance hook adapter/partitions-revoked.ts with its test and runtime/scale-out.int.test.ts; the aborted-transaction fix patches/kafkajs@2.2.4.patch (rename/port it, " +
         "pnpm-workspace.yaml patchedDependencies) with adapter/aborted-transactions.test.ts and runtime/crash.int.test.ts.",
     ).toBe(KAFKAJS_VERSION);
   });
