@@ -15,7 +15,7 @@ import { ProvenanceRecorder } from "./recorder.js";
 import { ProvenanceStore } from "./store.js";
 
 // gen → keep (filter) → shape (map) → out (kafka-sink "ext"), and gen → alt (map, nothing after it):
-// gen's topic has two readers
+// gen's topic has two readers; planned with a topic on every durable edge (no direct edges)
 const FLOW = "pos";
 const doc = flowDoc(
   FLOW,
@@ -28,7 +28,7 @@ const doc = flowDoc(
   ],
   [["gen", "success", "keep"], ["gen", "success", "alt"], ["keep", "success", "shape"], ["shape", "success", "out"]],
 );
-const plan: ExecutionPlan = planFlow(doc, { get: (t) => catalog.get(t) as never });
+const plan: ExecutionPlan = planFlow(doc, { get: (t) => catalog.get(t) as never }, { directEdges: false });
 const topicOf = (node: string) => plan.topics.find((t) => t.role === "edge" && t.from?.node === node)!.name;
 const GEN = topicOf("gen");
 const KEEP = topicOf("keep");
@@ -209,7 +209,7 @@ describe("provenance found by Kafka position", () => {
   it("inputs read by id are indexed by lookup keys: a few GIN entries for thousands of engine-made ids", async () => {
     // a kafka-source reading an external topic: ids born at decode (random prefix + counter)
     const srcDoc = flowDoc("src", [["src", "kafka-source", { topic: "in" }], ["sink", "kafka-sink", { topic: "t" }]], [["src", "success", "sink"]]);
-    const srcPlan = planFlow(srcDoc, { get: (t) => catalog.get(t) as never });
+    const srcPlan = planFlow(srcDoc, { get: (t) => catalog.get(t) as never }, { directEdges: false });
     const srcTopic = srcPlan.topics.find((t) => t.role === "edge")!.name;
     const read = Array.from({ length: 3000 }, () => rec(newRecordId()));
     const r = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "e3", plans: () => srcPlan });

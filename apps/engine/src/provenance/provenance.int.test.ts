@@ -16,7 +16,8 @@ describe("provenance on real Kafka and Postgres", () => {
   const brokers = testBrokers();
   const deployed: string[] = [];
 
-  // one flow for the whole file: generate → filter (even n) → map → kafka-sink, all durable
+  // one flow for the whole file: generate → filter (even n) → map → kafka-sink, all through edge topics
+  // (the sink also takes the filter's failures, none here: a sink with two inputs keeps its own stage)
   const id = uid("prov");
   const sink = uid("prov-sink");
   const doc = flowDoc(
@@ -27,7 +28,7 @@ describe("provenance on real Kafka and Postgres", () => {
       ["shape", "map", { expression: '{ "n": value.n, "sq": value.n * value.n }' }],
       ["out", "kafka-sink", { topic: sink }],
     ],
-    [["gen", "success", "keep"], ["keep", "success", "shape"], ["shape", "success", "out"]],
+    [["gen", "success", "keep"], ["keep", "success", "shape"], ["shape", "success", "out"], ["keep", "failure", "out"]],
   );
   let sunk: ReadRecord[] = [];
 

@@ -166,11 +166,14 @@ export class FlowRuntime {
             const { executor, head } = await this.executorFor(stage, true);
             stageClosers = this.closers.splice(before);
             if (!head || !isSourceProcessor(head)) throw new Error(`node "${stage.head}" is not a polled source`);
-            runner = new SourceStageRunner(this.runnerDeps(stage, executor), head, this.deps.checkpoints);
-            this.runners.set(stage.id, runner);
-            await runner.start();
+            const started = new SourceStageRunner(this.runnerDeps(stage, executor), head, this.deps.checkpoints);
+            runner = started;
+            await started.start();
+            if (runner !== started) return; // lost while starting: already stopped
             const path = this.nodes.get(stage.head)?.ingress?.path;
             if (path !== undefined && isOfferableSource(head)) this.ingressSources.set(path, head);
+            // listed (status: owner) only once it serves its ingress path
+            this.runners.set(stage.id, started);
             this.deps.log.info({ stageId: stage.id }, `source ${stage.head} runs here`);
           },
           lost: async () => {

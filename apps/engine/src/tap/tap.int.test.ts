@@ -19,7 +19,8 @@ describe("edge taps on real Kafka", () => {
   const admin = createKafka({ clientId: uid("tap-admin"), brokers, logLevel: "nothing" });
   const deployed: string[] = [];
 
-  // an endless flow: generate (200/s) → set-headers (adds a secret and a harmless header) → kafka-sink
+  // an endless flow: generate (200/s) → set-headers (adds a secret and a harmless header) → kafka-sink;
+  // the sink also takes set-headers' failures (none), so it keeps its stage and the edge its topic
   const id = uid("tap");
   const sink = uid("tap-sink");
   const doc = flowDoc(
@@ -29,7 +30,7 @@ describe("edge taps on real Kafka", () => {
       ["hdr", "set-headers", { headers: { "x-api-token": '"s3cret"', Authorization: '"Bearer abc"', trace: '"t-" & $string(value.i)' } }],
       ["out", "kafka-sink", { topic: sink }],
     ],
-    [["gen", "success", "hdr"], ["hdr", "success", "out"]],
+    [["gen", "success", "hdr"], ["hdr", "success", "out"], ["hdr", "failure", "out"]],
   );
   const edge = "hdr.success->out";
   const topic = `mr.${id}.hdr.success`;
