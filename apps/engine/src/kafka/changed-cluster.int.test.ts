@@ -52,7 +52,7 @@ describe("an engine whose broker was replaced under it", () => {
       expect(engine.services.kafka!.clusterId?.()).toBe(after.clusterId);
       const topics = await check.listTopics();
       expect(topics).toContain(sink);
-      expect(topics).toContain(`mr.${id}.in.success`);
+      expect(topics).toContain(`mr-dlq.${id}`);
       // and the flow runs again on the new cluster
       await waitFor(async () => (await fetch(`${engine!.url}/in-${id}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"n":1}' })).status === 202, 20_000, "the source to accept a record");
       const records = await readTopic([first.brokers], sink, (rs) => rs.length >= 1, { timeoutMs: 20_000 });
