@@ -1,12 +1,13 @@
 // Tests of the project's own Kafka scripts: a second broker on a free port in a temp dir.
-// The 3-node cluster test is slow (3 JVMs on 2 cores): run it with MILLRACE_KAFKA_CLUSTER_TEST=1.
+// startKafkaCluster (3 nodes, one killed and started again) is exercised by the engine's
+// apps/engine/src/runtime/broker-failover.int.test.ts, which runs flows on it.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import kafkajs from "kafkajs";
-import { freePort, waitFor } from "../../packages/testkit/src/index.js";
-import { ensureKafkaJars, startKafka, startKafkaCluster, stopKafka, kafkaJarDir } from "./index.mjs";
+import { freePort } from "../../packages/testkit/src/index.js";
+import { ensureKafkaJars, startKafka, stopKafka, kafkaJarDir } from "./index.mjs";
 
 const { Kafka, logLevel } = kafkajs;
 const dirs: string[] = [];
@@ -100,63 +101,5 @@ describe("scripts/kafka", () => {
     // a JVM option that does not exist makes java exit at once
     await expect(startKafka({ port, dataDir, heap: ["-XX:+NoSuchOptionForMillrace"], readyTimeoutMs: 30_000 })).rejects.toThrow(/exited during startup[\s\S]*NoSuchOptionForMillrace/);
     expect(existsSync(join(dataDir, "kafka.pid"))).toBe(false);
-  });
-
-  it.skipIf(!process.env.MILLRACE_KAFKA_CLUSTER_TEST)("runs a 3-node cluster that survives losing one broker", async () => {
-    const dataDir = tempDir();
-    const t0 = Date.now();
-    const cl = await startKafkaCluster({ dataDir, nodes: 3 });
-    console.log(`[kafka test] 3-node cluster ready in ${Date.now() - t0} ms`);
-    const kafka = new Kafka({ clientId: "cluster-test", brokers: cl.brokers.split(","), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
-    const a = kafka.admin();
-    await a.connect();
-    // under load (3 JVMs on 2 cores) a broker can be briefly fenced right after startup
-    await waitFor(async () => (await a.describeCluster()).brokers.length === 3, 30_000, "3 live brokers");
-    // kafkajs's waitForLeaders can ask a broker that has not seen the topic yet: poll instead
-    await a.createTopics({ topics: [{ topic: "replicated", numPartitions: 3, replicationFactor: 3 }], waitForLeaders: false });
-    await waitFor(async () => {
-      const m = await a.fetchTopicMetadata({ topics: ["replicated"] }).catch(() => undefined);
-      return m?.topics[0]?.partitions.length === 3 && m.topics[0].partitions.every((x) => x.leader >= 0 && x.isr.length === 3);
-    }, 30_000, "replicated topic with 3 in-sync replicas");
-    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await p.connect();
-    await p.send({ topic: "replicated", acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i), value: `v${i}` })) });
-
-    const t1 = Date.now();
-    await cl.nodes[0].kill(); // crash one broker (and voter)
-    const step = (s: string) => console.log(`[kafka test] +${Date.now() - t1} ms ${s}`);
-    step("killed node 1");
-    await p.send({ topic: "replicated", acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i), value: `w${i}` })) });
-    step("sent 30 more");
-    // every record is there (at least once); count what a failover duplicated
-    const values: string[] = [];
-    const c = kafka.consumer({ groupId: "cluster-test-reader", maxWaitTimeInMs: 100 });
-    await c.connect();
-    step("consumer connected");
-    await c.subscribe({ topics: ["replicated"], fromBeginning: true });
-    await c.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
-    const offs = await a.fetchTopicOffsets("replicated");
-    const total = offs.reduce((s, o) => s + Number(o.high), 0);
-    await waitFor(() => values.length >= total, 30_000, `${total} records`);
-    await c.disconnect();
-    const missing = [...Array.from({ length: 30 }, (_, i) => `v${i}`), ...Array.from({ length: 30 }, (_, i) => `w${i}`)].filter((v) => !values.includes(v));
-    console.log(`[kafka test] read ${values.length} of ${total}; highs ${offs.map((o) => `${o.partition}:${o.high}`).join(",")}; missing ${missing.join(",") || "none"}; duplicates ${values.length - new Set(values).size}`);
-    // NOT asserted: kafkajs 2.2.4 was seen to lose and duplicate records of a multi-partition
-    // send across a leader failover (its retry skips brokers that already answered, even when
-    // failed partitions moved to them). The engine must not rely on it: see the report.
-    expect(values.length).toBeGreaterThanOrEqual(30);
-    console.log(`[kafka test] kill + produce 30 more took ${Date.now() - t1} ms`);
-    await p.disconnect();
-    await a.disconnect();
-
-    const t2 = Date.now();
-    await cl.nodes[0].start();
-    console.log(`[kafka test] node 1 back in ${Date.now() - t2} ms`);
-    const a2 = kafka.admin();
-    await a2.connect();
-    await waitFor(async () => (await a2.describeCluster()).brokers.length === 3, 30_000, "3 live brokers again");
-    await a2.disconnect();
-    await cl.stop();
-    for (const n of cl.nodes) expect(alive(n.pid)).toBe(false);
   });
 });

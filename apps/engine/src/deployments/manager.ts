@@ -103,15 +103,22 @@ export class DeploymentManager {
     return { flowId, version: stored.version.version, versionId: stored.version.id, plan };
   }
 
-  /** Creates the plan's topics: internal ones grow to the planned partitions; external ones are only created when missing. */
+  /**
+   * Creates the plan's topics: internal ones grow to the planned partitions; external ones are only
+   * created when missing. On three or more brokers a created topic has 3 replicas and needs 2 in
+   * sync to accept a write, so an acknowledged record survives losing any one broker (whatever the
+   * brokers' defaults, which are 1 replica unless configured); on fewer, the brokers' defaults.
+   */
   private async ensureTopics(plan: ExecutionPlan): Promise<void> {
+    const brokers = (await this.d.kafka.describeCluster()).brokers.length;
+    const replication = brokers >= 3 ? { replicationFactor: 3, configs: { "min.insync.replicas": "2" } } : {};
     const internal = plan.topics.filter((t) => t.role === "edge" || t.role === "dead-letter" || t.role === "replay");
-    await this.d.kafka.ensureTopics(internal.map((t) => ({ topic: t.name, partitions: t.partitions })));
+    await this.d.kafka.ensureTopics(internal.map((t) => ({ topic: t.name, partitions: t.partitions, ...replication })));
     const external = plan.topics.filter((t) => t.role === "external-in" || t.role === "external-out");
     if (external.length) {
       const existing = new Set(await this.d.kafka.listTopics());
       const missing = external.filter((t) => !existing.has(t.name));
-      if (missing.length) await this.d.kafka.ensureTopics(missing.map((t) => ({ topic: t.name, partitions: t.partitions })));
+      if (missing.length) await this.d.kafka.ensureTopics(missing.map((t) => ({ topic: t.name, partitions: t.partitions, ...replication })));
     }
   }
 

@@ -15,6 +15,7 @@ interface SentPartition {
 }
 interface SentRequest {
   nodeId: number;
+  timeout: number;
   topicData: { topic: string; partitions: SentPartition[] }[];
 }
 
@@ -30,7 +31,7 @@ function fakeCluster(opts: { leaders: number[]; answer: (nodeId: number, partiti
   const attempts = new Map<number, number>();
   const broker = (nodeId: number) => ({
     nodeId,
-    lookupRequest: () => (args: { topicData: SentRequest["topicData"] }) => ({
+    lookupRequest: () => (args: { topicData: SentRequest["topicData"]; timeout: number }) => ({
       request: args,
       response: {
         decode: async (x: unknown) => x,
@@ -40,9 +41,9 @@ function fakeCluster(opts: { leaders: number[]; answer: (nodeId: number, partiti
       },
     }),
     connectionPool: {
-      async send(req: { request: { topicData: SentRequest["topicData"] }; response: { parse(x: unknown): Promise<unknown> } }) {
+      async send(req: { request: { topicData: SentRequest["topicData"]; timeout: number }; response: { parse(x: unknown): Promise<unknown> } }) {
         const topicData = req.request.topicData.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ ...p })) }));
-        sent.push({ nodeId, topicData });
+        sent.push({ nodeId, timeout: req.request.timeout, topicData });
         const partitions = [];
         let dropped = false;
         for (const p of topicData[0]!.partitions) {
@@ -109,6 +110,8 @@ describe("sending across a leader failover", () => {
     for (let p = 0; p < 3; p++) expect(c.written.get(p)).toEqual(msgs.filter((m) => m.partition === p));
     expect(acks.map((a) => a.partition).sort()).toEqual([0, 1, 2]);
     expect(acks.every((a) => a.errorCode === 0 && a.topicName === "t")).toBe(true);
+    // the brokers wait for the replicas as long as kafkajs's own default (an absent timeout would be 0)
+    expect(c.sent.every((r) => r.timeout === 30_000)).toBe(true);
     // the retry went to broker 1 with partition 2 only
     expect(c.sent.at(-1)).toMatchObject({ nodeId: 1, topicData: [{ topic: "t", partitions: [{ partition: 2 }] }] });
   });

@@ -126,9 +126,20 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** kafkajs's Produce response parse throws on the first partition error; the per-partition codes are needed. */
 const keepPartitionErrors = async (decoded: unknown): Promise<unknown> => decoded;
 
+/** What kafkajs's Broker.produce defaults (the request encoder writes an absent timeout as 0: the broker would not wait for the replicas at all). */
+const PRODUCE_DEFAULTS = { acks: -1, timeout: 30_000, compression: 0 };
+
 /** Sends a Produce request to `broker` and returns its response with every partition's own error code. */
-async function produceTo(broker: Broker, args: object): Promise<ProduceResponse | undefined> {
-  const request = broker.lookupRequest(apiKeys.Produce, requests.Produce)(args);
+async function produceTo(
+  broker: Broker,
+  args: { acks?: number; timeout?: number; compression?: number; transactionalId?: string; producerId: unknown; producerEpoch: unknown; topicData: TopicData[] },
+): Promise<ProduceResponse | undefined> {
+  const request = broker.lookupRequest(apiKeys.Produce, requests.Produce)({
+    ...args,
+    acks: args.acks ?? PRODUCE_DEFAULTS.acks,
+    timeout: args.timeout ?? PRODUCE_DEFAULTS.timeout,
+    compression: args.compression ?? PRODUCE_DEFAULTS.compression,
+  });
   const tolerant: ProtocolRequest = { ...request, response: { ...request.response, parse: keepPartitionErrors } };
   try {
     return (await broker.connectionPool.send(tolerant)) as ProduceResponse | undefined;
