@@ -2,10 +2,11 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { compileExpression, errorMessage } from "../../expr.js";
+import { errorMessage } from "../../expr.js";
 import { parseConfig, redact } from "../../config.js";
 import { parseNetworkRules, refusal, type NetworkPolicy } from "../../net-policy.js";
 import { failed, type BatchProcessor, type MRecord, type ProcessorImpl } from "../../sdk.js";
+import { Expressions, type Evaluated } from "../../user-code/expressions.js";
 import { spec, type HttpRequestConfig } from "./spec.js";
 
 export const STATUS_HEADER = "http.status";
@@ -55,8 +56,12 @@ export const impl: ProcessorImpl<HttpRequestConfig> = {
   type: spec.type,
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
-    const urlExpr = c.urlExpression ? compileExpression(c.urlExpression) : undefined;
-    const bodyExpr = c.body ? compileExpression(c.body) : undefined;
+    // both expressions of a batch evaluated at once, before any request (in the user-code pool unless simple)
+    const sources = [c.urlExpression, c.body].filter((x): x is string => !!x);
+    const exprs = sources.length ? new Expressions(sources, "value") : undefined;
+    const urlAt = c.urlExpression ? 0 : -1;
+    const bodyAt = c.body ? sources.length - 1 : -1;
+    const bodyExpr = bodyAt >= 0;
     const sendsValue = !bodyExpr && (c.method === "POST" || c.method === "PUT" || c.method === "PATCH");
     const configured = new Set(Object.keys(c.headers).map((h) => h.toLowerCase()));
     // every configured header may hold a secret (#{parameters}): none of them follows a redirect to another origin
@@ -140,20 +145,23 @@ export const impl: ProcessorImpl<HttpRequestConfig> = {
       }
     }
 
-    async function one(r: MRecord): Promise<Outcome> {
+    /** `evaluated`: the batch's expression results (absent without expressions); `i`: the record's index there. */
+    async function one(r: MRecord, i: number, evaluated: Evaluated | undefined): Promise<Outcome> {
       let url = c.url;
       let body: string | undefined;
       let headers = baseHeaders;
       let target: URL;
       try {
-        if (urlExpr) {
-          const u = await urlExpr.evaluateRecord(r);
+        const failure = evaluated?.failures.size ? evaluated.failures.get(i) : undefined;
+        if (failure) return { port: "failure", record: fail(r, failure[1]) };
+        if (urlAt >= 0) {
+          const u = evaluated!.results[i * sources.length + urlAt];
           if (typeof u !== "string" || !/^https?:\/\//i.test(u)) return { port: "failure", record: fail(r, "urlExpression did not produce an http(s) URL") };
           url = u;
         }
         target = new URL(url);
         let payload: unknown = undefined;
-        if (bodyExpr) payload = await bodyExpr.evaluateRecord(r);
+        if (bodyExpr) payload = evaluated!.results[i * sources.length + bodyAt];
         else if (sendsValue) payload = r.value;
         if (payload !== undefined) {
           if (typeof payload === "string") body = payload;
@@ -211,13 +219,14 @@ export const impl: ProcessorImpl<HttpRequestConfig> = {
     return {
       async process(records, out) {
         const n = records.length;
+        const evaluated = exprs ? await exprs.evaluate(records) : undefined;
         const results: Outcome[] = new Array(n);
         let next = 0;
         const worker = async () => {
           while (next < n) {
             const i = next++;
             try {
-              results[i] = await one(records[i]);
+              results[i] = await one(records[i], i, evaluated);
             } catch (e) {
               results[i] = { port: "failure", record: fail(records[i], errorMessage(e)) };
             }

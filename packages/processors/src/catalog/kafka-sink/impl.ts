@@ -1,6 +1,7 @@
-import { compileExpression, errorMessage, toHeaderString } from "../../expr.js";
+import { toHeaderString } from "../../expr.js";
 import { parseConfig } from "../../config.js";
 import { failed, type BatchProcessor, type ProcessorImpl } from "../../sdk.js";
+import { Expressions } from "../../user-code/expressions.js";
 import { spec, type KafkaSinkConfig } from "./spec.js";
 
 /** Computes the key; the runner produces the `success` records of this node to `spec.externalTopic`. */
@@ -8,7 +9,7 @@ export const impl: ProcessorImpl<KafkaSinkConfig> = {
   type: spec.type,
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
-    const keyExpr = c.keyExpression ? compileExpression(c.keyExpression) : undefined;
+    const keyExpr = c.keyExpression ? new Expressions([c.keyExpression], "header") : undefined;
     if (!keyExpr) {
       return {
         process(records, out) {
@@ -18,15 +19,15 @@ export const impl: ProcessorImpl<KafkaSinkConfig> = {
     }
     return {
       async process(records, out) {
+        const { results, failures } = await keyExpr.evaluate(records);
         for (let i = 0; i < records.length; i++) {
-          const r = records[i];
-          let key: string | undefined;
-          try {
-            key = toHeaderString(await keyExpr.evaluateRecord(r));
-          } catch (e) {
-            out.emit("failure", failed(r, `key: ${errorMessage(e)}`, ctx.nodeId), i);
+          const r = records[i]!;
+          const failure = failures.size ? failures.get(i) : undefined;
+          if (failure) {
+            out.emit("failure", failed(r, `key: ${failure[1]}`, ctx.nodeId), i);
             continue;
           }
+          const key = toHeaderString(results[i]);
           out.emit("success", key === r.key ? r : { key, value: r.value, headers: r.headers }, i);
         }
       },

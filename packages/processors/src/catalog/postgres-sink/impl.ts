@@ -1,5 +1,6 @@
 import pg from "pg";
-import { compileExpression, errorMessage, type CompiledExpression } from "../../expr.js";
+import { errorMessage } from "../../expr.js";
+import { Expressions } from "../../user-code/expressions.js";
 import { parseConfig, redact } from "../../config.js";
 import { isTransientPgError, pgMessage, quoteIdent, quoteTable } from "../../pg-util.js";
 import { failed, TransientError, type BatchProcessor, type MRecord, type ProcessorImpl } from "../../sdk.js";
@@ -28,7 +29,10 @@ export const impl: ProcessorImpl<PostgresSinkConfig> = {
   create(config, ctx): BatchProcessor {
     const c = parseConfig(spec, config);
     const cols = Object.keys(c.columns);
-    const exprs: CompiledExpression[] = cols.map((k) => compileExpression(c.columns[k]));
+    const exprs = new Expressions(
+      cols.map((k) => c.columns[k]!),
+      "value",
+    );
     const ncols = cols.length;
     const head = `INSERT INTO ${quoteTable(c.table)} (${cols.map(quoteIdent).join(", ")}) VALUES `;
     let tail = "";
@@ -65,12 +69,18 @@ export const impl: ProcessorImpl<PostgresSinkConfig> = {
         // 1. evaluate the columns; expression failures go to failure now
         const idx: number[] = [];
         const params: unknown[] = [];
+        const { results, failures } = await exprs.evaluate(records);
         next: for (let i = 0; i < records.length; i++) {
-          const r = records[i];
+          const r = records[i]!;
+          const failure = failures.size ? failures.get(i) : undefined;
+          if (failure) {
+            out.emit("failure", failed(r, `column '${cols[failure[0]]}': ${failure[1]}`, ctx.nodeId), i);
+            continue;
+          }
           const base = params.length;
           for (let k = 0; k < ncols; k++) {
             try {
-              params.push(toParam(await exprs[k].evaluateRecord(r)));
+              params.push(toParam(results[i * ncols + k]));
             } catch (e) {
               params.length = base;
               out.emit("failure", failed(r, `column '${cols[k]}': ${errorMessage(e)}`, ctx.nodeId), i);
