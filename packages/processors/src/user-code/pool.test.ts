@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { runProcessor } from "../../test-support/harness.js";
-import { HEADER, type MRecord } from "../sdk.js";
+import { HEADER, isTransientError, type MRecord } from "../sdk.js";
 import { closeUserCodePool, userCodePool, UserCodePool } from "./pool.js";
 
 const rec = (value: unknown): MRecord => ({ value, headers: {} });
@@ -100,6 +100,14 @@ describe("user code that never ends or fills the heap fails its record, not the 
   it("javascript limits stay under the consumer session timeout", async () => {
     await expect(runProcessor("javascript", { code: "return value;", timeLimitMs: 60_000 }, [])).rejects.toThrow(/timeLimitMs is at most 5000/);
     await expect(runProcessor("javascript", { code: "return value;", batchTimeLimitMs: 600_000 }, [])).rejects.toThrow(/batchTimeLimitMs is at most 8000/);
+  });
+
+  it("closing the pool mid-batch rejects with a transient error: the batch is retried, no record fails", async () => {
+    const pool = new UserCodePool({ workers: 1, memoryLimitMb: 64 });
+    const running = pool.run({ kind: "expression", sources: ['$contains(value.s, /^(a+)+$/)'], mode: "truthy", timeoutMs: 5000, maxDepth: 500, maxSequence: 1e6 }, [rec({ s: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" })], 1, { recordTimeoutMs: 5000, batchTimeoutMs: 8000, maxOutputBytes: 1e6 });
+    await new Promise((r) => setTimeout(r, 300));
+    await pool.close();
+    await expect(running).rejects.toSatisfy(isTransientError);
   });
 
   it("simple expressions never reach the pool", async () => {

@@ -45,6 +45,9 @@ export function defaultWorkerCount(): number {
 
 export const DEFAULT_POOL_OPTIONS: UserCodePoolOptions = { workers: defaultWorkerCount(), memoryLimitMb: 64 };
 
+/** A worker idle this long ends (its memory goes back); the next batch starts one again. */
+const IDLE_EXIT_MS = 60_000;
+
 /** The watchdog's period; a stuck record is ended at most this long after its limit. */
 const WATCH_MS = 25;
 
@@ -72,6 +75,10 @@ interface Slot {
   ready: Promise<void>;
   /** why the worker ended, once it has */
   deathReason?: string;
+  /** ends the worker after IDLE_EXIT_MS in the idle list */
+  idleTimer?: ReturnType<typeof setTimeout>;
+  /** ended by the pool for being idle, not replaced */
+  retired?: boolean;
 }
 
 const progressView = new Int32Array(PROGRESS_SLOTS);
@@ -136,7 +143,9 @@ export class UserCodePool {
         outcome.failures.push([result.current, result.expression, result.reason]);
         pending = all.filter((i) => i !== result.current);
       } else if (++startsWithoutProgress > 1) {
-        // the worker died twice before a record started: the batch itself is the problem
+        // the worker died twice before a record started: a batch too big to load fails its
+        // records; a worker that cannot start is the engine's problem, and the batch is retried later
+        if (!result.reason.startsWith("out of memory")) throw new TransientError(`the user code worker could not run the batch: ${result.reason}`);
         for (const i of all) outcome.failures.push([i, 0, result.reason]);
         return outcome;
       } else pending = all;
@@ -216,7 +225,10 @@ export class UserCodePool {
   private acquire(): Promise<Slot> {
     if (this.closed) return Promise.reject(new TransientError("the user code pool was closed (the engine is stopping)"));
     const slot = this.idle.pop();
-    if (slot) return Promise.resolve(slot);
+    if (slot) {
+      clearTimeout(slot.idleTimer);
+      return Promise.resolve(slot);
+    }
     if (this.slots.size < this.options.workers) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -227,7 +239,19 @@ export class UserCodePool {
     if (!target) return;
     const next = this.waiting.shift();
     if (next) next(target);
-    else this.idle.push(target);
+    else {
+      this.idle.push(target);
+      clearTimeout(target.idleTimer);
+      target.idleTimer = setTimeout(() => {
+        const i = this.idle.indexOf(target);
+        if (i < 0) return;
+        this.idle.splice(i, 1);
+        target.dead = true;
+        target.retired = true;
+        target.child.kill("SIGTERM");
+      }, IDLE_EXIT_MS);
+      target.idleTimer.unref();
+    }
   }
 
   private spawn(): Slot {
@@ -275,6 +299,8 @@ export class UserCodePool {
       const i = this.idle.indexOf(slot);
       if (i >= 0) this.idle.splice(i, 1);
       if (this.closed) return;
+      clearTimeout(slot.idleTimer);
+      if (slot.retired) return;
       this.replaced++;
       const a = slot.attempt;
       slot.deathReason = a?.killReason ?? deathReason(a, slot.stderrTail, code, signal, this.options.memoryLimitMb);
