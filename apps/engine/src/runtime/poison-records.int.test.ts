@@ -84,8 +84,12 @@ describe("poison records fail alone", () => {
     const ok = await readTopic(brokers, passed, (rs) => rs.length >= 2, { timeoutMs: 30_000, settleMs: 500 });
     expect(ok.map((r) => r.value.i).sort()).toEqual([1, 5]);
 
-    // the engine lived through it all and still serves
+    // the engine lived through it all and still serves; the designer sees how late its main thread ran
     expect(engine.child.exitCode).toBeNull();
+    const stats = await engine.api.stats.snapshot.query({ flowId: healthyId });
+    expect(stats.engineLoad).toHaveLength(1);
+    expect(stats.engineLoad[0]!.eventLoopP99Ms).toEqual(expect.any(Number));
+    expect(stats.engineLoad[0]!.eventLoopMaxMs).toEqual(expect.any(Number));
     expect((await engine.api.deployments.status.query({ flowId: healthyId })).status).toBe("running");
     await engine.api.deployments.stop.mutate({ flowId: poisonId });
     await engine.api.deployments.stop.mutate({ flowId: healthyId });
