@@ -70,6 +70,12 @@ describe("compiled fast paths agree with JSONata", () => {
     '{ "1": value.a, "b": value.a + 1, "0": 5, "k": key, "h": headers.h }',
     '{ "nested": value.o.p, "arr": value.arr, "s": value.s }',
     "value.o.p - 2",
+    "value.amount > 3",
+    "value.amount <= value.x",
+    'value.s >= "r"',
+    "value.x < 0 and value.amount = 3",
+    'value.amount > 3 or value.a = "y"',
+    "value.o.p >= 1 and value.s",
   ];
   const values: unknown[] = [
     { amount: 4, id: 1, ts: 2, customer: "c", a: "x", x: 3, y: 2 },

@@ -97,7 +97,8 @@ const NUMERIC = new Set(["+", "-", "*", "/", "%"]);
 
 /**
  * Compiles a small subset of JSONata to a plain function, from JSONata's own AST: simple paths
- * rooted at value/key/headers, number and string literals, `+ - * / %`, `=` and `!=`, unary minus
+ * rooted at value/key/headers, number and string literals, `+ - * / %`, `=` and `!=`, `< <= > >=`,
+ * `and` and `or`, unary minus
  * and object constructors `{ "literal key": <any of these> }`. Semantics are JSONata's
  * (evaluateNumericExpression, evaluateEqualityExpression, evaluateGroupExpression in jsonata 2.x):
  * an undefined operand makes arithmetic undefined and equality false; an undefined value drops
@@ -143,6 +144,34 @@ function compileAst(node: Ast, top = true): Fast | undefined {
           if (a === undefined || b === undefined) return undefined;
           const x = f(a as number, b as number);
           return Number.isFinite(x) ? x : MISS;
+        };
+      }
+      if (op === "<" || op === "<=" || op === ">" || op === ">=") {
+        const compare = op === "<" ? (a: number | string, b: number | string) => a < b : op === "<=" ? (a: number | string, b: number | string) => a <= b : op === ">" ? (a: number | string, b: number | string) => a > b : (a: number | string, b: number | string) => a >= b;
+        return (rec) => {
+          const a = l(rec);
+          if (a === MISS) return MISS;
+          const b = r(rec);
+          if (b === MISS) return MISS;
+          const ta = typeof a;
+          const tb = typeof b;
+          // what JSONata refuses (T2009, T2010) or treats specially: its own evaluator says how
+          if ((ta !== "undefined" && ta !== "number" && ta !== "string") || (tb !== "undefined" && tb !== "number" && tb !== "string")) return MISS;
+          if (a === undefined || b === undefined) return undefined;
+          if (ta !== tb || (ta === "number" && !(Number.isFinite(a) && Number.isFinite(b)))) return MISS;
+          return compare(a as number | string, b as number | string);
+        };
+      }
+      if (op === "and" || op === "or") {
+        const and = op === "and";
+        return (rec) => {
+          const a = l(rec);
+          if (a === MISS) return MISS;
+          const left = jsonataTruthy(a);
+          // JSONata does not evaluate the right side once the left decides
+          if (and ? !left : left) return left;
+          const b = r(rec);
+          return b === MISS ? MISS : jsonataTruthy(b);
         };
       }
       if (op === "=" || op === "!=") {
