@@ -1,5 +1,6 @@
 // A partition leader of a 3-broker cluster is killed (SIGKILL) while flows read and write it,
-// and started again later. The cluster is this file's own (scripts/kafka startKafkaCluster):
+// and started again later; then another leader is killed, so that the flows can only write with
+// the restarted broker's help. The cluster is this file's own (scripts/kafka startKafkaCluster):
 // three KRaft nodes, replication factor 3 and min.insync.replicas 2 as broker defaults, so every
 // topic the deployment creates is replicated and an acknowledged record survives one broker.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -169,34 +170,34 @@ describe("broker failover: the leader of a partition a flow reads and writes is 
       try {
         await waitFor(async () => (await Promise.all(flows.map((f) => sinkCount(f.sink)))).every((n) => n >= 2000), 60_000, "records through both flows");
 
-        // the broker leading most partitions the flows read or write (the first input's partition 0 on a tie)
-        const parts = await partitionsOf(topics);
-        const led = new Map<number, number>();
-        for (const p of parts) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
-        const first = parts.find((p) => p.topic === flows[0]!.input && p.partition === 0)!.leader;
-        const victim = [...led].reduce((best, x) => (x[1] > best[1] ? x : best), [first, led.get(first)!])[0];
-        killedNode = cluster.nodes.find((n) => n.nodeId === victim)!;
-        const ledByVictim = parts.filter((p) => p.leader === victim).map((p) => `${p.topic}/${p.partition}`);
-        step(`killing node ${victim}, leader of ${ledByVictim.join(", ")}`);
-        await killedNode.kill();
-        const killedAt = feeder.written();
+        /** Kills the live broker leading most partitions the flows read or write, and waits until both flows move without it. */
+        const killLeader = async (): Promise<KafkaCluster["nodes"][number]> => {
+          const parts = await partitionsOf(topics);
+          const led = new Map<number, number>();
+          for (const p of parts) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
+          const victim = [...led].reduce((best, x) => (x[1] > best[1] ? x : best))[0];
+          const node = cluster.nodes.find((n) => n.nodeId === victim)!;
+          step(`killing node ${victim}, leader of ${parts.filter((p) => p.leader === victim).map((p) => `${p.topic}/${p.partition}`).join(", ")}`);
+          await node.kill();
+          const killedAt = feeder.written();
+          await waitFor(() => allPartitions(topics, (p) => p.leader !== victim && p.leader >= 0), 60_000, "new leaders");
+          step("new leaders elected");
+          await waitFor(() => feeder.written() >= killedAt + 3 * PER_SECOND, 60_000, "records fed while the broker is down");
+          const before = await Promise.all(flows.map((f) => sinkCount(f.sink)));
+          await waitFor(async () => (await Promise.all(flows.map((f, k) => sinkCount(f.sink).then((n) => n > before[k]! + PER_SECOND)))).every(Boolean), 60_000, "both flows moving with a broker down");
+          step("both flows moved with the broker down");
+          return node;
+        };
 
-        // new leaders take over, and records keep flowing through both flows without it
-        await waitFor(() => allPartitions(topics, (p) => p.leader !== victim && p.leader >= 0), 60_000, "new leaders");
-        step("new leaders elected");
-        await waitFor(() => feeder.written() >= killedAt + 3 * PER_SECOND, 60_000, "records fed while the broker is down");
-        const whileDown = await Promise.all(flows.map((f) => sinkCount(f.sink)));
-        await waitFor(async () => (await Promise.all(flows.map((f, k) => sinkCount(f.sink).then((n) => n > whileDown[k]! + PER_SECOND)))).every(Boolean), 60_000, "both flows moving with a broker down");
-
-        step("both flows moved with the broker down");
+        killedNode = await killLeader();
         await killedNode.start();
         killedNode = undefined;
         step("broker restarted");
-        // the restarted broker catches up and is in sync again
-        await waitFor(() => allPartitions(topics, (p) => p.isr.length === 3), 90_000, "all replicas in sync again");
+        // the restarted broker catches up and is in sync again, also for the group offsets and transaction state
+        await waitFor(async () => (await allPartitions(topics, (p) => p.isr.length === 3)) && (await allPartitions(["__consumer_offsets", "__transaction_state"], (p) => p.isr.length === 3)), 90_000, "all replicas in sync again");
         step("all replicas in sync again");
-        const restartedAt = feeder.written();
-        await waitFor(() => feeder.written() >= restartedAt + 2 * PER_SECOND, 60_000, "records fed after the restart");
+        // with another broker down, every write needs the restarted one (min.insync.replicas 2 of the 2 left): it serves again
+        killedNode = await killLeader();
       } finally {
         await feeder.stop();
         await producer.disconnect();

@@ -142,6 +142,14 @@ describe("sending across a leader failover", () => {
     expect(c.written.get(0)).toHaveLength(1); // sent once
   });
 
+  it("sends a topic listed twice as one list per partition, in order", async () => {
+    const c = fakeCluster({ leaders: [1], answer: () => 0 });
+    const [a, b] = [messages(2, 1), messages(3, 1)];
+    await createSendMessages(c.deps)({ acks: -1, topicMessages: [{ topic: "t", messages: a }, { topic: "t", messages: b }] });
+    expect(c.written.get(0)).toEqual([...a, ...b]);
+    expect(c.sent).toHaveLength(1);
+  });
+
   it("fails at once on an error Kafka calls final", async () => {
     const c = fakeCluster({ leaders: [1], answer: () => MESSAGE_TOO_LARGE });
     await expect(createSendMessages(c.deps)({ acks: -1, topicMessages: [{ topic: "t", messages: messages(1, 1) }] })).rejects.toThrow();

@@ -170,8 +170,9 @@ export function createSendMessages({ logger, cluster, partitioner, eosManager, r
         for (const key in grouped) {
           const partition = Number(key);
           const list = parts.get(partition);
-          if (list) list.push(...grouped[partition]!);
-          else parts.set(partition, grouped[partition]!);
+          const more = grouped[partition]!;
+          if (!list) parts.set(partition, more);
+          else for (let i = 0; i < more.length; i++) list.push(more[i]);
         }
       }
       return byTopic;
