@@ -43,7 +43,9 @@ export function monitorScript({ nodes: N, edges: E }) {
     const vp = document.querySelector(".react-flow__viewport");
     if (vp && initial === null) initial = vp.style.transform;
     let ok = false;
-    if (vp && vp.style.transform !== initial) {
+    // fitted: the transform moved from the first one, or the first one already is a fit (the
+    // designer renders a flow it fetched early at its fit zoom from the first frame)
+    if (vp && (vp.style.transform !== initial || !/scale\(1\)\s*$/.test(vp.style.transform))) {
       const ns = document.querySelectorAll(".react-flow__node");
       if (ns.length >= N) {
         ok = true;
