@@ -1,7 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runProcessor } from "../../test-support/harness.js";
 import { implementations } from "../runtime.js";
 import { HEADER, type MRecord, type OfferableSource } from "../sdk.js";
+import { closeUserCodePool } from "../user-code/pool.js";
+
+afterAll(() => closeUserCodePool());
 
 const ctx = () => ({ flowId: "f", nodeId: "n", signal: new AbortController().signal, log: () => {} });
 
@@ -34,6 +37,23 @@ describe("generate", () => {
     const r = await runProcessor("generate", { count: 3, template: '$i = 1 ? $number("x") : $i' });
     expect(r.ports.success.map((x) => x.value)).toEqual([0, 2]);
     expect(r.logs[0].msg).toMatch(/skipped \$i=1/);
+  });
+  it("a template that never ends for one $i skips that number; the engine's thread keeps running", async () => {
+    let last = Date.now();
+    let stallMs = 0;
+    const timer = setInterval(() => {
+      stallMs = Math.max(stallMs, Date.now() - last);
+      last = Date.now();
+    }, 5);
+    try {
+      const r = await runProcessor("generate", { count: 3, template: '$i = 1 ? $contains("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /^(a+)+$/) : $i' });
+      expect(r.ports.success.map((x) => x.value)).toEqual([0, 2]);
+      expect(r.logs[0].msg).toMatch(/skipped \$i=1: expression timed out after 1000 ms/);
+    } finally {
+      clearInterval(timer);
+    }
+    // the regex alone runs for minutes: it ran in the user-code pool
+    expect(stallMs).toBeLessThan(500);
   });
 });
 

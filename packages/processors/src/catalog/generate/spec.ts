@@ -33,11 +33,11 @@ export const spec: ProcessorSpec<GenerateConfig> = {
   example: { count: 10, ratePerSec: 1, template: '{ "id": $i, "amount": $i * 10 }' },
   docs: `Generates **count** records (0 = endless) at **ratePerSec** (0 = as fast as possible).
 Each value is the result of the JSONata **template**, with \`$i\` bound to the 0-based sequence number
-(the input of the template is an empty object; \`$now()\`, \`$random()\` work as usual).
+(\`$now()\`, \`$random()\` work as usual; use \`$i\`, not paths: there is no input record).
 
 - the sequence number is the checkpoint: after a restart the next record continues from where it stopped
 - the rate is a token bucket with at most one second of burst
-- a template that fails or produces no value for some \`$i\` skips that number (logged)
+- a template that fails, produces no value, runs past 1 s or fills its worker's heap for some \`$i\` skips that number (logged); it runs in the user-code pool, never on the engine's thread
 
 Example: \`{ "id": $i, "user": "u" & ($i % 7), "amount": $round($random() * 100, 2) }\``,
 };
