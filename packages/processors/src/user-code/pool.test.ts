@@ -1,9 +1,20 @@
+import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { runProcessor } from "../../test-support/harness.js";
 import { HEADER, isTransientError, type MRecord } from "../sdk.js";
 import { closeUserCodePool, userCodePool, UserCodePool } from "./pool.js";
 
 const rec = (value: unknown): MRecord => ({ value, headers: {} });
+
+/** The nice value of each of this process's children (its user-code workers). */
+function workerNiceness(): number[] {
+  try {
+    const out = execFileSync("ps", ["-o", "ni=", "--ppid", String(process.pid)], { encoding: "utf8" });
+    return out.split("\n").filter((l) => l.trim() !== "").map(Number);
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
 const reasons = (rs: MRecord[]) => rs.map((r) => r.headers[HEADER.error]);
 
 /** The longest the engine's thread went without running a 5 ms timer while `work` ran. */
@@ -119,5 +130,86 @@ describe("user code that never ends or fills the heap fails its record, not the 
     const { ports } = await runProcessor("filter", { expression: "value.n = 2" }, [rec({ n: 1 }), rec({ n: 2 })]);
     expect(ports.success).toHaveLength(1);
     expect(userCodePool().size).toBe(0);
+  });
+});
+
+describe("a node whose records keep ending workers is penalized; a runaway record yields the CPU", () => {
+  const regex = { kind: "expression", sources: ['$contains(value.s, /^(a+)+$/)'], mode: "truthy", timeoutMs: 200, maxDepth: 500, maxSequence: 1e6 } as const;
+  const poison = () => rec({ s: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" });
+
+  it("after a kill, the node's next batch waits its penalty while another node's batch goes first", async () => {
+    const pool = new UserCodePool({ workers: 2, memoryLimitMb: 64, penalty: { firstMs: 1500, maxMs: 3000 } });
+    const poisoned = { recordTimeoutMs: 200, batchTimeoutMs: 5000, maxOutputBytes: 1e6 };
+    const healthy = { ...poisoned };
+    try {
+      const first = await pool.run(regex, [poison()], 1, poisoned);
+      expect(first.failures).toEqual([[0, 0, "expression timed out after 200 ms"]]);
+      const order: string[] = [];
+      const t = Date.now();
+      await Promise.all([
+        pool.run(regex, [rec({ s: "aa" })], 1, poisoned).then(() => order.push("penalized")),
+        pool.run(regex, [rec({ s: "aa" })], 1, healthy).then(() => order.push("other")),
+      ]);
+      expect(order).toEqual(["other", "penalized"]);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+      // that batch ended no worker: the penalty is cleared and a later batch beats a penalized node's
+      await pool.run(regex, [poison()], 1, healthy);
+      const again: string[] = [];
+      await Promise.all([pool.run(regex, [rec({ s: "a" })], 1, healthy).then(() => again.push("penalized")), pool.run(regex, [rec({ s: "a" })], 1, poisoned).then(() => again.push("cleared"))]);
+      expect(again).toEqual(["cleared", "penalized"]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("records left in a poisoned batch fail with the reason once the penalty would pass the batch limit", async () => {
+    const pool = new UserCodePool({ workers: 1, memoryLimitMb: 64, penalty: { firstMs: 400, maxMs: 3000 } });
+    try {
+      const out = await pool.run(regex, [poison(), poison(), poison(), poison(), poison(), rec({ s: "aa" })], 1, { recordTimeoutMs: 200, batchTimeoutMs: 1500, maxOutputBytes: 1e6 });
+      const why = out.failures.map((f) => f[2]);
+      // 200 ms + 400 ms wait, 200 ms + 800 ms wait: the third kill's wait would end past the limit
+      expect(why.filter((r) => r === "expression timed out after 200 ms").length).toBeLessThanOrEqual(3);
+      expect(why).toContain("not run: the batch used its time limit (its node waits after ending a worker)");
+      expect(out.failures).toHaveLength(6);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("closing the pool wakes a penalized batch with a transient error", async () => {
+    const pool = new UserCodePool({ workers: 1, memoryLimitMb: 64, penalty: { firstMs: 60_000, maxMs: 60_000 } });
+    const limits = { recordTimeoutMs: 200, batchTimeoutMs: 5000, maxOutputBytes: 1e6 };
+    await pool.run(regex, [poison()], 1, limits);
+    const waiting = pool.run(regex, [rec({ s: "aa" })], 1, limits).then(
+      () => "resolved",
+      (e: unknown) => e,
+    );
+    await pool.close();
+    expect(isTransientError(await waiting)).toBe(true);
+  });
+
+  it("a record past its first 100 ms runs at the lowest CPU priority; that worker is retired after its batch", async () => {
+    const pool = new UserCodePool({ workers: 1, memoryLimitMb: 64 });
+    try {
+      const slow = { kind: "javascript", code: "const t = Date.now(); while (Date.now() - t < 600) {} return value;", timeLimitMs: 2000, memoryLimitMb: 32 } as const;
+      const running = pool.run(slow, [rec(1)], 1, { recordTimeoutMs: 3000, batchTimeoutMs: 5000, maxOutputBytes: 1e6 });
+      let seen: number[] = [];
+      for (let i = 0; i < 100 && !seen.includes(19); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = workerNiceness();
+      }
+      expect(seen).toContain(19);
+      const out = await running;
+      expect(out.results[0]).toBe(1);
+      expect(pool.niced).toBe(1);
+      expect(pool.replaced).toBe(0);
+      // the niced worker ends; its replacement runs at normal priority
+      for (let i = 0; i < 100 && workerNiceness().includes(19); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(workerNiceness()).not.toContain(19);
+      const next = await pool.run(slow, [rec(2)], 1, { recordTimeoutMs: 3000, batchTimeoutMs: 5000, maxOutputBytes: 1e6 });
+      expect(next.results[0]).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 });

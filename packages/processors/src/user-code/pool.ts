@@ -1,10 +1,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, setPriority, tmpdir } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { TransientError, type MRecord } from "../sdk.js";
+import { DEFAULT_PENALTY, Penalty, type PenaltyTimes } from "./penalty.js";
 import { PROGRESS, PROGRESS_SLOTS, type JobRequest, type JobResponse, type RecordFailure, type UserCodeTask } from "./protocol.js";
 
 /**
@@ -21,8 +23,20 @@ export interface UserCodePoolOptions {
   workers: number;
   /** V8 heap of one worker process (MB), strings included */
   memoryLimitMb: number;
+  /** how long a node that ended a worker waits before its next attempt (see penalty.ts) */
+  penalty?: PenaltyTimes;
+  /** a record running longer than this (ms) lowers its worker's CPU priority for good */
+  lowerPriorityAfterMs?: number;
 }
 
+/**
+ * Past this, a record is likely a runaway: its worker yields the CPU to the engine and the broker
+ * (nice 19) until it ends. A process cannot raise its priority back, so that worker is retired
+ * after its batch.
+ */
+const LOWER_PRIORITY_AFTER_MS = 100;
+
+/** One object per node: the pool keys a node's penalty on it. */
 export interface BatchLimits {
   /** one record longer than this (ms) is ended with its worker */
   recordTimeoutMs: number;
@@ -77,8 +91,10 @@ interface Slot {
   deathReason?: string;
   /** ends the worker after IDLE_EXIT_MS in the idle list */
   idleTimer?: ReturnType<typeof setTimeout>;
-  /** ended by the pool for being idle, not replaced */
+  /** ended by the pool for being idle or niced, not counted as replaced */
   retired?: boolean;
+  /** runs at the lowest CPU priority: retired when its batch ends */
+  niced?: boolean;
 }
 
 const progressView = new Int32Array(PROGRESS_SLOTS);
@@ -101,12 +117,22 @@ export class UserCodePool {
   private readonly waiting: ((slot: Slot) => void)[] = [];
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** wakes the batches waiting out a penalty when the pool closes */
+  private readonly closing = new AbortController();
+  private readonly penalties = new WeakMap<BatchLimits, Penalty>();
+  private readonly penaltyTimes: PenaltyTimes;
+  private readonly lowerPriorityAfterMs: number;
   /** workers ended by the pool or dead by themselves since start */
   replaced = 0;
+  /** workers whose CPU priority was lowered since start */
+  niced = 0;
 
   constructor(private readonly options: UserCodePoolOptions = DEFAULT_POOL_OPTIONS) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error(`user code workers must be a whole number ≥ 1, got ${options.workers}`);
     if (!(options.memoryLimitMb >= 16)) throw new Error(`user code worker memory must be at least 16 MB, got ${options.memoryLimitMb}`);
+    this.penaltyTimes = options.penalty ?? DEFAULT_PENALTY;
+    if (!(this.penaltyTimes.firstMs >= 0 && this.penaltyTimes.maxMs >= this.penaltyTimes.firstMs)) throw new Error(`user code penalty must be 0 ≤ firstMs ≤ maxMs, got ${JSON.stringify(this.penaltyTimes)}`);
+    this.lowerPriorityAfterMs = options.lowerPriorityAfterMs ?? LOWER_PRIORITY_AFTER_MS;
   }
 
   /**
@@ -120,6 +146,10 @@ export class UserCodePool {
     let pending: number[] | undefined;
     let batchDeadline = 0;
     let startsWithoutProgress = 0;
+    let killed = false;
+    const penalty = this.penaltyOf(limits);
+    // a penalized node waits before its batch reaches the pool, holding no worker
+    await this.waitOut(penalty.remainingMs(Date.now()));
     for (;;) {
       const slot = await this.acquire();
       // a worker's start (a fresh process) is not the batch's time
@@ -136,8 +166,11 @@ export class UserCodePool {
         }
         for (const f of response.failures) outcome.failures.push(f);
         for (const l of response.logs) outcome.logs.push(l);
+        if (!killed) penalty.clear();
         return outcome;
       }
+      killed = true;
+      penalty.workerKilled(Date.now());
       const all = pending ?? Array.from({ length: n }, (_, i) => i);
       if (result.current >= 0 && all.includes(result.current)) {
         outcome.failures.push([result.current, result.expression, result.reason]);
@@ -150,16 +183,35 @@ export class UserCodePool {
         return outcome;
       } else pending = all;
       if (pending.length === 0) return outcome;
-      if (Date.now() > batchDeadline) {
-        for (const i of pending) outcome.failures.push([i, 0, "not run: the batch used its time limit"]);
+      const wait = penalty.remainingMs(Date.now());
+      if (Date.now() + wait > batchDeadline) {
+        const reason = wait > 0 ? "not run: the batch used its time limit (its node waits after ending a worker)" : "not run: the batch used its time limit";
+        for (const i of pending) outcome.failures.push([i, 0, reason]);
         return outcome;
       }
+      await this.waitOut(wait);
+    }
+  }
+
+  private penaltyOf(limits: BatchLimits): Penalty {
+    let p = this.penalties.get(limits);
+    if (!p) this.penalties.set(limits, (p = new Penalty(this.penaltyTimes)));
+    return p;
+  }
+
+  private async waitOut(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    try {
+      await sleep(ms, undefined, { signal: this.closing.signal });
+    } catch {
+      throw new TransientError("the user code pool was closed (the engine is stopping)");
     }
   }
 
   /** Terminates every worker; waiting and running batches reject with a TransientError. */
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     const stopping: Promise<void>[] = [];
@@ -235,7 +287,14 @@ export class UserCodePool {
 
   private release(slot: Slot): void {
     if (this.closed) return;
-    const target = slot.dead ? (this.waiting.length > 0 ? this.spawn() : undefined) : slot;
+    if (slot.niced && !slot.dead) {
+      slot.dead = true;
+      slot.retired = true;
+      this.slots.delete(slot);
+      slot.child.kill("SIGKILL");
+    }
+    // a dead worker's replacement starts now, while its node waits out its penalty
+    const target = slot.dead ? (this.slots.size < this.options.workers ? this.spawn() : undefined) : slot;
     if (!target) return;
     const next = this.waiting.shift();
     if (next) next(target);
@@ -300,7 +359,11 @@ export class UserCodePool {
       if (i >= 0) this.idle.splice(i, 1);
       if (this.closed) return;
       clearTimeout(slot.idleTimer);
-      if (slot.retired) return;
+      if (slot.retired) {
+        // a batch may have queued while this one was ending
+        if (this.waiting.length > 0) this.release(slot);
+        return;
+      }
       this.replaced++;
       const a = slot.attempt;
       slot.deathReason = a?.killReason ?? deathReason(a, slot.stderrTail, code, signal, this.options.memoryLimitMb);
@@ -330,6 +393,7 @@ export class UserCodePool {
           continue;
         }
         const running = progress[PROGRESS.current]! >= 0;
+        if (running && !slot.niced && now - a.lastStartAt > this.lowerPriorityAfterMs) this.lowerPriority(slot);
         const grace = WATCH_MS * 4;
         if (running && now - a.lastStartAt > a.limits.recordTimeoutMs + grace) a.killReason = timeoutReason(a);
         else if (now > a.request.batchDeadline + a.limits.recordTimeoutMs + grace) a.killReason = "stopped: the batch used its time limit";
@@ -341,6 +405,16 @@ export class UserCodePool {
       }
     }, WATCH_MS);
     this.watchdog.unref();
+  }
+
+  private lowerPriority(slot: Slot): void {
+    slot.niced = true;
+    this.niced++;
+    try {
+      if (slot.child.pid !== undefined) setPriority(slot.child.pid, 19);
+    } catch {
+      // already gone: its exit is handled as usual
+    }
   }
 }
 
