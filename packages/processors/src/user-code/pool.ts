@@ -1,12 +1,11 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readSync, unlinkSync } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism, setPriority, tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { TransientError, type MRecord } from "../sdk.js";
 import { DEFAULT_PENALTY, Penalty, type PenaltyTimes } from "./penalty.js";
+import { workerEntry } from "./worker-entry.js";
 import { PROGRESS, PROGRESS_SLOTS, type JobRequest, type JobResponse, type RecordFailure, type UserCodeTask } from "./protocol.js";
 
 /**
@@ -427,21 +426,6 @@ function deathReason(a: Attempt | undefined, stderrTail: string, code: number | 
   if (/heap out of memory|Reached heap limit|Allocation failed/i.test(stderrTail)) return `out of memory (limit ${memoryLimitMb} MB)`;
   if (a?.error) return `the user code worker stopped (${a.error.message})`;
   return `the user code worker stopped (${signal ? `signal ${signal}` : `exit code ${code}`})`;
-}
-
-/**
- * The worker's entry and node flags. In a TypeScript checkout (the engine runs under tsx) the
- * worker loads worker.ts through tsx's loader; a built tree runs worker.js as is.
- */
-function workerEntry(memoryLimitMb: number): { entry: string; execArgv: string[] } {
-  const ts = import.meta.url.endsWith(".ts");
-  const entry = fileURLToPath(new URL(ts ? "./worker.ts" : "./worker.js", import.meta.url));
-  // a young generation of its own size: V8 would size it from the small old-space cap, and JSONata
-  // (a promise per evaluation step) then spends most of its time in scavenges
-  const heap = [`--max-old-space-size=${memoryLimitMb}`, "--max-semi-space-size=16"];
-  if (!ts) return { entry, execArgv: heap };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  return { entry, execArgv: ["--import", tsx, ...heap] };
 }
 
 let shared: UserCodePool | undefined;
