@@ -32,6 +32,11 @@ export class Penalty {
     this.until = 0;
   }
 
+  /** The node ended a worker since its last clean batch. */
+  get active(): boolean {
+    return this.backoffMs > 0;
+  }
+
   /** How long the node still waits (ms). */
   remainingMs(now: number): number {
     return this.until > now ? this.until - now : 0;

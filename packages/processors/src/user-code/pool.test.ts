@@ -145,6 +145,7 @@ describe("a node whose records keep ending workers is penalized; a runaway recor
       const first = await pool.run(regex, [poison()], 1, poisoned);
       expect(first.failures).toEqual([[0, 0, "expression timed out after 200 ms"]]);
       const order: string[] = [];
+      const niced = pool.niced;
       const t = Date.now();
       await Promise.all([
         pool.run(regex, [rec({ s: "aa" })], 1, poisoned).then(() => order.push("penalized")),
@@ -152,11 +153,15 @@ describe("a node whose records keep ending workers is penalized; a runaway recor
       ]);
       expect(order).toEqual(["other", "penalized"]);
       expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+      // the penalized node's batch ran at the lowest priority from its start; the other's did not
+      expect(pool.niced).toBe(niced + 1);
       // that batch ended no worker: the penalty is cleared and a later batch beats a penalized node's
       await pool.run(regex, [poison()], 1, healthy);
       const again: string[] = [];
       await Promise.all([pool.run(regex, [rec({ s: "a" })], 1, healthy).then(() => again.push("penalized")), pool.run(regex, [rec({ s: "a" })], 1, poisoned).then(() => again.push("cleared"))]);
       expect(again).toEqual(["cleared", "penalized"]);
+      // one for the runaway record, one for the newly penalized node; the cleared node runs at normal priority
+      expect(pool.niced).toBe(niced + 3);
     } finally {
       await pool.close();
     }

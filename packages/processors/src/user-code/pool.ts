@@ -151,6 +151,8 @@ export class UserCodePool {
     await this.waitOut(penalty.remainingMs(Date.now()));
     for (;;) {
       const slot = await this.acquire();
+      // a penalized node's records are suspects: they get only the CPU nobody else wants
+      if (penalty.active && !slot.niced) this.lowerPriority(slot);
       // a worker's start (a fresh process) is not the batch's time
       await slot.ready;
       if (batchDeadline === 0) batchDeadline = Date.now() + limits.batchTimeoutMs;
