@@ -52,6 +52,20 @@ export const EdgeSettingsSchema = z
     mode: EdgeModeSchema.optional(),
     partitions: z.number().int().min(1).max(1024).optional(),
     queueThreshold: z.number().int().min(1).optional(),
+    retentionMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(525_600)
+      .optional()
+      .describe("How long the edge's topic keeps records (minutes; replay and taps reach this far back). Default: MILLRACE_EDGE_RETENTION_MINUTES."),
+    retentionMb: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_048_576)
+      .optional()
+      .describe("Most megabytes the edge's topic keeps over all its partitions; the oldest records go first. Default: MILLRACE_EDGE_RETENTION_MB."),
   })
   .catchall(z.unknown());
 

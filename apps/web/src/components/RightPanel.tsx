@@ -402,6 +402,16 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
           <input id="edge-queue" className="mr-input" type="number" min={1} step={1} placeholder="10000" data-testid="edge-queue-threshold" value={(s.queueThreshold as number | undefined) ?? ""} onChange={(e) => set("queueThreshold", num(e.target.value))} />
           <div className="mr-help">Back pressure: upstream pauses while this many records wait on the edge.</div>
         </div>
+        <div className="mr-field">
+          <span className="mr-label">Keep records</span>
+          <div className="mr-form-row">
+            <input id="edge-retention-minutes" aria-label="Keep records (minutes)" className="mr-input" type="number" min={1} step={1} placeholder="60" data-testid="edge-retention-minutes" disabled={mode === "fused"} value={(s.retentionMinutes as number | undefined) ?? ""} onChange={(e) => set("retentionMinutes", num(e.target.value))} />
+            <span className="small">min</span>
+            <input id="edge-retention-mb" aria-label="Keep records (MB)" className="mr-input" type="number" min={1} step={1} placeholder="256" data-testid="edge-retention-mb" disabled={mode === "fused"} value={(s.retentionMb as number | undefined) ?? ""} onChange={(e) => set("retentionMb", num(e.target.value))} />
+            <span className="small">MB</span>
+          </div>
+          <div className="mr-help">How far back taps and replay reach on this edge's topic; the oldest records go first. Empty: the engine's default (MILLRACE_EDGE_RETENTION_MINUTES / _MB).</div>
+        </div>
       </div>
       <button className="mr-btn small danger" data-testid="edge-delete" onClick={() => flowActions.deleteElements([], [edge.id])}>
         Delete connection
