@@ -3,6 +3,7 @@ import { parseNetworkRules, type NetworkPolicy } from "@millrace/processors";
 import { randomBytes } from "node:crypto";
 import type { IdentitySettings } from "./auth/index.js";
 import type { AuditSettings } from "./audit/index.js";
+import type { DiskGuardSettings } from "./disk-guard/index.js";
 
 export interface EngineConfig {
   host: string;
@@ -29,6 +30,8 @@ export interface EngineConfig {
   network?: NetworkPolicy;
   /** Processes running the flows' consumer stages, this one included (MILLRACE_WORKERS; absent: 1, this process alone). */
   workers?: number;
+  /** Free-space floors of the data directories (MILLRACE_DISK_*): below one, sources pause. Absent: no guard. */
+  diskGuard?: DiskGuardSettings;
 }
 
 export function engineId(): string {

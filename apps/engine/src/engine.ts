@@ -8,7 +8,8 @@ import { cameOverHttps, clearedSessionCookie, createIdentity, ensureFirstAdmin, 
 import { DEFAULT_HTTP_SETTINGS, userCodeWorkersFromEnv, type EngineConfig, type HttpSettings } from "./config.js";
 import { openDatabase } from "./db/index.js";
 import { handleHttpIngest, startDeployments } from "./deployments/index.js";
-import { checkHealth } from "./health.js";
+import { checkHealth, withDiskCheck } from "./health.js";
+import { DiskGuard } from "./disk-guard/index.js";
 import { AuditLog } from "./audit/index.js";
 import { logger } from "./log.js";
 import { loadSecrets } from "./secrets/index.js";
@@ -38,16 +39,19 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   if (userCodeWorkers !== undefined) configureUserCodePool({ workers: userCodeWorkers });
   const db = await openDatabase(config.databaseUrl, config.engineId, secrets.box);
   const { repositories } = db;
+  const diskGuard = config.diskGuard ? new DiskGuard(config.diskGuard, logger.child({ module: "disk-guard", engineId: config.engineId })) : undefined;
+  // measured before the flows start, so no source runs a batch on a disk already full
+  await diskGuard?.start();
   const services: Services = {
     repositories,
     secrets,
     catalog,
-    health: () => checkHealth(config.databaseUrl, config.kafkaBrokers),
+    health: async () => withDiskCheck(await checkHealth(config.databaseUrl, config.kafkaBrokers), diskGuard?.status()),
     identity: createIdentity(repositories, config.identity),
   };
   const { identity } = services;
   const runtime = config.kafkaBrokers.length
-    ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId, network: config.network })
+    ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId, network: config.network, disk: diskGuard })
     : undefined;
   if (runtime) Object.assign(services, { deployments: runtime.deployments, stats: runtime.stats, observers: runtime.observers, kafka: runtime.kafka });
   // provenance, taps and metrics observe the runners; the plan of a batch's deployment comes from the runtime running it
@@ -56,7 +60,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     return spec?.deploymentId === deploymentId ? spec.plan : undefined;
   };
   const provenance = startProvenance({ rows: repositories.provenance, deployments: repositories.deployments, engineId: config.engineId, kafka: runtime?.kafka, plans });
-  const metrics = createEngineMetrics({ deployments: repositories.deployments, stats: runtime?.stats, plans, provenance: provenance.recorder });
+  const metrics = createEngineMetrics({ deployments: repositories.deployments, stats: runtime?.stats, plans, provenance: provenance.recorder, disk: diskGuard && (() => diskGuard.status()) });
   if (provenance.recorder) runtime?.observers.add(provenance.recorder);
   runtime?.observers.add(metrics);
   Object.assign(services, { provenance, metrics });
@@ -136,6 +140,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   try {
     announceFirstAdmin = await ensureFirstAdmin(repositories.users, identity.settings.adminPassword, logger.child({ module: "auth", engineId: config.engineId }));
   } catch (e) {
+    diskGuard?.stop();
     await audit.close();
     await runtime?.close();
     await closeUserCodePool();
@@ -161,6 +166,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      diskGuard?.stop();
       await workers?.close();
       await audit.close();
       await runtime?.close();

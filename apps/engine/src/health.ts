@@ -1,6 +1,7 @@
 import { createKafka, kafkaClientInfo, type KafkaClient, type KafkaClientInfo } from "./kafka/index.js";
 import { postgresServerVersion } from "./db/index.js";
 import { withTimeout } from "./timeout.js";
+import type { DiskStatus } from "./disk-guard/index.js";
 
 export interface Check {
   ok: boolean;
@@ -14,9 +15,19 @@ export interface KafkaCheck extends Check {
 }
 
 export interface Health {
+  /** false when Kafka or Postgres is unreachable (/healthz answers 503) */
   ok: boolean;
+  /** degraded: the engine answers but holds its sources (disk space low) */
+  status: "ok" | "degraded" | "down";
   kafka: KafkaCheck;
   postgres: Check;
+  /** the disk guard's paths (absent when nothing is watched) */
+  disk?: DiskCheck;
+}
+
+export interface DiskCheck extends DiskStatus {
+  ok: boolean;
+  error?: string;
 }
 
 export async function checkPostgres(url: string, timeoutMs = 3000): Promise<Check> {
@@ -55,5 +66,15 @@ export function redactUrl(url: string): string {
 
 export async function checkHealth(databaseUrl: string, brokers: string[]): Promise<Health> {
   const [kafka, postgres] = await Promise.all([checkKafka(brokers), checkPostgres(databaseUrl)]);
-  return { ok: kafka.ok && postgres.ok, kafka, postgres };
+  const ok = kafka.ok && postgres.ok;
+  return { ok, status: ok ? "ok" : "down", kafka, postgres };
+}
+
+/** Adds the disk guard's verdict: low disk degrades the engine (its sources wait) without taking it out of service. */
+export function withDiskCheck(health: Health, disk: DiskStatus | undefined): Health {
+  if (!disk) return health;
+  const low = disk.paths.filter((p) => p.low);
+  const check: DiskCheck = { ok: !disk.low, ...disk };
+  if (disk.low) check.error = `free space low on ${low.map((p) => p.path).join(", ")}: sources paused until there is room again`;
+  return { ...health, status: health.ok && disk.low ? "degraded" : health.status, disk: check };
 }

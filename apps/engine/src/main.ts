@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { engineId, httpSettingsFromEnv, networkPolicyFromEnv, portFromEnv, workersFromEnv } from "./config.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
+import { diskGuardSettingsFromEnv } from "./disk-guard/index.js";
 import { identitySettingsFromEnv } from "./auth/index.js";
 import { auditSettingsFromEnv } from "./audit/index.js";
 import { errorMessage, logger, logLevelFromEnv } from "./log.js";
@@ -50,6 +51,7 @@ async function main() {
     secretKey: process.env[SECRET_KEY_ENV],
     secretKeyFile: join(dataRoot, SECRET_KEY_FILE),
     workers: workersFromEnv(),
+    diskGuard: diskGuardSettingsFromEnv(process.env, dataRoot),
   });
   stops.unshift(engine.close);
   log.info({ url: engine.url }, `Millrace is running at ${engine.url}`);

@@ -3,7 +3,7 @@ import type { EventLoopFigures } from "../metrics/event-loop.js";
 import type { EngineFigures } from "../runtime/stats.js";
 
 /** What an engine publishes per deployment: its figures and how late its main thread ran (last second). */
-export type PublishedFigures = EngineFigures & { eventLoop?: EventLoopFigures };
+export type PublishedFigures = EngineFigures & { eventLoop?: EventLoopFigures; diskLow?: boolean };
 import { queryIn, sql } from "./sql.js";
 
 /** One engine's last published counters for a deployment. */

@@ -2,6 +2,7 @@ import type { CatalogLike } from "@millrace/flow";
 import type { NetworkPolicy } from "@millrace/processors";
 import { implementations } from "@millrace/processors/runtime";
 import type { Repositories } from "../db/index.js";
+import type { DiskState } from "../disk-guard/index.js";
 import { createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
 import { logger } from "../log.js";
 import { EdgeLagMonitor } from "../runtime/edge-lag.js";
@@ -40,6 +41,8 @@ export function startDeployments(opts: {
   network?: NetworkPolicy;
   /** single-owner leases (default: competing for them through Postgres); a runtime worker takes none */
   leases?: LeaseManager;
+  /** the engine's disk guard: sources hold while it is low, and the stats report it */
+  disk?: DiskState;
 }): DeploymentRuntime {
   const log = logger.child({ engineId: opts.engineId });
   const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}`, logger: kafkaLoggerFor(log.child({ module: "kafkajs" })) });
@@ -60,12 +63,13 @@ export function startDeployments(opts: {
     implementations,
     engineId: opts.engineId,
     network: opts.network,
+    disk: opts.disk,
     log,
   });
   const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;
     return false;
-  });
+  }, opts.disk);
   leases.start();
   deployments.start();
   stats.start();

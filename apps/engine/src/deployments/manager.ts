@@ -12,6 +12,7 @@ import type { Observers } from "../runtime/observer.js";
 import type { StatsRecorder } from "../runtime/stats.js";
 import type { LeaseManager } from "./leases.js";
 import { OutageLog } from "../outage-log.js";
+import type { DiskState } from "../disk-guard/index.js";
 
 export interface DeploymentManagerDeps {
   repositories: Pick<Repositories, "flows" | "deployments" | "checkpoints" | "engineStats">;
@@ -30,6 +31,8 @@ export interface DeploymentManagerDeps {
   log?: Logger;
   /** how often every engine compares the deployment table with what it runs (ms, default 1000) */
   reconcileIntervalMs?: number;
+  /** the engine's disk guard: the sources of every flow running here hold while it is low */
+  disk?: DiskState;
 }
 
 export interface DeploymentStatus {
@@ -267,6 +270,7 @@ export class DeploymentManager {
           observers: this.d.observers,
           implementations: this.d.implementations,
           network: this.d.network,
+          disk: this.d.disk,
           log: this.engineLog.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );

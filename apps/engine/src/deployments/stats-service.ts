@@ -1,17 +1,20 @@
 import type { DeploymentRepository } from "../db/deployments.js";
+import type { DiskState } from "../disk-guard/index.js";
 import type { EngineStatsRepository, PublishedFigures } from "../db/engine-stats.js";
 import { errorMessage, logger } from "../log.js";
 import { eventLoopDelay, takeEventLoopFigures, type EventLoopFigures } from "../metrics/event-loop.js";
 import { OutageLog } from "../outage-log.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
-import type { EdgeFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
+import type { EdgeFigures, EngineFigures, NodeFigures, StatsRecorder } from "../runtime/stats.js";
 
 const log = logger.child({ module: "stats" });
 
 export interface NodeStats extends NodeFigures {
-  /** a source paused by back pressure (on any engine) */
+  /** a source paused by back pressure or low disk space (on any engine) */
   paused: boolean;
+  /** why, when paused (disk wins when both hold it) */
+  pausedFor?: "back-pressure" | "disk";
 }
 
 export interface EdgeStats extends EdgeFigures {
@@ -31,6 +34,8 @@ export interface EngineLoad {
   engineId: string;
   eventLoopP99Ms: number | null;
   eventLoopMaxMs: number | null;
+  /** its disk guard holds its sources: free space is low where its data lives */
+  diskLow: boolean;
 }
 
 /** The flow's stats, summed over every engine that runs part of it. */
@@ -74,7 +79,16 @@ export class StatsService {
     private readonly engineId: string,
     /** deployments this engine still runs (others are published one last time, then forgotten) */
     private readonly isLocal: (deploymentId: string) => boolean,
+    /** this engine's disk guard, reported with its figures */
+    private readonly disk?: DiskState,
   ) {}
+
+  /** What this engine adds to a deployment's figures about itself. */
+  private withEngineFigures(f: EngineFigures): PublishedFigures {
+    const out: PublishedFigures = this.eventLoop ? { ...f, eventLoop: this.eventLoop } : f;
+    if (this.disk?.low) out.diskLow = true;
+    return out;
+  }
 
   start(intervalMs = 1000): void {
     this.timer = setInterval(() => void this.publish().catch((e) => this.publishFailed(e)), intervalMs);
@@ -89,7 +103,7 @@ export class StatsService {
       for (const { deploymentId, flowId } of this.recorder.tracked()) {
         const f = this.recorder.figures(deploymentId);
         if (!f) continue;
-        await this.repos.engineStats.publish(this.engineId, deploymentId, flowId, this.eventLoop ? { ...f, eventLoop: this.eventLoop } : f);
+        await this.repos.engineStats.publish(this.engineId, deploymentId, flowId, this.withEngineFigures(f));
         if (!this.isLocal(deploymentId)) this.recorder.untrack(deploymentId);
       }
       this.publishOutage.worked();
@@ -117,13 +131,15 @@ export class StatsService {
     const all: { engineId: string; figures: PublishedFigures; fresh: boolean }[] = rows
       .filter((r) => !(live && r.engineId === this.engineId))
       .map((r) => ({ engineId: r.engineId, figures: r.stats, fresh: r.ageMs < FRESH_MS }));
-    if (live) all.push({ engineId: this.engineId, figures: this.eventLoop ? { ...live, eventLoop: this.eventLoop } : live, fresh: true });
+    if (live) all.push({ engineId: this.engineId, figures: this.withEngineFigures(live), fresh: true });
     const queues = dep.status === "running" ? await this.lag.queues(plan.edges, 1000) : new Map<string, number>();
 
     const pausedStages = new Set<string>();
     const overEdges = new Set<string>();
+    const diskStages = new Set<string>();
     for (const a of all) {
       if (!a.fresh) continue;
+      for (const stage of a.figures.pausedForDisk ?? []) diskStages.add(stage);
       for (const [stage, edges] of Object.entries(a.figures.paused ?? {})) {
         pausedStages.add(stage);
         for (const e of edges) overEdges.add(e);
@@ -152,6 +168,7 @@ export class StatsService {
           s.lastErrorAt = f.lastErrorAt;
         }
       }
+      if (s.paused) s.pausedFor = diskStages.has(n.id) ? "disk" : "back-pressure";
       nodes[n.id] = s;
     }
     const edges: Record<string, EdgeStats> = {};
@@ -184,7 +201,7 @@ export class StatsService {
     }
     const engineLoad = all
       .filter((a) => a.fresh)
-      .map((a) => ({ engineId: a.engineId, eventLoopP99Ms: a.figures.eventLoop?.p99Ms ?? null, eventLoopMaxMs: a.figures.eventLoop?.maxMs ?? null }))
+      .map((a) => ({ engineId: a.engineId, eventLoopP99Ms: a.figures.eventLoop?.p99Ms ?? null, eventLoopMaxMs: a.figures.eventLoop?.maxMs ?? null, diskLow: a.figures.diskLow === true }))
       .sort((a, b) => a.engineId.localeCompare(b.engineId));
     return { flowId, deploymentId: dep.id, version: dep.version, status: dep.status, at: now, engines: engineLoad.length, engineLoad, nodes, edges };
   }

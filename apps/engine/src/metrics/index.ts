@@ -2,13 +2,15 @@ import type { DeploymentRepository } from "../db/deployments.js";
 import type { StatsService } from "../deployments/stats-service.js";
 import type { PlanLookup } from "../provenance/plans.js";
 import type { ProvenanceRecorder } from "../provenance/recorder.js";
+import type { DiskStatus } from "../disk-guard/index.js";
+import { registerDiskMetrics } from "./disk.js";
 import { EngineMetrics } from "./metrics.js";
 
 export { EngineMetrics } from "./metrics.js";
 
 /** The engine's /metrics: runner counters from the observer, queue depths from the stats service (Kafka lag, cached 1 s). */
-export function createEngineMetrics(d: { deployments: DeploymentRepository; stats?: StatsService; plans?: PlanLookup; provenance?: ProvenanceRecorder }): EngineMetrics {
-  return new EngineMetrics({
+export function createEngineMetrics(d: { deployments: DeploymentRepository; stats?: StatsService; plans?: PlanLookup; provenance?: ProvenanceRecorder; disk?: () => DiskStatus }): EngineMetrics {
+  const metrics = new EngineMetrics({
     plans: d.plans,
     provenance: d.provenance ? () => d.provenance!.snapshot() : undefined,
     queues: d.stats
@@ -22,4 +24,6 @@ export function createEngineMetrics(d: { deployments: DeploymentRepository; stat
         }
       : undefined,
   });
+  if (d.disk) registerDiskMetrics(metrics.registry, d.disk);
+  return metrics;
 }

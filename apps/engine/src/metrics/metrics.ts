@@ -57,7 +57,7 @@ export class EngineMetrics implements RunnerObserver {
     this.edgeBytes = c("millrace_edge_bytes_total", "Bytes that went over an edge (durable edges)", ["flow", "edge"]);
     this.batchErrors = c("millrace_stage_batch_errors_total", "Batches that failed as a whole (retried)", ["flow", "stage"]);
     this.batches = c("millrace_stage_batches_total", "Batches a stage completed", ["flow", "stage"]);
-    this.paused = new Gauge({ name: "millrace_source_paused", help: "1 while a source stage is paused by back pressure", labelNames: ["flow", "stage"], registers: [r] });
+    this.paused = new Gauge({ name: "millrace_source_paused", help: "1 while a source stage is paused by back pressure or low disk space", labelNames: ["flow", "stage"], registers: [r] });
     const queues = sources.queues;
     new Gauge({
       name: "millrace_edge_queue_depth",

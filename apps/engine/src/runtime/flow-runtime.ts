@@ -1,4 +1,5 @@
 import { isOfferableSource, isSourceProcessor, type BatchProcessor, type NetworkPolicy, type OfferableSource, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
+import type { DiskState } from "../disk-guard/index.js";
 import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedNode, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
@@ -27,6 +28,8 @@ export interface FlowRuntimeDeps {
   log: Logger;
   /** how often source stages check the queues downstream (ms, default 500) */
   backPressureIntervalMs?: number;
+  /** the engine's disk guard: while it is low, the sources running here hold */
+  disk?: DiskState;
 }
 
 export interface DeploymentSpec {
@@ -48,6 +51,8 @@ export interface StageStatus {
   /** running on this engine */
   running: boolean;
   paused: boolean;
+  /** why it is paused (disk wins when both hold it) */
+  pausedFor?: "back-pressure" | "disk";
   /** poll-source: this engine holds its lease */
   owner?: boolean;
   done?: boolean;
@@ -65,6 +70,9 @@ export class FlowRuntime {
   private partitions: PartitionChooser | undefined;
   private bpBusy = false;
   private stopped = false;
+  /** per source stage, the edges over threshold at the last back-pressure change (a disk change reports them too) */
+  private readonly overEdges = new Map<string, string[]>();
+  private unfollowDisk: (() => void) | undefined;
   /** sources running here that the engine's HTTP server feeds, by the path their plan node declares */
   readonly ingressSources = new Map<string, OfferableSource>();
   /** latest queue per durable edge as measured by this engine's back-pressure check */
@@ -168,12 +176,20 @@ export class FlowRuntime {
             if (!head || !isSourceProcessor(head)) throw new Error(`node "${stage.head}" is not a polled source`);
             const started = new SourceStageRunner(this.runnerDeps(stage, executor), head, this.deps.checkpoints);
             runner = started;
+            // held before its first poll when space is already low
+            started.setHeldForDisk(Boolean(this.deps.disk?.low));
             await started.start();
             if (runner !== started) return; // lost while starting: already stopped
             const path = this.nodes.get(stage.head)?.ingress?.path;
             if (path !== undefined && isOfferableSource(head)) this.ingressSources.set(path, head);
             // listed (status: owner) only once it serves its ingress path
             this.runners.set(stage.id, started);
+            if (started.heldForDisk) {
+              this.deps.log.info({ stageId: stage.id }, `source ${stage.head} held: disk space low (the disk guard resumes it once there is room)`);
+              this.reportPause(started);
+            }
+            // a change while it started passed it by
+            this.holdForDisk(started, Boolean(this.deps.disk?.low));
             this.deps.log.info({ stageId: stage.id }, `source ${stage.head} runs here`);
           },
           lost: async () => {
@@ -195,6 +211,9 @@ export class FlowRuntime {
         await runner.start();
       }
     }
+    this.unfollowDisk = this.deps.disk?.onChange((low) => {
+      for (const r of this.runners.values()) if (r instanceof SourceStageRunner) this.holdForDisk(r, low);
+    });
     if (plan.backPressure.some((b) => b.edges.length)) {
       this.bpTimer = setInterval(
         () =>
@@ -234,8 +253,9 @@ export class FlowRuntime {
             this.deps.log.warn({ err: e, stageId: b.stage }, `source ${b.stage}: could not ${paused ? "pause" : "resume"} (${errorMessage(e)}); tried again at the next back-pressure check`);
             continue;
           }
-          this.deps.log.info({ stageId: b.stage, edges: over }, `source ${b.stage} ${paused ? `paused: queue over threshold on ${over.join(", ")}` : "resumed"}`);
-          this.deps.observers.onPause({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: b.stage, paused, edges: over });
+          this.deps.log.info({ stageId: b.stage, edges: over }, `source ${b.stage} ${paused ? `paused: queue over threshold on ${over.join(", ")}` : "resumed from back pressure"}`);
+          this.overEdges.set(b.stage, over);
+          this.reportPause(runner);
         }
       }
     } finally {
@@ -243,10 +263,27 @@ export class FlowRuntime {
     }
   }
 
+  /** Holds or releases a source for low disk space, apart from its back pressure. */
+  private holdForDisk(runner: SourceStageRunner, held: boolean): void {
+    if (runner.heldForDisk === held) return;
+    runner.setHeldForDisk(held);
+    const id = runner.stage.id;
+    this.deps.log.info({ stageId: id }, held ? `source ${id} paused: disk space low (the disk guard resumes it once there is room)` : `source ${id} no longer held for disk space`);
+    this.reportPause(runner);
+  }
+
+  private reportPause(runner: StageRunner): void {
+    const disk = runner instanceof SourceStageRunner && runner.heldForDisk;
+    const stageId = runner.stage.id;
+    this.deps.observers.onPause({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId, paused: runner.paused || disk, edges: runner.paused ? (this.overEdges.get(stageId) ?? []) : [], disk });
+  }
+
   status(): StageStatus[] {
     return this.spec.plan.stages.map((s) => {
       const r = this.runners.get(s.id);
-      const st: StageStatus = { id: s.id, kind: s.kind, running: Boolean(r), paused: r?.paused ?? false };
+      const disk = r instanceof SourceStageRunner && r.heldForDisk;
+      const st: StageStatus = { id: s.id, kind: s.kind, running: Boolean(r), paused: Boolean(r?.paused) || disk };
+      if (st.paused) st.pausedFor = disk ? "disk" : "back-pressure";
       if (s.kind === "poll-source") {
         st.owner = Boolean(r);
         if (r instanceof SourceStageRunner) st.done = r.done;
@@ -259,6 +296,7 @@ export class FlowRuntime {
     if (this.stopped) return;
     this.stopped = true;
     if (this.bpTimer) clearInterval(this.bpTimer);
+    this.unfollowDisk?.();
     this.abort.abort();
     for (const release of this.releases) await release().catch(() => {});
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => {})));

@@ -20,7 +20,7 @@ export interface RunnerObserver {
   onBatch?(batch: BatchEvent): void;
   /** A batch failed as a whole (Kafka or infrastructure error): it will be retried. */
   onBatchError?(e: BatchErrorEvent): void;
-  /** A source stage paused or resumed because of back pressure. */
+  /** A source stage paused or resumed because of back pressure or low disk space. */
   onPause?(e: PauseEvent): void;
 }
 
@@ -113,6 +113,8 @@ export interface PauseEvent {
   paused: boolean;
   /** the edges whose queue is over its threshold */
   edges: string[];
+  /** held by the disk guard (free space low where the engine's data lives), with or without back pressure */
+  disk?: boolean;
 }
 
 /** Fans one event out to several observers; one failing observer does not stop the others. */

@@ -26,6 +26,7 @@ export interface CheckpointStore {
 export class SourceStageRunner implements StageRunner {
   private stopped = false;
   private _paused = false;
+  private _heldForDisk = false;
   private loop: Promise<void> | undefined;
   private readonly txProducer: SourceProducer | undefined;
   private readonly abort = new AbortController();
@@ -51,6 +52,13 @@ export class SourceStageRunner implements StageRunner {
   }
   setPaused(paused: boolean): void {
     this._paused = paused;
+  }
+  /** held by the disk guard: apart from back pressure, so neither lifts the other's pause */
+  get heldForDisk(): boolean {
+    return this._heldForDisk;
+  }
+  setHeldForDisk(held: boolean): void {
+    this._heldForDisk = held;
   }
 
   async start(): Promise<void> {
@@ -107,7 +115,7 @@ export class SourceStageRunner implements StageRunner {
   private async pollLoop(saver: CheckpointSaver): Promise<void> {
     let lastOffer = 0;
     while (!this.stopped) {
-      if (this._paused) {
+      if (this._paused || this._heldForDisk) {
         await sleep(50);
         continue;
       }

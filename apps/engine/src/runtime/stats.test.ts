@@ -57,3 +57,22 @@ describe("bytes on fused hops", () => {
     expect(f.nodes.out!.bytesIn).toBe(f.edges["m->out"]!.bytes);
   });
 });
+
+describe("paused sources", () => {
+  it("publishes which paused sources the disk guard holds, apart from back pressure", () => {
+    const r = new StatsRecorder();
+    r.track("d", "f", plan);
+    const pause = (paused: boolean, edges: string[], disk?: boolean) => r.onPause({ flowId: "f", deploymentId: "d", stageId: "gen", paused, edges, disk });
+    pause(true, ["gen->m"]);
+    expect(r.figures("d")).toMatchObject({ paused: { gen: ["gen->m"] } });
+    expect(r.figures("d")!.pausedForDisk).toBeUndefined();
+    pause(true, ["gen->m"], true);
+    expect(r.figures("d")).toMatchObject({ paused: { gen: ["gen->m"] }, pausedForDisk: ["gen"] });
+    pause(true, ["gen->m"], false);
+    expect(r.figures("d")!.pausedForDisk).toBeUndefined();
+    pause(true, [], true);
+    pause(false, [], false);
+    expect(r.figures("d")).toMatchObject({ paused: {} });
+    expect(r.figures("d")!.pausedForDisk).toBeUndefined();
+  });
+});

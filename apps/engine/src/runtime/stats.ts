@@ -87,8 +87,10 @@ export interface EngineFigures {
   at: number;
   nodes: Record<string, NodeFigures>;
   edges: Record<string, EdgeFigures>;
-  /** source stages paused by back pressure on this engine, with the edges over threshold */
+  /** source stages paused on this engine (back pressure or low disk), with the edges over threshold */
   paused: Record<string, string[]>;
+  /** those of them held for low disk space (absent: none) */
+  pausedForDisk?: string[];
 }
 
 class NodeCounters {
@@ -116,6 +118,7 @@ class DeploymentCounters {
   /** node → port → edges leaving it */
   readonly portEdges = new Map<string, Map<string, EdgeCounters[]>>();
   readonly paused = new Map<string, string[]>();
+  readonly heldForDisk = new Set<string>();
   constructor(
     readonly flowId: string,
     readonly plan: ExecutionPlan,
@@ -216,6 +219,8 @@ export class StatsRecorder implements RunnerObserver {
     if (!d) return;
     if (e.paused) d.paused.set(e.stageId, e.edges);
     else d.paused.delete(e.stageId);
+    if (e.paused && e.disk) d.heldForDisk.add(e.stageId);
+    else d.heldForDisk.delete(e.stageId);
   }
 
   figures(deploymentId: string, now = Date.now()): EngineFigures | undefined {
@@ -246,6 +251,8 @@ export class StatsRecorder implements RunnerObserver {
     for (const [id, c] of d.edges) {
       edges[id] = { records: c.records, bytes: c.bytes, rate1s: c.win.sum(1, now), rate1m: c.win.sum(60, now) / 60, rate5m: c.win.sum(300, now) / 300 };
     }
-    return { at: now, nodes, edges, paused: Object.fromEntries(d.paused) };
+    const figures: EngineFigures = { at: now, nodes, edges, paused: Object.fromEntries(d.paused) };
+    if (d.heldForDisk.size) figures.pausedForDisk = [...d.heldForDisk];
+    return figures;
   }
 }

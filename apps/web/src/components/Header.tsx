@@ -125,6 +125,7 @@ export function Header() {
         )}
         {dep.running && <StaleMark />}
         {dep.running && <EngineLoadMark />}
+        {dep.running && <DiskLowMark />}
         <span className="mr-sep" />
         <RecordSearch />
         <span title={editReason || "Import a flow JSON"} className="mr-tip-wrap">
@@ -363,6 +364,21 @@ function EngineLoadMark() {
       title={`How late each engine's main thread ran over its last second (over ${LOOP_DELAY_WARN_MS} ms, figures and the API lag):\n${lines.join("\n")}`}
     >
       {measured.length > 1 ? `${measured.length} engines · ` : ""}loop p99 {worstP99} ms
+    </span>
+  );
+}
+
+/** An engine's disk guard holds its sources: free space is low where its data lives. */
+function DiskLowMark() {
+  const low = useEngineLoad().filter((e) => e.diskLow);
+  if (low.length === 0) return null;
+  return (
+    <span
+      className="mr-pill failed"
+      data-testid="engine-disk-low"
+      title={`Free disk space is below its floor where the engine keeps its data (MILLRACE_DISK_MIN_FREE_MB / _PERCENT): its sources are paused and resume by themselves once there is room. Nothing is lost.\n${low.map((e) => e.engineId).join("\n")}`}
+    >
+      disk low · sources paused
     </span>
   );
 }

@@ -62,8 +62,17 @@ export const NodeFigures = memo(function NodeFigures({ id, source, sink }: { id:
         {/* a sink has no output: "out 0" would read as "nothing leaves" */}
         {!sink && <span title="records out since the deployment">out {fmt(s.out)}</span>}
         {s.paused && (
-          <span className="mr-chip paused" data-testid={`node-paused-${id}`} title="Paused by back pressure: a queue downstream is over its threshold; it resumes when the queue drains">
-            ⏸ paused
+          <span
+            className="mr-chip paused"
+            data-testid={`node-paused-${id}`}
+            data-paused-for={s.pausedFor}
+            title={
+              s.pausedFor === "disk"
+                ? "Paused for low disk space where the engine keeps its data; it resumes by itself once there is room"
+                : "Paused by back pressure: a queue downstream is over its threshold; it resumes when the queue drains"
+            }
+          >
+            ⏸ {s.pausedFor === "disk" ? "paused: disk low" : "paused"}
           </span>
         )}
         {stale && (

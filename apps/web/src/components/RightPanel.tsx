@@ -207,7 +207,8 @@ function NodeStatsLine({ id, source, sink }: { id: string; source: boolean; sink
       )}
       {s.paused && (
         <div>
-          <span className="mr-chip paused" data-testid="node-panel-paused">⏸ paused</span> by back pressure: a queue downstream is over its threshold
+          <span className="mr-chip paused" data-testid="node-panel-paused">⏸ paused</span>{" "}
+          {s.pausedFor === "disk" ? "for low disk space where the engine keeps its data: it resumes by itself once there is room" : "by back pressure: a queue downstream is over its threshold"}
         </div>
       )}
       {s.lastError && (
