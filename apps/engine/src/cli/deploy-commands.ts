@@ -42,7 +42,7 @@ export async function runDeployCommands(cmd: string, p: Parsed, api: () => Retur
     print(
       table([
         ["NODE", "IN", "OUT", "ERRORS", "BYTES IN", "BYTES OUT", "/s 1s", "/s 1m", "/s 5m", "STATE"],
-        ...Object.entries(s.nodes).map(([n, f]) => [n, num(f.in), num(f.out), num(f.errors), bytes(f.bytesIn), bytes(f.bytesOut), num(f.rate1s), num(f.rate1m), num(f.rate5m), f.paused ? "paused (back pressure)" : f.lastError ? `last error: ${f.lastError.slice(0, 60)}` : ""]),
+        ...Object.entries(s.nodes).map(([n, f]) => [n, num(f.in), num(f.out), num(f.errors), bytes(f.bytesIn), bytes(f.bytesOut), num(f.rate1s), num(f.rate1m), num(f.rate5m), f.paused ? (f.pausedFor === "disk" ? "paused (disk low)" : "paused (back pressure)") : f.lastError ? `last error: ${f.lastError.slice(0, 60)}` : ""]),
       ]),
     );
     print("");
