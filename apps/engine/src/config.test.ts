@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { refusal } from "@millrace/processors";
 import { availableParallelism } from "node:os";
-import { networkPolicyFromEnv, workersFromEnv } from "./config.js";
+import { DEFAULT_TOPIC_RETENTION, networkPolicyFromEnv, topicRetentionFromEnv, workersFromEnv } from "./config.js";
 
 describe("networkPolicyFromEnv", () => {
   it("denies link-local networks and the engine's own address by default", () => {
@@ -41,5 +41,26 @@ describe("workersFromEnv", () => {
 
   it("refuses anything else, naming the variable and what it takes", () => {
     for (const bad of ["0", "-1", "1.5", "65", "many"]) expect(() => workersFromEnv({ MILLRACE_WORKERS: bad })).toThrow(`MILLRACE_WORKERS=${bad} is neither a whole number from 1 to 64 nor "auto"`);
+  });
+});
+
+describe("topicRetentionFromEnv", () => {
+  it("defaults: an hour and 256 MB per edge topic, a week and 1 GB per dead-letter topic", () => {
+    expect(topicRetentionFromEnv({})).toEqual(DEFAULT_TOPIC_RETENTION);
+    expect(DEFAULT_TOPIC_RETENTION).toEqual({ edge: { minutes: 60, mb: 256 }, deadLetter: { minutes: 10_080, mb: 1024 } });
+  });
+
+  it("reads each bound from its variable", () => {
+    expect(topicRetentionFromEnv({ MILLRACE_EDGE_RETENTION_MINUTES: "15", MILLRACE_EDGE_RETENTION_MB: " 64 ", MILLRACE_DEAD_LETTER_RETENTION_MB: "100" })).toEqual({
+      edge: { minutes: 15, mb: 64 },
+      deadLetter: { minutes: 10_080, mb: 100 },
+    });
+  });
+
+  it("refuses what is not a whole positive number, naming the variable", () => {
+    for (const bad of ["0", "-5", "1.5", "lots"]) {
+      expect(() => topicRetentionFromEnv({ MILLRACE_EDGE_RETENTION_MB: bad })).toThrow(`MILLRACE_EDGE_RETENTION_MB=${bad} is not a whole number of megabytes (1 or more)`);
+      expect(() => topicRetentionFromEnv({ MILLRACE_DEAD_LETTER_RETENTION_MINUTES: bad })).toThrow(`MILLRACE_DEAD_LETTER_RETENTION_MINUTES=${bad} is not a whole number of minutes`);
+    }
   });
 });

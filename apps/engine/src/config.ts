@@ -72,6 +72,47 @@ export function userCodeWorkersFromEnv(env: NodeJS.ProcessEnv = process.env): nu
   return n;
 }
 
+/** What the flows' own topics keep, per topic, before Kafka deletes their oldest records (minutes, megabytes over all partitions). */
+export interface TopicRetentionSettings {
+  /** edge topics and the stages' replay topics: how far back taps and replay reach */
+  edge: { minutes: number; mb: number };
+  /** a flow's dead-letter topic */
+  deadLetter: { minutes: number; mb: number };
+}
+
+/**
+ * An edge topic holds what is still queued plus a window for taps and replay: an hour and 256 MB
+ * per topic keep a laptop's disk to a few GB with a dozen flows at full speed. Dead letters wait
+ * for a person to look at them, and there are few: a week, and 1 GB on their one partition.
+ */
+export const DEFAULT_TOPIC_RETENTION: TopicRetentionSettings = {
+  edge: { minutes: 60, mb: 256 },
+  deadLetter: { minutes: 7 * 24 * 60, mb: 1024 },
+};
+
+function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw} is not a whole number of ${unit} (1 or more)`);
+  return n;
+}
+
+/** MILLRACE_EDGE_RETENTION_MINUTES / _MB and MILLRACE_DEAD_LETTER_RETENTION_MINUTES / _MB; an edge's own settings override the edge default. */
+export function topicRetentionFromEnv(env: NodeJS.ProcessEnv = process.env): TopicRetentionSettings {
+  const d = DEFAULT_TOPIC_RETENTION;
+  return {
+    edge: {
+      minutes: wholeNumberFromEnv(env, "MILLRACE_EDGE_RETENTION_MINUTES", d.edge.minutes, "minutes"),
+      mb: wholeNumberFromEnv(env, "MILLRACE_EDGE_RETENTION_MB", d.edge.mb, "megabytes"),
+    },
+    deadLetter: {
+      minutes: wholeNumberFromEnv(env, "MILLRACE_DEAD_LETTER_RETENTION_MINUTES", d.deadLetter.minutes, "minutes"),
+      mb: wholeNumberFromEnv(env, "MILLRACE_DEAD_LETTER_RETENTION_MB", d.deadLetter.mb, "megabytes"),
+    },
+  };
+}
+
 /** Limits of the engine's HTTP surface; every field has a default (see DEFAULT_HTTP_SETTINGS). */
 export interface HttpSettings {
   /** Largest request body /trpc accepts (413 beyond it). */

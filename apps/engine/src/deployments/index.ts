@@ -5,6 +5,7 @@ import type { Repositories } from "../db/index.js";
 import type { DiskState } from "../disk-guard/index.js";
 import { createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
 import { logger } from "../log.js";
+import { topicRetentionFromEnv } from "../config.js";
 import { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import { Observers } from "../runtime/observer.js";
 import { StatsRecorder } from "../runtime/stats.js";
@@ -65,6 +66,7 @@ export function startDeployments(opts: {
     network: opts.network,
     disk: opts.disk,
     log,
+    retention: topicRetentionFromEnv(),
   });
   const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;

@@ -12,6 +12,8 @@ import type { Observers } from "../runtime/observer.js";
 import type { StatsRecorder } from "../runtime/stats.js";
 import type { LeaseManager } from "./leases.js";
 import { OutageLog } from "../outage-log.js";
+import { DEFAULT_TOPIC_RETENTION, type TopicRetentionSettings } from "../config.js";
+import { retentionConfigs } from "./topic-retention.js";
 import type { DiskState } from "../disk-guard/index.js";
 
 export interface DeploymentManagerDeps {
@@ -31,6 +33,8 @@ export interface DeploymentManagerDeps {
   log?: Logger;
   /** how often every engine compares the deployment table with what it runs (ms, default 1000) */
   reconcileIntervalMs?: number;
+  /** what the flows' own topics keep (default DEFAULT_TOPIC_RETENTION) */
+  retention?: TopicRetentionSettings;
   /** the engine's disk guard: the sources of every flow running here hold while it is low */
   disk?: DiskState;
 }
@@ -98,7 +102,7 @@ export class DeploymentManager {
     if (!checked.ok) throw invalidFlow(`flow ${flowId} v${stored.version.version} cannot be deployed`, checked.errors);
     let plan: ExecutionPlan;
     try {
-      plan = planFlow(checked.document, this.d.catalog, { ...shape, exactlyOnce });
+      plan = planFlow(checked.document, this.d.catalog, { ...shape, exactlyOnce, retention: this.d.retention ?? DEFAULT_TOPIC_RETENTION });
     } catch (e) {
       if (e instanceof PlanError) throw invalidFlow(e.message, [{ path: "", message: e.message }]);
       throw e;
@@ -111,12 +115,19 @@ export class DeploymentManager {
    * created when missing. On three or more brokers a created topic has 3 replicas and needs 2 in
    * sync to accept a write, so an acknowledged record survives losing any one broker (whatever the
    * brokers' defaults, which are 1 replica unless configured); on fewer, the brokers' defaults.
+   * Internal topics get the retention the plan names, and those that exist already (a redeploy)
+   * are brought to it.
    */
   private async ensureTopics(plan: ExecutionPlan): Promise<void> {
     const brokers = (await this.d.kafka.describeCluster()).brokers.length;
     const replication = brokers >= 3 ? { replicationFactor: 3, configs: { "min.insync.replicas": "2" } } : {};
     const internal = plan.topics.filter((t) => t.role === "edge" || t.role === "dead-letter" || t.role === "replay");
-    await this.d.kafka.ensureTopics(internal.map((t) => ({ topic: t.name, partitions: t.partitions, ...replication })));
+    const bounds = internal.map((t) => ({ topic: t.name, configs: t.retention ? retentionConfigs(t.retention, t.partitions) : {} }));
+    const created = new Set(
+      await this.d.kafka.ensureTopics(internal.map((t, i) => ({ topic: t.name, partitions: t.partitions, ...replication, configs: { ...replication.configs, ...bounds[i]!.configs } }))),
+    );
+    const rebound = await this.d.kafka.alterTopicConfigs(bounds.filter((b) => !created.has(b.topic) && Object.keys(b.configs).length > 0));
+    if (rebound.length) this.log.info({ flowId: plan.flowId, topics: rebound }, `retention of ${rebound.length} existing topic(s) of flow ${plan.flowId} brought to the plan's: ${rebound.join(", ")}`);
     const external = plan.topics.filter((t) => t.role === "external-in" || t.role === "external-out");
     if (external.length) {
       const existing = new Set(await this.d.kafka.listTopics());

@@ -3,6 +3,8 @@
 import "./adapter/installed.js"; // first: kafkajs internals are replaced before kafkajs is loaded
 import {
   CompressionTypes,
+  ConfigResourceTypes,
+  ConfigSource,
   Kafka,
   type Admin,
   type EachBatchPayload,
@@ -282,6 +284,21 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
       return withMetadataRetry(specs.map((s) => s.topic), (a) => ensureTopicsWith(a, specs), false);
     },
 
+    async alterTopicConfigs(changes: { topic: string; configs: Record<string, string> }[]): Promise<string[]> {
+      if (!changes.length) return [];
+      return withMetadataRetry(changes.map((c) => c.topic), (a) => alterTopicConfigsWith(a, changes));
+    },
+
+    async topicConfigs(topic: string): Promise<Record<string, string>> {
+      const [current] = await withMetadataRetry([topic], (a) => topicOverrides(a, [topic]));
+      return current ?? {};
+    },
+
+    async deleteRecordsBefore(topic: string, partitions: { partition: number; offset: number }[]): Promise<void> {
+      if (!partitions.length) return;
+      await withMetadataRetry([topic], (a) => a.deleteTopicRecords({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) }));
+    },
+
     async deleteTopics(topics: string[]): Promise<void> {
       if (!topics.length) return;
       await withMetadataRetry(topics, async (a) => {
@@ -384,6 +401,35 @@ async function ensureTopicsWith(a: Admin, specs: TopicSpec[]): Promise<string[]>
     if (grow.length) await a.createPartitions({ topicPartitions: grow, validateOnly: false, timeout: 30_000 });
   }
   return created;
+}
+
+/** Per topic, the configs set on the topic itself (not the brokers' defaults), in the order asked. */
+async function topicOverrides(a: Admin, topics: string[]): Promise<Record<string, string>[]> {
+  const described = await a.describeConfigs({ resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })), includeSynonyms: false });
+  return topics.map((name) => {
+    const r = described.resources.find((x) => x.resourceName === name);
+    if (!r) throw new Error(`Kafka did not describe the configs of topic ${name}`);
+    if (r.errorCode) throw new Error(`Kafka could not describe the configs of topic ${name}: ${r.errorMessage ?? `error ${r.errorCode}`}`);
+    const own: Record<string, string> = {};
+    for (const e of r.configEntries) if (e.configSource === ConfigSource.TOPIC_CONFIG && e.configValue !== null) own[e.configName] = e.configValue;
+    return own;
+  });
+}
+
+/**
+ * kafkajs has no incremental AlterConfigs: its AlterConfigs replaces every override of the topic,
+ * so the topic's other overrides are sent along, and a topic already as asked is left alone.
+ */
+async function alterTopicConfigsWith(a: Admin, changes: { topic: string; configs: Record<string, string> }[]): Promise<string[]> {
+  const current = await topicOverrides(a, changes.map((c) => c.topic));
+  const resources = changes.flatMap((c, i) => {
+    const have = current[i]!;
+    if (Object.entries(c.configs).every(([k, v]) => have[k] === v)) return [];
+    const merged = { ...have, ...c.configs };
+    return [{ type: ConfigResourceTypes.TOPIC, name: c.topic, configEntries: Object.entries(merged).map(([name, value]) => ({ name, value })) }];
+  });
+  if (resources.length) await a.alterConfigs({ validateOnly: false, resources });
+  return resources.map((r) => r.name);
 }
 
 const METADATA_ERRORS = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"]);

@@ -216,6 +216,15 @@ export interface KafkaClient {
 
   /** Creates the missing topics (and adds partitions where fewer than asked); returns those created. Idempotent. */
   ensureTopics(specs: TopicSpec[]): Promise<string[]>;
+  /**
+   * Brings topic-level configs to the asked values where they differ, keeping the topic's other
+   * overrides; returns the topics changed. Every topic must exist.
+   */
+  alterTopicConfigs(changes: { topic: string; configs: Record<string, string> }[]): Promise<string[]>;
+  /** The configs set on the topic itself (its overrides of the brokers' defaults). */
+  topicConfigs(topic: string): Promise<Record<string, string>>;
+  /** Deletes the records below `offset` in each named partition, as retention would (the partition's low watermark moves there). */
+  deleteRecordsBefore(topic: string, partitions: { partition: number; offset: number }[]): Promise<void>;
   /** Deletes the topics that exist; missing ones are ignored. */
   deleteTopics(topics: string[]): Promise<void>;
   listTopics(): Promise<string[]>;

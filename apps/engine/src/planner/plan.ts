@@ -73,6 +73,15 @@ export interface PlanOptions {
   previous?: ExecutionPlan;
   /** edge topics of `previous`'s drain stages that the caller found read to their end by the drain's group: not drained any more */
   drained?: ReadonlySet<string>;
+  /** How long and how much the flow's own topics keep; absent: the plan names no bound (the brokers' defaults apply). */
+  retention?: { edge: TopicRetention; deadLetter: TopicRetention };
+}
+
+/** What a topic keeps before Kafka deletes its oldest records: whichever bound is reached first. */
+export interface TopicRetention {
+  minutes: number;
+  /** over all the topic's partitions */
+  mb: number;
 }
 
 export type TopicRole = "edge" | "dead-letter" | "external-in" | "external-out" | "replay";
@@ -85,6 +94,8 @@ export interface PlannedTopic {
   from?: { node: string; port: string };
   /** durable edges carried by this topic */
   edges: string[];
+  /** the flow's own topics (edge, replay, dead-letter) when the plan was made with `retention` */
+  retention?: TopicRetention;
 }
 
 export interface PortRoute {
@@ -542,6 +553,8 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     }
   }
 
+  if (options.retention) boundTopics(topics.values(), options.retention, new Map(doc.edges.map((e) => [e.id, e])));
+
   return {
     flowId: doc.id,
     exactlyOnce: options.exactlyOnce ?? false,
@@ -553,6 +566,26 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     backPressure,
     warnings,
   };
+}
+
+/**
+ * Sets what each of the flow's own topics keeps. An edge's settings may ask for more or less than
+ * the default; edges sharing a port's topic get the largest each asks for, so no reader loses the
+ * window it was promised. External topics are the user's: left as they are.
+ */
+function boundTopics(topics: Iterable<PlannedTopic>, defaults: { edge: TopicRetention; deadLetter: TopicRetention }, docEdges: ReadonlyMap<string, FlowEdge>): void {
+  for (const t of topics) {
+    if (t.role === "dead-letter") t.retention = { ...defaults.deadLetter };
+    else if (t.role === "replay") t.retention = { ...defaults.edge };
+    else if (t.role === "edge") {
+      const asked = t.edges.map((id) => docEdges.get(id)?.settings);
+      const largest = (key: "retentionMinutes" | "retentionMb", fallback: number) => {
+        const values = asked.flatMap((a) => (typeof a?.[key] === "number" ? [a[key]] : []));
+        return values.length ? Math.max(...values) : fallback;
+      };
+      t.retention = { minutes: largest("retentionMinutes", defaults.edge.minutes), mb: largest("retentionMb", defaults.edge.mb) };
+    }
+  }
 }
 
 /** Another cluster cannot be written in the stage's transaction, nor read by its consumer. */

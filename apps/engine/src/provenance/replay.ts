@@ -95,6 +95,8 @@ export class ReplayService {
     const { row, offset } = reading;
     const topic = row.topic!;
     const partition = row.partition!;
+    const low = (await this.d.kafka.topicEndOffsets(topic)).find((p) => p.partition === partition)?.low;
+    if (low !== undefined && BigInt(offset) < BigInt(low)) throw new DomainError("UNAVAILABLE", `record ${topic}/${partition}@${offset} (${input.recordId}) ${agedOut(plan, topic, low)}`);
     const [orig] = await readRanges(this.d.kafka, topic, [{ partition, from: BigInt(offset), to: BigInt(offset) }], { quietMs: 3_000 });
     if (!orig || orig.message.offset !== offset) throw new DomainError("UNAVAILABLE", `record ${input.recordId} is no longer in ${topic}[${partition}]@${offset} (retention?)`);
     // only the node that read it gets the copy: its stage's replay topic (plans made before replay topics: the edge topic, every reader)
@@ -127,6 +129,10 @@ export class ReplayService {
     const ends = await this.d.kafka.topicEndOffsets(topic);
     const p = ends.find((x) => x.partition === input.partition);
     if (!p) throw new DomainError("INVALID", `topic ${topic} has no partition ${input.partition}`);
+    if (from < BigInt(p.low) && to < BigInt(p.high)) {
+      const gone = to < BigInt(p.low) ? to : BigInt(p.low) - 1n;
+      throw new DomainError("UNAVAILABLE", `records ${topic}/${input.partition}@${from}..${gone} ${agedOut(plan, topic, p.low).replace(/^is /, "are ")}`);
+    }
     if (from < BigInt(p.low) || to >= BigInt(p.high)) throw new DomainError("INVALID", `offsets ${from}..${to} are outside ${topic}[${input.partition}] (${p.low}..${p.high - 1})`);
     const msgs = await readRanges(this.d.kafka, topic, [{ partition: input.partition, from, to }], { max: MAX_RANGE });
     // only this edge's target gets the copies: its stage's replay topic (older plans: the edge topic, every reader of it);
@@ -226,6 +232,15 @@ export class ReplayService {
 }
 
 const NO_EVENTS = (n: number) => ".".repeat(n);
+
+/** Why a record below a partition's first offset is gone, and what keeps records there: "is no longer in Kafka: …". */
+function agedOut(plan: ExecutionPlan, topic: string, low: number): string {
+  const t = plan.topics.find((x) => x.name === topic);
+  const oldest = `the oldest record still there is @${low}`;
+  if (t?.role === "external-in") return `is no longer in Kafka: ${topic} is an external topic, its own retention deleted it (${oldest})`;
+  const keeps = t?.retention ? `keeps ${t.retention.minutes} minutes / ${t.retention.mb} MB` : "keeps what its retention allows";
+  return `is no longer in Kafka: its topic ${keeps} (MILLRACE_EDGE_RETENTION_MINUTES / MILLRACE_EDGE_RETENTION_MB, or the edge's settings retentionMinutes / retentionMb); ${oldest}`;
+}
 
 function readers(plan: ExecutionPlan, topic: string): string[] {
   return [...new Set(plan.edges.filter((e) => e.topic === topic).map((e) => e.to))];

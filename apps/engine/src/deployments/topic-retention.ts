@@ -1,0 +1,34 @@
+import type { TopicRetention } from "../planner/index.js";
+
+const MIB = 1024 * 1024;
+/** Kafka 4 refuses smaller segments. */
+const MIN_SEGMENT_BYTES = MIB;
+/** Kafka's default segment size, and well under its 2 GiB ceiling. */
+const MAX_SEGMENT_BYTES = 1024 * MIB;
+const MIN_SEGMENT_MS = 60_000;
+/**
+ * Kafka deletes closed segments only: the active one stays whatever its age or size. With a
+ * segment an eighth of the bound, a partition holds at most about 9/8 of its share, and a record
+ * outlives its minutes by at most an eighth (plus the brokers' retention check, every 5 minutes).
+ */
+const SEGMENTS_PER_BOUND = 8;
+
+/**
+ * The topic configs that make a topic keep `r`: records older than its minutes, or beyond its
+ * megabytes, are deleted oldest first. retention.bytes is per partition, so the megabytes are
+ * shared out over the topic's partitions.
+ */
+export function retentionConfigs(r: TopicRetention, partitions: number): Record<string, string> {
+  const retentionMs = r.minutes * 60_000;
+  const bytesPerPartition = Math.max(1, Math.floor((r.mb * MIB) / Math.max(1, partitions)));
+  const segmentBytes = Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(bytesPerPartition / SEGMENTS_PER_BOUND)));
+  const segmentMs = Math.max(MIN_SEGMENT_MS, Math.floor(retentionMs / SEGMENTS_PER_BOUND));
+  return {
+    "cleanup.policy": "delete",
+    "retention.ms": String(retentionMs),
+    "retention.bytes": String(bytesPerPartition),
+    "segment.bytes": String(segmentBytes),
+    "segment.ms": String(segmentMs),
+  };
+}
+
