@@ -81,9 +81,10 @@ export interface TopicRetentionSettings {
 }
 
 /**
- * An edge topic holds what is still queued plus a window for taps and replay: an hour and 256 MB
- * per topic keep a laptop's disk to a few GB with a dozen flows at full speed. Dead letters wait
- * for a person to look at them, and there are few: a week, and 1 GB on their one partition.
+ * An edge topic holds what is still queued plus a window for taps and replay: 256 MB per topic
+ * caps a flow's broker disk by its number of edges whatever its rate (a laptop survives a day at
+ * full speed), and an hour is plenty of window at modest rates. Dead letters wait for a person to
+ * look at them, and there are few: a week, and 1 GB on their one partition.
  */
 export const DEFAULT_TOPIC_RETENTION: TopicRetentionSettings = {
   edge: { minutes: 60, mb: 256 },
