@@ -1,10 +1,8 @@
 // The kafkajs adapter behind Millrace's KafkaClient (./types.ts). Swapping the client
 // library means rewriting this file, ./log.ts and ./adapter/ (kafkajs's internals), nothing else.
 import "./adapter/installed.js"; // first: kafkajs internals are replaced before kafkajs is loaded
-import {
+import kafkajs, {
   CompressionTypes,
-  ConfigResourceTypes,
-  ConfigSource,
   Kafka,
   type Admin,
   type EachBatchPayload,
@@ -37,6 +35,9 @@ import type {
   TopicPartitionOffset,
   TopicSpec,
 } from "./types.js";
+
+// not among the names Node finds in kafkajs's CommonJS exports: read from the default export
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 // kafkajs's own murmur2 (the Java client's key hash), so a key's partition can be known before sending
 const murmur2 = kafkajsInternal<(key: Buffer | string) => number>("src/producer/partitioners/default/murmur2.js");
