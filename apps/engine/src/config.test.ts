@@ -45,9 +45,10 @@ describe("workersFromEnv", () => {
 });
 
 describe("topicRetentionFromEnv", () => {
-  it("defaults: an hour and 256 MB per edge topic, a week and 1 GB per dead-letter topic", () => {
+  it("defaults: a day and no size bound per edge topic (a bound deletes unprocessed records too), a week and 1 GB per dead-letter topic", () => {
     expect(topicRetentionFromEnv({})).toEqual(DEFAULT_TOPIC_RETENTION);
-    expect(DEFAULT_TOPIC_RETENTION).toEqual({ edge: { minutes: 60, mb: 256 }, deadLetter: { minutes: 10_080, mb: 1024 } });
+    expect(DEFAULT_TOPIC_RETENTION).toEqual({ edge: { minutes: 1440, mb: 0 }, deadLetter: { minutes: 10_080, mb: 1024 } });
+    expect(topicRetentionFromEnv({ MILLRACE_EDGE_RETENTION_MINUTES: "0" }).edge).toEqual({ minutes: 0, mb: 0 });
   });
 
   it("reads each bound from its variable", () => {
@@ -57,9 +58,9 @@ describe("topicRetentionFromEnv", () => {
     });
   });
 
-  it("refuses what is not a whole positive number, naming the variable", () => {
-    for (const bad of ["0", "-5", "1.5", "lots"]) {
-      expect(() => topicRetentionFromEnv({ MILLRACE_EDGE_RETENTION_MB: bad })).toThrow(`MILLRACE_EDGE_RETENTION_MB=${bad} is not a whole number of megabytes (1 or more)`);
+  it("refuses what is not a whole number, naming the variable", () => {
+    for (const bad of ["-5", "1.5", "lots"]) {
+      expect(() => topicRetentionFromEnv({ MILLRACE_EDGE_RETENTION_MB: bad })).toThrow(`MILLRACE_EDGE_RETENTION_MB=${bad} is not a whole number of megabytes (0 for no bound)`);
       expect(() => topicRetentionFromEnv({ MILLRACE_DEAD_LETTER_RETENTION_MINUTES: bad })).toThrow(`MILLRACE_DEAD_LETTER_RETENTION_MINUTES=${bad} is not a whole number of minutes`);
     }
   });

@@ -81,13 +81,16 @@ export interface TopicRetentionSettings {
 }
 
 /**
- * An edge topic holds what is still queued plus a window for taps and replay: 256 MB per topic
- * caps a flow's broker disk by its number of edges whatever its rate (a laptop survives a day at
- * full speed), and an hour is plenty of window at modest rates. Dead letters wait for a person to
- * look at them, and there are few: a week, and 1 GB on their one partition.
+ * Kafka deletes by age and size, not by whether a record was read: a bound on an edge topic also
+ * deletes records its reader has not processed yet (a stopped flow, a sink down for a while, a
+ * backlog of large records before back pressure holds the source). So by default an edge topic
+ * has no size bound and keeps a day (what the local broker kept before topics had their own
+ * bounds); a smaller bound is the operator's choice, per engine or per edge, and the disk guard
+ * protects the disk meanwhile. Dead letters wait for a person to look at them, and there are few:
+ * a week, and 1 GB on their one partition.
  */
 export const DEFAULT_TOPIC_RETENTION: TopicRetentionSettings = {
-  edge: { minutes: 60, mb: 256 },
+  edge: { minutes: 24 * 60, mb: 0 },
   deadLetter: { minutes: 7 * 24 * 60, mb: 1024 },
 };
 
@@ -95,7 +98,7 @@ function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: numb
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw} is not a whole number of ${unit} (1 or more)`);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${raw} is not a whole number of ${unit} (0 for no bound)`);
   return n;
 }
 

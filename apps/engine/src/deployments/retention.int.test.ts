@@ -51,16 +51,18 @@ describe("edge topics bounded by time and size, on the real broker", () => {
       "segment.bytes": String(Math.floor((30 * MIB) / 3 / 8)),
       "segment.ms": "60000",
     });
-    expect(await configs(`mr.${id}.keep.success`)).toMatchObject({ "retention.ms": "3600000", "retention.bytes": String(Math.floor((256 * MIB) / 3)) });
-    expect(await configs(`mr.${id}.keep.replay`)).toMatchObject({ "retention.ms": "3600000", "retention.bytes": String(256 * MIB) });
+    // the default: a day, no size bound (-1, so a bound set earlier is lifted)
+    expect(await configs(`mr.${id}.keep.success`)).toMatchObject({ "retention.ms": String(24 * 3_600_000), "retention.bytes": "-1" });
+    expect(await configs(`mr.${id}.keep.replay`)).toMatchObject({ "retention.ms": String(24 * 3_600_000), "retention.bytes": "-1" });
     expect(await configs(`mr-dlq.${id}`)).toMatchObject({ "retention.ms": String(7 * 24 * 3_600_000), "retention.bytes": String(1024 * MIB) });
   });
 
   it("a redeploy brings the existing topics to the new bounds", async () => {
     await api.flows.save({ document: doc({ retentionMinutes: 90 }) });
     await api.deployments.deploy({ flowId: id });
-    expect(await configs(`mr.${id}.gen.success`)).toMatchObject({ "retention.ms": String(90 * 60_000), "retention.bytes": String(Math.floor((256 * MIB) / 3)) });
-    expect(await configs(`mr.${id}.keep.success`)).toMatchObject({ "retention.ms": "3600000" });
+    // its size bound is gone with the setting: back to the default's none
+    expect(await configs(`mr.${id}.gen.success`)).toMatchObject({ "retention.ms": String(90 * 60_000), "retention.bytes": "-1" });
+    expect(await configs(`mr.${id}.keep.success`)).toMatchObject({ "retention.ms": String(24 * 3_600_000) });
   });
 
   it("replay of a record that aged out of its edge topic says so plainly", async () => {
@@ -72,7 +74,7 @@ describe("edge topics bounded by time and size, on the real broker", () => {
     // what retention would do: the partition's oldest records are gone
     const ends = await engine.services.kafka!.topicEndOffsets(edge);
     await engine.services.kafka!.deleteRecordsBefore(edge, ends.map((p) => ({ partition: p.partition, offset: p.high })));
-    const gone = new RegExp(`record ${edge}/${first.partition}@${first.offset} \\(${recordId}\\) is no longer in Kafka: its topic keeps 90 minutes / 256 MB \\(MILLRACE_EDGE_RETENTION_MINUTES`);
+    const gone = new RegExp(`record ${edge}/${first.partition}@${first.offset} \\(${recordId}\\) is no longer in Kafka: its topic keeps 90 minutes / no MB bound \\(MILLRACE_EDGE_RETENTION_MINUTES`);
     await expect(api.provenance.replay({ flowId: id, recordId, nodeId: "keep" })).rejects.toThrow(gone);
     await expect(api.provenance.replayRange({ flowId: id, edgeId: "gen.success->keep", partition: first.partition, fromOffset: first.offset, toOffset: first.offset })).rejects.toThrow(
       /is no longer in Kafka|are no longer in Kafka/,

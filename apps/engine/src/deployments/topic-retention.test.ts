@@ -27,4 +27,9 @@ describe("retentionConfigs", () => {
     expect(small["segment.ms"]).toBe("60000");
     expect(retentionConfigs({ minutes: 60, mb: 1_048_576 }, 1)["segment.bytes"]).toBe(String(1024 * MIB));
   });
+
+  it("0 is no bound: Kafka's -1, so a bound set on the topic earlier is lifted", () => {
+    expect(retentionConfigs({ minutes: 1440, mb: 0 }, 3)).toEqual({ "cleanup.policy": "delete", "retention.ms": String(1440 * 60_000), "segment.ms": String(180 * 60_000), "retention.bytes": "-1" });
+    expect(retentionConfigs({ minutes: 0, mb: 0 }, 3)).toEqual({ "cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1" });
+  });
 });

@@ -19,16 +19,18 @@ const SEGMENTS_PER_BOUND = 8;
  * shared out over the topic's partitions.
  */
 export function retentionConfigs(r: TopicRetention, partitions: number): Record<string, string> {
-  const retentionMs = r.minutes * 60_000;
-  const bytesPerPartition = Math.max(1, Math.floor((r.mb * MIB) / Math.max(1, partitions)));
-  const segmentBytes = Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(bytesPerPartition / SEGMENTS_PER_BOUND)));
-  const segmentMs = Math.max(MIN_SEGMENT_MS, Math.floor(retentionMs / SEGMENTS_PER_BOUND));
-  return {
-    "cleanup.policy": "delete",
-    "retention.ms": String(retentionMs),
-    "retention.bytes": String(bytesPerPartition),
-    "segment.bytes": String(segmentBytes),
-    "segment.ms": String(segmentMs),
-  };
+  const configs: Record<string, string> = { "cleanup.policy": "delete" };
+  // 0 = no bound: -1 (Kafka's "unlimited") rather than nothing, so a topic that had a bound loses it
+  if (r.minutes > 0) {
+    const retentionMs = r.minutes * 60_000;
+    configs["retention.ms"] = String(retentionMs);
+    configs["segment.ms"] = String(Math.max(MIN_SEGMENT_MS, Math.floor(retentionMs / SEGMENTS_PER_BOUND)));
+  } else configs["retention.ms"] = "-1";
+  if (r.mb > 0) {
+    const bytesPerPartition = Math.max(1, Math.floor((r.mb * MIB) / Math.max(1, partitions)));
+    configs["retention.bytes"] = String(bytesPerPartition);
+    configs["segment.bytes"] = String(Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(bytesPerPartition / SEGMENTS_PER_BOUND))));
+  } else configs["retention.bytes"] = "-1";
+  return configs;
 }
 

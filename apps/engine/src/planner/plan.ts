@@ -77,7 +77,7 @@ export interface PlanOptions {
   retention?: { edge: TopicRetention; deadLetter: TopicRetention };
 }
 
-/** What a topic keeps before Kafka deletes its oldest records: whichever bound is reached first. */
+/** What a topic keeps before Kafka deletes its oldest records: whichever bound is reached first; 0 = no bound. */
 export interface TopicRetention {
   minutes: number;
   /** over all the topic's partitions */

@@ -238,7 +238,8 @@ function agedOut(plan: ExecutionPlan, topic: string, low: number): string {
   const t = plan.topics.find((x) => x.name === topic);
   const oldest = `the oldest record still there is @${low}`;
   if (t?.role === "external-in") return `is no longer in Kafka: ${topic} is an external topic, its own retention deleted it (${oldest})`;
-  const keeps = t?.retention ? `keeps ${t.retention.minutes} minutes / ${t.retention.mb} MB` : "keeps what its retention allows";
+  const bound = (n: number, unit: string) => (n > 0 ? `${n} ${unit}` : `no ${unit} bound`);
+  const keeps = t?.retention ? `keeps ${bound(t.retention.minutes, "minutes")} / ${bound(t.retention.mb, "MB")}` : "keeps what its retention allows";
   return `is no longer in Kafka: its topic ${keeps} (MILLRACE_EDGE_RETENTION_MINUTES / MILLRACE_EDGE_RETENTION_MB, or the edge's settings retentionMinutes / retentionMb); ${oldest}`;
 }
 

@@ -406,9 +406,9 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
         <div className="mr-field">
           <span className="mr-label">Keep records</span>
           <div className="mr-form-row">
-            <input id="edge-retention-minutes" aria-label="Keep records (minutes)" className="mr-input" type="number" min={1} step={1} placeholder="60" data-testid="edge-retention-minutes" disabled={mode === "fused"} value={(s.retentionMinutes as number | undefined) ?? ""} onChange={(e) => set("retentionMinutes", num(e.target.value))} />
+            <input id="edge-retention-minutes" aria-label="Keep records (minutes)" className="mr-input" type="number" min={1} step={1} placeholder="engine default" data-testid="edge-retention-minutes" disabled={mode === "fused"} value={(s.retentionMinutes as number | undefined) ?? ""} onChange={(e) => set("retentionMinutes", num(e.target.value))} />
             <span className="small">min</span>
-            <input id="edge-retention-mb" aria-label="Keep records (MB)" className="mr-input" type="number" min={1} step={1} placeholder="256" data-testid="edge-retention-mb" disabled={mode === "fused"} value={(s.retentionMb as number | undefined) ?? ""} onChange={(e) => set("retentionMb", num(e.target.value))} />
+            <input id="edge-retention-mb" aria-label="Keep records (MB)" className="mr-input" type="number" min={1} step={1} placeholder="engine default" data-testid="edge-retention-mb" disabled={mode === "fused"} value={(s.retentionMb as number | undefined) ?? ""} onChange={(e) => set("retentionMb", num(e.target.value))} />
             <span className="small">MB</span>
           </div>
           <div className="mr-help">How far back taps and replay reach on this edge's topic; the oldest records go first. Empty: the engine's default (MILLRACE_EDGE_RETENTION_MINUTES / _MB).</div>
