@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { refusal } from "@millrace/processors";
 import { availableParallelism } from "node:os";
-import { DEFAULT_TOPIC_RETENTION, networkPolicyFromEnv, topicRetentionFromEnv, workersFromEnv } from "./config.js";
+import { DEFAULT_TOPIC_RETENTION, networkPolicyFromEnv, topicRetentionFromEnv, edgeReadWindowFromEnv, workersFromEnv } from "./config.js";
 
 describe("networkPolicyFromEnv", () => {
   it("denies link-local networks and the engine's own address by default", () => {
@@ -49,6 +49,12 @@ describe("topicRetentionFromEnv", () => {
     expect(topicRetentionFromEnv({})).toEqual(DEFAULT_TOPIC_RETENTION);
     expect(DEFAULT_TOPIC_RETENTION).toEqual({ edge: { minutes: 1440, mb: 0 }, deadLetter: { minutes: 10_080, mb: 1024 } });
     expect(topicRetentionFromEnv({ MILLRACE_EDGE_RETENTION_MINUTES: "0" }).edge).toEqual({ minutes: 0, mb: 0 });
+  });
+
+  it("the read window: 15 minutes unless MILLRACE_EDGE_READ_WINDOW_MINUTES says otherwise", () => {
+    expect(edgeReadWindowFromEnv({})).toBe(15);
+    expect(edgeReadWindowFromEnv({ MILLRACE_EDGE_READ_WINDOW_MINUTES: "0" })).toBe(0);
+    expect(() => edgeReadWindowFromEnv({ MILLRACE_EDGE_READ_WINDOW_MINUTES: "soon" })).toThrow("MILLRACE_EDGE_READ_WINDOW_MINUTES=soon is not a whole number of minutes");
   });
 
   it("reads each bound from its variable", () => {

@@ -102,6 +102,14 @@ function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: numb
   return n;
 }
 
+/**
+ * MILLRACE_EDGE_READ_WINDOW_MINUTES: how long records every reader of an edge topic has committed
+ * stay for taps and replay before the engine deletes them (default 15).
+ */
+export function edgeReadWindowFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  return wholeNumberFromEnv(env, "MILLRACE_EDGE_READ_WINDOW_MINUTES", 15, "minutes");
+}
+
 /** MILLRACE_EDGE_RETENTION_MINUTES / _MB and MILLRACE_DEAD_LETTER_RETENTION_MINUTES / _MB; an edge's own settings override the edge default. */
 export function topicRetentionFromEnv(env: NodeJS.ProcessEnv = process.env): TopicRetentionSettings {
   const d = DEFAULT_TOPIC_RETENTION;

@@ -5,10 +5,11 @@ import type { Repositories } from "../db/index.js";
 import type { DiskState } from "../disk-guard/index.js";
 import { createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
 import { logger } from "../log.js";
-import { topicRetentionFromEnv } from "../config.js";
+import { edgeReadWindowFromEnv, topicRetentionFromEnv } from "../config.js";
 import { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import { Observers } from "../runtime/observer.js";
 import { StatsRecorder } from "../runtime/stats.js";
+import { EdgePurger } from "./edge-purge.js";
 import { LeaseManager } from "./leases.js";
 import { DeploymentManager } from "./manager.js";
 import { StatsService } from "./stats-service.js";
@@ -44,6 +45,8 @@ export function startDeployments(opts: {
   leases?: LeaseManager;
   /** the engine's disk guard: sources hold while it is low, and the stats report it */
   disk?: DiskState;
+  /** delete what every reader of the flows' own topics has committed (default true; one process per engine is enough) */
+  purgeReadRecords?: boolean;
 }): DeploymentRuntime {
   const log = logger.child({ engineId: opts.engineId });
   const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}`, logger: kafkaLoggerFor(log.child({ module: "kafkajs" })) });
@@ -72,15 +75,18 @@ export function startDeployments(opts: {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;
     return false;
   }, opts.disk);
+  const purger = opts.purgeReadRecords === false ? undefined : new EdgePurger(kafka, () => deployments.runningPlans(), log.child({ module: "edge-purge" }), edgeReadWindowFromEnv());
   leases.start();
   deployments.start();
   stats.start();
+  purger?.start();
   return {
     kafka,
     observers,
     deployments,
     stats,
     async close() {
+      await purger?.close();
       await deployments.close();
       await stats.close();
       await leases.close();

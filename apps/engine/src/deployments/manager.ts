@@ -175,6 +175,11 @@ export class DeploymentManager {
     return this.status(flowId);
   }
 
+  /** The plans of the flows running on this engine. */
+  runningPlans(): ExecutionPlan[] {
+    return [...this.runtimes.values()].map((rt) => rt.spec.plan);
+  }
+
   private row(flowId: string): Promise<DeploymentRecord | undefined> {
     return this.d.repositories.deployments.ofFlow(flowId);
   }

@@ -5,6 +5,9 @@ import { createCallerFactory } from "../api/trpc.js";
 import { appRouter } from "../api/router.js";
 import { startEngine, type RunningEngine } from "../engine.js";
 import { flowDoc, readTopic, uid, ADMIN } from "../../test-support/index.js";
+import { logger } from "../log.js";
+import type { ExecutionPlan } from "../planner/index.js";
+import { EdgePurger } from "./edge-purge.js";
 
 const makeCaller = createCallerFactory(appRouter);
 const MIB = 1024 * 1024;
@@ -74,10 +77,27 @@ describe("edge topics bounded by time and size, on the real broker", () => {
     // what retention would do: the partition's oldest records are gone
     const ends = await engine.services.kafka!.topicEndOffsets(edge);
     await engine.services.kafka!.deleteRecordsBefore(edge, ends.map((p) => ({ partition: p.partition, offset: p.high })));
-    const gone = new RegExp(`record ${edge}/${first.partition}@${first.offset} \\(${recordId}\\) is no longer in Kafka: its topic keeps 90 minutes / no MB bound \\(MILLRACE_EDGE_RETENTION_MINUTES`);
+    const gone = new RegExp(`record ${edge}/${first.partition}@${first.offset} \\(${recordId}\\) is no longer in Kafka: records every reader has processed are kept for MILLRACE_EDGE_READ_WINDOW_MINUTES, and its topic keeps 90 minutes / no MB bound at most \\(MILLRACE_EDGE_RETENTION_MINUTES`);
     await expect(api.provenance.replay({ flowId: id, recordId, nodeId: "keep" })).rejects.toThrow(gone);
     await expect(api.provenance.replayRange({ flowId: id, edgeId: "gen.success->keep", partition: first.partition, fromOffset: first.offset, toOffset: first.offset })).rejects.toThrow(
       /is no longer in Kafka|are no longer in Kafka/,
     );
+  });
+
+  it("the records every reader has committed are deleted once older than the read window; nothing unread is", async () => {
+    const plan = (await api.deployments.status({ flowId: id })).plan as unknown as ExecutionPlan;
+    const edge = `mr.${id}.keep.success`;
+    const kafka = engine.services.kafka!;
+    // keep's 10 records reach shape, which commits them
+    await waitFor(async () => (await kafka.groupLag(plan.stages.find((s) => s.inputs.includes(edge))!.groupId, [edge])).partitions.every((p) => p.high === 0 || p.committed === p.high), 20_000, "shape committed every record");
+    const before = await kafka.topicEndOffsets(edge);
+    expect(before.some((p) => p.high > p.low)).toBe(true);
+    // a window of 10 minutes keeps them (they are seconds old)
+    await new EdgePurger(kafka, () => [plan], logger, 10).purgeOnce();
+    expect(await kafka.topicEndOffsets(edge)).toEqual(before);
+    // a window of 0: everything read goes, up to what shape committed
+    await new EdgePurger(kafka, () => [plan], logger, 0).purgeOnce(Date.now() + 1000);
+    const after = await kafka.topicEndOffsets(edge);
+    for (const p of after) expect(p.low).toBe(p.high);
   });
 });

@@ -29,7 +29,8 @@ describe("retentionConfigs", () => {
   });
 
   it("0 is no bound: Kafka's -1, so a bound set on the topic earlier is lifted", () => {
-    expect(retentionConfigs({ minutes: 1440, mb: 0 }, 3)).toEqual({ "cleanup.policy": "delete", "retention.ms": String(1440 * 60_000), "segment.ms": String(180 * 60_000), "retention.bytes": "-1" });
-    expect(retentionConfigs({ minutes: 0, mb: 0 }, 3)).toEqual({ "cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1" });
+    // segments still close every 10 minutes or 50 MiB, so what the read-records purge deletes leaves the disk
+    expect(retentionConfigs({ minutes: 1440, mb: 0 }, 3)).toEqual({ "cleanup.policy": "delete", "retention.ms": String(1440 * 60_000), "segment.ms": String(10 * 60_000), "retention.bytes": "-1", "segment.bytes": String(50 * MIB) });
+    expect(retentionConfigs({ minutes: 0, mb: 0 }, 3)).toEqual({ "cleanup.policy": "delete", "retention.ms": "-1", "segment.ms": String(10 * 60_000), "retention.bytes": "-1", "segment.bytes": String(50 * MIB) });
   });
 });

@@ -7,6 +7,13 @@ const MIN_SEGMENT_BYTES = MIB;
 const MAX_SEGMENT_BYTES = 1024 * MIB;
 const MIN_SEGMENT_MS = 60_000;
 /**
+ * Records deleted below a partition's start offset (the read-records purge) leave the disk only
+ * when their segment closes: segments close at least every 10 minutes and, without a size bound,
+ * at 50 MiB, as Kafka Streams sets its internal topics.
+ */
+const MAX_SEGMENT_MS = 10 * 60_000;
+const UNBOUNDED_SEGMENT_BYTES = 50 * MIB;
+/**
  * Kafka deletes closed segments only: the active one stays whatever its age or size. With a
  * segment an eighth of the bound, a partition holds at most about 9/8 of its share, and a record
  * outlives its minutes by at most an eighth (plus the brokers' retention check, every 5 minutes).
@@ -24,13 +31,19 @@ export function retentionConfigs(r: TopicRetention, partitions: number): Record<
   if (r.minutes > 0) {
     const retentionMs = r.minutes * 60_000;
     configs["retention.ms"] = String(retentionMs);
-    configs["segment.ms"] = String(Math.max(MIN_SEGMENT_MS, Math.floor(retentionMs / SEGMENTS_PER_BOUND)));
-  } else configs["retention.ms"] = "-1";
+    configs["segment.ms"] = String(Math.min(MAX_SEGMENT_MS, Math.max(MIN_SEGMENT_MS, Math.floor(retentionMs / SEGMENTS_PER_BOUND))));
+  } else {
+    configs["retention.ms"] = "-1";
+    configs["segment.ms"] = String(MAX_SEGMENT_MS);
+  }
   if (r.mb > 0) {
     const bytesPerPartition = Math.max(1, Math.floor((r.mb * MIB) / Math.max(1, partitions)));
     configs["retention.bytes"] = String(bytesPerPartition);
     configs["segment.bytes"] = String(Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(bytesPerPartition / SEGMENTS_PER_BOUND))));
-  } else configs["retention.bytes"] = "-1";
+  } else {
+    configs["retention.bytes"] = "-1";
+    configs["segment.bytes"] = String(UNBOUNDED_SEGMENT_BYTES);
+  }
   return configs;
 }
 

@@ -300,6 +300,11 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
       await withMetadataRetry([topic], (a) => a.deleteTopicRecords({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) }));
     },
 
+    async offsetsAtTime(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
+      const found = await withMetadataRetry([topic], (a) => a.fetchTopicOffsetsByTimestamp(topic, timestampMs));
+      return found.map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
+    },
+
     async deleteTopics(topics: string[]): Promise<void> {
       if (!topics.length) return;
       await withMetadataRetry(topics, async (a) => {

@@ -225,6 +225,8 @@ export interface KafkaClient {
   topicConfigs(topic: string): Promise<Record<string, string>>;
   /** Deletes the records below `offset` in each named partition, as retention would (the partition's low watermark moves there). */
   deleteRecordsBefore(topic: string, partitions: { partition: number; offset: number }[]): Promise<void>;
+  /** Per partition, the first offset whose record is at or after `timestampMs` (the high watermark when none is). */
+  offsetsAtTime(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]>;
   /** Deletes the topics that exist; missing ones are ignored. */
   deleteTopics(topics: string[]): Promise<void>;
   listTopics(): Promise<string[]>;

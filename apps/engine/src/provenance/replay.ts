@@ -240,7 +240,7 @@ function agedOut(plan: ExecutionPlan, topic: string, low: number): string {
   if (t?.role === "external-in") return `is no longer in Kafka: ${topic} is an external topic, its own retention deleted it (${oldest})`;
   const bound = (n: number, unit: string) => (n > 0 ? `${n} ${unit}` : `no ${unit} bound`);
   const keeps = t?.retention ? `keeps ${bound(t.retention.minutes, "minutes")} / ${bound(t.retention.mb, "MB")}` : "keeps what its retention allows";
-  return `is no longer in Kafka: its topic ${keeps} (MILLRACE_EDGE_RETENTION_MINUTES / MILLRACE_EDGE_RETENTION_MB, or the edge's settings retentionMinutes / retentionMb); ${oldest}`;
+  return `is no longer in Kafka: records every reader has processed are kept for MILLRACE_EDGE_READ_WINDOW_MINUTES, and its topic ${keeps} at most (MILLRACE_EDGE_RETENTION_MINUTES / MILLRACE_EDGE_RETENTION_MB, or the edge's settings retentionMinutes / retentionMb); ${oldest}`;
 }
 
 function readers(plan: ExecutionPlan, topic: string): string[] {

@@ -53,6 +53,8 @@ async function start(settings: WorkerSettings): Promise<void> {
     engineId: settings.engineId,
     network: settings.network,
     leases: new SourcesStayWithTheEngine(log),
+    // the engine process deletes what every reader has read; its workers need not ask Kafka again
+    purgeReadRecords: false,
   });
   const plans: PlanLookup = (flowId, deploymentId) => {
     const spec = runtime.deployments.runtime(flowId)?.spec;
