@@ -11,7 +11,8 @@ import type { ExecutionPlan } from "../planner/index.js";
 export class EdgePurger {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private failedOnce = false;
+  /** topics whose last purge failed: said once, until one succeeds */
+  private readonly failing = new Set<string>();
 
   constructor(
     private readonly kafka: Pick<KafkaClient, "groupLag" | "offsetsAtTime" | "deleteRecordsBefore">,
@@ -38,11 +39,11 @@ export class EdgePurger {
         try {
           const upTo = await this.purgeable(topic, groups, now - this.readWindowMinutes * 60_000);
           if (upTo.length) await this.kafka.deleteRecordsBefore(topic, upTo);
-          this.failedOnce = false;
+          this.failing.delete(topic);
         } catch (e) {
           // a topic being deleted, a broker restarting: the next pass tries again; say it once
-          if (!this.failedOnce) this.log.warn({ err: e, topic }, `deleting the read records of ${topic} failed: ${errorMessage(e)}; retried every ${this.everyMs / 1000} s (nothing unread is deleted either way)`);
-          this.failedOnce = true;
+          if (!this.failing.has(topic)) this.log.warn({ err: e, topic }, `deleting the read records of ${topic} failed: ${errorMessage(e)}; retried every ${this.everyMs / 1000} s (nothing unread is deleted either way)`);
+          this.failing.add(topic);
         }
       }
     }

@@ -411,7 +411,7 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
             <input id="edge-retention-mb" aria-label="Keep records (MB)" className="mr-input" type="number" min={1} step={1} placeholder="engine default" data-testid="edge-retention-mb" disabled={mode === "fused"} value={(s.retentionMb as number | undefined) ?? ""} onChange={(e) => set("retentionMb", num(e.target.value))} />
             <span className="small">MB</span>
           </div>
-          <div className="mr-help">How far back taps and replay reach on this edge's topic; the oldest records go first. Empty: the engine's default (MILLRACE_EDGE_RETENTION_MINUTES / _MB).</div>
+          <div className="mr-help">The most this edge's topic keeps, processed or not (the oldest go first); records every reader has processed go after MILLRACE_EDGE_READ_WINDOW_MINUTES anyway. Empty: the engine's default (MILLRACE_EDGE_RETENTION_MINUTES / _MB).</div>
         </div>
       </div>
       <button className="mr-btn small danger" data-testid="edge-delete" onClick={() => flowActions.deleteElements([], [edge.id])}>
