@@ -22,7 +22,8 @@ import { ProvenanceRecorder } from "../../apps/engine/src/provenance/recorder.js
 const pg = createRequire(new URL("../../apps/engine/package.json", import.meta.url))("pg") as typeof Pg;
 
 const RECORDS = Number(process.argv[2] ?? 300_000);
-const BATCH = 1000;
+// RB_BATCH=20: batches as small as a 10,000 records/s source makes (a flush merges them into one row per node)
+const BATCH = Number(process.env.RB_BATCH ?? 1000);
 const db = await createTestDatabase("rbench");
 await migrate(db.url);
 // RB_SQL="ALTER TABLE ...; ..." tries table settings (run once after the migrations)
@@ -59,18 +60,18 @@ const doc = flowDoc(
   [["src", "success", "keep"], ["keep", "success", "shape"], ["shape", "success", "out"]],
 );
 const plan = planFlow(doc, { get: (t) => catalog.get(t) as never });
-const rec = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "bench", plans: () => plan, flushIntervalMs: 200 });
+const rec = new ProvenanceRecorder({ repository: new ProvenanceRepository(pool), engineId: "bench", plans: () => plan });
 rec.start();
 
 const withOffsets = !process.env.RB_NO_OFFSETS;
-const edge = (node: string) => plan.topics.find((t) => t.role === "edge" && t.from?.node === node)!.name;
-const [srcTopic, keepTopic, shapeTopic] = [edge("src"), edge("keep"), edge("shape")];
+// planned as two stages (direct edges): src+keep reads "in" and writes the edge topic, shape+out reads it and writes "t"
+const keepTopic = plan.topics.find((t) => t.role === "edge" && t.from?.node === "keep")!.name;
 const frozen = new Map<string, readonly string[]>();
 const topicsOf = (t: string) => frozen.get(t) ?? frozen.set(t, Object.freeze([t])).get(t)!;
-/** output `index` of a node that wrote all its outputs to `topic` (their positions: see written) */
-const emit = (record: MRecord, parent: number, topic: string, index: number): Emitted => {
-  const e: Emitted = { port: "success", record, parent, topics: topicsOf(topic), bytes: 40 };
-  if (withOffsets) e.messageIndex = index;
+/** output `index` of a node that wrote all its outputs to `topic` (their positions: see written), or passed them on within its stage */
+const emit = (record: MRecord, parent: number, topic: string | null, index: number): Emitted => {
+  const e: Emitted = { port: "success", record, parent, topics: topic === null ? [] : topicsOf(topic), bytes: 40 };
+  if (withOffsets && topic !== null) e.messageIndex = index;
   return e;
 };
 /** the positions producing returns for `n` messages written to partition 0 of `topic` from offset `from` */
@@ -88,19 +89,36 @@ for (let done = 0; done < RECORDS; done += BATCH) {
   const o = done;
   const h = done / 2;
   const read = Array.from({ length: BATCH }, () => mk(newRecordId())); // decoded from "in": ids born at decode
-  const srcOut = read.map((r, i) => emit(r, i, srcTopic, i));
+  const srcOut = read.map((r, i) => emit(r, i, null, i));
   const kept = read.filter((_, i) => i % 2 === 0);
   const keepOut = kept.map((r, k) => emit(r, 2 * k, keepTopic, k));
   const mapped = kept.map((r) => mk(newRecordId(), r.headers[HEADER.id]));
-  const mapOut = mapped.map((r, k) => emit(r, k, shapeTopic, k));
+  const mapOut = mapped.map((r, k) => emit(r, k, null, k));
   const sinkOut = mapped.map((r, k) => emit(r, k, "t", k));
   const base = { flowId: "f", deploymentId: "d", startedAt: Date.now(), durationMs: 5, transactional: false } as const;
   const events: BatchEvent[] = [
-    { ...base, stageId: "src", input: slice("in", o, BATCH), nodes: [{ nodeId: "src", inputs: read, inputOffsets: offs(o, BATCH), bytesIn: 200_000, outputs: srcOut, bytesOut: 200_000, errors: 0 }], positions: written(srcTopic, o, BATCH) },
-    { ...base, stageId: "keep", input: slice(srcTopic, o, BATCH), nodes: [{ nodeId: "keep", inputs: read, inputOffsets: offs(o, BATCH), bytesIn: 200_000, outputs: keepOut, bytesOut: 100_000, errors: 0 }], positions: written(keepTopic, h, HALF) },
-    { ...base, stageId: "shape", input: slice(keepTopic, h, HALF), nodes: [{ nodeId: "shape", inputs: kept, inputOffsets: offs(h, HALF), bytesIn: 100_000, outputs: mapOut, bytesOut: 50_000, errors: 0 }], positions: written(shapeTopic, h, HALF) },
-    { ...base, stageId: "out", input: slice(shapeTopic, h, HALF), nodes: [{ nodeId: "out", inputs: mapped, inputOffsets: offs(h, HALF), bytesIn: 50_000, outputs: sinkOut, bytesOut: 50_000, errors: 0 }], positions: written("t", h, HALF) },
+    {
+      ...base,
+      stageId: "src",
+      input: slice("in", o, BATCH),
+      nodes: [
+        { nodeId: "src", inputs: read, inputOffsets: offs(o, BATCH), bytesIn: 200_000, outputs: srcOut, bytesOut: 200_000, errors: 0 },
+        { nodeId: "keep", inputs: read, bytesIn: 200_000, outputs: keepOut, bytesOut: 100_000, errors: 0 },
+      ],
+      positions: written(keepTopic, h, HALF),
+    },
+    {
+      ...base,
+      stageId: "shape",
+      input: slice(keepTopic, h, HALF),
+      nodes: [
+        { nodeId: "shape", inputs: kept, inputOffsets: offs(h, HALF), bytesIn: 100_000, outputs: mapOut, bytesOut: 50_000, errors: 0 },
+        { nodeId: "out", inputs: mapped, bytesIn: 50_000, outputs: sinkOut, bytesOut: 50_000, errors: 0 },
+      ],
+      positions: written("t", h, HALF),
+    },
   ];
+
   const h0 = process.hrtime.bigint();
   if (!process.env.RB_SKIP) for (const e of events) rec.onBatch(e); // RB_SKIP=1: the synthetic batches alone (baseline of the engine CPU figure)
   hot += Number(process.hrtime.bigint() - h0) / 1000;
@@ -117,8 +135,12 @@ const c = process.cpuUsage(c0);
 const pgUs = ticks() - p0;
 const s = rec.snapshot();
 const byPosition = (await pool.query<{ n: string }>("SELECT count(*) AS n FROM provenance_batch WHERE in_ids IS NULL")).rows[0]!.n;
-const size = (await pool.query<{ s: string }>("SELECT pg_size_pretty(pg_total_relation_size('provenance_batch')) AS s")).rows[0]!.s;
-console.log(`${RECORDS} records (4 nodes): rows ${s.rows}, dropped ${s.droppedRecords}, found by position ${byPosition}, wall ${wall} ms, table+indexes ${size}`);
+// a partitioned table has no size of its own: its partitions' (table, TOAST, indexes)
+const bytes = Number(
+  (await pool.query<{ b: string }>("SELECT sum(pg_total_relation_size(relid))::text AS b FROM pg_partition_tree('provenance_batch') WHERE isleaf")).rows[0]!.b,
+);
+console.log(`${RECORDS} records (4 nodes), batches of ${BATCH}: rows ${s.rows}, dropped ${s.droppedRecords}, found by position ${byPosition}, wall ${wall} ms`);
+console.log(`table+indexes ${(bytes / 1048576).toFixed(1)} MB: ${(bytes / RECORDS / 4).toFixed(1)} bytes per record per node`);
 console.log(`hot path (onBatch): ${(hot / RECORDS).toFixed(2)} µs/record`);
 console.log(`engine process CPU (hot path + writer + synthetic batch making): ${((c.user + c.system) / RECORDS).toFixed(2)} µs/record`);
 console.log(`Postgres CPU (all of the cluster: INSERTs, GIN, autovacuum, then VACUUM (ANALYZE)): ${(pgUs / RECORDS).toFixed(2)} µs/record, of which the final VACUUM ${(pendingUs / RECORDS).toFixed(2)}`);

@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@millrace/testkit";
 import { createDb, migrate } from "./index.js";
+import { listMigrations } from "./migrate.js";
 
 const prismaDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -12,12 +13,15 @@ async function shape(url: string) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
+    // a partition repeats its parent's columns and indexes: compare the parents only
+    const partitions = `SELECT relname FROM pg_class WHERE relispartition`;
     const cols = await c.query(
       `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
-       WHERE table_schema='public' AND table_name <> '_millrace_migrations' ORDER BY 1,2`,
+       WHERE table_schema='public' AND table_name <> '_millrace_migrations' AND table_name NOT IN (${partitions}) ORDER BY 1,2`,
     );
-    const idx = await c.query(`SELECT indexdef FROM pg_indexes WHERE schemaname='public' AND tablename <> '_millrace_migrations' ORDER BY 1`);
-    return { cols: cols.rows, idx: idx.rows.map((r) => r.indexdef) };
+    const idx = await c.query(`SELECT indexdef FROM pg_indexes WHERE schemaname='public' AND tablename <> '_millrace_migrations' AND tablename NOT IN (${partitions}) ORDER BY 1`);
+    // an index of a partitioned table reads "ON ONLY": the same index otherwise
+    return { cols: cols.rows, idx: idx.rows.map((r) => String(r.indexdef).replace(" ON ONLY ", " ON ")) };
   } finally {
     await c.end();
   }
@@ -39,6 +43,11 @@ describe("SQL migrations", () => {
     });
     const c = new pg.Client({ connectionString: fromSchema.url });
     await c.connect();
+    // what Prisma cannot declare: the function provenance_batch's partition default calls (0011)
+    const partitionsMigration = listMigrations().find((m) => m.name === "0011_provenance_partitions")!.sql;
+    // (its body names provenance_part, which Prisma's script creates next)
+    await c.query("SET check_function_bodies = off");
+    await c.query(/CREATE FUNCTION provenance_current_part\(\)[^;]*\$\$[^$]*\$\$;/.exec(partitionsMigration)![0]);
     await c.query(sql);
     await c.end();
     expect(await shape(fromMigrations.url)).toEqual(await shape(fromSchema.url));

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { IdentitySettings } from "./auth/index.js";
 import type { AuditSettings } from "./audit/index.js";
 import type { DiskGuardSettings } from "./disk-guard/index.js";
+import type { ProvenanceBounds } from "./provenance/bounds.js";
 
 export interface EngineConfig {
   host: string;
@@ -32,6 +33,8 @@ export interface EngineConfig {
   workers?: number;
   /** Free-space floors of the data directories (MILLRACE_DISK_*): below one, sources pause. Absent: no guard. */
   diskGuard?: DiskGuardSettings;
+  /** How much lineage is kept (MILLRACE_PROVENANCE_MAX_MB, _RETENTION_HOURS); absent: the defaults of an external database. */
+  provenance?: ProvenanceBounds;
 }
 
 export function engineId(): string {

@@ -18,7 +18,7 @@ import { createHostCheck } from "./http/host-check.js";
 import { createHttpServer, refuse } from "./http/server.js";
 import { serveStatic } from "./http/static.js";
 import { createEngineMetrics } from "./metrics/index.js";
-import { startProvenance } from "./provenance/index.js";
+import { provenanceBoundsFromEnv, startProvenance } from "./provenance/index.js";
 import type { PlanLookup } from "./provenance/plans.js";
 import type { Services } from "./services.js";
 import { WorkerPool } from "./workers/pool.js";
@@ -59,8 +59,15 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     const spec = runtime?.deployments.runtime(flowId)?.spec;
     return spec?.deploymentId === deploymentId ? spec.plan : undefined;
   };
-  const provenance = startProvenance({ rows: repositories.provenance, deployments: repositories.deployments, engineId: config.engineId, kafka: runtime?.kafka, plans });
-  const metrics = createEngineMetrics({ deployments: repositories.deployments, stats: runtime?.stats, plans, provenance: provenance.recorder, disk: diskGuard && (() => diskGuard.status()) });
+  const provenance = startProvenance({
+    rows: repositories.provenance,
+    deployments: repositories.deployments,
+    engineId: config.engineId,
+    kafka: runtime?.kafka,
+    plans,
+    bounds: config.provenance ?? provenanceBoundsFromEnv({}, false),
+  });
+  const metrics = createEngineMetrics({ deployments: repositories.deployments, stats: runtime?.stats, plans, provenance: provenance.recorder, provenanceStorage: () => provenance.janitor.stats, disk: diskGuard && (() => diskGuard.status()) });
   if (provenance.recorder) runtime?.observers.add(provenance.recorder);
   runtime?.observers.add(metrics);
   Object.assign(services, { provenance, metrics });

@@ -7,6 +7,7 @@ import { engineId, httpSettingsFromEnv, networkPolicyFromEnv, portFromEnv, worke
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEngine } from "./engine.js";
 import { diskGuardSettingsFromEnv } from "./disk-guard/index.js";
+import { provenanceBoundsFromEnv } from "./provenance/index.js";
 import { identitySettingsFromEnv } from "./auth/index.js";
 import { auditSettingsFromEnv } from "./audit/index.js";
 import { errorMessage, logger, logLevelFromEnv } from "./log.js";
@@ -52,6 +53,7 @@ async function main() {
     secretKeyFile: join(dataRoot, SECRET_KEY_FILE),
     workers: workersFromEnv(),
     diskGuard: diskGuardSettingsFromEnv(process.env, dataRoot),
+    provenance: provenanceBoundsFromEnv(process.env, !process.env.DATABASE_URL),
   });
   stops.unshift(engine.close);
   log.info({ url: engine.url }, `Millrace is running at ${engine.url}`);

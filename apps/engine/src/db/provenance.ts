@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { join, query, raw, sql, type Sql } from "./sql.js";
+import { join, query, raw, sql, type Queryable, type Sql } from "./sql.js";
 
 /** Marks the rows written by the replay API (their topic/offsets say where the copies went). */
 export const REPLAY_STAGE = "#replay";
@@ -163,9 +163,86 @@ SELECT ${COLS} FROM provenance_batch WHERE id IN (
     return (await query<BatchRow>(this.pool, sql`SELECT ${COLS} FROM provenance_batch WHERE ${join(where, " AND ")} ORDER BY at DESC, seq DESC, id DESC LIMIT 50`)).rows;
   }
 
-  /** Deletes rows older than `hours`; returns how many. */
-  async prune(hours: number): Promise<number> {
-    const r = await query(this.pool, sql`DELETE FROM provenance_batch WHERE at < now() - make_interval(hours => ${hours})`);
-    return r.rowCount ?? 0;
+  /** The partitions of provenance_batch (migration 0011), oldest first, with their size on disk. */
+  partitions(): Promise<ProvenancePartition[]> {
+    return listPartitions(this.pool);
+  }
+
+  /**
+   * Keeps provenance within its bounds in one transaction that only one engine at a time runs (a
+   * transaction-scoped advisory lock; another engine busy with it makes this call a no-op): starts
+   * the next partition when `decide` says so, then drops the partitions `decide` names. Dropping a
+   * partition removes its files at once: no DELETE, no VACUUM. Its DDL waits at most `lockTimeoutMs`
+   * for a long lineage query to finish, then gives up until the next call.
+   */
+  async maintainPartitions(
+    decide: (parts: ProvenancePartition[], now: number) => { roll: boolean; drop: number[] },
+    lockTimeoutMs = 2000,
+  ): Promise<{ ran: boolean; rolledTo?: number; dropped: ProvenancePartition[]; parts: ProvenancePartition[] }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      try {
+        const locked = (await query<{ ok: boolean }>(client, sql`SELECT pg_try_advisory_xact_lock(${PARTITIONS_LOCK}) AS ok`)).rows[0]!.ok;
+        if (!locked) {
+          await client.query("ROLLBACK");
+          return { ran: false, dropped: [], parts: [] };
+        }
+        await query(client, sql`SELECT set_config('lock_timeout', ${String(lockTimeoutMs)}, true)`);
+        const parts = await listPartitions(client);
+        const now = (await query<{ ms: number }>(client, sql`SELECT (extract(epoch from now()) * 1000)::float8 AS ms`)).rows[0]!.ms;
+        const { roll, drop } = decide(parts, now);
+        let rolledTo: number | undefined;
+        if (roll) {
+          rolledTo = (parts.at(-1)?.part ?? 0) + 1;
+          const name = raw(`provenance_batch_${rolledTo}`);
+          await query(client, sql`CREATE TABLE ${name} PARTITION OF provenance_batch FOR VALUES FROM (${raw(String(rolledTo))}) TO (${raw(String(rolledTo + 1))})`);
+          // a partition starts with default statistics targets: none for the arrays (see migration 0005)
+          await query(client, sql`ALTER TABLE ${name} ${raw(NO_STATISTICS.map((c) => `ALTER COLUMN ${c} SET STATISTICS 0`).join(", "))}`);
+          await query(client, sql`INSERT INTO provenance_part (part) VALUES (${rolledTo})`);
+        }
+        const dropped: ProvenancePartition[] = [];
+        for (const part of drop) {
+          const p = parts.find((x) => x.part === part);
+          // never the partition rows go to now
+          if (!p || part === (rolledTo ?? parts.at(-1)!.part)) continue;
+          await query(client, sql`DROP TABLE IF EXISTS ${raw(`provenance_batch_${part}`)}`);
+          await query(client, sql`DELETE FROM provenance_part WHERE part = ${part}`);
+          dropped.push(p);
+        }
+        await client.query("COMMIT");
+        return { ran: true, rolledTo, dropped, parts };
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw e;
+      }
+    } finally {
+      client.release();
+    }
   }
 }
+
+async function listPartitions(on: Queryable): Promise<ProvenancePartition[]> {
+  const r = await query<{ part: number; created_ms: number; bytes: string; has_rows: boolean }>(
+    on,
+    sql`SELECT part, (extract(epoch from created_at) * 1000)::float8 AS created_ms,
+          coalesce(pg_total_relation_size(to_regclass(format('provenance_batch_%s', part))), 0)::text AS bytes,
+          EXISTS (SELECT 1 FROM provenance_batch b WHERE b.part = p.part) AS has_rows
+        FROM provenance_part p ORDER BY part`,
+  );
+  return r.rows.map((x) => ({ part: x.part, createdAt: x.created_ms, bytes: Number(x.bytes), hasRows: x.has_rows }));
+}
+
+/** A partition of provenance_batch. */
+export interface ProvenancePartition {
+  part: number;
+  hasRows: boolean;
+  /** when rows started to go to it (ms); the partition after it started when this one stopped taking rows */
+  createdAt: number;
+  /** table, TOAST and indexes */
+  bytes: number;
+}
+
+/** Any constant works: it keeps two engines from rolling or dropping partitions at once. */
+const PARTITIONS_LOCK = 7_316_013;
+const NO_STATISTICS = ["in_ids", "out_ids", "input_ids", "output_ids", "in_offsets", "out_parents", "out_ports"];

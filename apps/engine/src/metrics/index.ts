@@ -1,3 +1,4 @@
+import type { ProvenanceStorageStats } from "../provenance/bounds.js";
 import type { DeploymentRepository } from "../db/deployments.js";
 import type { StatsService } from "../deployments/stats-service.js";
 import type { PlanLookup } from "../provenance/plans.js";
@@ -9,10 +10,11 @@ import { EngineMetrics } from "./metrics.js";
 export { EngineMetrics } from "./metrics.js";
 
 /** The engine's /metrics: runner counters from the observer, queue depths from the stats service (Kafka lag, cached 1 s). */
-export function createEngineMetrics(d: { deployments: DeploymentRepository; stats?: StatsService; plans?: PlanLookup; provenance?: ProvenanceRecorder; disk?: () => DiskStatus }): EngineMetrics {
+export function createEngineMetrics(d: { deployments: DeploymentRepository; stats?: StatsService; plans?: PlanLookup; provenance?: ProvenanceRecorder; provenanceStorage?: () => ProvenanceStorageStats; disk?: () => DiskStatus }): EngineMetrics {
   const metrics = new EngineMetrics({
     plans: d.plans,
     provenance: d.provenance ? () => d.provenance!.snapshot() : undefined,
+    provenanceStorage: d.provenanceStorage,
     queues: d.stats
       ? async () => {
           const out: { flowId: string; edgeId: string; queue: number }[] = [];

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { kafkaClientInfo } from "../kafka/index.js";
 import type { BatchErrorEvent, BatchEvent, PauseEvent, RunnerObserver } from "../runtime/observer.js";
 import { PlanCache, type PlanLookup } from "../provenance/plans.js";
+import type { ProvenanceStorageStats } from "../provenance/bounds.js";
 import { eventLoopDelay } from "./event-loop.js";
 
 /** What the metrics need besides the runner's events, asked at scrape time. */
@@ -11,6 +12,8 @@ export interface MetricsSources {
   /** queue depth (records waiting) per durable edge of every running flow; cached by the caller */
   queues?: () => Promise<{ flowId: string; edgeId: string; queue: number }[]>;
   provenance?: () => { queued: number; rows: number; droppedRecords: number; droppedBatches: number; writeErrors: number } | undefined;
+  /** size and bounds of the provenance table */
+  provenanceStorage?: () => ProvenanceStorageStats;
 }
 
 interface NodeChildren {
@@ -70,22 +73,30 @@ export class EngineMetrics implements RunnerObserver {
         for (const q of await queues().catch(() => [])) this.set({ flow: q.flowId, edge: q.edgeId }, q.queue);
       },
     });
-    const prov = sources.provenance;
-    const pg = (name: string, help: string, pick: (s: NonNullable<ReturnType<NonNullable<MetricsSources["provenance"]>>>) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [r],
-        collect() {
-          const s = prov?.();
-          if (s) this.set(pick(s));
-        },
-      });
+    // a gauge per figure of a source asked at scrape time (nothing set while the source is absent)
+    const gaugesOf =
+      <S>(source: (() => S | undefined) | undefined) =>
+      (name: string, help: string, pick: (s: S) => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [r],
+          collect() {
+            const s = source?.();
+            if (s) this.set(pick(s));
+          },
+        });
+    const pg = gaugesOf(sources.provenance);
     pg("millrace_provenance_queued_records", "Record ids waiting to be written to provenance", (s) => s.queued);
     pg("millrace_provenance_rows_written", "Provenance rows (node-batches) written by this engine", (s) => s.rows);
     pg("millrace_provenance_dropped_records", "Record ids not recorded because Postgres could not keep up", (s) => s.droppedRecords);
     pg("millrace_provenance_dropped_batches", "Node batches not recorded because Postgres could not keep up", (s) => s.droppedBatches);
     pg("millrace_provenance_write_errors", "Failed provenance writes (retried)", (s) => s.writeErrors);
+    const stored = gaugesOf(sources.provenanceStorage);
+    stored("millrace_provenance_bytes", "Size of the provenance table on disk (all partitions, indexes included)", (s) => s.bytes);
+    stored("millrace_provenance_max_bytes", "Size bound of the provenance table (MILLRACE_PROVENANCE_MAX_MB)", (s) => s.maxBytes);
+    stored("millrace_provenance_partitions", "Partitions of the provenance table", (s) => s.partitions);
+    stored("millrace_provenance_dropped_partitions", "Provenance partitions dropped by this engine to stay within size and time bounds", (s) => s.droppedPartitions);
     // per scrape window, not since start: a stall shows in the scrape after it and then goes away
     const loopDelay = eventLoopDelay.reader();
     new Gauge({

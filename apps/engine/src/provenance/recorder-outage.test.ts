@@ -34,7 +34,8 @@ describe("ProvenanceRecorder while Postgres is unreachable", () => {
       insertBatches: async (cols: unknown[][]) => {
         attempts++;
         if (down) throw new Error("connect ECONNREFUSED");
-        written.push(...cols[0]!);
+        // the output ids of each row (a flush writes a stage's consecutive batches as one row)
+        for (const ids of cols[18] as string[]) written.push(...ids.split("\x1f"));
       },
     } as unknown as ProvenanceRepository;
     const lines: string[] = [];

@@ -5,6 +5,7 @@ import type { BatchEvent, InputSlice, RunnerObserver, TopicPositions } from "../
 import type { ExecutionPlan } from "../planner/index.js";
 import { deriveEvents } from "./events.js";
 import { PlanCache, type PlanIndex, type PlanLookup } from "./plans.js";
+import { coalesceBatches, type Captured, type CapturedNode } from "./coalesce.js";
 
 /** Separator of the ids packed into one text parameter (split again by Postgres' string_to_array). */
 const SEP = "\x1f";
@@ -16,40 +17,6 @@ const BAD = /[\x00\x1f]/;
 // eslint-disable-next-line no-control-regex
 const BAD_ALL = /[\x00\x1f]/g;
 
-/** What the hot path copies out of one node of a batch: ids and small ints, nothing else. */
-interface CapturedNode {
-  nodeId: string;
-  seq: number;
-  inIds: string[];
-  /** offsets of the inputs when they are not contiguous (head of a consumer stage only) */
-  inOffsets: string[] | null;
-  outIds: string[];
-  /** null: output i derives from input i (map, set-headers, kafka-sink... with nothing dropped) */
-  outParents: Int32Array | null;
-  /** null: every output went to `success` */
-  outPorts: string[] | null;
-  /** port → topics its records were written to (first output of each port) */
-  portTopics: Record<string, readonly string[]> | null;
-  /**
-   * Where the outputs went in their port's first topic, as runs of 4 numbers: first output
-   * index j, partition, first offset, count (outputs j.. j+count-1 at consecutive offsets);
-   * null when no output has a produced offset (fused hops, nothing written, provenance off).
-   */
-  outLocs: number[] | null;
-}
-
-interface Captured {
-  flowId: string;
-  deploymentId: string;
-  stageId: string;
-  at: number;
-  durationMs: number;
-  input: InputSlice | null;
-  nodes: CapturedNode[];
-  /** ids held, for the queue bound */
-  size: number;
-}
-
 export interface ProvenanceRecorderOptions {
   /** where the rows go (provenance_batch) */
   repository: ProvenanceRepository;
@@ -58,7 +25,11 @@ export interface ProvenanceRecorderOptions {
   plans?: PlanLookup;
   /** ids (inputs + outputs) held in memory at most; beyond, whole batches are dropped and counted (default 500,000) */
   maxQueued?: number;
-  /** how often the writer flushes (ms, default 200); it also flushes at once when 20,000 ids wait */
+  /**
+   * how often the writer flushes (ms, default 1000; a flush writes a stage's consecutive batches as
+   * one row per node, so a longer interval means fewer, fuller rows); it also flushes at once when
+   * 100,000 ids wait
+   */
   flushIntervalMs?: number;
   /** rows per INSERT statement (default 1,000) */
   rowsPerInsert?: number;
@@ -114,7 +85,7 @@ export class ProvenanceRecorder implements RunnerObserver {
   start(): void {
     this.timer = setInterval(
       () => void this.flush().catch((e) => this.log.error({ err: e }, `provenance flush failed: ${errorMessage(e)}; queued lineage stays in memory and is retried at the next flush`)),
-      this.o.flushIntervalMs ?? 200,
+      this.o.flushIntervalMs ?? 1000,
     );
     this.timer.unref();
   }
@@ -211,7 +182,7 @@ export class ProvenanceRecorder implements RunnerObserver {
     this.queued += size;
     this.stats.batches++;
     this.stats.records += size;
-    if (this.queued >= 20_000 && !this.flushing && this.outage === undefined) void this.flush().catch(() => {});
+    if (this.queued >= 100_000 && !this.flushing && this.outage === undefined) void this.flush().catch(() => {});
   }
 
   private writtenOf(deploymentId: string): Map<string, Written> {
@@ -262,8 +233,9 @@ export class ProvenanceRecorder implements RunnerObserver {
       let n = 0;
       while (n < this.queue.length && (n === 0 || rows + this.queue[n]!.nodes.length <= this.rowsPerInsert)) rows += this.queue[n++]!.nodes.length;
       const take = this.queue.slice(0, n);
+      let written: number;
       try {
-        await this.insert(take);
+        written = await this.insert(take);
       } catch (e) {
         this.stats.writeErrors++;
         this.stats.lastError = e instanceof Error ? e.message : String(e);
@@ -275,7 +247,7 @@ export class ProvenanceRecorder implements RunnerObserver {
       let size = 0;
       for (const c of take) size += c.size;
       this.queued -= size;
-      this.stats.rows += rows;
+      this.stats.rows += written;
     }
   }
 
@@ -311,13 +283,18 @@ export class ProvenanceRecorder implements RunnerObserver {
     return this.plans.get(c.flowId, c.deploymentId);
   }
 
-  private async insert(batches: Captured[]): Promise<void> {
+  /** Writes the batches as rows (a stage's consecutive batches merged); returns how many rows. */
+  private async insert(batches: Captured[]): Promise<number> {
     const cols: BatchColumns = Array.from({ length: 24 }, () => []);
     for (const c of batches) {
       const plan = this.planFor(c);
       // decided when written, not when observed: a reader's batch can reach observers before the
       // batch that wrote its input (whose observers wait for its offset commit)
-      const located = c.input !== null && plan !== undefined && locatable(plan, this.writtenOf(c.deploymentId), c.input);
+      c.byPosition = c.input !== null && plan !== undefined && locatable(plan, this.writtenOf(c.deploymentId), c.input);
+    }
+    const rows = coalesceBatches(batches);
+    for (const c of rows) {
+      const plan = this.planFor(c);
       for (const nd of c.nodes) {
         const planned = plan?.nodes.get(nd.nodeId);
         const head = nd.seq === 0;
@@ -348,7 +325,7 @@ export class ProvenanceRecorder implements RunnerObserver {
         cols[k++]!.push(head && nd.inOffsets ? nd.inOffsets.join(",") : null);
         // the ids go to input_ids / output_ids (no index). GIN: the lookup keys of the inputs (none
         // when the head's slice is locatable: found by position) and of the ids created here
-        const byPosition = head && located;
+        const byPosition = head && c.byPosition === true;
         cols[k++]!.push(byPosition ? null : pack(inputKeys(nd.inIds)));
         cols[k++]!.push(pack(nd.inIds));
         cols[k++]!.push(ev.in);
@@ -364,6 +341,7 @@ export class ProvenanceRecorder implements RunnerObserver {
       }
     }
     await this.o.repository.insertBatches(cols, this.o.engineId);
+    return cols[0]!.length;
   }
 
   /** Resolves once everything queued before the call is written (tests, shutdown). */

@@ -418,9 +418,4 @@ export class ProvenanceStore {
     const want = new Set([recordId]);
     return (await this.rows.latestWithKeys(idKeys([recordId]))).map(restore).find((row) => holds(row, want));
   }
-
-  /** Deletes rows older than `hours`; returns how many. */
-  prune(hours: number): Promise<number> {
-    return this.rows.prune(hours);
-  }
 }
