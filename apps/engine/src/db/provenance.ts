@@ -163,6 +163,12 @@ SELECT ${COLS} FROM provenance_batch WHERE id IN (
     return (await query<BatchRow>(this.pool, sql`SELECT ${COLS} FROM provenance_batch WHERE ${join(where, " AND ")} ORDER BY at DESC, seq DESC, id DESC LIMIT 50`)).rows;
   }
 
+  /** When the oldest partition kept started taking rows (ms): lineage reaches back that far at most; null without partitions. */
+  async oldestKept(): Promise<number | null> {
+    const r = await query<{ ms: number | null }>(this.pool, sql`SELECT (extract(epoch from min(created_at)) * 1000)::float8 AS ms FROM provenance_part`);
+    return r.rows[0]?.ms ?? null;
+  }
+
   /** The partitions of provenance_batch (migration 0011), oldest first, with their size on disk. */
   partitions(): Promise<ProvenancePartition[]> {
     return listPartitions(this.pool);

@@ -89,6 +89,10 @@ describe("provenance capped by size", () => {
 
     // the oldest record's lineage went with its partition; the newest one's answers
     expect(await store.known(firstId!)).toBeUndefined();
+    // ...and its lineage says since when lineage is kept: the oldest partition left
+    const gone = await store.lineage(firstId!);
+    expect(gone.nodes).toEqual([]);
+    expect(gone.keptSince).toBe(parts[0]!.createdAt);
     const latest = await store.lineage(lastId);
     expect(latest.nodes.some((e) => e.recordId === lastId && e.type === "CREATE")).toBe(true);
     expect(written).toBeGreaterThan(100_000);

@@ -31,6 +31,11 @@ export interface LineageGraph {
   links: { from: string; to: string }[];
   /** the walk stopped at `maxEvents` */
   truncated: boolean;
+  /**
+   * Only when nothing is known of the record: since when lineage is kept (ms; older partitions
+   * were dropped to stay within MILLRACE_PROVENANCE_MAX_MB / _RETENTION_HOURS); null: none kept
+   */
+  keptSince?: number | null;
 }
 
 /** The ids and their lookup keys (see inputKey; rows from before migration 0005 hold the ids themselves): the rows found are candidates, checked with `holds`. */
@@ -365,7 +370,9 @@ export class ProvenanceStore {
       links.push({ from: pick.e.id, to: x.e.id });
     }
     const nodes = list.map((x) => x.e).sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
-    return { recordId, nodes, links, truncated };
+    // nothing known: say how far back lineage goes, so a record older than that is told apart from a wrong id
+    const keptSince = nodes.length === 0 ? await this.rows.oldestKept() : undefined;
+    return { recordId, nodes, links, truncated, ...(keptSince !== undefined ? { keptSince } : {}) };
   }
 
   /** Events of a flow (optionally one node) in a time range, newest first. */

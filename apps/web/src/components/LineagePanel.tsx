@@ -116,8 +116,8 @@ function LineageDrawer({ recordId }: { recordId: string }) {
         ) : graph.nodes.length === 0 ? (
           <p className="mr-muted" data-testid="lineage-empty">
             {polling
-              ? "No provenance for this record yet: it is written every fraction of a second, so a record seen a moment ago shows up shortly…"
-              : "No provenance for this record. Check the id (the mr.id header of a record in a tap): provenance is kept 24 hours, and is not written when the engine runs with MILLRACE_PROVENANCE=off."}
+              ? "No provenance for this record yet: it is written every second or so, so a record seen a moment ago shows up shortly…"
+              : `No provenance for this record. ${keptSinceText(graph.keptSince)} Check the id (the mr.id header of a record in a tap); provenance is not written when the engine runs with MILLRACE_PROVENANCE=off.`}
           </p>
         ) : (
           <LineageSteps graph={graph} flowId={flowId} />
@@ -210,4 +210,11 @@ function LineageEvent({ e, t0, root, here }: { e: ProvenanceEvent; t0: number; r
       </div>
     </div>
   );
+}
+
+/** How far back lineage goes: older partitions are dropped to stay within the engine's size and time bounds. */
+function keptSinceText(keptSince: number | null | undefined): string {
+  if (keptSince === undefined) return "";
+  if (keptSince === null) return "No lineage is kept at the moment.";
+  return `Lineage is kept from ${new Date(keptSince).toLocaleString()} on (MILLRACE_PROVENANCE_MAX_MB and MILLRACE_PROVENANCE_RETENTION_HOURS bound it); an older record's lineage has been dropped.`;
 }
