@@ -3,18 +3,23 @@
 //
 //   node scripts/kafka.mjs fetch                                   fetch the jars once (Maven)
 //   node scripts/kafka.mjs start [--port 9092] [--dir .millrace/kafka] [--controller-port N]
+//                                [--sasl admin:secret,alice:pw [--acls] [--mechanisms ..] [--super-users admin]]
 //   node scripts/kafka.mjs stop  [--dir .millrace/kafka]
 //   node scripts/kafka.mjs status [--dir .millrace/kafka]
 //   node scripts/kafka.mjs start-cluster [--base-port N] [--dir .millrace/kafka-cluster] [--nodes 3]
 //
 // `start` returns once the broker answers and leaves it running detached; it prints
-// KAFKA_BROKERS=127.0.0.1:<port> on stdout.
+// KAFKA_BROKERS=127.0.0.1:<port> on stdout. Another --dir and --port give a second,
+// independent cluster beside the first.
 
 import { parseArgs } from "node:util";
 import { ensureKafkaJars, kafkaStatus, startKafka, startKafkaCluster, stopKafka } from "./kafka/index.mjs";
+import { parseSaslUsers } from "./kafka/sasl.mjs";
 
 const USAGE = `usage: node scripts/kafka.mjs <fetch|start|stop|status|start-cluster> [options]
   start          [--port 9092] [--dir .millrace/kafka] [--controller-port N] [--timeout 60]
+                 [--sasl name:password[,name:password...]]  SASL_PLAINTEXT listener with these SCRAM users
+                 [--mechanisms SCRAM-SHA-256,SCRAM-SHA-512] [--super-users admin] [--acls]
   stop           [--dir .millrace/kafka]       (also stops a cluster started in that dir)
   status         [--dir .millrace/kafka]
   start-cluster  [--base-port N] [--dir .millrace/kafka-cluster] [--nodes 3] [--timeout 90]
@@ -31,6 +36,10 @@ async function main() {
       dir: { type: "string" },
       nodes: { type: "string" },
       timeout: { type: "string" },
+      sasl: { type: "string" },
+      mechanisms: { type: "string" },
+      "super-users": { type: "string" },
+      acls: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -55,14 +64,26 @@ async function main() {
     }
     case "start": {
       const dir = values.dir ?? ".millrace/kafka";
+      const list = (v) => v?.split(",").map((x) => x.trim()).filter(Boolean);
+      if (values.sasl === undefined && (values.acls || values.mechanisms || values["super-users"])) {
+        throw new Error("--acls, --mechanisms and --super-users need --sasl name:password[,...]");
+      }
       const k = await startKafka({
         port: num(values.port, "port") ?? 9092,
         controllerPort: num(values["controller-port"], "controller-port"),
         dataDir: dir,
         readyTimeoutMs: (num(values.timeout, "timeout") ?? 60) * 1000,
+        sasl: values.sasl === undefined ? undefined : {
+          users: parseSaslUsers(values.sasl),
+          mechanisms: list(values.mechanisms),
+          superUsers: list(values["super-users"]),
+        },
+        acls: values.acls ?? false,
       });
-      console.error(`[kafka] ${k.reused ? "already running" : "started"}: ${k.brokers} (pid ${k.pid}, dir ${k.dataDir}, log ${k.logFile}) in ${secs()} s`);
+      const security = k.mechanisms.length ? `, ${k.securityProtocol} ${k.mechanisms.join("/")}${k.acls ? " with ACLs" : ""}` : "";
+      console.error(`[kafka] ${k.reused ? "already running" : "started"}: ${k.brokers} (pid ${k.pid}, cluster ${k.clusterId}${security}, dir ${k.dataDir}, log ${k.logFile}) in ${secs()} s`);
       console.log(`KAFKA_BROKERS=${k.brokers}`);
+      if (k.mechanisms.length) console.log(`KAFKA_SASL_MECHANISMS=${k.mechanisms.join(",")}`);
       return 0;
     }
     case "start-cluster": {
