@@ -2,6 +2,7 @@ import { createKafka, kafkaClientInfo, type KafkaClient, type KafkaClientInfo } 
 import { postgresServerVersion } from "./db/index.js";
 import { withTimeout } from "./timeout.js";
 import type { DiskStatus } from "./disk-guard/index.js";
+import type { EmbeddedPostgresStatus } from "./embedded-postgres/index.js";
 
 export interface Check {
   ok: boolean;
@@ -23,6 +24,8 @@ export interface Health {
   postgres: Check;
   /** the disk guard's paths (absent when nothing is watched) */
   disk?: DiskCheck;
+  /** the Postgres process `pnpm start` runs beside the engine (absent with DATABASE_URL) */
+  embeddedPostgres?: EmbeddedPostgresStatus;
 }
 
 export interface DiskCheck extends DiskStatus {
@@ -77,4 +80,9 @@ export function withDiskCheck(health: Health, disk: DiskStatus | undefined): Hea
   const check: DiskCheck = { ok: !disk.low, ...disk };
   if (disk.low) check.error = `free space low on ${low.map((p) => p.path).join(", ")}: sources paused until there is room again`;
   return { ...health, status: health.ok && disk.low ? "degraded" : health.status, disk: check };
+}
+
+/** Adds the embedded Postgres process's state: whether it is down already shows in the postgres check. */
+export function withEmbeddedPostgres(health: Health, status: EmbeddedPostgresStatus): Health {
+  return { ...health, embeddedPostgres: status };
 }

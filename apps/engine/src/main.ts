@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { engineId, httpSettingsFromEnv, networkPolicyFromEnv, portFromEnv, workersFromEnv } from "./config.js";
-import { startEmbeddedPostgres } from "./embedded-postgres.js";
+import { EmbeddedPostgresProcess, reportEmbeddedPostgres } from "./embedded-postgres/index.js";
 import { startEngine } from "./engine.js";
 import { diskGuardSettingsFromEnv } from "./disk-guard/index.js";
 import { provenanceBoundsFromEnv } from "./provenance/index.js";
@@ -28,12 +28,14 @@ async function main() {
   const stops: (() => Promise<void>)[] = [];
   let databaseUrl = process.env.DATABASE_URL;
   const dataRoot = resolve(process.env.MILLRACE_DATA ?? join(repoRoot, ".millrace"));
+  let embeddedPostgres: EmbeddedPostgresProcess | undefined;
   if (!databaseUrl) {
     const dataDir = join(dataRoot, "pgdata");
-    const pg = await startEmbeddedPostgres(dataDir, portFromEnv("MILLRACE_PG_PORT", 5433));
-    stops.push(pg.stop);
+    const pg = await EmbeddedPostgresProcess.start({ dataDir, port: portFromEnv("MILLRACE_PG_PORT", 5433), log: logger.child({ module: "embedded-postgres", engineId: id }) });
+    stops.push(() => pg.stop());
+    embeddedPostgres = pg;
     databaseUrl = pg.url;
-    log.info({ dataDir }, `embedded Postgres (PGlite) with data in ${dataDir}`);
+    log.info({ dataDir, pid: pg.status().pid }, `embedded Postgres (PGlite) in its own process (pid ${pg.status().pid}) with data in ${dataDir}`);
   }
   const webDist = process.env.MILLRACE_WEB_DIST ?? join(repoRoot, "apps/web/dist");
   const host = process.env.MILLRACE_HOST ?? "127.0.0.1";
@@ -56,6 +58,7 @@ async function main() {
     provenance: provenanceBoundsFromEnv(process.env, !process.env.DATABASE_URL),
   });
   stops.unshift(engine.close);
+  if (embeddedPostgres) reportEmbeddedPostgres(engine.services, embeddedPostgres, log);
   log.info({ url: engine.url }, `Millrace is running at ${engine.url}`);
 
   let closing = false;

@@ -29,3 +29,4 @@ export function createEngineMetrics(d: { deployments: DeploymentRepository; stat
   if (d.disk) registerDiskMetrics(metrics.registry, d.disk);
   return metrics;
 }
+export { registerEmbeddedPostgresMetrics } from "./embedded-postgres.js";

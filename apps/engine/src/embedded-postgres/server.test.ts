@@ -5,20 +5,12 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@millrace/testkit";
-import { startPasswordGate } from "./embedded-postgres-gate.js";
-import { loadOrCreatePassword, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
+import { query } from "./test-support/query.js";
+import { startPasswordGate } from "./gate.js";
+import { loadOrCreatePassword } from "./password.js";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./server.js";
 
 const STARTUP_MS = 60_000;
-
-async function query(connectionString: string, sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString, ssl: false });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function connectError(connectionString: string): Promise<{ code?: string; message: string }> {
   const client = new pg.Client({ connectionString, ssl: false });

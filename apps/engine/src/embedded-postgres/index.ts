@@ -1,0 +1,3 @@
+export { EmbeddedPostgresProcess, type EmbeddedPostgresOptions, type EmbeddedPostgresStatus } from "./supervisor.js";
+export { loadOrCreatePassword, PG_PASSWORD_FILE } from "./password.js";
+export { reportEmbeddedPostgres } from "./report.js";
