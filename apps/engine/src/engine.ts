@@ -22,6 +22,7 @@ import { provenanceBoundsFromEnv, startProvenance } from "./provenance/index.js"
 import type { PlanLookup } from "./provenance/plans.js";
 import type { Services } from "./services.js";
 import { WorkerPool } from "./workers/pool.js";
+import { Connections } from "./connections/index.js";
 
 export interface RunningEngine {
   url: string;
@@ -48,6 +49,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     catalog,
     health: async () => withDiskCheck(await checkHealth(config.databaseUrl, config.kafkaBrokers), diskGuard?.status()),
     identity: createIdentity(repositories, config.identity),
+    connections: new Connections(repositories.connections, config.network, logger.child({ module: "connections", engineId: config.engineId })),
   };
   const { identity } = services;
   const runtime = config.kafkaBrokers.length

@@ -10,6 +10,7 @@ import type { Provenance } from "./provenance/index.js";
 import type { LoadedSecrets } from "./secrets/index.js";
 import type { Identity } from "./auth/index.js";
 import type { AuditLog } from "./audit/index.js";
+import type { Connections } from "./connections/index.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
@@ -34,4 +35,6 @@ export interface Services {
   metrics?: EngineMetrics;
   /** who did what, when, from where (Postgres and the mr-audit topic); absent in tests that build no engine */
   audit?: AuditLog;
+  /** named connections: saving, listing (redacted), opening for the engine, testing; absent in tests that build no engine */
+  connections?: Connections;
 }

@@ -14,3 +14,4 @@ export * from "./sha256.js";
 export { friendlyMessage, checkSchema, type SchemaCheck } from "./zod-issues.js";
 export * from "./secret-fields.js";
 export { atLeast, isRole, lowerRole, rankOf, roleBelow, ROLES, type Role } from "./roles.js";
+export * from "./connections.js";

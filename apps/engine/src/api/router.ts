@@ -10,6 +10,7 @@ import { authRouter } from "./routers/auth.js";
 import { tokensRouter } from "./routers/tokens.js";
 import { usersRouter } from "./routers/users.js";
 import { auditRouter } from "./routers/audit.js";
+import { connectionsRouter } from "./routers/connections.js";
 
 export const appRouter = router({
   flows: flowsRouter,
@@ -23,6 +24,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   users: usersRouter,
   audit: auditRouter,
+  connections: connectionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -17,6 +17,7 @@ import { UserRepository } from "./users.js";
 import { ExternalUserRepository } from "./external-users.js";
 import { ApiTokenRepository } from "./api-tokens.js";
 import { AuditRepository } from "./audit.js";
+import { ConnectionRepository } from "./connections.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -31,6 +32,7 @@ export { ExternalUserRepository, type ExternalSignIn, type ExternalSignedIn } fr
 export { SessionRepository, type SessionLimits, type LiveSession } from "./sessions.js";
 export { ApiTokenRepository, type ApiTokenSummary, type ApiTokenOwner } from "./api-tokens.js";
 export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFilter, type AuditBounds, type AuditOutcome } from "./audit.js";
+export { ConnectionRepository, type ConnectionSummary } from "./connections.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -58,6 +60,8 @@ export interface Repositories {
   apiTokens: ApiTokenRepository;
   /** audit_event */
   audit: AuditRepository;
+  /** connection (its secrets sealed) */
+  connections: ConnectionRepository;
 }
 
 export interface Database {
@@ -75,7 +79,8 @@ export interface Database {
 export async function openDatabase(url: string, engineId: string, secrets: SecretBox): Promise<Database> {
   await migrate(url);
   const prisma = createDb(url);
-  const sealedValues = new SealedValueRepository(prisma, secrets);
+  const connections = new ConnectionRepository(prisma, secrets);
+  const sealedValues = new SealedValueRepository(prisma, secrets, [connections]);
   const upgraded = await sealedValues.sealPlaintext();
   if (upgraded.versions || upgraded.plans) {
     logger.child({ module: "secrets", engineId }).info(upgraded, `sealed the secrets an older engine stored in plaintext: ${upgraded.versions} flow version(s), ${upgraded.plans} deployment plan(s) (planned again when started)`);
@@ -99,6 +104,7 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       sessions: new SessionRepository(prisma),
       apiTokens: new ApiTokenRepository(prisma),
       audit: new AuditRepository(prisma),
+      connections,
     },
     async close() {
       await provenancePool.end().catch(() => {});

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@millrace/db";
-import { isSealed, mapSealed, type SecretBox } from "../secrets/index.js";
+import { isSealed, mapSealed, type SealedStore, type SecretBox } from "../secrets/index.js";
 
 const BATCH = 200;
 
@@ -16,6 +16,8 @@ export class SealedValueRepository {
   constructor(
     private readonly db: PrismaClient,
     private readonly secrets: SecretBox,
+    /** the other tables holding sealed values (connections), re-sealed along */
+    private readonly otherStores: readonly SealedStore[] = [],
   ) {}
 
   /** Passes every sealed string of every flow version and deployment plan through `reseal`; returns how many rows changed. */
@@ -32,6 +34,7 @@ export class SealedValueRepository {
       if (next === undefined) continue;
       changed += (await this.db.deployment.updateMany({ where: { id: d.id, updatedAt: d.updatedAt }, data: { plan: next as object } })).count;
     }
+    for (const store of this.otherStores) changed += await store.resealAll(reseal);
     return changed;
   }
 

@@ -1,0 +1,97 @@
+import { formatError, parseConnectionInput, type ConnectionDocument, type ConnectionTestResult } from "@millrace/flow";
+import type { NetworkPolicy } from "@millrace/processors";
+import type { ConnectionRepository, ConnectionSummary } from "../db/index.js";
+import { DomainError } from "../errors.js";
+import { testKafkaConnection } from "../kafka/index.js";
+import { testPostgresConnection } from "../db/connection-test.js";
+import type { Logger } from "../log.js";
+import { withTimeout } from "../timeout.js";
+import { testHttpConnection } from "./http-test.js";
+
+/** A test answers within this, whatever the other side does. */
+export const CONNECTION_TEST_MS = 5_000;
+
+/**
+ * Connections as the API and the CLI manage them: documents checked field by field, secrets
+ * sealed by the repository and never handed out except to the engine itself (`open`).
+ */
+export class Connections {
+  constructor(
+    private readonly repository: ConnectionRepository,
+    private readonly network: NetworkPolicy | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  list(): Promise<ConnectionSummary[]> {
+    return this.repository.list();
+  }
+
+  async get(name: string): Promise<ConnectionSummary> {
+    const found = await this.repository.find(name);
+    if (!found) throw new DomainError("NOT_FOUND", `no connection named "${name}"`);
+    return found;
+  }
+
+  /**
+   * Saves a connection document; with `replace` an existing one of that name is replaced (a
+   * secret given as `{ "set": true }` keeps its stored value), else a taken name is CONFLICT.
+   */
+  async save(document: unknown, createdBy: string | undefined, replace: boolean): Promise<{ name: string; created: boolean }> {
+    const r = parseConnectionInput(document);
+    if (!r.ok) throw new DomainError("INVALID", `the connection document is not valid:\n${r.errors.map(formatError).join("\n")}`, { issues: r.errors });
+    const { name } = r.value;
+    if (replace && (await this.repository.find(name))) {
+      await this.repository.replace(r.value);
+      return { name, created: false };
+    }
+    await this.repository.add(r.value, createdBy);
+    return { name, created: true };
+  }
+
+  /**
+   * Removes a connection. Flows do not name connections yet, so nothing refuses the removal; once
+   * they do, a connection a saved flow names must be refused here with the flows' ids.
+   */
+  async remove(name: string): Promise<void> {
+    if (!(await this.repository.remove(name))) throw new DomainError("NOT_FOUND", `no connection named "${name}"`);
+  }
+
+  /** The connection with its secrets in plaintext, for the engine to connect with; never for a client. */
+  open(name: string): Promise<ConnectionDocument> {
+    return this.repository.open(name);
+  }
+
+  /** Connects as the connection says and answers within CONNECTION_TEST_MS; NOT_FOUND for an unknown name. */
+  async test(name: string): Promise<ConnectionTestResult> {
+    let connection: ConnectionDocument;
+    try {
+      connection = await this.repository.open(name);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === "NOT_FOUND") throw e;
+      // a stored secret that does not open (another key) or a row edited by hand
+      return this.logged(name, { ok: false, reason: "invalid", detail: `connection "${name}": ${e instanceof Error ? e.message : String(e)}` });
+    }
+    const result = await withTimeout(this.attempt(connection), CONNECTION_TEST_MS, `connection "${name}"`).catch(
+      (e: Error): ConnectionTestResult => ({ ok: false, reason: "timeout", detail: e.message }),
+    );
+    return this.logged(name, result);
+  }
+
+  private attempt(c: ConnectionDocument): Promise<ConnectionTestResult> {
+    switch (c.type) {
+      case "kafka":
+        return testKafkaConnection(c);
+      case "postgres":
+        return testPostgresConnection(c);
+      case "http":
+      case "schema-registry":
+        return testHttpConnection(c, this.network);
+    }
+  }
+
+  private logged(name: string, result: ConnectionTestResult): ConnectionTestResult {
+    if (result.ok) this.log.info({ connection: name }, `connection test passed: ${result.detail ?? name}`);
+    else this.log.warn({ connection: name, reason: result.reason }, `connection test failed (${result.reason}): ${result.detail}`);
+    return result;
+  }
+}
