@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only b1,b2,b4] [--profile] [--keep]`: see bench/README.md.
+// `pnpm bench [--quick] [--only b1,b2,b4] [--profile] [--keep]`, `pnpm bench --soak MINUTES`: see bench/README.md.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -11,7 +11,9 @@ import { buildStreamsApp, runStreams } from "./lib/streams.mjs";
 import { runLatency, runVariant } from "./lib/millrace.mjs";
 import { runEditor } from "./lib/editor.mjs";
 import { runIsolation } from "./lib/isolation.mjs";
+import { runMirrorBench } from "./lib/mirror.mjs";
 import { runWorkerScaling, workerCounts } from "./lib/workers.mjs";
+import { runSoak, soakOptions } from "./lib/soak.mjs";
 import { trpcClient } from "./lib/trpc.mjs";
 import { fmtNum, log, procMem, round, rssSampler } from "./lib/util.mjs";
 import { engineNodeFlags } from "../scripts/engine-node-flags.mjs";
@@ -27,12 +29,23 @@ const opt = (name) => {
 if (flag("--help") || flag("-h")) {
   console.log(`pnpm bench [--quick] [--only b1,b2,b4,b5] [--records N] [--latency-seconds S] [--profile] [--keep]
   --quick            50k records, 15 s latency, 1 editor load (under 2 minutes)
-  --only LIST        run only some parts (b1 includes raw, Streams and B3)
+  --only LIST        run only some parts (b1 includes raw, Streams and B3; b6, mirror vs MirrorMaker 2, only when named)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)
   --workers LIST     B1 durable on engines with MILLRACE_WORKERS = each count (default 1,2,all; all = cores; none to skip)
-  --engine-node-flags "F"  node flags for the engine process instead of the ones "pnpm start" uses`);
+  --engine-node-flags "F"  node flags for the engine process instead of the ones "pnpm start" uses
+pnpm bench --soak MINUTES [--env KEY=VALUE]... [--keep]
+  --soak MINUTES     only the soak: "pnpm start" (fresh data dir) under an endless 10,000 records/s flow with
+                     provenance on; every minute rate, lag, engine/Postgres/broker RSS, data sizes, provenance size
+  --env KEY=VALUE    extra environment for "pnpm start" (repeatable), e.g. --env MILLRACE_PROVENANCE_MAX_MB=40`);
   process.exit(0);
+}
+let soak;
+try {
+  soak = soakOptions(argv);
+} catch (e) {
+  console.error(`[bench] ${e.message}`);
+  process.exit(2);
 }
 const quick = flag("--quick");
 const only = new Set((opt("--only") ?? "b1,b2,b4,b5").split(",").map((s) => s.trim().toLowerCase()));
@@ -216,6 +229,18 @@ async function main() {
     }
   }
 
+  if (only.has("b6")) {
+    try {
+      results.mirror = await phase("B6 mirror", () => runMirrorBench({ dir: tmp, api, engine, runId, records: RECORDS }));
+      if (results.mirror.millrace === null) note("B6: Millrace: kafka-mirror not built yet; only MirrorMaker 2 was measured");
+      if (!results.mirror.details.mm2.partitionsMatch) note("B6: MirrorMaker 2's target partitions do not hold what the source partitions hold");
+    } catch (e) {
+      results.mirror = { mm2: null, millrace: null, ratio: null };
+      note(`mirror = null: ${String(e?.message ?? e).split("\n")[0]}`);
+      log(String(e?.message ?? e));
+    }
+  }
+
   if (only.has("b4")) {
     try {
       const ed = await phase("B4 editor", () => runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS, warmup: !quick, timeoutMs: quick ? 30_000 : 90_000 }));
@@ -243,6 +268,8 @@ async function main() {
     provenance_on_drained_vs_off: results.details.provenance?.on_vs_off_wall_until_drained ?? null,
     // engine + Postgres CPU per record, off ÷ on (what provenance costs, whatever else runs)
     provenance_on_vs_off_cpu: results.details.provenance?.on_vs_off_cpu ?? null,
+    // B6: Millrace's mirror records/s ÷ MirrorMaker 2's, same clusters and topic
+    mirror_vs_mm2: results.mirror?.ratio ?? null,
     // durable records/s with N processes ÷ with the engine process alone (fresh engines, same input)
     ...Object.fromEntries((results.workers?.runs ?? []).filter((r) => r.workers > 1).map((r) => [`workers_${r.workers}_vs_1`, div(r.rps, t.millrace_workers_rps?.["1"])])),
   };
@@ -286,6 +313,12 @@ function printTable(r, rawLimit) {
     ["B2 latency, 3 durable hops at 5,000/s", `p50 ${fmtNum(r.latency_ms.p50)} / p95 ${fmtNum(r.latency_ms.p95)} / p99 ${fmtNum(r.latency_ms.p99)} ms`, "goal p99 ≤ 50 ms"],
     ["B3 engine peak RSS during B1", r.rss_mb == null ? "n/a" : `${fmtNum(r.rss_mb)} MB`, "goal ≤ 300 MB"],
     ["B5 isolation: healthy flow beside a poison flow", r.isolation?.healthy_beside_poison_vs_alone == null ? "n/a" : `${fmtNum(r.isolation.healthy_beside_poison_vs_alone, 2)}× its throughput alone`, "goal ≥ 0.9"],
+    ...(r.mirror
+      ? [
+          ["B6 mirror A → B, MirrorMaker 2", r.mirror.mm2 ? `${fmtNum(r.mirror.mm2.recordsPerSec)} records/s` : "n/a", r.mirror.mm2 ? `CPU ${fmtNum(r.mirror.mm2.cpuSec, 1)} s, RSS ${fmtNum(r.mirror.mm2.rssMb)} MB` : ""],
+          ["B6 mirror A → B, Millrace kafka-mirror", r.mirror.millrace ? `${fmtNum(r.mirror.millrace.recordsPerSec)} records/s` : "n/a", r.mirror.millrace ? `${fmtNum(r.ratios.mirror_vs_mm2, 2)}× MirrorMaker 2 (goal ≥ 1.0)` : "kafka-mirror not built yet"],
+        ]
+      : []),
     ["B4 editor, 1,000 nodes / 1,200 edges", `${r.editor.render_ms == null ? "n/a" : fmtNum(r.editor.render_ms) + " ms"} to full render, ${fmtNum(r.editor.drag_fps, 1)} fps drag`, "goal ≤ 1,000 ms, ≥ 50 fps"],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));
@@ -298,7 +331,7 @@ function printTable(r, rawLimit) {
   for (const n of r.notes) console.log(`note: ${n}`);
 }
 
-main()
+(soak ? runSoak({ root, ...soak, runId }) : main())
   .catch((e) => {
     console.error(`[bench] failed: ${e?.stack ?? e}`);
     process.exitCode = 1;
