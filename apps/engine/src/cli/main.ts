@@ -11,6 +11,7 @@ import { runDeployCommands } from "./deploy-commands.js";
 import { runIdentityCommands } from "./identity-commands.js";
 import { rotateKeyCommand } from "./secret-commands.js";
 import { auditCommand } from "./audit-command.js";
+import { CONNECTION_USAGE, runConnectionCommands } from "./connection-commands.js";
 import { print, table } from "./output.js";
 
 const USAGE = `usage: millrace <command>
@@ -34,6 +35,7 @@ const USAGE = `usage: millrace <command>
   user remove NAME
   audit [--json] [--user U] [--action A] [--flow F] [--since ISO] [--until ISO] [--limit N]
                                    the audit log, newest first (admin)
+${CONNECTION_USAGE}
 engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url
 credentials: MILLRACE_TOKEN, else the token \`login\` stored for that address in
   \${XDG_CONFIG_HOME:-~/.config}/millrace/credentials.json
@@ -115,6 +117,8 @@ async function run(argv: string[]): Promise<number> {
   }
   if (cmd === "secrets" && sub === "rotate-key") return rotateKeyCommand(api, json);
   if (cmd === "audit") return auditCommand(p, api, json);
+  const connection = await runConnectionCommands(cmd, p, api, json, readText);
+  if (connection !== undefined) return connection;
   const identity = await runIdentityCommands(cmd, p, url, api, json);
   if (identity !== undefined) return identity;
   return runDeployCommands(cmd, p, api, json);

@@ -56,6 +56,10 @@ function kafkaFailure(c: KafkaConnection, e: unknown): ConnectionTestResult {
   if (name === "KafkaJSSASLAuthenticationError" || innerName === "KafkaJSSASLAuthenticationError") {
     return { ok: false, reason: "wrong-credentials", detail: `${who}: SASL ${c.sasl?.mechanism ?? ""} authentication as "${c.sasl?.username ?? ""}" was refused: wrong username or password, or this mechanism is not enabled for the user` };
   }
+  if (innerType === "ILLEGAL_SASL_STATE" || innerType === "UNSUPPORTED_SASL_MECHANISM") {
+    const wanted = c.sasl ? `SASL ${c.sasl.mechanism}` : "SASL";
+    return { ok: false, reason: "invalid", detail: `${who}: ${c.brokers.join(", ")} does not take ${wanted} (${message}): check the port (another listener?) and the mechanisms the broker enables` };
+  }
   if (/AUTHORIZATION_FAILED/.test(innerType) || /not authorized/i.test(message)) {
     return { ok: false, reason: "not-authorized", detail: `${who}: the broker refused ${c.sasl ? `user "${c.sasl.username}"` : "this client"} (${innerType || message}): an ACL must allow it to describe the cluster and its topics` };
   }
