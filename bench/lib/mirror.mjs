@@ -5,7 +5,7 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, loadavg } from "node:os";
 import { promisify } from "node:util";
 import { join, resolve } from "node:path";
 import net from "node:net";
@@ -194,11 +194,49 @@ export function mm2Properties({ a, b, topic }) {
 
 const LOG4J = ["log4j.rootLogger=WARN, stdout", "log4j.appender.stdout=org.apache.log4j.ConsoleAppender", "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout", "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n", ""].join("\n");
 
+/** The start of one timed mirror run: taken right before the mirror (MM2's JVM, Millrace's deploy) starts. */
+export function startMirrorClock({ a, b }) {
+  return { startedAt: Date.now(), brokersCpuAtStart: procCpuSeconds(a.pid) + procCpuSeconds(b.pid), loadavgAtStart: round(loadavg()[0], 2) };
+}
+
 /**
- * Runs MM2 on A → B for `topic` until B's end offsets for it sum to `records`, then stops it.
- * Timed from the JVM's start (MM2's start-up is part of what a mirror costs) to the poll that saw
- * the last record; also the rate from the first record on B on, which leaves the start-up out.
+ * Polls B's end offsets for `topic` every 100 ms until they sum to `records`; `failed()` answers
+ * why to give up (the mirror died) or undefined. Records/s = records ÷ the time from the clock's
+ * start (a mirror's start-up is part of what it costs); also the rate from the first record on B
+ * on, which leaves the start-up out, and both brokers' CPU over the run. The same for both sides.
  */
+export async function waitUntilMirrored({ a, b, topic, records, clock, failed, what }) {
+  const timeoutMs = Math.max(300_000, (records / 2000) * 1000);
+  let firstAt = null;
+  let firstSum = 0;
+  let sum = 0;
+  for (;;) {
+    const why = failed();
+    if (why) throw new Error(`${what} stopped after mirroring ${sum} of ${records} records: ${why}`);
+    if (Date.now() - clock.startedAt > timeoutMs) throw new Error(`${what} mirrored only ${sum} of ${records} records in ${timeoutMs / 1000} s`);
+    sum = await endOffsetsOrZero(b.admin, topic);
+    if (sum > 0 && firstAt === null) {
+      firstAt = Date.now();
+      firstSum = sum;
+    }
+    if (sum >= records) break;
+    await sleep(POLL_MS);
+  }
+  const doneAt = Date.now();
+  const seconds = (doneAt - clock.startedAt) / 1000;
+  const afterFirst = (doneAt - firstAt) / 1000;
+  return {
+    recordsPerSec: round(records / seconds),
+    seconds: round(seconds, 2),
+    firstRecordAfterSec: round((firstAt - clock.startedAt) / 1000, 2),
+    recordsPerSecAfterFirst: afterFirst > 0 ? round((records - firstSum) / afterFirst) : null,
+    brokersCpuSec: round(procCpuSeconds(a.pid) + procCpuSeconds(b.pid) - clock.brokersCpuAtStart, 2),
+    loadavgAtStart: clock.loadavgAtStart,
+    partitionsMatch: await samePartitionOffsets(a.admin, b.admin, topic),
+  };
+}
+
+/** Runs MM2 on A → B for `topic` until B holds `records` of it, then stops it. */
 export async function runMirrorMaker2({ dir, jars, a, b, topic, records }) {
   const work = join(dir, "mm2");
   mkdirSync(work, { recursive: true });
@@ -208,49 +246,24 @@ export async function runMirrorMaker2({ dir, jars, a, b, topic, records }) {
   const logFile = join(work, "mm2.log");
   const out = createWriteStream(logFile);
   const args = [...MM2_JVM_FLAGS, `-Dlog4j.configuration=file:${join(work, "log4j.properties")}`, `-Djava.io.tmpdir=${work}`, "-cp", `${jars}/*`, MM2_MAIN, props, "--clusters", TARGET]; // --clusters takes a list: it goes last
-  const brokersCpuBefore = procCpuSeconds(a.pid) + procCpuSeconds(b.pid);
-  const startedAt = Date.now();
+  const clock = startMirrorClock({ a, b });
   const child = spawn("java", args, { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
   const stop = () => stopChild(child);
   onCleanup(stop);
   const rss = rssSampler(child.pid, 200);
-  const timeoutMs = Math.max(300_000, (records / 2000) * 1000);
   try {
-    let firstAt = null;
-    let firstSum = 0;
-    let sum = 0;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`MirrorMaker 2 exited (${child.exitCode ?? child.signalCode}) after mirroring ${sum} of ${records} records; its log ${logFile}:\n${tailFile(logFile, 30)}`);
-      if (Date.now() - startedAt > timeoutMs) throw new Error(`MirrorMaker 2 mirrored only ${sum} of ${records} records in ${timeoutMs / 1000} s; its log ${logFile}:\n${tailFile(logFile, 30)}`);
-      sum = await endOffsetsOrZero(b.admin, topic);
-      if (sum > 0 && firstAt === null) {
-        firstAt = Date.now();
-        firstSum = sum;
-      }
-      if (sum >= records) break;
-      await sleep(POLL_MS);
-    }
-    const doneAt = Date.now();
-    const cpuSec = procCpuSeconds(child.pid);
-    const brokersCpuSec = procCpuSeconds(a.pid) + procCpuSeconds(b.pid) - brokersCpuBefore;
-    const hwmKb = procMem(child.pid)?.hwmKb ?? rss.peakKb;
-    const seconds = (doneAt - startedAt) / 1000;
-    const steadySeconds = (doneAt - firstAt) / 1000;
+    const failed = () => (child.exitCode !== null || child.signalCode !== null ? `it exited (${child.exitCode ?? child.signalCode}); its log ${logFile}:\n${tailFile(logFile, 30)}` : undefined);
+    const timing = await waitUntilMirrored({ a, b, topic, records, clock, failed, what: "MirrorMaker 2" });
     const r = {
-      recordsPerSec: round(records / seconds),
-      cpuSec: round(cpuSec, 2),
-      rssMb: round(hwmKb / 1024),
-      seconds: round(seconds, 2),
-      firstRecordAfterSec: round((firstAt - startedAt) / 1000, 2),
-      recordsPerSecAfterFirst: steadySeconds > 0 ? round((records - firstSum) / steadySeconds) : null,
-      brokersCpuSec: round(brokersCpuSec, 2),
-      partitionsMatch: await samePartitionOffsets(a.admin, b.admin, topic),
+      recordsPerSec: timing.recordsPerSec,
+      cpuSec: round(procCpuSeconds(child.pid), 2),
+      rssMb: round((procMem(child.pid)?.hwmKb ?? rss.peakKb) / 1024),
+      ...timing,
       config: { replicationPolicy: "IdentityReplicationPolicy", tasksMax: MIRROR_PARTITIONS, syncGroupOffsets: false, clusters: TARGET, jvm: MM2_JVM_FLAGS.join(" ") },
     };
-    log(`B6 MirrorMaker 2: ${records.toLocaleString()} records in ${seconds.toFixed(2)} s = ${r.recordsPerSec.toLocaleString()} records/s (first record after ${r.firstRecordAfterSec} s, ${r.recordsPerSecAfterFirst?.toLocaleString()} records/s from then), MM2 CPU ${r.cpuSec} s, RSS ${r.rssMb} MB, brokers' CPU ${r.brokersCpuSec} s`);
-    if (!r.partitionsMatch) log("B6: MirrorMaker 2's target partitions do not hold what the source partitions hold");
+    log(`B6 MirrorMaker 2: ${records.toLocaleString()} records in ${r.seconds} s = ${r.recordsPerSec.toLocaleString()} records/s (first record after ${r.firstRecordAfterSec} s, ${r.recordsPerSecAfterFirst?.toLocaleString()} records/s from then), MM2 CPU ${r.cpuSec} s, RSS ${r.rssMb} MB, brokers' CPU ${r.brokersCpuSec} s`);
     return r;
   } finally {
     rss.stop();
@@ -266,9 +279,9 @@ async function samePartitionOffsets(adminA, adminB, topic) {
 }
 
 /**
- * The Millrace side: deploy a flow with one kafka-mirror node (from A, to B, the same topic), time
- * it as MM2 is timed (from the deploy until B's end offsets reach `records`) and answer
- * { recordsPerSec, cpuSec, rssMb }, or null while the processor does not exist.
+ * The Millrace side: deploy a flow with one kafka-mirror node (from A, to B, the same topic), timed
+ * as MM2 is (startMirrorClock right before the deploy, then waitUntilMirrored), and answer
+ * { recordsPerSec, cpuSec, rssMb, ...timing }, or null while the processor does not exist.
  * ctx: { api, engine, a, b, topic, records, runId }; B no longer holds the topic MM2 wrote.
  */
 export async function millraceMirror(_ctx) {
@@ -285,7 +298,6 @@ export async function runMirrorBench({ dir, api, engine, runId, records }) {
   const mm2 = await runMirrorMaker2({ dir, jars, a, b, topic, records });
   await b.admin.deleteTopics({ topics: [topic] });
   const millrace = await millraceMirror({ api, engine, a, b, topic, records, runId });
-  if (millrace === null) log("B6 Millrace: kafka-mirror not built yet");
   return {
     mm2: { recordsPerSec: mm2.recordsPerSec, cpuSec: mm2.cpuSec, rssMb: mm2.rssMb },
     millrace,
