@@ -132,6 +132,10 @@ describe("connections on a real database, broker and Postgres", () => {
     const r = await connections.test("kafka-closed");
     expect(r).toMatchObject({ ok: false, reason: "unreachable", detail: expect.stringContaining('connection "kafka-closed"') });
     expect(Date.now() - started).toBeLessThan(CONNECTION_TEST_MS + 1_000);
+
+    // TLS to a plaintext listener
+    await connections.save({ name: "kafka-tls", type: "kafka", brokers: testBrokers(), tls: {} }, "admin", false);
+    expect(await connections.test("kafka-tls")).toMatchObject({ ok: false, reason: "tls-mismatch", detail: expect.stringContaining('connection "kafka-tls": TLS handshake') });
   });
 
   it("tests a Postgres connection: ok, and a wrong password is wrong-credentials", async () => {
