@@ -210,16 +210,20 @@ async function stopProduct(product) {
 }
 
 /** One sample of everything the soak reports. */
-async function sample({ product, api, admin, pgAccess, t0, prev }) {
+async function sample({ product, api, admin, pgAccess, generatedTopic, t0, prev }) {
   rememberProcesses(product); // the engine's children (workers, an embedded Postgres of its own) come and go
   const at = Date.now();
-  const [stats, metricsText, sinkOffsets, prov] = await Promise.all([
+  const [stats, metricsText, sinkOffsets, generatedOffsets, prov] = await Promise.all([
     api.query("stats.snapshot", { flowId: FLOW_ID }).catch((e) => ({ error: e.message })),
     fetch(`${product.url}/metrics`, { headers: { authorization: `Bearer ${product.token}` } }).then((r) => r.text(), () => ""),
     admin.fetchTopicOffsets(OUTPUT_TOPIC).then(sumHigh, () => null),
+    generatedTopic ? admin.fetchTopicOffsets(generatedTopic).then(sumHigh, () => null) : null,
     pgScalar(pgAccess, PROVENANCE_BYTES_SQL),
   ]);
-  const generated = stats?.nodes?.gen?.out ?? null;
+  // the generate node's edge topic counts every record it made (end offsets survive the edge purge);
+  // the node's stats are the fallback
+  const generatedStats = stats?.nodes?.gen?.out ?? null;
+  const generated = generatedOffsets ?? generatedStats;
   const lag = stats?.edges ? Object.values(stats.edges).reduce((a, e) => a + (e.queue ?? 0), 0) : (metricSum(metricsText, "millrace_edge_queue_depth") ?? null);
   const engineMem = procMem(product.enginePid);
   const engineTreeKb = product.enginePid ? [product.enginePid, ...descendantPids(product.enginePid)].reduce((a, p) => a + (procMem(p)?.rssKb ?? 0), 0) : null;
@@ -236,6 +240,7 @@ async function sample({ product, api, admin, pgAccess, t0, prev }) {
     sink_rps: perSec(sinkOffsets, prev?.sinkOffsets),
     generated_rps: perSec(generated, prev?.generated),
     generated,
+    generated_stats: generatedStats,
     sinkOffsets,
     lag,
     engine_rss_mb: mb(engineMem ? engineMem.rssKb * 1024 : null),
@@ -336,6 +341,7 @@ export async function runSoak({ root, minutes, env: extraEnv, keep, runId }) {
   await api.mutate("flows.save", { document: soakFlow() });
   const status = await api.mutate("deployments.deploy", { flowId: FLOW_ID, exactlyOnce: false });
   if (status?.status !== "running") throw new Error(`deploying the soak flow answered status ${status?.status}: ${status?.error ?? ""}`);
+  const generatedTopic = status.plan?.topics?.find((t) => t.from?.node === "gen")?.name;
 
   const pgAccess = { port: product.pgPort, password: readFileSync(join(dataDir, "pg-password"), "utf8").trim() };
   const t0 = Date.now();
@@ -345,7 +351,7 @@ export async function runSoak({ root, minutes, env: extraEnv, keep, runId }) {
   for (let k = 0; k <= minutes; k++) {
     if (k > 0) await sleep(Math.max(0, t0 + k * SAMPLE_EVERY_MS - Date.now()));
     if (product.child.exitCode !== null || product.child.signalCode !== null) throw new Error(`pnpm start exited during the soak (${product.child.exitCode ?? product.child.signalCode}):\n${product.tail()}`);
-    const s = await sample({ product, api, admin, pgAccess, t0, prev });
+    const s = await sample({ product, api, admin, pgAccess, generatedTopic, t0, prev });
     samples.push(s);
     console.log(line(s));
     for (const e of [s.stats_error && `stats: ${s.stats_error}`, s.provenance_error && `provenance size: ${s.provenance_error}`].filter(Boolean)) log(`  ${e}`);
