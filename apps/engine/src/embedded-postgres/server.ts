@@ -7,6 +7,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { startPasswordGate } from "./gate.js";
 import { embeddedPostgresUrl, loadOrCreatePassword, LOOPBACK, PG_PASSWORD_FILE } from "./password.js";
+import { keepTurnsWhole } from "./whole-turns.js";
 
 /**
  * Zero-setup Postgres for `pnpm start`: PGlite (Postgres compiled to WASM) with its data in
@@ -39,6 +40,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, passw
   const backendPath = process.platform === "win32" ? `\\\\.\\pipe\\millrace-pg-${randomBytes(16).toString("hex")}` : join(socketDir, ".s.PGSQL");
   // more room than the gate allows: a closed client's backend connection ends a moment later
   const backend = new PGLiteSocketServer({ db, path: backendPath, maxConnections: 2 * MAX_CONNECTIONS });
+  keepTurnsWhole(backend);
   const stopBackend = async () => {
     await backend.stop();
     await db.close();
