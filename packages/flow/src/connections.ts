@@ -185,6 +185,16 @@ function replaceAt(node: unknown, path: readonly string[], i: number, f: (value:
   return next === record[key] ? node : { ...record, [key]: next };
 }
 
+/** The value at `path` in a JSON value (undefined where the path leaves it). */
+export function valueAt(node: unknown, path: readonly PathSegment[]): unknown {
+  let at = node;
+  for (const key of path) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
 /** What a client may see: each secret that has a value reads `{ set: true }`. */
 export function redactConnection(connection: { type: ConnectionType }): RedactedConnection {
   return mapConnectionSecrets(connection, () => ({ set: true }) satisfies SecretSet) as RedactedConnection;

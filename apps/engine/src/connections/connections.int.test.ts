@@ -133,6 +133,18 @@ describe("connections on a real database, broker and Postgres", () => {
     expect(r).toMatchObject({ ok: false, reason: "unreachable", detail: expect.stringContaining('connection "kafka-closed"') });
     expect(Date.now() - started).toBeLessThan(CONNECTION_TEST_MS + 1_000);
 
+    // a document not saved yet; a secret kept from the stored connection of that name
+    const admin = as("admin");
+    expect(await admin.connections.testDocument({ document: { name: "draft", type: "kafka", brokers: testBrokers() } })).toMatchObject({ ok: true });
+    await expect(admin.connections.testDocument({ document: { name: "draft", type: "kafka", brokers: testBrokers(), sasl: { mechanism: "plain", username: "u", password: { set: true } } } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("sasl.password: has no stored value to keep"),
+    });
+    await expect(admin.connections.testDocument({ document: { name: "draft", type: "kafka", brokers: ["nohost"] } })).rejects.toMatchObject({ message: expect.stringContaining("brokers[0]: must be host:port") });
+    await connections.save({ name: "with-sasl", type: "kafka", brokers: testBrokers(), sasl: { mechanism: "plain", username: "u", password: "kept-Pw-3" } }, "admin", false);
+    const kept = await admin.connections.testDocument({ document: { name: "with-sasl", type: "kafka", brokers: testBrokers(), sasl: { mechanism: "plain", username: "u", password: { set: true } } } });
+    expect(kept).toMatchObject({ ok: false, reason: "invalid", detail: expect.stringContaining("does not take SASL plain") });
+
     // TLS to a plaintext listener
     await connections.save({ name: "kafka-tls", type: "kafka", brokers: testBrokers(), tls: {} }, "admin", false);
     expect(await connections.test("kafka-tls")).toMatchObject({ ok: false, reason: "tls-mismatch", detail: expect.stringContaining('connection "kafka-tls": TLS handshake') });
@@ -180,6 +192,6 @@ describe("connections on a real database, broker and Postgres", () => {
   it("never wrote a secret to the log", () => {
     expect(lines.length).toBeGreaterThan(0);
     const all = lines.join("");
-    for (const secret of [SASL_SECRET, TLS_KEY, "rotate-me", "wrong-Password-41", "not-the-Password-9"]) expect(all).not.toContain(secret);
+    for (const secret of [SASL_SECRET, TLS_KEY, "rotate-me", "kept-Pw-3", "wrong-Password-41", "not-the-Password-9"]) expect(all).not.toContain(secret);
   });
 });

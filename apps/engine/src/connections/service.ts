@@ -1,4 +1,14 @@
-import { formatError, parseConnectionInput, type ConnectionDocument, type ConnectionTestResult } from "@millrace/flow";
+import {
+  formatError,
+  formatPath,
+  mapConnectionSecrets,
+  parseConnection,
+  parseConnectionInput,
+  valueAt,
+  type ConnectionDocument,
+  type ConnectionTestResult,
+  type FlowError,
+} from "@millrace/flow";
 import type { NetworkPolicy } from "@millrace/processors";
 import type { ConnectionRepository, ConnectionSummary } from "../db/index.js";
 import { DomainError } from "../errors.js";
@@ -7,6 +17,10 @@ import { testPostgresConnection } from "../db/connection-test.js";
 import type { Logger } from "../log.js";
 import { withTimeout } from "../timeout.js";
 import { testHttpConnection } from "./http-test.js";
+
+function invalidDocument(errors: FlowError[]): DomainError {
+  return new DomainError("INVALID", `the connection document is not valid:\n${errors.map(formatError).join("\n")}`, { issues: errors });
+}
 
 /** A test answers within this, whatever the other side does. */
 export const CONNECTION_TEST_MS = 5_000;
@@ -38,7 +52,7 @@ export class Connections {
    */
   async save(document: unknown, createdBy: string | undefined, replace: boolean): Promise<{ name: string; created: boolean }> {
     const r = parseConnectionInput(document);
-    if (!r.ok) throw new DomainError("INVALID", `the connection document is not valid:\n${r.errors.map(formatError).join("\n")}`, { issues: r.errors });
+    if (!r.ok) throw invalidDocument(r.errors);
     const { name } = r.value;
     if (replace && (await this.repository.find(name))) {
       await this.repository.replace(r.value);
@@ -71,10 +85,39 @@ export class Connections {
       // a stored secret that does not open (another key) or a row edited by hand
       return this.logged(name, { ok: false, reason: "invalid", detail: `connection "${name}": ${e instanceof Error ? e.message : String(e)}` });
     }
-    const result = await withTimeout(this.attempt(connection), CONNECTION_TEST_MS, `connection "${name}"`).catch(
+    return this.logged(name, await this.attemptWithin(connection));
+  }
+
+  /**
+   * Tests a document before it is saved (the designer's form): a secret given as `{ set: true }`
+   * is the one stored under that name. INVALID with the field paths when the document is wrong.
+   */
+  async testDocument(document: unknown): Promise<ConnectionTestResult> {
+    const input = parseConnectionInput(document);
+    if (!input.ok) throw invalidDocument(input.errors);
+    const candidate = input.value;
+    let stored: ConnectionDocument | undefined;
+    if (mapConnectionSecrets(candidate, (v) => (typeof v === "string" ? v : undefined)) !== candidate) {
+      stored = await this.repository.open(candidate.name).catch(() => undefined);
+    }
+    const missing: FlowError[] = [];
+    const filled = mapConnectionSecrets(candidate, (v, path) => {
+      if (typeof v === "string") return v;
+      const previous = stored?.type === candidate.type ? valueAt(stored, path) : undefined;
+      if (typeof previous === "string") return previous;
+      missing.push({ path: formatPath(path), message: "has no stored value to keep" });
+      return v;
+    });
+    if (missing.length) throw invalidDocument(missing);
+    const r = parseConnection(filled);
+    if (!r.ok) throw invalidDocument(r.errors);
+    return this.logged(candidate.name, await this.attemptWithin(r.value));
+  }
+
+  private async attemptWithin(connection: ConnectionDocument): Promise<ConnectionTestResult> {
+    return withTimeout(this.attempt(connection), CONNECTION_TEST_MS, `connection "${connection.name}"`).catch(
       (e: Error): ConnectionTestResult => ({ ok: false, reason: "timeout", detail: e.message }),
     );
-    return this.logged(name, result);
   }
 
   private attempt(c: ConnectionDocument): Promise<ConnectionTestResult> {

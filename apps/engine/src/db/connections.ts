@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@millrace/db";
-import { formatPath, mapConnectionSecrets, parseConnection, redactConnection, type ConnectionDocument, type ConnectionInput, type ConnectionType, type RedactedConnection } from "@millrace/flow";
+import { formatPath, mapConnectionSecrets, parseConnection, redactConnection, type ConnectionDocument, type ConnectionInput, type ConnectionType, type RedactedConnection, valueAt } from "@millrace/flow";
 import { DomainError } from "../errors.js";
 import { isSealed, mapSealed, type SecretBox } from "../secrets/index.js";
 import { queryIn, sql } from "./sql.js";
@@ -113,15 +113,6 @@ export class ConnectionRepository {
       return previous;
     });
   }
-}
-
-function valueAt(node: unknown, path: readonly (string | number)[]): unknown {
-  let at = node;
-  for (const key of path) {
-    if (typeof at !== "object" || at === null) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
 }
 
 function summary(row: Row): ConnectionSummary {

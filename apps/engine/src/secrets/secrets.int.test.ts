@@ -122,6 +122,8 @@ describe("sensitive parameter values", () => {
     }, 60_000, "the http-request node's provenance");
 
     const flowId = "sec";
+    // a connection's secret is sealed, re-sealed and never shown like a parameter's
+    await api.connections.add({ document: { name: "sec-conn", type: "http", baseUrl: "http://127.0.0.1:9/", auth: { type: "bearer", token: SECRET } } });
     const inputs: Record<string, unknown> = {
       "flows.list": undefined,
       "flows.get": { id: flowId },
@@ -142,6 +144,8 @@ describe("sensitive parameter values", () => {
       "audit.list": { limit: 1000 },
       "flows.access.get": { flowId },
       "auth.providers": undefined,
+      "connections.list": undefined,
+      "connections.get": { name: "sec-conn" },
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const reads = Object.entries(procedures).filter(([, p]) => p._def.type !== "mutation").map(([path]) => path);
@@ -163,12 +167,12 @@ describe("sensitive parameter values", () => {
     }
 
     expect(await databaseHits(db.url, SECRET)).toEqual([]);
-    expect(await databaseHits(db.url, "mrsec:v1:")).toEqual(expect.arrayContaining(["flow_version.document", "deployment.plan"]));
+    expect(await databaseHits(db.url, "mrsec:v1:")).toEqual(expect.arrayContaining(["flow_version.document", "deployment.plan", "connection.document"]));
 
     // rotation: everything sealed again under a new key, and a redeploy still opens it
     const rotated = await api.secrets.rotateKey();
     expect(rotated).toMatchObject({ source: "env" });
-    expect(rotated.resealed).toBeGreaterThanOrEqual(2);
+    expect(rotated.resealed).toBeGreaterThanOrEqual(3);
     expect(await databaseHits(db.url, `mrsec:v1:${rotated.previousKeyId}`)).toEqual([]);
     expect(await databaseHits(db.url, SECRET)).toEqual([]);
     await api.deployments.stop({ flowId });

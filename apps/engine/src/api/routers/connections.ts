@@ -49,4 +49,10 @@ export const connectionsRouter = router({
     .meta({ audit: "connection.test", auditWhat: (_i, o) => ({ detail: pick(o, "ok", "reason") }) })
     .input(z.object({ name }))
     .mutation(({ ctx, input }) => connections(ctx.services).test(input.name)),
+
+  /** Tests a document before it is saved (a secret as `{ set: true }` is the stored one of that name). */
+  testDocument: roleProcedure("admin")
+    .meta({ audit: "connection.testDocument", auditWhat: (i, o) => ({ target: field(documentOf(i), "name"), detail: { ...pick(documentOf(i), "type"), ...pick(o, "ok", "reason") } }) })
+    .input(z.object({ document: z.unknown() }))
+    .mutation(({ ctx, input }) => connections(ctx.services).testDocument(input.document)),
 });
