@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { engineId, httpSettingsFromEnv, networkPolicyFromEnv, portFromEnv, workersFromEnv } from "./config.js";
-import { EmbeddedPostgresProcess, reportEmbeddedPostgres } from "./embedded-postgres/index.js";
+import { EmbeddedPostgresProcess, reportEmbeddedPostgres, startEmbeddedMaintenance } from "./embedded-postgres/index.js";
 import { startEngine } from "./engine.js";
 import { diskGuardSettingsFromEnv } from "./disk-guard/index.js";
 import { provenanceBoundsFromEnv } from "./provenance/index.js";
@@ -58,7 +58,11 @@ async function main() {
     provenance: provenanceBoundsFromEnv(process.env, !process.env.DATABASE_URL),
   });
   stops.unshift(engine.close);
-  if (embeddedPostgres) reportEmbeddedPostgres(engine.services, embeddedPostgres, log);
+  if (embeddedPostgres) {
+    reportEmbeddedPostgres(engine.services, embeddedPostgres, log);
+    const maintenance = startEmbeddedMaintenance(engine.services.repositories.maintenance, log);
+    stops.unshift(async () => maintenance.stop());
+  }
   log.info({ url: engine.url }, `Millrace is running at ${engine.url}`);
 
   let closing = false;

@@ -18,6 +18,7 @@ import { ExternalUserRepository } from "./external-users.js";
 import { ApiTokenRepository } from "./api-tokens.js";
 import { AuditRepository } from "./audit.js";
 import { ConnectionRepository } from "./connections.js";
+import { MaintenanceRepository } from "./maintenance.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -33,6 +34,7 @@ export { SessionRepository, type SessionLimits, type LiveSession } from "./sessi
 export { ApiTokenRepository, type ApiTokenSummary, type ApiTokenOwner } from "./api-tokens.js";
 export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFilter, type AuditBounds, type AuditOutcome } from "./audit.js";
 export { ConnectionRepository, type ConnectionSummary } from "./connections.js";
+export { MaintenanceRepository } from "./maintenance.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -62,6 +64,8 @@ export interface Repositories {
   audit: AuditRepository;
   /** connection (its secrets sealed) */
   connections: ConnectionRepository;
+  /** VACUUM where no autovacuum runs (the embedded database) */
+  maintenance: MaintenanceRepository;
 }
 
 export interface Database {
@@ -105,6 +109,8 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       apiTokens: new ApiTokenRepository(prisma),
       audit: new AuditRepository(prisma),
       connections,
+      // on the background pool: a VACUUM never takes one of the API's connections
+      maintenance: new MaintenanceRepository(provenancePool),
     },
     async close() {
       await provenancePool.end().catch(() => {});

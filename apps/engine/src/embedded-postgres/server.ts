@@ -23,6 +23,11 @@ import { keepTurnsWhole } from "./whole-turns.js";
  * of its own (server-main.ts, kept up by supervisor.ts), so a crash of either spares the other.
  */
 const MAX_CONNECTIONS = 50;
+/**
+ * The WAL kept between checkpoints (the engine asks for one every minute: maintenance.ts; PGlite
+ * has no checkpointer): the server default, 1 GB, would be a gigabyte of a laptop's disk.
+ */
+const WAL_BOUNDS = ["-c", "max_wal_size=64MB", "-c", "min_wal_size=32MB"];
 
 export interface EmbeddedPostgres {
   /** a connection URL with the password in it: for the engine only, never for a log */
@@ -35,7 +40,7 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string, port: number, passwordFile = join(dirname(dataDir), PG_PASSWORD_FILE)): Promise<EmbeddedPostgres> {
   const password = loadOrCreatePassword(passwordFile);
   mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, ...WAL_BOUNDS] });
   const socketDir = mkdtempSync(join(tmpdir(), "millrace-pg-")); // created 0700
   const backendPath = process.platform === "win32" ? `\\\\.\\pipe\\millrace-pg-${randomBytes(16).toString("hex")}` : join(socketDir, ".s.PGSQL");
   // more room than the gate allows: a closed client's backend connection ends a moment later
