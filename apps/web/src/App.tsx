@@ -16,6 +16,7 @@ import { ui } from "./store/uiStore";
 import { auth, useAuthStore } from "./auth/authStore";
 import { LoginPage } from "./components/LoginPage";
 import { AccountDialog } from "./components/AccountDialog";
+import { ConnectionsDialog } from "./components/ConnectionsDialog";
 
 onEditError((m) => ui.toast(m, "error"));
 
@@ -75,6 +76,7 @@ function Designer() {
         <HelpOverlay />
         <ImportDialog />
         <AccountDialog />
+        <ConnectionsDialog />
         <Toasts />
       </ReactFlowProvider>
     </QueryClientProvider>

@@ -13,6 +13,8 @@ export const NEEDS = {
   tap: "operator",
   lineage: "operator",
   edit: "editor",
+  connections: "editor",
+  manageConnections: "admin",
   users: "admin",
   audit: "admin",
 } as const satisfies Record<string, Role>;

@@ -4,6 +4,10 @@
  */
 import { useEffect, useState } from "react";
 import { defaultFor, getAt, pathKey, renameKey, type Field, type Path } from "../form/schemaForm";
+import { connectionChoices, ownChoiceLabel } from "../connections/connectionForm";
+import { useRole } from "../auth/authStore";
+import { roleReason } from "../auth/roles";
+import { openConnectionsDialog, useConnections } from "./ConnectionsDialog";
 
 interface Ctx {
   errors: Record<string, string[]>;
@@ -171,6 +175,15 @@ function FieldView({ field, path, value, ctx }: { field: Field; path: Path; valu
           <Errors ctx={ctx} path={path} />
         </div>
       );
+    case "connection":
+      return (
+        <div className="mr-field">
+          <Label field={field} htmlFor={id} />
+          <ConnectionSelect id={id} testid={testId(path)} connectionType={field.connectionType} value={typeof value === "string" ? value : undefined} hasErr={hasErr} onChange={set} />
+          {desc}
+          <Errors ctx={ctx} path={path} />
+        </div>
+      );
     case "json":
       return (
         <div className="mr-field">
@@ -181,6 +194,35 @@ function FieldView({ field, path, value, ctx }: { field: Field; path: Path; valu
         </div>
       );
   }
+}
+
+/** A saved connection of one type, or none (the engine's own cluster or database). */
+function ConnectionSelect(props: { id: string; testid: string; connectionType: string; value: string | undefined; hasErr: boolean; onChange: (v: unknown) => void }) {
+  const listReason = roleReason(useRole(), "connections");
+  const connections = useConnections(!listReason);
+  const choices = connectionChoices(connections.data ?? [], props.connectionType, props.value);
+  return (
+    <div className="mr-conn-select">
+      <select
+        id={props.id}
+        data-testid={props.testid}
+        className={`mr-input${props.hasErr ? " has-error" : ""}`}
+        value={props.value ?? ""}
+        title={listReason ? `${listReason} to list the connections` : undefined}
+        onChange={(e) => props.onChange(e.target.value === "" ? undefined : e.target.value)}
+      >
+        <option value="">{ownChoiceLabel(props.connectionType)}</option>
+        {choices.map((c) => (
+          <option key={c.name} value={c.name}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="mr-link" data-testid={`${props.testid}-manage`} title={`The ${props.connectionType} connections`} onClick={openConnectionsDialog}>
+        Connections…
+      </button>
+    </div>
+  );
 }
 
 function move<T>(arr: T[], from: number, to: number): T[] {

@@ -9,6 +9,7 @@ import { staleFor, useEngineLoad, useStale } from "../store/statsStore";
 import { auth, useAuthStore, useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
 import { openAccountDialog } from "./AccountDialog";
+import { openConnectionsDialog } from "./ConnectionsDialog";
 
 export function Header() {
   const name = useFlowStore((s) => s.doc.name);
@@ -26,6 +27,7 @@ export function Header() {
   const role = useRole();
   const editReason = roleReason(role, "edit");
   const operateReason = roleReason(role, "deploy");
+  const connectionsReason = roleReason(role, "connections");
 
   const deployDisabledReason =
     operateReason ||
@@ -131,6 +133,11 @@ export function Header() {
         <span title={editReason || "Import a flow JSON"} className="mr-tip-wrap">
           <button className="mr-btn" data-testid="import-button" disabled={!!editReason} onClick={() => ui.importDialog(true)}>
             Import
+          </button>
+        </span>
+        <span title={connectionsReason || "Named Kafka clusters, databases and endpoints that nodes connect to"} className="mr-tip-wrap">
+          <button className="mr-btn" data-testid="connections-button" disabled={!!connectionsReason} onClick={openConnectionsDialog}>
+            Connections
           </button>
         </span>
         <button className="mr-btn" data-testid="export-button" onClick={() => void exportFlow()} title="Download <name>.flow.json">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { configErrors, defaultFor, fieldsFromZod, humanize, renameKey, renderedPaths, setAt, unclaimedErrors } from "./schemaForm";
+import { configErrors, defaultFor, fieldsFromJsonSchema, fieldsFromZod, humanize, renameKey, renderedPaths, setAt, unclaimedErrors } from "./schemaForm";
 
 const routeSchema = z.object({
   routes: z
@@ -118,5 +118,25 @@ describe("setAt / renameKey", () => {
   });
   it("renames keys keeping order", () => {
     expect(Object.keys(renameKey({ a: 1, b: 2, c: 3 }, "b", "z"))).toEqual(["a", "z", "c"]);
+  });
+});
+
+describe("connection fields", () => {
+  it("a string whose schema names a connectionType is a connection choice, not a text input", () => {
+    const fields = fieldsFromJsonSchema({
+      type: "object",
+      properties: { connection: { type: "string", connectionType: "kafka", description: "Cluster" }, topic: { type: "string" } },
+      required: ["topic"],
+    });
+    const by = Object.fromEntries(fields.map((f) => [f.key, f]));
+    expect(by.connection).toMatchObject({ kind: "connection", connectionType: "kafka", required: false, description: "Cluster" });
+    expect(by.topic).toMatchObject({ kind: "string" });
+    // absent means the engine's own cluster: adding the field starts it absent
+    expect(defaultFor(by.connection!)).toBeUndefined();
+  });
+
+  it("reads the mark from a zod schema's meta", () => {
+    const [field] = fieldsFromZod(z.object({ connection: z.string().optional().meta({ connectionType: "postgres" }) }));
+    expect(field).toMatchObject({ kind: "connection", connectionType: "postgres" });
   });
 });

@@ -36,7 +36,9 @@ export type Field =
   | (Base & { kind: "object"; fields: Field[] })
   | (Base & { kind: "array"; item: Field; minItems?: number; maxItems?: number })
   | (Base & { kind: "record"; value: Field })
-  | (Base & { kind: "json" });
+  | (Base & { kind: "json" })
+  /** a string naming a saved connection of `connectionType` (absent: the engine's own cluster or database) */
+  | (Base & { kind: "connection"; connectionType: string });
 
 type JS = Record<string, any>;
 
@@ -147,6 +149,8 @@ function toField(key: string, raw: JS, required: boolean, resolve: (s: JS) => JS
   }
 
   const type = Array.isArray(s.type) ? (s.type.length === 1 ? s.type[0] : undefined) : s.type;
+  const connectionType = s.connectionType ?? s.meta?.connectionType;
+  if (type === "string" && typeof connectionType === "string") return { ...base, kind: "connection", connectionType };
   switch (type) {
     case "string": {
       const w = ui.widget;
@@ -198,6 +202,8 @@ export function defaultFor(f: Field): unknown {
   switch (f.kind) {
     case "string":
       return "";
+    case "connection":
+      return undefined;
     case "number":
       return f.minimum ?? 0;
     case "boolean":
