@@ -1,5 +1,17 @@
 /** Postgres helpers shared by postgres-poll and postgres-sink (node side). */
 import type pg from "pg";
+import type { ProcessorContext } from "./sdk.js";
+
+/**
+ * Where a postgres node connects: the connection its `connection` field names (opened by the
+ * runtime) or its own connection string; `secrets` are what its messages must never show.
+ */
+export function pgTarget(connectionString: string | undefined, ctx: ProcessorContext): { config: pg.ClientConfig; secrets: string[] } {
+  const application_name = `millrace:${ctx.nodeId}`;
+  if (ctx.connection?.type === "postgres") return { config: { ...ctx.connection.client, application_name }, secrets: ctx.connection.secrets };
+  if (connectionString === undefined) throw new Error(`node ${ctx.nodeId} has neither a connection string nor a postgres connection`);
+  return { config: { connectionString, application_name }, secrets: [connectionString] };
+}
 
 /** Quotes one identifier: `a"b` → `"a""b"`; safe for any name. */
 export function quoteIdent(name: string): string {

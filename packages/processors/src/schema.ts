@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CONNECTION_NAME, type ConnectionType } from "@millrace/flow";
 import { checkExpression } from "./expr.js";
 import type { UiHint } from "./sdk.js";
 
@@ -66,3 +67,48 @@ export const headerName = z
   .string()
   .min(1, "the header name is empty")
   .refine((s) => !s.startsWith("mr."), { message: "header names starting with 'mr.' are reserved for the runtime" });
+
+/** The connection types a processor's `connection` field can name. */
+export type NodeConnectionType = Extract<ConnectionType, "kafka" | "postgres" | "http">;
+
+/**
+ * Metadata of a field naming a connection: `connectionType` says which type it must be, so the
+ * designer offers the connections of that type and the engine checks the name at import and deploy.
+ */
+export function connectionMeta(description: string, connectionType: NodeConnectionType) {
+  return { ...meta(description, { placeholder: `a ${connectionType} connection` }), connectionType };
+}
+
+const OWN_RESOURCE: Record<NodeConnectionType, string> = {
+  kafka: "the engine's own cluster",
+  postgres: "the node's own connection string",
+  http: "the node's own url and headers",
+};
+
+/** The optional `connection` field of a node: a connection's name (absent: what OWN_RESOURCE says). */
+export function connectionField(connectionType: NodeConnectionType) {
+  return z
+    .string({ error: "a connection name is text" })
+    .regex(CONNECTION_NAME, "a connection name has 1 to 63 lowercase letters, digits, '-' or '_'")
+    .optional()
+    .meta(connectionMeta(`Name of a ${connectionType} connection to use (absent: ${OWN_RESOURCE[connectionType]}).`, connectionType));
+}
+
+/**
+ * The rule of a node that either names a connection or carries its own `field` (a connection
+ * string, a URL): exactly one of the two, the error on the field a person fills in.
+ */
+export function ownOrNamedConnection(field: string) {
+  return (c: { connection?: string }, ctx: z.RefinementCtx) => {
+    const own = (c as Record<string, unknown>)[field];
+    if (c.connection === undefined && own === undefined) ctx.addIssue({ code: "custom", path: [field], message: `give ${field} or connection (the name of a connection)` });
+    else if (c.connection !== undefined && own !== undefined) ctx.addIssue({ code: "custom", path: [field], message: `give ${field} or connection, not both` });
+  };
+}
+
+/** The connection type a config schema's `connection` field names (undefined: the type takes none). */
+export function connectionTypeOf(configSchema: z.ZodType): NodeConnectionType | undefined {
+  const field = configSchema instanceof z.ZodObject ? (configSchema.shape as Record<string, z.ZodType | undefined>).connection : undefined;
+  const declared = (field?.meta() as { connectionType?: unknown } | undefined)?.connectionType;
+  return declared === "kafka" || declared === "postgres" || declared === "http" ? declared : undefined;
+}

@@ -72,7 +72,29 @@ export interface ProcessorContext {
   log: (level: "info" | "warn" | "error", msg: string) => void;
   /** The engine admin's limit on where connectors may connect (absent: none); a node's own lists only narrow it. */
   network?: NetworkPolicy;
+  /** The connection the node's `connection` field names, opened by the runtime (absent: the node names none). */
+  connection?: NodeConnection;
 }
+
+/** pg client settings of a postgres connection (a subset of pg's ClientConfig; holds the password). */
+export interface PostgresClientSettings {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  password?: string;
+  ssl?: boolean | { rejectUnauthorized: boolean };
+}
+
+/**
+ * A connection as a processor uses it, secrets in plaintext: what it connects with and the
+ * strings it must keep out of every message (`secrets`). Kafka connections never reach a
+ * processor: the runner does the Kafka part.
+ */
+export type NodeConnection =
+  | { type: "postgres"; name: string; client: PostgresClientSettings; secrets: string[] }
+  | { type: "http"; name: string; baseUrl: string; headers: Record<string, string>; secrets: string[] };
 
 /** Output of one batch. `parent` is the index of the input record it derives from (-1: created at a source). */
 export interface Output {

@@ -63,12 +63,16 @@ export const impl: ProcessorImpl<HttpRequestConfig> = {
     const bodyAt = c.body ? sources.length - 1 : -1;
     const bodyExpr = bodyAt >= 0;
     const sendsValue = !bodyExpr && (c.method === "POST" || c.method === "PUT" || c.method === "PATCH");
-    const configured = new Set(Object.keys(c.headers).map((h) => h.toLowerCase()));
+    const connection = ctx.connection?.type === "http" ? ctx.connection : undefined;
+    // relative URLs resolve under the connection's base URL, whose credentials go to its origin only
+    const base = connection ? new URL(connection.baseUrl.endsWith("/") ? connection.baseUrl : `${connection.baseUrl}/`) : undefined;
+    const ownHeaders = connection ? { ...connection.headers, ...c.headers } : c.headers;
+    const configured = new Set(Object.keys(ownHeaders).map((h) => h.toLowerCase()));
     // every configured header may hold a secret (#{parameters}): none of them follows a redirect to another origin
     const credentialHeaders = new Set([...configured, "authorization", "cookie", "proxy-authorization"]);
-    const baseHeaders: Record<string, string> = configured.has("accept") ? { ...c.headers } : { accept: "*/*", ...c.headers };
+    const baseHeaders: Record<string, string> = configured.has("accept") ? { ...ownHeaders } : { accept: "*/*", ...ownHeaders };
     const hasContentType = configured.has("content-type");
-    const secrets = [c.url, ...Object.values(c.headers)];
+    const secrets = [c.url, ...Object.values(c.headers), ...(connection?.secrets ?? [])];
     const fail = (r: MRecord, reason: string) => failed(r, redact(reason, secrets), ctx.nodeId);
 
     const nodePolicy: NetworkPolicy | undefined =
@@ -147,7 +151,7 @@ export const impl: ProcessorImpl<HttpRequestConfig> = {
 
     /** `evaluated`: the batch's expression results (absent without expressions); `i`: the record's index there. */
     async function one(r: MRecord, i: number, evaluated: Evaluated | undefined): Promise<Outcome> {
-      let url = c.url;
+      let url = c.url ?? "";
       let body: string | undefined;
       let headers = baseHeaders;
       let target: URL;
@@ -156,10 +160,12 @@ export const impl: ProcessorImpl<HttpRequestConfig> = {
         if (failure) return { port: "failure", record: fail(r, failure[1]) };
         if (urlAt >= 0) {
           const u = evaluated!.results[i * sources.length + urlAt];
-          if (typeof u !== "string" || !/^https?:\/\//i.test(u)) return { port: "failure", record: fail(r, "urlExpression did not produce an http(s) URL") };
+          if (typeof u !== "string" || (!/^https?:\/\//i.test(u) && (!base || /^[a-z][a-z0-9+.-]*:/i.test(u))))
+            return { port: "failure", record: fail(r, base ? "urlExpression did not produce an http(s) URL or a path" : "urlExpression did not produce an http(s) URL") };
           url = u;
         }
-        target = new URL(url);
+        target = new URL(url, base);
+        if (base && target.origin !== base.origin) return { port: "failure", record: fail(r, `${target.origin} is not the origin of connection "${connection!.name}" (${base.origin}): its credentials go there only`) };
         let payload: unknown = undefined;
         if (bodyExpr) payload = evaluated!.results[i * sources.length + bodyAt];
         else if (sendsValue) payload = r.value;

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { expression, headerName, meta, secretMeta } from "../../schema.js";
+import { connectionField, expression, headerName, meta, ownOrNamedConnection, secretMeta } from "../../schema.js";
 import { parseNetworkRule } from "../../net-policy.js";
+
+const ABSOLUTE_URL = /^https?:\/\//i;
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
@@ -18,11 +20,16 @@ const networkList = (description: string) =>
 
 export const configSchema = z
   .strictObject({
+    connection: connectionField("http"),
     url: z
       .string({ error: "a url is required" })
       .min(1, "the url is empty")
-      .refine((u) => /^https?:\/\//i.test(u) || u.startsWith("#{"), { message: "the url must start with http:// or https:// (or be a #{parameter})" })
-      .meta(secretMeta("Request URL (used when urlExpression is not set); may carry credentials or a token, so a sensitive #{parameter} is allowed.", { placeholder: "https://api.example.com/orders" })),
+      .optional()
+      .meta(
+        secretMeta("Request URL (used when urlExpression is not set), or with a connection a path under its base URL; may carry credentials or a token, so a sensitive #{parameter} is allowed.", {
+          placeholder: "https://api.example.com/orders",
+        }),
+      ),
     urlExpression: expression("Optional JSONata producing the URL per record, e.g. $join([\"https://api/x/\", value.id]).").optional(),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], { error: "method is GET, POST, PUT, PATCH, DELETE or HEAD" }).default("POST").meta(meta("HTTP method.")),
     headers: z.record(z.string().min(1), z.string()).default({}).meta(secretMeta("Request headers (literal text; #{parameters} allowed, sensitive ones too: e.g. Authorization: Bearer #{token}).", { widget: "keyvalue" })),
@@ -43,6 +50,9 @@ export const configSchema = z
     denyHosts: networkList("Destinations never called (same forms as allowHosts), besides the engine's own deny list."),
   })
   .superRefine((c, ctx) => {
+    if (c.connection === undefined) ownOrNamedConnection("url")(c, ctx);
+    if (c.url !== undefined && !ABSOLUTE_URL.test(c.url) && !c.url.startsWith("#{") && (c.connection === undefined || /^[a-z][a-z0-9+.-]*:/i.test(c.url)))
+      ctx.addIssue({ code: "custom", path: ["url"], message: c.connection === undefined ? "the url must start with http:// or https:// (or be a #{parameter})" : "the url must be http(s)://… or a path under the connection's base URL" });
     if (c.body && (c.method === "GET" || c.method === "HEAD"))
       ctx.addIssue({ code: "custom", path: ["body"], message: `a ${c.method} request has no body` });
   });
@@ -69,7 +79,11 @@ export const spec: ProcessorSpec<HttpRequestConfig> = {
     maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
     maxRedirects: 10,
   },
-  docs: `Sends one request per record to **url** (or **urlExpression**, JSONata per record) with **method**
+  docs: `With **connection** (an http connection's name) **url** (and **urlExpression**'s result) may be
+a path under the connection's base URL (\`orders/1\`; absent: the base URL itself), and the
+connection's credentials are sent as its headers. Without it, **url** is required.
+
+Sends one request per record to **url** (or **urlExpression**, JSONata per record) with **method**
 and the literal **headers**. The body is **body** (JSONata against \`{ value, key, headers }\`) or, by
 default, the record value for POST/PUT/PATCH: strings are sent as is, anything else as JSON
 (\`content-type: application/json\` unless set).

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { meta, topicName } from "../../schema.js";
+import { connectionField, meta, topicName } from "../../schema.js";
 
 export const configSchema = z.strictObject({
   topic: topicName.meta(meta("Kafka topic to consume.", { placeholder: "orders" })),
+  connection: connectionField("kafka"),
   fromBeginning: z.boolean().default(false).meta(meta("On first deployment, start at the earliest offset instead of the latest.")),
   principalHeader: z
     .string()
@@ -32,7 +33,9 @@ export const spec: ProcessorSpec<KafkaSourceConfig> = {
   externalTopic: (c: KafkaSourceConfig) => c?.topic,
   example: { topic: "orders", fromBeginning: false, principalHeader: "mr.principal" },
   docs: `Consumes **topic** (the runner is the Kafka consumer; the flow's consumer group keeps offsets).
-**fromBeginning** only matters the first time the flow is deployed: afterwards it resumes from its
+With **connection** (a kafka connection's name) the topic is read from that cluster, as that
+connection's user; the consumer group and its offsets live there too. Without it, the engine's own
+cluster. **fromBeginning** only matters the first time the flow is deployed: afterwards it resumes from its
 committed offsets.
 
 Values are JSON-decoded; a message that is not JSON arrives as a string value. Kafka headers become

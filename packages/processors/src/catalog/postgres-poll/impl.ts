@@ -1,6 +1,6 @@
 import pg from "pg";
 import { parseConfig, redact, sleep } from "../../config.js";
-import { pgMessage, queryReadOnly, quoteIdent, STATEMENT_TIMEOUT } from "../../pg-util.js";
+import { pgMessage, pgTarget, queryReadOnly, quoteIdent, STATEMENT_TIMEOUT } from "../../pg-util.js";
 import type { MRecord, ProcessorImpl, SourceProcessor } from "../../sdk.js";
 import { spec, type PostgresPollConfig } from "./spec.js";
 
@@ -18,7 +18,7 @@ export const impl: ProcessorImpl<PostgresPollConfig> = {
     const nextSql = col
       ? `SELECT row_to_json(q) AS v, (${col})::text AS c FROM (${inner}) AS q WHERE ${col} > $2 ORDER BY ${col} LIMIT $1`
       : firstSql;
-    const secrets = [c.connectionString];
+    const { config: clientConfig, secrets } = pgTarget(c.connectionString, ctx);
     let client: pg.Client | undefined;
     let cursor: string | undefined;
     let pending: unknown[][] = [];
@@ -32,7 +32,7 @@ export const impl: ProcessorImpl<PostgresPollConfig> = {
     };
     const getClient = async (): Promise<pg.Client> => {
       if (client) return client;
-      const cl = new pg.Client({ connectionString: c.connectionString, application_name: `millrace:${ctx.nodeId}` });
+      const cl = new pg.Client(clientConfig);
       cl.on("error", () => {
         if (client === cl) dropClient();
       });

@@ -1,33 +1,36 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { connectionString, meta, sqlIdentifier } from "../../schema.js";
+import { connectionField, connectionString, meta, ownOrNamedConnection, sqlIdentifier } from "../../schema.js";
 
-export const configSchema = z.strictObject({
-  connectionString: connectionString("Postgres connection string; use a #{parameter} (sensitive) for credentials."),
-  query: z
-    .string({ error: "a query is required" })
-    .trim()
-    .min(1, "the query is empty")
-    .refine((q) => /^(select|with|values|table)\b/i.test(q), { message: "the query must be a SELECT (or WITH / VALUES / TABLE)" })
-    .meta(meta("A SELECT; its rows become records (row → JSON object).", { widget: "code", placeholder: "SELECT * FROM orders" })),
-  intervalMs: z
-    .number()
-    .int()
-    .min(100, "intervalMs is at least 100")
-    .max(86_400_000, "intervalMs is at most one day")
-    .default(5000)
-    .meta(meta("Time between polls once caught up (ms).")),
-  statementTimeoutMs: z
-    .number()
-    .int()
-    .min(100, "statementTimeoutMs is at least 100")
-    .max(3_600_000, "statementTimeoutMs is at most one hour")
-    .default(30_000)
-    .meta(meta("Longest a poll's query may run (ms); the database cancels it beyond.")),
-  incrementingColumn: sqlIdentifier
-    .optional()
-    .meta(meta("A column that only grows (id, updated_at): only rows above the last seen value are read; it is the checkpoint.")),
-});
+export const configSchema = z
+  .strictObject({
+    connection: connectionField("postgres"),
+    connectionString: connectionString("Postgres connection string; use a #{parameter} (sensitive) for credentials.").optional(),
+    query: z
+      .string({ error: "a query is required" })
+      .trim()
+      .min(1, "the query is empty")
+      .refine((q) => /^(select|with|values|table)\b/i.test(q), { message: "the query must be a SELECT (or WITH / VALUES / TABLE)" })
+      .meta(meta("A SELECT; its rows become records (row → JSON object).", { widget: "code", placeholder: "SELECT * FROM orders" })),
+    intervalMs: z
+      .number()
+      .int()
+      .min(100, "intervalMs is at least 100")
+      .max(86_400_000, "intervalMs is at most one day")
+      .default(5000)
+      .meta(meta("Time between polls once caught up (ms).")),
+    statementTimeoutMs: z
+      .number()
+      .int()
+      .min(100, "statementTimeoutMs is at least 100")
+      .max(3_600_000, "statementTimeoutMs is at most one hour")
+      .default(30_000)
+      .meta(meta("Longest a poll's query may run (ms); the database cancels it beyond.")),
+    incrementingColumn: sqlIdentifier
+      .optional()
+      .meta(meta("A column that only grows (id, updated_at): only rows above the last seen value are read; it is the checkpoint.")),
+  })
+  .superRefine(ownOrNamedConnection("connectionString"));
 export type PostgresPollConfig = z.infer<typeof configSchema>;
 
 export const spec: ProcessorSpec<PostgresPollConfig> = {
@@ -46,7 +49,10 @@ export const spec: ProcessorSpec<PostgresPollConfig> = {
     statementTimeoutMs: 30000,
     incrementingColumn: "id",
   },
-  docs: `Runs **query** and emits one record per row; the value is the row as a JSON object (Postgres'
+  docs: `Connects with **connection** (a postgres connection's name) or with its own
+**connectionString**, one of the two.
+
+Runs **query** and emits one record per row; the value is the row as a JSON object (Postgres'
 \`row_to_json\`: timestamps as ISO text, numerics as numbers, json columns as JSON).
 
 With **incrementingColumn** (recommended) the query is wrapped as

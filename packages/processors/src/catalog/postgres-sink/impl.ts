@@ -2,7 +2,7 @@ import pg from "pg";
 import { errorMessage } from "../../expr.js";
 import { Expressions } from "../../user-code/expressions.js";
 import { parseConfig, redact } from "../../config.js";
-import { isTransientPgError, pgMessage, quoteIdent, quoteTable } from "../../pg-util.js";
+import { isTransientPgError, pgMessage, pgTarget, quoteIdent, quoteTable } from "../../pg-util.js";
 import { failed, TransientError, type BatchProcessor, type MRecord, type ProcessorImpl } from "../../sdk.js";
 import { spec, type PostgresSinkConfig } from "./spec.js";
 
@@ -59,8 +59,8 @@ export const impl: ProcessorImpl<PostgresSinkConfig> = {
       if (sqlCache.size < 64) sqlCache.set(rows, s);
       return s;
     };
-    const secrets = [c.connectionString];
-    const pool = new pg.Pool({ connectionString: c.connectionString, max: 2, application_name: `millrace:${ctx.nodeId}` });
+    const { config: clientConfig, secrets } = pgTarget(c.connectionString, ctx);
+    const pool = new pg.Pool({ ...clientConfig, max: 2 });
     pool.on("error", (e) => ctx.log("warn", `postgres-sink: idle connection error: ${redact(pgMessage(e), secrets)}`));
     const unavailable = (e: unknown) => new PostgresUnavailableError(`postgres-sink: database unavailable: ${redact(pgMessage(e), secrets)}`);
 

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { connectionString, expression, meta, sqlIdentifier } from "../../schema.js";
+import { connectionField, connectionString, expression, meta, ownOrNamedConnection, sqlIdentifier } from "../../schema.js";
 
 export const configSchema = z
   .strictObject({
-    connectionString: connectionString("Postgres connection string; use a #{parameter} (sensitive) for credentials."),
+    connection: connectionField("postgres"),
+    connectionString: connectionString("Postgres connection string; use a #{parameter} (sensitive) for credentials.").optional(),
     table: z
       .string({ error: "a table is required" })
       .min(1, "the table name is empty")
@@ -18,6 +19,7 @@ export const configSchema = z
       .refine((c) => Object.keys(c).length > 0, { message: "map at least one column" })
       .meta(meta("Column → JSONata expression evaluated against { value, key, headers }.", { widget: "keyvalue" })),
   })
+  .superRefine(ownOrNamedConnection("connectionString"))
   .superRefine((c, ctx) => {
     if (c.mode !== "upsert") return;
     if (!c.keyColumns || c.keyColumns.length === 0) {
@@ -47,7 +49,10 @@ export const spec: ProcessorSpec<PostgresSinkConfig> = {
     keyColumns: ["id"],
     columns: { id: "value.id", amount: "value.amount", payload: "value" },
   },
-  docs: `Writes each record as one row of **table**: **columns** maps column names to JSONata expressions
+  docs: `Connects with **connection** (a postgres connection's name) or with its own
+**connectionString**, one of the two.
+
+Writes each record as one row of **table**: **columns** maps column names to JSONata expressions
 (against \`{ value, key, headers }\`). Objects and arrays are written as JSON text (for \`json\`/\`jsonb\`
 columns), no result as \`NULL\`. Names are quoted, so any table or column name is safe; \`schema.table\`
 names a schema.
