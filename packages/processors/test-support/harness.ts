@@ -97,6 +97,8 @@ export interface RunProcessorOptions {
   offer?: MRecord[];
   /** the engine's network policy handed to the processor */
   network?: ProcessorContext["network"];
+  /** the connection the runtime opened for the node's `connection` field */
+  connection?: ProcessorContext["connection"];
 }
 
 export interface RunProcessorResult {
@@ -123,7 +125,7 @@ export async function runProcessor(type: string, config: unknown, records: MReco
   const portNames = spec.outputPorts(parsed);
   const ports: Record<string, MRecord[]> = Object.fromEntries(portNames.map((p) => [p, [] as MRecord[]]));
   const lineage = new Lineage(nodeId);
-  const proc = await implementations[type].create(parsed, { ...makeCtx(nodeId, opts.flowId ?? "test-flow", logs, ac.signal), network: opts.network });
+  const proc = await implementations[type].create(parsed, { ...makeCtx(nodeId, opts.flowId ?? "test-flow", logs, ac.signal), network: opts.network, connection: opts.connection });
   const result: RunProcessorResult = { ports, logs };
   try {
     if (isSourceProcessor(proc)) {

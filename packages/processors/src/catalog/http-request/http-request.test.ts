@@ -128,6 +128,18 @@ describe("http-request", () => {
     expect(otherSeen[0]).not.toHaveProperty("cookie");
     expect(JSON.stringify(otherSeen[0])).not.toMatch(/s3cret|k3y/);
   });
+  it("with a connection: paths under its base URL, its credentials as headers, never to another origin", async () => {
+    const connection = { type: "http" as const, name: "orders-api", baseUrl: `${base}/api`, headers: { authorization: "Bearer conn-s3cret" }, secrets: ["conn-s3cret"] };
+    const records = [{ value: { id: 1 }, headers: {} }];
+    const relative = await runProcessor("http-request", { connection: "orders-api", url: "items/1", method: "GET" }, records, { connection });
+    expect(relative.ports.success[0]!.value).toMatchObject({ path: "/api/items/1", auth: "Bearer conn-s3cret" });
+    const baseOnly = await runProcessor("http-request", { connection: "orders-api", method: "GET" }, records, { connection });
+    expect(baseOnly.ports.success[0]!.value).toMatchObject({ path: "/api" });
+    const elsewhere = await runProcessor("http-request", { connection: "orders-api", url: `${otherBase}/x`, method: "GET" }, records, { connection });
+    expect(elsewhere.ports.failure[0]!.headers[HEADER.error]).toBe(`${otherBase} is not the origin of connection "orders-api" (${base}): its credentials go there only`);
+    expect(otherSeen.some((h) => JSON.stringify(h).includes("conn-s3cret"))).toBe(false);
+  });
+
   it("a same-origin redirect keeps the headers; a redirect loop stops at maxRedirects", async () => {
     const a = await runProcessor("http-request", { url: `${base}/to-same`, method: "GET", headers: { authorization: "Bearer s3cret" } }, [rec(1)]);
     expect(a.ports.success[0].value).toMatchObject({ path: "/echo", auth: "Bearer s3cret" });

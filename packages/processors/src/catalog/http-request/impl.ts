@@ -151,7 +151,7 @@ export const impl: ProcessorImpl<HttpRequestConfig> = {
 
     /** `evaluated`: the batch's expression results (absent without expressions); `i`: the record's index there. */
     async function one(r: MRecord, i: number, evaluated: Evaluated | undefined): Promise<Outcome> {
-      let url = c.url ?? "";
+      let url = c.url ?? connection?.baseUrl ?? "";
       let body: string | undefined;
       let headers = baseHeaders;
       let target: URL;
