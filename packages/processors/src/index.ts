@@ -25,6 +25,7 @@ export * from "./sdk.js";
 export { compileExpression, checkExpression, jsonataTruthy, ExpressionError, type CompiledExpression, type ExprLimits } from "./expr.js";
 export { ConfigError, parseConfig } from "./config.js";
 export { parseNetworkRules, refusal, type NetworkPolicy, type NetworkRule } from "./net-policy.js";
+export { connectionTypeOf, type NodeConnectionType } from "./schema.js";
 
 /**
  * Every processor type, in palette order: sources, transforms, sinks. This list is the one

@@ -4,6 +4,7 @@ import { implementations } from "@millrace/processors/runtime";
 import type { Repositories } from "../db/index.js";
 import type { DiskState } from "../disk-guard/index.js";
 import { createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
+import { Connections } from "../connections/index.js";
 import { logger } from "../log.js";
 import { edgeReadWindowFromEnv, topicRetentionFromEnv } from "../config.js";
 import { EdgeLagMonitor } from "../runtime/edge-lag.js";
@@ -70,6 +71,7 @@ export function startDeployments(opts: {
     disk: opts.disk,
     log,
     retention: topicRetentionFromEnv(),
+    connections: new Connections(opts.repositories.connections, opts.network, log.child({ module: "connections" })),
   });
   const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;

@@ -15,6 +15,7 @@ import { OutageLog } from "../outage-log.js";
 import { DEFAULT_TOPIC_RETENTION, type TopicRetentionSettings } from "../config.js";
 import { retentionConfigs } from "./topic-retention.js";
 import type { DiskState } from "../disk-guard/index.js";
+import { connectionReferences, crossClusterTransactions, failingConnections, unknownConnections, type ConnectionDirectory, type ConnectionReference } from "./connection-check.js";
 
 export interface DeploymentManagerDeps {
   repositories: Pick<Repositories, "flows" | "deployments" | "checkpoints" | "engineStats">;
@@ -37,6 +38,8 @@ export interface DeploymentManagerDeps {
   retention?: TopicRetentionSettings;
   /** the engine's disk guard: the sources of every flow running here hold while it is low */
   disk?: DiskState;
+  /** the named connections flows may use (absent: a flow naming one cannot be deployed) */
+  connections?: ConnectionDirectory;
 }
 
 export interface DeploymentStatus {
@@ -95,11 +98,19 @@ export class DeploymentManager {
   }
 
   /** Validates and plans a stored version (the latest by default) without deploying it. The plan holds secrets: clients get publicPlan(plan). */
-  async plan(flowId: string, version?: number, exactlyOnce = false, shape: Pick<PlanOptions, "directEdges" | "previous" | "drained"> = {}): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan }> {
+  async plan(
+    flowId: string,
+    version?: number,
+    exactlyOnce = false,
+    shape: Pick<PlanOptions, "directEdges" | "previous" | "drained"> = {},
+  ): Promise<{ flowId: string; version: number; versionId: string; plan: ExecutionPlan; connections: ConnectionReference[] }> {
     // the one place a stored version's secrets are opened: the plan substitutes them
     const stored = await this.d.repositories.flows.getOpened(flowId, version);
     const checked = validateForDeploy(stored.document, this.d.catalog);
     if (!checked.ok) throw invalidFlow(`flow ${flowId} v${stored.version.version} cannot be deployed`, checked.errors);
+    const connections = connectionReferences(checked.document, this.d.catalog);
+    const refused = [...(await unknownConnections(connections, this.d.connections)), ...(exactlyOnce ? crossClusterTransactions(connections) : [])];
+    if (refused.length) throw invalidFlow(`flow ${flowId} v${stored.version.version} cannot be deployed`, refused);
     let plan: ExecutionPlan;
     try {
       plan = planFlow(checked.document, this.d.catalog, { ...shape, exactlyOnce, retention: this.d.retention ?? DEFAULT_TOPIC_RETENTION });
@@ -107,7 +118,7 @@ export class DeploymentManager {
       if (e instanceof PlanError) throw invalidFlow(e.message, [{ path: "", message: e.message }]);
       throw e;
     }
-    return { flowId, version: stored.version.version, versionId: stored.version.id, plan };
+    return { flowId, version: stored.version.version, versionId: stored.version.id, plan, connections };
   }
 
   /**
@@ -147,6 +158,9 @@ export class DeploymentManager {
     const provenance = input.provenance ?? previous?.provenance ?? true;
     const before = previous?.plan as ExecutionPlan | null | undefined;
     const p = await this.plan(input.flowId, input.version, exactlyOnce, before ? { previous: before, drained: await this.drained(before) } : {});
+    // a connection that does not answer now would only fail the stages later, on every engine
+    const failing = p.connections.length && this.d.connections ? await failingConnections(p.connections, this.d.connections) : [];
+    if (failing.length) throw invalidFlow(`flow ${input.flowId} v${p.version} cannot be deployed`, failing);
     await this.ensureTopics(p.plan);
     const id = randomUUID();
     await this.d.repositories.deployments.putRunning({ id, flowId: input.flowId, versionId: p.versionId, version: p.version, exactlyOnce, provenance, deployedBy: input.deployedBy ?? null, plan: p.plan });

@@ -6,6 +6,7 @@ import { invalidFlow } from "../../errors.js";
 import { FlowAccess } from "../../access/index.js";
 import { flowAccessRouter } from "./flow-access.js";
 import { field, pick } from "../../audit/index.js";
+import { connectionReferences, unknownConnections } from "../../deployments/connection-check.js";
 
 const id = FlowIdSchema;
 
@@ -64,6 +65,8 @@ export const flowsRouter = router({
       const parsed = parseFlowJson(input.text, ctx.services.catalog);
       if (!parsed.ok) throw invalidFlow("the file is not a valid Millrace flow", parsed.errors);
       let doc = parsed.document;
+      const unknown = await unknownConnections(connectionReferences(doc, ctx.services.catalog), ctx.services.connections);
+      if (unknown.length) throw invalidFlow("the flow names connections this engine does not have", unknown);
       const taken = await ctx.services.repositories.flows.exists(doc.id);
       const copied = Boolean(input.asCopy) || taken;
       if (copied) doc = { ...doc, id: randomUUID(), name: taken ? `${doc.name} (copy)` : doc.name };
