@@ -57,7 +57,7 @@ export function ConnectionsDialog() {
   const manageReason = roleReason(role, "manageConnections");
   return (
     <div className="mr-modal-back" onClick={close}>
-      <div className="mr-modal wide" role="dialog" aria-label="Connections" data-testid="connections-dialog" onClick={(e) => e.stopPropagation()}>
+      <div className="mr-modal wide mr-conn-modal" role="dialog" aria-label="Connections" data-testid="connections-dialog" onClick={(e) => e.stopPropagation()}>
         <div className="mr-modal-head">
           <h2>{view.kind === "list" ? "Connections" : view.editing ? `Connection “${view.editing}”` : "Add connection"}</h2>
           <button className="mr-icon" data-testid="connections-close" onClick={close} aria-label="Close">
@@ -133,7 +133,7 @@ function ConnectionList({ manageReason }: { manageReason: string }) {
               const result = results[c.name];
               return (
                 <tr key={c.name} data-testid={`connection-row-${c.name}`}>
-                  <td>
+                  <td className="mr-conn-name">
                     <b>{c.name}</b>
                     {c.description && <div className="mr-muted small">{c.description}</div>}
                   </td>
