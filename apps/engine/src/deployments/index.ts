@@ -3,7 +3,7 @@ import type { NetworkPolicy } from "@millrace/processors";
 import { implementations } from "@millrace/processors/runtime";
 import type { Repositories } from "../db/index.js";
 import type { DiskState } from "../disk-guard/index.js";
-import { createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
+import { ConnectionKafkaClients, createKafka, kafkaLoggerFor, type KafkaClient } from "../kafka/index.js";
 import { Connections } from "../connections/index.js";
 import { logger } from "../log.js";
 import { edgeReadWindowFromEnv, topicRetentionFromEnv } from "../config.js";
@@ -72,6 +72,7 @@ export function startDeployments(opts: {
     log,
     retention: topicRetentionFromEnv(),
     connections: new Connections(opts.repositories.connections, opts.network, log.child({ module: "connections" })),
+    connectionClients: new ConnectionKafkaClients(`millrace-${opts.engineId}`, kafkaLoggerFor(log.child({ module: "kafkajs" }))),
   });
   const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;

@@ -3,7 +3,8 @@ import { validateForDeploy, type CatalogLike } from "@millrace/flow";
 import type { NetworkPolicy, ProcessorImpl } from "@millrace/processors";
 import type { DeploymentRecord, Repositories } from "../db/index.js";
 import { invalidFlow } from "../errors.js";
-import type { KafkaClient } from "../kafka/index.js";
+import type { ConnectionKafkaClients, KafkaClient } from "../kafka/index.js";
+import type { ConnectionOpener } from "../runtime/flow-connections.js";
 import { errorMessage, logger, type Logger } from "../log.js";
 import { planFlow, PlanError, planSecretValues, publicPlan, type ExecutionPlan, type PlanOptions, type PublicPlan } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
@@ -39,7 +40,9 @@ export interface DeploymentManagerDeps {
   /** the engine's disk guard: the sources of every flow running here hold while it is low */
   disk?: DiskState;
   /** the named connections flows may use (absent: a flow naming one cannot be deployed) */
-  connections?: ConnectionDirectory;
+  connections?: ConnectionDirectory & ConnectionOpener;
+  /** this engine's clients of connections' Kafka clusters */
+  connectionClients?: ConnectionKafkaClients;
 }
 
 export interface DeploymentStatus {
@@ -139,7 +142,8 @@ export class DeploymentManager {
     );
     const rebound = await this.d.kafka.alterTopicConfigs(bounds.filter((b) => !created.has(b.topic) && Object.keys(b.configs).length > 0));
     if (rebound.length) this.log.info({ flowId: plan.flowId, topics: rebound }, `retention of ${rebound.length} existing topic(s) of flow ${plan.flowId} brought to the plan's: ${rebound.join(", ")}`);
-    const external = plan.topics.filter((t) => t.role === "external-in" || t.role === "external-out");
+    // a connection's cluster is the connection user's: its topics are used as they are, never created
+    const external = plan.topics.filter((t) => (t.role === "external-in" || t.role === "external-out") && t.connection === undefined);
     if (external.length) {
       const existing = new Set(await this.d.kafka.listTopics());
       const missing = external.filter((t) => !existing.has(t.name));
@@ -301,6 +305,8 @@ export class DeploymentManager {
           implementations: this.d.implementations,
           network: this.d.network,
           disk: this.d.disk,
+          connections: this.d.connections,
+          connectionClients: this.d.connectionClients,
           log: this.engineLog.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );

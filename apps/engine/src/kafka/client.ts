@@ -17,6 +17,7 @@ import { kafkajsInternal } from "./adapter/kafkajs-internals.js";
 import { assignerWithRevokeHook } from "./adapter/partitions-revoked.js";
 import { noDelaySocketFactory } from "./adapter/socket.js";
 import { engineKafkaLogger, quietLogCreator, toKafkajsLevel } from "./log.js";
+import { kafkaSecurity } from "./connection-test.js";
 import type {
   BatchContext,
   ConsumerOptions,
@@ -101,6 +102,7 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
     logLevel: toKafkajsLevel(threshold),
     logCreator: quietLogCreator(opts.logger ?? engineKafkaLogger, threshold),
     socketFactory: noDelaySocketFactory,
+    ...(opts.security ? kafkaSecurity(opts.security) : {}),
   });
 
   const closers = new Set<() => Promise<void>>();

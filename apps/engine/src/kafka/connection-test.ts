@@ -46,6 +46,24 @@ export async function testKafkaConnection(c: KafkaConnection): Promise<Connectio
   }
 }
 
+/** What went wrong talking to a connection's cluster, for a person: names the connection (and the SASL mechanism when the credentials are refused), never a secret. */
+export function kafkaConnectionFailure(c: KafkaConnection, e: unknown): string {
+  const r = kafkaFailure(c, e);
+  return r.ok ? `connection "${c.name}"` : r.detail;
+}
+
+/** Whether a produce failed because the user may not write (or describe) the topic. */
+export function isTopicAuthorizationError(e: unknown): boolean {
+  for (let at = e, depth = 0; typeof at === "object" && at !== null && depth < 6; depth++) {
+    const { type, errors, cause } = at as { type?: unknown; errors?: unknown; cause?: unknown };
+    if (type === "TOPIC_AUTHORIZATION_FAILED") return true;
+    // kafkajs gathers a request's per-broker failures in an aggregate error
+    if (Array.isArray(errors) && errors.some((inner) => isTopicAuthorizationError(inner))) return true;
+    at = cause;
+  }
+  return false;
+}
+
 function kafkaFailure(c: KafkaConnection, e: unknown): ConnectionTestResult {
   const name = (e as { name?: string }).name ?? "";
   const message = e instanceof Error ? e.message : String(e);

@@ -2,6 +2,8 @@
 // these types so the client library (kafkajs today, unmaintained since 2023) can be swapped
 // for another (e.g. @platformatic/kafka) by rewriting ./client.ts alone.
 
+import type { KafkaConnection } from "@millrace/flow";
+
 export type Bytes = Buffer | string | null;
 export type Headers = Record<string, Buffer | string | undefined>;
 
@@ -195,6 +197,8 @@ export type KafkaLogLevel = "nothing" | "error" | "warn" | "info" | "debug";
 export interface KafkaOptions {
   /** "host:port" list, or a comma-separated string (as in KAFKA_BROKERS) */
   brokers: string[] | string;
+  /** the SASL and TLS settings of a named connection (absent: plaintext, no authentication) */
+  security?: KafkaConnection;
   clientId: string;
   /** where client logs go (default: stderr, errors only) */
   logger?: KafkaLogger;

@@ -341,6 +341,15 @@ describe("planFlow: direct edges (no copy hops)", () => {
     expect(p.edges.map((e) => e.direct)).toEqual([undefined, undefined, undefined]);
   });
 
+  it("names a node's connection in the plan and keeps its external topics apart from the engine's cluster", () => {
+    const p = planFlow(flow([["src", "kafka-source", { topic: "a", connection: "east" }], ["out", "kafka-sink", { topic: "a", connection: "west" }]], [["src", "success", "out"]]), catalog);
+    expect(p.nodes.map((n) => [n.id, n.connection])).toEqual([["src", "east"], ["out", "west"]]);
+    expect(p.topics.filter((t) => t.name === "a").map((t) => [t.role, t.connection])).toEqual([["external-in", "east"], ["external-out", "west"]]);
+    // the source's consumer is on the other cluster: no replay topic (the flow's own topics are on the engine's)
+    expect(p.stages.find((s) => s.id === "src")!.inputs).toEqual(["a"]);
+    expect(p.stages.find((s) => s.id === "src")!.replayTopic).toBeUndefined();
+  });
+
   it("a redeploy from the older shape drains the edge topics it no longer writes, with their old groups, until they are read to the end", () => {
     const old = planFlow(b1(), catalog, { directEdges: false });
     const p = planFlow(b1(), catalog, { previous: old });

@@ -96,6 +96,8 @@ export interface PlannedTopic {
   edges: string[];
   /** the flow's own topics (edge, replay, dead-letter) when the plan was made with `retention` */
   retention?: TopicRetention;
+  /** an external topic on the cluster of this Kafka connection (absent: the engine's own cluster) */
+  connection?: string;
 }
 
 export interface PortRoute {
@@ -132,6 +134,8 @@ export interface PlannedNode {
   forks?: boolean;
   /** a source: the external topic that gets one call context (who sent it, how) per record it emits */
   callContextTopic?: string;
+  /** the connection its config names: opened by the runtime when the stage starts (secrets never enter the plan) */
+  connection?: string;
 }
 
 export interface PlannedEdge {
@@ -471,14 +475,23 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     if (spec.forks) planned.forks = true;
     const callContextTopic = spec.kind === "source" ? callContextTopicOf(n) : undefined;
     if (callContextTopic !== undefined) planned.callContextTopic = callContextTopic;
+    const connection = namesConnection(n) ? String((n.config as { connection: unknown }).connection) : undefined;
+    if (connection !== undefined) planned.connection = connection;
     nodes.push(planned);
+    // a topic of another cluster is another topic, whatever its name
+    const onCluster = (name: string) => (connection === undefined ? name : `${name}@${connection}`);
+    const externalTopic = (name: string, role: TopicRole): PlannedTopic => {
+      const t: PlannedTopic = { name, partitions: options.externalPartitions ?? defaultPartitions, role, edges: [] };
+      if (connection !== undefined) t.connection = connection;
+      return t;
+    };
     if (external) {
       const role: TopicRole = spec.kind === "source" ? "external-in" : "external-out";
-      if (!topics.has(external)) topics.set(external, { name: external, partitions: options.externalPartitions ?? defaultPartitions, role, edges: [] });
+      if (!topics.has(onCluster(external))) topics.set(onCluster(external), externalTopic(external, role));
     }
     if (spec.kind === "source" && spec.externalTopic) {
       const t = spec.externalTopic(n.config);
-      if (t && !topics.has(t)) topics.set(t, { name: t, partitions: options.externalPartitions ?? defaultPartitions, role: "external-in", edges: [] });
+      if (t && !topics.has(onCluster(t))) topics.set(onCluster(t), externalTopic(t, "external-in"));
     }
     if (callContextTopic !== undefined) {
       const taken = topics.get(callContextTopic);
@@ -505,6 +518,8 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       continue;
     }
     if (s.kind === "poll-source") continue;
+    // its consumer is on the other cluster, where the flow's own topics are not
+    if (s.kind === "kafka-source" && namesConnection(nodeById.get(s.head)!)) continue;
     const name = replayTopicName(doc.id, s.head, (t) => topics.has(t));
     if (topics.has(name)) throw new PlanError(`topic name clash: "${name}"`);
     topics.set(name, { name, partitions: 1, role: "replay", edges: [] });

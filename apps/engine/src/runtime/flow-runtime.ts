@@ -1,6 +1,6 @@
 import { isOfferableSource, isSourceProcessor, type BatchProcessor, type NetworkPolicy, type OfferableSource, type ProcessorContext, type ProcessorImpl, type SourceProcessor } from "@millrace/processors";
 import type { DiskState } from "../disk-guard/index.js";
-import type { KafkaClient, KafkaProducer } from "../kafka/index.js";
+import { kafkaConnectionFailure, type ConnectionKafkaClients, type KafkaClient, type KafkaProducer, type Sender } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedNode, PlannedStage } from "../planner/index.js";
 import type { LeaseManager } from "../deployments/leases.js";
 import { errorMessage, type Logger } from "../log.js";
@@ -13,6 +13,11 @@ import type { RunnerDeps, StageRunner } from "./stage-runner.js";
 import { CoalescingSender } from "./coalescing-sender.js";
 import { principalStampFor, type PrincipalStamp } from "./principal-stamp.js";
 import { StageExecutor } from "./stage.js";
+import { ClusterSender, type ClusterTopic } from "./cluster-sender.js";
+import { FlowConnections, type ClusterOfConnection, type ConnectionOpener } from "./flow-connections.js";
+
+/** A refused write to another cluster is logged at most this often per topic (each record carries the reason anyway). */
+const REFUSAL_LOG_MS = 30_000;
 
 export interface FlowRuntimeDeps {
   kafka: KafkaClient;
@@ -30,6 +35,10 @@ export interface FlowRuntimeDeps {
   backPressureIntervalMs?: number;
   /** the engine's disk guard: while it is low, the sources running here hold */
   disk?: DiskState;
+  /** opens the connections nodes name (absent: a flow naming one cannot start) */
+  connections?: ConnectionOpener;
+  /** the engine's clients of connections' clusters, shared by its flows */
+  connectionClients?: ConnectionKafkaClients;
 }
 
 export interface DeploymentSpec {
@@ -61,7 +70,12 @@ export interface StageStatus {
 /** Everything one deployed flow runs on this engine: consumer stages, and the source stages whose lease it holds. */
 export class FlowRuntime {
   private producer: KafkaProducer | undefined;
-  private sender: CoalescingSender | undefined;
+  private sender: Sender | undefined;
+  /** the connections the plan names, opened at start */
+  private links: FlowConnections | undefined;
+  /** producers on connections' clusters, by connection name */
+  private readonly clusterProducers = new Map<string, KafkaProducer>();
+  private readonly refusalLoggedAt = new Map<string, number>();
   private readonly runners = new Map<string, StageRunner>();
   private readonly releases: (() => Promise<void>)[] = [];
   private readonly abort = new AbortController();
@@ -100,6 +114,7 @@ export class FlowRuntime {
       signal: this.abort.signal,
       log: (level, msg) => log[level](msg),
       network: this.deps.network,
+      connection: this.links?.processorConnection(nodeId),
     };
   }
 
@@ -115,8 +130,10 @@ export class FlowRuntime {
 
   private runnerDeps(stage: PlannedStage, executor: StageExecutor): RunnerDeps {
     const log = this.deps.log.child({ stageId: stage.id });
+    // a kafka-source naming a connection consumes (and commits) on that cluster; everything a stage writes goes through the flow's sender
+    const cluster = stage.kind === "kafka-source" ? this.links?.clusterOf(stage.head) : undefined;
     return {
-      kafka: this.deps.kafka,
+      kafka: cluster?.client ?? this.deps.kafka,
       flowId: this.spec.flowId,
       deploymentId: this.spec.deploymentId,
       stage,
@@ -155,12 +172,25 @@ export class FlowRuntime {
 
   async start(): Promise<void> {
     const { plan } = this.spec;
+    this.links = await FlowConnections.open(plan, this.deps.connections, this.deps.connectionClients);
     this.producer = this.deps.kafka.producer({});
     await this.producer.connect();
-    this.sender = new CoalescingSender(this.producer);
-    const written = plan.nodes.flatMap((n) => [...n.ports.flatMap((p) => [p.topic, p.externalTopic, p.deadLetter]), n.callContextTopic].filter((t): t is string => Boolean(t)));
+    const own = new CoalescingSender(this.producer);
+    const elsewhere = await this.topicsElsewhere();
+    const written = plan.nodes.flatMap((n) => [...n.ports.flatMap((p) => [p.topic, elsewhere.has(p.externalTopic ?? "") ? undefined : p.externalTopic, p.deadLetter]), n.callContextTopic].filter((t): t is string => Boolean(t)));
+    for (const topic of written) {
+      const clash = elsewhere.get(topic);
+      if (clash) throw new Error(`node "${clash.nodeId}" writes topic "${topic}" on the cluster of connection "${clash.connection}", and the flow writes a topic of that name on the engine's cluster too: rename one of them`);
+    }
+    this.sender = elsewhere.size ? new ClusterSender(own, elsewhere, (t, reason, records) => this.logRefusal(t, reason, records)) : own;
     const internal = new Set(plan.topics.filter((t) => t.role === "edge").map((t) => t.name));
-    this.partitions = new PartitionChooser(await outputPartitions(this.deps.kafka, written), internal, this.spec.exactlyOnce);
+    const counts = await outputPartitions(this.deps.kafka, written);
+    for (const [topic, t] of elsewhere) {
+      // a topic its user may not describe stays unknown (the client then picks partitions); its writes fail to the failure route
+      const theirs = await outputPartitions(this.links.clusterOf(t.nodeId)!.client, [topic]).catch(() => new Map<string, number>());
+      for (const [name, n] of theirs) counts.set(name, n);
+    }
+    this.partitions = new PartitionChooser(counts, internal, this.spec.exactlyOnce);
     for (const stage of plan.stages) {
       if (stage.idle) continue;
       if (stage.kind === "poll-source") {
@@ -224,6 +254,51 @@ export class FlowRuntime {
       );
       this.bpTimer.unref();
     }
+  }
+
+  /** The external topics the flow writes on connections' clusters, each with its own sender there (one producer per cluster). */
+  private async topicsElsewhere(): Promise<Map<string, ClusterTopic>> {
+    const out = new Map<string, ClusterTopic>();
+    for (const node of this.spec.plan.nodes) {
+      const cluster = this.links?.clusterOf(node.id);
+      if (!cluster || node.kind === "source") continue;
+      const producer = await this.clusterProducer(cluster);
+      const failure = node.ports.find((p) => p.port === "failure");
+      for (const port of node.ports) {
+        if (!port.externalTopic) continue;
+        const { connection } = cluster;
+        out.set(port.externalTopic, {
+          sender: new CoalescingSender(producer),
+          connection: connection.name,
+          principal: connection.sasl ? `user "${connection.sasl.username}"` : connection.tls?.cert ? "its TLS client certificate" : "an anonymous client",
+          nodeId: node.id,
+          failureTopic: failure?.topic ?? failure?.deadLetter ?? this.spec.plan.deadLetterTopic,
+        });
+      }
+    }
+    return out;
+  }
+
+  private async clusterProducer({ connection, client }: ClusterOfConnection): Promise<KafkaProducer> {
+    let producer = this.clusterProducers.get(connection.name);
+    if (producer) return producer;
+    producer = client.producer({});
+    this.clusterProducers.set(connection.name, producer);
+    await producer.connect().catch((e: unknown) => {
+      throw new Error(`cannot write to the cluster of ${kafkaConnectionFailure(connection, e)}`, { cause: e });
+    });
+    return producer;
+  }
+
+  private logRefusal(topic: ClusterTopic, reason: string, records: number): void {
+    const now = Date.now();
+    const key = `${topic.connection}/${topic.nodeId}`;
+    if (now - (this.refusalLoggedAt.get(key) ?? -Infinity) < REFUSAL_LOG_MS) return;
+    this.refusalLoggedAt.set(key, now);
+    this.deps.log.warn(
+      { nodeId: topic.nodeId, connection: topic.connection, failureTopic: topic.failureTopic },
+      `node ${topic.nodeId}: ${records} record(s) sent to ${topic.failureTopic} instead: ${reason}; the flow goes on (said again at most every ${REFUSAL_LOG_MS / 1000} s while it lasts)`,
+    );
   }
 
   /** Pauses the source stages running here whose downstream durable edges hold more than their threshold. */
@@ -303,5 +378,7 @@ export class FlowRuntime {
     this.runners.clear();
     for (const c of this.closers) await Promise.resolve(c()).catch(() => {});
     await this.producer?.disconnect().catch(() => {});
+    await Promise.all([...this.clusterProducers.values()].map((p) => p.disconnect().catch(() => {})));
+    await this.links?.close();
   }
 }

@@ -1,0 +1,116 @@
+import { mapConnectionSecrets, type ConnectionDocument, type KafkaConnection } from "@millrace/flow";
+import type { NodeConnection, PostgresClientSettings } from "@millrace/processors";
+import { credentialHeaders } from "../connections/http-test.js";
+import { postgresClientConfig } from "../db/connection-test.js";
+import { kafkaConnectionFailure, type ConnectionKafkaClient, type ConnectionKafkaClients, type KafkaClient } from "../kafka/index.js";
+import type { ExecutionPlan } from "../planner/index.js";
+
+/** Where the runtime opens the connections a plan names: with their secrets, for the engine only. */
+export interface ConnectionOpener {
+  open(name: string): Promise<ConnectionDocument>;
+}
+
+/** A Kafka connection's cluster as a stage uses it. */
+export interface ClusterOfConnection {
+  connection: KafkaConnection;
+  client: KafkaClient;
+}
+
+/**
+ * The connections one deployed flow names, opened when it starts on this engine (the stored
+ * plan holds only their names) and released when it stops. Kafka connections share the engine's
+ * client of that cluster; postgres and http ones become what their nodes' processors are given.
+ */
+export class FlowConnections {
+  private readonly clusters = new Map<string, ClusterOfConnection>();
+  private readonly held: ConnectionKafkaClient[] = [];
+  private readonly forNodes = new Map<string, NodeConnection>();
+  private readonly clusterOfNode = new Map<string, ClusterOfConnection>();
+
+  private constructor(private readonly engineClients: ConnectionKafkaClients | undefined) {}
+
+  /**
+   * Opens every connection the plan's nodes name and makes sure each Kafka one lets its user in:
+   * a refused password fails here, naming the connection and the SASL mechanism.
+   */
+  static async open(plan: ExecutionPlan, opener: ConnectionOpener | undefined, clients: ConnectionKafkaClients | undefined): Promise<FlowConnections> {
+    const opened = new FlowConnections(clients);
+    const named = plan.nodes.filter((n) => n.connection !== undefined);
+    if (named.length === 0) return opened;
+    if (!opener || !clients) throw new Error(`node "${named[0]!.id}" names connection "${named[0]!.connection}", but this engine has no connections`);
+    try {
+      const documents = new Map<string, ConnectionDocument>();
+      for (const node of named) {
+        const name = node.connection!;
+        let c = documents.get(name);
+        if (!c) {
+          c = await opener.open(name).catch((e: unknown) => {
+            throw new Error(`node "${node.id}": connection "${name}" cannot be opened: ${e instanceof Error ? e.message : String(e)}`);
+          });
+          documents.set(name, c);
+        }
+        if (c.type === "kafka") opened.clusterOfNode.set(node.id, await opened.cluster(c));
+        else if (c.type === "postgres" || c.type === "http") opened.forNodes.set(node.id, forProcessor(c));
+        else throw new Error(`node "${node.id}": connection "${name}" is a ${c.type} connection, which this node cannot use`);
+      }
+    } catch (e) {
+      await opened.close();
+      throw e;
+    }
+    return opened;
+  }
+
+  private async cluster(c: KafkaConnection): Promise<ClusterOfConnection> {
+    const known = this.clusters.get(c.name);
+    if (known) return known;
+    const held = this.engineClients!.acquire(c);
+    this.held.push(held);
+    try {
+      await held.client.describeCluster();
+    } catch (e) {
+      throw new Error(`cannot use the cluster of ${kafkaConnectionFailure(c, e)}`, { cause: e });
+    }
+    const cluster = { connection: c, client: held.client };
+    this.clusters.set(c.name, cluster);
+    return cluster;
+  }
+
+  /** The cluster a Kafka node's connection names (undefined: the engine's own). */
+  clusterOf(nodeId: string): ClusterOfConnection | undefined {
+    return this.clusterOfNode.get(nodeId);
+  }
+
+  /** What a postgres or http node's processor connects with (undefined: its own config). */
+  processorConnection(nodeId: string): NodeConnection | undefined {
+    return this.forNodes.get(nodeId);
+  }
+
+  async close(): Promise<void> {
+    const held = this.held.splice(0);
+    await Promise.all(held.map((h) => h.release().catch(() => {})));
+  }
+}
+
+/** A connection as a processor gets it: settings with their secrets, and those secrets listed to keep them out of messages. */
+function forProcessor(c: Extract<ConnectionDocument, { type: "postgres" | "http" }>): NodeConnection {
+  const secrets: string[] = [];
+  mapConnectionSecrets(c, (v) => {
+    if (typeof v === "string") secrets.push(v);
+    return v;
+  });
+  if (c.type === "http") {
+    const headers = credentialHeaders(c);
+    return { type: "http", name: c.name, baseUrl: c.baseUrl, headers, secrets: [...secrets, ...Object.values(headers)] };
+  }
+  // the test's short connect and query limits are not a running node's
+  const { connectionString, host, port, database, user, password, ssl } = postgresClientConfig(c);
+  const client: PostgresClientSettings = {};
+  if (connectionString !== undefined) client.connectionString = connectionString;
+  if (host !== undefined) client.host = host;
+  if (port !== undefined) client.port = port;
+  if (database !== undefined) client.database = database;
+  if (user !== undefined) client.user = user;
+  if (typeof password === "string") client.password = password;
+  if (typeof ssl === "boolean" || (typeof ssl === "object" && ssl !== null)) client.ssl = typeof ssl === "boolean" ? ssl : { rejectUnauthorized: ssl.rejectUnauthorized !== false };
+  return { type: "postgres", name: c.name, client, secrets };
+}
