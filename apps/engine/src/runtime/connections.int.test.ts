@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import kafkajs, { type SASLOptions } from "kafkajs";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { HEADER } from "@millrace/processors";
+import pg from "pg";
 import { flowDoc, range, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+import { ConnectionKafkaClients } from "../kafka/index.js";
+import type { ExecutionPlan } from "../planner/index.js";
+import { FlowConnections } from "./flow-connections.js";
 import { SMALL_HEAP, startKafka, stopKafka } from "../../../../scripts/kafka/index.mjs";
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
@@ -66,6 +70,7 @@ describe("flows across clusters through named connections", () => {
     await engine.api.connections.add.mutate({ document: kafka("east", scram.brokers, scram.user) });
     await engine.api.connections.add.mutate({ document: kafka("west", second) });
     await engine.api.connections.add.mutate({ document: kafka("east-wrong", scram.brokers, { name: scram.user.name, password: wrongPassword }) });
+    await engine.api.connections.add.mutate({ document: { name: "warehouse", type: "postgres", url: db.url } });
   }, 180_000);
 
   afterAll(async () => {
@@ -169,6 +174,40 @@ describe("flows across clusters through named connections", () => {
     expect(refused).toContain('connection "east-wrong"');
     expect(refused).toContain("SASL scram-sha-512 authentication");
     expect(refused).not.toContain(wrongPassword);
+  }, 60_000);
+
+  it("a wrong password at a stage's start names the connection and the mechanism", async () => {
+    const plan = { nodes: [{ id: "out", connection: "east-wrong" }] } as unknown as ExecutionPlan;
+    const document = { name: "east-wrong", type: "kafka" as const, brokers: scram.brokers.split(","), sasl: { mechanism: "scram-sha-512" as const, username: scram.user.name, password: wrongPassword } };
+    const clients = new ConnectionKafkaClients("connections-test");
+    const failed = await FlowConnections.open(plan, { open: async () => document }, clients).then(
+      () => "opened",
+      (e: Error) => e.message,
+    );
+    expect(failed).toContain('connection "east-wrong": SASL scram-sha-512 authentication as "alice"'.replace("alice", scram.user.name));
+    expect(failed).not.toContain(wrongPassword);
+    expect(clients.openConnections()).toEqual([]);
+  }, 60_000);
+
+  it("a postgres-sink writes through a postgres connection", async () => {
+    const id = uid("pg");
+    const table = `t_${randomBytes(4).toString("hex")}`;
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE TABLE ${table} (n int primary key)`);
+      const doc = flowDoc(id, [["gen", "generate", { count: 10, template: '{ "n": $i }' }], ["db", "postgres-sink", { connection: "warehouse", table, columns: { n: "value.n" } }]], [["gen", "success", "db"]]);
+      await engine.api.flows.save.mutate({ document: doc });
+      await engine.api.deployments.deploy.mutate({ flowId: id });
+      const rows = await waitFor(async () => {
+        const r = await client.query<{ n: number }>(`SELECT n FROM ${table} ORDER BY n`);
+        return r.rows.length >= 10 ? r.rows : undefined;
+      }, 30_000, "rows written");
+      expect(rows.map((r) => r.n)).toEqual(range(0, 10));
+      await engine.api.deployments.stop.mutate({ flowId: id });
+    } finally {
+      await client.end();
+    }
   }, 60_000);
 
   it("refuses an import naming a missing connection or one of the wrong type, with the path", async () => {
