@@ -32,5 +32,7 @@ is, numbers/booleans as text, objects JSON-encoded, \`null\` or no result = no k
 key is kept.
 
 - written records also go to \`success\` (connect it to continue after the write)
-- the key expression fails → \`failure\` (reason in \`mr.error\`), not written`,
+- the key expression fails → \`failure\` (reason in \`mr.error\`), not written
+- the connection's cluster refuses the write (no WRITE permission on the topic) → \`failure\` (or the
+  dead-letter topic) with the topic and the user in \`mr.error\`; the flow keeps running`,
 };
