@@ -49,7 +49,9 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     catalog,
     health: async () => withDiskCheck(await checkHealth(config.databaseUrl, config.kafkaBrokers), diskGuard?.status()),
     identity: createIdentity(repositories, config.identity),
-    connections: new Connections(repositories.connections, config.network, logger.child({ module: "connections", engineId: config.engineId })),
+    connections: new Connections(repositories.connections, config.network, logger.child({ module: "connections", engineId: config.engineId }), (name) =>
+      repositories.flows.namingConnection(name),
+    ),
   };
   const { identity } = services;
   const runtime = config.kafkaBrokers.length

@@ -9,6 +9,7 @@ import { createLogger } from "../log.js";
 import { generateSecretKey, SecretBox } from "../secrets/index.js";
 import type { Services } from "../services.js";
 import { CONNECTION_TEST_MS, Connections } from "./index.js";
+import { flowDoc } from "../../test-support/index.js";
 
 const SASL_SECRET = "sasl-Pw-7f3a9";
 const TLS_KEY = "tls-KEY-q8w2";
@@ -193,5 +194,17 @@ describe("connections on a real database, broker and Postgres", () => {
     expect(lines.length).toBeGreaterThan(0);
     const all = lines.join("");
     for (const secret of [SASL_SECRET, TLS_KEY, "rotate-me", "kept-Pw-3", "wrong-Password-41", "not-the-Password-9"]) expect(all).not.toContain(secret);
+  });
+
+  it("refuses to remove a connection a flow's latest version names, saying which flow", async () => {
+    const guarded = new Connections(database.repositories.connections, undefined, createLogger({ level: "silent" }), (name) => database.repositories.flows.namingConnection(name));
+    await guarded.save({ name: "inuse", type: "kafka", brokers: testBrokers() }, "admin-1", false);
+    const uses = flowDoc("uses-conn", [["src", "kafka-source", { topic: "in", connection: "inuse" }], ["out", "log", {}]], [["src", "success", "out"]]);
+    await database.repositories.flows.save({ ...uses, name: "Orders east" });
+    await expect(guarded.remove("inuse")).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining('connection "inuse" is used by 1 flow(s): "Orders east" (uses-conn)') });
+    // a newer version without it frees the connection
+    await database.repositories.flows.save({ ...flowDoc("uses-conn", [["src", "kafka-source", { topic: "in" }], ["out", "log", {}]], [["src", "success", "out"]]), name: "Orders east" });
+    await guarded.remove("inuse");
+    expect(await database.repositories.connections.find("inuse")).toBeFalsy();
   });
 });

@@ -34,6 +34,8 @@ export class Connections {
     private readonly repository: ConnectionRepository,
     private readonly network: NetworkPolicy | undefined,
     private readonly log: Logger,
+    /** the flows whose latest version names a connection: a connection in use is not removed */
+    private readonly usedBy: (name: string) => Promise<{ id: string; name: string }[]> = async () => [],
   ) {}
 
   list(): Promise<ConnectionSummary[]> {
@@ -62,11 +64,13 @@ export class Connections {
     return { name, created: true };
   }
 
-  /**
-   * Removes a connection. Flows do not name connections yet, so nothing refuses the removal; once
-   * they do, a connection a saved flow names must be refused here with the flows' ids.
-   */
+  /** Removes a connection, unless a flow's latest version names it (CONFLICT naming the flows). */
   async remove(name: string): Promise<void> {
+    const users = await this.usedBy(name);
+    if (users.length) {
+      const listed = users.slice(0, 5).map((f) => `"${f.name}" (${f.id})`).join(", ");
+      throw new DomainError("CONFLICT", `connection "${name}" is used by ${users.length} flow(s): ${listed}${users.length > 5 ? ", …" : ""}; change their nodes to another connection first`);
+    }
     if (!(await this.repository.remove(name))) throw new DomainError("NOT_FOUND", `no connection named "${name}"`);
   }
 

@@ -140,6 +140,15 @@ export class FlowRepository {
     });
   }
 
+  /** Flows whose latest version has a node naming connection `name` (its config's `connection`). */
+  async namingConnection(name: string): Promise<{ id: string; name: string }[]> {
+    return queryIn<{ id: string; name: string }>(
+      this.db,
+      sql`SELECT f.id, f.name FROM flow f JOIN flow_version v ON v.flow_id = f.id AND v.version = f.latest_version
+          WHERE v.document->'nodes' @> ${JSON.stringify([{ config: { connection: name } }])}::jsonb ORDER BY f.id`,
+    );
+  }
+
   async delete(id: string): Promise<void> {
     const n = await this.db.flow.deleteMany({ where: { id } });
     if (n.count === 0) throw new DomainError("NOT_FOUND", `flow ${id} does not exist`);
