@@ -156,6 +156,13 @@ describe("flows across clusters through named connections", () => {
       `not authorized to write topic "${denied}" on the cluster of connection "east" as user "${scram.user.name}" (TOPIC_AUTHORIZATION_FAILED): an ACL must allow it WRITE on the topic`,
     );
     expect(dead[0]!.headers[HEADER.errorNode]).toBe("out");
+    // the canvas shows them as the sink's errors, with the reason
+    const out = await waitFor(async () => {
+      const n = (await engine.api.stats.snapshot.query({ flowId: id })).nodes.out;
+      return n && n.errors >= 20 ? n : undefined;
+    }, 15_000, "refused writes counted as the sink's errors");
+    expect(out.errors).toBe(20);
+    expect(out.lastError).toContain("TOPIC_AUTHORIZATION_FAILED");
     const status = await engine.api.deployments.status.query({ flowId: id });
     expect(status.status).toBe("running");
     expect(status.error).toBeNull();

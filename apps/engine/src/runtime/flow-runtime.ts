@@ -291,6 +291,9 @@ export class FlowRuntime {
   }
 
   private logRefusal(topic: ClusterTopic, reason: string, records: number): void {
+    // counted as the node's errors, so the canvas shows them (its outputs were counted when emitted)
+    const stageId = this.spec.plan.stages.find((s) => s.nodes.includes(topic.nodeId))?.id ?? topic.nodeId;
+    this.deps.observers.onRefusedWrite({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId, nodeId: topic.nodeId, records, reason });
     const now = Date.now();
     const key = `${topic.connection}/${topic.nodeId}`;
     if (now - (this.refusalLoggedAt.get(key) ?? -Infinity) < REFUSAL_LOG_MS) return;

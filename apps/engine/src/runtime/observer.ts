@@ -22,6 +22,8 @@ export interface RunnerObserver {
   onBatchError?(e: BatchErrorEvent): void;
   /** A source stage paused or resumed because of back pressure or low disk space. */
   onPause?(e: PauseEvent): void;
+  /** Records a node wrote were refused by their topic's cluster (no ACL) and went to its failure route instead. */
+  onRefusedWrite?(e: RefusedWriteEvent): void;
 }
 
 export interface InputSlice {
@@ -106,6 +108,16 @@ export interface BatchErrorEvent {
   error: Error;
 }
 
+export interface RefusedWriteEvent {
+  flowId: string;
+  deploymentId: string;
+  /** the stage of the writing node (for observers' error lines) */
+  stageId: string;
+  nodeId: string;
+  records: number;
+  reason: string;
+}
+
 export interface PauseEvent {
   flowId: string;
   deploymentId: string;
@@ -154,6 +166,15 @@ export class Observers implements RunnerObserver {
         o.onPause?.(e);
       } catch (err) {
         this.failed(o, "a pause change", e, err);
+      }
+    }
+  }
+  onRefusedWrite(e: RefusedWriteEvent): void {
+    for (const o of this.list) {
+      try {
+        o.onRefusedWrite?.(e);
+      } catch (err) {
+        this.failed(o, "a refused write", e, err);
       }
     }
   }

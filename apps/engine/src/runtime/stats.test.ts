@@ -76,3 +76,19 @@ describe("paused sources", () => {
     expect(r.figures("d")!.pausedForDisk).toBeUndefined();
   });
 });
+
+describe("writes another cluster refused", () => {
+  it("count as the writing node's errors, with the refusal as its last error", () => {
+    const r = new StatsRecorder();
+    r.track("d", "f", plan);
+    const reason = 'not authorized to write topic "east" on the cluster of connection "east" as alice (TOPIC_AUTHORIZATION_FAILED): an ACL must allow it WRITE on the topic';
+    r.onRefusedWrite({ flowId: "f", deploymentId: "d", stageId: "m", nodeId: "out", records: 7, reason });
+    r.onRefusedWrite({ flowId: "f", deploymentId: "d", stageId: "m", nodeId: "out", records: 3, reason });
+    const n = r.figures("d")!.nodes.out!;
+    expect(n.errors).toBe(10);
+    expect(n).toMatchObject({ lastError: reason });
+    // an unknown deployment or node is ignored
+    r.onRefusedWrite({ flowId: "f", deploymentId: "other", stageId: "m", nodeId: "out", records: 1, reason });
+    expect(r.figures("d")!.nodes.out!.errors).toBe(10);
+  });
+});

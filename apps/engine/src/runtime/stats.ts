@@ -1,6 +1,6 @@
 import type { MRecord } from "@millrace/processors";
 import type { ExecutionPlan } from "../planner/index.js";
-import type { BatchEvent, Emitted, PauseEvent, RunnerObserver } from "./observer.js";
+import type { BatchEvent, Emitted, PauseEvent, RefusedWriteEvent, RunnerObserver } from "./observer.js";
 import { rawValue } from "./records.js";
 
 /** The size `encode()` would write for a record (value + key), without keeping the encoding. */
@@ -154,6 +154,15 @@ export class StatsRecorder implements RunnerObserver {
 
   tracked(): { deploymentId: string; flowId: string }[] {
     return [...this.deployments].map(([deploymentId, d]) => ({ deploymentId, flowId: d.flowId }));
+  }
+
+  /** A refused write's records are the writing node's errors, with the refusal as its last error. */
+  onRefusedWrite(e: RefusedWriteEvent): void {
+    const c = this.deployments.get(e.deploymentId)?.nodes.get(e.nodeId);
+    if (!c) return;
+    c.errors += e.records;
+    c.lastError = e.reason;
+    c.lastErrorAt = Date.now();
   }
 
   onBatch(b: BatchEvent): void {
