@@ -152,29 +152,21 @@ export class Observers implements RunnerObserver {
     }
   }
   onBatchError(e: BatchErrorEvent): void {
-    for (const o of this.list) {
-      try {
-        o.onBatchError?.(e);
-      } catch (err) {
-        this.failed(o, "a batch error", e, err);
-      }
-    }
+    this.notify("onBatchError", e, "a batch error");
   }
   onPause(e: PauseEvent): void {
-    for (const o of this.list) {
-      try {
-        o.onPause?.(e);
-      } catch (err) {
-        this.failed(o, "a pause change", e, err);
-      }
-    }
+    this.notify("onPause", e, "a pause change");
   }
   onRefusedWrite(e: RefusedWriteEvent): void {
+    this.notify("onRefusedWrite", e, "a refused write");
+  }
+  /** Every observer that has `method`, each in its own try (onBatch, the hot one, is written out). */
+  private notify<K extends "onBatchError" | "onPause" | "onRefusedWrite">(method: K, e: Parameters<NonNullable<RunnerObserver[K]>>[0], what: string): void {
     for (const o of this.list) {
       try {
-        o.onRefusedWrite?.(e);
+        (o[method] as ((x: typeof e) => void) | undefined)?.call(o, e);
       } catch (err) {
-        this.failed(o, "a refused write", e, err);
+        this.failed(o, what, e, err);
       }
     }
   }
