@@ -29,6 +29,11 @@ export interface ProcessorTypeInfo {
   ingress?(config: any): Ingress | undefined;
   /** Every output is a new record split off its input, so provenance records a FORK even when one input yields one output. */
   forks?: boolean;
+  /**
+   * The engine runs this node with a runner of its own instead of the record path: `mirror`
+   * copies Kafka messages between clusters as bytes (kafka-mirror). Such a node has no ports.
+   */
+  runner?: "mirror";
 }
 
 /** An HTTP path the engine serves for one node. */

@@ -205,3 +205,20 @@ export type ConnectionTestFailure = (typeof CONNECTION_TEST_FAILURES)[number];
 
 /** What "test connection" answers: `detail` is a sentence for a person, never holding a secret. */
 export type ConnectionTestResult = { ok: true; detail?: string } | { ok: false; reason: ConnectionTestFailure; detail: string };
+
+/** The connection types a processor's config field can name. */
+export type NodeConnectionType = Extract<ConnectionType, "kafka" | "postgres" | "http">;
+
+/**
+ * Every top-level field of a processor's config schema that names a connection (`connection`, a
+ * mirror's `from` and `to`), found by the `connectionType` in the field's metadata, with that type.
+ */
+export function connectionFieldsOf(configSchema: z.ZodType): { field: string; type: NodeConnectionType }[] {
+  if (!(configSchema instanceof z.ZodObject)) return [];
+  const out: { field: string; type: NodeConnectionType }[] = [];
+  for (const [field, schema] of Object.entries(configSchema.shape as Record<string, z.ZodType>)) {
+    const declared = (schema.meta() as { connectionType?: unknown } | undefined)?.connectionType;
+    if (declared === "kafka" || declared === "postgres" || declared === "http") out.push({ field, type: declared });
+  }
+  return out;
+}

@@ -20,12 +20,14 @@ import { spec as kafkaSink } from "./catalog/kafka-sink/spec.js";
 import { spec as postgresSink } from "./catalog/postgres-sink/spec.js";
 import { spec as httpRequest } from "./catalog/http-request/spec.js";
 import { spec as log } from "./catalog/log/spec.js";
+import { spec as kafkaMirror } from "./catalog/kafka-mirror/spec.js";
 
 export * from "./sdk.js";
 export { compileExpression, checkExpression, jsonataTruthy, ExpressionError, type CompiledExpression, type ExprLimits } from "./expr.js";
 export { ConfigError, parseConfig } from "./config.js";
 export { parseNetworkRules, refusal, type NetworkPolicy, type NetworkRule } from "./net-policy.js";
-export { connectionTypeOf, type NodeConnectionType } from "./schema.js";
+export { connectionTypeOf } from "./schema.js";
+export { connectionFieldsOf, type NodeConnectionType } from "@millrace/flow";
 
 /**
  * Every processor type, in palette order: sources, transforms, sinks. This list is the one
@@ -37,6 +39,7 @@ export const specs: ProcessorSpec[] = [
   kafkaSource,
   httpListen,
   postgresPoll,
+  kafkaMirror,
   filter,
   map,
   flatMap,

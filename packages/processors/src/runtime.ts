@@ -14,3 +14,4 @@ export const implementations: Record<string, ProcessorImpl> = Object.fromEntries
 export type { HttpListenAccess, HttpListenSource } from "./catalog/http-listen/impl.js";
 export { isOfferableSource, isSourceProcessor } from "./sdk.js";
 export { closeUserCodePool, configureUserCodePool, defaultWorkerCount as defaultUserCodeWorkers } from "./user-code/pool.js";
+export { mirrorRules, NameSelection, type MirrorRules } from "./catalog/kafka-mirror/impl.js";

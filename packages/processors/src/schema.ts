@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONNECTION_NAME, type ConnectionType } from "@millrace/flow";
+import { CONNECTION_NAME, connectionFieldsOf, type NodeConnectionType } from "@millrace/flow";
 import { checkExpression } from "./expr.js";
 import type { UiHint } from "./sdk.js";
 
@@ -68,8 +68,6 @@ export const headerName = z
   .min(1, "the header name is empty")
   .refine((s) => !s.startsWith("mr."), { message: "header names starting with 'mr.' are reserved for the runtime" });
 
-/** The connection types a processor's `connection` field can name. */
-export type NodeConnectionType = Extract<ConnectionType, "kafka" | "postgres" | "http">;
 
 /**
  * Metadata of a field naming a connection: `connectionType` says which type it must be, so the
@@ -108,7 +106,6 @@ export function ownOrNamedConnection(field: string) {
 
 /** The connection type a config schema's `connection` field names (undefined: the type takes none). */
 export function connectionTypeOf(configSchema: z.ZodType): NodeConnectionType | undefined {
-  const field = configSchema instanceof z.ZodObject ? (configSchema.shape as Record<string, z.ZodType | undefined>).connection : undefined;
-  const declared = (field?.meta() as { connectionType?: unknown } | undefined)?.connectionType;
-  return declared === "kafka" || declared === "postgres" || declared === "http" ? declared : undefined;
+  return connectionFieldsOf(configSchema).find((f) => f.field === "connection")?.type;
 }
+

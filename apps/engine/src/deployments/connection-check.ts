@@ -1,13 +1,15 @@
 import { formatPath, type CatalogLike, type ConnectionTestResult, type ConnectionType, type FlowDocument, type FlowError } from "@millrace/flow";
-import { connectionTypeOf, type NodeConnectionType } from "@millrace/processors";
+import { connectionFieldsOf, type NodeConnectionType } from "@millrace/processors";
 
-/** A node's `connection` field: the connection it names, of the type its spec declares. */
+/** A node's field naming a connection (`connection`, a mirror's `from`/`to`): the connection it names, of the type its spec declares. */
 export interface ConnectionReference {
   /** `nodes[2].config.connection` */
   path: string;
   nodeId: string;
   name: string;
   type: NodeConnectionType;
+  /** the node runs in a runner of its own (a mirror), outside the flow's transactions */
+  ownRunner?: boolean;
 }
 
 /** What a flow's checks need of the engine's connections. */
@@ -21,9 +23,15 @@ export function connectionReferences(doc: FlowDocument, catalog: CatalogLike): C
   const out: ConnectionReference[] = [];
   doc.nodes.forEach((node, i) => {
     const spec = catalog.get(node.type);
-    const type = spec ? connectionTypeOf(spec.configSchema) : undefined;
-    const name = (node.config as { connection?: unknown } | undefined)?.connection;
-    if (type && typeof name === "string" && name !== "") out.push({ path: formatPath(["nodes", i, "config", "connection"]), nodeId: node.id, name, type });
+    if (!spec) return;
+    const config = (node.config ?? {}) as Record<string, unknown>;
+    for (const { field, type } of connectionFieldsOf(spec.configSchema)) {
+      const name = config[field];
+      if (typeof name !== "string" || name === "") continue;
+      const ref: ConnectionReference = { path: formatPath(["nodes", i, "config", field]), nodeId: node.id, name, type };
+      if (spec.runner) ref.ownRunner = true;
+      out.push(ref);
+    }
   });
   return out;
 }
@@ -60,7 +68,7 @@ export async function failingConnections(refs: readonly ConnectionReference[], d
  */
 export function crossClusterTransactions(refs: readonly ConnectionReference[]): FlowError[] {
   return refs
-    .filter((r) => r.type === "kafka")
+    .filter((r) => r.type === "kafka" && !r.ownRunner)
     .map((r) => ({
       path: r.path,
       message: `node "${r.nodeId}" uses the cluster of connection "${r.name}", but exactly-once needs every Kafka node on the engine's own cluster (a transaction does not span clusters): deploy at-least-once, or drop the connection`,

@@ -167,6 +167,15 @@ export class StatsService {
           s.lastError = f.lastError;
           s.lastErrorAt = f.lastErrorAt;
         }
+        for (const [topic, r] of Object.entries(f.replication ?? {})) {
+          const sum = ((s.replication ??= {})[topic] ??= { target: r.target, records: 0, lag: 0, partitions: 0 });
+          sum.records += r.records;
+          // each engine counts the partitions it copies; an engine gone quiet no longer copies any
+          if (a.fresh) {
+            sum.lag += r.lag;
+            sum.partitions += r.partitions;
+          }
+        }
       }
       if (s.paused) s.pausedFor = diskStages.has(n.id) ? "disk" : "back-pressure";
       nodes[n.id] = s;

@@ -346,6 +346,29 @@ export function createKafka(opts: KafkaOptions): KafkaClient {
       return { groupId, total: partitions.reduce((s, p) => s + p.lag, 0), partitions };
     },
 
+    async groupOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+      if (!topics.length) return [];
+      const committed = await withMetadataRetry(topics, (a) => retryCoordinator(() => a.fetchOffsets({ groupId, topics })), false);
+      return committed.flatMap((t) => t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+    },
+
+    async setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+      const a = await admin();
+      const byTopic = new Map<string, { partition: number; offset: string }[]>();
+      for (const o of offsets) {
+        let list = byTopic.get(o.topic);
+        if (!list) byTopic.set(o.topic, (list = []));
+        list.push({ partition: o.partition, offset: o.offset });
+      }
+      for (const [topic, partitions] of byTopic) await retryCoordinator(() => a.setOffsets({ groupId, topic, partitions }));
+    },
+
+    async partitionCounts(topics: string[]): Promise<Map<string, number>> {
+      if (!topics.length) return new Map();
+      const { topics: meta } = await withMetadataRetry(topics, (a) => a.fetchTopicMetadata({ topics }));
+      return new Map(meta.map((t) => [t.name, t.partitions.length]));
+    },
+
     async deleteGroups(groupIds: string[]): Promise<void> {
       if (!groupIds.length) return;
       const a = await admin();

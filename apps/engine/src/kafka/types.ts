@@ -240,6 +240,12 @@ export interface KafkaClient {
   topicEndOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** high watermark − committed offset per partition (no commit: counts from the low watermark). */
   groupLag(groupId: string, topics: string[]): Promise<GroupLag>;
+  /** The group's committed offsets (next offset to read) in those topics; partitions it never committed are left out. */
+  groupOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]>;
+  /** Sets a group's committed offsets; refused while the group has active members. */
+  setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
+  /** Number of partitions of each existing topic named (one metadata request). */
+  partitionCounts(topics: string[]): Promise<Map<string, number>>;
   /** Deletes consumer groups (they must have no members); missing ones are ignored. */
   deleteGroups(groupIds: string[]): Promise<void>;
   /** Broker ids and the controller id, asked of the cluster. */

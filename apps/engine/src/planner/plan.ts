@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { findParameterReferences, requestedEdgeMode, substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
+import { connectionFieldsOf, findParameterReferences, requestedEdgeMode, substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
 
 /**
  * The planner: a pure function from a validated flow document to an execution plan. No Kafka,
@@ -44,7 +44,7 @@ import { findParameterReferences, requestedEdgeMode, substituteParameters, type 
  */
 
 /** What the planner reads of a processor spec: declared facts only, never the type id. */
-export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks">;
+export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
 
 export interface PlannerCatalog {
   get(type: string): PlannerSpec | undefined;
@@ -136,6 +136,10 @@ export interface PlannedNode {
   callContextTopic?: string;
   /** the connection its config names: opened by the runtime when the stage starts (secrets never enter the plan) */
   connection?: string;
+  /** every connection its config names, by field (`connection`, a mirror's `from` and `to`); absent in plans stored before */
+  connections?: Record<string, string>;
+  /** its spec's own runner (a kafka-mirror: `mirror`) runs it instead of the record path */
+  runner?: "mirror";
 }
 
 export interface PlannedEdge {
@@ -162,7 +166,8 @@ export interface PlannedEdge {
 
 export type DirectKind = "external-in" | "external-out";
 
-export type StageKind = "poll-source" | "kafka-source" | "consumer";
+/** `mirror`: a kafka-mirror node copying topics between clusters in a runner of its own (it reads what it finds, writes no edge) */
+export type StageKind = "poll-source" | "kafka-source" | "consumer" | "mirror";
 
 export interface PlannedStage {
   id: string;
@@ -359,7 +364,8 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       members.push(cur);
       for (const e of outgoing.get(cur)!) if (joined(e)) queue.push(e.to.node);
     }
-    const kind: StageKind = spec.kind === "source" ? (spec.externalTopic ? "kafka-source" : "poll-source") : "consumer";
+    const kind: StageKind = spec.runner === "mirror" ? "mirror" : spec.kind === "source" ? (spec.externalTopic ? "kafka-source" : "poll-source") : "consumer";
+    if (kind === "mirror" && options.exactlyOnce) warnings.push(`node "${n.id}": kafka-mirror copies at least once, also in an exactly-once flow (a transaction does not span two clusters)`);
     const groupId = stageGroupId(doc.id, n.id);
     let fromBeginning = true;
     let inputs: string[] = [];
@@ -477,6 +483,9 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     if (callContextTopic !== undefined) planned.callContextTopic = callContextTopic;
     const connection = namesConnection(n) ? String((n.config as { connection: unknown }).connection) : undefined;
     if (connection !== undefined) planned.connection = connection;
+    const named = namedConnections(n, spec);
+    if (named) planned.connections = named;
+    if (spec.runner) planned.runner = spec.runner;
     nodes.push(planned);
     // a topic of another cluster is another topic, whatever its name
     const onCluster = (name: string) => (connection === undefined ? name : `${name}@${connection}`);
@@ -517,7 +526,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       warnings.push(`node "${s.head}" has no incoming edge: it never receives a record`);
       continue;
     }
-    if (s.kind === "poll-source") continue;
+    if (s.kind === "poll-source" || s.kind === "mirror") continue;
     // its consumer is on the other cluster, where the flow's own topics are not
     if (s.kind === "kafka-source" && namesConnection(nodeById.get(s.head)!)) continue;
     const name = replayTopicName(doc.id, s.head, (t) => topics.has(t));
@@ -601,6 +610,18 @@ function boundTopics(topics: Iterable<PlannedTopic>, defaults: { edge: TopicRete
       t.retention = { minutes: largest("retentionMinutes", defaults.edge.minutes), mb: largest("retentionMb", defaults.edge.mb) };
     }
   }
+}
+
+/** The connections a node's config names, by field (undefined: none). */
+function namedConnections(n: FlowNode, spec: PlannerSpec): Record<string, string> | undefined {
+  const config = n.config as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  if (!spec.configSchema) return undefined;
+  for (const { field } of connectionFieldsOf(spec.configSchema)) {
+    const name = config[field];
+    if (typeof name === "string" && name !== "") out[field] = name;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** Another cluster cannot be written in the stage's transaction, nor read by its consumer. */

@@ -35,13 +35,13 @@ export class FlowConnections {
    */
   static async open(plan: ExecutionPlan, opener: ConnectionOpener | undefined, clients: ConnectionKafkaClients | undefined): Promise<FlowConnections> {
     const opened = new FlowConnections(clients);
-    const named = plan.nodes.filter((n) => n.connection !== undefined);
+    // plans stored before nodes listed their connections by field name only `connection`
+    const named = plan.nodes.flatMap((n) => Object.entries(n.connections ?? (n.connection === undefined ? {} : { connection: n.connection })).map(([field, name]) => ({ node: n, field, name })));
     if (named.length === 0) return opened;
-    if (!opener || !clients) throw new Error(`node "${named[0]!.id}" names connection "${named[0]!.connection}", but this engine has no connections`);
+    if (!opener || !clients) throw new Error(`node "${named[0]!.node.id}" names connection "${named[0]!.name}", but this engine has no connections`);
     try {
       const documents = new Map<string, ConnectionDocument>();
-      for (const node of named) {
-        const name = node.connection!;
+      for (const { node, field, name } of named) {
         let c = documents.get(name);
         if (!c) {
           c = await opener.open(name).catch((e: unknown) => {
@@ -49,7 +49,8 @@ export class FlowConnections {
           });
           documents.set(name, c);
         }
-        if (c.type === "kafka") opened.clusterOfNode.set(node.id, await opened.cluster(c));
+        if (c.type === "kafka") opened.clusterOfNode.set(fieldKey(node.id, field), await opened.cluster(c));
+        else if (field !== "connection") throw new Error(`node "${node.id}": ${field} names connection "${name}", a ${c.type} connection, where a kafka one is needed`);
         else if (c.type === "postgres" || c.type === "http") opened.forNodes.set(node.id, forProcessor(c));
         else throw new Error(`node "${node.id}": connection "${name}" is a ${c.type} connection, which this node cannot use`);
       }
@@ -75,9 +76,9 @@ export class FlowConnections {
     return cluster;
   }
 
-  /** The cluster a Kafka node's connection names (undefined: the engine's own). */
-  clusterOf(nodeId: string): ClusterOfConnection | undefined {
-    return this.clusterOfNode.get(nodeId);
+  /** The cluster a Kafka node's `connection` (or another field naming one: a mirror's `from`, `to`) names (undefined: the engine's own). */
+  clusterOf(nodeId: string, field = "connection"): ClusterOfConnection | undefined {
+    return this.clusterOfNode.get(fieldKey(nodeId, field));
   }
 
   /** What a postgres or http node's processor connects with (undefined: its own config). */
@@ -89,6 +90,10 @@ export class FlowConnections {
     const held = this.held.splice(0);
     await Promise.all(held.map((h) => h.release().catch(() => {})));
   }
+}
+
+function fieldKey(nodeId: string, field: string): string {
+  return `${nodeId}\u0000${field}`;
 }
 
 /** A connection as a processor gets it: settings with their secrets, and those secrets listed to keep them out of messages. */

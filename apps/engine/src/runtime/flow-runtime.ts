@@ -234,6 +234,8 @@ export class FlowRuntime {
           },
         });
         this.releases.push(release);
+      } else if (stage.kind === "mirror") {
+        throw new Error(`node "${stage.head}": this engine cannot run a kafka-mirror yet`);
       } else {
         const { executor } = await this.executorFor(stage, false);
         const runner = new ConsumerStageRunner(this.runnerDeps(stage, executor));

@@ -24,6 +24,10 @@ export interface RunnerObserver {
   onPause?(e: PauseEvent): void;
   /** Records a node wrote were refused by their topic's cluster (no ACL) and went to its failure route instead. */
   onRefusedWrite?(e: RefusedWriteEvent): void;
+  /** A mirror copied a batch of messages of one source topic-partition (acknowledged by the target cluster). */
+  onMirrored?(e: MirroredEvent): void;
+  /** A mirror's lag per source topic over the partitions it copies on this engine (replaces the previous one). */
+  onReplicationLag?(e: ReplicationLagEvent): void;
 }
 
 export interface InputSlice {
@@ -118,6 +122,28 @@ export interface RefusedWriteEvent {
   reason: string;
 }
 
+export interface MirroredEvent {
+  flowId: string;
+  deploymentId: string;
+  stageId: string;
+  nodeId: string;
+  /** the source topic and its copy */
+  topic: string;
+  target: string;
+  records: number;
+  /** key + value + header bytes copied */
+  bytes: number;
+}
+
+export interface ReplicationLagEvent {
+  flowId: string;
+  deploymentId: string;
+  stageId: string;
+  nodeId: string;
+  /** per source topic: its copy, the messages not yet copied (source end − copied), the partitions counted */
+  topics: Record<string, { target: string; lag: number; partitions: number }>;
+}
+
 export interface PauseEvent {
   flowId: string;
   deploymentId: string;
@@ -160,8 +186,14 @@ export class Observers implements RunnerObserver {
   onRefusedWrite(e: RefusedWriteEvent): void {
     this.notify("onRefusedWrite", e, "a refused write");
   }
+  onMirrored(e: MirroredEvent): void {
+    this.notify("onMirrored", e, "a mirrored batch");
+  }
+  onReplicationLag(e: ReplicationLagEvent): void {
+    this.notify("onReplicationLag", e, "a replication lag");
+  }
   /** Every observer that has `method`, each in its own try (onBatch, the hot one, is written out). */
-  private notify<K extends "onBatchError" | "onPause" | "onRefusedWrite">(method: K, e: Parameters<NonNullable<RunnerObserver[K]>>[0], what: string): void {
+  private notify<K extends "onBatchError" | "onPause" | "onRefusedWrite" | "onMirrored" | "onReplicationLag">(method: K, e: Parameters<NonNullable<RunnerObserver[K]>>[0], what: string): void {
     for (const o of this.list) {
       try {
         (o[method] as ((x: typeof e) => void) | undefined)?.call(o, e);

@@ -1,6 +1,6 @@
 import type { MRecord } from "@millrace/processors";
 import type { ExecutionPlan } from "../planner/index.js";
-import type { BatchEvent, Emitted, PauseEvent, RefusedWriteEvent, RunnerObserver } from "./observer.js";
+import type { BatchEvent, Emitted, MirroredEvent, PauseEvent, RefusedWriteEvent, ReplicationLagEvent, RunnerObserver } from "./observer.js";
 import { rawValue } from "./records.js";
 
 /** The size `encode()` would write for a record (value + key), without keeping the encoding. */
@@ -71,6 +71,18 @@ export interface NodeFigures {
   lastError?: string;
   /** ms since epoch */
   lastErrorAt?: number;
+  /** a kafka-mirror: per source topic, its copy, records copied and how many are not copied yet */
+  replication?: Record<string, ReplicationFigures>;
+}
+
+export interface ReplicationFigures {
+  target: string;
+  /** messages copied since the deployment */
+  records: number;
+  /** messages in the source topic not copied yet (over the partitions counted) */
+  lag: number;
+  /** partitions whose lag is counted (an engine counts those it copies) */
+  partitions: number;
 }
 
 export interface EdgeFigures {
@@ -103,6 +115,7 @@ class NodeCounters {
   readonly outWin = new RateWindow();
   lastError?: string;
   lastErrorAt?: number;
+  replication?: Map<string, ReplicationFigures>;
   constructor(readonly source: boolean) {}
 }
 
@@ -163,6 +176,36 @@ export class StatsRecorder implements RunnerObserver {
     c.errors += e.records;
     c.lastError = e.reason;
     c.lastErrorAt = Date.now();
+  }
+
+  onMirrored(e: MirroredEvent): void {
+    const c = this.deployments.get(e.deploymentId)?.nodes.get(e.nodeId);
+    if (!c) return;
+    const now = Date.now();
+    c.in += e.records;
+    c.out += e.records;
+    c.bytesIn += e.bytes;
+    c.bytesOut += e.bytes;
+    c.inWin.add(e.records, now);
+    c.outWin.add(e.records, now);
+    const r = (c.replication ??= new Map()).get(e.topic);
+    if (r) r.records += e.records;
+    else c.replication.set(e.topic, { target: e.target, records: e.records, lag: 0, partitions: 0 });
+  }
+
+  onReplicationLag(e: ReplicationLagEvent): void {
+    const c = this.deployments.get(e.deploymentId)?.nodes.get(e.nodeId);
+    if (!c) return;
+    const map = (c.replication ??= new Map());
+    for (const r of map.values()) {
+      r.lag = 0;
+      r.partitions = 0;
+    }
+    for (const [topic, t] of Object.entries(e.topics)) {
+      const r = map.get(topic);
+      if (r) Object.assign(r, { target: t.target, lag: t.lag, partitions: t.partitions });
+      else map.set(topic, { target: t.target, records: 0, lag: t.lag, partitions: t.partitions });
+    }
   }
 
   onBatch(b: BatchEvent): void {
@@ -254,6 +297,7 @@ export class StatsRecorder implements RunnerObserver {
         f.lastError = c.lastError;
         f.lastErrorAt = c.lastErrorAt;
       }
+      if (c.replication) f.replication = Object.fromEntries([...c.replication].map(([t, r]) => [t, { ...r }]));
       nodes[id] = f;
     }
     const edges: Record<string, EdgeFigures> = {};
