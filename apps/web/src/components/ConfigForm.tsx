@@ -2,8 +2,9 @@
  * Renders the fields produced by ../form/schemaForm for a value, with inline errors keyed
  * by path (from the processor's own zod schema).
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { defaultFor, getAt, pathKey, renameKey, type Field, type Path } from "../form/schemaForm";
+import { insertEntryAfter, isStringList, pasteEntries, removeEntry, splitListText, type StringListField } from "../form/stringList";
 import { connectionChoices, ownChoiceLabel } from "../connections/connectionForm";
 import { useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
@@ -139,6 +140,15 @@ function FieldView({ field, path, value, ctx }: { field: Field; path: Path; valu
         </fieldset>
       );
     case "array": {
+      if (isStringList(field))
+        return (
+          <div className="mr-field" data-testid={testId(path)}>
+            <Label field={field} />
+            {desc}
+            <StringList field={field} path={path} value={value} ctx={ctx} />
+            <Errors ctx={ctx} path={path} />
+          </div>
+        );
       const items = Array.isArray(value) ? value : [];
       return (
         <div className="mr-field" data-testid={testId(path)}>
@@ -194,6 +204,75 @@ function FieldView({ field, path, value, ctx }: { field: Field; path: Path; valu
         </div>
       );
   }
+}
+
+/**
+ * One input per entry with its own error under it; Enter adds an entry after it, pasting a
+ * list ("a, b" or one per line) into an entry makes one entry each.
+ */
+function StringList({ field, path, value, ctx }: { field: StringListField; path: Path; value: unknown; ctx: Ctx }) {
+  const items = Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : String(v ?? ""))) : [];
+  const [focusAt, setFocusAt] = useState<number | null>(null);
+  const list = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focusAt === null) return;
+    list.current?.querySelectorAll<HTMLInputElement>("input")[focusAt]?.focus();
+    setFocusAt(null);
+  }, [focusAt]);
+  const set = (v: unknown) => ctx.onChange(path, v);
+  const base = testId(path);
+  const noun = field.label ? field.label.replace(/s$/, "").toLowerCase() : "entry";
+  const full = field.maxItems !== undefined && items.length >= field.maxItems;
+  return (
+    <div className="mr-list" ref={list}>
+      {items.map((item, i) => {
+        const p = [...path, i];
+        const hasErr = !!ctx.errors[pathKey(p)]?.length;
+        return (
+          <div className="mr-list-row" key={i} data-testid={`${base}-row-${i}`}>
+            <input
+              id={`${ctx.idPrefix}-${pathKey(p)}`}
+              className={`mr-input mono${hasErr ? " has-error" : ""}`}
+              data-testid={testId(p)}
+              aria-label={`${field.label || "entry"} ${i + 1}`}
+              aria-invalid={hasErr}
+              spellCheck={false}
+              value={item}
+              placeholder={field.item.ui.placeholder ?? noun}
+              onChange={(e) => set(items.map((x, j) => (j === i ? e.target.value : x)))}
+              onKeyDown={(e) => {
+                if (e.key !== "Enter" || full) return;
+                e.preventDefault();
+                set(insertEntryAfter(items, i));
+                setFocusAt(i + 1);
+              }}
+              onPaste={(e) => {
+                const entries = splitListText(e.clipboardData.getData("text"));
+                if (entries.length < 2) return;
+                e.preventDefault();
+                set(pasteEntries(items, i, entries).slice(0, field.maxItems));
+              }}
+            />
+            <button className="mr-icon danger" title={`Remove ${noun}`} data-testid={`${base}-remove-${i}`} onClick={() => set(removeEntry(items, i, field.required))}>
+              ✕
+            </button>
+            <Errors ctx={ctx} path={p} />
+          </div>
+        );
+      })}
+      <button
+        className="mr-btn small"
+        data-testid={`${base}-add`}
+        disabled={full}
+        onClick={() => {
+          set([...items, ""]);
+          setFocusAt(items.length);
+        }}
+      >
+        + Add {noun}
+      </button>
+    </div>
+  );
 }
 
 /** A saved connection of one type, or none (the engine's own cluster or database). */

@@ -8,8 +8,9 @@
  * figures changed. Figures with no tick for 3 s are greyed and say "stale".
  */
 import { memo, useMemo } from "react";
-import { isRecentError, useSeries, useStale, useStatsStore } from "../store/statsStore";
+import { isRecentError, useSeries, useStale, useStatsStore, type NodeLive } from "../store/statsStore";
 import { ago, fmt, fmtRate, SPARK_H, SPARK_W, sparkPoints } from "./figures";
+import { replicationLine, summarizeReplication } from "./replication";
 
 export { ago, fmt, fmtRate };
 
@@ -39,11 +40,12 @@ const Sparkline = memo(function Sparkline({ id }: { id: string }) {
   );
 });
 
-/** A node's live figures (full detail only). */
-export const NodeFigures = memo(function NodeFigures({ id, source, sink }: { id: string; source: boolean; sink: boolean }) {
+/** A node's live figures (full detail only); a node that copies topics (kafka-mirror) shows its lag instead of in/out. */
+export const NodeFigures = memo(function NodeFigures({ id, source, sink, replicates }: { id: string; source: boolean; sink: boolean; replicates: boolean }) {
   const s = useStatsStore((st) => st.nodes[id]);
   const stale = useStale();
   if (!s) return null;
+  if (replicates) return <ReplicationFigures id={id} s={s} stale={stale} />;
   const outRate = source ? s.rate1s : s.rateOut;
   return (
     <div
@@ -75,11 +77,7 @@ export const NodeFigures = memo(function NodeFigures({ id, source, sink }: { id:
             ⏸ {s.pausedFor === "disk" ? "paused: disk low" : "paused"}
           </span>
         )}
-        {stale && (
-          <span className="mr-chip stale" data-testid={`node-stale-${id}`} title="No figures from the engine for over 3 s (unreachable?): these are the last known totals, not live">
-            stale
-          </span>
-        )}
+        {stale && <StaleChip id={id} />}
       </div>
       <div className="mr-fig-row rates">
         {!source && (
@@ -97,6 +95,49 @@ export const NodeFigures = memo(function NodeFigures({ id, source, sink }: { id:
     </div>
   );
 });
+
+function StaleChip({ id }: { id: string }) {
+  return (
+    <span className="mr-chip stale" data-testid={`node-stale-${id}`} title="No figures from the engine for over 3 s (unreachable?): these are the last known totals, not live">
+      stale
+    </span>
+  );
+}
+
+/** "orders → copy.orders, lag 12" (or "3 topics, lag 1.2k"), then the copy rate and its sparkline. */
+function ReplicationFigures({ id, s, stale }: { id: string; s: NodeLive; stale: boolean }) {
+  const { topics, records, lag } = summarizeReplication(s.replication);
+  return (
+    <div
+      className={`mr-node-figures${stale ? " stale" : ""}`}
+      data-testid={`node-stats-${id}`}
+      data-out={s.out}
+      data-rate={s.rate1s}
+      data-errors={s.errors}
+      data-stale={stale ? "true" : undefined}
+    >
+      <div className="mr-fig-row">
+        <span
+          className={`mr-repl-line${lag > 0 ? " behind" : ""}`}
+          data-testid={`node-replication-${id}`}
+          data-topics={topics}
+          data-records={records}
+          data-lag={lag}
+          title={`${records} record${records === 1 ? "" : "s"} copied since the deployment; ${lag} not copied yet (records behind, over all topics)`}
+        >
+          {replicationLine(s.replication)}
+        </span>
+        {stale && <StaleChip id={id} />}
+      </div>
+      <div className="mr-fig-row rates">
+        <em className="rate" data-testid={`node-rate-copied-${id}`} title="records/s copied (last second)">
+          {stale ? "–" : fmtRate(s.rate1s)}/s copied
+        </em>
+        <Sparkline id={id} />
+      </div>
+    </div>
+  );
+}
 
 /**
  * Failures on the node: a red badge with the count (bright while the last error is under

@@ -84,7 +84,7 @@ function FullNode({ id, data, selected }: Props) {
           ))}
         </div>
       )}
-      <NodeFigures id={id} source={!hasInput} sink={ports.length === 0 || spec?.kind === "sink"} />
+      <NodeFigures id={id} source={!hasInput} sink={ports.length === 0 || spec?.kind === "sink"} replicates={spec?.runner === "mirror"} />
     </div>
   );
 }

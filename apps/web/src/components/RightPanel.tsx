@@ -12,6 +12,7 @@ import { ConfigForm } from "./ConfigForm";
 import { TapPanel } from "./TapPanel";
 import { useEdgeRuntimes } from "../edgeRuntime";
 import { HistoryPanel } from "./HistoryPanel";
+import { ReplicationTable } from "./ReplicationTable";
 
 export function RightPanel() {
   const selection = useFlowStore((s) => s.selection);
@@ -148,6 +149,7 @@ function NodePanel({ node }: { node: FlowNode }) {
         </div>
       </div>
       <NodeStatsLine id={node.id} source={!spec.hasInput} sink={spec.kind === "sink"} />
+      {spec.runner === "mirror" && <ReplicationTable id={node.id} />}
       <div className="mr-field">
         <label className="mr-label" htmlFor="node-name">Display name</label>
         <input

@@ -40,6 +40,21 @@ describe("live-stats store", () => {
     expect(st().series.a).toEqual([5]);
   });
 
+  it("a kafka-mirror's per-topic figures: an unchanged tick keeps the node's object, a new lag replaces it", () => {
+    const repl = (lag: number) => ({ orders: { target: "copy.orders", records: 5, lag, partitions: 3 } });
+    statsActions.push("f", tick({ m: node({ in: 5, out: 5, replication: repl(2) }) }), 1000);
+    statsActions.push("f", tick({ m: node({ in: 5, out: 5, replication: repl(2) }) }), 2000);
+    const before = st().nodes.m;
+    statsActions.push("f", tick({ m: node({ in: 5, out: 5, replication: repl(2) }) }), 3000);
+    expect(st().nodes.m).toBe(before);
+    statsActions.push("f", tick({ m: node({ in: 5, out: 5, replication: repl(0) }) }), 4000);
+    expect(st().nodes.m).not.toBe(before);
+    expect(st().nodes.m!.replication!.orders!.lag).toBe(0);
+    // a topic more (a pattern matched a new one) is a change too
+    statsActions.push("f", tick({ m: node({ in: 5, out: 5, replication: { ...repl(0), refunds: { target: "copy.refunds", records: 0, lag: 4, partitions: 1 } } }) }), 5000);
+    expect(Object.keys(st().nodes.m!.replication!)).toEqual(["orders", "refunds"]);
+  });
+
   it("keeps each engine's main-thread delay, the same array while it does not change", () => {
     const load = [{ engineId: "e1", eventLoopP99Ms: 2.5, eventLoopMaxMs: 12 }];
     statsActions.push("f", { ...tick({}), engineLoad: load } as LiveStats, 1000);

@@ -55,6 +55,22 @@ function sameFields(a: object | undefined, b: object): boolean {
   return true;
 }
 
+type Replication = NonNullable<NodeStats["replication"]>;
+
+/** A kafka-mirror's per-topic figures arrive as a new object every tick: equal ones count as unchanged. */
+export function sameReplication(a: Replication | undefined, b: Replication | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const x = a[k]!;
+    const y = b[k];
+    if (!y || x.target !== y.target || x.records !== y.records || x.lag !== y.lag || x.partitions !== y.partitions) return false;
+  }
+  return true;
+}
+
 /** Appends one sample, dropping the oldest beyond `cap`; a full flat series that stays flat is kept as is. */
 export function appendSample(s: Series | undefined, v: number, cap = SPARK_SAMPLES): Series {
   const x = Number.isFinite(v) && v > 0 ? v : 0;
@@ -80,6 +96,7 @@ export function nextState(prev: StatsState, flowId: string, s: LiveStats, now: n
     // the engine's rate1s is a node's in rate (a source's out rate); out: records out since the last tick
     const cand: NodeLive = { ...n };
     if (before) cand.rateOut = Math.round((Math.max(0, n.out - before.out) / dt) * 10) / 10;
+    if (before?.replication && sameReplication(before.replication, cand.replication)) cand.replication = before.replication;
     nodes[id] = sameFields(before, cand) ? before! : cand;
     series[id] = appendSample(prevSeries[id], n.rate1s);
   }
