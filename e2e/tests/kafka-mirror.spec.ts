@@ -84,9 +84,7 @@ test("drag a Kafka mirror: no ports, topics edited as a list with an error on th
   expect(saved.document.edges).toEqual([]);
 });
 
-// The engine cannot run a kafka-mirror yet (deploy answers "this engine cannot run a kafka-mirror
-// yet"): un-fixme once the mirror runner is in.
-test.fixme("a deployed mirror copies the records produced to its topic: the node and the panel show records copied and lag per topic", async ({ page, engineUrl }) => {
+test("a deployed mirror copies the records produced to its topic: the node and the panel show records copied and lag per topic", async ({ page, engineUrl }) => {
   test.setTimeout(120_000);
   const run = unique("mirror");
   const topic = `e2e-${run}-src`;
@@ -111,7 +109,11 @@ test.fixme("a deployed mirror copies the records produced to its topic: the node
     await expect(line).toHaveAttribute("data-topics", "1", { timeout: 30_000 });
     await expect(line).toHaveAttribute("data-records", "30", { timeout: 30_000 });
     await expect(line).toHaveAttribute("data-lag", "0");
-    await expect(line).toHaveText(`${topic} → copy.${topic}, lag 0`);
+    await expect(line).toHaveText("lag 0");
+    await expect(page.getByTestId("node-replication-topics-kafka-mirror-1")).toHaveText(`${topic} → copy.${topic}`);
+
+    const box = (await node(page, "kafka-mirror-1").boundingBox())!;
+    await page.screenshot({ path: join(screenshotDir, "kafka-mirror-4-node.png"), clip: { x: box.x - 40, y: box.y - 20, width: box.width + 80, height: box.height + 40 } });
 
     // more records: copied too, and the panel's table says so per topic
     await produce(topic, 20, "b");
@@ -120,7 +122,7 @@ test.fixme("a deployed mirror copies the records produced to its topic: the node
     await expect(row).toHaveAttribute("data-records", "50", { timeout: 30_000 });
     await expect(row).toHaveAttribute("data-lag", "0");
     await expect(row).toContainText(`copy.${topic}`);
-    await shot(page, "kafka-mirror-4-running");
+    await shot(page, "kafka-mirror-5-running");
     await stop(page);
   } finally {
     await stopViaApi(engineUrl, doc.id);

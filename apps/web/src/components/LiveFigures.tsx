@@ -10,7 +10,7 @@
 import { memo, useMemo } from "react";
 import { isRecentError, useSeries, useStale, useStatsStore, type NodeLive } from "../store/statsStore";
 import { ago, fmt, fmtRate, SPARK_H, SPARK_W, sparkPoints } from "./figures";
-import { replicationLine, summarizeReplication } from "./replication";
+import { replicationLine, replicationRows, summarizeReplication } from "./replication";
 
 export { ago, fmt, fmtRate };
 
@@ -104,9 +104,11 @@ function StaleChip({ id }: { id: string }) {
   );
 }
 
-/** "orders → copy.orders, lag 12" (or "3 topics, lag 1.2k"), then the copy rate and its sparkline. */
+/** "lag 12 orders → copy.orders" (or "lag 1.2k 3 topics"), then the copy rate and its sparkline. */
 function ReplicationFigures({ id, s, stale }: { id: string; s: NodeLive; stale: boolean }) {
   const { topics, records, lag } = summarizeReplication(s.replication);
+  const line = replicationLine(s.replication);
+  const rows = replicationRows(s.replication);
   return (
     <div
       className={`mr-node-figures${stale ? " stale" : ""}`}
@@ -118,14 +120,17 @@ function ReplicationFigures({ id, s, stale }: { id: string; s: NodeLive; stale: 
     >
       <div className="mr-fig-row">
         <span
-          className={`mr-repl-line${lag > 0 ? " behind" : ""}`}
+          className={`mr-repl-lag${lag > 0 ? " behind" : ""}`}
           data-testid={`node-replication-${id}`}
           data-topics={topics}
           data-records={records}
           data-lag={lag}
           title={`${records} record${records === 1 ? "" : "s"} copied since the deployment; ${lag} not copied yet (records behind, over all topics)`}
         >
-          {replicationLine(s.replication)}
+          {line.lag}
+        </span>
+        <span className="mr-repl-what" data-testid={`node-replication-topics-${id}`} title={rows.map((r) => `${r.source} → ${r.target}`).join("\n")}>
+          {line.what}
         </span>
         {stale && <StaleChip id={id} />}
       </div>

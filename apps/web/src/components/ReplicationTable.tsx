@@ -24,8 +24,7 @@ export function ReplicationTable({ id }: { id: string }) {
         <table className="mr-table mr-repl-table" data-testid="replication-table">
           <thead>
             <tr>
-              <th>Source topic</th>
-              <th>Copy</th>
+              <th>Topic → copy</th>
               <th className="num" title="records copied since the deployment">Copied</th>
               <th className="num" title="records in the source topic not copied yet">Lag</th>
             </tr>
@@ -33,8 +32,10 @@ export function ReplicationTable({ id }: { id: string }) {
           <tbody>
             {rows.map((r) => (
               <tr key={r.source} data-testid={`replication-row-${r.source}`} data-records={r.records} data-lag={r.lag} className={r.lag > 0 ? "behind" : undefined}>
-                <td className="mono" title={r.source}>{r.source}</td>
-                <td className="mono" title={r.target}>{r.target}</td>
+                <td className="mono">
+                  <div data-testid="replication-source">{r.source}</div>
+                  <div className="mr-repl-target" data-testid="replication-target">→ {r.target}</div>
+                </td>
                 <td className="num" title={`${r.records} records copied`}>{fmt(r.records)}</td>
                 <td className="num" title={`${r.lag} records behind, over ${r.partitions} partition${r.partitions === 1 ? "" : "s"}`}>{fmt(r.lag)}</td>
               </tr>
@@ -43,7 +44,7 @@ export function ReplicationTable({ id }: { id: string }) {
           {rows.length > 1 && (
             <tfoot>
               <tr data-testid="replication-total">
-                <td colSpan={2}>{total.topics} topics</td>
+                <td>{total.topics} topics</td>
                 <td className="num">{fmt(total.records)}</td>
                 <td className="num">{fmt(total.lag)}</td>
               </tr>

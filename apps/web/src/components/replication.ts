@@ -44,10 +44,14 @@ export function summarizeReplication(replication: Replication | undefined): Repl
   return { topics, records, lag };
 }
 
-/** The node's compact line: "orders → copy.orders, lag 12" for one topic, "3 topics, lag 1.2k" for more. */
-export function replicationLine(replication: Replication | undefined): string {
+/**
+ * The node's compact figures: what is copied ("orders → copy.orders" for one topic, "3 topics"
+ * for more) and the total lag, kept apart so a long topic name can be cut without cutting the lag.
+ */
+export function replicationLine(replication: Replication | undefined): { what: string; lag: string } {
   const rows = replicationRows(replication);
-  if (rows.length === 0) return "no topic copied yet";
-  if (rows.length === 1) return `${rows[0]!.source} → ${rows[0]!.target}, lag ${fmt(rows[0]!.lag)}`;
-  return `${rows.length} topics, lag ${fmt(summarizeReplication(replication).lag)}`;
+  const lag = `lag ${fmt(summarizeReplication(replication).lag)}`;
+  if (rows.length === 0) return { what: "no topic yet", lag };
+  if (rows.length === 1) return { what: `${rows[0]!.source} → ${rows[0]!.target}`, lag };
+  return { what: `${rows.length} topics`, lag };
 }
