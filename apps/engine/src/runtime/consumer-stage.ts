@@ -92,7 +92,11 @@ export class ConsumerStageRunner implements StageRunner {
     if (replay) await consumer.subscribe({ topics: [replay], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: true,
+      // onBatch moves the fetch position past the batches it writes and no others. kafkajs would
+      // also move it past a batch onBatch dropped (its predecessor's produce failed, or the group
+      // was rejoined meanwhile), after the seek back or the new generation's start from the
+      // committed offset was applied: the dropped records were then never read again.
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: stage.concurrency,
       eachBatch: (ctx) => this.handle(ctx),
     });
@@ -219,7 +223,11 @@ export class ConsumerStageRunner implements StageRunner {
       if (BigInt(messages[0]!.offset) < tx.floor) {
         const floor = tx.floor;
         messages = messages.filter((m) => BigInt(m.offset) >= floor);
-        if (!messages.length) return;
+        if (!messages.length) {
+          // all written by a transaction committed before: move on
+          if (generation === this.generation) ctx.resolveOffset(batch.lastOffset());
+          return;
+        }
       }
     }
     const n = messages.length;
@@ -299,10 +307,13 @@ export class ConsumerStageRunner implements StageRunner {
         } catch (e) {
           fail(e);
           // the batches after this one wait for it and drop themselves; fetch again from here
-          try {
-            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: input.firstOffset });
-          } catch {
-            /* not running any more: it restarts from the committed offset */
+          // (partitions given up since start again from their committed offset, before this batch)
+          if (generation === this.generation) {
+            try {
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: input.firstOffset });
+            } catch {
+              /* not running any more: it restarts from the committed offset */
+            }
           }
           await sleep(500);
           return false;
@@ -315,6 +326,8 @@ export class ConsumerStageRunner implements StageRunner {
         return true;
       })();
       this.inflight.set(key, task);
+      // written by its task (or, if that fails, sought back to): the next fetch starts after it
+      ctx.resolveOffset(batch.lastOffset());
       return;
     }
 
@@ -335,6 +348,7 @@ export class ConsumerStageRunner implements StageRunner {
       await sleep(500);
       throw error; // kafkajs re-fetches from the committed offset
     }
+    if (generation === this.generation) ctx.resolveOffset(batch.lastOffset());
     done();
   }
 
