@@ -122,6 +122,7 @@ test("a deployed mirror copies the records produced to its topic: the node and t
     await expect(row).toHaveAttribute("data-records", "50", { timeout: 30_000 });
     await expect(row).toHaveAttribute("data-lag", "0");
     await expect(row).toContainText(`copy.${topic}`);
+    await expect(page.getByTestId("node-panel-stats")).toContainText("copied 50");
     await shot(page, "kafka-mirror-5-running");
     await stop(page);
   } finally {

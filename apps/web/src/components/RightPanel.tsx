@@ -148,7 +148,7 @@ function NodePanel({ node }: { node: FlowNode }) {
           </div>
         </div>
       </div>
-      <NodeStatsLine id={node.id} source={!spec.hasInput} sink={spec.kind === "sink"} />
+      <NodeStatsLine id={node.id} source={!spec.hasInput} sink={spec.kind === "sink"} outWord={spec.runner === "mirror" ? "copied" : "out"} />
       {spec.runner === "mirror" && <ReplicationTable id={node.id} />}
       <div className="mr-field">
         <label className="mr-label" htmlFor="node-name">Display name</label>
@@ -174,7 +174,8 @@ function NodePanel({ node }: { node: FlowNode }) {
   );
 }
 
-function NodeStatsLine({ id, source, sink }: { id: string; source: boolean; sink: boolean }) {
+/** `outWord`: what leaving the node means ("copied" for a mirror, whose records leave for another topic, not a port). */
+function NodeStatsLine({ id, source, sink, outWord }: { id: string; source: boolean; sink: boolean; outWord: string }) {
   const s = useStatsStore((st) => st.nodes[id]);
   const stale = useStale();
   const receivedAt = useStatsStore((st) => (st.stale ? st.receivedAt : null));
@@ -193,18 +194,18 @@ function NodeStatsLine({ id, source, sink }: { id: string; source: boolean; sink
           in <b>{s.in}</b> ·{" "}
         </>
       )}
-      {!sink && <>out <b>{s.out}</b> · </>}errors <b className={s.errors > 0 ? "err" : ""}>{s.errors}</b>
+      {!sink && <>{outWord} <b>{s.out}</b> · </>}errors <b className={s.errors > 0 ? "err" : ""}>{s.errors}</b>
       <br />
       {!source && <>{stale ? "–" : fmtRate(s.rate1s)}/s in</>}
       {!source && !sink && " · "}
-      {!sink && <>{stale ? "–" : fmtRate(outRate)}/s out</>}
+      {!sink && <>{stale ? "–" : fmtRate(outRate)}/s {outWord}</>}
       {s.rate1m !== undefined && (
         <span className="mr-muted-in"> · 1 min {fmtRate(s.rate1m)}/s · 5 min {fmtRate(s.rate5m)}/s</span>
       )}
       {s.in5m !== undefined && (
         <>
           <br />
-          last 5 min: {!source && <>in {s.in5m} · </>}out {s.out5m ?? 0}
+          last 5 min: {!source && <>in {s.in5m} · </>}{outWord} {s.out5m ?? 0}
         </>
       )}
       {s.paused && (
