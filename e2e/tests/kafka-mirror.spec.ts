@@ -1,7 +1,8 @@
 import { Kafka, logLevel } from "kafkajs";
 import { join } from "node:path";
 import { expect, screenshotDir, test } from "../fixtures.js";
-import { deploy, dragFromPalette, getFlowViaApi, node, nodes, openFlow, save, saveFlowViaApi, selectNode, shot, stop, stopViaApi, typeInto, unique, type FlowDoc } from "../helpers/designer.js";
+import { deploy, dragFromPalette, getFlowViaApi, node, save, selectNode, shot, stop, stopViaApi, typeInto, unique } from "../helpers/designer.js";
+import { readTopic } from "../helpers/kafka.js";
 
 const kafka = () => new Kafka({ clientId: "millrace-e2e-mirror", brokers: process.env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
 
@@ -26,93 +27,74 @@ async function produce(topic: string, count: number, tag: string) {
   }
 }
 
-test("drag a Kafka mirror: no ports, topics edited as a list with an error on the bad entry, from/to connection selects, saved as typed", async ({ page, engineUrl }) => {
-  const run = unique("mirror");
-  const topic = `e2e-${run}-src`;
-  await page.goto("/");
-  await expect(page.getByTestId("canvas-empty")).toBeVisible();
-  const flowId = await page.getByTestId("flow-panel").locator("dd code").first().textContent();
-  await typeInto(page.getByTestId("flow-name"), `Mirror ${run}`);
-  await page.getByTestId("flow-name").press("Enter");
-
-  // a source in the palette; on the canvas a node with neither an input nor output ports
-  await expect(page.getByTestId("palette-group-source").getByTestId("palette-kafka-mirror")).toContainText("Kafka mirror");
-  await dragFromPalette(page, "kafka-mirror", { x: 200, y: 160 });
-  const mirror = node(page, "kafka-mirror-1");
-  await expect(mirror).toBeVisible();
-  await expect(mirror.locator(".react-flow__handle")).toHaveCount(0);
-  await expect(mirror).not.toHaveClass(/invalid/);
-
-  await selectNode(page, "kafka-mirror-1");
-  const form = page.getByTestId("config-form");
-  await expect(form).not.toContainText("Not connected");
-  // from and to: the saved kafka connections, or the engine's own cluster
-  await expect(page.getByTestId("field-from")).toHaveValue("");
-  await expect(page.getByTestId("field-to")).toHaveValue("");
-  await expect(page.getByTestId("field-from").locator("option").first()).toContainText(/own cluster/);
-  await expect(page.getByTestId("field-from-manage")).toBeVisible();
-
-  // topics: one entry per input; a bad entry's error sits under that entry
-  await typeInto(page.getByTestId("field-topics[0]"), topic);
-  await page.getByTestId("field-topics-add").click();
-  await expect(page.getByTestId("field-topics[1]")).toBeFocused();
-  await page.getByTestId("field-topics[1]").pressSequentially("not a topic!");
-  await expect(page.getByTestId("field-error-topics[1]")).toContainText("a topic name has letters");
-  await expect(page.getByTestId("field-error-topics[0]")).toHaveCount(0);
-  await expect(page.getByTestId("problem-count")).toBeVisible();
-  await shot(page, "kafka-mirror-1-entry-error");
-  await page.getByTestId("field-topics-remove-1").click();
-  await expect(page.getByTestId("field-topics[1]")).toHaveCount(0);
-  await expect(page.getByTestId("field-error-topics[1]")).toHaveCount(0);
-
-  // same cluster both sides: a prefix is needed, or each topic would be copied onto itself
-  await typeInto(page.getByTestId("field-prefix"), "");
-  await expect(page.getByTestId("field-error-prefix")).toContainText("give a prefix");
-  await typeInto(page.getByTestId("field-prefix"), "copy.");
-  await expect(page.getByTestId("field-error-prefix")).toHaveCount(0);
-  await expect(page.getByTestId("problem-count")).toHaveCount(0);
-  await page.getByTestId("canvas").locator(".react-flow__pane").click({ position: { x: 600, y: 500 } });
-  await shot(page, "kafka-mirror-2-designed");
-  await selectNode(page, "kafka-mirror-1");
-  const box = (await page.getByTestId("right-panel").boundingBox())!;
-  await page.screenshot({ path: join(screenshotDir, "kafka-mirror-3-form.png"), clip: box });
-
-  await save(page, 1);
-  const saved = await getFlowViaApi(engineUrl, flowId!);
-  expect(saved.document.nodes[0]).toMatchObject({ type: "kafka-mirror", config: { topics: [topic], prefix: "copy." } });
-  expect(saved.document.nodes[0]!.config).not.toHaveProperty("from");
-  expect(saved.document.edges).toEqual([]);
-});
-
-test("a deployed mirror copies the records produced to its topic: the node and the panel show records copied and lag per topic", async ({ page, engineUrl }) => {
+test("drag a Kafka mirror, list its topic with a prefix, save, deploy: produced records are copied, the node and the panel show records copied and lag per topic", async ({ page, engineUrl }) => {
   test.setTimeout(120_000);
   const run = unique("mirror");
   const topic = `e2e-${run}-src`;
-  const doc: FlowDoc = {
-    schemaVersion: 1,
-    id: `mirror-${run}`,
-    name: `Mirror ${run}`,
-    nodes: [{ id: "kafka-mirror-1", type: "kafka-mirror", typeVersion: 1, config: { topics: [topic], prefix: "copy.", refreshTopicsSeconds: 1 }, position: { x: 120, y: 120 } }],
-    edges: [],
-    parameters: [],
-  };
   await createTopic(topic, 2);
-  await produce(topic, 30, "a");
-  await saveFlowViaApi(engineUrl, doc);
+  await page.goto("/");
+  await expect(page.getByTestId("canvas-empty")).toBeVisible();
+  const flowId = (await page.getByTestId("flow-panel").locator("dd code").first().textContent())!;
+  await typeInto(page.getByTestId("flow-name"), `Mirror ${run}`);
+  await page.getByTestId("flow-name").press("Enter");
+
   try {
-    await openFlow(page, doc);
-    await expect(nodes(page)).toHaveCount(1);
+    // a source in the palette; on the canvas a node with neither an input nor output ports
+    await expect(page.getByTestId("palette-group-source").getByTestId("palette-kafka-mirror")).toContainText("Kafka mirror");
+    await dragFromPalette(page, "kafka-mirror", { x: 200, y: 160 });
+    const mirror = node(page, "kafka-mirror-1");
+    await expect(mirror).toBeVisible();
+    await expect(mirror.locator(".react-flow__handle")).toHaveCount(0);
+    await expect(mirror).not.toHaveClass(/invalid/);
+
+    await selectNode(page, "kafka-mirror-1");
+    await expect(page.getByTestId("config-form")).not.toContainText("Not connected");
+    // from and to: the saved kafka connections, or the engine's own cluster
+    await expect(page.getByTestId("field-from")).toHaveValue("");
+    await expect(page.getByTestId("field-to")).toHaveValue("");
+    await expect(page.getByTestId("field-from").locator("option").first()).toContainText(/own cluster/);
+    await expect(page.getByTestId("field-from-manage")).toBeVisible();
+
+    // topics: one entry per input; a bad entry's error sits under that entry
+    await typeInto(page.getByTestId("field-topics[0]"), topic);
+    await page.getByTestId("field-topics-add").click();
+    await expect(page.getByTestId("field-topics[1]")).toBeFocused();
+    await page.getByTestId("field-topics[1]").pressSequentially("not a topic!");
+    await expect(page.getByTestId("field-error-topics[1]")).toContainText("a topic name has letters");
+    await expect(page.getByTestId("field-error-topics[0]")).toHaveCount(0);
+    await expect(page.getByTestId("problem-count")).toBeVisible();
+    await shot(page, "kafka-mirror-1-entry-error");
+    await page.getByTestId("field-topics-remove-1").click();
+    await expect(page.getByTestId("field-topics[1]")).toHaveCount(0);
+    await expect(page.getByTestId("field-error-topics[1]")).toHaveCount(0);
+
+    // same cluster both sides: a prefix is needed, or each topic would be copied onto itself
+    await typeInto(page.getByTestId("field-prefix"), "");
+    await expect(page.getByTestId("field-error-prefix")).toContainText("give a prefix");
+    await typeInto(page.getByTestId("field-prefix"), "copy.");
+    await expect(page.getByTestId("field-error-prefix")).toHaveCount(0);
+    await expect(page.getByTestId("problem-count")).toHaveCount(0);
+    const panel = (await page.getByTestId("right-panel").boundingBox())!;
+    await page.screenshot({ path: join(screenshotDir, "kafka-mirror-2-form.png"), clip: panel });
+    await page.getByTestId("canvas").locator(".react-flow__pane").click({ position: { x: 600, y: 500 } });
+    await shot(page, "kafka-mirror-3-designed");
+
+    await save(page, 1);
+    const saved = await getFlowViaApi(engineUrl, flowId);
+    expect(saved.document.nodes[0]).toMatchObject({ type: "kafka-mirror", config: { topics: [topic], prefix: "copy." } });
+    expect(saved.document.nodes[0]!.config).not.toHaveProperty("from");
+    expect(saved.document.edges).toEqual([]);
+
     await deploy(page);
-
-    // on the node: one topic, its copy, and nothing left behind once all 30 are copied
-    const line = page.getByTestId("node-replication-kafka-mirror-1");
-    await expect(line).toHaveAttribute("data-topics", "1", { timeout: 30_000 });
-    await expect(line).toHaveAttribute("data-records", "30", { timeout: 30_000 });
-    await expect(line).toHaveAttribute("data-lag", "0");
-    await expect(line).toHaveText("lag 0");
+    await produce(topic, 30, "a");
+    // on the node: the topic, its copy, and nothing left behind once all 30 are copied
+    const figures = page.getByTestId("node-replication-kafka-mirror-1");
+    await expect(figures).toHaveAttribute("data-topics", "1", { timeout: 30_000 });
+    await expect(figures).toHaveAttribute("data-records", "30", { timeout: 30_000 });
+    await expect(figures).toHaveAttribute("data-lag", "0");
+    await expect(figures).toHaveText("lag 0");
     await expect(page.getByTestId("node-replication-topics-kafka-mirror-1")).toHaveText(`${topic} → copy.${topic}`);
-
-    const box = (await node(page, "kafka-mirror-1").boundingBox())!;
+    const box = (await mirror.boundingBox())!;
     await page.screenshot({ path: join(screenshotDir, "kafka-mirror-4-node.png"), clip: { x: box.x - 40, y: box.y - 20, width: box.width + 80, height: box.height + 40 } });
 
     // more records: copied too, and the panel's table says so per topic
@@ -121,11 +103,17 @@ test("a deployed mirror copies the records produced to its topic: the node and t
     const row = page.getByTestId(`replication-row-${topic}`);
     await expect(row).toHaveAttribute("data-records", "50", { timeout: 30_000 });
     await expect(row).toHaveAttribute("data-lag", "0");
-    await expect(row).toContainText(`copy.${topic}`);
+    await expect(row.getByTestId("replication-target")).toHaveText(`→ copy.${topic}`);
     await expect(page.getByTestId("node-panel-stats")).toContainText("copied 50");
     await shot(page, "kafka-mirror-5-running");
+
+    // the copy really is on the cluster, keys as produced
+    const copied = await readTopic(`copy.${topic}`, { expected: 50, timeoutMs: 30_000 });
+    expect(new Set(copied.map((r) => r.key))).toEqual(new Set([...Array.from({ length: 30 }, (_, i) => `a${i}`), ...Array.from({ length: 20 }, (_, i) => `b${i}`)]));
+
     await stop(page);
+    await expect(page.getByTestId("node-replication-kafka-mirror-1")).toHaveCount(0);
   } finally {
-    await stopViaApi(engineUrl, doc.id);
+    await stopViaApi(engineUrl, flowId);
   }
 });
