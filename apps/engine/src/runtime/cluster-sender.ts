@@ -1,5 +1,18 @@
 import { HEADER } from "@millrace/processors";
+import type { KafkaConnection } from "@millrace/flow";
 import { isTopicAuthorizationError, type OutMessage, type Sender, type SentRecord } from "../kafka/index.js";
+
+/** Who a connection writes as, the way a refusal names it (undefined connection: the engine's own client). */
+export function principalOf(connection: KafkaConnection | undefined): string {
+  if (!connection) return "the engine's client";
+  return connection.sasl ? `user "${connection.sasl.username}"` : connection.tls?.cert ? "its TLS client certificate" : "an anonymous client";
+}
+
+/** The reason given for a write a cluster refused for want of a WRITE ACL on the topic. */
+export function writeRefusal(topic: string, connection: string | undefined, principal: string): string {
+  const where = connection === undefined ? "the engine's cluster" : `the cluster of connection "${connection}"`;
+  return `not authorized to write topic "${topic}" on ${where} as ${principal} (TOPIC_AUTHORIZATION_FAILED): an ACL must allow it WRITE on the topic`;
+}
 
 /** A topic a flow writes on a connection's cluster, and where its records go when that cluster refuses them. */
 export interface ClusterTopic {
@@ -46,7 +59,7 @@ export class ClusterSender implements Sender {
       return await target.sender.sendBatch([part]);
     } catch (e) {
       if (!isTopicAuthorizationError(e)) throw e;
-      const reason = `not authorized to write topic "${part.topic}" on the cluster of connection "${target.connection}" as ${target.principal} (TOPIC_AUTHORIZATION_FAILED): an ACL must allow it WRITE on the topic`;
+      const reason = writeRefusal(part.topic, target.connection, target.principal);
       this.refused(target, reason, part.messages.length);
       // the partition was chosen for the other topic: the failure topic's own partitioner picks
       const failed = part.messages.map((m): OutMessage => ({ key: m.key, value: m.value, timestamp: m.timestamp, headers: { ...m.headers, [HEADER.error]: reason, [HEADER.errorNode]: target.nodeId } }));

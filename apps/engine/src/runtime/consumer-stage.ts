@@ -85,6 +85,8 @@ export class ConsumerStageRunner implements StageRunner {
         for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) this.producers.refence(topic, p);
       });
     }
+    const copier = this.d.copier;
+    if (copier?.assigned) consumer.onGroupJoin((assignment) => copier.assigned!(assignment));
     await consumer.connect();
     const replay = stage.replayTopic;
     await consumer.subscribe({ topics: stage.inputs.filter((t) => t !== replay), fromBeginning: stage.fromBeginning });
@@ -231,16 +233,8 @@ export class ConsumerStageRunner implements StageRunner {
       }
     }
     const n = messages.length;
-    const records: MRecord[] = new Array(n);
-    const offsets: string[] = new Array(n);
-    let bytesIn = 0;
-    for (let i = 0; i < n; i++) {
-      const m = messages[i]!;
-      records[i] = decode(m);
-      offsets[i] = m.offset;
-      bytesIn += messageBytes(m);
-    }
-    const input = { topic: batch.topic, partition: batch.partition, firstOffset: offsets[0]!, lastOffset: offsets[n - 1]! };
+    const copier = this.d.copier;
+    const input = { topic: batch.topic, partition: batch.partition, firstOffset: messages[0]!.offset, lastOffset: messages[n - 1]!.offset };
     const key = `${batch.topic}\0${batch.partition}`;
     const fail = (e: unknown): Error => {
       const error = e instanceof Error ? e : new Error(String(e));
@@ -255,15 +249,32 @@ export class ConsumerStageRunner implements StageRunner {
       return error;
     };
     let out: StageOutput;
+    /** bytes copied (a copier's batch) */
+    let copiedBytes = 0;
     try {
-      // Slow processors (HTTP, databases) must not cost the group membership: kafkajs only
-      // heartbeats between batches unless asked to.
-      const hb = setInterval(() => void ctx.heartbeat().catch(() => {}), 1000);
-      try {
-        // unkeyed records keep their input partition
-        out = await this.d.executor.runConsumer(records, offsets, bytesIn, { chooser: this.d.partitions, slot: batch.partition });
-      } finally {
-        clearInterval(hb);
+      if (copier) {
+        const copy = copier.outgoing(batch.topic, batch.partition, messages);
+        out = { outgoing: copy.outgoing, nodes: [] };
+        copiedBytes = copy.bytes;
+      } else {
+        const records: MRecord[] = new Array(n);
+        const offsets: string[] = new Array(n);
+        let bytesIn = 0;
+        for (let i = 0; i < n; i++) {
+          const m = messages[i]!;
+          records[i] = decode(m);
+          offsets[i] = m.offset;
+          bytesIn += messageBytes(m);
+        }
+        // Slow processors (HTTP, databases) must not cost the group membership: kafkajs only
+        // heartbeats between batches unless asked to.
+        const hb = setInterval(() => void ctx.heartbeat().catch(() => {}), 1000);
+        try {
+          // unkeyed records keep their input partition
+          out = await this.d.executor.runConsumer(records, offsets, bytesIn, { chooser: this.d.partitions, slot: batch.partition });
+        } finally {
+          clearInterval(hb);
+        }
       }
     } catch (e) {
       const error = fail(e);
@@ -276,7 +287,7 @@ export class ConsumerStageRunner implements StageRunner {
     /** where the records went, for provenance (see producing.ts) */
     let positions: ProducedPositions | undefined;
     const done = () =>
-      this.d.observers.onBatch({
+      copier ? copier.copied(input, n, copiedBytes, positions) : this.d.observers.onBatch({
         flowId: this.d.flowId,
         deploymentId: this.d.deploymentId,
         stageId: this.d.stage.id,
@@ -303,7 +314,8 @@ export class ConsumerStageRunner implements StageRunner {
       let task: Promise<boolean> | undefined = undefined;
       task = (async (): Promise<boolean> => {
         try {
-          if (outgoing.count) positions = await produce(this.d.producer, outgoing, provenance);
+          // a copier needs where its copies landed (offset translation)
+          if (outgoing.count) positions = await produce(this.d.producer, outgoing, provenance || copier !== undefined);
         } catch (e) {
           fail(e);
           // the batches after this one wait for it and drop themselves; fetch again from here

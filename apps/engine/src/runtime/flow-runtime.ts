@@ -13,7 +13,8 @@ import type { RunnerDeps, StageRunner } from "./stage-runner.js";
 import { CoalescingSender } from "./coalescing-sender.js";
 import { principalStampFor, type PrincipalStamp } from "./principal-stamp.js";
 import { StageExecutor } from "./stage.js";
-import { ClusterSender, type ClusterTopic } from "./cluster-sender.js";
+import { ClusterSender, principalOf, type ClusterTopic } from "./cluster-sender.js";
+import { MirrorStageRunner, type MirrorCluster } from "./mirror/mirror-stage.js";
 import { FlowConnections, type ClusterOfConnection, type ConnectionOpener } from "./flow-connections.js";
 
 /** A refused write to another cluster is logged at most this often per topic (each record carries the reason anyway). */
@@ -235,7 +236,22 @@ export class FlowRuntime {
         });
         this.releases.push(release);
       } else if (stage.kind === "mirror") {
-        throw new Error(`node "${stage.head}": this engine cannot run a kafka-mirror yet`);
+        const node = this.nodes.get(stage.head)!;
+        const log = this.deps.log.child({ stageId: stage.id });
+        const runner = new MirrorStageRunner({
+          flowId: this.spec.flowId,
+          deploymentId: this.spec.deploymentId,
+          plan,
+          stage,
+          node,
+          from: this.mirrorCluster(node.id, "from"),
+          to: this.mirrorCluster(node.id, "to"),
+          observers: this.deps.observers,
+          log: (level, msg, err) => (err === undefined ? log[level](msg) : log[level]({ err }, msg)),
+          stopping: () => this.stopped,
+        });
+        this.runners.set(stage.id, runner);
+        await runner.start();
       } else {
         const { executor } = await this.executorFor(stage, false);
         const runner = new ConsumerStageRunner(this.runnerDeps(stage, executor));
@@ -258,6 +274,12 @@ export class FlowRuntime {
     }
   }
 
+  /** The cluster a mirror's `from` or `to` names (the engine's own when it names none). */
+  private mirrorCluster(nodeId: string, field: "from" | "to"): MirrorCluster {
+    const c = this.links?.clusterOf(nodeId, field);
+    return c ? { client: c.client, connection: c.connection } : { client: this.deps.kafka };
+  }
+
   /** The external topics the flow writes on connections' clusters, each with its own sender there (one producer per cluster). */
   private async topicsElsewhere(): Promise<Map<string, ClusterTopic>> {
     const out = new Map<string, ClusterTopic>();
@@ -272,7 +294,7 @@ export class FlowRuntime {
         out.set(port.externalTopic, {
           sender: new CoalescingSender(producer),
           connection: connection.name,
-          principal: connection.sasl ? `user "${connection.sasl.username}"` : connection.tls?.cert ? "its TLS client certificate" : "an anonymous client",
+          principal: principalOf(connection),
           nodeId: node.id,
           failureTopic: failure?.topic ?? failure?.deadLetter ?? this.spec.plan.deadLetterTopic,
         });

@@ -1,7 +1,7 @@
-import type { KafkaClient, Sender } from "../kafka/index.js";
+import type { InMessage, KafkaClient, Sender } from "../kafka/index.js";
 import type { PlannedStage } from "../planner/index.js";
-import type { Observers } from "./observer.js";
-import type { PartitionChooser } from "./producing.js";
+import type { InputSlice, Observers } from "./observer.js";
+import type { Outgoing, PartitionChooser, ProducedPositions } from "./producing.js";
 import type { StageExecutor } from "./stage.js";
 
 /** What a stage runner needs from the flow runtime that starts it. */
@@ -25,6 +25,18 @@ export interface RunnerDeps {
   stopping(): boolean;
   /** partitions of the output topics; made by the flow runtime */
   partitions: PartitionChooser;
+  /** a consumer stage that copies its input as bytes instead of running processors (kafka-mirror); at-least-once only */
+  copier?: BatchCopier;
+}
+
+/** What a copying consumer stage does with a fetched batch instead of decoding it and running processors. */
+export interface BatchCopier {
+  /** the batch's messages as they are to be written, and their size */
+  outgoing(topic: string, partition: number, messages: readonly InMessage[]): { outgoing: Outgoing; bytes: number };
+  /** acknowledged and committed: `positions` says where each copy landed */
+  copied(input: InputSlice, count: number, bytes: number, positions: ProducedPositions | undefined): void;
+  /** the partitions this engine's consumer got at its last join */
+  assigned?(assignment: Record<string, number[]>): void;
 }
 
 /** One running stage: a ConsumerStageRunner (consumer-stage.ts) or a SourceStageRunner (source-stage.ts). */
