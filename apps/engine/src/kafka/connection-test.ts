@@ -54,14 +54,23 @@ export function kafkaConnectionFailure(c: KafkaConnection, e: unknown): string {
 
 /** Whether a produce failed because the user may not write (or describe) the topic. */
 export function isTopicAuthorizationError(e: unknown): boolean {
+  return authorizationFailure(e) === "TOPIC_AUTHORIZATION_FAILED";
+}
+
+/** The Kafka error type when a request was refused by an ACL (TOPIC_, GROUP_, CLUSTER_…AUTHORIZATION_FAILED), else undefined. */
+export function authorizationFailure(e: unknown): string | undefined {
   for (let at = e, depth = 0; typeof at === "object" && at !== null && depth < 6; depth++) {
     const { type, errors, cause } = at as { type?: unknown; errors?: unknown; cause?: unknown };
-    if (type === "TOPIC_AUTHORIZATION_FAILED") return true;
+    if (typeof type === "string" && type.endsWith("_AUTHORIZATION_FAILED")) return type;
     // kafkajs gathers a request's per-broker failures in an aggregate error
-    if (Array.isArray(errors) && errors.some((inner) => isTopicAuthorizationError(inner))) return true;
+    if (Array.isArray(errors))
+      for (const inner of errors) {
+        const found = authorizationFailure(inner);
+        if (found) return found;
+      }
     at = cause;
   }
-  return false;
+  return undefined;
 }
 
 function kafkaFailure(c: KafkaConnection, e: unknown): ConnectionTestResult {

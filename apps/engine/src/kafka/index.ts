@@ -2,5 +2,5 @@ export { createKafka, parseBrokers, keyPartition, KAFKA_DEFAULTS } from "./clien
 export { describeKafkaClient, installKafkajsAdaptations, kafkaClientInfo } from "./adapter/install.js";
 export { engineKafkaLogger, kafkaLoggerFor, quietLogCreator } from "./log.js";
 export type * from "./types.js";
-export { isTopicAuthorizationError, kafkaConnectionFailure, kafkaSecurity, testKafkaConnection } from "./connection-test.js";
+export { authorizationFailure, isTopicAuthorizationError, kafkaConnectionFailure, kafkaSecurity, testKafkaConnection } from "./connection-test.js";
 export { ConnectionKafkaClients, type ConnectionKafkaClient } from "./connection-clients.js";

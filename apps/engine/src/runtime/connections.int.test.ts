@@ -2,63 +2,32 @@
 // integration suite's KAFKA_SCRAM_*, else one started here) and a second plain cluster
 // (KAFKA_SECOND_BROKERS, else one started here), beside the engine's own cluster.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import kafkajs, { type SASLOptions } from "kafkajs";
+import kafkajs from "kafkajs";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { HEADER } from "@millrace/processors";
 import pg from "pg";
 import { flowDoc, range, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+import { AclOperationTypes, AclResourceTypes, allow, ownCluster, PREFIXED, scramCluster, scramKafka, type Login, type ScramCluster } from "../../test-support/scram.js";
 import { ConnectionKafkaClients } from "../kafka/index.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import { FlowConnections } from "./flow-connections.js";
-import { SMALL_HEAP, startKafka, stopKafka } from "../../../../scripts/kafka/index.mjs";
 
-const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
-
-interface Login {
-  name: string;
-  password: string;
-}
-
-const ownDirs: string[] = [];
-async function startOwnBroker(sasl?: { users: Login[] }): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), "millrace-connections-test-"));
-  ownDirs.push(dataDir);
-  const k = await startKafka({ port: await freePort(), dataDir, heap: SMALL_HEAP, ...(sasl ? { sasl, acls: true } : {}) });
-  return k.brokers as string;
-}
-
-function scramAdmin(brokers: string, login: Login) {
-  return new Kafka({
-    clientId: "connections-test",
-    brokers: brokers.split(","),
-    sasl: { mechanism: "scram-sha-512", username: login.name, password: login.password } as SASLOptions,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-}
-
-function allow(resourceType: number, resourceName: string, operation: number, user: string, resourcePatternType: number = ResourcePatternTypes.LITERAL) {
-  return { resourceType, resourceName, resourcePatternType, principal: `User:${user}`, host: "*", operation, permissionType: AclPermissionTypes.ALLOW };
-}
+const { Kafka, logLevel } = kafkajs;
 
 describe("flows across clusters through named connections", () => {
   const brokers = testBrokers();
-  let scram: { brokers: string; admin: Login; user: Login };
+  let scram: ScramCluster;
   let second: string;
+  let stopSecond: (() => Promise<void>) | undefined;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let engine: EngineProcess;
   const wrongPassword = `wrong-${randomBytes(6).toString("hex")}`;
 
   beforeAll(async () => {
-    const env = process.env;
-    const login = (user: string, password: string): Login => ({ name: env[user] ?? "", password: env[password] ?? "" });
-    const admin = env.KAFKA_SCRAM_BROKERS ? login("KAFKA_SCRAM_ADMIN_USER", "KAFKA_SCRAM_ADMIN_PASSWORD") : { name: "admin", password: randomBytes(9).toString("base64url") };
-    const user = env.KAFKA_SCRAM_BROKERS ? login("KAFKA_SCRAM_USER", "KAFKA_SCRAM_PASSWORD") : { name: "alice", password: randomBytes(9).toString("base64url") };
-    scram = { brokers: env.KAFKA_SCRAM_BROKERS ?? (await startOwnBroker({ users: [admin, user] })), admin, user };
-    second = env.KAFKA_SECOND_BROKERS ?? (await startOwnBroker());
+    scram = await scramCluster();
+    if (process.env.KAFKA_SECOND_BROKERS) second = process.env.KAFKA_SECOND_BROKERS;
+    else ({ brokers: second, stop: stopSecond } = await ownCluster());
     db = await createTestDatabase("conn_flows");
     engine = await spawnEngine({ port: await freePort(), databaseUrl: db.url, brokers });
     const kafka = (name: string, target: string, login?: Login) => ({
@@ -76,17 +45,15 @@ describe("flows across clusters through named connections", () => {
   afterAll(async () => {
     await engine?.stop();
     await db?.drop();
-    for (const d of ownDirs) {
-      await stopKafka(d);
-      rmSync(d, { recursive: true, force: true });
-    }
+    await scram?.stop();
+    await stopSecond?.();
   }, 60_000);
 
   it("reads a SCRAM cluster as a user with ACLs and writes every record to a second cluster", async () => {
     const id = uid("xc");
     const input = uid("in");
     const output = uid("out");
-    const admin = scramAdmin(scram.brokers, scram.admin);
+    const admin = scramKafka(scram.brokers, scram.admin).admin();
     await admin.connect();
     try {
       await admin.createTopics({ topics: [{ topic: input, numPartitions: 3 }], waitForLeaders: true });
@@ -94,10 +61,10 @@ describe("flows across clusters through named connections", () => {
         acl: [
           allow(AclResourceTypes.TOPIC, input, AclOperationTypes.READ, scram.user.name),
           allow(AclResourceTypes.TOPIC, input, AclOperationTypes.DESCRIBE, scram.user.name),
-          allow(AclResourceTypes.GROUP, `mr.${id}`, AclOperationTypes.READ, scram.user.name, ResourcePatternTypes.PREFIXED),
+          allow(AclResourceTypes.GROUP, `mr.${id}`, AclOperationTypes.READ, scram.user.name, PREFIXED),
         ],
       });
-      const producer = new Kafka({ clientId: "connections-test", brokers: scram.brokers.split(","), sasl: { mechanism: "scram-sha-512", username: scram.admin.name, password: scram.admin.password } as SASLOptions, logLevel: logLevel.NOTHING }).producer();
+      const producer = scramKafka(scram.brokers, scram.admin).producer();
       await producer.connect();
       await producer.send({ topic: input, messages: range(0, 200).map((i) => ({ key: `k${i}`, value: JSON.stringify({ n: i }) })) });
       await producer.disconnect();
@@ -139,7 +106,7 @@ describe("flows across clusters through named connections", () => {
   it("sends records the cluster refuses (no WRITE ACL) to the dead-letter topic, naming the topic and the user, and keeps running", async () => {
     const id = uid("acl");
     const denied = uid("denied");
-    const admin = scramAdmin(scram.brokers, scram.admin);
+    const admin = scramKafka(scram.brokers, scram.admin).admin();
     await admin.connect();
     try {
       await admin.createTopics({ topics: [{ topic: denied, numPartitions: 1 }], waitForLeaders: true });

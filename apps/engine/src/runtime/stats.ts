@@ -1,6 +1,6 @@
 import type { MRecord } from "@millrace/processors";
 import type { ExecutionPlan } from "../planner/index.js";
-import type { BatchEvent, Emitted, MirroredEvent, PauseEvent, RefusedWriteEvent, ReplicationLagEvent, RunnerObserver } from "./observer.js";
+import type { BatchErrorEvent, BatchEvent, Emitted, MirroredEvent, PauseEvent, RefusedWriteEvent, ReplicationLagEvent, RunnerObserver } from "./observer.js";
 import { rawValue } from "./records.js";
 
 /** The size `encode()` would write for a record (value + key), without keeping the encoding. */
@@ -175,6 +175,14 @@ export class StatsRecorder implements RunnerObserver {
     if (!c) return;
     c.errors += e.records;
     c.lastError = e.reason;
+    c.lastErrorAt = Date.now();
+  }
+
+  /** A failing batch (a sink unreachable, a broker gone) shows on its stage's head as the last error; the batch is retried, so nothing is counted. */
+  onBatchError(e: BatchErrorEvent): void {
+    const c = this.deployments.get(e.deploymentId)?.nodes.get(e.stageId);
+    if (!c) return;
+    c.lastError = `retrying: ${e.error.message}`;
     c.lastErrorAt = Date.now();
   }
 

@@ -32,14 +32,18 @@ export class CheckpointWriter {
 
   constructor(private readonly o: CheckpointWriterOptions) {}
 
-  /** Creates the checkpoint topic on the target (idempotent). */
+  private prepared = false;
+
+  /** Creates the checkpoint topic on the target (idempotent; tried again at each round until it worked). */
   async prepare(): Promise<void> {
     await this.o.to.ensureTopics([{ topic: this.o.rules.checkpointTopic, partitions: 1, configs: { "cleanup.policy": "compact" } }]);
+    this.prepared = true;
   }
 
   async write(topics: readonly MirroredTopic[], assignment: Readonly<Record<string, number[]>>): Promise<void> {
     const mine = topics.filter((t) => assignment[t.source]?.length);
     if (!mine.length) return;
+    if (!this.prepared) await this.prepare();
     const targetOf = new Map(mine.map((t) => [t.source, t.target]));
     const groups = (await this.o.from.listGroups()).filter((g) => g !== this.o.ownGroup && this.o.rules.selectsGroup(g));
     const messages: OutMessage[] = [];

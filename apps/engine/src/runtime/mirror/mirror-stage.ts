@@ -1,6 +1,6 @@
 import type { KafkaConnection } from "@millrace/flow";
 import { mirrorRules, type MirrorRules } from "@millrace/processors/runtime";
-import { isTopicAuthorizationError, kafkaConnectionFailure, type Headers, type InMessage, type KafkaClient, type KafkaProducer, type OutMessage, type Sender, type SentRecord } from "../../kafka/index.js";
+import { authorizationFailure, isTopicAuthorizationError, kafkaConnectionFailure, type Headers, type InMessage, type KafkaClient, type KafkaProducer, type OutMessage, type Sender, type SentRecord } from "../../kafka/index.js";
 import { errorMessage } from "../../log.js";
 import type { ExecutionPlan, PlannedNode, PlannedStage } from "../../planner/index.js";
 import { principalOf, writeRefusal } from "../cluster-sender.js";
@@ -64,7 +64,9 @@ export class MirrorStageRunner implements StageRunner, BatchCopier {
 
   constructor(private readonly d: MirrorDeps) {
     this.rules = mirrorRules(d.node.config as never);
-    this.sync = new TopicSync(d.from.client, d.to.client, this.rules);
+    this.sync = new TopicSync(d.from.client, d.to.client, this.rules, (topic, refusal) =>
+      this.warn("warn", `node ${d.node.id}: the configs of topic "${topic}" could not be read on the source (${refusal}: no DESCRIBE_CONFIGS ACL); its copy gets the target cluster's defaults for retention and compaction`, undefined, `configs ${topic}`),
+    );
   }
 
   get stage(): PlannedStage {
@@ -95,8 +97,9 @@ export class MirrorStageRunner implements StageRunner, BatchCopier {
       syncGroupOffsets: config.syncGroupOffsets === true,
       log: (level, msg) => this.warn(level, msg),
     });
-    await this.checkpoints.prepare();
-    await this.sync.sync();
+    // a cluster that refuses (no ACL yet) is told on the node and tried again at each refresh
+    await this.checkpoints.prepare().catch((e: unknown) => this.refused(this.explain(e, `creating the checkpoint topic ${this.rules.checkpointTopic}`)));
+    await this.sync.sync().catch((e: unknown) => this.refused(this.explain(e, "finding and creating the topics to copy")));
     await this.startCopying();
     this.every((config.refreshTopicsSeconds ?? 10) * 1000, () => this.refresh());
     this.every(LAG_INTERVAL_MS, () => this.measureLag());
@@ -124,7 +127,9 @@ export class MirrorStageRunner implements StageRunner, BatchCopier {
       this.d.log("info", `node ${this.d.node.id}: copying ${this.sync.topics().length} topic(s) now: ${this.describeTopics()}`);
       this.forget("refresh");
     } catch (e) {
-      this.warn("warn", `node ${this.d.node.id}: looking for new topics to copy failed (${errorMessage(e)}); the topics found before are still copied, tried again shortly`, e, "refresh");
+      const reason = this.explain(e, "looking for new topics to copy");
+      if (authorizationFailure(e)) this.refused(reason);
+      this.warn("warn", `node ${this.d.node.id}: ${reason}; the topics found before are still copied, tried again shortly`, e, "refresh");
     } finally {
       this.refreshing = false;
     }
@@ -221,6 +226,21 @@ export class MirrorStageRunner implements StageRunner, BatchCopier {
     }
   }
 
+  /** What a failed step needs to go on, for a person: an ACL refusal names the clusters' users and what they need. */
+  private explain(e: unknown, doing: string): string {
+    const refusal = authorizationFailure(e);
+    if (!refusal) return `${doing} failed: ${errorMessage(e)}`;
+    const { from, to } = this.d;
+    const who = (c: MirrorCluster, side: string) => `${side} ${c.connection ? `connection "${c.connection.name}" (as ${principalOf(c.connection)})` : "the engine's cluster"}`;
+    return `${doing} was refused (${refusal}): the mirror needs DESCRIBE and READ on the topics it copies (DESCRIBE_CONFIGS to copy their retention settings) and READ on group "${this.d.stage.groupId}" on ${who(from, "source")}, and CREATE, DESCRIBE and WRITE on the copies on ${who(to, "target")}`;
+  }
+
+  /** A refusal shows on the node as its last error. */
+  private refused(reason: string): void {
+    this.d.observers.onRefusedWrite({ flowId: this.d.flowId, deploymentId: this.d.deploymentId, stageId: this.d.stage.id, nodeId: this.d.node.id, records: 0, reason });
+    this.warn("warn", `node ${this.d.node.id}: ${reason}`, undefined, "refused");
+  }
+
   /** Logs a failure of a periodic round at most once a minute per kind (every round fails the same way while it lasts). */
   private warn(level: "info" | "warn" | "error", msg: string, err?: unknown, kind = msg): void {
     const now = Date.now();
@@ -262,6 +282,7 @@ class RefusalNamingSender implements Sender {
       return await this.inner.sendBatch(batch, bytes);
     } catch (e) {
       if (!isTopicAuthorizationError(e)) throw e;
+      // the batch is retried until allowed; its error is the node's last error meanwhile
       throw new Error(`${writeRefusal(batch.map((p) => p.topic).join(", "), this.connection, this.principal)}; the copy waits and tries again until it is allowed`, { cause: e });
     }
   }

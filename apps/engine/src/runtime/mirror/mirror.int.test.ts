@@ -1,13 +1,10 @@
 // kafka-mirror between two real clusters: the engine's own and a second one (the integration
 // suite's KAFKA_SECOND_BROKERS, else one started here), with the engine killed -9 in the middle.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import kafkajs from "kafkajs";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { flowDoc, range, spawnEngine, uid, type EngineProcess } from "../../../test-support/index.js";
-import { SMALL_HEAP, startKafka, stopKafka } from "../../../../../scripts/kafka/index.mjs";
+import { AclOperationTypes, AclResourceTypes, allow, ownCluster, PREFIXED, scramCluster, scramKafka, type ScramCluster } from "../../../test-support/scram.js";
 import { decodeCheckpoint } from "./checkpoint-format.js";
 
 const { Kafka, logLevel } = kafkajs;
@@ -62,7 +59,8 @@ const content = (r: RawRecord) => `${r.partition}/${r.key}/${r.value}/${r.header
 describe("kafka-mirror across two clusters", () => {
   const brokers = testBrokers();
   let west: string[];
-  let westDir: string | undefined;
+  let stopWest: (() => Promise<void>) | undefined;
+  let scram: ScramCluster;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let engine: EngineProcess;
   let port: number;
@@ -70,22 +68,23 @@ describe("kafka-mirror across two clusters", () => {
   beforeAll(async () => {
     if (process.env.KAFKA_SECOND_BROKERS) west = process.env.KAFKA_SECOND_BROKERS.split(",");
     else {
-      westDir = mkdtempSync(join(tmpdir(), "millrace-mirror-test-"));
-      west = String((await startKafka({ port: await freePort(), dataDir: westDir, heap: SMALL_HEAP })).brokers).split(",");
+      const own = await ownCluster();
+      west = own.brokers.split(",");
+      stopWest = own.stop;
     }
+    scram = await scramCluster();
     db = await createTestDatabase("mirror");
     port = await freePort();
     engine = await spawnEngine({ port, databaseUrl: db.url, brokers });
     await engine.api.connections.add.mutate({ document: { name: "west", type: "kafka", brokers: west } });
+    await engine.api.connections.add.mutate({ document: { name: "east", type: "kafka", brokers: scram.brokers.split(","), sasl: { mechanism: "scram-sha-512", username: scram.user.name, password: scram.user.password } } });
   }, 180_000);
 
   afterAll(async () => {
     await engine?.stop();
     await db?.drop();
-    if (westDir) {
-      await stopKafka(westDir);
-      rmSync(westDir, { recursive: true, force: true });
-    }
+    await stopWest?.();
+    await scram?.stop();
   }, 60_000);
 
   it("copies 100,000 messages byte for byte, partition for partition, through a kill -9 of the engine, and writes checkpoints", async () => {
@@ -230,6 +229,58 @@ describe("kafka-mirror across two clusters", () => {
     expect((await westAdmin.fetchTopicMetadata({ topics: [`east.${later}`] })).topics[0]!.partitions).toHaveLength(4);
     await westAdmin.disconnect();
     await engine.api.deployments.stop.mutate({ flowId: id });
+  }, 180_000);
+
+  it("copies from a SCRAM cluster as a user that may only read there, and names the user and topic when the target refuses", async () => {
+    const id = uid("mirror");
+    const topic = uid("payments");
+    const admin = scramKafka(scram.brokers, scram.admin).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await admin.createAcls({
+      acl: [
+        allow(AclResourceTypes.TOPIC, topic, AclOperationTypes.READ, scram.user.name),
+        allow(AclResourceTypes.TOPIC, topic, AclOperationTypes.DESCRIBE, scram.user.name),
+        allow(AclResourceTypes.GROUP, `mr.${id}`, AclOperationTypes.READ, scram.user.name, PREFIXED),
+      ],
+    });
+    const producer = scramKafka(scram.brokers, scram.admin).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: range(0, 50).map((n) => ({ key: `p${n}`, value: `${n}`, partition: n % 2 })) });
+    await producer.disconnect();
+    await engine.api.flows.save.mutate({ document: flowDoc(id, [["copy", "kafka-mirror", { from: "east", to: "west", topics: [topic], prefix: "east." }]], []) });
+    await engine.api.deployments.deploy.mutate({ flowId: id });
+    const copies = await readRaw(west, `east.${topic}`, (read) => read.length >= 50, 60_000);
+    expect(copies.map((r) => Buffer.from(r.key!, "base64").toString()).sort()).toEqual(range(0, 50).map((n) => `p${n}`).sort());
+    await engine.api.deployments.stop.mutate({ flowId: id });
+
+    // the other way: the user may describe the copy on the SCRAM cluster but not write it
+    const back = uid("mirror");
+    const source = uid("ledger");
+    const westAdmin = client(west).admin();
+    await westAdmin.connect();
+    await westAdmin.createTopics({ topics: [{ topic: source, numPartitions: 1 }], waitForLeaders: true });
+    await westAdmin.disconnect();
+    await admin.createTopics({ topics: [{ topic: `w.${source}`, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createAcls({ acl: [allow(AclResourceTypes.TOPIC, `w.${source}`, AclOperationTypes.DESCRIBE, scram.user.name)] });
+    await admin.disconnect();
+    const westProducer = client(west).producer();
+    await westProducer.connect();
+    await westProducer.send({ topic: source, messages: [{ key: "a", value: "1" }] });
+    await westProducer.disconnect();
+    await engine.api.flows.save.mutate({ document: flowDoc(back, [["copy", "kafka-mirror", { from: "west", to: "east", topics: [source], prefix: "w.", sourceAlias: "west" }]], []) });
+    await engine.api.deployments.deploy.mutate({ flowId: back });
+    const node = await waitFor(async () => {
+      const n = (await engine.api.stats.snapshot.query({ flowId: back })).nodes.copy;
+      return n?.lastError?.includes("not authorized to write") ? n : undefined;
+    }, 60_000, "the refused write on the node");
+    expect(node.lastError).toBe(
+      `retrying: not authorized to write topic "w.${source}" on the cluster of connection "east" as user "${scram.user.name}" (TOPIC_AUTHORIZATION_FAILED): an ACL must allow it WRITE on the topic; the copy waits and tries again until it is allowed`,
+    );
+    const status = await engine.api.deployments.status.query({ flowId: back });
+    expect(status.status).toBe("running");
+    expect(engine.output()).not.toContain(scram.user.password);
+    await engine.api.deployments.stop.mutate({ flowId: back });
   }, 180_000);
 
   it("refuses to deploy a mirror naming a missing connection, with its path", async () => {

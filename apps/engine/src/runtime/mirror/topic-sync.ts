@@ -1,5 +1,5 @@
 import type { MirrorRules } from "@millrace/processors/runtime";
-import type { KafkaClient } from "../../kafka/index.js";
+import { authorizationFailure, type KafkaClient } from "../../kafka/index.js";
 
 /** The topic configs a copy takes over from its source (where the source overrides the broker default). */
 const COPIED_CONFIGS = ["cleanup.policy", "retention.ms", "retention.bytes", "max.message.bytes", "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms", "min.cleanable.dirty.ratio", "compression.type"];
@@ -25,6 +25,8 @@ export class TopicSync {
     private readonly from: KafkaClient,
     private readonly to: KafkaClient,
     private readonly rules: MirrorRules,
+    /** told when a copy is made without its source's configs (the source's user may not read them) */
+    private readonly configsRefused: (topic: string, refusal: string) => void,
   ) {}
 
   topics(): MirroredTopic[] {
@@ -49,7 +51,12 @@ export class TopicSync {
     if (!changed.length) return false;
     const specs = await Promise.all(
       changed.map(async (t) => {
-        const own = await this.from.topicConfigs(t.source);
+        const own = await this.from.topicConfigs(t.source).catch((e: unknown) => {
+          const refusal = authorizationFailure(e);
+          if (!refusal) throw e;
+          this.configsRefused(t.source, refusal);
+          return {} as Record<string, string>;
+        });
         const configs: Record<string, string> = { "message.timestamp.type": "CreateTime" };
         for (const k of COPIED_CONFIGS) if (own[k] !== undefined) configs[k] = own[k];
         return { topic: t.target, partitions: t.partitions, configs };
