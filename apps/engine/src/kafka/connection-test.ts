@@ -38,7 +38,9 @@ export async function testKafkaConnection(c: KafkaConnection): Promise<Connectio
     await admin.connect();
     const cluster = await admin.describeCluster();
     const topics = await admin.listTopics();
-    return { ok: true, detail: `connection "${c.name}": cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), ${topics.length} topic(s) visible` };
+    // an authorizer lets anyone in and hides the topics a user may not describe: say so rather than "0 topics"
+    const visible = topics.length === 0 && c.sasl ? `no topic visible to user "${c.sasl.username}" (no DESCRIBE ACL on any topic yet?)` : `${topics.length} topic(s) visible`;
+    return { ok: true, detail: `connection "${c.name}": cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), ${visible}` };
   } catch (e) {
     return kafkaFailure(c, e);
   } finally {
