@@ -207,7 +207,7 @@ export type ConnectionTestFailure = (typeof CONNECTION_TEST_FAILURES)[number];
 export type ConnectionTestResult = { ok: true; detail?: string } | { ok: false; reason: ConnectionTestFailure; detail: string };
 
 /** The connection types a processor's config field can name. */
-export type NodeConnectionType = Extract<ConnectionType, "kafka" | "postgres" | "http">;
+export type NodeConnectionType = Extract<ConnectionType, "kafka" | "postgres" | "http" | "schema-registry">;
 
 /**
  * Every top-level field of a processor's config schema that names a connection (`connection`, a
@@ -218,7 +218,7 @@ export function connectionFieldsOf(configSchema: z.ZodType): { field: string; ty
   const out: { field: string; type: NodeConnectionType }[] = [];
   for (const [field, schema] of Object.entries(configSchema.shape as Record<string, z.ZodType>)) {
     const declared = (schema.meta() as { connectionType?: unknown } | undefined)?.connectionType;
-    if (declared === "kafka" || declared === "postgres" || declared === "http") out.push({ field, type: declared });
+    if (declared === "kafka" || declared === "postgres" || declared === "http" || declared === "schema-registry") out.push({ field, type: declared });
   }
   return out;
 }

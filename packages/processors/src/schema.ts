@@ -81,16 +81,20 @@ const OWN_RESOURCE: Record<NodeConnectionType, string> = {
   kafka: "the engine's own cluster",
   postgres: "the node's own connection string",
   http: "the node's own url and headers",
+  "schema-registry": "the engine's own schema registry",
 };
 
 /** The optional `connection` field of a node: a connection's name (absent: what OWN_RESOURCE says). */
-export function connectionField(connectionType: NodeConnectionType) {
+export function connectionField(connectionType: NodeConnectionType, description = `Name of a ${connectionType} connection to use (absent: ${OWN_RESOURCE[connectionType]}).`) {
   return z
     .string({ error: "a connection name is text" })
     .regex(CONNECTION_NAME, "a connection name has 1 to 63 lowercase letters, digits, '-' or '_'")
     .optional()
-    .meta(connectionMeta(`Name of a ${connectionType} connection to use (absent: ${OWN_RESOURCE[connectionType]}).`, connectionType));
+    .meta(connectionMeta(description, connectionType));
 }
+
+/** Formats of a Kafka message's value or key. */
+export const MESSAGE_FORMATS = ["json", "avro", "string", "bytes"] as const;
 
 /**
  * The rule of a node that either names a connection or carries its own `field` (a connection

@@ -31,6 +31,8 @@ export const HEADER = {
   principal: "mr.principal",
   /** how that principal was established: none | token | api-key | hmac | deployment | kafka-header | configured */
   auth: "mr.auth",
+  /** set by the runner on a message a kafka-source could not read in its format (the reason): it goes to failure */
+  formatError: "mr.format.error",
 } as const;
 
 /**

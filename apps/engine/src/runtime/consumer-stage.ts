@@ -260,9 +260,11 @@ export class ConsumerStageRunner implements StageRunner {
         const records: MRecord[] = new Array(n);
         const offsets: string[] = new Array(n);
         let bytesIn = 0;
+        const decoder = this.d.decoder;
+        if (decoder) await decoder.prepare(messages);
         for (let i = 0; i < n; i++) {
           const m = messages[i]!;
-          records[i] = decode(m);
+          records[i] = decoder ? decoder.decode(m) : decode(m);
           offsets[i] = m.offset;
           bytesIn += messageBytes(m);
         }

@@ -1,4 +1,4 @@
-import { mapConnectionSecrets, type ConnectionDocument, type KafkaConnection } from "@millrace/flow";
+import { mapConnectionSecrets, type ConnectionDocument, type KafkaConnection, type SchemaRegistryConnection } from "@millrace/flow";
 import type { NodeConnection, PostgresClientSettings } from "@millrace/processors";
 import { credentialHeaders } from "../connections/http-test.js";
 import { postgresClientConfig } from "../db/connection-test.js";
@@ -26,6 +26,7 @@ export class FlowConnections {
   private readonly held: ConnectionKafkaClient[] = [];
   private readonly forNodes = new Map<string, NodeConnection>();
   private readonly clusterOfNode = new Map<string, ClusterOfConnection>();
+  private readonly registryOfNode = new Map<string, SchemaRegistryConnection>();
 
   private constructor(private readonly engineClients: ConnectionKafkaClients | undefined) {}
 
@@ -50,9 +51,9 @@ export class FlowConnections {
           documents.set(name, c);
         }
         if (c.type === "kafka") opened.clusterOfNode.set(fieldKey(node.id, field), await opened.cluster(c));
+        else if (c.type === "schema-registry") opened.registryOfNode.set(fieldKey(node.id, field), c);
         else if (field !== "connection") throw new Error(`node "${node.id}": ${field} names connection "${name}", a ${c.type} connection, where a kafka one is needed`);
-        else if (c.type === "postgres" || c.type === "http") opened.forNodes.set(node.id, forProcessor(c));
-        else throw new Error(`node "${node.id}": connection "${name}" is a ${c.type} connection, which this node cannot use`);
+        else opened.forNodes.set(node.id, forProcessor(c));
       }
     } catch (e) {
       await opened.close();
@@ -79,6 +80,11 @@ export class FlowConnections {
   /** The cluster a Kafka node's `connection` (or another field naming one: a mirror's `from`, `to`) names (undefined: the engine's own). */
   clusterOf(nodeId: string, field = "connection"): ClusterOfConnection | undefined {
     return this.clusterOfNode.get(fieldKey(nodeId, field));
+  }
+
+  /** The schema-registry connection a node's `schemaRegistry` field names (undefined: the engine's own registry). */
+  registryOf(nodeId: string, field = "schemaRegistry"): SchemaRegistryConnection | undefined {
+    return this.registryOfNode.get(fieldKey(nodeId, field));
   }
 
   /** What a postgres or http node's processor connects with (undefined: its own config). */

@@ -15,6 +15,10 @@ import { principalStampFor, type PrincipalStamp } from "./principal-stamp.js";
 import { StageExecutor } from "./stage.js";
 import { ClusterSender, principalOf, type ClusterTopic } from "./cluster-sender.js";
 import { MirrorStageRunner, type MirrorCluster } from "./mirror/mirror-stage.js";
+import { flowFormats, type FlowFormats } from "../formats/flow-formats.js";
+import { schemaCacheOf } from "../formats/codecs.js";
+import { RegistryClient } from "../formats/registry-client.js";
+import type { SchemaStore } from "../formats/schema-store.js";
 import { FlowConnections, type ClusterOfConnection, type ConnectionOpener } from "./flow-connections.js";
 
 /** A refused write to another cluster is logged at most this often per topic (each record carries the reason anyway). */
@@ -40,6 +44,8 @@ export interface FlowRuntimeDeps {
   connections?: ConnectionOpener;
   /** the engine's clients of connections' clusters, shared by its flows */
   connectionClients?: ConnectionKafkaClients;
+  /** the engine's own schema registry (avro formats of nodes naming no schemaRegistry connection) */
+  schemaRegistry?: SchemaStore;
 }
 
 export interface DeploymentSpec {
@@ -83,6 +89,8 @@ export class FlowRuntime {
   private readonly closers: (() => Promise<void> | void)[] = [];
   private bpTimer: NodeJS.Timeout | undefined;
   private partitions: PartitionChooser | undefined;
+  /** decoders and encoders of the nodes reading or writing another format than JSON */
+  private formats: FlowFormats = { decoders: new Map(), encoders: new Map() };
   private bpBusy = false;
   private stopped = false;
   /** per source stage, the edges over threshold at the last back-pressure change (a disk change reports them too) */
@@ -147,6 +155,7 @@ export class FlowRuntime {
       log: (level, msg, err) => (err === undefined ? log[level](msg) : log[level]({ err }, msg)),
       stopping: () => this.stopped,
       partitions: this.partitions!,
+      ...(this.formats.decoders.has(stage.id) ? { decoder: this.formats.decoders.get(stage.id)! } : {}),
     };
   }
 
@@ -160,7 +169,7 @@ export class FlowRuntime {
       if (isSourceProcessor(p)) throw new Error(`node "${id}" is a source inside a stage`);
       processors.set(id, p as BatchProcessor);
     }
-    return { executor: new StageExecutor(this.spec.plan, stage, processors, this.principalStamp(stage)), head };
+    return { executor: new StageExecutor(this.spec.plan, stage, processors, this.principalStamp(stage), this.formats.encoders), head };
   }
 
   /** Who sent the records a stage takes into the flow: set for stages headed by a source (polled, or fed from Kafka). */
@@ -174,6 +183,18 @@ export class FlowRuntime {
   async start(): Promise<void> {
     const { plan } = this.spec;
     this.links = await FlowConnections.open(plan, this.deps.connections, this.deps.connectionClients);
+    const registries = new Map<string, RegistryClient>();
+    this.formats = await flowFormats(
+      plan,
+      (node) => {
+        const c = this.links?.registryOf(node.id);
+        if (!c) return this.deps.schemaRegistry;
+        let client = registries.get(c.name);
+        if (!client) registries.set(c.name, (client = new RegistryClient(c)));
+        return client;
+      },
+      schemaCacheOf,
+    );
     this.producer = this.deps.kafka.producer({});
     await this.producer.connect();
     const own = new CoalescingSender(this.producer);

@@ -1,5 +1,6 @@
 import type { InMessage, KafkaClient, Sender } from "../kafka/index.js";
 import type { PlannedStage } from "../planner/index.js";
+import type { MessageDecoder } from "../formats/codecs.js";
 import type { InputSlice, Observers } from "./observer.js";
 import type { Outgoing, PartitionChooser, ProducedPositions } from "./producing.js";
 import type { StageExecutor } from "./stage.js";
@@ -27,6 +28,8 @@ export interface RunnerDeps {
   partitions: PartitionChooser;
   /** a consumer stage that copies its input as bytes instead of running processors (kafka-mirror); at-least-once only */
   copier?: BatchCopier;
+  /** a kafka-source stage whose node reads another format than JSON values and string keys */
+  decoder?: MessageDecoder;
 }
 
 /** What a copying consumer stage does with a fetched batch instead of decoding it and running processors. */

@@ -6,6 +6,7 @@ import type { Emitted, NodeBatch } from "./observer.js";
 import { stampCreated, stampIncoming, type PrincipalStamp } from "./principal-stamp.js";
 import { Outgoing, type PartitionChooser } from "./producing.js";
 import { encode, encodedBytes, withLineage } from "./records.js";
+import type { RecordEncoder } from "../formats/codecs.js";
 
 export interface StageOutput {
   /** what goes to Kafka, per topic, partitions chosen */
@@ -23,6 +24,8 @@ interface CompiledPort {
   route: PortRoute;
   /** every Kafka topic records of this port are written to */
   topics: readonly string[];
+  /** a kafka-sink writing another format than JSON: how its external topic's messages are made */
+  externalEncode?: RecordEncoder;
 }
 
 interface CompiledNode {
@@ -53,6 +56,8 @@ export class StageExecutor {
     processors: ReadonlyMap<string, BatchProcessor>,
     /** a stage whose head is a source: who sent the records it takes in (see principal-stamp.ts) */
     private readonly principal?: PrincipalStamp,
+    /** per kafka-sink node writing another format, its encoder */
+    encoders?: ReadonlyMap<string, RecordEncoder>,
   ) {
     for (const id of stage.nodes) {
       const pn = plan.nodes.find((n) => n.id === id);
@@ -60,7 +65,10 @@ export class StageExecutor {
       const ports = new Map<string, CompiledPort>();
       for (const route of pn.ports) {
         const topics = [route.topic, route.externalTopic, route.deadLetter].filter((t): t is string => t !== undefined);
-        ports.set(route.port, { route, topics: topics.length ? Object.freeze(topics) : NOWHERE });
+        const port: CompiledPort = { route, topics: topics.length ? Object.freeze(topics) : NOWHERE };
+        const externalEncode = route.externalTopic === undefined ? undefined : encoders?.get(id);
+        if (externalEncode) port.externalEncode = externalEncode;
+        ports.set(route.port, port);
       }
       // Sources have no failure port; a record they make that Kafka cannot take still needs a place.
       if (!ports.has("failure")) {
@@ -138,8 +146,20 @@ export class StageExecutor {
     const outgoing = out.outgoing;
     for (let i = 0; i < emitted.length; i++) {
       const e = emitted[i]!;
-      const port0 = node.ports.get(e.port);
-      let msg = port0?.topics.length ? encode(e.record) : undefined;
+      let port0 = node.ports.get(e.port);
+      /** the message of the external topic in the node's format (a kafka-sink writing avro, string or bytes) */
+      let external: OutMessage | undefined;
+      if (port0?.externalEncode) {
+        try {
+          external = port0.externalEncode(e.record);
+        } catch (err) {
+          // the record does not fit the format (a field the Avro schema does not take): it fails, nothing is written
+          e.port = "failure";
+          e.record = failed(e.record, `format: ${err instanceof Error ? err.message : String(err)}`, node.id);
+          port0 = node.ports.get("failure");
+        }
+      }
+      let msg = port0?.topics.length ? (external && port0.topics.length === 1 ? external : encode(e.record)) : undefined;
       // the message's size, counted once here: request sizes and byte counters read it from the output
       let size = msg ? encodedBytes(msg) : 0;
       if (msg && size > MAX_RECORD_BYTES) {
@@ -161,9 +181,10 @@ export class StageExecutor {
         }
         e.topics = topics;
         e.bytes = size;
-        e.messageIndex = outgoing.add(topics[0]!, msg, e);
+        const externalTopic = external ? port.route.externalTopic : undefined;
+        e.messageIndex = outgoing.add(topics[0]!, topics[0] === externalTopic ? external! : msg, e);
         // one message object per topic: each carries its own partition
-        for (let t = 1; t < topics.length; t++) outgoing.add(topics[t]!, { ...msg }, e);
+        for (let t = 1; t < topics.length; t++) outgoing.add(topics[t]!, topics[t] === externalTopic ? external! : { ...msg }, e);
         bytesOut += size * topics.length;
       }
       const fused = port.route.fused;

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { connectionMeta, meta } from "../../schema.js";
-import { CONNECTION_NAME } from "@millrace/flow";
+import { connectionField, meta } from "../../schema.js";
 
 /** A topic name as Kafka allows it. */
 const TOPIC_CHARS = /^[A-Za-z0-9._-]+$/;
@@ -26,12 +25,7 @@ const topicOrPattern = z
     else if (!TOPIC_CHARS.test(s)) ctx.addIssue({ code: "custom", message: "a topic name has letters, digits, '.', '_' or '-' (write a regular expression between slashes: /orders\\..*/)" });
   });
 
-const connection = (description: string) =>
-  z
-    .string({ error: "a connection name is text" })
-    .regex(CONNECTION_NAME, "a connection name has 1 to 63 lowercase letters, digits, '-' or '_'")
-    .optional()
-    .meta(connectionMeta(description, "kafka"));
+const connection = (description: string) => connectionField("kafka", description);
 
 export const configSchema = z
   .strictObject({

@@ -1,14 +1,47 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { connectionField, expression, meta, topicName } from "../../schema.js";
+import { connectionField, expression, MESSAGE_FORMATS, meta, topicName } from "../../schema.js";
 
-export const configSchema = z.strictObject({
-  topic: topicName.meta(meta("Kafka topic to produce to.", { placeholder: "orders-enriched" })),
-  connection: connectionField("kafka"),
-  keyExpression: expression("Optional JSONata for the message key; without it the record key is kept.", {
-    placeholder: "value.customerId",
-  }).optional(),
-});
+const avroSchemaText = z
+  .string()
+  .max(1_000_000, "an Avro schema has at most 1,000,000 characters")
+  .superRefine((s, ctx) => {
+    try {
+      const v: unknown = JSON.parse(s);
+      if (typeof v !== "object" && typeof v !== "string") ctx.addIssue({ code: "custom", message: "an Avro schema is a JSON object, array or type name" });
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: `not JSON: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  });
+const subjectName = z.string().min(1, "the subject is empty").max(255, "a subject has at most 255 characters");
+
+export const configSchema = z
+  .strictObject({
+    topic: topicName.meta(meta("Kafka topic to produce to.", { placeholder: "orders-enriched" })),
+    connection: connectionField("kafka"),
+    keyExpression: expression("Optional JSONata for the message key; without it the record key is kept.", {
+      placeholder: "value.customerId",
+    }).optional(),
+    format: z.enum(MESSAGE_FORMATS, { error: "format is one of json, avro, string, bytes" }).default("json").meta(meta("How values are written: json, avro (Confluent wire format), string, bytes (from base64 text).")),
+    keyFormat: z.enum(MESSAGE_FORMATS, { error: "keyFormat is one of json, avro, string, bytes" }).default("string").meta(meta("How keys are written (an avro key is written from the key's JSON text).")),
+    schemaRegistry: connectionField("schema-registry", "Name of a schema-registry connection for avro (absent: the engine's own registry)."),
+    valueSchema: avroSchemaText.optional().meta(meta("avro: the Avro schema of the values (JSON text), registered under the subject when deployed.", { widget: "code", placeholder: '{"type": "record", "name": "Order", "fields": [...]}' })),
+    subject: subjectName.optional().meta(meta("avro without valueSchema: the registered subject whose schema to write with (absent: named by the strategy).", { placeholder: "orders-value" })),
+    version: z.number().int("a whole number").min(1, "versions start at 1").optional().meta(meta("The subject's version to write with (absent: the latest when deployed).")),
+    subjectNameStrategy: z.enum(["topic", "record", "topic-record"], { error: "subjectNameStrategy is topic, record or topic-record" }).default("topic").meta(meta("How the subject is named: topic (<topic>-value), record (the record's full name), topic-record (<topic>-<record name>).")),
+    keySchema: avroSchemaText.optional().meta(meta("keyFormat avro: the Avro schema of the keys (JSON text).", { widget: "code" })),
+    keySubject: subjectName.optional().meta(meta("keyFormat avro without keySchema: the subject of the key schema (absent: <topic>-key).")),
+  })
+  .superRefine((c, ctx) => {
+    if (c.format !== "avro" && (c.valueSchema !== undefined || c.subject !== undefined || c.version !== undefined))
+      ctx.addIssue({ code: "custom", path: ["format"], message: "valueSchema, subject and version are for format avro" });
+    if (c.valueSchema !== undefined && c.subject !== undefined && c.subjectNameStrategy !== "topic")
+      ctx.addIssue({ code: "custom", path: ["subject"], message: "give a subject or a subjectNameStrategy other than topic, not both" });
+    if (c.format === "avro" && c.valueSchema === undefined && c.subjectNameStrategy !== "topic" && c.subject === undefined)
+      ctx.addIssue({ code: "custom", path: ["valueSchema"], message: `the ${c.subjectNameStrategy} strategy names the subject after the record: give valueSchema (or a subject)` });
+    if (c.version !== undefined && c.valueSchema !== undefined) ctx.addIssue({ code: "custom", path: ["version"], message: "a version picks a registered schema: give valueSchema or version, not both" });
+    if (c.keyFormat !== "avro" && (c.keySchema !== undefined || c.keySubject !== undefined)) ctx.addIssue({ code: "custom", path: ["keyFormat"], message: "keySchema and keySubject are for keyFormat avro" });
+  });
 export type KafkaSinkConfig = z.infer<typeof configSchema>;
 
 export const spec: ProcessorSpec<KafkaSinkConfig> = {
@@ -21,11 +54,21 @@ export const spec: ProcessorSpec<KafkaSinkConfig> = {
   configSchema,
   outputPorts: () => ["success", "failure"],
   externalTopic: (c: KafkaSinkConfig) => c?.topic,
-  example: { topic: "orders-enriched", keyExpression: "value.customerId" },
+  example: { topic: "orders-enriched", keyExpression: "value.customerId", format: "json", keyFormat: "string", subjectNameStrategy: "topic" },
   docs: `Writes each record to **topic** (the runner produces; values are JSON-encoded, headers kept).
 
 With **connection** (a kafka connection's name) the topic is on that cluster and is written as that
 connection's user; the topic must exist there. Without it, the engine's own cluster.
+
+**format** says how values are written: \`json\` (default), \`avro\`, \`string\`, \`bytes\` (the value
+is base64 text). With \`avro\` each value is written in the Confluent wire format with a writer
+schema chosen at deploy: **valueSchema** (registered under the subject when the flow is deployed;
+the subject's compatibility rule decides, an incompatible schema refuses the deploy), or the
+registered **subject** (\`version\`, default the latest). The subject is named by
+**subjectNameStrategy**: \`topic\` (\`<topic>-value\`, default), \`record\` (the record's full name),
+\`topic-record\`. A record that does not fit the schema goes to \`failure\` with the field that failed
+(\`value.amount: "x" is not a double\`). **keyFormat** / **keySchema** / **keySubject** do the same for
+keys (\`<topic>-key\`). Schemas live in the engine's own registry, or in **schemaRegistry**.
 
 **keyExpression** (optional, JSONata against \`{ value, key, headers }\`) sets the message key: strings as
 is, numbers/booleans as text, objects JSON-encoded, \`null\` or no result = no key. Without it the record

@@ -1,5 +1,5 @@
 import { parseConfig } from "../../config.js";
-import type { BatchProcessor, ProcessorImpl } from "../../sdk.js";
+import { failed, HEADER, type BatchProcessor, type ProcessorImpl } from "../../sdk.js";
 import { spec, type KafkaSourceConfig } from "./spec.js";
 
 /**
@@ -8,11 +8,16 @@ import { spec, type KafkaSourceConfig } from "./spec.js";
  */
 export const impl: ProcessorImpl<KafkaSourceConfig> = {
   type: spec.type,
-  create(config): BatchProcessor {
+  create(config, ctx): BatchProcessor {
     parseConfig(spec, config);
     return {
       process(records, out) {
-        for (let i = 0; i < records.length; i++) out.emit("success", records[i], i);
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i]!;
+          // the runner could not read it in the node's format: its reason goes with it to failure
+          const unreadable = r.headers[HEADER.formatError];
+          out.emit(unreadable === undefined ? "success" : "failure", unreadable === undefined ? r : failed(r, unreadable, ctx.nodeId), i);
+        }
       },
     };
   },

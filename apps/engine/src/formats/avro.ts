@@ -1,0 +1,113 @@
+import avro from "avsc";
+
+/** Confluent's wire format: magic byte 0, the schema id (4 bytes, big-endian), then the Avro binary. */
+export const MAGIC = 0;
+export const HEADER_BYTES = 5;
+
+/** The schema id of a message in the wire format, or undefined when it is not one. */
+export function wireSchemaId(bytes: Buffer | null): number | undefined {
+  if (!bytes || bytes.length < HEADER_BYTES || bytes[0] !== MAGIC) return undefined;
+  return bytes.readUInt32BE(1);
+}
+
+/** An Avro schema compiled once, with JSON-friendly values: unions unwrapped, bytes as base64 text. */
+export class AvroCodec {
+  private readonly type: avro.Type;
+  private readonly hasBytes: boolean;
+
+  /** Throws with avsc's reason when `schema` is not an Avro schema. */
+  constructor(schema: string | object) {
+    const parsed: unknown = typeof schema === "string" ? JSON.parse(schema) : schema;
+    this.type = avro.Type.forSchema(parsed as avro.Schema, { wrapUnions: false });
+    this.hasBytes = /"(bytes|fixed)"/.test(JSON.stringify(this.type.schema()));
+  }
+
+  /** The record's full name (`com.acme.Order`), for the record naming strategies; undefined for a non-record schema. */
+  get recordName(): string | undefined {
+    return this.type.typeName === "record" ? this.type.name : undefined;
+  }
+
+  /** Avro binary → a plain JSON-compatible value. */
+  decode(body: Buffer): unknown {
+    const v = this.type.fromBuffer(body);
+    return this.hasBytes ? bytesToBase64(v) : v;
+  }
+
+  /**
+   * A value → Avro binary, or throws naming the first field that does not fit
+   * (`value.customer.id: "x" is not a long`).
+   */
+  encode(value: unknown): Buffer {
+    if (this.hasBytes) value = base64ToBytes(this.type, value);
+    try {
+      return this.type.toBuffer(value);
+    } catch (e) {
+      let where: string | undefined;
+      this.type.isValid(value, {
+        errorHook: (path: string[], any: unknown, type: avro.Type) => {
+          where ??= `${["value", ...path].join(".")}: ${JSON.stringify(any) ?? "undefined"} is not ${describe(type)}`;
+        },
+      });
+      throw new Error(where ?? `the value does not fit the Avro schema: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** The schema as Avro's canonical JSON (what a registry stores). */
+  schemaText(): string {
+    return JSON.stringify(this.type.schema());
+  }
+}
+
+function describe(type: avro.Type): string {
+  const t = type as avro.Type & { typeName: string; types?: avro.Type[] };
+  if (t.types) return `any of ${t.types.map((x) => (x as avro.Type & { typeName: string }).typeName).join(", ")}`;
+  return `a${/^[aeiou]/.test(t.typeName) ? "n" : ""} ${t.typeName}${t.name ? ` (${t.name})` : ""}`;
+}
+
+function bytesToBase64(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return v.toString("base64");
+  if (Array.isArray(v)) return v.map(bytesToBase64);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = bytesToBase64(x);
+    return out;
+  }
+  return v;
+}
+
+type AnyType = avro.Type & { typeName: string; fields?: { name: string; type: AnyType }[]; itemsType?: AnyType; valuesType?: AnyType; types?: AnyType[] };
+
+/** Base64 text → Buffer where the schema has bytes or fixed (the JSON side of bytesToBase64), guided by the schema. */
+function base64ToBytes(t: avro.Type, v: unknown): unknown {
+  const type = t as AnyType;
+  switch (type.typeName) {
+    case "bytes":
+    case "fixed":
+      return typeof v === "string" ? Buffer.from(v, "base64") : v;
+    case "record":
+    case "error": {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+      const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+      for (const f of type.fields ?? []) if (f.name in out) out[f.name] = base64ToBytes(f.type, out[f.name]);
+      return out;
+    }
+    case "array":
+      return Array.isArray(v) ? v.map((x) => base64ToBytes(type.itemsType!, x)) : v;
+    case "map": {
+      if (v === null || typeof v !== "object") return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = base64ToBytes(type.valuesType!, x);
+      return out;
+    }
+    default:
+      if (type.types) {
+        // a union: text stays text where the union takes strings; else the first branch it fits once converted
+        if (typeof v === "string" && type.types.some((b) => (b as AnyType).typeName === "string")) return v;
+        for (const b of type.types) {
+          const converted = base64ToBytes(b, v);
+          if (b.isValid(converted)) return converted;
+        }
+      }
+      return v;
+  }
+}
