@@ -23,6 +23,7 @@ import type { PlanLookup } from "./provenance/plans.js";
 import type { Services } from "./services.js";
 import { WorkerPool } from "./workers/pool.js";
 import { Connections } from "./connections/index.js";
+import { registrySettingsFromEnv, SchemaRegistry, schemaRegistryRoutes } from "./schema-registry/index.js";
 
 export interface RunningEngine {
   url: string;
@@ -43,6 +44,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const diskGuard = config.diskGuard ? new DiskGuard(config.diskGuard, logger.child({ module: "disk-guard", engineId: config.engineId })) : undefined;
   // measured before the flows start, so no source runs a batch on a disk already full
   await diskGuard?.start();
+  const registry = new SchemaRegistry(repositories.schemaRegistry, registrySettingsFromEnv());
   const services: Services = {
     repositories,
     secrets,
@@ -52,6 +54,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     connections: new Connections(repositories.connections, config.network, logger.child({ module: "connections", engineId: config.engineId }), (name) =>
       repositories.flows.namingConnection(name),
     ),
+    schemaRegistry: registry,
   };
   const { identity } = services;
   const runtime = config.kafkaBrokers.length
@@ -110,6 +113,14 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     },
   });
   const web = config.webDist ? serveStatic(config.webDist) : undefined;
+  const schemaRegistry = schemaRegistryRoutes({
+    registry,
+    identity,
+    users: repositories.users,
+    audit,
+    maxBodyBytes: http.maxBodyBytes,
+    log: logger.child({ module: "schema-registry", engineId: config.engineId }),
+  });
   const singleSignOn = oidcRoutes(identity.oidc, identity.logins.sessionMaxAgeSeconds, logger.child({ module: "auth", engineId: config.engineId }), audit);
 
   const server: Server = createHttpServer(http, createHostCheck(config.host, http.allowedHosts), logger.child({ module: "http", engineId: config.engineId }), (req, res, path) => {
@@ -140,6 +151,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
           : refuse(req, res, 401, "log in first: /metrics needs a viewer API token (Authorization: Bearer mr_…) or a session", { "www-authenticate": "Bearer" }),
       );
     }
+    if (schemaRegistry(req, res, path)) return;
     if (singleSignOn(req, res, path)) return;
     if (runtime && handleHttpIngest(runtime.deployments, identity.authenticate, req, res, path)) return;
     if (web && (req.method === "GET" || req.method === "HEAD")) return web(req, res);

@@ -11,6 +11,7 @@ import type { LoadedSecrets } from "./secrets/index.js";
 import type { Identity } from "./auth/index.js";
 import type { AuditLog } from "./audit/index.js";
 import type { Connections } from "./connections/index.js";
+import type { SchemaRegistry } from "./schema-registry/index.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
@@ -37,4 +38,6 @@ export interface Services {
   audit?: AuditLog;
   /** named connections: saving, listing (redacted), opening for the engine, testing; absent in tests that build no engine */
   connections?: Connections;
+  /** the Confluent-compatible schema registry (also served over REST at /schema-registry); absent in tests that build no engine */
+  schemaRegistry?: SchemaRegistry;
 }

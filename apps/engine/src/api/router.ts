@@ -11,6 +11,7 @@ import { tokensRouter } from "./routers/tokens.js";
 import { usersRouter } from "./routers/users.js";
 import { auditRouter } from "./routers/audit.js";
 import { connectionsRouter } from "./routers/connections.js";
+import { schemaRegistryRouter } from "./routers/schema-registry.js";
 
 export const appRouter = router({
   flows: flowsRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   users: usersRouter,
   audit: auditRouter,
   connections: connectionsRouter,
+  schemaRegistry: schemaRegistryRouter,
 });
 
 export type AppRouter = typeof appRouter;

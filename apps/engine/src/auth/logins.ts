@@ -46,6 +46,11 @@ export class Logins {
     return { token: created.token, name: user.name, role: user.role };
   }
 
+  /** A password check that opens nothing, for clients sending it on every request (HTTP Basic); rate-limited like a login. */
+  async checkPassword(name: string, password: string, address: string): Promise<{ name: string; role: Role }> {
+    return this.verify(name, password, address);
+  }
+
   /** Ends the session, or revokes the token, the request came with. */
   async logout(principal: Principal): Promise<void> {
     if (principal.sessionHash !== undefined) await this.repos.sessions.delete(principal.sessionHash);

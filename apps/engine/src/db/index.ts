@@ -19,6 +19,7 @@ import { ApiTokenRepository } from "./api-tokens.js";
 import { AuditRepository } from "./audit.js";
 import { ConnectionRepository } from "./connections.js";
 import { MaintenanceRepository } from "./maintenance.js";
+import { SchemaRegistryRepository } from "./schema-registry.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -35,6 +36,7 @@ export { ApiTokenRepository, type ApiTokenSummary, type ApiTokenOwner } from "./
 export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFilter, type AuditBounds, type AuditOutcome } from "./audit.js";
 export { ConnectionRepository, type ConnectionSummary } from "./connections.js";
 export { MaintenanceRepository } from "./maintenance.js";
+export { SchemaRegistryRepository, type SubjectVersionRow, type SubjectSummaryRow, type RegisterOutcome, type DeleteOutcome } from "./schema-registry.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -66,6 +68,8 @@ export interface Repositories {
   connections: ConnectionRepository;
   /** VACUUM where no autovacuum runs (the embedded database) */
   maintenance: MaintenanceRepository;
+  /** registry_schema, registry_subject_version, registry_config */
+  schemaRegistry: SchemaRegistryRepository;
 }
 
 export interface Database {
@@ -111,6 +115,7 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       connections,
       // on the background pool: a VACUUM never takes one of the API's connections
       maintenance: new MaintenanceRepository(provenancePool),
+      schemaRegistry: new SchemaRegistryRepository(prisma),
     },
     async close() {
       await provenancePool.end().catch(() => {});

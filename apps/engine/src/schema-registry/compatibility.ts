@@ -1,0 +1,60 @@
+import type avro from "avsc";
+
+export const COMPATIBILITY_LEVELS = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"] as const;
+export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
+export const DEFAULT_COMPATIBILITY: CompatibilityLevel = "BACKWARD";
+
+export function isCompatibilityLevel(x: unknown): x is CompatibilityLevel {
+  return typeof x === "string" && (COMPATIBILITY_LEVELS as readonly string[]).includes(x);
+}
+
+/** A registered version a new schema is checked against. */
+export interface EarlierSchema {
+  version: number;
+  id: number;
+  type: avro.Type;
+}
+
+/** Whether the new schema must read the old one's data (backward), the old the new's (forward), and against which versions. */
+function rules(level: CompatibilityLevel): { backward: boolean; forward: boolean; transitive: boolean } {
+  return {
+    backward: level.startsWith("BACKWARD") || level.startsWith("FULL"),
+    forward: level.startsWith("FORWARD") || level.startsWith("FULL"),
+    transitive: level.endsWith("_TRANSITIVE"),
+  };
+}
+
+/**
+ * What keeps `candidate` from joining a subject at `level`, one message per broken rule (empty:
+ * compatible). `earlier` is the subject's live versions, oldest first; a non-transitive level
+ * looks at the newest only. Backward means the new schema reads data written with the old one
+ * (Avro schema resolution, reader new, writer old); forward the reverse; full both.
+ */
+export function compatibilityProblems(candidate: avro.Type, earlier: readonly EarlierSchema[], level: CompatibilityLevel): string[] {
+  if (level === "NONE" || earlier.length === 0) return [];
+  const { backward, forward, transitive } = rules(level);
+  const against = transitive ? earlier : earlier.slice(-1);
+  const problems: string[] = [];
+  for (const old of against) {
+    const where = `version ${old.version} (id ${old.id})`;
+    if (backward) {
+      const why = cannotRead(candidate, old.type);
+      if (why) problems.push(`${level}: the new schema cannot read data written with ${where}: ${why}`);
+    }
+    if (forward) {
+      const why = cannotRead(old.type, candidate);
+      if (why) problems.push(`${level}: ${where} cannot read data written with the new schema: ${why}`);
+    }
+  }
+  return problems;
+}
+
+/** Why `reader` cannot resolve data written with `writer`, or undefined when it can. */
+function cannotRead(reader: avro.Type, writer: avro.Type): string | undefined {
+  try {
+    reader.createResolver(writer);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

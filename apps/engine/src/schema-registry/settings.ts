@@ -1,0 +1,38 @@
+/** The registry's bounds: every one keeps a single caller from filling Postgres or the engine's memory. */
+export interface RegistrySettings {
+  /** a schema's text, in UTF-8 bytes (MILLRACE_SCHEMA_REGISTRY_MAX_SCHEMA_BYTES, default 1 MiB) */
+  maxSchemaBytes: number;
+  /** subjects that have any version, soft-deleted ones included (MILLRACE_SCHEMA_REGISTRY_MAX_SUBJECTS, default 10,000) */
+  maxSubjects: number;
+  /** versions one subject keeps, soft-deleted ones included (MILLRACE_SCHEMA_REGISTRY_MAX_VERSIONS, default 1,000) */
+  maxVersionsPerSubject: number;
+  /** nesting of a schema's JSON (arrays and objects), against stack-deep inputs */
+  maxSchemaDepth: number;
+  /** a subject name's length in characters */
+  maxSubjectLength: number;
+}
+
+export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
+  maxSchemaBytes: 1024 * 1024,
+  maxSubjects: 10_000,
+  maxVersionsPerSubject: 1_000,
+  maxSchemaDepth: 64,
+  maxSubjectLength: 255,
+};
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
+  return n;
+}
+
+export function registrySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RegistrySettings {
+  return {
+    ...DEFAULT_REGISTRY_SETTINGS,
+    maxSchemaBytes: positiveInteger(env, "MILLRACE_SCHEMA_REGISTRY_MAX_SCHEMA_BYTES") ?? DEFAULT_REGISTRY_SETTINGS.maxSchemaBytes,
+    maxSubjects: positiveInteger(env, "MILLRACE_SCHEMA_REGISTRY_MAX_SUBJECTS") ?? DEFAULT_REGISTRY_SETTINGS.maxSubjects,
+    maxVersionsPerSubject: positiveInteger(env, "MILLRACE_SCHEMA_REGISTRY_MAX_VERSIONS") ?? DEFAULT_REGISTRY_SETTINGS.maxVersionsPerSubject,
+  };
+}
