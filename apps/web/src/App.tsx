@@ -17,6 +17,7 @@ import { auth, useAuthStore } from "./auth/authStore";
 import { LoginPage } from "./components/LoginPage";
 import { AccountDialog } from "./components/AccountDialog";
 import { ConnectionsDialog } from "./components/ConnectionsDialog";
+import { SchemasDialog } from "./components/SchemasDialog";
 
 onEditError((m) => ui.toast(m, "error"));
 
@@ -77,6 +78,7 @@ function Designer() {
         <ImportDialog />
         <AccountDialog />
         <ConnectionsDialog />
+        <SchemasDialog />
         <Toasts />
       </ReactFlowProvider>
     </QueryClientProvider>

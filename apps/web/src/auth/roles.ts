@@ -15,6 +15,8 @@ export const NEEDS = {
   edit: "editor",
   connections: "editor",
   manageConnections: "admin",
+  registerSchemas: "editor",
+  schemaCompatibility: "editor",
   users: "admin",
   audit: "admin",
 } as const satisfies Record<string, Role>;

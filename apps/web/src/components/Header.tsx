@@ -10,6 +10,7 @@ import { auth, useAuthStore, useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
 import { openAccountDialog } from "./AccountDialog";
 import { openConnectionsDialog } from "./ConnectionsDialog";
+import { openSchemasDialog } from "./SchemasDialog";
 
 export function Header() {
   const name = useFlowStore((s) => s.doc.name);
@@ -140,6 +141,9 @@ export function Header() {
             Connections
           </button>
         </span>
+        <button className="mr-btn" data-testid="schemas-button" onClick={openSchemasDialog} title="Avro schemas in the engine's schema registry: subjects, versions, compatibility">
+          Schemas
+        </button>
         <button className="mr-btn" data-testid="export-button" onClick={() => void exportFlow()} title="Download <name>.flow.json">
           Export
         </button>

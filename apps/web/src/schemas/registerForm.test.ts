@@ -32,8 +32,9 @@ describe("registerBlockedReason", () => {
 
 describe("checkHeadline", () => {
   it("says the outcome with the subject's level", () => {
-    expect(checkHeadline(compatible, "BACKWARD", false)).toBe("✓ Compatible (BACKWARD): it can be registered");
-    expect(checkHeadline({ compatible: false, messages: ["x"] }, "FULL", false)).toBe("✕ Not compatible (FULL)");
-    expect(checkHeadline(compatible, undefined, true)).toMatch(/new subject/);
+    expect(checkHeadline({ ...compatible, compatibility: "BACKWARD" }, false)).toBe("✓ Compatible (BACKWARD): it can be registered");
+    expect(checkHeadline({ compatible: false, messages: ["x"], compatibility: "FULL" }, false)).toBe("✕ Not compatible (FULL)");
+    expect(checkHeadline(compatible, false)).toBe("✓ Compatible: it can be registered");
+    expect(checkHeadline(compatible, true)).toMatch(/new subject/);
   });
 });

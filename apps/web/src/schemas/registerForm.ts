@@ -7,6 +7,8 @@ import { parseSchemaText, subjectNameError } from "./schemaText";
 export interface CompatibilityCheck {
   compatible: boolean;
   messages: string[];
+  /** the level the registry checked against */
+  compatibility?: string;
 }
 
 /** The last check and the text and subject it was made for (a later edit makes it stale). */
@@ -34,8 +36,9 @@ export function registerBlockedReason(subject: string, text: string, checked: Ch
 }
 
 /** The check's outcome in one line, above its messages. */
-export function checkHeadline(result: CompatibilityCheck, level: string | undefined, isNewSubject: boolean): string {
-  if (isNewSubject) return "✓ A new subject: this will be its version 1";
+export function checkHeadline(result: CompatibilityCheck, isNewSubject: boolean): string {
+  const level = result.compatibility;
+  if (isNewSubject && result.compatible) return "✓ A new subject: this will be its version 1";
   if (result.compatible) return `✓ Compatible${level ? ` (${level})` : ""}: it can be registered`;
   return `✕ Not compatible${level ? ` (${level})` : ""}`;
 }

@@ -52,5 +52,7 @@ describe("subjectNameError", () => {
     expect(subjectNameError("")).toMatch(/Name the subject/);
     expect(subjectNameError(" orders")).toMatch(/spaces/);
     expect(subjectNameError("a\tb")).toMatch(/control/);
+    expect(subjectNameError("s".repeat(255))).toBeUndefined();
+    expect(subjectNameError("s".repeat(256))).toMatch(/at most 255 characters \(this one 256\)/);
   });
 });

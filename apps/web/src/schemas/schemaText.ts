@@ -68,9 +68,13 @@ function byName(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The engine's registry takes subject names up to this long. */
+export const MAX_SUBJECT_LENGTH = 255;
+
 /** Confluent's naming rules are loose; these are the ones the registry refuses before storing anything. */
 export function subjectNameError(name: string): string | undefined {
   if (!name.trim()) return "Name the subject (e.g. orders-value for the values of topic orders)";
+  if (name.length > MAX_SUBJECT_LENGTH) return `A subject name has at most ${MAX_SUBJECT_LENGTH} characters (this one ${name.length})`;
   if (name !== name.trim()) return "A subject name has no spaces at its ends";
   if ([...name].some((c) => c.charCodeAt(0) < 0x20)) return "A subject name has no control characters";
   return undefined;
