@@ -288,9 +288,9 @@ function lockSubject(subject: string): Sql {
 /** Whether a failed statement was refused by Postgres with this SQLSTATE (as pg or Prisma's adapter report it). */
 function isPostgresError(e: unknown, sqlState: string): boolean {
   for (let err: unknown = e, depth = 0; err && typeof err === "object" && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
-    const o = err as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } }; message?: unknown };
-    if (o.code === sqlState || o.meta?.code === sqlState || o.meta?.driverAdapterError?.cause?.originalCode === sqlState) return true;
-    if (typeof o.message === "string" && o.message.includes(sqlState)) return true;
+    // pg sets `code`; Prisma's driver adapter wraps it as P2010 with the SQLSTATE in meta
+    const o = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+    if (o.code === sqlState || o.meta?.driverAdapterError?.cause?.originalCode === sqlState) return true;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DomainError } from "../errors.js";
 import { logger } from "../log.js";
 import type { RegistryCaller } from "./credentials.js";
 import { incompatible, RegistryError, subjectNotFound } from "./errors.js";
@@ -36,7 +37,10 @@ describe("the registry's REST surface", () => {
   beforeAll(async () => {
     const handle = createRegistryHttpHandler({
       registry,
-      caller: async (req) => callers[String(req.headers["x-test-caller"])],
+      caller: async (req) => {
+        if (req.headers["x-test-caller"] === "guesser") throw new DomainError("TOO_MANY", "too many failed logins; try again in 42 s");
+        return callers[String(req.headers["x-test-caller"])];
+      },
       audit: async (caller, _req, write, outcome) => void audited.push([caller.name, write, outcome]),
       maxBodyBytes: 1000,
       log: logger.child({ module: "test" }),
@@ -78,6 +82,7 @@ describe("the registry's REST surface", () => {
 
   it("asks for Basic credentials and refuses a role too low, auditing writes either way", async () => {
     expect(await call("/subjects")).toMatchObject({ status: 401, auth: expect.stringMatching(/^Basic realm=/), body: { error_code: 40101 } });
+    expect(await call("/subjects", { as: "guesser" })).toMatchObject({ status: 429, body: { error_code: 42901, message: expect.stringContaining("42 s") } });
     audited.length = 0;
     expect(await call("/subjects/s/versions", { method: "POST", as: "viewer", body: JSON.stringify({ schema: "{}" }) })).toMatchObject({ status: 403, body: { error_code: 40301 } });
     expect(await call("/subjects/s/versions", { method: "POST", as: "editor", body: JSON.stringify({ schema: "{}" }) })).toMatchObject({ status: 200, body: { id: 42 } });

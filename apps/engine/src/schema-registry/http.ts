@@ -138,7 +138,13 @@ export function createRegistryHttpHandler(o: RegistryHttpOptions): (req: Incomin
     if (!route) return send(req, res, new RegistryError(405, 405, `HTTP 405 Method Not Allowed: ${req.method} ${REGISTRY_PATH}${rest.slice(0, 100)}`));
     const crossSite = crossSiteRefusal(req.method, req.headers);
     if (crossSite) return send(req, res, forbidden(`refused ${crossSite}: the schema registry takes changes from programs and this engine's own pages only`));
-    const caller = await o.caller(req);
+    let caller: RegistryCaller | undefined;
+    try {
+      caller = await o.caller(req);
+    } catch (e) {
+      if (isTooMany(e)) return send(req, res, tooMany(e));
+      throw e;
+    }
     if (!caller) {
       return send(req, res, unauthorized("log in first: send HTTP Basic with a Millrace user and password, or an API token as the password (any user name), or Authorization: Bearer <token>"), {
         "www-authenticate": 'Basic realm="millrace schema registry"',
@@ -157,7 +163,7 @@ export function createRegistryHttpHandler(o: RegistryHttpOptions): (req: Incomin
     } catch (e) {
       if (write) await o.audit(caller, req, write, { ok: false, errorCode: e instanceof RegistryError ? e.errorCode : 50001 });
       if (e instanceof RegistryError) return send(req, res, e);
-      if ((e as { code?: string }).code === "TOO_MANY") return send(req, res, new RegistryError(429, 42901, (e as Error).message));
+      if (isTooMany(e)) return send(req, res, tooMany(e));
       throw e;
     }
     if (write) await o.audit(caller, req, { ...write, detail: { ...write.detail, ...summary(result) } }, { ok: true });
@@ -183,6 +189,10 @@ export function createRegistryHttpHandler(o: RegistryHttpOptions): (req: Incomin
     return undefined;
   }
 }
+
+/** The login rate limit (a wrong Basic password counts as a failed login). */
+const isTooMany = (e: unknown) => (e as { code?: unknown }).code === "TOO_MANY";
+const tooMany = (e: unknown) => new RegistryError(429, 42901, (e as Error).message);
 
 /** A schema stored as JSON text, answered as it is (the `/schema` endpoints). */
 class RawJson {
