@@ -74,7 +74,8 @@ export async function readTopic(
   brokers: string[],
   topic: string,
   until: (records: ReadRecord[]) => boolean,
-  opts: { timeoutMs?: number; settleMs?: number; readUncommitted?: boolean } = {},
+  /** decode: how values are read (default JSON), e.g. an Avro decoder */
+  opts: { timeoutMs?: number; settleMs?: number; readUncommitted?: boolean; decode?: (value: Buffer) => unknown } = {},
 ): Promise<ReadRecord[]> {
   const kafka: KafkaClient = createKafka({ brokers, clientId: uid("reader") });
   const consumer = kafka.consumer({ groupId: uid("reader"), maxWaitTimeInMs: 100, readUncommitted: opts.readUncommitted ?? false });
@@ -87,7 +88,8 @@ export async function readTopic(
         for (const m of batch.messages) {
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : v.toString();
-          records.push({ key: m.key?.toString() ?? null, value: m.value ? JSON.parse(m.value.toString()) : null, headers, partition: batch.partition, offset: m.offset });
+          const value = m.value ? (opts.decode ? await opts.decode(m.value) : JSON.parse(m.value.toString())) : null;
+          records.push({ key: m.key?.toString() ?? null, value, headers, partition: batch.partition, offset: m.offset });
         }
       },
     });

@@ -1,9 +1,7 @@
-import http, { type IncomingMessage } from "node:http";
-import https from "node:https";
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { isIP, type LookupFunction } from "node:net";
+import type { IncomingMessage } from "node:http";
 import type { ConnectionTestResult, HttpConnection, SchemaRegistryConnection } from "@millrace/flow";
-import { refusal, type NetworkPolicy } from "@millrace/processors";
+import type { NetworkPolicy } from "@millrace/processors";
+import { policyRequest, Refused } from "./policy-http.js";
 import { transportFailure } from "./failures.js";
 
 const REQUEST_MS = 4_000;
@@ -53,40 +51,6 @@ export async function testHttpConnection(c: HttpConnection | SchemaRegistryConne
   }
 }
 
-/** A request the engine's network policy refuses. */
-class Refused extends Error {}
-
 function get(url: URL, headers: Record<string, string>, policy: NetworkPolicy | undefined): Promise<IncomingMessage> {
-  const protocol = url.protocol as "http:" | "https:";
-  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  const port = url.port ? Number(url.port) : protocol === "https:" ? 443 : 80;
-  const policies = policy ? [policy] : [];
-  if (policies.length && isIP(host)) {
-    const why = refusal(policies, host, port, [host]);
-    if (why) return Promise.reject(new Refused(`refused by the network policy: ${why}`));
-  }
-  const lookup = ((hostname: string, options: { all?: boolean }, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, []);
-      const why = refusal(policies, hostname, port, addresses.map((a) => a.address));
-      if (why) return callback(new Refused(`refused by the network policy: ${why}`), []);
-      if (options.all) callback(null, addresses);
-      else callback(null, addresses[0]!.address, addresses[0]!.family);
-    });
-  }) as LookupFunction;
-  return new Promise((resolve, reject) => {
-    const req = (protocol === "https:" ? https : http).request({
-      protocol,
-      hostname: host,
-      port,
-      path: url.pathname + url.search,
-      method: "GET",
-      headers: { accept: "application/json, */*", ...headers },
-      signal: AbortSignal.timeout(REQUEST_MS),
-      lookup: policies.length ? lookup : undefined,
-    });
-    req.on("response", resolve);
-    req.on("error", reject);
-    req.end();
-  });
+  return policyRequest(url, { headers: { accept: "application/json, */*", ...headers }, timeoutMs: REQUEST_MS }, policy);
 }

@@ -11,6 +11,9 @@ import { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import { Observers } from "../runtime/observer.js";
 import { StatsRecorder } from "../runtime/stats.js";
 import { EdgePurger } from "./edge-purge.js";
+import { ownRegistryStore } from "../formats/own-registry.js";
+import { SchemaRegistry } from "../schema-registry/registry.js";
+import { registrySettingsFromEnv } from "../schema-registry/settings.js";
 import { LeaseManager } from "./leases.js";
 import { DeploymentManager } from "./manager.js";
 import { StatsService } from "./stats-service.js";
@@ -57,6 +60,8 @@ export function startDeployments(opts: {
   const leases = opts.leases ?? new LeaseManager(opts.databaseUrl, log.child({ module: "leases" }), opts.leaseIntervalMs ?? 2000);
   // one per engine: back pressure, stats and /metrics read the same queue measurements
   const lag = new EdgeLagMonitor(kafka);
+  // the same tables and rules as the REST API: a schema registered there is readable here at once
+  const schemaRegistry = ownRegistryStore(new SchemaRegistry(opts.repositories.schemaRegistry, registrySettingsFromEnv()));
   const deployments = new DeploymentManager({
     repositories: opts.repositories,
     lag,
@@ -73,6 +78,7 @@ export function startDeployments(opts: {
     retention: topicRetentionFromEnv(),
     connections: new Connections(opts.repositories.connections, opts.network, log.child({ module: "connections" })),
     connectionClients: new ConnectionKafkaClients(`millrace-${opts.engineId}`, kafkaLoggerFor(log.child({ module: "kafkajs" }))),
+    schemaRegistry,
   });
   const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;

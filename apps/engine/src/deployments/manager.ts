@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { validateForDeploy, type CatalogLike } from "@millrace/flow";
+import { formatPath, validateForDeploy, type CatalogLike } from "@millrace/flow";
 import type { NetworkPolicy, ProcessorImpl } from "@millrace/processors";
 import type { DeploymentRecord, Repositories } from "../db/index.js";
 import { invalidFlow } from "../errors.js";
 import type { ConnectionKafkaClients, KafkaClient } from "../kafka/index.js";
 import type { ConnectionOpener } from "../runtime/flow-connections.js";
 import { errorMessage, logger, type Logger } from "../log.js";
-import { planFlow, PlanError, planSecretValues, publicPlan, type ExecutionPlan, type PlanOptions, type PublicPlan } from "../planner/index.js";
+import { planFlow, PlanError, planSecretValues, publicPlan, type ExecutionPlan, type PlannedNode, type PlanOptions, type PublicPlan } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { Observers } from "../runtime/observer.js";
@@ -16,6 +16,9 @@ import { OutageLog } from "../outage-log.js";
 import { DEFAULT_TOPIC_RETENTION, type TopicRetentionSettings } from "../config.js";
 import { retentionConfigs } from "./topic-retention.js";
 import type { DiskState } from "../disk-guard/index.js";
+import type { SchemaStore } from "../formats/schema-store.js";
+import { incompatibleSchemas } from "../formats/flow-formats.js";
+import { RegistryClient } from "../formats/registry-client.js";
 import { connectionReferences, crossClusterTransactions, failingConnections, unknownConnections, type ConnectionDirectory, type ConnectionReference } from "./connection-check.js";
 
 export interface DeploymentManagerDeps {
@@ -43,6 +46,8 @@ export interface DeploymentManagerDeps {
   connections?: ConnectionDirectory & ConnectionOpener;
   /** this engine's clients of connections' Kafka clusters */
   connectionClients?: ConnectionKafkaClients;
+  /** the engine's own schema registry (avro formats naming no schemaRegistry connection) */
+  schemaRegistry?: SchemaStore;
 }
 
 export interface DeploymentStatus {
@@ -165,12 +170,23 @@ export class DeploymentManager {
     // a connection that does not answer now would only fail the stages later, on every engine
     const failing = p.connections.length && this.d.connections ? await failingConnections(p.connections, this.d.connections) : [];
     if (failing.length) throw invalidFlow(`flow ${input.flowId} v${p.version} cannot be deployed`, failing);
+    // a sink schema its subject's compatibility rule refuses would only fail every engine's start
+    const incompatible = await incompatibleSchemas(p.plan, (nodeId, field) => formatPath(["nodes", p.plan.nodes.findIndex((n) => n.id === nodeId), "config", field]), (node) => this.schemaStoreOf(node));
+    if (incompatible.length) throw invalidFlow(`flow ${input.flowId} v${p.version} cannot be deployed: a sink's schema is incompatible with its subject`, incompatible);
     await this.ensureTopics(p.plan);
     const id = randomUUID();
     await this.d.repositories.deployments.putRunning({ id, flowId: input.flowId, versionId: p.versionId, version: p.version, exactlyOnce, provenance, deployedBy: input.deployedBy ?? null, plan: p.plan });
     await this.d.repositories.engineStats.deleteOtherDeployments(input.flowId, id);
     await this.reconcile();
     return this.status(input.flowId);
+  }
+
+  /** The registry a node's avro format uses: its schemaRegistry connection, or the engine's own. */
+  private async schemaStoreOf(node: PlannedNode): Promise<SchemaStore | undefined> {
+    const name = node.connections?.schemaRegistry;
+    if (name === undefined) return this.d.schemaRegistry;
+    const c = await this.d.connections?.open(name);
+    return c?.type === "schema-registry" ? new RegistryClient(c, this.d.network) : undefined;
   }
 
   /** The edge topics `plan`'s drain stages have read to the end (asked of Kafka; one it cannot answer for is kept). */
@@ -307,6 +323,7 @@ export class DeploymentManager {
           disk: this.d.disk,
           connections: this.d.connections,
           connectionClients: this.d.connectionClients,
+          schemaRegistry: this.d.schemaRegistry,
           log: this.engineLog.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );

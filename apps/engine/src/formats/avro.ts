@@ -48,7 +48,7 @@ export class AvroCodec {
           where ??= `${["value", ...path].join(".")}: ${JSON.stringify(any) ?? "undefined"} is not ${describe(type)}`;
         },
       });
-      throw new Error(where ?? `the value does not fit the Avro schema: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(where ?? `the value does not fit the Avro schema: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
 

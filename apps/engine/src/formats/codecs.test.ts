@@ -31,6 +31,9 @@ function memoryStore(): SchemaStore & { subjects: Map<string, number[]>; texts: 
       if (id === undefined) throw new Error(`version ${v} not found`);
       return { id, version: v, schema: texts[id - 1]! };
     },
+    async incompatibilities() {
+      return [];
+    },
     async register(subject, schema) {
       let id = texts.indexOf(schema) + 1;
       if (id === 0) id = texts.push(schema);

@@ -82,6 +82,37 @@ async function writerSchema(node: PlannedNode, store: SchemaStore, topic: string
   }
 }
 
+/**
+ * The kafka-sink nodes whose valueSchema (or keySchema) the registry's compatibility rule would
+ * refuse, each with what breaks, at the field's path: checked at deploy, before anything starts.
+ */
+export async function incompatibleSchemas(plan: ExecutionPlan, pathOf: (nodeId: string, field: string) => string, storeOf: (node: PlannedNode) => Promise<SchemaStore | undefined>): Promise<{ path: string; message: string }[]> {
+  const out: { path: string; message: string }[] = [];
+  for (const node of plan.nodes) {
+    const c = node.config as FormatConfig;
+    const topic = node.kind === "source" ? undefined : node.ports.find((p) => p.externalTopic !== undefined)?.externalTopic;
+    if (topic === undefined) continue;
+    for (const part of ["value", "key"] as const) {
+      const text = part === "value" ? (c.format === "avro" ? c.valueSchema : undefined) : c.keyFormat === "avro" ? c.keySchema : undefined;
+      if (text === undefined) continue;
+      const field = part === "value" ? "valueSchema" : "keySchema";
+      let codec: AvroCodec;
+      try {
+        codec = new AvroCodec(text);
+      } catch (e) {
+        out.push({ path: pathOf(node.id, field), message: `not an Avro schema: ${e instanceof Error ? e.message : String(e)}` });
+        continue;
+      }
+      const store = await storeOf(node);
+      if (!store) continue;
+      const subject = part === "key" ? (c.keySubject ?? `${topic}-key`) : subjectOf(c, topic, codec.recordName);
+      const problems = await store.incompatibilities(subject, codec.schemaText());
+      if (problems.length) out.push({ path: pathOf(node.id, field), message: `incompatible with subject "${subject}" in ${store.name}: ${problems.join("; ")}` });
+    }
+  }
+  return out;
+}
+
 function subjectOf(c: FormatConfig, topic: string, recordName: string | undefined): string {
   if (c.subject !== undefined) return c.subject;
   const strategy = c.subjectNameStrategy ?? "topic";

@@ -1,5 +1,7 @@
 import type { SchemaRegistryConnection } from "@millrace/flow";
+import type { NetworkPolicy } from "@millrace/processors";
 import { credentialHeaders } from "../connections/http-test.js";
+import { policyRequest } from "../connections/policy-http.js";
 import type { SchemaStore } from "./schema-store.js";
 
 /** Longest wait for one registry request: a registry down must not hold a batch for long (it is retried). */
@@ -14,7 +16,11 @@ export class RegistryClient implements SchemaStore {
   private readonly base: string;
   private readonly headers: Record<string, string>;
 
-  constructor(c: SchemaRegistryConnection) {
+  constructor(
+    c: SchemaRegistryConnection,
+    /** the engine's network policy, as for every connector */
+    private readonly network: NetworkPolicy | undefined,
+  ) {
     this.name = `the registry of connection "${c.name}"`;
     this.base = c.url.replace(/\/+$/, "");
     this.headers = { accept: `${CONTENT_TYPE}, application/json`, ...credentialHeaders(c) };
@@ -38,31 +44,60 @@ export class RegistryClient implements SchemaStore {
     return { id: r.id };
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    let res: Response;
+  async incompatibilities(subject: string, schema: string): Promise<string[]> {
+    let r: { is_compatible?: unknown; messages?: unknown };
     try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: body === undefined ? this.headers : { ...this.headers, "content-type": CONTENT_TYPE },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_MS),
-        redirect: "error",
-      });
+      r = (await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`, { schema, schemaType: "AVRO" })) as typeof r;
+    } catch (e) {
+      // a subject with no version yet: anything may be its first
+      if (e instanceof RegistryRefusal && e.status === 404) return [];
+      throw e;
+    }
+    if (r.is_compatible === true) return [];
+    const messages = Array.isArray(r.messages) ? r.messages.filter((m): m is string => typeof m === "string") : [];
+    return messages.length ? messages : ["the registry says the schema is incompatible (it gave no reason)"];
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    let status: number;
+    let text = "";
+    try {
+      const res = await policyRequest(
+        new URL(this.base + path),
+        { method, headers: body === undefined ? this.headers : { ...this.headers, "content-type": CONTENT_TYPE }, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: REQUEST_MS },
+        this.network,
+      );
+      status = res.statusCode ?? 0;
+      for await (const chunk of res) {
+        text += String(chunk);
+        if (text.length > MAX_ANSWER_BYTES) {
+          res.destroy();
+          throw new Error(`answered with more than ${MAX_ANSWER_BYTES} bytes`);
+        }
+      }
     } catch (e) {
       throw new Error(`${this.name} did not answer ${method} ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    const text = await res.text();
-    if (text.length > MAX_ANSWER_BYTES) throw new Error(`${this.name} answered ${method} ${path} with more than ${MAX_ANSWER_BYTES} bytes`);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       json = undefined;
     }
-    if (!res.ok) {
+    if (status < 200 || status > 299) {
       const message = (json as { message?: unknown } | undefined)?.message;
-      throw new Error(`${this.name} refused ${method} ${path} (${res.status}${typeof message === "string" ? `: ${message}` : ""})`);
+      throw new RegistryRefusal(status, `${this.name} refused ${method} ${path} (${status}${typeof message === "string" ? `: ${message}` : ""})`);
     }
     return json;
+  }
+}
+
+/** A registry's answer with an error status. */
+class RegistryRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
   }
 }

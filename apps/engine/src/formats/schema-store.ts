@@ -11,4 +11,6 @@ export interface SchemaStore {
   version(subject: string, version?: number | "latest"): Promise<{ id: number; version: number; schema: string }>;
   /** registers `schema` under `subject` (the subject's compatibility rule decides; the same schema again answers the same id) */
   register(subject: string, schema: string): Promise<{ id: number }>;
+  /** What would break if `schema` were registered under `subject` by its compatibility rule (empty: nothing; a new subject: nothing). */
+  incompatibilities(subject: string, schema: string): Promise<string[]>;
 }

@@ -190,7 +190,7 @@ export class FlowRuntime {
         const c = this.links?.registryOf(node.id);
         if (!c) return this.deps.schemaRegistry;
         let client = registries.get(c.name);
-        if (!client) registries.set(c.name, (client = new RegistryClient(c)));
+        if (!client) registries.set(c.name, (client = new RegistryClient(c, this.deps.network)));
         return client;
       },
       schemaCacheOf,

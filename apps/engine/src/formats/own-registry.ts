@@ -1,0 +1,27 @@
+import type { SchemaRegistry } from "../schema-registry/registry.js";
+import type { SchemaStore } from "./schema-store.js";
+
+/** Who registers a sink's schema when a flow starts, in the registry's records. */
+const ENGINE_AUTHOR = "millrace-engine";
+
+/** The engine's own registry (the same rules and tables as its REST API) as a flow's schema store, without HTTP. */
+export function ownRegistryStore(registry: SchemaRegistry): SchemaStore {
+  return {
+    name: "the engine's schema registry",
+    async byId(id) {
+      return (await registry.schemaById(id)).schema;
+    },
+    async version(subject, version = "latest") {
+      const v = await registry.version(subject, version);
+      return { id: v.id, version: v.version, schema: v.schema };
+    },
+    async incompatibilities(subject, schema) {
+      if (!(await registry.versions(subject).catch(() => [])).length) return [];
+      return (await registry.checkCompatibility(subject, undefined, { schema, schemaType: "AVRO" })).messages;
+    },
+    async register(subject, schema) {
+      const { id } = await registry.register(subject, { schema, schemaType: "AVRO" }, ENGINE_AUTHOR);
+      return { id };
+    },
+  };
+}
