@@ -4,6 +4,7 @@ import type { Services } from "../../services.js";
 import { field, pick } from "../../audit/index.js";
 import { COMPATIBILITY_LEVELS, prettySchema, RegistryError, type SchemaRegistry } from "../../schema-registry/index.js";
 import { requirePrincipal, roleProcedure, router } from "../trpc.js";
+import { inferAvroSchema } from "../../formats/infer.js";
 
 const subject = z.string().min(1).max(255);
 /** an Avro schema as JSON text */
@@ -96,4 +97,22 @@ export const schemaRegistryRouter = router({
         return { compatible: answer.is_compatible, messages: answer.messages, compatibility: await r.levelOf(input.subject) };
       }),
     ),
+
+  /** An Avro schema the sample values fit (e.g. records tapped on an edge), for a person to edit and register. */
+  infer: roleProcedure("viewer")
+    .meta({ audit: false })
+    .input(
+      z.object({
+        values: z.array(z.unknown()).min(1, "give at least one sample value").max(1_000, "at most 1,000 samples"),
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, "a record name has letters, digits and _, and starts with a letter or _").optional(),
+        namespace: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,199}$/, "a namespace is dotted names").optional(),
+      }),
+    )
+    .mutation(({ input }) => {
+      try {
+        return { schema: JSON.stringify(inferAvroSchema(input.values, input.name ?? "Record", input.namespace), null, 2) };
+      } catch (e) {
+        throw new DomainError("INVALID", e instanceof Error ? e.message : String(e));
+      }
+    }),
 });
