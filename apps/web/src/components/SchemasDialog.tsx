@@ -14,7 +14,7 @@ import { roleReason } from "../auth/roles";
 import { ui } from "../store/uiStore";
 import { describeChange, diffSchemas, type FieldChange } from "../schemas/schemaDiff";
 import { COMPATIBILITY_LEVELS, COMPATIBILITY_MEANING, filterSubjects, isCompatibilityLevel, parseSchemaText, parsedOrUndefined, prettySchema } from "../schemas/schemaText";
-import { checkBlockedReason, checkHeadline, registerBlockedReason, type CheckedText } from "../schemas/registerForm";
+import { checkBlockedReason, checkHeadline, registerBlockedReason, type CheckedText, type CompatibilityCheck } from "../schemas/registerForm";
 
 type SubjectRow = inferRouterOutputs<AppRouter>["schemaRegistry"]["subjects"][number];
 
@@ -173,7 +173,8 @@ function SubjectView({ row, version, registerReason }: { row: SubjectRow; versio
   );
 }
 
-function SchemaDiff({ title, changes, empty, testId }: { title: string; changes: FieldChange[] | undefined; empty: string; testId: string }) {
+/** Field changes as a titled list (also under a Kafka node's schema and the tap's inferred one). */
+export function SchemaDiff({ title, changes, empty, testId }: { title: string; changes: FieldChange[] | undefined; empty: string; testId: string }) {
   return (
     <div className="mr-schemas-diff" data-testid={testId}>
       <div className="mr-label">{title}</div>
@@ -223,6 +224,24 @@ function CompatibilitySelect({ subject, level }: { subject: string; level: strin
         ))}
       </select>
     </label>
+  );
+}
+
+/** The registry's answer to a check: a headline, and its reasons when it refuses (also under the tap's inferred schema). */
+export function CheckResult({ result, isNewSubject, testId }: { result: CompatibilityCheck; isNewSubject: boolean; testId: string }) {
+  return (
+    <div className={`mr-conn-test ${result.compatible ? "ok" : "failed"}`} data-testid={testId} data-compatible={result.compatible}>
+      <div>{checkHeadline(result, isNewSubject)}</div>
+      {result.messages.length > 0 && (
+        <ul className="mr-schemas-messages">
+          {result.messages.map((m, i) => (
+            <li key={i} data-testid="schema-check-message">
+              {m}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 
@@ -318,20 +337,7 @@ function RegisterForm(props: { subject?: string; existing?: readonly string[]; l
           </button>
         </span>
       </div>
-      {current && (
-        <div className={`mr-conn-test ${current.result.compatible ? "ok" : "failed"}`} data-testid="schema-check-result" data-compatible={current.result.compatible}>
-          <div>{checkHeadline(current.result, isNewSubject)}</div>
-          {current.result.messages.length > 0 && (
-            <ul className="mr-schemas-messages">
-              {current.result.messages.map((m, i) => (
-                <li key={i} data-testid="schema-check-message">
-                  {m}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
+      {current && <CheckResult result={current.result} isNewSubject={isNewSubject} testId="schema-check-result" />}
       {sinceLatest && props.latest && <SchemaDiff title={`Changes against v${props.latest.version}`} changes={sinceLatest} empty="The same fields as the latest version." testId="schema-new-diff" />}
       {refusal && (
         <div className="mr-field-error block" data-testid="schema-register-refusal">

@@ -9,6 +9,7 @@ import { fmtTime } from "./LineagePanel";
 import { prettyJson } from "../provenance/prettyJson";
 import { useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
+import { InferSchema } from "./InferSchema";
 
 /** Records kept in the list (newest first); older ones fall off. */
 export const TAP_MAX = 200;
@@ -178,6 +179,7 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: "durable" | "fu
         {records.length ? `${records.length} record${records.length === 1 ? "" : "s"}, newest first${records.length >= TAP_MAX ? ` (last ${TAP_MAX} kept)` : ""}` : on ? "Waiting for records…" : ""}
         {paused && <strong className="mr-tap-paused"> · paused{pending ? `, ${pending} new` : ""}</strong>}
       </div>
+      <InferSchema edge={edge} records={records} />
       {records.length > 0 && (
         <div className="mr-tap-records" data-testid="tap-records">
           {records.map((r) => (

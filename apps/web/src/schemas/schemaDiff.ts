@@ -34,7 +34,8 @@ function isRecord(value: unknown): value is AvroRecord {
   return isObject(value) && (value.type === "record" || value.type === "error") && Array.isArray(value.fields);
 }
 
-function fullName(named: Record<string, unknown>, enclosingNamespace: string | undefined): string {
+/** A named type's full name (`shop.Order`): its own dotted name, else its namespace or the enclosing one in front. */
+export function fullName(named: Record<string, unknown>, enclosingNamespace: string | undefined): string {
   const name = String(named.name);
   if (name.includes(".")) return name;
   const namespace = typeof named.namespace === "string" ? named.namespace : enclosingNamespace;
