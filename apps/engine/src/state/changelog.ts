@@ -1,0 +1,66 @@
+import type { InMessage, OutMessage, TopicSpec } from "../kafka/index.js";
+import { edgeTopicName } from "../planner/index.js";
+import type { StoreChange, StoreValue } from "./store.js";
+
+/**
+ * The changelog of a stateful node: a compacted topic with one partition per input partition;
+ * partition p holds the changes of the store of input partition p, so a store is rebuilt from
+ * its own partition alone (wherever that input partition is processed next).
+ *
+ * A change is one record: key = the store key (UTF-8), value = the new value as JSON, or no
+ * value (a tombstone) when the key was deleted; compaction then keeps the latest per key.
+ */
+
+/** `mr.<flow>.<node>.changelog` (names made Kafka-safe like every topic of a flow). */
+export function changelogTopicName(flowId: string, nodeId: string): string {
+  return edgeTopicName(flowId, nodeId, "changelog");
+}
+
+/**
+ * The changelog topic to create: compacted, as many partitions as the node's input topic.
+ * Deleted keys' tombstones are kept a day so a store restoring meanwhile still sees them.
+ */
+export function changelogTopicSpec(flowId: string, nodeId: string, inputPartitions: number, replicationFactor?: number): TopicSpec {
+  if (!(Number.isInteger(inputPartitions) && inputPartitions > 0)) {
+    throw new Error(`changelog of node ${nodeId} (flow ${flowId}): the input topic's partition count must be a whole number > 0, got ${inputPartitions}`);
+  }
+  return {
+    topic: changelogTopicName(flowId, nodeId),
+    partitions: inputPartitions,
+    ...(replicationFactor !== undefined ? { replicationFactor } : {}),
+    configs: { "cleanup.policy": "compact", "delete.retention.ms": String(24 * 60 * 60 * 1000) },
+  };
+}
+
+/**
+ * The records of a batch's store changes, for the changelog partition of the store's input
+ * partition. The runtime sends them with the batch's outputs (in exactly-once mode in the same
+ * transaction), keeping `partition` as set: hashing the key would put a change where another
+ * store reads it.
+ */
+export function changelogMessages(changes: readonly StoreChange[], partition: number): OutMessage[] {
+  const out = new Array<OutMessage>(changes.length);
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    out[i] = { key: c.key, value: c.value === null ? null : JSON.stringify(c.value), partition };
+  }
+  return out;
+}
+
+/** The change a changelog record carries; throws naming the record when it is not one. */
+export function decodeChange(message: InMessage, where: { topic: string; partition: number }): StoreChange {
+  if (message.key === null || message.key.length === 0) {
+    throw new Error(`changelog ${where.topic} partition ${where.partition} offset ${message.offset}: a record without a key is not a store change`);
+  }
+  const key = message.key.toString("utf8");
+  if (message.value === null) return { key, value: null };
+  let value: StoreValue;
+  try {
+    value = JSON.parse(message.value.toString("utf8")) as StoreValue;
+  } catch (e) {
+    throw new Error(`changelog ${where.topic} partition ${where.partition} offset ${message.offset} (key ${JSON.stringify(key)}): the value is not JSON: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  return { key, value };
+}
