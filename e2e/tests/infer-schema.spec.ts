@@ -105,6 +105,18 @@ test("infer a schema from a tapped edge into a kafka-sink, register it, use it a
       .toBe(true);
     // deploying registered the same schema again: the same version, no new one
     expect(await trpc<number[]>(engineUrl, "schemaRegistry.versions", { subject }, "query")).toEqual([1]);
+
+    // a required field added to the sink's valueSchema: its Schema section shows the change and that the registry would refuse it
+    // (typed into the config: tapping the edge again would show the sink topic's Avro bytes, which the tap does not decode)
+    inferred.fields.push({ name: "country", type: "string" });
+    await page.getByTestId("field-valueSchema").fill(JSON.stringify(inferred, null, 2));
+    await expect(page.getByTestId("node-schema-diff")).toContainText("+ country: string (required, no default)");
+    const verdict = page.getByTestId("node-schema-check");
+    await expect(verdict).toHaveAttribute("data-compatible", "false");
+    await expect(verdict).toContainText("Not compatible (BACKWARD)");
+    await expect(verdict).toContainText("country");
+    await page.getByTestId("node-schema").scrollIntoViewIfNeeded();
+    await shot(page, "infer-schema-4-sink-incompatible");
   } finally {
     await stopViaApi(engineUrl, doc.id);
   }

@@ -9,9 +9,9 @@ import type { FlowNode } from "@millrace/flow";
 import { errorCode, errorMessage, trpc } from "../api/client";
 import { useFlowStore } from "../store/flowStore";
 import { diffSchemas } from "../schemas/schemaDiff";
-import { parsedOrUndefined, prettySchema } from "../schemas/schemaText";
+import { parsedOrUndefined, parseSchemaText, prettySchema } from "../schemas/schemaText";
 import { nodeSchemaTarget, type NodeSchemaTarget } from "../schemas/kafkaSubject";
-import { SchemaDiff } from "./SchemasDialog";
+import { CheckResult, SchemaDiff } from "./SchemasDialog";
 
 /** Every registry query of the designer starts with this, so one invalidation refreshes them all after a registration. */
 export const REGISTRY_QUERIES = ["schemaRegistry"] as const;
@@ -60,6 +60,7 @@ function SubjectSchema({ target, source }: { target: Extract<NodeSchemaTarget, {
   const registered = useSubjectSchema(target.subject, target.version);
   const own = target.ownSchema;
   const latest = registered.data;
+  const ownParsed = own === undefined ? undefined : parseSchemaText(own);
   return (
     <div className="mr-node-schema-body">
       <div className="small">
@@ -90,13 +91,17 @@ function SubjectSchema({ target, source }: { target: Extract<NodeSchemaTarget, {
           <pre className="mr-schemas-text mr-node-schema-text" data-testid="node-schema-text">
             {prettySchema(own)}
           </pre>
-          {latest && (
-            <SchemaDiff
-              title={`Changes against v${latest.version} when deployed`}
-              changes={diffSchemas(parsedOrUndefined(latest.schema), parsedOrUndefined(own))}
-              empty="No field changes."
-              testId="node-schema-diff"
-            />
+          {!ownParsed?.ok ? (
+            <div className="mr-field-error" data-testid="node-schema-own-error">
+              {ownParsed?.error}
+            </div>
+          ) : (
+            latest && (
+              <>
+                <SchemaDiff title={`Changes against v${latest.version} when deployed`} changes={diffSchemas(parsedOrUndefined(latest.schema), ownParsed.value)} empty="No field changes." testId="node-schema-diff" />
+                <DeployCheck subject={target.subject} schema={own} />
+              </>
+            )
           )}
         </>
       ) : (
@@ -110,5 +115,24 @@ function SubjectSchema({ target, source }: { target: Extract<NodeSchemaTarget, {
         )
       )}
     </div>
+  );
+}
+
+/** Whether the subject's level lets the sink's valueSchema follow its latest version: the deploy asks the same and refuses when not. */
+function DeployCheck({ subject, schema }: { subject: string; schema: string }) {
+  const check = useQuery({
+    queryKey: [...REGISTRY_QUERIES, "deploy-check", subject, schema],
+    // a mutation only so the schema travels in a POST body; it changes nothing
+    queryFn: () => trpc.schemaRegistry.checkCompatibility.mutate({ subject, schema }),
+    staleTime: 5_000,
+    retry: false,
+  });
+  if (check.error) return <div className="mr-field-error block" data-testid="node-schema-check-error">{errorMessage(check.error)}</div>;
+  if (!check.data) return null;
+  return (
+    <>
+      <CheckResult result={check.data} isNewSubject={false} testId="node-schema-check" />
+      {!check.data.compatible && <p className="mr-muted small">Deploying is refused until this schema fits the subject's compatibility level.</p>}
+    </>
   );
 }
