@@ -1,0 +1,30 @@
+import { z } from "zod";
+import type { ProcessorSpec } from "../../sdk.js";
+import { expression } from "../../schema.js";
+
+export const configSchema = z.strictObject({
+  key: expression("The row a record writes (absent: the record's key).", { placeholder: "value.id" }).optional(),
+});
+export type TableConfig = z.infer<typeof configSchema>;
+
+export const spec: ProcessorSpec<TableConfig> = {
+  type: "table",
+  version: 1,
+  kind: "transform",
+  title: "Table",
+  description: "Keeps the latest value per key, queryable and joinable; emits each change.",
+  hasInput: true,
+  configSchema,
+  outputPorts: () => ["success", "failure"],
+  example: { key: "value.id" },
+  docs: `Turns a stream into a table: each record sets the row of its key to its value, and a record whose
+value is \`null\` (a Kafka tombstone) deletes the row.
+
+- **key**: expression giving the row's key (absent: the record's key). Strings are used as they are,
+  other results JSON-encoded; no result or \`null\` → \`failure\`
+- each change goes on to \`success\` keyed by the row's key: the new value, or \`null\` for a delete
+  (deleting a row that is not there changes nothing and emits nothing)
+
+A join node looks rows up in it, \`millrace table get\` and \`table scan\` read it, and the designer shows
+it live.`,
+};

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { configSchema, spec } from "./spec.js";
+import { tableWrite } from "./changes.js";
+import { KeyError, keyOf } from "./key.js";
+
+describe("table", () => {
+  it("config: key is an optional expression; the example validates", () => {
+    expect(configSchema.safeParse(spec.example).success).toBe(true);
+    expect(configSchema.safeParse({}).success).toBe(true);
+    const bad = configSchema.safeParse({ key: "value.id +" });
+    expect(bad.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join()).toMatch(/key: invalid expression/);
+    expect(configSchema.safeParse({ key: "value.id", extra: 1 }).success).toBe(false);
+    expect(spec.outputPorts(spec.example)).toEqual(["success", "failure"]);
+    expect(spec.docs.length).toBeGreaterThan(80);
+  });
+
+  it("a value replaces the row; null (a tombstone) deletes it, or changes nothing when there is none", () => {
+    expect(tableWrite({ a: 1 }, false)).toBe("put");
+    expect(tableWrite(0, true)).toBe("put");
+    expect(tableWrite(null, true)).toBe("delete");
+    expect(tableWrite(null, false)).toBe("none");
+  });
+
+  it("keys: the record's own, or the expression's result as text; none is a clear error", () => {
+    const r = { key: "k1", value: {}, headers: {} };
+    expect(keyOf(r, undefined, false, "key")).toBe("k1");
+    expect(keyOf(r, "c-1", true, "key")).toBe("c-1");
+    expect(keyOf(r, 42, true, "key")).toBe("42");
+    expect(keyOf(r, { a: 1 }, true, "key")).toBe('{"a":1}');
+    expect(() => keyOf({ value: 1, headers: {} }, undefined, false, "key")).toThrow(new KeyError("the record has no key: give key an expression for it"));
+    expect(() => keyOf(r, undefined, true, "groupBy")).toThrow("groupBy gave no key (no result)");
+    expect(() => keyOf(r, null, true, "groupBy")).toThrow("groupBy gave no key (null)");
+  });
+});
