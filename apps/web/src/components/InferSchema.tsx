@@ -155,7 +155,8 @@ export function InferSchema({ edge, records }: { edge: FlowEdge; records: readon
               </span>
             )}
           </div>
-          {current && <CheckResult result={current.result} isNewSubject={latest.data === null} testId="infer-schema-check-result" />}
+          {/* worded once the subject's latest is known: a first version reads differently */}
+          {current && !latest.isPending && <CheckResult result={current.result} isNewSubject={latest.data === null} testId="infer-schema-check-result" />}
           {sinceLatest && latest.data && <SchemaDiff title={`Changes against v${latest.data.version}`} changes={sinceLatest} empty="The same fields as the latest version." testId="infer-schema-diff" />}
           {registeredNow && (
             <div className="mr-conn-test ok" data-testid="infer-schema-registered">
