@@ -1,18 +1,11 @@
 import { DEFAULT_EXPR_LIMITS, type ExprLimits } from "../../expr.js";
 import type { MRecord } from "../../sdk.js";
 import { Expressions } from "../../user-code/expressions.js";
+import type { Reduced } from "./reduce.js";
 
 /** What `reduce` is evaluated against: the record's fields and its group's state so far. */
 export interface ReduceInput extends MRecord {
   state: unknown;
-}
-
-/** The outcome of a batch: per record, the group's state after it, or why the record failed. */
-export interface Reduced {
-  /** the state after record i (undefined where it failed) */
-  states: unknown[];
-  /** failed record index → reason; its group's state is as before it */
-  failures: Map<number, string>;
 }
 
 export const NO_INITIAL = "initial produced no value";

@@ -13,6 +13,14 @@ export interface AvgState {
   count: number;
 }
 
+/** The outcome of folding a batch: per record, its group's state after it, or why the record failed. */
+export interface Reduced {
+  /** the state after record i (undefined where it failed or was skipped) */
+  states: unknown[];
+  /** failed record index → reason; its group's state is as before it */
+  failures: Map<number, string>;
+}
+
 /** A value an op cannot take (sum of a string...): the record goes to `failure`, the state stays. */
 export class FoldError extends Error {
   constructor(message: string) {
@@ -122,4 +130,28 @@ export function result(op: AggregateOp, state: unknown): unknown {
   if (op !== "avg") return state;
   const s = state as AvgState;
   return s.count === 0 ? null : s.sum / s.count;
+}
+
+/**
+ * Folds a batch in record order, like CustomReducer.reduceBatch does for a custom reducer:
+ * `groups[i]` is record i's group (undefined: skipped, it already failed), `values[i]` what its
+ * `value` expression gave. `states` holds the groups' current states (absent: the initial state)
+ * and is updated in place to each group's state after the batch: what the caller writes back.
+ */
+export function foldBatch(op: AggregateOp, maxItems: number, groups: readonly (string | undefined)[], values: readonly unknown[], states: Map<string, unknown>): Reduced {
+  const out: Reduced = { states: new Array<unknown>(groups.length), failures: new Map() };
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    if (g === undefined) continue;
+    const before = states.has(g) ? states.get(g) : initialState(op);
+    try {
+      const after = fold(op, before, values[i], maxItems);
+      states.set(g, after);
+      out.states[i] = after;
+    } catch (e) {
+      if (!(e instanceof FoldError)) throw e;
+      out.failures.set(i, e.message);
+    }
+  }
+  return out;
 }

@@ -76,7 +76,7 @@ export const configSchema = z
       .default(DEFAULT_MAX_ITEMS)
       .meta(meta("collect keeps the last this many items per group.")),
     window: windowSchema.optional().meta(meta("Aggregate per window of event time (absent: one result per group, forever).")),
-    timestamp: expression("Event time of a record: epoch milliseconds or an ISO-8601 text (absent: the record's Kafka timestamp).", { placeholder: "value.occurredAt" }).optional(),
+    timestamp: expression("Event time of a record: epoch milliseconds, or ISO-8601 text with its zone (absent: the record's Kafka timestamp).", { placeholder: "value.occurredAt" }).optional(),
   })
   .superRefine((c, ctx) => {
     const custom = c.initial !== undefined || c.reduce !== undefined;
@@ -117,9 +117,9 @@ record, keyed by the group key. Records of a group are folded in their order.
   **reduce**, evaluated against \`{ value, key, headers, state }\`: its result is the group's next state and
   the output. Example: \`initial\` \`{ "n": 0, "total": 0 }\`, \`reduce\` \`{ "n": state.n + 1, "total": state.total + value.amount }\`
 
-**window** (optional) aggregates per window of event time (**timestamp**: epoch ms or ISO-8601 text, absent:
-the record's Kafka timestamp). Durations are a whole number and a unit: \`500ms\`, \`30s\`, \`5m\`, \`2h\`, \`1d\`
-(at most 31 days).
+**window** (optional) aggregates per window of event time (**timestamp**: epoch ms, or ISO-8601 text with its
+zone like \`2026-12-06T05:00:00Z\`; absent: the record's Kafka timestamp; anything else → \`failure\`).
+Durations are a whole number and a unit: \`500ms\`, \`30s\`, \`5m\`, \`2h\`, \`1d\` (at most 31 days).
 
 - \`tumbling\` {**size**}: back-to-back windows \`[start, start + size)\`, aligned to the epoch
 - \`hopping\` {**size**, **advance**}: windows starting every **advance**; a record is in each window covering

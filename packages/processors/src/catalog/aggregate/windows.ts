@@ -37,12 +37,21 @@ export function windowPlan(w: WindowConfig): WindowPlan {
   return plan;
 }
 
+/**
+ * ISO-8601 that means one instant wherever the engine runs: a date (UTC midnight) or a date-time
+ * with its zone. `Date.parse` reads a date-time without zone, and other formats, in the engine's
+ * local time zone, which would put one record in different windows on different engines.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
 /** The event time a timestamp expression gave, in epoch ms, or why it is refused (the record's `failure` reason). */
 export function eventTimeOf(v: unknown): number | string {
   if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v : `timestamp must be whole epoch milliseconds ≥ 0, got ${v}`;
   if (typeof v === "string") {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? `timestamp is not an ISO-8601 time: "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"` : t >= 0 ? t : `timestamp is before 1970: "${v}"`;
+    const shown = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+    const t = ISO_INSTANT.test(v) ? Date.parse(v) : Number.NaN;
+    if (Number.isNaN(t)) return `timestamp is not an ISO-8601 date or date-time with zone (Z or ±hh:mm): "${shown}"`;
+    return t >= 0 ? t : `timestamp is before 1970: "${shown}"`;
   }
   return `timestamp must be epoch milliseconds or ISO-8601 text, got ${v === undefined ? "no result" : v === null ? "null" : typeof v}`;
 }
