@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InMessage } from "../kafka/index.js";
-import { changelogMessages, changelogTopicName, changelogTopicSpec, decodeChange } from "./changelog.js";
+import { changelogCheckpoint, changelogMessages, changelogTopicName, changelogTopicSpec, decodeChange } from "./changelog.js";
 
 function record(key: string | null, value: string | null, offset = "7"): InMessage {
   return { offset, key: key === null ? null : Buffer.from(key), value: value === null ? null : Buffer.from(value), headers: {}, timestamp: "0" };
@@ -48,5 +48,20 @@ describe("changelog", () => {
   it("names the record it cannot read", () => {
     expect(() => decodeChange(record(null, "1"), where)).toThrow(/mr\.f\.n\.changelog partition 2 offset 7: a record without a key/);
     expect(() => decodeChange(record("k", "{nope"), where)).toThrow(/partition 2 offset 7 \(key "k"\): the value is not JSON/);
+  });
+
+  it("puts the checkpoint after the batch's last changelog record, or nowhere when an offset is unknown", () => {
+    const at = (offsets: number[]) => ({ partitions: new Int32Array(offsets.length), offsets: Float64Array.from(offsets) });
+    const positions = new Map([
+      ["cl", at([40, 41, 42])],
+      ["out", at([900])],
+      ["partly", at([7, -1])],
+      ["none", at([])],
+    ]);
+    expect(changelogCheckpoint(positions, "cl")).toBe(43);
+    expect(changelogCheckpoint(positions, "partly")).toBeUndefined();
+    expect(changelogCheckpoint(positions, "none")).toBeUndefined();
+    expect(changelogCheckpoint(positions, "missing")).toBeUndefined();
+    expect(changelogCheckpoint(undefined, "cl")).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import type { InMessage, OutMessage, TopicSpec } from "../kafka/index.js";
 import { edgeTopicName } from "../planner/index.js";
+import type { ProducedPositions } from "../runtime/producing.js";
 import type { StoreChange, StoreValue } from "./store.js";
 
 /**
@@ -63,4 +64,21 @@ export function decodeChange(message: InMessage, where: { topic: string; partiti
     });
   }
   return { key, value };
+}
+
+/**
+ * The store's checkpoint once a batch's changelog records are written (and, in exactly-once
+ * mode, committed): the offset after the last of them. Undefined when the batch wrote none or
+ * an offset is unknown (then the store keeps its checkpoint; a restore reads a little more).
+ */
+export function changelogCheckpoint(positions: ProducedPositions | undefined, changelogTopic: string): number | undefined {
+  const at = positions?.get(changelogTopic);
+  if (!at || at.offsets.length === 0) return undefined;
+  let last = -1;
+  for (let i = 0; i < at.offsets.length; i++) {
+    const o = at.offsets[i]!;
+    if (o < 0) return undefined;
+    if (o > last) last = o;
+  }
+  return last + 1;
 }

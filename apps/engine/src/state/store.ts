@@ -140,7 +140,7 @@ export class PartitionStore {
     let adds = false;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
-      this.checkKey(c.key);
+      this.validateKey(c.key);
       if (c.value !== null) adds = true;
     }
     // deletions alone pass even when full: they are how a full store gets smaller
@@ -215,7 +215,8 @@ export class PartitionStore {
     return (s.lastPageNumber + 1) * s.pageSize;
   }
 
-  private checkKey(key: string): void {
+  /** Throws naming the store and the key when the store cannot hold `key`. */
+  validateKey(key: string): void {
     if (typeof key !== "string" || key === "") throw new Error(`state store ${this.label}: key ${JSON.stringify(key)} is not a non-empty string`);
     if (key.includes("\u0000")) throw new Error(`state store ${this.label}: key ${JSON.stringify(key)} contains \\u0000, which the store cannot hold`);
     if (key.length > SURELY_SHORT_KEY && Buffer.byteLength(key) > MAX_KEY_BYTES) {

@@ -1,0 +1,67 @@
+import type { PartitionStore, StoreChange, StoreValue } from "./store.js";
+
+/**
+ * One batch's changes to a PartitionStore, held until the batch's changelog records are
+ * committed in Kafka; reads see them first.
+ *
+ * The store is written only after that commit (commit()), with the checkpoint just past the
+ * batch's changelog records: a crash before the Kafka commit leaves store and changelog as they
+ * were (the batch is processed again), a crash after it leaves the store one batch behind a
+ * checkpoint that still covers it (the restore reads that batch from the changelog). So the
+ * store never holds a change the changelog lost, in either delivery mode.
+ *
+ * A key changed several times in a batch gives one change (the last), so the changelog gets
+ * one record per key and batch.
+ */
+export class PendingChanges {
+  /** null: deleted in this batch */
+  private readonly pending = new Map<string, StoreValue | null>();
+
+  constructor(readonly store: PartitionStore) {}
+
+  get(key: string): StoreValue | undefined {
+    const v = this.pending.get(key);
+    if (v !== undefined) return v === null ? undefined : v;
+    return this.store.get(key);
+  }
+
+  /** Throws naming the key when the store cannot hold it (nothing is then pending for it). */
+  put(key: string, value: StoreValue): void {
+    // null is how a change says "deleted"; a stored JSON null would come back from the changelog as a deletion
+    if (value === null || value === undefined) throw new Error(`state store ${this.store.label}: key ${JSON.stringify(key)} gets no value (use delete)`);
+    this.store.validateKey(key);
+    this.pending.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.store.validateKey(key);
+    this.pending.set(key, null);
+  }
+
+  /** keys changed in this batch */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** The batch's changes, one per key, in the order keys were first changed: what goes to the changelog. */
+  changes(): StoreChange[] {
+    const out = new Array<StoreChange>(this.pending.size);
+    let i = 0;
+    for (const [key, value] of this.pending) out[i++] = { key, value };
+    return out;
+  }
+
+  /**
+   * Writes `changes` (from changes()) and `checkpoint` to the store in one transaction, then
+   * forgets them. Checkpoint undefined: the store keeps its own (the offsets were not known).
+   */
+  commit(changes: readonly StoreChange[], checkpoint: number | undefined): void {
+    this.store.write(changes, checkpoint);
+    this.pending.clear();
+  }
+
+  /** Drops the batch's changes (its Kafka transaction was aborted, or the partition was given up). */
+  discard(): void {
+    this.pending.clear();
+  }
+}
