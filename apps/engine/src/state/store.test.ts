@@ -133,6 +133,12 @@ describe("PartitionStore", () => {
     s.write([{ key: "k0-0", value: null }], 12);
     expect(s.size().entries).toBe(before - 1);
     expect(s.checkpoint()).toBe(12);
+    // deleting most of it makes room again; so does a wipe
+    s.write(s.scan({ limit: 1_000_000 }).slice(10).map((e) => ({ key: e.key, value: null })));
+    s.write([{ key: "new", value: 1 }]);
+    expect(s.get("new")).toBe(1);
+    s.wipe();
+    expect(s.size().bytes).toBeLessThan(s.maxBytes);
   });
 
   it("refuses keys it cannot hold, naming the store and the key", () => {

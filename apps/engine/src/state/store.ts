@@ -27,7 +27,7 @@ export interface StoreEntry {
 
 export interface StoreSize {
   entries: number;
-  /** what the store's file occupies (lmdb reuses freed pages but never shrinks the file) */
+  /** the pages holding the table's entries (the file can be larger: it keeps freed pages for reuse) */
   bytes: number;
   maxBytes: number;
 }
@@ -44,7 +44,7 @@ export interface ScanOptions {
 export interface PartitionStoreOptions {
   /** the store's own directory (see storeDirectory); created when missing */
   directory: string;
-  /** bound of the store's file: a batch adding data to a store at or beyond it is refused (StoreFullError) */
+  /** bound of the table's size: a batch adding data to a store at or beyond it is refused (StoreFullError) */
   maxBytes: number;
   /** names the store in errors, e.g. `flow/node/partition 3` */
   label?: string;
@@ -215,9 +215,10 @@ export class PartitionStore {
     await this.root.close();
   }
 
+  /** the pages the table holds (lmdb reuses pages freed by deletions, so this shrinks with them; the file does not) */
   private usedBytes(): number {
-    const s = this.root.getStats() as { lastPageNumber: number; pageSize: number };
-    return (s.lastPageNumber + 1) * s.pageSize;
+    const s = this.table.getStats() as { pageSize: number; treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
+    return (s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages) * s.pageSize;
   }
 
   /** Throws naming the store and the key when the store cannot hold `key`. */
