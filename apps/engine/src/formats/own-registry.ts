@@ -4,8 +4,16 @@ import type { SchemaStore } from "./schema-store.js";
 /** Who registers a sink's schema when a flow starts, in the registry's records. */
 const ENGINE_AUTHOR = "millrace-engine";
 
-/** The engine's own registry (the same rules and tables as its REST API) as a flow's schema store, without HTTP. */
+const stores = new WeakMap<SchemaRegistry, SchemaStore>();
+
+/** The engine's own registry (the same rules and tables as its REST API) as a flow's schema store, without HTTP; one per registry, so its schema cache is shared. */
 export function ownRegistryStore(registry: SchemaRegistry): SchemaStore {
+  let store = stores.get(registry);
+  if (!store) stores.set(registry, (store = makeStore(registry)));
+  return store;
+}
+
+function makeStore(registry: SchemaRegistry): SchemaStore {
   return {
     name: "the engine's schema registry",
     async byId(id) {

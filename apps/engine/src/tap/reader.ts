@@ -38,7 +38,7 @@ export interface TapConsumer {
 export async function startTapConsumer(
   kafka: KafkaClient,
   topic: string,
-  onBatch: (batch: { topic: string; partition: number; highWatermark: string; messages: InMessage[] }) => void,
+  onBatch: (batch: { topic: string; partition: number; highWatermark: string; messages: InMessage[] }) => void | Promise<void>,
   opts: { maxBytesPerPartition?: number } = {},
 ): Promise<TapConsumer> {
   const groupId = `${TAP_GROUP_PREFIX}${randomUUID()}`;
@@ -68,7 +68,7 @@ export async function startTapConsumer(
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, isRunning, isStale }) => {
         if (!isRunning() || isStale()) return;
-        onBatch({ topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages });
+        await onBatch({ topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages });
       },
     });
   } catch (e) {

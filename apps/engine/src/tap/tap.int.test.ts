@@ -99,7 +99,9 @@ describe("edge taps on real Kafka", () => {
 
   it("a tap consumer never commits an offset", async () => {
     let seen = 0;
-    const tap = await startTapConsumer(engine.services.kafka!, topic, (b) => (seen += b.messages.length));
+    const tap = await startTapConsumer(engine.services.kafka!, topic, (b) => {
+      seen += b.messages.length;
+    });
     try {
       await waitFor(() => seen >= 20, 15_000, "tap sees records");
       const lag = await engine.services.kafka!.groupLag(tap.groupId, [topic]);

@@ -1,4 +1,5 @@
-import type { MRecord } from "@millrace/processors";
+import { HEADER, type MRecord } from "@millrace/processors";
+import type { MessageDecoder } from "../formats/codecs.js";
 import type { DeploymentRepository } from "../db/deployments.js";
 import type { InMessage, KafkaClient } from "../kafka/index.js";
 import type { ExecutionPlan, PlannedEdge } from "../planner/index.js";
@@ -34,7 +35,13 @@ function headerText(v: Buffer | string | (Buffer | string)[] | undefined): strin
   return typeof v === "string" ? v : v.toString("utf8");
 }
 
-export function toTapped(topic: string, partition: number, m: InMessage): TappedRecord {
+/**
+ * Reads the messages of an external topic written in another format than JSON (an Avro
+ * kafka-source's or kafka-sink's own topic): the runtime's decoder for that node.
+ */
+export type TapDecoder = MessageDecoder;
+
+export function toTapped(topic: string, partition: number, m: InMessage, decoder?: TapDecoder): TappedRecord {
   const headers: Record<string, string> = {};
   for (const k in m.headers) {
     const s = headerText(m.headers[k]);
@@ -42,7 +49,10 @@ export function toTapped(topic: string, partition: number, m: InMessage): Tapped
   }
   let value: unknown = null;
   let truncated = false;
-  if (m.value) {
+  if (decoder && m.value && m.value.length <= MAX_VALUE) {
+    const r = decoder.decode(m);
+    value = r.headers[HEADER.formatError] === undefined ? r.value : `(${r.headers[HEADER.formatError]})`;
+  } else if (m.value) {
     if (m.value.length > MAX_VALUE) {
       value = m.value.subarray(0, MAX_VALUE).toString("utf8");
       truncated = true;
@@ -172,14 +182,17 @@ type LiveTapOptions = TapOptions & { max?: number; signal?: AbortSignal; onReady
  * Live records of a durable edge as they arrive on its topic, at most `ratePerSec` per second,
  * the latest `buffer` kept when the edge is faster (commits nothing — see reader.ts).
  */
-export async function* tapEdge(kafka: KafkaClient, topic: string, opts: LiveTapOptions = {}): AsyncGenerator<TappedRecord> {
+export async function* tapEdge(kafka: KafkaClient, topic: string, opts: LiveTapOptions & { decoder?: TapDecoder } = {}): AsyncGenerator<TappedRecord> {
   const sampler = new Sampler(opts);
+  const decoder = opts.decoder;
   const tap = await startTapConsumer(
     kafka,
     topic,
-    (b) => {
+    async (b) => {
       // only the newest `cap` of a batch can survive the buffer: decode just those
-      for (let i = Math.max(0, b.messages.length - sampler.cap); i < b.messages.length; i++) sampler.push(toTapped(b.topic, b.partition, b.messages[i]!));
+      const from = Math.max(0, b.messages.length - sampler.cap);
+      if (decoder) await decoder.prepare(b.messages.slice(from));
+      for (let i = from; i < b.messages.length; i++) sampler.push(toTapped(b.topic, b.partition, b.messages[i]!, decoder));
       sampler.settle();
     },
     { maxBytesPerPartition: 64 * 1024 },
@@ -235,13 +248,14 @@ export async function recentFusedRecords(taps: FusedTaps, deploymentId: string, 
 }
 
 /** The last `limit` records of a topic: reads from (high − limit) per partition, newest last, at most `limit` overall. */
-export async function recentRecords(kafka: KafkaClient, topic: string, limit: number): Promise<TappedRecord[]> {
+export async function recentRecords(kafka: KafkaClient, topic: string, limit: number, decoder?: TapDecoder): Promise<TappedRecord[]> {
   const ends = await kafka.topicEndOffsets(topic);
   const ranges = ends
     .filter((p) => p.high > p.low)
     .map((p) => ({ partition: p.partition, from: BigInt(Math.max(p.low, p.high - limit)), to: BigInt(p.high - 1) }));
   const msgs = await readRanges(kafka, topic, ranges, { max: limit * Math.max(1, ranges.length), quietMs: 2_000 });
-  const recs = msgs.map((m) => toTapped(m.topic, m.partition, m.message));
+  if (decoder) await decoder.prepare(msgs.map((m) => m.message));
+  const recs = msgs.map((m) => toTapped(m.topic, m.partition, m.message, decoder));
   recs.sort((a, b) => a.timestamp - b.timestamp || (a.partition ?? 0) - (b.partition ?? 0) || (BigInt(a.offset ?? 0) < BigInt(b.offset ?? 0) ? -1 : 1));
   return recs.slice(-limit);
 }

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { EdgeIdSchema, FlowIdSchema } from "@millrace/flow";
 import { DomainError } from "../../errors.js";
-import { plannedEdgeOf, recentFusedRecords, recentRecords, tapEdge, tapFusedEdge } from "../../tap/tap.js";
+import { plannedEdgeOf, recentFusedRecords, recentRecords, tapEdge, tapFusedEdge, type TapDecoder } from "../../tap/tap.js";
+import type { ExecutionPlan, PlannedEdge } from "../../planner/index.js";
+import { messageDecoder, schemaCacheOf, type Format } from "../../formats/codecs.js";
+import { ownRegistryStore } from "../../formats/own-registry.js";
 import { fusedTapsOf } from "../../tap/fused.js";
 import { roleProcedure, router, type Context } from "../trpc.js";
 import { pick } from "../../audit/index.js";
@@ -20,12 +23,28 @@ function kafka(ctx: Context) {
  * records), or a fused edge's records sampled in process on this engine (its share only).
  */
 async function sourceOf(ctx: Context, flow: string, edge: string) {
-  const { edge: planned, deploymentId, running } = await plannedEdgeOf(ctx.services.repositories.deployments, flow, edge);
-  if (planned.mode === "durable" && planned.topic) return { via: "kafka" as const, kafka: kafka(ctx), topic: planned.topic };
+  const { plan, edge: planned, deploymentId, running } = await plannedEdgeOf(ctx.services.repositories.deployments, flow, edge);
+  if (planned.mode === "durable" && planned.topic) return { via: "kafka" as const, kafka: kafka(ctx), topic: planned.topic, decoder: externalTopicDecoder(ctx, plan, planned) };
   const observers = ctx.services.observers;
   if (!observers) throw new DomainError("UNAVAILABLE", `edge "${edge}" is fused: its records are sampled inside the engine that runs them, and this engine runs no flows`);
   if (!running) throw new DomainError("UNAVAILABLE", `edge "${edge}" is fused and flow ${flow} is not running: a fused edge keeps no records, there is nothing to show until it runs again`);
   return { via: "fused" as const, taps: fusedTapsOf(observers), deploymentId, edge: planned };
+}
+
+/**
+ * A direct edge's topic is the external topic of its kafka-source (in) or kafka-sink (out): read it
+ * in that node's format, with the engine's own registry (a node naming a registry connection is
+ * shown as it is).
+ */
+function externalTopicDecoder(ctx: Context, plan: ExecutionPlan, edge: PlannedEdge): TapDecoder | undefined {
+  if (!edge.direct) return undefined;
+  const node = plan.nodes.find((n) => n.id === (edge.direct === "external-in" ? edge.from.node : edge.to));
+  const c = (node?.config ?? {}) as { format?: Format; keyFormat?: Format; schemaRegistry?: string };
+  const format = c.format ?? "json";
+  const keyFormat = c.keyFormat ?? "string";
+  const avro = format === "avro" || keyFormat === "avro";
+  if (avro && (c.schemaRegistry !== undefined || !ctx.services.schemaRegistry)) return undefined;
+  return messageDecoder(format, keyFormat, avro ? schemaCacheOf(ownRegistryStore(ctx.services.schemaRegistry!)) : undefined);
 }
 
 /** Per engine: how many live taps may run at once (each is a Kafka consumer, or a sampler on fused edges). */
@@ -49,7 +68,7 @@ export const tapRouter = router({
       openTaps++;
       try {
         const opts = { max: input.max, signal };
-        if (source.via === "kafka") yield* tapEdge(source.kafka, source.topic, opts);
+        if (source.via === "kafka") yield* tapEdge(source.kafka, source.topic, { ...opts, ...(source.decoder ? { decoder: source.decoder } : {}) });
         else yield* tapFusedEdge(source.taps, source.deploymentId, source.edge, opts);
       } finally {
         openTaps--;
@@ -65,7 +84,7 @@ export const tapRouter = router({
     .input(z.object({ flowId, edgeId, limit: z.number().int().min(1).max(1000).default(20) }))
     .query(async ({ ctx, input }) => {
       const source = await sourceOf(ctx, input.flowId, input.edgeId);
-      if (source.via === "kafka") return recentRecords(source.kafka, source.topic, input.limit);
+      if (source.via === "kafka") return recentRecords(source.kafka, source.topic, input.limit, source.decoder);
       return recentFusedRecords(source.taps, source.deploymentId, source.edge, input.limit);
     }),
 });
