@@ -30,6 +30,11 @@ describe("window assignment", () => {
     for (const s of starts(20_000, uneven)) expect(s <= 20_000 && 20_000 < s + 10_000).toBe(true);
   });
 
+  it("a plan refuses a window its schema would refuse", () => {
+    expect(() => windowPlan({ type: "tumbling", maxPerKey: 1 })).toThrow(/invalid tumbling window/);
+    expect(() => windowPlan({ type: "session", gap: "soon", maxPerKey: 1 })).toThrow(/invalid session window/);
+  });
+
   it("event times: epoch ms or ISO-8601, anything else a reason", () => {
     expect(eventTimeOf(1_000)).toBe(1_000);
     expect(eventTimeOf("2026-12-06T05:00:00.000Z")).toBe(Date.UTC(2026, 11, 6, 5));

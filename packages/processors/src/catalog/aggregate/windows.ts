@@ -3,7 +3,8 @@ import { DEFAULT_MAX_WINDOWS, type WindowConfig } from "./spec.js";
 
 /**
  * Event-time windows of the aggregate processor: which windows a record falls in, which of them
- * are still open, session merging and the bounds as headers. Pure: the caller owns the state.
+ * are still open, session merging and the bounds as headers. Deterministic and without I/O; the
+ * key's window list is the caller's state, changed in place only by the functions that say so.
  * Times are epoch milliseconds.
  */
 
