@@ -10,16 +10,27 @@ export function wireSchemaId(bytes: Buffer | null): number | undefined {
   return bytes.readUInt32BE(1);
 }
 
-/** An Avro schema compiled once, with JSON-friendly values: unions unwrapped, bytes as base64 text. */
+/** Values nested deeper than this are refused when encoded (recursive schemas allow any depth). */
+const MAX_DEPTH = 64;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * An Avro schema compiled once, with JSON-friendly values: a union with null is the value or null
+ * (other unions, where a value alone would be ambiguous, as Avro's JSON encoding writes them:
+ * `{ "<branch>": value }`), bytes as base64 text.
+ */
 export class AvroCodec {
   private readonly type: avro.Type;
   private readonly hasBytes: boolean;
+  /** the schema as given, normalised (what a registry stores: defaults, docs and logical types kept) */
+  private readonly text: string;
 
   /** Throws with avsc's reason when `schema` is not an Avro schema. */
   constructor(schema: string | object) {
     const parsed: unknown = typeof schema === "string" ? JSON.parse(schema) : schema;
-    this.type = avro.Type.forSchema(parsed as avro.Schema, { wrapUnions: false });
-    this.hasBytes = /"(bytes|fixed)"/.test(JSON.stringify(this.type.schema()));
+    this.type = avro.Type.forSchema(parsed as avro.Schema, { wrapUnions: "auto" });
+    this.text = JSON.stringify(parsed);
+    this.hasBytes = /"(bytes|fixed)"/.test(this.text);
   }
 
   /** The record's full name (`com.acme.Order`), for the record naming strategies; undefined for a non-record schema. */
@@ -37,24 +48,29 @@ export class AvroCodec {
    * A value → Avro binary, or throws naming the first field that does not fit
    * (`value.customer.id: "x" is not a long`).
    */
-  encode(value: unknown): Buffer {
-    if (this.hasBytes) value = base64ToBytes(this.type, value);
+  encode(value: unknown, part = "value"): Buffer {
+    if (this.hasBytes) value = base64ToBytes(this.type, value, [part], 0);
     try {
       return this.type.toBuffer(value);
     } catch (e) {
       let where: string | undefined;
       this.type.isValid(value, {
         errorHook: (path: string[], any: unknown, type: avro.Type) => {
-          where ??= `${["value", ...path].join(".")}: ${JSON.stringify(any) ?? "undefined"} is not ${describe(type)}`;
+          where ??= `${[part, ...path].join(".")}: ${JSON.stringify(any) ?? "undefined"} is not ${describe(type)}`;
         },
       });
       throw new Error(where ?? `the value does not fit the Avro schema: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
 
-  /** The schema as Avro's canonical JSON (what a registry stores). */
+  /** Whether `value` fits the schema as it is (a string key of a string schema is written as text). */
+  takes(value: unknown): boolean {
+    return this.type.isValid(value);
+  }
+
+  /** The schema as given (normalised JSON): what is registered, so defaults and logical types reach the registry. */
   schemaText(): string {
-    return JSON.stringify(this.type.schema());
+    return this.text;
   }
 }
 
@@ -78,25 +94,28 @@ function bytesToBase64(v: unknown): unknown {
 type AnyType = avro.Type & { typeName: string; fields?: { name: string; type: AnyType }[]; itemsType?: AnyType; valuesType?: AnyType; types?: AnyType[] };
 
 /** Base64 text → Buffer where the schema has bytes or fixed (the JSON side of bytesToBase64), guided by the schema. */
-function base64ToBytes(t: avro.Type, v: unknown): unknown {
+function base64ToBytes(t: avro.Type, v: unknown, path: string[], depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new Error(`${path.join(".")}: nested deeper than ${MAX_DEPTH} levels`);
   const type = t as AnyType;
   switch (type.typeName) {
     case "bytes":
     case "fixed":
-      return typeof v === "string" ? Buffer.from(v, "base64") : v;
+      if (typeof v !== "string") return v;
+      if (!BASE64.test(v)) throw new Error(`${path.join(".")}: ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)} is not base64 text (bytes are written from base64)`);
+      return Buffer.from(v, "base64");
     case "record":
     case "error": {
       if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
       const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
-      for (const f of type.fields ?? []) if (f.name in out) out[f.name] = base64ToBytes(f.type, out[f.name]);
+      for (const f of type.fields ?? []) if (f.name in out) out[f.name] = base64ToBytes(f.type, out[f.name], [...path, f.name], depth + 1);
       return out;
     }
     case "array":
-      return Array.isArray(v) ? v.map((x) => base64ToBytes(type.itemsType!, x)) : v;
+      return Array.isArray(v) ? v.map((x, i) => base64ToBytes(type.itemsType!, x, [...path, String(i)], depth + 1)) : v;
     case "map": {
       if (v === null || typeof v !== "object") return v;
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = base64ToBytes(type.valuesType!, x);
+      for (const [k, x] of Object.entries(v)) out[k] = base64ToBytes(type.valuesType!, x, [...path, k], depth + 1);
       return out;
     }
     default:
@@ -104,7 +123,12 @@ function base64ToBytes(t: avro.Type, v: unknown): unknown {
         // a union: text stays text where the union takes strings; else the first branch it fits once converted
         if (typeof v === "string" && type.types.some((b) => (b as AnyType).typeName === "string")) return v;
         for (const b of type.types) {
-          const converted = base64ToBytes(b, v);
+          let converted: unknown;
+          try {
+            converted = base64ToBytes(b, v, path, depth + 1);
+          } catch {
+            continue;
+          }
           if (b.isValid(converted)) return converted;
         }
       }

@@ -20,7 +20,7 @@ function memoryStore(): SchemaStore & { subjects: Map<string, number[]>; texts: 
     subjects,
     async byId(id) {
       const t = texts[id - 1];
-      if (t === undefined) throw new Error(`schema ${id} not found`);
+      if (t === undefined) throw Object.assign(new Error(`schema ${id} not found`), { status: 404 });
       return t;
     },
     async version(subject, version = "latest") {
@@ -82,8 +82,8 @@ describe("formats", () => {
     const notWire = message(Buffer.from('{"a":1}'));
     const unknownId = message(Buffer.from([0, 0, 0, 0, 42, 1]));
     await decoder.prepare([notWire, unknownId]);
-    expect(decoder.decode(notWire).headers[HEADER.formatError]).toBe("the message at offset 7 cannot be read as avro: not in the Avro wire format (magic byte 0 + schema id)");
-    expect(decoder.decode(unknownId).headers[HEADER.formatError]).toBe("the message at offset 7 cannot be read as avro: schema id 42 is unknown to the test registry");
+    expect(decoder.decode(notWire).headers[HEADER.formatError]).toBe("the message at offset 7 cannot be read: its value is not avro: not in the Avro wire format (magic byte 0 + schema id)");
+    expect(decoder.decode(unknownId).headers[HEADER.formatError]).toBe("the message at offset 7 cannot be read: its value is not avro: schema id 42 is unknown to the test registry");
     // a header of that name from outside is not believed
     const outside: InMessage = { ...message(Buffer.from("x")), headers: { [HEADER.formatError]: "forged" } };
     expect(messageDecoder("string", "string", undefined)!.decode(outside).headers[HEADER.formatError]).toBeUndefined();
@@ -115,5 +115,36 @@ describe("formats", () => {
     expect([...store.subjects.keys()]).toEqual(["orders-value", "com.acme.Order", "orders-com.acme.Order"]);
     const missing = { ...plan, nodes: [{ id: "e", kind: "sink", config: { format: "avro", subject: "nope" }, ports: [{ port: "success", externalTopic: "x" }] }] } as unknown as ExecutionPlan;
     await expect(flowFormats(missing, () => store, (s) => new SchemaCache(s))).rejects.toThrow('node "e": the value schema of subject "nope" (version latest) is not in the test registry: subject nope not found');
+  });
+
+  it("fails the batch (retried) when the registry does not answer, not its messages", async () => {
+    const down: SchemaStore = { ...memoryStore(), name: "a registry that is down", byId: () => Promise.reject(new Error("connection refused")) };
+    const decoder = messageDecoder("avro", "string", new SchemaCache(down))!;
+    await expect(decoder.prepare([message(Buffer.from([0, 0, 0, 0, 5, 2]))])).rejects.toThrow("connection refused");
+  });
+
+  it("registers the schema as written (defaults kept), so adding an optional field stays compatible", () => {
+    expect(JSON.parse(new AvroCodec(V2).schemaText()).fields[2]).toEqual({ name: "note", type: ["null", "string"], default: null });
+  });
+
+  it("writes a string key of a string key schema as text, and other keys from their JSON", () => {
+    const enc = recordEncoder("json", "avro", undefined, { id: 3, codec: new AvroCodec('"string"') })!;
+    const key = enc({ key: "12345", value: 1, headers: {} }).key as Buffer;
+    expect(new AvroCodec('"string"').decode(key.subarray(5))).toBe("12345");
+    const numeric = recordEncoder("json", "avro", undefined, { id: 4, codec: new AvroCodec('"long"') })!;
+    expect(new AvroCodec('"long"').decode((numeric({ key: "12345", value: 1, headers: {} }).key as Buffer).subarray(5))).toBe(12345);
+    expect(() => numeric({ key: "abc", value: 1, headers: {} })).toThrow('key: "abc" is not a long');
+  });
+
+  it("refuses bytes that are not base64, naming the field", () => {
+    const codec = new AvroCodec({ type: "record", name: "B", fields: [{ name: "raw", type: "bytes" }] });
+    expect(() => codec.encode({ raw: "hello world!" })).toThrow('value.raw: "hello world!" is not base64 text');
+    expect(codec.encode({ raw: "AQID" }).length).toBeGreaterThan(0);
+  });
+
+  it("reads unions of two records (wrapped, as Avro's JSON encoding writes them)", () => {
+    const codec = new AvroCodec({ type: "record", name: "E", fields: [{ name: "body", type: [{ type: "record", name: "A", fields: [{ name: "a", type: "int" }] }, { type: "record", name: "B", fields: [{ name: "b", type: "int" }] }] }] });
+    const bytes = codec.encode({ body: { B: { b: 2 } } });
+    expect(JSON.parse(JSON.stringify(codec.decode(bytes)))).toEqual({ body: { B: { b: 2 } } });
   });
 });

@@ -7,37 +7,90 @@ import type { SchemaStore } from "./schema-store.js";
 /** How a kafka-source or kafka-sink reads or writes message values (and keys). */
 export type Format = "json" | "avro" | "string" | "bytes";
 
-/** Schemas by id, compiled once per engine process and kept (ids are never reused for another schema). */
+/** Schema ids kept compiled per registry (least recently used beyond it): producers choose the ids. */
+const MAX_SCHEMAS = 1_000;
+/** Ids one batch may ask the registry for; the rest wait for the batch's retry. */
+const MAX_LOADS_PER_BATCH = 16;
+/** An id the registry does not have is asked again after this long (it may be registered meanwhile). */
+const MISSING_TTL_MS = 30_000;
+
+/** An id the registry said it does not have, or a schema that does not compile: its messages fail (no retry helps). */
+class Unusable {
+  constructor(
+    readonly reason: string,
+    readonly until: number,
+  ) {}
+}
+
+/**
+ * Schemas by id, compiled once per engine process and kept (ids are never reused for another
+ * schema), bounded. A registry that does not answer fails the load (the batch is retried); an id it
+ * does not have, or a schema that does not compile, fails only the messages naming it.
+ */
 export class SchemaCache {
-  private readonly byId = new Map<number, AvroCodec>();
-  private readonly loading = new Map<number, Promise<AvroCodec>>();
+  private readonly byId = new Map<number, AvroCodec | Unusable>();
+  private readonly loading = new Map<number, Promise<void>>();
   constructor(readonly store: SchemaStore) {}
 
-  get(id: number): AvroCodec | undefined {
-    return this.byId.get(id);
+  /** The compiled schema, or why its messages cannot be read (undefined: not loaded). */
+  get(id: number): AvroCodec | string | undefined {
+    const c = this.byId.get(id);
+    if (c === undefined) return undefined;
+    if (c instanceof Unusable) {
+      if (Date.now() > c.until) {
+        this.byId.delete(id);
+        return undefined;
+      }
+      return c.reason;
+    }
+    // least recently used goes first
+    this.byId.delete(id);
+    this.byId.set(id, c);
+    return c;
   }
 
-  /** Loads every id not known yet (one request each, at once). */
+  /** Loads the ids not known yet (a few at once); throws when the registry does not answer. */
   async load(ids: Iterable<number>): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !this.byId.has(id));
+    const missing = [...new Set(ids)].filter((id) => this.get(id) === undefined).slice(0, MAX_LOADS_PER_BATCH);
     await Promise.all(missing.map((id) => this.fetch(id)));
   }
 
-  private fetch(id: number): Promise<AvroCodec> {
+  private fetch(id: number): Promise<void> {
     let p = this.loading.get(id);
     if (!p) {
       p = this.store
         .byId(id)
-        .then((text) => {
-          const codec = new AvroCodec(text);
-          this.byId.set(id, codec);
-          return codec;
-        })
+        .then(
+          (text) => {
+            let entry: AvroCodec | Unusable;
+            try {
+              entry = new AvroCodec(text);
+            } catch (e) {
+              entry = new Unusable(`schema id ${id} in ${this.store.name} cannot be used: ${e instanceof Error ? e.message : String(e)}`, Infinity);
+            }
+            this.keep(id, entry);
+          },
+          (e: unknown) => {
+            if (!isNotFound(e)) throw e;
+            this.keep(id, new Unusable(`schema id ${id} is unknown to ${this.store.name}`, Date.now() + MISSING_TTL_MS));
+          },
+        )
         .finally(() => this.loading.delete(id));
       this.loading.set(id, p);
     }
     return p;
   }
+
+  private keep(id: number, entry: AvroCodec | Unusable): void {
+    this.byId.set(id, entry);
+    if (this.byId.size > MAX_SCHEMAS) this.byId.delete(this.byId.keys().next().value!);
+  }
+}
+
+/** A registry's "no such schema" (HTTP 404 / Confluent 40403, or the engine's own RegistryError). */
+function isNotFound(e: unknown): boolean {
+  const status = (e as { status?: unknown }).status;
+  return status === 404;
 }
 
 /** Turns a kafka-source's messages into records by its formats. */
@@ -66,7 +119,8 @@ export function messageDecoder(format: Format, keyFormat: Format, schemas: Schem
         const id = wireSchemaId(bytes);
         if (id === undefined) throw new Error("not in the Avro wire format (magic byte 0 + schema id)");
         const codec = schemas!.get(id);
-        if (!codec) throw new Error(`schema id ${id} is unknown to ${schemas!.store.name}`);
+        if (codec === undefined) throw new Error(`schema id ${id} is not loaded from ${schemas!.store.name} (more new ids in one batch than it loads at once)`);
+        if (typeof codec === "string") throw new Error(codec);
         return codec.decode(bytes.subarray(HEADER_BYTES));
       }
       default: {
@@ -93,22 +147,24 @@ export function messageDecoder(format: Format, keyFormat: Format, schemas: Schem
           if (id !== undefined && !schemas.get(id)) ids.push(id);
         }
       }
-      // an id the registry does not know fails its messages alone, not the batch
-      if (ids.length) await schemas.load(ids).catch(() => undefined);
+      // a registry that does not answer fails the batch (retried); an id it does not have fails its messages only
+      if (ids.length) await schemas.load(ids);
     },
     decode(m) {
       const r = decodeJson({ ...m, value: null });
       // only this decoder says a message could not be read: a header of that name from outside is not believed
       delete r.headers[HEADER.formatError];
+      let reading = "value";
       try {
         r.value = part(format, m.value);
         if (m.key !== null) {
+          reading = "key";
           const key = part(keyFormat, m.key);
           r.key = typeof key === "string" ? key : JSON.stringify(key);
         }
       } catch (e) {
-        r.value = { base64: m.value?.toString("base64") ?? null };
-        r.headers[HEADER.formatError] = `the message at offset ${m.offset} cannot be read as ${format}: ${e instanceof Error ? e.message : String(e)}`;
+        if (reading === "value") r.value = { base64: m.value?.toString("base64") ?? null };
+        r.headers[HEADER.formatError] = `the message at offset ${m.offset} cannot be read: its ${reading} is not ${reading === "value" ? format : keyFormat}: ${e instanceof Error ? e.message : String(e)}`;
       }
       return r;
     },
@@ -135,7 +191,7 @@ export function recordEncoder(format: Format, keyFormat: Format, value: WriterSc
         if (typeof v !== "string") throw new Error(`${what}: format bytes takes base64 text, got ${typeof v}`);
         return Buffer.from(v, "base64");
       case "avro": {
-        const body = writer!.codec.encode(v);
+        const body = writer!.codec.encode(v, what);
         const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
         out[0] = MAGIC;
         out.writeUInt32BE(writer!.id, 1);
@@ -149,16 +205,16 @@ export function recordEncoder(format: Format, keyFormat: Format, value: WriterSc
   return (r) => {
     const msg: OutMessage = { value: part(format, r.value, value, "value"), headers: r.headers };
     if (r.key !== undefined && r.key !== null) {
-      // a key in a structured format is written from its JSON text
-      let k: unknown = r.key;
-      if (keyFormat === "avro") {
+      if (keyFormat === "avro" && !key!.codec.takes(r.key)) {
+        // a structured key schema (a record, a number): the key's JSON text is its value
+        let k: unknown;
         try {
           k = JSON.parse(r.key);
         } catch {
-          /* a plain string key */
+          k = r.key;
         }
-      }
-      msg.key = part(keyFormat, k, key, "key");
+        msg.key = part(keyFormat, k, key, "key");
+      } else msg.key = part(keyFormat, r.key, key, "key");
     }
     return msg;
   };

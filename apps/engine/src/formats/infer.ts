@@ -9,15 +9,16 @@ type Shape =
   | { kind: "record"; fields: Map<string, { shape: Shape; seen: number }>; samples: number }
   | { kind: "union"; of: Shape[] };
 
-/** Samples and nesting looked at: enough to name every field, bounded so a huge tap cannot stall the engine. */
+/** Samples, nesting and names looked at: enough to name every field, bounded so a huge tap cannot stall the engine. */
 const MAX_SAMPLES = 1_000;
 const MAX_DEPTH = 32;
+const MAX_FIELDS = 2_000;
 
 export function inferAvroSchema(values: readonly unknown[], name = "Record", namespace?: string): object {
   if (!values.length) throw new Error("no sample values to infer a schema from");
   let shape: Shape | undefined;
   for (const v of values.slice(0, MAX_SAMPLES)) shape = merge(shape, shapeOf(v, 0));
-  const schema = toAvro(shape!, safeName(name), [], new Set());
+  const schema = toAvro(shape!, safeName(name), [], new Names());
   const record = isRecord(schema) ? schema : { type: "record", name: safeName(name), fields: [{ name: "value", type: schema }] };
   return namespace ? { ...record, namespace } : record;
 }
@@ -34,7 +35,9 @@ function shapeOf(v: unknown, depth: number): Shape {
     return { kind: "array", items };
   }
   const fields = new Map<string, { shape: Shape; seen: number }>();
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) fields.set(k, { shape: shapeOf(x, depth + 1), seen: 1 });
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > MAX_FIELDS) throw new Error(`a sample has more than ${MAX_FIELDS} fields`);
+  for (const [k, x] of entries) fields.set(k, { shape: shapeOf(x, depth + 1), seen: 1 });
   return { kind: "record", fields, samples: 1 };
 }
 
@@ -66,20 +69,32 @@ function addToUnion(of: Shape[], b: Shape): Shape {
 
 const isNumber = (s: Shape) => s.kind === "long" || s.kind === "double";
 
-function toAvro(s: Shape, name: string, path: string[], names: Set<string>): unknown {
+/** Unique Avro names: the next free suffix per base name, kept (no walk along taken names). */
+class Names {
+  private readonly next = new Map<string, number>();
+  private count = 0;
+  take(base: string): string {
+    if (++this.count > MAX_FIELDS) throw new Error(`the samples have more than ${MAX_FIELDS} records and fields`);
+    const n = this.next.get(base) ?? 0;
+    this.next.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n}`;
+  }
+}
+
+function toAvro(s: Shape, name: string, path: string[], names: Names): unknown {
   switch (s.kind) {
     case "array":
       return { type: "array", items: s.items ? toAvro(s.items, name, [...path, "item"], names) : "string" };
     case "record": {
-      let recordName = path.length ? safeName(path.map(capital).join("")) : name;
-      while (names.has(recordName)) recordName += "_";
-      names.add(recordName);
+      const recordName = names.take(path.length ? safeName(path.map(capital).join("")) : name);
+      // field names cleaned to Avro's alphabet may meet (`a-b`, `a_b`): each its own name
+      const fieldNames = new Names();
       const fields = [...s.fields].map(([k, f]) => {
         const optional = f.seen < s.samples;
         let type = toAvro(f.shape, name, [...path, k], names);
         const nullable = optional || (Array.isArray(type) && type.includes("null"));
         if (nullable) type = Array.isArray(type) ? ["null", ...type.filter((t) => t !== "null")] : type === "null" ? "null" : ["null", type];
-        return { name: safeName(k), type, ...(nullable ? { default: null } : {}) };
+        return { name: fieldNames.take(safeName(k)), type, ...(nullable ? { default: null } : {}) };
       });
       return { type: "record", name: recordName, fields };
     }

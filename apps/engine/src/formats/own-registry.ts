@@ -1,3 +1,4 @@
+import { RegistryError } from "../schema-registry/errors.js";
 import type { SchemaRegistry } from "../schema-registry/registry.js";
 import type { SchemaStore } from "./schema-store.js";
 
@@ -24,8 +25,13 @@ function makeStore(registry: SchemaRegistry): SchemaStore {
       return { id: v.id, version: v.version, schema: v.schema };
     },
     async incompatibilities(subject, schema) {
-      if (!(await registry.versions(subject).catch(() => [])).length) return [];
-      return (await registry.checkCompatibility(subject, undefined, { schema, schemaType: "AVRO" })).messages;
+      try {
+        return (await registry.checkCompatibility(subject, undefined, { schema, schemaType: "AVRO" })).messages;
+      } catch (e) {
+        // a subject with no version yet: anything may be its first
+        if (e instanceof RegistryError && e.errorCode === 40401) return [];
+        throw e;
+      }
     },
     async register(subject, schema) {
       const { id } = await registry.register(subject, { schema, schemaType: "AVRO" }, ENGINE_AUTHOR);

@@ -47,10 +47,11 @@ export class RegistryClient implements SchemaStore {
   async incompatibilities(subject: string, schema: string): Promise<string[]> {
     let r: { is_compatible?: unknown; messages?: unknown };
     try {
-      r = (await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`, { schema, schemaType: "AVRO" })) as typeof r;
+      // against every version the subject's level looks at (transitive levels too), as registering would
+      r = (await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/versions?verbose=true`, { schema, schemaType: "AVRO" })) as typeof r;
     } catch (e) {
-      // a subject with no version yet: anything may be its first
-      if (e instanceof RegistryRefusal && e.status === 404) return [];
+      // a subject with no version yet (40401): anything may be its first; another 404 is a wrong URL
+      if (e instanceof RegistryRefusal && e.errorCode === 40401) return [];
       throw e;
     }
     if (r.is_compatible === true) return [];
@@ -60,7 +61,8 @@ export class RegistryClient implements SchemaStore {
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     let status: number;
-    let text = "";
+    const chunks: Buffer[] = [];
+    let size = 0;
     try {
       const res = await policyRequest(
         new URL(this.base + path),
@@ -69,15 +71,19 @@ export class RegistryClient implements SchemaStore {
       );
       status = res.statusCode ?? 0;
       for await (const chunk of res) {
-        text += String(chunk);
-        if (text.length > MAX_ANSWER_BYTES) {
+        const b = chunk as Buffer;
+        size += b.length;
+        if (size > MAX_ANSWER_BYTES) {
           res.destroy();
           throw new Error(`answered with more than ${MAX_ANSWER_BYTES} bytes`);
         }
+        chunks.push(b);
       }
     } catch (e) {
       throw new Error(`${this.name} did not answer ${method} ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
+    // decoded once: a character split between two chunks stays whole
+    const text = Buffer.concat(chunks, size).toString("utf8");
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -85,9 +91,10 @@ export class RegistryClient implements SchemaStore {
       json = undefined;
     }
     if (status < 200 || status > 299) {
-      const message = (json as { message?: unknown } | undefined)?.message;
-      throw new RegistryRefusal(status, `${this.name} refused ${method} ${path} (${status}${typeof message === "string" ? `: ${message}` : ""})`);
+      const { message, error_code } = (json ?? {}) as { message?: unknown; error_code?: unknown };
+      throw new RegistryRefusal(status, typeof error_code === "number" ? error_code : undefined, `${this.name} refused ${method} ${path} (${status}${typeof message === "string" ? `: ${message}` : ""})`);
     }
+    if (json === null || typeof json !== "object") throw new Error(`${this.name} answered ${method} ${path} with something that is not a JSON object: is ${this.base} a schema registry?`);
     return json;
   }
 }
@@ -96,6 +103,7 @@ export class RegistryClient implements SchemaStore {
 class RegistryRefusal extends Error {
   constructor(
     readonly status: number,
+    readonly errorCode: number | undefined,
     message: string,
   ) {
     super(message);
