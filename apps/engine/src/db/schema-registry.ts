@@ -26,19 +26,33 @@ export interface SchemaToStore {
   text: string;
 }
 
+/** A live version without its schema's text (what deciding what to check needs). */
+export interface VersionRef {
+  version: number;
+  id: number;
+}
+
+/** The compatibility levels set for a subject and globally (undefined: none set). */
+export interface LevelsSet {
+  subject: string | undefined;
+  global: string | undefined;
+}
+
 export type RegisterOutcome =
   | { kind: "existing" | "registered"; id: number; version: number }
   | { kind: "too-many-subjects"; limit: number }
-  | { kind: "too-many-versions"; limit: number };
+  | { kind: "too-many-versions"; limit: number }
+  /** the live versions or the levels were no longer those the schema was checked against */
+  | { kind: "changed" };
 
 export type DeleteOutcome =
   | { kind: "deleted"; versions: number[] }
   /** no such subject, or no such version in it */
   | { kind: "no-subject" | "no-version" }
-  /** a soft delete of what is soft-deleted already */
-  | { kind: "already-soft-deleted" }
-  /** a permanent delete of what was not soft-deleted first */
-  | { kind: "not-soft-deleted" };
+  /** a soft delete of what is soft-deleted already (the version, when one version was named) */
+  | { kind: "already-soft-deleted"; version?: number }
+  /** a permanent delete of what was not soft-deleted first (the version, when one version was named) */
+  | { kind: "not-soft-deleted"; version?: number };
 
 /** The global compatibility level's row in registry_config (no subject has an empty name). */
 const GLOBAL = "";
@@ -105,6 +119,21 @@ export class SchemaRegistryRepository {
     return rows[0];
   }
 
+  /** The subject's live versions, ascending, without their schemas' text. */
+  async liveVersions(subject: string): Promise<VersionRef[]> {
+    return queryIn<VersionRef>(this.db, sql`SELECT version, schema_id AS id FROM registry_subject_version WHERE subject = ${subject} AND NOT deleted ORDER BY version`);
+  }
+
+  /** The newest live version of the subject holding the schema with this fingerprint, without the schema's text. */
+  async liveVersionOfSchema(subject: string, fingerprint: string): Promise<VersionRef | undefined> {
+    const rows = await queryIn<VersionRef>(
+      this.db,
+      sql`SELECT v.version, v.schema_id AS id FROM registry_subject_version v JOIN registry_schema s ON s.id = v.schema_id
+          WHERE v.subject = ${subject} AND s.fingerprint = ${fingerprint} AND NOT v.deleted ORDER BY v.version DESC LIMIT 1`,
+    );
+    return rows[0];
+  }
+
   /** The newest version of the subject holding the schema with this fingerprint. */
   async versionOfSchema(subject: string, fingerprint: string, includeDeleted: boolean): Promise<SubjectVersionRow | undefined> {
     const rows = await queryIn<SubjectVersionRow>(
@@ -133,22 +162,24 @@ export class SchemaRegistryRepository {
 
   /**
    * Adds the schema to the subject as its next version, unless a live version holds it already
-   * (then that one's id and version: registering is idempotent). `admit` sees the subject's live
-   * versions, oldest first, under the subject's lock and throws to refuse (incompatible).
+   * (then that one's id and version: registering is idempotent). The schema was checked against
+   * the subject outside its lock; `unchanged` sees the live versions (oldest first) and levels as
+   * they are under the lock and says whether they are still the ones checked against ("changed" if not).
    */
   async register(
     subject: string,
     schema: SchemaToStore,
     createdBy: string | undefined,
     limits: { maxSubjects: number; maxVersionsPerSubject: number },
-    admit: (live: SubjectVersionRow[]) => void,
+    unchanged: (live: VersionRef[], levels: LevelsSet) => boolean,
   ): Promise<RegisterOutcome> {
     const attempt = () =>
       this.db.$transaction(async (tx): Promise<RegisterOutcome> => {
         await queryIn(tx, lockSubject(subject));
-        const all = await queryIn<SubjectVersionRow & { fingerprint: string }>(
+        // no schema text: the check needed it and is done
+        const all = await queryIn<VersionRef & { deleted: boolean; fingerprint: string }>(
           tx,
-          sql`SELECT ${VERSION_COLUMNS}, s.fingerprint FROM registry_subject_version v JOIN registry_schema s ON s.id = v.schema_id
+          sql`SELECT v.version, v.schema_id AS id, v.deleted, s.fingerprint FROM registry_subject_version v JOIN registry_schema s ON s.id = v.schema_id
               WHERE v.subject = ${subject} ORDER BY v.version`,
         );
         const live = all.filter((v) => !v.deleted);
@@ -160,7 +191,7 @@ export class SchemaRegistryRepository {
           const [count] = await queryIn<{ n: number }>(tx, sql`SELECT count(DISTINCT subject)::int AS n FROM registry_subject_version`);
           if (count!.n >= limits.maxSubjects) return { kind: "too-many-subjects", limit: limits.maxSubjects };
         }
-        admit(live);
+        if (!unchanged(live, await levelsIn(tx, subject))) return { kind: "changed" };
         const id = await this.schemaId(tx, schema);
         const version = (all.at(-1)?.version ?? 0) + 1;
         await queryIn(tx, sql`INSERT INTO registry_subject_version (subject, version, schema_id, created_by) VALUES (${subject}, ${version}, ${id}, ${createdBy ?? null})`);
@@ -198,11 +229,11 @@ export class SchemaRegistryRepository {
       const row = version === "latest" ? all.findLast((v) => !v.deleted) : all.find((v) => v.version === version);
       if (!row) return { kind: "no-version" };
       if (!permanent) {
-        if (row.deleted) return { kind: "already-soft-deleted" };
+        if (row.deleted) return { kind: "already-soft-deleted", version: row.version };
         await queryIn(tx, sql`UPDATE registry_subject_version SET deleted = TRUE WHERE subject = ${subject} AND version = ${row.version}`);
         return { kind: "deleted", versions: [row.version] };
       }
-      if (!row.deleted) return { kind: "not-soft-deleted" };
+      if (!row.deleted) return { kind: "not-soft-deleted", version: row.version };
       await queryIn(tx, sql`DELETE FROM registry_subject_version WHERE subject = ${subject} AND version = ${row.version}`);
       return { kind: "deleted", versions: [row.version], schemaIds: [row.schema_id] };
     });
@@ -259,6 +290,11 @@ export class SchemaRegistryRepository {
     }
   }
 
+  /** The subject's own level and the global one. */
+  levels(subject: string): Promise<LevelsSet> {
+    return levelsIn(this.db, subject);
+  }
+
   /** The subject's own level (undefined: none set), or the global one with subject undefined. */
   async compatibility(subject: string | undefined): Promise<string | undefined> {
     const rows = await queryIn<{ compatibility: string }>(this.db, sql`SELECT compatibility FROM registry_config WHERE subject = ${subject ?? GLOBAL}`);
@@ -278,6 +314,11 @@ export class SchemaRegistryRepository {
     const rows = await queryIn<{ compatibility: string }>(this.db, sql`DELETE FROM registry_config WHERE subject = ${subject} RETURNING compatibility`);
     return rows[0]?.compatibility;
   }
+}
+
+async function levelsIn(db: Transaction, subject: string): Promise<LevelsSet> {
+  const rows = await queryIn<{ subject: string; compatibility: string }>(db, sql`SELECT subject, compatibility FROM registry_config WHERE subject IN (${subject}, ${GLOBAL})`);
+  return { subject: rows.find((r) => r.subject === subject)?.compatibility, global: rows.find((r) => r.subject === GLOBAL)?.compatibility };
 }
 
 /** Serialises the subject's writes until the transaction ends (selected from, as a void result cannot be read back). */

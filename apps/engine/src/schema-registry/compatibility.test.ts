@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseAvroSchema } from "./avro-schema.js";
+import { DEFAULT_REGISTRY_SETTINGS } from "./settings.js";
 import { COMPATIBILITY_LEVELS, compatibilityProblems, type CompatibilityLevel, type EarlierSchema } from "./compatibility.js";
 
-const bounds = { maxSchemaBytes: 1 << 20, maxSchemaDepth: 64 };
+const bounds = { ...DEFAULT_REGISTRY_SETTINGS, maxSchemaBytes: 1 << 20 };
 const record = (fields: object[]) => parseAvroSchema(JSON.stringify({ type: "record", name: "R", fields }), bounds).type;
 const earlier = (...types: ReturnType<typeof record>[]): EarlierSchema[] => types.map((type, i) => ({ version: i + 1, id: 100 + i, type }));
 

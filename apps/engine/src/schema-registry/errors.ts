@@ -27,9 +27,9 @@ export const subjectSoftDeleted = (subject: string) =>
   new RegistryError(404, 40404, `Subject '${subject}' was soft deleted. Set permanent=true to delete permanently`);
 export const subjectNotSoftDeleted = (subject: string) =>
   new RegistryError(404, 40405, `Subject '${subject}' was not deleted first before being permanently deleted`);
-export const versionSoftDeleted = (subject: string, version: number) =>
+export const versionSoftDeleted = (subject: string, version: number | string) =>
   new RegistryError(404, 40406, `Subject '${subject}' Version ${version} was soft deleted. Set permanent=true to delete permanently`);
-export const versionNotSoftDeleted = (subject: string, version: number) =>
+export const versionNotSoftDeleted = (subject: string, version: number | string) =>
   new RegistryError(404, 40407, `Subject '${subject}' Version ${version} was not deleted first before being permanently deleted`);
 export const subjectConfigNotFound = (subject: string) =>
   new RegistryError(404, 40408, `Subject '${subject}' does not have subject-level compatibility configured`);

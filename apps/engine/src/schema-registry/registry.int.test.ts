@@ -143,7 +143,8 @@ describe("schema registry (Confluent REST API)", () => {
     const again = await rest(a, "POST", `/subjects/${subject}-again/versions`, { schema: user([{ name: "x", type: "int" }], "Gone") });
     expect(again.body.id).not.toBe(id);
 
-    // one version: soft, then permanent
+    // one version: soft, then permanent; `latest` is resolved to the version it names
+    expect((await rest(a, "DELETE", `/subjects/${subject}/versions/latest?permanent=true`)).body).toMatchObject({ error_code: 40407, message: expect.stringContaining("Version 1 was not deleted first") });
     expect((await rest(a, "DELETE", `/subjects/${subject}/versions/1?permanent=true`)).body.error_code).toBe(40407);
     expect((await rest(a, "DELETE", `/subjects/${subject}/versions/1`)).body).toBe(1);
     expect((await rest(a, "DELETE", `/subjects/${subject}/versions/1`)).body.error_code).toBe(40406);
@@ -159,6 +160,9 @@ describe("schema registry (Confluent REST API)", () => {
       message: expect.stringContaining("nope"),
     });
     expect((await rest(a, "POST", `/subjects/${subject}/versions`, { schema: '"string"', schemaType: "PROTOBUF" })).body.error_code).toBe(42201);
+    // a union too large to check compatibility against in bounded time
+    const enums = Array.from({ length: 1000 }, (_, i) => ({ type: "enum", name: `E${i}`, symbols: ["A"] }));
+    expect((await rest(a, "POST", `/subjects/${subject}/versions`, { schema: JSON.stringify(enums) })).body).toMatchObject({ error_code: 42201, message: expect.stringContaining("1000 branches") });
     await rest(a, "POST", `/subjects/${subject}/versions`, { schema: '"string"' });
     expect((await rest(a, "GET", `/subjects/${subject}/versions/abc`)).body.error_code).toBe(42202);
     expect((await rest(a, "GET", `/subjects/${subject}/versions/9`)).body.error_code).toBe(40402);

@@ -1,7 +1,9 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type avro from "avsc";
 import type { SchemaRegistryRepository, SubjectVersionRow } from "../db/index.js";
-import { parseAvroSchema, type ParsedSchema } from "./avro-schema.js";
-import { compatibilityProblems, DEFAULT_COMPATIBILITY, COMPATIBILITY_LEVELS, isCompatibilityLevel, type CompatibilityLevel, type EarlierSchema } from "./compatibility.js";
+import type { LevelsSet, VersionRef as StoredVersion } from "../db/schema-registry.js";
+import { parseAvroSchema, type ParsedSchema, type SchemaBounds } from "./avro-schema.js";
+import { DEFAULT_COMPATIBILITY, COMPATIBILITY_LEVELS, isCompatibilityLevel, problemsAgainst, versionsToCheck, type CompatibilityLevel } from "./compatibility.js";
 import {
   badRequest,
   incompatible,
@@ -19,7 +21,9 @@ import {
   versionNotSoftDeleted,
   versionSoftDeleted,
 } from "./errors.js";
+import { ParsedSchemaCache } from "./parsed-cache.js";
 import type { RegistrySettings } from "./settings.js";
+import { KeyedQueue } from "./subject-queue.js";
 
 /** A version as Confluent answers it (schemaType only when not AVRO, as Confluent omits it). */
 export interface SubjectVersion {
@@ -49,8 +53,20 @@ export interface SchemaRequest {
 export type VersionRef = number | "latest";
 
 const MAX_VERSION = 2 ** 31 - 1;
-/** Parsed earlier versions kept for compatibility checks; a transitive subject would parse them all on every registration. */
-const PARSED_CACHE_SIZE = 512;
+/** Stored schemas passed these bounds when registered (or predate them): parsing them again checks nothing. */
+const STORED: SchemaBounds = {
+  maxSchemaBytes: Infinity,
+  maxSchemaDepth: Infinity,
+  maxUnionBranches: Infinity,
+  maxUnionBranchPairs: Infinity,
+  maxNamedTypes: Infinity,
+  maxFields: Infinity,
+  maxEnumSymbols: Infinity,
+};
+/** Checks of one registration against a subject that other engines keep changing meanwhile, before giving up. */
+const CHECK_ATTEMPTS = 5;
+/** Per process, not per registry: every SchemaRegistry of this engine queues one subject's writes here. */
+const subjectWrites = new KeyedQueue();
 
 /**
  * The schema registry's rules, shared by its REST API (http.ts) and the designer's tRPC router:
@@ -59,12 +75,15 @@ const PARSED_CACHE_SIZE = 512;
  * is a RegistryError with Confluent's status and error code.
  */
 export class SchemaRegistry {
-  private readonly parsed = new Map<number, avro.Type>();
+  /** earlier versions parsed, for compatibility checks (a transitive level looks at every version on every registration) */
+  private readonly parsed: ParsedSchemaCache;
 
   constructor(
     private readonly store: SchemaRegistryRepository,
     readonly settings: RegistrySettings,
-  ) {}
+  ) {
+    this.parsed = new ParsedSchemaCache(settings.parsedCacheBytes);
+  }
 
   subjects(includeDeleted = false): Promise<string[]> {
     return this.store.subjects(includeDeleted);
@@ -91,29 +110,47 @@ export class SchemaRegistry {
     throw versionNotFound(subject, version);
   }
 
-  /** Registers the schema under the subject (its id, new or the one it has there already), if the subject's level admits it. */
+  /**
+   * Registers the schema under the subject (its id, new or the one it has there already), if the
+   * subject's level admits it. A schema the subject holds already (what every producer sends on
+   * start) is answered without a lock or a transaction. Otherwise the check runs before the
+   * subject's lock is taken (it may take up to a second for the largest schemas) and the write,
+   * under the lock, goes through only if the versions and levels checked against are still the
+   * subject's; else it checks again.
+   */
   async register(subject: string, request: SchemaRequest, createdBy: string | undefined): Promise<{ id: number; version: number; created: boolean }> {
     this.checkSubject(subject);
     const schema = this.parse(request);
-    const level = await this.levelOf(subject);
-    const outcome = await this.store.register(
-      subject,
-      { fingerprint: schema.fingerprint, schemaType: "AVRO", text: schema.text },
-      createdBy,
-      this.settings,
-      (live) => {
-        const problems = compatibilityProblems(schema.type, this.earlier(live), level);
+    const held = await this.store.liveVersionOfSchema(subject, schema.fingerprint);
+    if (held) return { id: held.id, version: held.version, created: false };
+    return subjectWrites.run(subject, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const levels = await this.store.levels(subject);
+        const level = levelOf(levels);
+        const live = await this.store.liveVersions(subject);
+        const problems = await this.problems(schema.type, live, level);
         if (problems.length) throw incompatible(subject, problems);
-      },
-    );
-    switch (outcome.kind) {
-      case "too-many-subjects":
-        throw notPermitted(`this registry holds ${outcome.limit} subjects already, its limit (MILLRACE_SCHEMA_REGISTRY_MAX_SUBJECTS); delete subjects permanently to make room`);
-      case "too-many-versions":
-        throw notPermitted(`subject '${subject}' has ${outcome.limit} versions already, the limit (MILLRACE_SCHEMA_REGISTRY_MAX_VERSIONS); delete versions permanently to make room`);
-      default:
-        return { id: outcome.id, version: outcome.version, created: outcome.kind === "registered" };
-    }
+        const outcome = await this.store.register(
+          subject,
+          { fingerprint: schema.fingerprint, schemaType: "AVRO", text: schema.text },
+          createdBy,
+          this.settings,
+          (liveNow, levelsNow) => levelOf(levelsNow) === level && sameVersions(liveNow, live),
+        );
+        switch (outcome.kind) {
+          case "changed":
+            if (attempt < CHECK_ATTEMPTS) continue;
+            // Confluent's "operation timed out": a client may retry
+            throw new RegistryError(500, 50002, `subject '${subject}' changed ${CHECK_ATTEMPTS} times while the schema was checked against it (other engines are writing to it): try again`);
+          case "too-many-subjects":
+            throw notPermitted(`this registry holds ${outcome.limit} subjects already, its limit (MILLRACE_SCHEMA_REGISTRY_MAX_SUBJECTS); delete subjects permanently to make room`);
+          case "too-many-versions":
+            throw notPermitted(`subject '${subject}' has ${outcome.limit} versions already, the limit (MILLRACE_SCHEMA_REGISTRY_MAX_VERSIONS); delete versions permanently to make room`);
+          default:
+            return { id: outcome.id, version: outcome.version, created: outcome.kind === "registered" };
+        }
+      }
+    });
   }
 
   /** Which version of the subject holds this schema. */
@@ -141,7 +178,7 @@ export class SchemaRegistry {
   /** The versions deleted. */
   async deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
     this.checkSubject(subject);
-    const outcome = await this.store.deleteSubject(subject, permanent);
+    const outcome = await subjectWrites.run(subject, () => this.store.deleteSubject(subject, permanent));
     switch (outcome.kind) {
       case "deleted":
         return outcome.versions;
@@ -158,7 +195,7 @@ export class SchemaRegistry {
   /** The version deleted. */
   async deleteVersion(subject: string, version: VersionRef, permanent: boolean): Promise<number> {
     this.checkSubject(subject);
-    const outcome = await this.store.deleteVersion(subject, version, permanent);
+    const outcome = await subjectWrites.run(subject, () => this.store.deleteVersion(subject, version, permanent));
     switch (outcome.kind) {
       case "deleted":
         return outcome.versions[0]!;
@@ -166,10 +203,11 @@ export class SchemaRegistry {
         throw subjectNotFound(subject);
       case "no-version":
         throw versionNotFound(subject, version);
+      // `latest` resolved by the store: the message names the version it is
       case "already-soft-deleted":
-        throw versionSoftDeleted(subject, version as number);
+        throw versionSoftDeleted(subject, outcome.version ?? version);
       case "not-soft-deleted":
-        throw versionNotSoftDeleted(subject, version as number);
+        throw versionNotSoftDeleted(subject, outcome.version ?? version);
     }
   }
 
@@ -181,17 +219,17 @@ export class SchemaRegistry {
     this.checkSubject(subject);
     const schema = this.parse(request);
     const level = await this.levelOf(subject);
-    let against: SubjectVersionRow[];
+    let against: StoredVersion[];
     if (typeof version === "number") {
       const row = await this.store.version(subject, version, false);
       if (!row) throw (await this.store.subjectExists(subject)) ? versionNotFound(subject, version) : subjectNotFound(subject);
-      against = [row];
+      against = [{ version: row.version, id: row.id }];
     } else {
-      against = await this.store.versions(subject, false);
+      against = await this.store.liveVersions(subject);
       if (!against.length && version === "latest") throw subjectNotFound(subject);
     }
     // a named version is the only one in `against`: checked in the level's direction(s), transitive or not
-    const problems = compatibilityProblems(schema.type, this.earlier(against), level);
+    const problems = await this.problems(schema.type, against, level);
     return { is_compatible: problems.length === 0, messages: problems.length ? [...problems, `compatibility level: ${level}`] : [] };
   }
 
@@ -208,8 +246,10 @@ export class SchemaRegistry {
   async setConfig(subject: string | undefined, body: unknown): Promise<{ compatibility: CompatibilityLevel }> {
     if (subject !== undefined) this.checkSubject(subject);
     const given = typeof body === "object" && body !== null ? (body as { compatibility?: unknown; compatibilityLevel?: unknown }) : {};
-    const level = typeof given.compatibility === "string" ? given.compatibility.toUpperCase() : given.compatibilityLevel;
-    if (!isCompatibilityLevel(level)) throw invalidCompatibility(given.compatibility ?? given.compatibilityLevel, COMPATIBILITY_LEVELS);
+    const asGiven = given.compatibility ?? given.compatibilityLevel;
+    // Confluent takes a level in any case, under either key
+    const level = typeof asGiven === "string" ? asGiven.toUpperCase() : asGiven;
+    if (!isCompatibilityLevel(level)) throw invalidCompatibility(asGiven, COMPATIBILITY_LEVELS);
     await this.store.setCompatibility(subject, level);
     return { compatibility: level };
   }
@@ -224,8 +264,7 @@ export class SchemaRegistry {
 
   /** The level a registration under the subject must pass. */
   async levelOf(subject: string): Promise<CompatibilityLevel> {
-    const own = await this.store.compatibility(subject);
-    return isCompatibilityLevel(own) ? own : this.globalLevel();
+    return levelOf(await this.store.levels(subject));
   }
 
   private async globalLevel(): Promise<CompatibilityLevel> {
@@ -244,17 +283,32 @@ export class SchemaRegistry {
     return parseAvroSchema(schema, this.settings);
   }
 
-  /** Earlier versions as Avro types (stored schemas were valid when registered; parsed once per id). */
-  private earlier(rows: readonly SubjectVersionRow[]): EarlierSchema[] {
-    return rows.map((r) => {
-      let type = this.parsed.get(r.id);
-      if (!type) {
-        type = parseAvroSchema(r.schema, { maxSchemaBytes: Number.MAX_SAFE_INTEGER, maxSchemaDepth: Number.MAX_SAFE_INTEGER }).type;
-        if (this.parsed.size >= PARSED_CACHE_SIZE) this.parsed.delete(this.parsed.keys().next().value!);
-        this.parsed.set(r.id, type);
-      }
-      return { version: r.version, id: r.id, type };
-    });
+  /**
+   * What keeps `candidate` from joining at `level`, checked against the live versions the level
+   * looks at only (parsed, or read and parsed, one at a time). Each version's check is bounded by
+   * the schema bounds; between versions other requests get their turn.
+   */
+  private async problems(candidate: avro.Type, live: readonly StoredVersion[], level: CompatibilityLevel): Promise<string[]> {
+    const problems: string[] = [];
+    for (const old of versionsToCheck(live, level)) {
+      const type = await this.earlierType(old.id);
+      // gone meanwhile (deleted permanently): the write's look under the lock sees the change
+      if (!type) continue;
+      problems.push(...problemsAgainst(candidate, { ...old, type }, level));
+      await nextTurn();
+    }
+    return problems;
+  }
+
+  /** A stored schema as an Avro type (stored schemas were valid when registered). */
+  private async earlierType(id: number): Promise<avro.Type | undefined> {
+    const cached = this.parsed.get(id);
+    if (cached) return cached;
+    const row = await this.store.schema(id);
+    if (!row) return undefined;
+    const type = parseAvroSchema(row.schema, STORED).type;
+    this.parsed.set(id, type, row.schema.length);
+    return type;
   }
 
   private checkSubject(subject: string): void {
@@ -278,6 +332,16 @@ export function parseVersionRef(text: string): VersionRef {
   const n = Number(text);
   if (n < 1 || n > MAX_VERSION) throw invalidVersion(text);
   return n;
+}
+
+/** The level that applies: the subject's own, else the global one, else the default. */
+function levelOf(levels: LevelsSet): CompatibilityLevel {
+  if (isCompatibilityLevel(levels.subject)) return levels.subject;
+  return isCompatibilityLevel(levels.global) ? levels.global : DEFAULT_COMPATIBILITY;
+}
+
+function sameVersions(a: readonly StoredVersion[], b: readonly StoredVersion[]): boolean {
+  return a.length === b.length && a.every((v, i) => v.version === b[i]!.version && v.id === b[i]!.id);
 }
 
 function answer(row: SubjectVersionRow): SubjectVersion {
