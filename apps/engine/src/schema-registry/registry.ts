@@ -294,8 +294,9 @@ export class SchemaRegistry {
       const type = await this.earlierType(old.id);
       // gone meanwhile (deleted permanently): the write's look under the lock sees the change
       if (!type) continue;
-      problems.push(...problemsAgainst(candidate, { ...old, type }, level));
+      // parsing it and checking against it are each bounded; other requests run in between
       await nextTurn();
+      problems.push(...problemsAgainst(candidate, { ...old, type }, level));
     }
     return problems;
   }
