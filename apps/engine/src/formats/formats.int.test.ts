@@ -104,7 +104,7 @@ describe("avro formats on kafka-source and kafka-sink", () => {
     await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, format: "avro", fromBeginning: true }], ["log", "log", {}]], [["in", "success", "log"]]) });
     await engine.api.deployments.deploy.mutate({ flowId: id });
     const dead = await readTopic(brokers, `mr-dlq.${id}`, (r) => r.length >= 1);
-    expect(dead[0]!.headers[HEADER.error]).toBe("the message at offset 0 cannot be read as avro: not in the Avro wire format (magic byte 0 + schema id)");
+    expect(dead[0]!.headers[HEADER.error]).toBe("the message at offset 0 cannot be read: its value is not avro: not in the Avro wire format (magic byte 0 + schema id)");
     const stats = await waitFor(async () => {
       const n = (await engine.api.stats.snapshot.query({ flowId: id })).nodes.log;
       return n && n.in >= 1 ? n : undefined;
