@@ -5,10 +5,11 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cleanup, ensureWebBuilt, makeTempDir, startBroker, startEngineProcess, startPg } from "./lib/env.mjs";
-import { createTopics, preload } from "./lib/data.mjs";
+import { createTopics, preload, recordJson } from "./lib/data.mjs";
 import { rawConsume, rawProduce, RAW_PRODUCER_PROPS } from "./lib/raw.mjs";
 import { buildStreamsApp, runStreams } from "./lib/streams.mjs";
 import { runLatency, runVariant } from "./lib/millrace.mjs";
+import { checkAvroOutput, preloadAvroInput } from "./lib/avro.mjs";
 import { runEditor } from "./lib/editor.mjs";
 import { runIsolation } from "./lib/isolation.mjs";
 import { runMirrorBench } from "./lib/mirror.mjs";
@@ -66,6 +67,8 @@ const VARIANTS = [
   { name: "noprov", key: "millrace_noprov_rps", provenance: false, label: "provenance off" },
   { name: "noprov2", provenance: false, label: "provenance off, second run (ratio only)" },
   { name: "durable2", provenance: true, label: "provenance on, second run (ratio only)" },
+  // after the JSON durable pair, same flow and records, Avro in and out (compared with both of them)
+  { name: "avro", key: "millrace_avro_rps", format: "avro", label: "durable, Avro in and out (provenance as deployed by default)" },
   { name: "fused", key: "millrace_fused_rps", fused: true, label: "fused edges (one stage)" },
   { name: "eos", key: "millrace_eos_rps", exactlyOnce: true, label: "exactly-once (transactions)" },
 ];
@@ -99,7 +102,7 @@ async function main() {
     date: new Date().toISOString(),
     mode: (quick ? "quick" : "full") + (opt("--only") || opt("--workers") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || opt("--engine-node-flags") !== undefined ? "-partial" : ""),
     machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
-    throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
+    throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, millrace_avro_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },
     rss_mb: null,
     editor: { render_ms: null, drag_fps: null },
@@ -127,6 +130,7 @@ async function main() {
   if (profDir) mkdirSync(profDir, { recursive: true });
   const { kafka, admin } = broker;
   const input = `bench-b1-in-${runId}`;
+  const avroInput = `bench-b1-in-avro-${runId}`;
   const rawTopic = `bench-raw-${runId}`;
   const streamsOut = `bench-streams-out-${runId}`;
   let classpath;
@@ -134,7 +138,7 @@ async function main() {
     phase("start engine", () => startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir, nodeFlags: ENGINE_NODE_FLAGS })),
     only.has("b1") &&
       phase("topics + Streams build + preload", async () => {
-        await createTopics(admin, [input, rawTopic, streamsOut]);
+        await createTopics(admin, [input, avroInput, rawTopic, streamsOut]);
         [classpath] = await Promise.all([buildStreamsApp(root), preload(kafka, input, RECORDS)]);
       }),
   ]);
@@ -142,6 +146,11 @@ async function main() {
   const api = trpcClient(engine.url, engine.token);
 
   if (only.has("b1")) {
+    // the Avro input's schema id comes from the engine's registry, so its preload follows the engine
+    const avroIn = await phase("B1 Avro input (register + preload)", () => preloadAvroInput({ kafka, engine, topic: avroInput, records: RECORDS })).catch((e) => {
+      note(`millrace_avro_rps = null: the Avro input could not be prepared: ${String(e?.message ?? e).split("\n")[0]}`);
+      return undefined;
+    });
     // (a) raw limit
     const rp = await phase("B1 raw produce", () => rawProduce({ jars: broker.jars, brokers: broker.brokers, topic: rawTopic, records: RECORDS }));
     await admin.deleteTopics({ topics: [rawTopic] }).catch(() => {});
@@ -161,8 +170,11 @@ async function main() {
     results.details.millrace = {};
     const capabilities = {};
     for (const v of VARIANTS) {
+      const avro = v.format === "avro";
+      if (avro && !avroIn) continue;
+      const verify = avro ? (output) => checkAvroOutput({ kafka, engine, topic: output, records: RECORDS }) : undefined;
       try {
-        const r = await phase(`B1 Millrace ${v.name}`, () => runVariant({ api, kafka, admin, engine, pg, input, records: RECORDS, runId, variant: v, capabilities }));
+        const r = await phase(`B1 Millrace ${v.name}`, () => runVariant({ api, kafka, admin, engine, pg, input: avro ? avroInput : input, records: RECORDS, runId, variant: v, capabilities, verify }));
         results.details.millrace[v.name] = r;
         if (v.key) results.throughput[v.key] = round(r.rps);
         if (r.rps === null) note(`${v.key} = null: ${r.reason}`);
@@ -173,6 +185,11 @@ async function main() {
       }
     }
     rss.stop();
+    results.details.avro = avroVsJson(results.details.millrace, RECORDS, avroIn);
+    if (results.details.avro) {
+      const a = results.details.avro;
+      log(`avro vs json (durable): ${fmtNum(a.avro.rps)} vs ${fmtNum(a.json.rps)} records/s; engine CPU ${a.avro.engine_cpu_us_per_record} vs ${a.json.engine_cpu_us_per_record} µs/record (${signed(a.engine_cpu_us_per_record_diff, 2)}, ×${a.engine_cpu_ratio})`);
+    }
     const hwm = procMem(engine.pid)?.hwmKb ?? rss.peakKb;
     results.rss_mb = round(hwm / 1024);
     results.details.rss = { vmhwm_mb: round(hwm / 1024), sampled_peak_mb: round(rss.peakKb / 1024), note: "VmHWM of the engine process after B1 (peak since its start)" };
@@ -270,6 +287,9 @@ async function main() {
     provenance_on_vs_off_cpu: results.details.provenance?.on_vs_off_cpu ?? null,
     // B6: Millrace's mirror records/s ÷ MirrorMaker 2's, same clusters and topic
     mirror_vs_mm2: results.mirror?.ratio ?? null,
+    // Avro in and out ÷ JSON, same flow and records: records/s, and engine CPU per record (Avro ÷ JSON)
+    avro_vs_json: results.details.avro?.rps_ratio ?? null,
+    avro_vs_json_engine_cpu: results.details.avro?.engine_cpu_ratio ?? null,
     // durable records/s with N processes ÷ with the engine process alone (fresh engines, same input)
     ...Object.fromEntries((results.workers?.runs ?? []).filter((r) => r.workers > 1).map((r) => [`workers_${r.workers}_vs_1`, div(r.rps, t.millrace_workers_rps?.["1"])])),
   };
@@ -294,6 +314,29 @@ async function main() {
   console.log(`\nwrote ${latest} (and bench/results/${runId}-${results.mode}.json) in ${results.details.seconds} s`);
 }
 
+/**
+ * The Avro variant against the JSON durable runs around it (durable, durable2: same flow, same
+ * records, provenance on as by default): records/s and engine CPU per record.
+ */
+function avroVsJson(m, records, avroIn) {
+  const jsons = [m.durable, m.durable2].filter((x) => x?.rps);
+  if (!m.avro?.rps || !jsons.length) return undefined;
+  const us = (x) => (x.cpuSeconds.engine / records) * 1e6;
+  const mean = (k) => jsons.reduce((a, x) => a + k(x), 0) / jsons.length;
+  // records/s over the mean time (each run has the same N)
+  const json = { runs: jsons.length, rps: round(records / mean((x) => x.seconds)), engine_cpu_us_per_record: round(mean(us), 2), bytes_per_input_record: Buffer.byteLength(recordJson(records - 1, Date.now())) };
+  const avro = { rps: round(m.avro.rps), engine_cpu_us_per_record: round(us(m.avro), 2), bytes_per_input_record: avroIn?.bytesPerRecord, verified: m.avro.verified };
+  return {
+    json,
+    avro,
+    engine_cpu_us_per_record_diff: round(avro.engine_cpu_us_per_record - json.engine_cpu_us_per_record, 2),
+    engine_cpu_ratio: round(avro.engine_cpu_us_per_record / json.engine_cpu_us_per_record, 2),
+    rps_ratio: round(avro.rps / json.rps, 2),
+  };
+}
+
+const signed = (x, d) => (x > 0 ? "+" : "") + fmtNum(x, d);
+
 function printTable(r, rawLimit) {
   const t = r.throughput;
   const rows = [
@@ -304,6 +347,7 @@ function printTable(r, rawLimit) {
     ["  Millrace durable, at-least-once", fmtNum(t.millrace_rps), `${fmtNum(r.ratios.millrace_vs_streams, 2)}× Streams (goal ≥ 1.0), ${fmtNum(r.ratios.millrace_vs_raw, 2)}× raw (goal ≥ 0.5)`],
     ["  Millrace fused", fmtNum(t.millrace_fused_rps), `${fmtNum(r.ratios.fused_vs_durable, 2)}× durable`],
     ["  Millrace exactly-once", fmtNum(t.millrace_eos_rps), `${fmtNum(r.ratios.eos_vs_at_least_once, 2)}× at-least-once`],
+    ["  Millrace durable, Avro in and out", fmtNum(t.millrace_avro_rps), r.details.avro ? `${fmtNum(r.ratios.avro_vs_json, 2)}× JSON; engine CPU ${fmtNum(r.details.avro.avro.engine_cpu_us_per_record, 1)} vs ${fmtNum(r.details.avro.json.engine_cpu_us_per_record, 1)} µs/record (${signed(r.details.avro.engine_cpu_us_per_record_diff, 1)}, ${fmtNum(r.ratios.avro_vs_json_engine_cpu, 2)}×)` : ""],
     ["  Millrace provenance off", fmtNum(t.millrace_noprov_rps), `on/off ${fmtNum(r.ratios.provenance_on_vs_off, 2)} (goal ≥ 0.9; A-B-B-A), until written ${fmtNum(r.ratios.provenance_on_drained_vs_off, 2)}, by CPU ${fmtNum(r.ratios.provenance_on_vs_off_cpu, 2)}`],
     ...(r.workers?.runs ?? []).map((w) => [
       `  Millrace durable, MILLRACE_WORKERS=${w.workers}${w.workers === r.workers.cores ? " (all cores)" : ""}`,

@@ -7,19 +7,31 @@ export async function createTopics(admin, names, partitions = PARTITIONS) {
   await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
 }
 
-/** A record of about 200 bytes of JSON; amount is even for even i (the filter keeps exactly half). */
-export function recordJson(i, ts) {
+/** The B1 input record i: amount is even for even i (the filter keeps exactly half). */
+export function recordValue(i, ts) {
   const amount = (i * 7919) % 10000; // 7919 odd: parity of amount = parity of i
-  const c = String(i % 100000).padStart(5, "0");
-  return `{"id":${i},"ts":${ts},"amount":${amount},"customer":"c-${c}","country":"${COUNTRIES[i % COUNTRIES.length]}","items":${1 + (i % 7)},"channel":"web","note":"${NOTE}"}`;
+  const customer = `c-${String(i % 100000).padStart(5, "0")}`;
+  return { id: i, ts, amount, customer, country: COUNTRIES[i % COUNTRIES.length], items: 1 + (i % 7), channel: "web", note: NOTE };
 }
+
+/** Record i as about 200 bytes of JSON. */
+export function recordJson(i, ts) {
+  const r = recordValue(i, ts);
+  return `{"id":${r.id},"ts":${r.ts},"amount":${r.amount},"customer":"${r.customer}","country":"${r.country}","items":${r.items},"channel":"${r.channel}","note":"${r.note}"}`;
+}
+
 const COUNTRIES = ["DE", "FR", "NL", "PL", "SE", "IT", "ES", "AT"];
 const NOTE = "x".repeat(80);
 
+const jsonBytes = (i, ts) => Buffer.from(recordJson(i, ts));
+
 export const expectedKept = (n) => Math.ceil(n / 2);
 
-/** Writes n records to `topic` with a kafkajs batch producer (several batches in flight). */
-export async function preload(kafka, topic, n) {
+/**
+ * Writes n records to `topic` with a kafkajs batch producer (several batches in flight);
+ * `encode(i, ts)` gives record i's bytes (JSON unless told).
+ */
+export async function preload(kafka, topic, n, encode = jsonBytes) {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const started = Date.now();
@@ -30,7 +42,7 @@ export async function preload(kafka, topic, n) {
     for (let from = 0; from < n; from += chunk) {
       const to = Math.min(n, from + chunk);
       const byPart = Array.from({ length: PARTITIONS }, () => []);
-      for (let i = from; i < to; i++) byPart[i % PARTITIONS].push({ partition: i % PARTITIONS, value: Buffer.from(recordJson(i, ts)) });
+      for (let i = from; i < to; i++) byPart[i % PARTITIONS].push({ partition: i % PARTITIONS, value: encode(i, ts) });
       const p = producer.sendBatch({ acks: 1, topicMessages: [{ topic, messages: byPart.flat() }] });
       inFlight.add(p);
       p.finally(() => inFlight.delete(p));
@@ -41,7 +53,7 @@ export async function preload(kafka, topic, n) {
     await producer.disconnect();
   }
   const s = (Date.now() - started) / 1000;
-  log(`preloaded ${n.toLocaleString()} records (~${Buffer.byteLength(recordJson(n - 1, ts))} bytes each) into ${topic} in ${s.toFixed(1)} s`);
+  log(`preloaded ${n.toLocaleString()} records (~${encode(n - 1, ts).length} bytes each) into ${topic} in ${s.toFixed(1)} s`);
 }
 
 export async function endOffsetSum(admin, topic) {
