@@ -30,7 +30,7 @@ const opt = (name) => {
 if (flag("--help") || flag("-h")) {
   console.log(`pnpm bench [--quick] [--only b1,b2,b4,b5,b6] [--records N] [--latency-seconds S] [--profile] [--keep]
   --quick            50k records, 15 s latency, 1 editor load (under 2 minutes)
-  --only LIST        run only some parts (b1 includes raw, Streams and B3; b6 mirror vs MirrorMaker 2)
+  --only LIST        run only some parts (b1 includes raw, Streams, the Avro variant and B3; b6 mirror vs MirrorMaker 2)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)
   --workers LIST     B1 durable on engines with MILLRACE_WORKERS = each count (default 1,2,all; all = cores; none to skip)
