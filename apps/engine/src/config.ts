@@ -23,6 +23,8 @@ export interface EngineConfig {
    */
   secretKey?: string;
   secretKeyFile?: string;
+  /** the data directory (MILLRACE_DATA): stateful nodes keep their tables under its `state/`; absent: flows with tables cannot start here */
+  stateDir?: string;
   /** The first admin's password, session expiry, login rate limit; defaults when absent. */
   identity?: Partial<IdentitySettings>;
   /** How long the audit log keeps events (days, row cap); defaults when absent. */

@@ -58,7 +58,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   };
   const { identity } = services;
   const runtime = config.kafkaBrokers.length
-    ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId, network: config.network, disk: diskGuard })
+    ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId, network: config.network, disk: diskGuard, stateDir: config.stateDir })
     : undefined;
   if (runtime) Object.assign(services, { deployments: runtime.deployments, stats: runtime.stats, observers: runtime.observers, kafka: runtime.kafka });
   // provenance, taps and metrics observe the runners; the plan of a batch's deployment comes from the runtime running it
@@ -81,7 +81,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   // more processes for the consumer stages (MILLRACE_WORKERS), started once the engine serves
   const workers =
     runtime && (config.workers ?? 1) > 1
-      ? new WorkerPool({ count: config.workers! - 1, engineId: config.engineId, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, network: config.network, secrets: secrets.box, log: logger.child({ module: "workers", engineId: config.engineId }), registry: metrics.registry })
+      ? new WorkerPool({ count: config.workers! - 1, engineId: config.engineId, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, network: config.network, stateDir: config.stateDir, secrets: secrets.box, log: logger.child({ module: "workers", engineId: config.engineId }), registry: metrics.registry })
       : undefined;
   if (workers) metrics.registry.setDefaultLabels({ worker: "main" });
   const audit = new AuditLog(repositories.audit, runtime?.kafka, logger.child({ module: "audit", engineId: config.engineId }), config.audit);

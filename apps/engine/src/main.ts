@@ -53,6 +53,7 @@ async function main() {
     network: networkPolicyFromEnv(process.env, host, port),
     secretKey: process.env[SECRET_KEY_ENV],
     secretKeyFile: join(dataRoot, SECRET_KEY_FILE),
+    stateDir: dataRoot,
     workers: workersFromEnv(),
     diskGuard: diskGuardSettingsFromEnv(process.env, dataRoot),
     provenance: provenanceBoundsFromEnv(process.env, !process.env.DATABASE_URL),

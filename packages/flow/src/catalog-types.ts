@@ -34,6 +34,12 @@ export interface ProcessorTypeInfo {
    * copies Kafka messages between clusters as bytes (kafka-mirror). Such a node has no ports.
    */
   runner?: "mirror";
+  /**
+   * The node keeps a table per input partition (a store backed by a changelog topic): it always
+   * heads its own stage, and `rekeyBy` (a JSONata expression from the config, absent: the record
+   * key) names what records are grouped by, so the planner repartitions them by it first.
+   */
+  stateful?: { rekeyBy?(config: any): string | undefined };
 }
 
 /** An HTTP path the engine serves for one node. */

@@ -21,6 +21,7 @@ const CONTRACT: Record<string, { kind: string; fields: string[]; ports: string[]
   "postgres-sink": { kind: "sink", fields: ["table", "mode", "columns"], ports: ["success", "failure"] },
   "http-request": { kind: "transform", fields: ["url", "method"], ports: ["success", "failure"] },
   log: { kind: "sink", fields: [], ports: [] },
+  table: { kind: "transform", fields: ["key"], ports: ["success", "failure"] },
   "kafka-mirror": { kind: "source", fields: ["from", "to", "topics", "prefix", "syncGroupOffsets", "groups", "sourceAlias"], ports: [] },
 };
 
@@ -36,7 +37,7 @@ describe("catalog", () => {
       for (const f of c.fields) expect(props, `${type}.${f}`).toContain(f);
       expect(s.outputPorts(s.example), type).toEqual(c.ports);
     }
-    expect(catalog.list()).toHaveLength(16);
+    expect(catalog.list()).toHaveLength(17);
     expect(catalog.get("nope")).toBeUndefined();
   });
   it("every type has its own folder named after it, with spec.ts and impl.ts", () => {

@@ -21,6 +21,7 @@ import { spec as postgresSink } from "./catalog/postgres-sink/spec.js";
 import { spec as httpRequest } from "./catalog/http-request/spec.js";
 import { spec as log } from "./catalog/log/spec.js";
 import { spec as kafkaMirror } from "./catalog/kafka-mirror/spec.js";
+import { spec as table } from "./catalog/table/spec.js";
 
 export * from "./sdk.js";
 export { compileExpression, checkExpression, jsonataTruthy, ExpressionError, type CompiledExpression, type ExprLimits } from "./expr.js";
@@ -48,6 +49,7 @@ export const specs: ProcessorSpec[] = [
   setKey,
   javascript,
   httpRequest,
+  table,
   kafkaSink,
   postgresSink,
   log,

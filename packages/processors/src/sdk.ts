@@ -103,9 +103,21 @@ export interface Output {
   emit(port: string, record: MRecord, parent: number): void;
 }
 
+/**
+ * A stateful node's table for the input partition of the batch (spec `stateful`): reads see the
+ * batch's own writes; the runner writes them to the partition's store and changelog after the
+ * batch's outputs are acknowledged (in its transaction, exactly-once). Values are JSON.
+ */
+export interface KeyValueState {
+  get(key: string): unknown;
+  put(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
 /** A transform or sink: one batch in, records per port out. Must not throw for a bad record. */
 export interface BatchProcessor {
-  process(records: readonly MRecord[], out: Output): void | Promise<void>;
+  /** `state`: the input partition's table, for a node whose spec is `stateful` */
+  process(records: readonly MRecord[], out: Output, state?: KeyValueState): void | Promise<void>;
   close?(): void | Promise<void>;
 }
 

@@ -12,6 +12,7 @@ import { usersRouter } from "./routers/users.js";
 import { auditRouter } from "./routers/audit.js";
 import { connectionsRouter } from "./routers/connections.js";
 import { schemaRegistryRouter } from "./routers/schema-registry.js";
+import { tablesRouter } from "./routers/tables.js";
 
 export const appRouter = router({
   flows: flowsRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   audit: auditRouter,
   connections: connectionsRouter,
   schemaRegistry: schemaRegistryRouter,
+  tables: tablesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,6 +12,7 @@ import { runIdentityCommands } from "./identity-commands.js";
 import { rotateKeyCommand } from "./secret-commands.js";
 import { auditCommand } from "./audit-command.js";
 import { CONNECTION_USAGE, runConnectionCommands } from "./connection-commands.js";
+import { runTableCommands, TABLE_USAGE } from "./table-commands.js";
 import { print, table } from "./output.js";
 
 const USAGE = `usage: millrace <command>
@@ -36,6 +37,7 @@ const USAGE = `usage: millrace <command>
   audit [--json] [--user U] [--action A] [--flow F] [--since ISO] [--until ISO] [--limit N]
                                    the audit log, newest first (admin)
 ${CONNECTION_USAGE}
+${TABLE_USAGE}
 engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url
 credentials: MILLRACE_TOKEN, else the token \`login\` stored for that address in
   \${XDG_CONFIG_HOME:-~/.config}/millrace/credentials.json
@@ -119,6 +121,8 @@ async function run(argv: string[]): Promise<number> {
   if (cmd === "audit") return auditCommand(p, api, json);
   const connection = await runConnectionCommands(cmd, p, api, json, readText);
   if (connection !== undefined) return connection;
+  const tables = await runTableCommands(cmd, p, api, json);
+  if (tables !== undefined) return tables;
   const identity = await runIdentityCommands(cmd, p, url, api, json);
   if (identity !== undefined) return identity;
   return runDeployCommands(cmd, p, api, json);

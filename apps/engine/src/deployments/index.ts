@@ -51,6 +51,8 @@ export function startDeployments(opts: {
   disk?: DiskState;
   /** delete what every reader of the flows' own topics has committed (default true; one process per engine is enough) */
   purgeReadRecords?: boolean;
+  /** where stateful nodes keep their tables */
+  stateDir?: string;
 }): DeploymentRuntime {
   const log = logger.child({ engineId: opts.engineId });
   const kafka = createKafka({ brokers: opts.kafkaBrokers, clientId: `millrace-${opts.engineId}`, logger: kafkaLoggerFor(log.child({ module: "kafkajs" })) });
@@ -79,6 +81,7 @@ export function startDeployments(opts: {
     connections: new Connections(opts.repositories.connections, opts.network, log.child({ module: "connections" })),
     connectionClients: new ConnectionKafkaClients(`millrace-${opts.engineId}`, kafkaLoggerFor(log.child({ module: "kafkajs" }))),
     schemaRegistry,
+    stateDir: opts.stateDir,
   });
   const stats = new StatsService(opts.repositories, lag, recorder, opts.engineId, (id) => {
     for (const { deploymentId, flowId } of recorder.tracked()) if (deploymentId === id) return deployments.runtime(flowId)?.spec.deploymentId === id;

@@ -48,6 +48,8 @@ export interface DeploymentManagerDeps {
   connectionClients?: ConnectionKafkaClients;
   /** the engine's own schema registry (avro formats naming no schemaRegistry connection) */
   schemaRegistry?: SchemaStore;
+  /** where stateful nodes keep their tables */
+  stateDir?: string;
 }
 
 export interface DeploymentStatus {
@@ -147,6 +149,9 @@ export class DeploymentManager {
     );
     const rebound = await this.d.kafka.alterTopicConfigs(bounds.filter((b) => !created.has(b.topic) && Object.keys(b.configs).length > 0));
     if (rebound.length) this.log.info({ flowId: plan.flowId, topics: rebound }, `retention of ${rebound.length} existing topic(s) of flow ${plan.flowId} brought to the plan's: ${rebound.join(", ")}`);
+    // a table's changelog keeps the latest change per key (compacted): its size is the table's, not the traffic's
+    const changelogs = plan.topics.filter((t) => t.role === "changelog");
+    if (changelogs.length) await this.d.kafka.ensureTopics(changelogs.map((t) => ({ topic: t.name, partitions: t.partitions, ...replication, configs: { ...replication.configs, "cleanup.policy": "compact", "min.compaction.lag.ms": "0", "segment.ms": "600000" } })));
     // a connection's cluster is the connection user's: its topics are used as they are, never created
     const external = plan.topics.filter((t) => (t.role === "external-in" || t.role === "external-out") && t.connection === undefined);
     if (external.length) {
@@ -288,7 +293,8 @@ export class DeploymentManager {
       const w = wanted.get(flowId);
       if (w && w.id === rt.spec.deploymentId) continue;
       this.runtimes.delete(flowId);
-      await rt.stop();
+      // stopped for good (not replaced by a redeploy): its tables' local stores go, bounded disk
+      await rt.stop({ dropTables: !w });
       this.log.info({ flowId, version: rt.spec.version }, `flow ${flowId} v${rt.spec.version} stopped on this engine`);
     }
     for (const r of rows) {
@@ -324,6 +330,7 @@ export class DeploymentManager {
           connections: this.d.connections,
           connectionClients: this.d.connectionClients,
           schemaRegistry: this.d.schemaRegistry,
+          ...(this.d.stateDir ? { stateDir: this.d.stateDir } : {}),
           log: this.engineLog.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );

@@ -44,7 +44,7 @@ import { connectionFieldsOf, findParameterReferences, requestedEdgeMode, substit
  */
 
 /** What the planner reads of a processor spec: declared facts only, never the type id. */
-export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
+export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner" | "stateful"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
 
 export interface PlannerCatalog {
   get(type: string): PlannerSpec | undefined;
@@ -84,7 +84,7 @@ export interface TopicRetention {
   mb: number;
 }
 
-export type TopicRole = "edge" | "dead-letter" | "external-in" | "external-out" | "replay";
+export type TopicRole = "edge" | "dead-letter" | "external-in" | "external-out" | "replay" | "changelog";
 
 export interface PlannedTopic {
   name: string;
@@ -98,6 +98,8 @@ export interface PlannedTopic {
   retention?: TopicRetention;
   /** an external topic on the cluster of this Kafka connection (absent: the engine's own cluster) */
   connection?: string;
+  /** an edge topic feeding a stateful node: records go to the partition of their key, whatever the delivery mode */
+  keyed?: true;
 }
 
 export interface PortRoute {
@@ -140,6 +142,8 @@ export interface PlannedNode {
   connections?: Record<string, string>;
   /** its spec's own runner (a kafka-mirror: `mirror`) runs it instead of the record path */
   runner?: "mirror";
+  /** a stateful node: its table's changelog topic (partition n holds the table of input partition n) */
+  state?: { changelogTopic: string; partitions: number };
 }
 
 export interface PlannedEdge {
@@ -286,6 +290,37 @@ export function replayTopicName(flowId: string, headNodeId: string, taken: (name
   const name = joinName(["mr", flowId, headNodeId, "replay"]);
   return taken(name) ? joinName(["mr", flowId, headNodeId, "replay", "in"]) : name;
 }
+/** `mr.<flow>.<node>.changelog`: a stateful node's table, compacted. */
+export function changelogTopicName(flowId: string, nodeId: string): string {
+  return joinName(["mr", flowId, nodeId, "changelog"]);
+}
+/** The set-key step the planner puts before a stateful node that groups by an expression. */
+export const REKEY_SUFFIX = "__key";
+
+/**
+ * A stateful node whose rows are keyed by an expression gets a set-key step before it (its own
+ * node `<id>__key`, fed by the node's inputs), so its records reach it re-keyed through a keyed
+ * topic: every record of one key in one partition, where that key's row lives.
+ */
+function withRekeySteps(doc: FlowDocument, catalog: PlannerCatalog): FlowDocument {
+  const rekeyed = new Map<string, string>();
+  for (const n of doc.nodes) {
+    const by = catalog.get(n.type)?.stateful?.rekeyBy?.(n.config);
+    if (by !== undefined && by !== "") rekeyed.set(n.id, by);
+  }
+  if (!rekeyed.size) return doc;
+  const nodes = [...doc.nodes];
+  const edges = doc.edges.map((e) => (rekeyed.has(e.to.node) ? { ...e, to: { ...e.to, node: e.to.node + REKEY_SUFFIX } } : e));
+  for (const [id, expression] of rekeyed) {
+    const step = id + REKEY_SUFFIX;
+    if (doc.nodes.some((n) => n.id === step)) throw new PlanError(`node "${step}" clashes with the re-keying step the planner adds before "${id}": rename it`);
+    const at = doc.nodes.find((n) => n.id === id)!;
+    nodes.push({ id: step, type: "set-key", typeVersion: 1, name: `${at.name ?? id} (key)`, config: { expression }, position: at.position } as FlowNode);
+    edges.push({ id: `${id}${REKEY_SUFFIX}`, from: { node: step, port: "success" }, to: { node: id }, settings: { mode: "durable" } } as FlowEdge);
+  }
+  return { ...doc, nodes, edges };
+}
+
 export function stageGroupId(flowId: string, headNodeId: string): string {
   return joinName(["mr", flowId, headNodeId]);
 }
@@ -296,7 +331,8 @@ function callContextTopicOf(n: FlowNode): string | undefined {
   return typeof t === "string" && t !== "" ? t : undefined;
 }
 
-export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: PlanOptions = {}): ExecutionPlan {
+export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options: PlanOptions = {}): ExecutionPlan {
+  const doc = withRekeySteps(written, catalog);
   const defaultPartitions = options.defaultPartitions ?? 3;
   const defaultThreshold = options.defaultQueueThreshold ?? 1_000_000;
   const warnings: string[] = [];
@@ -336,6 +372,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     const target = specOf.get(e.to.node)!;
     const why =
       target.kind === "source" ? "a source cannot be fused" :
+      target.stateful ? `node "${e.to.node}" keeps a table per input partition, so it reads a topic of its own` :
       incoming.get(e.to.node)!.length !== 1 ? `node "${e.to.node}" has several inputs, so it cannot be fused into one upstream` :
       e.from.node === e.to.node ? "a self-loop cannot be fused" : undefined;
     if (why === undefined) fused.add(e.id);
@@ -435,6 +472,7 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     } else {
       topics.set(name, { name, partitions, role: "edge", from: { node: e.from.node, port: e.from.port }, edges: [e.id] });
     }
+    if (specOf.get(e.to.node)!.stateful) topics.get(name)!.keyed = true;
     const target = stageById.get(stageOf.get(e.to.node)!)!;
     if (!target.inputs.includes(name)) target.inputs.push(name);
     stageById.get(base.fromStage)!.outputEdges.push(e.id);
@@ -486,6 +524,15 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
     const named = namedConnections(n, spec);
     if (named) planned.connections = named;
     if (spec.runner) planned.runner = spec.runner;
+    if (spec.stateful) {
+      const inputs = stageById.get(stageOf.get(n.id)!)!.inputs.map((t) => topics.get(t)).filter((t): t is PlannedTopic => t !== undefined);
+      if (inputs.length > 1) throw new PlanError(`node "${n.id}" keeps a table per input partition: it reads one port's records (wire its inputs through one node first)`);
+      const partitions = inputs[0]?.partitions ?? defaultPartitions;
+      const changelogTopic = changelogTopicName(doc.id, n.id);
+      if (topics.has(changelogTopic)) throw new PlanError(`topic name clash: "${changelogTopic}" (a port named "changelog"?)`);
+      topics.set(changelogTopic, { name: changelogTopic, partitions, role: "changelog", edges: [] });
+      planned.state = { changelogTopic, partitions };
+    }
     nodes.push(planned);
     // a topic of another cluster is another topic, whatever its name
     const onCluster = (name: string) => (connection === undefined ? name : `${name}@${connection}`);
@@ -527,6 +574,8 @@ export function planFlow(doc: FlowDocument, catalog: PlannerCatalog, options: Pl
       continue;
     }
     if (s.kind === "poll-source" || s.kind === "mirror") continue;
+    // a replayed record would reach the table of the replay topic's one partition, not its key's
+    if (specOf.get(s.head)!.stateful) continue;
     // its consumer is on the other cluster, where the flow's own topics are not
     if (s.kind === "kafka-source" && namesConnection(nodeById.get(s.head)!)) continue;
     const name = replayTopicName(doc.id, s.head, (t) => topics.has(t));
@@ -647,7 +696,7 @@ function directEdges(
     const fromSpec = specOf.get(from.id)!;
     const toSpec = specOf.get(to.id)!;
     // its target joins the source node's stage: like a fused edge, only a non-source with this one input
-    if (toSpec.kind === "source" || incoming.get(to.id)!.length !== 1) continue;
+    if (toSpec.kind === "source" || toSpec.stateful || incoming.get(to.id)!.length !== 1) continue;
     if (fromSpec.kind === "source" && fromSpec.externalTopic?.(from.config) && outgoing.get(from.id)!.length === 1 && !namesConnection(from)) {
       direct.set(e.id, "external-in");
     } else if (toSpec.externalTopic?.(to.config) && !namesConnection(to)) {

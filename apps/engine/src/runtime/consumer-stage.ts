@@ -10,6 +10,7 @@ import { decode, messageBytes } from "./records.js";
 import type { RunnerDeps, StageRunner } from "./stage-runner.js";
 import type { StageOutput } from "./stage.js";
 import { inTransaction, PartitionProducers, type PartitionProducer } from "./transactions.js";
+import type { BatchTable } from "./table-state.js";
 
 /** a member not heard of for this long is thrown out of its group */
 const SESSION_TIMEOUT_MS = 10_000;
@@ -251,7 +252,16 @@ export class ConsumerStageRunner implements StageRunner {
     let out: StageOutput;
     /** bytes copied (a copier's batch) */
     let copiedBytes = 0;
+    /** a stateful head's table for this partition: its batches run one after the other, each reading what the one before wrote */
+    let table: BatchTable | undefined;
+    const tables = this.d.tables;
+    if (tables && !tx) {
+      const prev = this.inflight.get(key);
+      if (prev && !(await prev)) return;
+      if (this.stopped || ctx.isStale() || generation !== this.generation) return;
+    }
     try {
+      if (tables) table = await tables.forBatch(batch.partition, generation);
       if (copier) {
         const copy = copier.outgoing(batch.topic, batch.partition, messages);
         out = { outgoing: copy.outgoing, nodes: [] };
@@ -273,12 +283,15 @@ export class ConsumerStageRunner implements StageRunner {
         const hb = setInterval(() => void ctx.heartbeat().catch(() => {}), 1000);
         try {
           // unkeyed records keep their input partition
-          out = await this.d.executor.runConsumer(records, offsets, bytesIn, { chooser: this.d.partitions, slot: batch.partition });
+          out = await this.d.executor.runConsumer(records, offsets, bytesIn, { chooser: this.d.partitions, slot: batch.partition }, table);
         } finally {
           clearInterval(hb);
         }
+        // the table's changes go with the outputs (and in their transaction): the changelog partition is the input partition
+        if (table) for (const m of table.changelog()) out.outgoing.add(tables!.changelogTopic, m, { bytes: undefined });
       }
     } catch (e) {
+      table?.discard();
       const error = fail(e);
       await sleep(500);
       throw error; // not resolved: kafkajs fetches this batch again
@@ -310,15 +323,21 @@ export class ConsumerStageRunner implements StageRunner {
       // partitions were given up, or this one was sought back: write and commit nothing; it is
       // consumed again later. Checked right before the task is registered (no await between),
       // so the partitions-revoked hook sees every batch that is producing.
-      if (this.stopped || this.d.stopping() || ctx.isStale() || generation !== this.generation) return;
+      if (this.stopped || this.d.stopping() || ctx.isStale() || generation !== this.generation) {
+        table?.discard();
+        return;
+      }
       const consumer = this.consumer!;
       const committer = this.committer!;
       let task: Promise<boolean> | undefined = undefined;
       task = (async (): Promise<boolean> => {
         try {
           // a copier needs where its copies landed (offset translation)
-          if (outgoing.count) positions = await produce(this.d.producer, outgoing, provenance || copier !== undefined);
+          if (outgoing.count) positions = await produce(this.d.producer, outgoing, provenance || copier !== undefined || table !== undefined);
+          // the changelog holds the batch's changes now: the store may have them too
+          table?.commit(positions);
         } catch (e) {
+          table?.discard();
           fail(e);
           // the batches after this one wait for it and drop themselves; fetch again from here
           // (partitions given up since start again from their committed offset, before this batch)
@@ -346,18 +365,23 @@ export class ConsumerStageRunner implements StageRunner {
     }
 
     try {
-      if (this.stopped || this.d.stopping() || ctx.isStale() || generation !== this.generation) return;
+      if (this.stopped || this.d.stopping() || ctx.isStale() || generation !== this.generation) {
+        table?.discard();
+        return;
+      }
       await ctx.heartbeat();
       try {
         await inTransaction(tx.producer, async (t) => {
-          if (outgoing.count) positions = await produce(t, outgoing, provenance);
+          if (outgoing.count) positions = await produce(t, outgoing, provenance || table !== undefined);
           await t.sendOffsets(this.d.stage.groupId, [next]);
         });
+        table?.commit(positions);
       } catch (e) {
         this.producers.drop(batch.topic, batch.partition); // maybe fenced: start over with a fresh one
         throw e;
       }
     } catch (e) {
+      table?.discard();
       const error = fail(e);
       await sleep(500);
       throw error; // kafkajs re-fetches from the committed offset

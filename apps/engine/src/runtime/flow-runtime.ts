@@ -15,6 +15,7 @@ import { principalStampFor, type PrincipalStamp } from "./principal-stamp.js";
 import { StageExecutor } from "./stage.js";
 import { ClusterSender, principalOf, type ClusterTopic } from "./cluster-sender.js";
 import { MirrorStageRunner, type MirrorCluster } from "./mirror/mirror-stage.js";
+import { StageTables } from "./table-state.js";
 import { flowFormats, type FlowFormats } from "../formats/flow-formats.js";
 import { schemaCacheOf } from "../formats/codecs.js";
 import { RegistryClient } from "../formats/registry-client.js";
@@ -46,6 +47,8 @@ export interface FlowRuntimeDeps {
   connectionClients?: ConnectionKafkaClients;
   /** the engine's own schema registry (avro formats of nodes naming no schemaRegistry connection) */
   schemaRegistry?: SchemaStore;
+  /** the data directory (MILLRACE_DATA): stateful nodes keep their tables under its `state/`; absent: a flow with one cannot start */
+  stateDir?: string;
 }
 
 export interface DeploymentSpec {
@@ -98,6 +101,8 @@ export class FlowRuntime {
   private unfollowDisk: (() => void) | undefined;
   /** sources running here that the engine's HTTP server feeds, by the path their plan node declares */
   readonly ingressSources = new Map<string, OfferableSource>();
+  /** the tables of this flow's stateful nodes running here, by node (interactive queries read them) */
+  readonly tables = new Map<string, StageTables>();
   /** latest queue per durable edge as measured by this engine's back-pressure check */
   readonly queues = new Map<string, number>();
 
@@ -206,13 +211,17 @@ export class FlowRuntime {
     }
     this.sender = elsewhere.size ? new ClusterSender(own, elsewhere, (t, reason, records) => this.logRefusal(t, reason, records)) : own;
     const internal = new Set(plan.topics.filter((t) => t.role === "edge").map((t) => t.name));
-    const counts = await outputPartitions(this.deps.kafka, written);
+    const changelogs = plan.topics.filter((t) => t.role === "changelog").map((t) => t.name);
+    const counts = await outputPartitions(this.deps.kafka, [...written, ...changelogs]);
     for (const [topic, t] of elsewhere) {
       // a topic its user may not describe stays unknown (the client then picks partitions); its writes fail to the failure route
       const theirs = await outputPartitions(this.links.clusterOf(t.nodeId)!.client, [topic]).catch(() => new Map<string, number>());
       for (const [name, n] of theirs) counts.set(name, n);
     }
-    this.partitions = new PartitionChooser(counts, internal, this.spec.exactlyOnce);
+    this.partitions = new PartitionChooser(counts, internal, this.spec.exactlyOnce, {
+      keyed: new Set(plan.topics.filter((t) => t.keyed).map((t) => t.name)),
+      slotted: new Set(changelogs),
+    });
     for (const stage of plan.stages) {
       if (stage.idle) continue;
       if (stage.kind === "poll-source") {
@@ -275,7 +284,8 @@ export class FlowRuntime {
         await runner.start();
       } else {
         const { executor } = await this.executorFor(stage, false);
-        const runner = new ConsumerStageRunner(this.runnerDeps(stage, executor));
+        const tables = this.tablesFor(stage);
+        const runner = new ConsumerStageRunner({ ...this.runnerDeps(stage, executor), ...(tables ? { tables } : {}) });
         this.runners.set(stage.id, runner);
         await runner.start();
       }
@@ -293,6 +303,18 @@ export class FlowRuntime {
       );
       this.bpTimer.unref();
     }
+  }
+
+  /** The tables of a stage headed by a stateful node (closed with the flow). */
+  private tablesFor(stage: PlannedStage): StageTables | undefined {
+    const state = this.nodes.get(stage.head)?.state;
+    if (!state) return undefined;
+    if (!this.deps.stateDir) throw new Error(`node "${stage.head}" keeps a table, and this engine has no data directory for tables`);
+    const log = this.deps.log.child({ stageId: stage.id });
+    const tables = new StageTables({ kafka: this.deps.kafka, flowId: this.spec.flowId, nodeId: stage.head, changelogTopic: state.changelogTopic, dataDir: this.deps.stateDir, log: (level, msg) => log[level](msg) });
+    this.tables.set(stage.head, tables);
+    this.closers.push(() => tables.close(this.dropTables));
+    return tables;
   }
 
   /** The cluster a mirror's `from` or `to` names (the engine's own when it names none). */
@@ -415,9 +437,14 @@ export class FlowRuntime {
     });
   }
 
-  async stop(): Promise<void> {
+  /** set by stop({ dropTables }): the flow stopped for good on this engine, its local tables go */
+  private dropTables = false;
+
+  /** `dropTables`: the deployment no longer runs (not a restart): the tables' local stores are deleted (their changelogs stay). */
+  async stop(opts: { dropTables?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.dropTables = opts.dropTables === true;
     if (this.bpTimer) clearInterval(this.bpTimer);
     this.unfollowDisk?.();
     this.abort.abort();

@@ -39,6 +39,11 @@ export class PartitionChooser {
     private readonly counts: ReadonlyMap<string, number>,
     private readonly internal: ReadonlySet<string>,
     private readonly exactlyOnce: boolean,
+    /**
+     * keyed: topics feeding a stateful node, hashed by key in both modes (a key's records must
+     * meet its row); slotted: a table's changelog, whose partition is always the input partition's
+     */
+    private readonly routing: { keyed?: ReadonlySet<string>; slotted?: ReadonlySet<string> } = {},
   ) {}
 
   /** Partitions of `topic` as Kafka has them (0: not known, the client picks). */
@@ -48,6 +53,8 @@ export class PartitionChooser {
 
   /** True when keyed records of `topic` are hashed to a partition, false when they follow the slot like unkeyed ones. */
   hashesKeys(topic: string): boolean {
+    if (this.routing.slotted?.has(topic)) return false;
+    if (this.routing.keyed?.has(topic)) return true;
     return !(this.exactlyOnce && this.internal.has(topic));
   }
 }

@@ -1,6 +1,7 @@
 import type { InMessage, KafkaClient, Sender } from "../kafka/index.js";
 import type { PlannedStage } from "../planner/index.js";
 import type { MessageDecoder } from "../formats/codecs.js";
+import type { StageTables } from "./table-state.js";
 import type { InputSlice, Observers } from "./observer.js";
 import type { Outgoing, PartitionChooser, ProducedPositions } from "./producing.js";
 import type { StageExecutor } from "./stage.js";
@@ -30,6 +31,8 @@ export interface RunnerDeps {
   copier?: BatchCopier;
   /** a kafka-source stage whose node reads another format than JSON values and string keys */
   decoder?: MessageDecoder;
+  /** a stage headed by a stateful node: its tables (one per input partition) */
+  tables?: StageTables;
 }
 
 /** What a copying consumer stage does with a fetched batch instead of decoding it and running processors. */

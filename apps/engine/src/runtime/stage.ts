@@ -7,6 +7,7 @@ import { stampCreated, stampIncoming, type PrincipalStamp } from "./principal-st
 import { Outgoing, type PartitionChooser } from "./producing.js";
 import { encode, encodedBytes, withLineage } from "./records.js";
 import type { RecordEncoder } from "../formats/codecs.js";
+import type { BatchTable } from "./table-state.js";
 
 export interface StageOutput {
   /** what goes to Kafka, per topic, partitions chosen */
@@ -81,12 +82,13 @@ export class StageExecutor {
   }
 
   /** A consumer stage: `inputs` go to the head processor. */
-  async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number, partitioning: Partitioning): Promise<StageOutput> {
+  /** `table`: the head's table for the batch's input partition (a stateful head) */
+  async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number, partitioning: Partitioning, table?: BatchTable): Promise<StageOutput> {
     const out: StageOutput = { outgoing: new Outgoing(partitioning.chooser, partitioning.slot), nodes: [] };
     // the inputs were just decoded by the runner: their headers objects are its own to complete
     const principal = this.principal;
     if (principal) for (let i = 0; i < inputs.length; i++) stampIncoming(inputs[i]!.headers, principal);
-    await this.runNode(this.stage.head, inputs, out, bytesIn, offsets);
+    await this.runNode(this.stage.head, inputs, out, bytesIn, offsets, table);
     return out;
   }
 
@@ -105,7 +107,7 @@ export class StageExecutor {
     return out;
   }
 
-  private async runNode(nodeId: string, inputs: MRecord[], out: StageOutput, bytesIn: number, offsets?: readonly string[]): Promise<void> {
+  private async runNode(nodeId: string, inputs: MRecord[], out: StageOutput, bytesIn: number, offsets?: readonly string[], table?: BatchTable): Promise<void> {
     const node = this.nodes.get(nodeId)!;
     const proc = node.processor;
     if (!proc) throw new Error(`node "${nodeId}" has no processor`);
@@ -116,17 +118,18 @@ export class StageExecutor {
       },
     });
     try {
-      await proc.process(inputs, collect(emitted, inputs));
+      await proc.process(inputs, collect(emitted, inputs), table);
     } catch (e) {
       if (isTransientError(e)) throw e;
       // One bad record must not fail its batch: run the records one by one, and send those
-      // that still throw to `failure`.
+      // that still throw to `failure` (a table's changes of the failed call never happened).
       emitted = [];
+      table?.discard();
       for (let i = 0; i < inputs.length; i++) {
         const one = [inputs[i]!];
         const sub: Emitted[] = [];
         try {
-          await proc.process(one, collect(sub, one, i));
+          await proc.process(one, collect(sub, one, i), table);
           for (const x of sub) emitted.push(x);
         } catch (err) {
           if (isTransientError(err)) throw err;

@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   databaseUrl: string;
   kafkaBrokers: string[];
   network?: NetworkPolicy;
+  /** the engine's data directory, for the tables its workers keep */
+  stateDir?: string;
   /** the engine's key ring, sent to every worker (and again after a rotation) */
   secrets: SecretBox;
   log: Logger;
@@ -106,7 +108,7 @@ export class WorkerPool {
   }
 
   private settings(slot: Slot): WorkerSettings {
-    return { engineId: slot.engineId, name: slot.name, databaseUrl: this.o.databaseUrl, kafkaBrokers: this.o.kafkaBrokers, keys: this.keyRing(), network: this.o.network };
+    return { engineId: slot.engineId, name: slot.name, databaseUrl: this.o.databaseUrl, kafkaBrokers: this.o.kafkaBrokers, keys: this.keyRing(), network: this.o.network, ...(this.o.stateDir ? { stateDir: this.o.stateDir } : {}) };
   }
 
   private keyRing(): string[] {

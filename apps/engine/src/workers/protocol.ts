@@ -12,6 +12,8 @@ export interface WorkerSettings {
   /** the engine's secret key ring (base64, the first seals): stored plans are sealed with it */
   keys: string[];
   network?: NetworkPolicy;
+  /** the engine's data directory: the tables of stateful nodes the worker runs go under its `state/` */
+  stateDir?: string;
 }
 
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];

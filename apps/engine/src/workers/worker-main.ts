@@ -52,6 +52,7 @@ async function start(settings: WorkerSettings): Promise<void> {
     kafkaBrokers: settings.kafkaBrokers,
     engineId: settings.engineId,
     network: settings.network,
+    stateDir: settings.stateDir,
     leases: new SourcesStayWithTheEngine(log),
     // the engine process deletes what every reader has read; its workers need not ask Kafka again
     purgeReadRecords: false,

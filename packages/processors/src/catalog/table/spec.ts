@@ -16,7 +16,8 @@ export const spec: ProcessorSpec<TableConfig> = {
   hasInput: true,
   configSchema,
   outputPorts: () => ["success", "failure"],
-  example: { key: "value.id" },
+  stateful: { rekeyBy: (c: TableConfig) => c?.key },
+  example: {},
   docs: `Turns a stream into a table: each record sets the row of its key to its value, and a record whose
 value is \`null\` (a Kafka tombstone) deletes the row.
 

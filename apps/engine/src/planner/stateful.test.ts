@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import type { FlowDocument } from "@millrace/flow";
+import { planFlow, type PlannerCatalog } from "./plan.js";
+
+const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
+  "kafka-source": { kind: "source", outputPorts: () => ["success"], externalTopic: (c) => c.topic },
+  map: { kind: "transform", outputPorts: () => ["success", "failure"] },
+  "set-key": { kind: "transform", outputPorts: () => ["success", "failure"] },
+  table: { kind: "transform", outputPorts: () => ["success", "failure"], stateful: { rekeyBy: (c) => c.key } },
+};
+const catalog: PlannerCatalog = { get: (t) => specs[t] };
+
+function flow(nodes: [string, string, object?][], edges: [string, string, string, "fused"?][]): FlowDocument {
+  return {
+    schemaVersion: 1,
+    id: "f1",
+    name: "f",
+    nodes: nodes.map(([id, type, config]) => ({ id, type, typeVersion: 1, config: (config ?? {}) as Record<string, unknown>, position: { x: 0, y: 0 } })),
+    edges: edges.map(([from, port, to, mode]) => ({ id: `${from}-${to}`, from: { node: from, port }, to: { node: to }, ...(mode ? { settings: { mode } } : {}) })),
+    parameters: [],
+  };
+}
+
+describe("stateful nodes in the plan", () => {
+  it("re-keys by the node's expression before it, through a keyed topic, and gives it a changelog with the same partitions", () => {
+    const p = planFlow(flow([["in", "kafka-source", { topic: "orders" }], ["t", "table", { key: "value.customer" }]], [["in", "success", "t", "fused"]]), catalog, { directEdges: true });
+    const rekey = p.nodes.find((n) => n.id === "t__key")!;
+    expect(rekey.type).toBe("set-key");
+    expect(rekey.config).toEqual({ expression: "value.customer" });
+    // the source's edge now feeds the re-keying step (direct, in the source's stage); the table heads its own stage
+    expect(p.stages.find((s) => s.head === "t")!.inputs).toEqual(["mr.f1.t__key.success"]);
+    const keyed = p.topics.find((t) => t.name === "mr.f1.t__key.success")!;
+    expect(keyed.keyed).toBe(true);
+    expect(p.nodes.find((n) => n.id === "t")!.state).toEqual({ changelogTopic: "mr.f1.t.changelog", partitions: keyed.partitions });
+    expect(p.topics.find((t) => t.name === "mr.f1.t.changelog")).toMatchObject({ role: "changelog", partitions: keyed.partitions });
+    // a replayed record would reach the wrong partition's table: no replay topic for it
+    expect(p.stages.find((s) => s.head === "t")!.replayTopic).toBeUndefined();
+  });
+
+  it("keeps the record key without an expression, and never fuses into a stateful node", () => {
+    const p = planFlow(flow([["in", "kafka-source", { topic: "orders" }], ["m", "map"], ["t", "table", {}]], [["in", "success", "m"], ["m", "success", "t", "fused"]]), catalog);
+    expect(p.nodes.some((n) => n.id.endsWith("__key"))).toBe(false);
+    expect(p.edges.find((e) => e.id === "m-t")!.mode).toBe("durable");
+    expect(p.warnings.join("\n")).toContain('node "t" keeps a table per input partition');
+    expect(p.topics.find((t) => t.name === "mr.f1.m.success")!.keyed).toBe(true);
+  });
+
+  it("refuses a node id that clashes with the re-keying step", () => {
+    expect(() => planFlow(flow([["in", "kafka-source", { topic: "o" }], ["t", "table", { key: "value.k" }], ["t__key", "map"]], [["in", "success", "t"]]), catalog)).toThrow('node "t__key" clashes with the re-keying step');
+  });
+});

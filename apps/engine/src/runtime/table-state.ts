@@ -1,0 +1,120 @@
+import { rm } from "node:fs/promises";
+import type { KeyValueState } from "@millrace/processors";
+import type { KafkaClient, OutMessage } from "../kafka/index.js";
+import { changelogCheckpoint, changelogMessages } from "../state/changelog.js";
+import { PendingChanges } from "../state/pending.js";
+import { restoreStore, type RestoreResult } from "../state/restore.js";
+import { PartitionStore, storeDirectory, type StoreChange, type StoreValue } from "../state/store.js";
+import type { ProducedPositions } from "./producing.js";
+
+/** A table's bound on disk per input partition (MILLRACE_TABLE_MAX_MB, default 1 GB). */
+export const DEFAULT_TABLE_MAX_BYTES = 1024 * 1024 * 1024;
+
+export interface StageTablesOptions {
+  kafka: KafkaClient;
+  flowId: string;
+  nodeId: string;
+  changelogTopic: string;
+  /** the data directory (MILLRACE_DATA); stores go under its `state/` */
+  dataDir: string;
+  maxBytes?: number;
+  log(level: "info" | "warn", msg: string): void;
+}
+
+/** One batch's view of its partition's table: what the processor reads and writes, then what the runner writes. */
+export interface BatchTable extends KeyValueState {
+  /** the batch's changes as changelog messages for the input partition (empty: it changed nothing) */
+  changelog(): OutMessage[];
+  /** after the batch's outputs and changelog were acknowledged (or committed in its transaction) */
+  commit(positions: ProducedPositions | undefined): void;
+  /** the batch failed or its partition was given up: its changes never happened */
+  discard(): void;
+}
+
+/**
+ * The tables of one stateful node on this engine: a store per input partition it reads
+ * (state/store.ts), restored from the changelog before the partition's first batch of every
+ * consumer-group generation (the partition may have been another engine's meanwhile), and one
+ * batch's pending changes over it at a time (the stage processes a stateful partition's batches
+ * one after the other).
+ */
+export class StageTables {
+  private readonly stores = new Map<number, PartitionStore>();
+  /** the consumer-group generation each partition's store was last restored in */
+  private readonly restoredIn = new Map<number, number>();
+  private readonly restoring = new Map<number, Promise<PartitionStore>>();
+
+  constructor(private readonly o: StageTablesOptions) {}
+
+  get changelogTopic(): string {
+    return this.o.changelogTopic;
+  }
+
+  /** The partition's table for one batch; restores the store first when this generation has not. */
+  async forBatch(partition: number, generation: number): Promise<BatchTable> {
+    const store = await this.ready(partition, generation);
+    const pending = new PendingChanges(store);
+    let changes: StoreChange[] | undefined;
+    const topic = this.o.changelogTopic;
+    return {
+      get: (key) => pending.get(key),
+      put: (key, value) => pending.put(key, value as StoreValue),
+      delete: (key) => pending.delete(key),
+      changelog() {
+        changes = pending.changes();
+        return changes.length ? changelogMessages(changes, partition) : [];
+      },
+      commit(positions) {
+        pending.commit(changes ?? pending.changes(), changelogCheckpoint(positions, topic));
+      },
+      discard: () => pending.discard(),
+    };
+  }
+
+  private async ready(partition: number, generation: number): Promise<PartitionStore> {
+    const store = this.stores.get(partition);
+    if (store && this.restoredIn.get(partition) === generation) return store;
+    let p = this.restoring.get(partition);
+    if (!p) {
+      p = this.restore(partition, generation).finally(() => this.restoring.delete(partition));
+      this.restoring.set(partition, p);
+    }
+    return p;
+  }
+
+  private async restore(partition: number, generation: number): Promise<PartitionStore> {
+    let store = this.stores.get(partition);
+    if (!store) {
+      store = PartitionStore.open({
+        directory: storeDirectory(this.o.dataDir, this.o.flowId, this.o.nodeId, partition),
+        maxBytes: this.o.maxBytes ?? DEFAULT_TABLE_MAX_BYTES,
+        label: `${this.o.flowId}/${this.o.nodeId}/partition ${partition}`,
+      });
+      this.stores.set(partition, store);
+    }
+    const r: RestoreResult = await restoreStore(this.o.kafka, store, { topic: this.o.changelogTopic, partition, quietMs: 500 });
+    this.restoredIn.set(partition, generation);
+    if (r.restoredRecords > 0 || r.wiped) this.o.log("info", `node ${this.o.nodeId}: table of partition ${partition} restored from ${this.o.changelogTopic}: ${r.restoredRecords} change(s), offsets ${r.from}…${r.to}, in ${r.ms} ms${r.wiped ? " (from the start)" : ""}`);
+    return store;
+  }
+
+  /** The store of a partition this engine has open (for interactive queries), else undefined. */
+  store(partition: number): PartitionStore | undefined {
+    return this.restoredIn.has(partition) ? this.stores.get(partition) : undefined;
+  }
+
+  partitions(): number[] {
+    return [...this.restoredIn.keys()];
+  }
+
+  /** `drop`: the flow no longer runs: its stores go too (the changelog keeps the tables; a later start restores them from it). */
+  async close(drop = false): Promise<void> {
+    await Promise.allSettled([...this.restoring.values()]);
+    for (const [partition, s] of this.stores) {
+      await s.close().catch(() => {});
+      if (drop) await rm(storeDirectory(this.o.dataDir, this.o.flowId, this.o.nodeId, partition), { recursive: true, force: true }).catch(() => {});
+    }
+    this.stores.clear();
+    this.restoredIn.clear();
+  }
+}

@@ -1,0 +1,97 @@
+// A table node on the real broker: rows per key from a stream (tombstones delete), re-keyed by an
+// expression through a keyed topic, kept in lmdb per partition with a changelog, restored after a
+// kill -9 on another engine process, answered by `tables.get` / `tables.scan`.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import kafkajs from "kafkajs";
+import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
+import { flowDoc, range, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+
+const { Kafka, logLevel } = kafkajs;
+/** the spawned engines' MILLRACE_DATA is the repository's .millrace */
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+describe("table nodes", () => {
+  const brokers = testBrokers();
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let engine: EngineProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("tables");
+    port = await freePort();
+    engine = await spawnEngine({ port, databaseUrl: db.url, brokers });
+  }, 120_000);
+
+  afterAll(async () => {
+    await engine?.stop();
+    await db?.drop();
+  }, 60_000);
+
+  for (const exactlyOnce of [false, true]) {
+    it(`keeps the latest row per key, re-keyed by an expression, and restores it after a kill -9 (${exactlyOnce ? "exactly-once" : "at-least-once"})`, async () => {
+      const id = uid("table");
+      const input = uid("orders");
+      const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: input, numPartitions: 3 }], waitForLeaders: true });
+      await admin.disconnect();
+      const producer = kafka.producer();
+      await producer.connect();
+      // 2,000 orders of 50 customers, without keys: the table groups them by customer (a customer's
+      // orders share an input partition, so they keep their order; across partitions there is none)
+      const send = (from: number, to: number) =>
+        producer.send({ topic: input, messages: range(from, to).map((n) => ({ partition: (n % 50) % 3, value: JSON.stringify({ n, customer: `c${n % 50}` }) })) });
+      await send(0, 2_000);
+      await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, fromBeginning: true }], ["byCustomer", "table", { key: "value.customer" }]], [["in", "success", "byCustomer"]]) });
+      await engine.api.deployments.deploy.mutate({ flowId: id, exactlyOnce });
+      const row = async (key: string) => (await engine.api.tables.get.query({ flowId: id, nodeId: "byCustomer", key })).value as { n: number } | null;
+      // the last order of c7 is 1957 (1957 % 50 = 7)
+      await waitFor(async () => (await row("c7"))?.n === 1957, 60_000, "c7's latest order in the table");
+      const scan = await engine.api.tables.scan.query({ flowId: id, nodeId: "byCustomer", limit: 1000 });
+      expect(scan.rows).toHaveLength(50);
+      expect(scan.rows.find((r) => r.key === "c49")?.value).toEqual({ n: 1999, customer: "c49" });
+      expect((await engine.api.tables.scan.query({ flowId: id, nodeId: "byCustomer", prefix: "c1" })).rows.map((r) => r.key)).toEqual(["c1", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19"]);
+
+      // kill -9, more orders meanwhile, a new engine process restores the tables from the changelog
+      await engine.kill9();
+      await send(2_000, 2_100);
+      await producer.disconnect();
+      engine = await spawnEngine({ port, databaseUrl: db.url, brokers });
+      await waitFor(async () => (await row("c7"))?.n === 2057, 90_000, "c7's order after the restart");
+      const after = await engine.api.tables.scan.query({ flowId: id, nodeId: "byCustomer", limit: 1000 });
+      expect(after.rows).toHaveLength(50);
+      for (const r of after.rows) expect((r.value as { n: number }).n % 50).toBe(Number(r.key.slice(1)));
+      expect(Math.min(...after.rows.map((r) => (r.value as { n: number }).n))).toBe(2050);
+      expect(await row("nobody")).toBeNull();
+      // stopped for good: the local stores go (the changelog keeps the table)
+      const stores = join(repoRoot, ".millrace", "state", id);
+      expect(existsSync(stores)).toBe(true);
+      await engine.api.deployments.stop.mutate({ flowId: id });
+      await waitFor(() => !existsSync(join(stores, "byCustomer", "0")), 15_000, "the stopped flow's stores deleted");
+    }, 240_000);
+  }
+
+  it("deletes a row on a null value and refuses a record without a key", async () => {
+    const id = uid("table");
+    const input = uid("profiles");
+    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: input, numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: input, messages: [{ key: "a", value: '{"v":1}' }, { key: "b", value: '{"v":2}' }, { key: "a", value: null }, { value: '{"v":3}' }] });
+    await producer.disconnect();
+    await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, fromBeginning: true }], ["t", "table", {}]], [["in", "success", "t"]]) });
+    await engine.api.deployments.deploy.mutate({ flowId: id });
+    await waitFor(async () => (await engine.api.stats.snapshot.query({ flowId: id })).nodes.t?.errors === 1, 60_000, "the keyless record failed");
+    expect((await engine.api.tables.get.query({ flowId: id, nodeId: "t", key: "a" })).value).toBeNull();
+    expect((await engine.api.tables.get.query({ flowId: id, nodeId: "t", key: "b" })).value).toEqual({ v: 2 });
+    await engine.api.deployments.stop.mutate({ flowId: id });
+  }, 120_000);
+});
