@@ -22,6 +22,7 @@ const CONTRACT: Record<string, { kind: string; fields: string[]; ports: string[]
   "http-request": { kind: "transform", fields: ["url", "method"], ports: ["success", "failure"] },
   log: { kind: "sink", fields: [], ports: [] },
   table: { kind: "transform", fields: ["key"], ports: ["success", "failure"] },
+  aggregate: { kind: "transform", fields: ["groupBy", "op", "value", "initial", "reduce"], ports: ["success", "failure"] },
   "kafka-mirror": { kind: "source", fields: ["from", "to", "topics", "prefix", "syncGroupOffsets", "groups", "sourceAlias"], ports: [] },
 };
 
@@ -37,7 +38,7 @@ describe("catalog", () => {
       for (const f of c.fields) expect(props, `${type}.${f}`).toContain(f);
       expect(s.outputPorts(s.example), type).toEqual(c.ports);
     }
-    expect(catalog.list()).toHaveLength(17);
+    expect(catalog.list()).toHaveLength(18);
     expect(catalog.get("nope")).toBeUndefined();
   });
   it("every type has its own folder named after it, with spec.ts and impl.ts", () => {
@@ -65,7 +66,7 @@ describe("catalog", () => {
   });
   it("specs declare what the engine and the designer act on: dynamic ports (route), ingress (http-listen), forks (flat-map)", () => {
     const j = catalogJson();
-    expect(j.filter((e) => e.dynamicPorts).map((e) => e.type)).toEqual(["route"]);
+    expect(j.filter((e) => e.dynamicPorts).map((e) => e.type)).toEqual(["route", "aggregate"]);
     expect(specs.filter((s) => s.ingress).map((s) => s.type)).toEqual(["http-listen"]);
     expect(specs.filter((s) => s.forks).map((s) => s.type)).toEqual(["flat-map"]);
     expect(catalog.get("http-listen")!.ingress!({ path: "/orders", maxPending: 10 })).toEqual({ path: "/orders" });

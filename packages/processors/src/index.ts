@@ -22,6 +22,7 @@ import { spec as httpRequest } from "./catalog/http-request/spec.js";
 import { spec as log } from "./catalog/log/spec.js";
 import { spec as kafkaMirror } from "./catalog/kafka-mirror/spec.js";
 import { spec as table } from "./catalog/table/spec.js";
+import { spec as aggregate } from "./catalog/aggregate/spec.js";
 
 export * from "./sdk.js";
 export { compileExpression, checkExpression, jsonataTruthy, ExpressionError, type CompiledExpression, type ExprLimits } from "./expr.js";
@@ -50,6 +51,7 @@ export const specs: ProcessorSpec[] = [
   javascript,
   httpRequest,
   table,
+  aggregate,
   kafkaSink,
   postgresSink,
   log,
