@@ -78,6 +78,12 @@ export const api = {
     /** the last `limit` records of the edge, oldest first */
     recent: (flowId: string, edgeId: string, limit: number) => trpc.tap.recent.query({ flowId, edgeId, limit }),
   },
+  tables: {
+    /** the row of one key (`value` null: no such row) */
+    get: (flowId: string, nodeId: string, key: string) => trpc.tables.get.query({ flowId, nodeId, key }),
+    /** rows in key order, those starting with `prefix`, at most `limit` */
+    scan: (flowId: string, nodeId: string, prefix: string | undefined, limit: number) => trpc.tables.scan.query({ flowId, nodeId, prefix, limit }),
+  },
   provenance: {
     lineage: (recordId: string, maxEvents?: number) => trpc.provenance.lineage.query({ recordId, maxEvents }),
     replay: (flowId: string, recordId: string, nodeId?: string) => trpc.provenance.replay.mutate({ flowId, recordId, nodeId }),

@@ -5,6 +5,7 @@ import type { LineageGraph, ProvenanceEvent } from "../api/types";
 import { getSpec } from "../catalog/specs";
 import { EVENT_HELP, flowOfRecord, layoutLineage } from "../provenance/layout";
 import { flowActions, useFlowStore } from "../store/flowStore";
+import { documentNodeId } from "../doc/plannedNodes";
 import { lineageActions, useLineageStore } from "../store/lineageStore";
 import { ui } from "../store/uiStore";
 import { useRole } from "../auth/authStore";
@@ -45,9 +46,11 @@ function LineageDrawer({ recordId }: { recordId: string }) {
   });
   const graph = q.data && q.data.recordId === recordId ? q.data : undefined;
 
+  const docNodes = useFlowStore((s) => s.doc.nodes);
   useEffect(() => {
-    lineageActions.highlight(graph ?? null, flowId);
-  }, [graph, flowId]);
+    const ids = new Set(docNodes.map((n) => n.id));
+    lineageActions.highlight(graph ?? null, flowId, (id) => documentNodeId(id, (x) => ids.has(x)));
+  }, [graph, flowId, docNodes]);
 
   const [replaying, setReplaying] = useState(false);
   const replayReason = roleReason(useRole(), "lineage");
@@ -158,7 +161,9 @@ function LineageSteps({ graph, flowId }: { graph: LineageGraph; flowId: string }
 }
 
 function LineageEvent({ e, t0, root, here }: { e: ProvenanceEvent; t0: number; root: string; here: boolean }) {
-  const node = useFlowStore((s) => (here ? s.doc.nodes.find((n) => n.id === e.nodeId) : undefined));
+  // a step the planner added (not in the document) shows as the node it feeds
+  const nodeId = useFlowStore((s) => (here ? documentNodeId(e.nodeId, (id) => s.doc.nodes.some((n) => n.id === id)) : e.nodeId));
+  const node = useFlowStore((s) => (here ? s.doc.nodes.find((n) => n.id === nodeId) : undefined));
   const spec = getSpec(e.nodeType ?? node?.type ?? "");
   const title = node?.name || spec?.title || e.nodeType || e.nodeId;
   const where =
@@ -169,7 +174,7 @@ function LineageEvent({ e, t0, root, here }: { e: ProvenanceEvent; t0: number; r
       data-testid="lineage-event"
       data-node-id={e.nodeId}
       data-event-type={e.type}
-      onMouseEnter={() => here && lineageActions.hover(e.nodeId)}
+      onMouseEnter={() => here && lineageActions.hover(nodeId)}
       onMouseLeave={() => lineageActions.hover(null)}
     >
       <div className="mr-lineage-event-head">
@@ -177,7 +182,7 @@ function LineageEvent({ e, t0, root, here }: { e: ProvenanceEvent; t0: number; r
         <button
           className="mr-lineage-node"
           title={here ? "Select this node on the canvas" : `in flow ${e.flowId}`}
-          onClick={() => here && flowActions.select({ nodes: [e.nodeId], edges: [] })}
+          onClick={() => here && node && flowActions.select({ nodes: [nodeId], edges: [] })}
         >
           {title}
         </button>

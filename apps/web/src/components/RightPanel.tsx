@@ -13,6 +13,7 @@ import { TapPanel } from "./TapPanel";
 import { useEdgeRuntimes } from "../edgeRuntime";
 import { HistoryPanel } from "./HistoryPanel";
 import { ReplicationTable } from "./ReplicationTable";
+import { TableSection } from "./TableSection";
 import { NodeSchema } from "./NodeSchema";
 
 export function RightPanel() {
@@ -151,6 +152,7 @@ function NodePanel({ node }: { node: FlowNode }) {
       </div>
       <NodeStatsLine id={node.id} source={!spec.hasInput} sink={spec.kind === "sink"} outWord={spec.runner === "mirror" ? "copied" : "out"} />
       {spec.runner === "mirror" && <ReplicationTable id={node.id} />}
+      {spec.stateful && <TableSection nodeId={node.id} />}
       <NodeSchema node={node} />
       <div className="mr-field">
         <label className="mr-label" htmlFor="node-name">Display name</label>

@@ -41,17 +41,23 @@ export const lineageActions = {
   close() {
     useLineageStore.setState({ recordId: null, nodes: EMPTY, pairs: EMPTY, hover: null, lastReplay: null });
   },
-  /** Marks the nodes and node pairs of `flowId` that the lineage passes through. */
-  highlight(graph: LineageGraph | null, flowId: string) {
+  /**
+   * Marks the nodes and node pairs of `flowId` that the lineage passes through; `toDocNode` maps a
+   * plan's node id to the document's node it stands for (a planner's hidden step to the node it feeds).
+   */
+  highlight(graph: LineageGraph | null, flowId: string, toDocNode: (id: string) => string = (id) => id) {
     const nodes = new Set<string>();
     const pairs = new Set<string>();
     if (graph) {
       const byId = new Map(graph.nodes.map((e) => [e.id, e]));
-      for (const e of graph.nodes) if (e.flowId === flowId) nodes.add(e.nodeId);
+      for (const e of graph.nodes) if (e.flowId === flowId) nodes.add(toDocNode(e.nodeId));
       for (const l of graph.links) {
         const a = byId.get(l.from);
         const b = byId.get(l.to);
-        if (a && b && a.flowId === flowId && b.flowId === flowId && a.nodeId !== b.nodeId) pairs.add(`${a.nodeId}|${b.nodeId}`);
+        if (!a || !b || a.flowId !== flowId || b.flowId !== flowId) continue;
+        const from = toDocNode(a.nodeId);
+        const to = toDocNode(b.nodeId);
+        if (from !== to) pairs.add(`${from}|${to}`);
       }
     }
     const cur = useLineageStore.getState();
