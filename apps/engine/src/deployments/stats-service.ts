@@ -167,6 +167,12 @@ export class StatsService {
           s.lastError = f.lastError;
           s.lastErrorAt = f.lastErrorAt;
         }
+        if (a.fresh && f.restoring) {
+          const r = (s.restoring ??= { partitions: 0, done: 0, total: 0 });
+          r.partitions += f.restoring.partitions;
+          r.done += f.restoring.done;
+          r.total += f.restoring.total;
+        }
         for (const [topic, r] of Object.entries(f.replication ?? {})) {
           const sum = ((s.replication ??= {})[topic] ??= { target: r.target, records: 0, lag: 0, partitions: 0 });
           sum.records += r.records;

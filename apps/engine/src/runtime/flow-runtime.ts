@@ -311,7 +311,15 @@ export class FlowRuntime {
     if (!state) return undefined;
     if (!this.deps.stateDir) throw new Error(`node "${stage.head}" keeps a table, and this engine has no data directory for tables`);
     const log = this.deps.log.child({ stageId: stage.id });
-    const tables = new StageTables({ kafka: this.deps.kafka, flowId: this.spec.flowId, nodeId: stage.head, changelogTopic: state.changelogTopic, dataDir: this.deps.stateDir, log: (level, msg) => log[level](msg) });
+    const tables = new StageTables({
+      kafka: this.deps.kafka,
+      flowId: this.spec.flowId,
+      nodeId: stage.head,
+      changelogTopic: state.changelogTopic,
+      dataDir: this.deps.stateDir,
+      log: (level, msg) => log[level](msg),
+      progress: (partition, done, total) => this.deps.observers.onRestore({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: stage.id, nodeId: stage.head, partition, done, total }),
+    });
     this.tables.set(stage.head, tables);
     this.closers.push(() => tables.close(this.dropTables));
     return tables;

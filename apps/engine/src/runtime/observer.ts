@@ -28,6 +28,8 @@ export interface RunnerObserver {
   onMirrored?(e: MirroredEvent): void;
   /** A mirror's lag per source topic over the partitions it copies on this engine (replaces the previous one). */
   onReplicationLag?(e: ReplicationLagEvent): void;
+  /** A stateful node's table of one partition is being restored from its changelog (`done` = `total`: finished). */
+  onRestore?(e: RestoreEvent): void;
 }
 
 export interface InputSlice {
@@ -144,6 +146,17 @@ export interface ReplicationLagEvent {
   topics: Record<string, { target: string; lag: number; partitions: number }>;
 }
 
+export interface RestoreEvent {
+  flowId: string;
+  deploymentId: string;
+  stageId: string;
+  nodeId: string;
+  partition: number;
+  /** changelog offsets read so far, of `total` */
+  done: number;
+  total: number;
+}
+
 export interface PauseEvent {
   flowId: string;
   deploymentId: string;
@@ -192,8 +205,11 @@ export class Observers implements RunnerObserver {
   onReplicationLag(e: ReplicationLagEvent): void {
     this.notify("onReplicationLag", e, "a replication lag");
   }
+  onRestore(e: RestoreEvent): void {
+    this.notify("onRestore", e, "a restore's progress");
+  }
   /** Every observer that has `method`, each in its own try (onBatch, the hot one, is written out). */
-  private notify<K extends "onBatchError" | "onPause" | "onRefusedWrite" | "onMirrored" | "onReplicationLag">(method: K, e: Parameters<NonNullable<RunnerObserver[K]>>[0], what: string): void {
+  private notify<K extends "onBatchError" | "onPause" | "onRefusedWrite" | "onMirrored" | "onReplicationLag" | "onRestore">(method: K, e: Parameters<NonNullable<RunnerObserver[K]>>[0], what: string): void {
     for (const o of this.list) {
       try {
         (o[method] as ((x: typeof e) => void) | undefined)?.call(o, e);

@@ -92,3 +92,26 @@ describe("writes another cluster refused", () => {
     expect(r.figures("d")!.nodes.out!.errors).toBe(10);
   });
 });
+
+describe("a table's restore", () => {
+  it("shows on its node while it lasts, summed over the partitions restoring", () => {
+    const r = new StatsRecorder();
+    r.track("d", "f", plan);
+    const at = { flowId: "f", deploymentId: "d", stageId: "m", nodeId: "m" };
+    r.onRestore({ ...at, partition: 0, done: 10, total: 100 });
+    r.onRestore({ ...at, partition: 1, done: 5, total: 50 });
+    expect(r.figures("d")!.nodes.m!.restoring).toEqual({ partitions: 2, done: 15, total: 150 });
+    r.onRestore({ ...at, partition: 0, done: 100, total: 100 });
+    r.onRestore({ ...at, partition: 1, done: 1, total: 1 });
+    expect(r.figures("d")!.nodes.m!.restoring).toBeUndefined();
+  });
+});
+
+describe("a failing batch", () => {
+  it("is its stage head's last error, not an error count", () => {
+    const r = new StatsRecorder();
+    r.track("d", "f", plan);
+    r.onBatchError({ flowId: "f", deploymentId: "d", stageId: "m", input: null, error: new Error("broker gone") });
+    expect(r.figures("d")!.nodes.m).toMatchObject({ errors: 0, lastError: "retrying: broker gone" });
+  });
+});

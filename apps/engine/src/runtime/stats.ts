@@ -1,6 +1,6 @@
 import type { MRecord } from "@millrace/processors";
 import type { ExecutionPlan } from "../planner/index.js";
-import type { BatchErrorEvent, BatchEvent, Emitted, MirroredEvent, PauseEvent, RefusedWriteEvent, ReplicationLagEvent, RunnerObserver } from "./observer.js";
+import type { BatchErrorEvent, BatchEvent, Emitted, MirroredEvent, PauseEvent, RefusedWriteEvent, ReplicationLagEvent, RestoreEvent, RunnerObserver } from "./observer.js";
 import { rawValue } from "./records.js";
 
 /** The size `encode()` would write for a record (value + key), without keeping the encoding. */
@@ -73,6 +73,8 @@ export interface NodeFigures {
   lastErrorAt?: number;
   /** a kafka-mirror: per source topic, its copy, records copied and how many are not copied yet */
   replication?: Record<string, ReplicationFigures>;
+  /** a stateful node whose tables are being restored from the changelog here: partitions, changelog offsets read of total */
+  restoring?: { partitions: number; done: number; total: number };
 }
 
 export interface ReplicationFigures {
@@ -116,6 +118,8 @@ class NodeCounters {
   lastError?: string;
   lastErrorAt?: number;
   replication?: Map<string, ReplicationFigures>;
+  /** restores in progress, by partition */
+  restoring?: Map<number, { done: number; total: number }>;
   constructor(readonly source: boolean) {}
 }
 
@@ -184,6 +188,14 @@ export class StatsRecorder implements RunnerObserver {
     if (!c) return;
     c.lastError = `retrying: ${e.error.message}`;
     c.lastErrorAt = Date.now();
+  }
+
+  onRestore(e: RestoreEvent): void {
+    const c = this.deployments.get(e.deploymentId)?.nodes.get(e.nodeId);
+    if (!c) return;
+    const m = (c.restoring ??= new Map());
+    if (e.done >= e.total) m.delete(e.partition);
+    else m.set(e.partition, { done: e.done, total: e.total });
   }
 
   onMirrored(e: MirroredEvent): void {
@@ -306,6 +318,15 @@ export class StatsRecorder implements RunnerObserver {
         f.lastErrorAt = c.lastErrorAt;
       }
       if (c.replication) f.replication = Object.fromEntries([...c.replication].map(([t, r]) => [t, { ...r }]));
+      if (c.restoring?.size) {
+        let done = 0;
+        let total = 0;
+        for (const r of c.restoring.values()) {
+          done += r.done;
+          total += r.total;
+        }
+        f.restoring = { partitions: c.restoring.size, done, total };
+      }
       nodes[id] = f;
     }
     const edges: Record<string, EdgeFigures> = {};

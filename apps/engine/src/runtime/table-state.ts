@@ -19,6 +19,8 @@ export interface StageTablesOptions {
   dataDir: string;
   maxBytes?: number;
   log(level: "info" | "warn", msg: string): void;
+  /** a partition's restore progressed (done = total: finished), for the node's figures */
+  progress?(partition: number, done: number, total: number): void;
 }
 
 /** One batch's view of its partition's table: what the processor reads and writes, then what the runner writes. */
@@ -92,7 +94,13 @@ export class StageTables {
       });
       this.stores.set(partition, store);
     }
-    const r: RestoreResult = await restoreStore(this.o.kafka, store, { topic: this.o.changelogTopic, partition, quietMs: 500 });
+    let r: RestoreResult;
+    try {
+      r = await restoreStore(this.o.kafka, store, { topic: this.o.changelogTopic, partition, quietMs: 500, onProgress: (p) => this.o.progress?.(partition, p.done, p.total) });
+    } finally {
+      // finished (or failed, to be tried again): no longer restoring
+      this.o.progress?.(partition, 1, 1);
+    }
     this.restoredIn.set(partition, generation);
     if (r.restoredRecords > 0 || r.wiped) this.o.log("info", `node ${this.o.nodeId}: table of partition ${partition} restored from ${this.o.changelogTopic}: ${r.restoredRecords} change(s), offsets ${r.from}…${r.to}, in ${r.ms} ms${r.wiped ? " (from the start)" : ""}`);
     return store;
