@@ -231,7 +231,9 @@ function NodeConfig({ node, spec }: { node: FlowNode; spec: ProcessorSpec }) {
   const fields = useMemo(() => fieldsFromZod(spec.configSchema), [spec]);
   const errors = useMemo(() => configErrors(spec.configSchema, node.config), [spec, node.config]);
   const top = useMemo(() => unclaimedErrors(errors, renderedPaths(fields, node.config)), [errors, fields, node.config]);
-  const needsInput = spec.hasInput && !useFlowStore.getState().doc.edges.some((e) => e.to.node === node.id);
+  // subscribed, not read once: connecting the node while its panel is open clears the warning
+  const connected = useFlowStore((s) => s.doc.edges.some((e) => e.to.node === node.id));
+  const needsInput = spec.hasInput && !connected;
   const onChange = (path: Path, value: unknown) => {
     const next = setAt(node.config, path, value) as Record<string, unknown>;
     flowActions.setConfig(node.id, next ?? {}, String(path[0] ?? "*"));

@@ -6,11 +6,13 @@ export function prettyJson(value: unknown, width = 56): string {
   return fmt(value, "", width, true);
 }
 
-function inline(v: unknown): string {
+/** JSON on one line with a space after each comma and colon (it wraps between values, not inside them). */
+export function oneLineJson(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) return `[${v.map(inline).join(", ")}]`;
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return oneLineJson(JSON.parse(JSON.stringify(v)));
+  if (Array.isArray(v)) return `[${v.map(oneLineJson).join(", ")}]`;
   const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-  return entries.length ? `{ ${entries.map(([k, x]) => `${JSON.stringify(k)}: ${inline(x)}`).join(", ")} }` : "{}";
+  return entries.length ? `{ ${entries.map(([k, x]) => `${JSON.stringify(k)}: ${oneLineJson(x)}`).join(", ")} }` : "{}";
 }
 
 /** `lead`: characters before the value on its line (indent, key). */
@@ -18,7 +20,7 @@ function fmt(v: unknown, indent: string, width: number, top: boolean, lead = ind
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
   if (typeof (v as { toJSON?: unknown }).toJSON === "function") return fmt(JSON.parse(JSON.stringify(v)), indent, width, top, lead);
   if (!top) {
-    const one = inline(v);
+    const one = oneLineJson(v);
     if (one.length + lead <= width) return one;
   }
   const inner = indent + "  ";

@@ -28,17 +28,17 @@ describe("table view", () => {
   });
 
   it("values read on one line, cut when long, or indented", () => {
-    expect(formatValue({ name: "Ada", tier: "gold" }, "compact")).toBe('{"name":"Ada","tier":"gold"}');
+    expect(formatValue({ name: "Ada", tier: "gold" }, "compact")).toBe('{ "name": "Ada", "tier": "gold" }');
     expect(formatValue("text", "compact")).toBe('"text"');
-    expect(formatValue({ a: "x".repeat(50) }, "compact", 20)).toBe('{"a":"xxxxxxxxxxxxx…');
+    expect(formatValue({ a: "x".repeat(50) }, "compact", 20)).toBe('{ "a": "xxxxxxxxxxx…');
     expect(formatValue({ a: "x".repeat(50) }, "compact", 20)).toHaveLength(20);
     expect(formatValue({ name: "Ada", tags: [1, 2] }, "pretty")).toBe('{\n  "name": "Ada",\n  "tags": [1, 2]\n}');
   });
 
   it("the line under the rows says how many, whether there are more, and what matched", () => {
     expect(rowsLine(0, false, { text: "", mode: "prefix" })).toMatch(/empty/);
-    expect(rowsLine(0, false, { text: "c-", mode: "prefix" })).toBe("No row starting with “c-”.");
-    expect(rowsLine(0, false, { text: "c-9", mode: "key" })).toBe("No row with key “c-9”.");
+    expect(rowsLine(0, false, { text: "c-", mode: "prefix" })).toBe("No row starting with “c-”");
+    expect(rowsLine(0, false, { text: "c-9", mode: "key" })).toBe("No row with key “c-9”");
     expect(rowsLine(1, false, { text: "", mode: "prefix" })).toBe("1 row");
     expect(rowsLine(3, false, { text: "c-", mode: "prefix" })).toBe("3 rows starting with “c-”");
     expect(rowsLine(50, true, { text: "", mode: "prefix" })).toBe("showing 50 of more");

@@ -3,7 +3,7 @@
  * search, how a row's value reads (one line or indented), the line under the rows, the "show
  * more" step and which rows changed since the last refresh.
  */
-import { prettyJson } from "../provenance/prettyJson";
+import { oneLineJson, prettyJson } from "../provenance/prettyJson";
 
 /** The engine answers at most this many rows per scan. */
 export const MAX_ROWS = 1000;
@@ -55,14 +55,14 @@ export function rowsOfLookup(answer: { key: string; value: unknown }): TableRow[
 /** A row's value: JSON on one line, cut at `max` characters, or indented for reading. */
 export function formatValue(value: unknown, layout: ValueLayout, max = COMPACT_CHARS): string {
   if (layout === "pretty") return prettyJson(value);
-  const one = JSON.stringify(value) ?? "null";
+  const one = oneLineJson(value);
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
 /** The line under the rows: how many are shown, and whether the table holds more that match. */
 export function rowsLine(shown: number, truncated: boolean, search: TableSearch): string {
   const matching = search.text === "" ? "" : search.mode === "key" ? ` with key “${search.text}”` : ` starting with “${search.text}”`;
-  if (shown === 0) return search.text === "" ? "The table is empty: no record has reached it yet." : `No row${matching}.`;
+  if (shown === 0) return search.text === "" ? "The table is empty: no record has reached it yet." : `No row${matching}`;
   if (truncated) return `showing ${shown} of more${matching}`;
   return `${shown} row${shown === 1 ? "" : "s"}${matching}`;
 }
