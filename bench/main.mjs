@@ -13,6 +13,7 @@ import { checkAvroOutput, preloadAvroInput } from "./lib/avro.mjs";
 import { runEditor } from "./lib/editor.mjs";
 import { runIsolation } from "./lib/isolation.mjs";
 import { runMirrorBench } from "./lib/mirror.mjs";
+import { runTablesBench } from "./lib/tables.mjs";
 import { runWorkerScaling, workerCounts } from "./lib/workers.mjs";
 import { runSoak, soakOptions } from "./lib/soak.mjs";
 import { trpcClient } from "./lib/trpc.mjs";
@@ -28,9 +29,10 @@ const opt = (name) => {
   return argv[i].startsWith(`${name}=`) ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag("--help") || flag("-h")) {
-  console.log(`pnpm bench [--quick] [--only b1,b2,b4,b5,b6] [--records N] [--latency-seconds S] [--profile] [--keep]
+  console.log(`pnpm bench [--quick] [--only b1,b2,b4,b5,b6,b7] [--records N] [--latency-seconds S] [--profile] [--keep]
   --quick            50k records, 15 s latency, 1 editor load (under 2 minutes)
-  --only LIST        run only some parts (b1 includes raw, Streams, the Avro variant and B3; b6 mirror vs MirrorMaker 2)
+  --only LIST        run only some parts (b1 includes raw, Streams, the Avro variant and B3; b6 mirror vs MirrorMaker 2;
+                     b7 count by key vs Kafka Streams and the restore of a table of --records keys)
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)
   --workers LIST     B1 durable on engines with MILLRACE_WORKERS = each count (default 1,2,all; all = cores; none to skip)
@@ -49,7 +51,7 @@ try {
   process.exit(2);
 }
 const quick = flag("--quick");
-const only = new Set((opt("--only") ?? "b1,b2,b4,b5,b6").split(",").map((s) => s.trim().toLowerCase()));
+const only = new Set((opt("--only") ?? "b1,b2,b4,b5,b6,b7").split(",").map((s) => s.trim().toLowerCase()));
 const RECORDS = Number(opt("--records") ?? (quick ? 50_000 : 1_000_000));
 const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 15 : 60));
 const LOADS = quick ? 1 : 3;
@@ -136,10 +138,10 @@ async function main() {
   let classpath;
   const [engine] = await Promise.all([
     phase("start engine", () => startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web?.dist, cpuProfDir: profDir, nodeFlags: ENGINE_NODE_FLAGS })),
-    only.has("b1") &&
+    (only.has("b1") || only.has("b7")) &&
       phase("topics + Streams build + preload", async () => {
-        await createTopics(admin, [input, avroInput, rawTopic, streamsOut]);
-        [classpath] = await Promise.all([buildStreamsApp(root), preload(kafka, input, RECORDS)]);
+        if (only.has("b1")) await createTopics(admin, [input, avroInput, rawTopic, streamsOut]);
+        [classpath] = await Promise.all([buildStreamsApp(root), only.has("b1") && preload(kafka, input, RECORDS)]);
       }),
   ]);
   log(`engine pid ${engine.pid} at ${engine.url} (log ${engine.logFile})`);
@@ -258,6 +260,20 @@ async function main() {
     }
   }
 
+  if (only.has("b7")) {
+    try {
+      const b7 = await phase("B7 count by key + restore", () => runTablesBench({ root, dir: tmp, brokers: broker.brokers, kafka, admin, pg, classpath, records: RECORDS, runId, nodeFlags: ENGINE_NODE_FLAGS, profDir }));
+      results.throughput.streams_count_rps = round(b7.streams.rps);
+      results.throughput.millrace_count_rps = round(b7.millrace.rps);
+      results.tables = { count_keys: b7.keys, restore_keys: b7.restore.keys, restore_seconds: b7.restore.seconds, restore_max_partition_ms: b7.restore.maxPartitionMs };
+      results.details.tables = b7;
+      if (!b7.restore.answered) note("B7: after the restore tables.get did not answer the probe keys' counts");
+    } catch (e) {
+      note(`B7 = null: ${String(e?.message ?? e).split("\n")[0]}`);
+      log(String(e?.message ?? e));
+    }
+  }
+
   if (only.has("b4")) {
     try {
       const ed = await phase("B4 editor", () => runEditor({ root, api, engineUrl: engine.url, runId, loads: LOADS, warmup: !quick, timeoutMs: quick ? 30_000 : 90_000 }));
@@ -287,6 +303,8 @@ async function main() {
     provenance_on_vs_off_cpu: results.details.provenance?.on_vs_off_cpu ?? null,
     // B6: Millrace's mirror records/s ÷ MirrorMaker 2's, same clusters and topic
     mirror_vs_mm2: results.mirror?.ratio ?? null,
+    // B7: count by key, Millrace's aggregate records/s ÷ Kafka Streams' groupByKey().count(), same input
+    count_vs_streams: div(t.millrace_count_rps, t.streams_count_rps),
     // Avro in and out ÷ JSON, same flow and records: records/s, and engine CPU per record (Avro ÷ JSON)
     avro_vs_json: results.details.avro?.rps_ratio ?? null,
     avro_vs_json_engine_cpu: results.details.avro?.engine_cpu_ratio ?? null,
@@ -361,6 +379,13 @@ function printTable(r, rawLimit) {
       ? [
           ["B6 mirror A → B, MirrorMaker 2", r.mirror.mm2 ? `${fmtNum(r.mirror.mm2.recordsPerSec)} records/s` : "n/a", r.mirror.mm2 ? `CPU ${fmtNum(r.mirror.mm2.cpuSec, 1)} s, RSS ${fmtNum(r.mirror.mm2.rssMb)} MB` : ""],
           ["B6 mirror A → B, Millrace kafka-mirror", r.mirror.millrace ? `${fmtNum(r.mirror.millrace.recordsPerSec)} records/s` : "n/a", r.mirror.millrace ? `${fmtNum(r.ratios.mirror_vs_mm2, 2)}× MirrorMaker 2 (goal ≥ 1.0)` : "n/a"],
+        ]
+      : []),
+    ...(r.tables
+      ? [
+          [`B7 count by key (${fmtNum(r.tables.count_keys)} keys), Kafka Streams`, `${fmtNum(t.streams_count_rps)} records/s`, "groupByKey().count(), record cache off"],
+          ["B7 count by key, Millrace aggregate", `${fmtNum(t.millrace_count_rps)} records/s`, `${fmtNum(r.ratios.count_vs_streams, 2)}× Kafka Streams (goal ≥ 1.0)`],
+          [`B7 restore of a ${fmtNum(r.tables.restore_keys)}-key table`, `${fmtNum(r.tables.restore_seconds, 1)} s`, `restart to counting again, state dir deleted; slowest partition ${fmtNum(r.tables.restore_max_partition_ms)} ms`],
         ]
       : []),
     ["B4 editor, 1,000 nodes / 1,200 edges", `${r.editor.render_ms == null ? "n/a" : fmtNum(r.editor.render_ms) + " ms"} to full render, ${fmtNum(r.editor.drag_fps, 1)} fps drag`, "goal ≤ 1,000 ms, ≥ 50 fps"],

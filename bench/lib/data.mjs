@@ -29,9 +29,10 @@ export const expectedKept = (n) => Math.ceil(n / 2);
 
 /**
  * Writes n records to `topic` with a kafkajs batch producer (several batches in flight);
- * `encode(i, ts)` gives record i's bytes (JSON unless told).
+ * `encode(i, ts)` gives record i's bytes (JSON unless told). With `keyOf(i)` record i has that key
+ * and its partition is the key's (the Java client's hash, as Kafka Streams expects); else round robin.
  */
-export async function preload(kafka, topic, n, encode = jsonBytes) {
+export async function preload(kafka, topic, n, encode = jsonBytes, keyOf = undefined) {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const started = Date.now();
@@ -42,7 +43,8 @@ export async function preload(kafka, topic, n, encode = jsonBytes) {
     for (let from = 0; from < n; from += chunk) {
       const to = Math.min(n, from + chunk);
       const byPart = Array.from({ length: PARTITIONS }, () => []);
-      for (let i = from; i < to; i++) byPart[i % PARTITIONS].push({ partition: i % PARTITIONS, value: encode(i, ts) });
+      if (keyOf) for (let i = from; i < to; i++) byPart[0].push({ key: keyOf(i), value: encode(i, ts) });
+      else for (let i = from; i < to; i++) byPart[i % PARTITIONS].push({ partition: i % PARTITIONS, value: encode(i, ts) });
       const p = producer.sendBatch({ acks: 1, topicMessages: [{ topic, messages: byPart.flat() }] });
       inFlight.add(p);
       p.finally(() => inFlight.delete(p));

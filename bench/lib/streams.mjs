@@ -55,12 +55,13 @@ export async function buildStreamsApp(root) {
 }
 
 /**
- * Runs the Streams app on `input` → `output` until the output holds every kept record.
- * Timed from the app's streams.start() (printed by the app) to the last output record.
+ * Runs the Streams app on `input` → `output` until the output holds `expected` records (B1: every
+ * kept record). Timed from the app's streams.start() (printed by the app) to the last output record.
+ * `topology`: "b1" (filter + map) or "count" (B7, groupByKey().count(), one update per input record).
  */
-export async function runStreams({ classpath, brokers, admin, input, output, records, threads = 1, tmpDir }) {
-  const appId = `mrbench-streams-${Date.now()}`;
-  const child = spawn("java", ["-Xms512m", "-Xmx1g", `-Djava.io.tmpdir=${tmpDir}`, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, MAIN, brokers, input, output, appId, String(threads)], { stdio: ["ignore", "pipe", "pipe"] });
+export async function runStreams({ classpath, brokers, admin, input, output, records, threads = 1, tmpDir, topology = "b1", expected = expectedKept(records) }) {
+  const appId = `mrbench-streams-${topology}-${Date.now()}`;
+  const child = spawn("java", ["-Xms512m", "-Xmx1g", `-Djava.io.tmpdir=${tmpDir}`, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, MAIN, brokers, input, output, appId, String(threads), "at_least_once", topology], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout.on("data", (d) => (out += d));
@@ -76,7 +77,6 @@ export async function runStreams({ classpath, brokers, admin, input, output, rec
   onCleanup(stop);
   const rss = rssSampler(child.pid);
   try {
-    const expected = expectedKept(records);
     const res = await waitForOffsets(admin, output, {
       timeoutMs: 600_000,
       done: (sum) => {
@@ -87,7 +87,7 @@ export async function runStreams({ classpath, brokers, admin, input, output, rec
     const started = Number(out.match(/^START (\d+)/m)?.[1]);
     if (!started) throw new Error(`the Streams app did not print START:\n${out.slice(-1000)}${err.slice(-2000)}`);
     const seconds = (res.at - started) / 1000;
-    const r = { rps: records / seconds, seconds, outputRecords: res.sum, threads, peakRssMb: Math.round((procMem(child.pid)?.hwmKb ?? rss.peakKb) / 1024) };
+    const r = { rps: records / seconds, seconds, outputRecords: res.sum, threads, appId, peakRssMb: Math.round((procMem(child.pid)?.hwmKb ?? rss.peakKb) / 1024) };
     log(`Kafka Streams: ${records.toLocaleString()} records in ${seconds.toFixed(2)} s = ${Math.round(r.rps).toLocaleString()} records/s (${threads} thread, peak RSS ${r.peakRssMb} MB)`);
     return r;
   } finally {

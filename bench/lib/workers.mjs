@@ -19,7 +19,8 @@ export function workerCounts(spec, cores) {
   return [...new Set(counts)];
 }
 
-function createDatabase(serverUrl, name) {
+/** A new database `name` on the bench's Postgres server; answers its URL. */
+export function createDatabase(serverUrl, name) {
   const bin = findPgBin();
   const r = spawnSync(join(bin, "psql"), [serverUrl, "-Atqc", `CREATE DATABASE ${name}`], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`CREATE DATABASE ${name} failed: ${r.stderr}`);

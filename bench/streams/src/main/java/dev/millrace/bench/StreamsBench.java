@@ -11,13 +11,17 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * The Kafka Streams counterpart of the Millrace B1 flow: the same filter and map on the same
- * JSON records. filter: value.amount % 2 = 0; map: { id, ts, amount, total: amount * 1.19, customer }.
+ * The Kafka Streams counterparts of Millrace bench flows. Topology "b1" (default): the B1 flow's
+ * filter and map on the same JSON records (filter: value.amount % 2 = 0; map: { id, ts, amount,
+ * total: amount * 1.19, customer }). Topology "count" (B7): groupByKey().count() with the record
+ * cache off, so every input record emits its key's new count (as Millrace's aggregate does), the
+ * count written as decimal text (Millrace writes it as a JSON number).
  *
- * args: bootstrapServers inputTopic outputTopic applicationId [threads] [guarantee]
+ * args: bootstrapServers inputTopic outputTopic applicationId [threads] [guarantee] [b1|count]
  * Prints "START <epoch ms>" just before streams.start() (the bench times from there, like a
  * Millrace deploy), "RUNNING" when the state becomes RUNNING; runs until SIGTERM.
  */
@@ -53,7 +57,7 @@ public final class StreamsBench {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 4) {
-      System.err.println("usage: StreamsBench bootstrap input output applicationId [threads] [at_least_once|exactly_once_v2]");
+      System.err.println("usage: StreamsBench bootstrap input output applicationId [threads] [at_least_once|exactly_once_v2] [b1|count]");
       System.exit(2);
     }
     Properties p = new Properties();
@@ -66,12 +70,26 @@ public final class StreamsBench {
     p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/millrace-streams-bench-" + args[3]);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
 
+    String topology = args.length > 6 ? args[6] : "b1";
     StreamsBuilder b = new StreamsBuilder();
-    b.stream(args[1], Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-        .mapValues(StreamsBench::parse)
-        .filter((k, v) -> keep(v))
-        .mapValues(StreamsBench::transform)
-        .to(args[2], Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    if (topology.equals("count")) {
+      p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+      b.stream(args[1], Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+          .groupByKey(Grouped.with(Serdes.ByteArray(), Serdes.ByteArray()))
+          .count()
+          .toStream()
+          .mapValues(n -> Long.toString(n).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+          .to(args[2], Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    } else if (topology.equals("b1")) {
+      b.stream(args[1], Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+          .mapValues(StreamsBench::parse)
+          .filter((k, v) -> keep(v))
+          .mapValues(StreamsBench::transform)
+          .to(args[2], Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    } else {
+      System.err.println("unknown topology " + topology + " (b1 or count)");
+      System.exit(2);
+    }
 
     KafkaStreams streams = new KafkaStreams(b.build(), p);
     CountDownLatch done = new CountDownLatch(1);
