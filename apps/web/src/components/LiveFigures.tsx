@@ -11,6 +11,7 @@ import { memo, useMemo } from "react";
 import { isRecentError, useSeries, useStale, useStatsStore, type NodeLive } from "../store/statsStore";
 import { ago, fmt, fmtRate, SPARK_H, SPARK_W, sparkPoints } from "./figures";
 import { replicationLine, replicationRows, summarizeReplication } from "./replication";
+import { restoreProgress, type Restoring } from "../tables/restore";
 
 export { ago, fmt, fmtRate };
 
@@ -79,6 +80,7 @@ export const NodeFigures = memo(function NodeFigures({ id, source, sink, replica
         )}
         {stale && <StaleChip id={id} />}
       </div>
+      {s.restoring && <RestoreRow id={id} r={s.restoring} />}
       <div className="mr-fig-row rates">
         {!source && (
           <em className="rate" data-testid={`node-rate-in-${id}`} title="records/s in (last second)">
@@ -95,6 +97,20 @@ export const NodeFigures = memo(function NodeFigures({ id, source, sink, replica
     </div>
   );
 });
+
+/** A stateful node reading its changelog back before it processes: it holds its input until done. */
+function RestoreRow({ id, r }: { id: string; r: Restoring }) {
+  const p = restoreProgress(r);
+  return (
+    <div className="mr-fig-row restoring" data-testid={`node-restoring-${id}`} data-done={r.done} data-total={r.total} title={`${p.what} from the changelog: ${p.read} read; records wait until it is done`}>
+      <span>{p.what}</span>
+      <span className="mr-meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={p.percent} aria-label="changelog read">
+        <span style={{ width: `${p.percent}%` }} />
+      </span>
+      <span>{p.percent} %</span>
+    </div>
+  );
+}
 
 function StaleChip({ id }: { id: string }) {
   return (

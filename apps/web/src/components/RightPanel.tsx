@@ -14,6 +14,7 @@ import { useEdgeRuntimes } from "../edgeRuntime";
 import { HistoryPanel } from "./HistoryPanel";
 import { ReplicationTable } from "./ReplicationTable";
 import { TableSection } from "./TableSection";
+import { restoreProgress, type Restoring } from "../tables/restore";
 import { NodeSchema } from "./NodeSchema";
 
 export function RightPanel() {
@@ -212,6 +213,7 @@ function NodeStatsLine({ id, source, sink, outWord }: { id: string; source: bool
           last 5 min: {!source && <>in {s.in5m} · </>}{outWord} {s.out5m ?? 0}
         </>
       )}
+      {s.restoring && <RestoreLine r={s.restoring} />}
       {s.paused && (
         <div>
           <span className="mr-chip paused" data-testid="node-panel-paused">⏸ paused</span>{" "}
@@ -223,6 +225,15 @@ function NodeStatsLine({ id, source, sink, outWord }: { id: string; source: bool
           last error{s.lastErrorAt ? ` (${ago(s.lastErrorAt)})` : ""}: {s.lastError}
         </div>
       )}
+    </div>
+  );
+}
+
+function RestoreLine({ r }: { r: Restoring }) {
+  const p = restoreProgress(r);
+  return (
+    <div data-testid="node-panel-restoring">
+      {p.what} from the changelog: {p.read} read ({p.percent} %); its records wait until the table is back
     </div>
   );
 }

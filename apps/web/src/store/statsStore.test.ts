@@ -55,6 +55,18 @@ describe("live-stats store", () => {
     expect(Object.keys(st().nodes.m!.replication!)).toEqual(["orders", "refunds"]);
   });
 
+  it("a table's restore progress: an unchanged tick keeps the node's object, progress replaces it, the end removes it", () => {
+    statsActions.push("f", tick({ t: node({ restoring: { partitions: 2, done: 10, total: 100 } }) }), 1000);
+    statsActions.push("f", tick({ t: node({ restoring: { partitions: 2, done: 10, total: 100 } }) }), 2000);
+    const before = st().nodes.t;
+    statsActions.push("f", tick({ t: node({ restoring: { partitions: 2, done: 10, total: 100 } }) }), 3000);
+    expect(st().nodes.t).toBe(before);
+    statsActions.push("f", tick({ t: node({ restoring: { partitions: 1, done: 60, total: 100 } }) }), 4000);
+    expect(st().nodes.t!.restoring).toEqual({ partitions: 1, done: 60, total: 100 });
+    statsActions.push("f", tick({ t: node() }), 5000);
+    expect(st().nodes.t!.restoring).toBeUndefined();
+  });
+
   it("keeps each engine's main-thread delay, the same array while it does not change", () => {
     const load = [{ engineId: "e1", eventLoopP99Ms: 2.5, eventLoopMaxMs: 12 }];
     statsActions.push("f", { ...tick({}), engineLoad: load } as LiveStats, 1000);

@@ -9,6 +9,7 @@
  */
 import { create } from "zustand";
 import type { EdgeStats, EngineLoad, LiveStats, NodeStats } from "../api/types";
+import { sameRestoring } from "../tables/restore";
 
 /** samples kept per node: one a tick, one tick a second → the last minute */
 export const SPARK_SAMPLES = 60;
@@ -97,6 +98,7 @@ export function nextState(prev: StatsState, flowId: string, s: LiveStats, now: n
     const cand: NodeLive = { ...n };
     if (before) cand.rateOut = Math.round((Math.max(0, n.out - before.out) / dt) * 10) / 10;
     if (before?.replication && sameReplication(before.replication, cand.replication)) cand.replication = before.replication;
+    if (before?.restoring && sameRestoring(before.restoring, cand.restoring)) cand.restoring = before.restoring;
     nodes[id] = sameFields(before, cand) ? before! : cand;
     series[id] = appendSample(prevSeries[id], n.rate1s);
   }
