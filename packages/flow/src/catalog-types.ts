@@ -40,6 +40,11 @@ export interface ProcessorTypeInfo {
    * key) names what records are grouped by, so the planner repartitions them by it first.
    */
   stateful?: { rekeyBy?(config: any): string | undefined };
+  /**
+   * The node looks rows up in a table: another stateful node of the flow (`node`, its changelog)
+   * or a compacted topic (`topic`). Every engine running it keeps a copy of the whole table.
+   */
+  lookup?(config: any): { node?: string; topic?: string } | undefined;
 }
 
 /** An HTTP path the engine serves for one node. */

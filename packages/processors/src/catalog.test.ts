@@ -22,6 +22,7 @@ const CONTRACT: Record<string, { kind: string; fields: string[]; ports: string[]
   "http-request": { kind: "transform", fields: ["url", "method"], ports: ["success", "failure"] },
   log: { kind: "sink", fields: [], ports: [] },
   table: { kind: "transform", fields: ["key"], ports: ["success", "failure"] },
+  join: { kind: "transform", fields: ["table", "topic", "key", "type", "merge"], ports: ["success", "failure"] },
   aggregate: { kind: "transform", fields: ["groupBy", "op", "value", "initial", "reduce"], ports: ["success", "failure"] },
   "kafka-mirror": { kind: "source", fields: ["from", "to", "topics", "prefix", "syncGroupOffsets", "groups", "sourceAlias"], ports: [] },
 };
@@ -38,7 +39,7 @@ describe("catalog", () => {
       for (const f of c.fields) expect(props, `${type}.${f}`).toContain(f);
       expect(s.outputPorts(s.example), type).toEqual(c.ports);
     }
-    expect(catalog.list()).toHaveLength(18);
+    expect(catalog.list()).toHaveLength(19);
     expect(catalog.get("nope")).toBeUndefined();
   });
   it("every type has its own folder named after it, with spec.ts and impl.ts", () => {

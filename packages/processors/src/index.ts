@@ -23,6 +23,7 @@ import { spec as log } from "./catalog/log/spec.js";
 import { spec as kafkaMirror } from "./catalog/kafka-mirror/spec.js";
 import { spec as table } from "./catalog/table/spec.js";
 import { spec as aggregate } from "./catalog/aggregate/spec.js";
+import { spec as join } from "./catalog/join/spec.js";
 
 export * from "./sdk.js";
 export { compileExpression, checkExpression, jsonataTruthy, ExpressionError, type CompiledExpression, type ExprLimits } from "./expr.js";
@@ -52,6 +53,7 @@ export const specs: ProcessorSpec[] = [
   httpRequest,
   table,
   aggregate,
+  join,
   kafkaSink,
   postgresSink,
   log,

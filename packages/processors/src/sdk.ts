@@ -76,6 +76,8 @@ export interface ProcessorContext {
   network?: NetworkPolicy;
   /** The connection the node's `connection` field names, opened by the runtime (absent: the node names none). */
   connection?: NodeConnection;
+  /** A node whose spec declares `lookup`: the row of a key in its table as it is now (undefined: none). */
+  lookup?: (key: string) => unknown;
 }
 
 /** pg client settings of a postgres connection (a subset of pg's ClientConfig; holds the password). */

@@ -44,7 +44,7 @@ import { connectionFieldsOf, findParameterReferences, requestedEdgeMode, substit
  */
 
 /** What the planner reads of a processor spec: declared facts only, never the type id. */
-export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner" | "stateful"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
+export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner" | "stateful" | "lookup"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
 
 export interface PlannerCatalog {
   get(type: string): PlannerSpec | undefined;
@@ -144,6 +144,8 @@ export interface PlannedNode {
   runner?: "mirror";
   /** a stateful node: its table's changelog topic (partition n holds the table of input partition n) */
   state?: { changelogTopic: string; partitions: number };
+  /** a node looking rows up (a join): the topic holding its table, a changelog of this flow or a compacted external topic */
+  lookup?: { topic: string; changelog: boolean };
 }
 
 export interface PlannedEdge {
@@ -524,6 +526,11 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
     const named = namedConnections(n, spec);
     if (named) planned.connections = named;
     if (spec.runner) planned.runner = spec.runner;
+    const looksUp = spec.lookup?.(n.config);
+    if (looksUp?.node !== undefined) {
+      if (!specOf.get(looksUp.node)?.stateful) throw new PlanError(`node "${n.id}": "${looksUp.node}" is not a table or aggregate node of this flow`);
+      planned.lookup = { topic: changelogTopicName(doc.id, looksUp.node), changelog: true };
+    } else if (looksUp?.topic !== undefined) planned.lookup = { topic: looksUp.topic, changelog: false };
     if (spec.stateful) {
       const inputs = stageById.get(stageOf.get(n.id)!)!.inputs.map((t) => topics.get(t)).filter((t): t is PlannedTopic => t !== undefined);
       if (inputs.length > 1) throw new PlanError(`node "${n.id}" keeps a table per input partition: it reads one port's records (wire its inputs through one node first)`);

@@ -49,3 +49,16 @@ describe("stateful nodes in the plan", () => {
     expect(() => planFlow(flow([["in", "kafka-source", { topic: "o" }], ["t", "table", { key: "value.k" }], ["t__key", "map"]], [["in", "success", "t"]]), catalog)).toThrow('node "t__key" clashes with the re-keying step');
   });
 });
+
+describe("joins in the plan", () => {
+  const withJoin: PlannerCatalog = { get: (t) => (t === "join" ? { kind: "transform", outputPorts: () => ["success", "failure"], lookup: (c) => (c.table ? { node: c.table } : { topic: c.topic }) } : specs[t]) };
+  it("point at the changelog of the table node they name, or at a compacted topic", () => {
+    const p = planFlow(flow([["c", "kafka-source", { topic: "customers" }], ["t", "table", {}], ["o", "kafka-source", { topic: "orders" }], ["j", "join", { table: "t" }]], [["c", "success", "t"], ["o", "success", "j"]]), withJoin);
+    expect(p.nodes.find((n) => n.id === "j")!.lookup).toEqual({ topic: "mr.f1.t.changelog", changelog: true });
+    const q = planFlow(flow([["o", "kafka-source", { topic: "orders" }], ["j", "join", { topic: "customers" }]], [["o", "success", "j"]]), withJoin);
+    expect(q.nodes.find((n) => n.id === "j")!.lookup).toEqual({ topic: "customers", changelog: false });
+  });
+  it("refuse a table that is no table or aggregate node", () => {
+    expect(() => planFlow(flow([["o", "kafka-source", { topic: "orders" }], ["m", "map"], ["j", "join", { table: "m" }]], [["o", "success", "j"]]), withJoin)).toThrow('node "j": "m" is not a table or aggregate node of this flow');
+  });
+});

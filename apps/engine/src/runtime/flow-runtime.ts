@@ -16,6 +16,7 @@ import { StageExecutor } from "./stage.js";
 import { ClusterSender, principalOf, type ClusterTopic } from "./cluster-sender.js";
 import { MirrorStageRunner, type MirrorCluster } from "./mirror/mirror-stage.js";
 import { StageTables } from "./table-state.js";
+import { TableReplica } from "./table-replica.js";
 import { flowFormats, type FlowFormats } from "../formats/flow-formats.js";
 import { schemaCacheOf } from "../formats/codecs.js";
 import { RegistryClient } from "../formats/registry-client.js";
@@ -101,6 +102,8 @@ export class FlowRuntime {
   private unfollowDisk: (() => void) | undefined;
   /** sources running here that the engine's HTTP server feeds, by the path their plan node declares */
   readonly ingressSources = new Map<string, OfferableSource>();
+  /** copies of the tables this flow's joins look up, by join node */
+  private readonly replicas = new Map<string, TableReplica>();
   /** the tables of this flow's stateful nodes running here, by node (interactive queries read them) */
   readonly tables = new Map<string, StageTables>();
   /** latest queue per durable edge as measured by this engine's back-pressure check */
@@ -129,7 +132,21 @@ export class FlowRuntime {
       log: (level, msg) => log[level](msg),
       network: this.deps.network,
       connection: this.links?.processorConnection(nodeId),
+      ...(this.replicas.has(nodeId) ? { lookup: (key: string) => this.replicas.get(nodeId)!.get(key) } : {}),
     };
+  }
+
+  /** The copies of the tables this flow's joins look rows up in, caught up before any stage starts. */
+  private async startReplicas(): Promise<void> {
+    for (const node of this.spec.plan.nodes) {
+      if (!node.lookup) continue;
+      const log = this.deps.log.child({ nodeId: node.id });
+      const replica = new TableReplica({ kafka: this.deps.kafka, topic: node.lookup.topic, changelog: node.lookup.changelog, log: (level, msg) => log[level](msg) });
+      this.replicas.set(node.id, replica);
+      this.closers.push(() => replica.stop());
+      await replica.start();
+    }
+    await Promise.all([...this.replicas.values()].map((r) => r.ready));
   }
 
   private async create(nodeId: string): Promise<BatchProcessor | SourceProcessor> {
@@ -218,6 +235,7 @@ export class FlowRuntime {
       const theirs = await outputPartitions(this.links.clusterOf(t.nodeId)!.client, [topic]).catch(() => new Map<string, number>());
       for (const [name, n] of theirs) counts.set(name, n);
     }
+    await this.startReplicas();
     this.partitions = new PartitionChooser(counts, internal, this.spec.exactlyOnce, {
       keyed: new Set(plan.topics.filter((t) => t.keyed).map((t) => t.name)),
       slotted: new Set(changelogs),

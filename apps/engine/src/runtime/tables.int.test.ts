@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import kafkajs from "kafkajs";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
-import { flowDoc, range, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+import { flowDoc, range, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
 
 const { Kafka, logLevel } = kafkajs;
 const TOTAL = 100_000;
@@ -135,4 +135,55 @@ describe("table and aggregate nodes", () => {
       await engine.api.deployments.stop.mutate({ flowId: id });
     }, 420_000);
   }
+
+  it("joins orders with customers from a table of the same flow, a customer updated mid-stream included", async () => {
+    const id = uid("join");
+    const customers = uid("customers");
+    const orders = uid("orders");
+    const output = uid("enriched");
+    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [customers, orders, output].map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: customers, messages: range(1, 6).map((n) => ({ key: `c${n}`, value: JSON.stringify({ name: `customer ${n}` }) })) });
+    await engine.api.flows.save.mutate({
+      document: flowDoc(
+        id,
+        [
+          ["cust", "kafka-source", { topic: customers, fromBeginning: true }],
+          ["customers", "table", {}],
+          ["ord", "kafka-source", { topic: orders, fromBeginning: true }],
+          ["enrich", "join", { table: "customers", key: "value.customer", type: "left", merge: '$merge([value, { "name": table.name }])' }],
+          ["out", "kafka-sink", { topic: output }],
+        ],
+        [["cust", "success", "customers"], ["ord", "success", "enrich"], ["enrich", "success", "out"]],
+      ),
+    });
+    await engine.api.deployments.deploy.mutate({ flowId: id });
+    await waitFor(async () => (await engine.api.tables.scan.query({ flowId: id, nodeId: "customers" })).rows.length === 5, 60_000, "the customers table");
+    await producer.send({ topic: orders, messages: [...range(1, 6).map((n) => ({ value: JSON.stringify({ order: n, customer: `c${n}` }) })), { value: JSON.stringify({ order: 9, customer: "c9" }) }] });
+    const first = await readTopic(brokers, output, (r) => r.length >= 6);
+    const byOrder = new Map(first.map((r) => [(r.value as { order: number }).order, r.value as { name: string | null }]));
+    expect(byOrder.get(3)!.name).toBe("customer 3");
+    // a left join goes on without a row: table is null, so merge adds no name
+    expect(byOrder.get(9)).toEqual({ order: 9, customer: "c9" });
+    // c1 moves: later orders of c1 carry the new name
+    await producer.send({ topic: customers, messages: [{ key: "c1", value: JSON.stringify({ name: "customer one, renamed" }) }] });
+    await waitFor(async () => ((await engine.api.tables.get.query({ flowId: id, nodeId: "customers", key: "c1" })).value as { name: string } | null)?.name === "customer one, renamed", 30_000, "c1 renamed in the table");
+    const renamed = await waitFor(
+      async () => {
+        await producer.send({ topic: orders, messages: [{ value: JSON.stringify({ order: 100, customer: "c1" }) }] });
+        const all = await readTopic(brokers, output, (r) => r.length >= 7, { settleMs: 500 });
+        return all.find((r) => (r.value as { order: number; name: string }).order === 100 && (r.value as { name: string }).name === "customer one, renamed");
+      },
+      60_000,
+      "an order of c1 joined with the new name",
+    );
+    expect(renamed).toBeDefined();
+    await producer.disconnect();
+    await engine.api.deployments.stop.mutate({ flowId: id });
+  }, 180_000);
 });

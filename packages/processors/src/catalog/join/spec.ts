@@ -28,6 +28,7 @@ export const spec: ProcessorSpec<JoinConfig> = {
   hasInput: true,
   configSchema,
   outputPorts: () => ["success", "failure"],
+  lookup: (c: JoinConfig) => (c?.table !== undefined ? { node: c.table } : c?.topic !== undefined ? { topic: c.topic } : undefined),
   example: { table: "customers", key: "value.customerId", type: "left", merge: '$merge([value, { "customer": table }])' },
   docs: `For each record of its input, looks up **key** in a table and emits what **merge** builds.
 
@@ -40,5 +41,7 @@ export const spec: ProcessorSpec<JoinConfig> = {
   (key and headers kept). No result → \`failure\`
 
 The lookup sees the table as it is when the record is processed: a row updated later does not change
-records already joined. Example: \`{ "order": value, "customer": table.name }\``,
+records already joined. Every engine running the join keeps a copy of the whole table (read from its
+changelog or the topic, kept current; the flow starts once the copy has caught up), so the stream
+needs no repartitioning; the copy holds at most 1,000,000 rows. Example: \`{ "order": value, "customer": table.name }\``,
 };
