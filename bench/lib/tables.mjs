@@ -115,6 +115,23 @@ async function firstKeyPerPartition(kafka, admin, topic) {
 }
 
 /**
+ * Waits until the broker answers offsets for every partition of the new topics: right after
+ * createTopics a produce can still get "This server does not host this topic-partition".
+ */
+async function topicsServed(admin, topics, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      for (const t of topics) await admin.fetchTopicOffsets(t);
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await sleep(250);
+    }
+  }
+}
+
+/**
  * B7. `records` keyed input records (key = the customer, 100,000 distinct); Kafka Streams then
  * Millrace count them by key, each timed until its output holds one count update per input record
  * (Streams' record cache off, so both emit per record). Then the restore: a count over `records`
@@ -126,6 +143,7 @@ export async function runTablesBench({ root, dir, brokers, kafka, admin, pg, cla
   const distinctInput = `bench-b7-distinct-in-${runId}`;
   const streamsOut = `bench-b7-streams-out-${runId}`;
   await createTopics(admin, [input, distinctInput, streamsOut]);
+  await topicsServed(admin, [input, distinctInput, streamsOut]);
   await preload(kafka, input, records, undefined, customerKey);
 
   const out = { records, keys: Math.min(records, B7_CUSTOMERS) };
