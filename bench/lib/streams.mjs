@@ -7,7 +7,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { onCleanup } from "./env.mjs";
 import { expectedKept, waitForOffsets } from "./data.mjs";
-import { log, procMem, rssSampler } from "./util.mjs";
+import { engineCpuSeconds, log, procMem, round, rssSampler } from "./util.mjs";
 
 const SRC = "src/main/java/dev/millrace/bench/StreamsBench.java";
 const MAIN = "dev.millrace.bench.StreamsBench";
@@ -87,8 +87,9 @@ export async function runStreams({ classpath, brokers, admin, input, output, rec
     const started = Number(out.match(/^START (\d+)/m)?.[1]);
     if (!started) throw new Error(`the Streams app did not print START:\n${out.slice(-1000)}${err.slice(-2000)}`);
     const seconds = (res.at - started) / 1000;
-    const r = { rps: records / seconds, seconds, outputRecords: res.sum, threads, appId, peakRssMb: Math.round((procMem(child.pid)?.hwmKb ?? rss.peakKb) / 1024) };
-    log(`Kafka Streams: ${records.toLocaleString()} records in ${seconds.toFixed(2)} s = ${Math.round(r.rps).toLocaleString()} records/s (${threads} thread, peak RSS ${r.peakRssMb} MB)`);
+    // the JVM's CPU since its start (start-up included), to set against the engine's per run
+    const r = { rps: records / seconds, seconds, outputRecords: res.sum, threads, appId, cpuSeconds: round(engineCpuSeconds(child.pid), 2), peakRssMb: Math.round((procMem(child.pid)?.hwmKb ?? rss.peakKb) / 1024) };
+    log(`Kafka Streams: ${records.toLocaleString()} records in ${seconds.toFixed(2)} s = ${Math.round(r.rps).toLocaleString()} records/s (${threads} thread, CPU ${r.cpuSeconds} s, peak RSS ${r.peakRssMb} MB)`);
     return r;
   } finally {
     rss.stop();
