@@ -146,6 +146,13 @@ describe("sensitive parameter values", () => {
       "auth.providers": undefined,
       "connections.list": undefined,
       "connections.get": { name: "sec-conn" },
+      // the registry and tables hold no flow secret: asked anyway, so a new read is never left out
+      "schemaRegistry.subjects": undefined,
+      "schemaRegistry.versions": { subject: "sec-value" },
+      "schemaRegistry.schema": { subject: "sec-value" },
+      "schemaRegistry.config": {},
+      "tables.get": { flowId, nodeId: "req", key: "k" },
+      "tables.scan": { flowId, nodeId: "req" },
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const reads = Object.entries(procedures).filter(([, p]) => p._def.type !== "mutation").map(([path]) => path);
