@@ -2,7 +2,9 @@
 // re-keyed by an expression through a keyed topic, kept in lmdb per partition with a changelog,
 // restored after a kill -9 on another engine process, answered by `tables.get` / `tables.scan`;
 // counts by key exact through a kill -9 in exactly-once mode, never fewer at least once.
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { promisify } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +109,17 @@ describe("table and aggregate nodes", () => {
     await waitFor(async () => (await engine.api.stats.snapshot.query({ flowId: id })).nodes.t?.errors === 1, 60_000, "the keyless record failed");
     expect((await engine.api.tables.get.query({ flowId: id, nodeId: "t", key: "a" })).value).toBeNull();
     expect((await engine.api.tables.get.query({ flowId: id, nodeId: "t", key: "b" })).value).toEqual({ v: 2 });
+    // the same through `millrace table get|scan`
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", join(repoRoot, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: repoRoot, env: { ...process.env, MILLRACE_TOKEN: engine.token } });
+    expect((await cli("table", "get", id, "t", "b")).stdout.trim()).toBe('{"v":2}');
+    expect(JSON.parse((await cli("table", "get", id, "t", "b", "--json")).stdout)).toMatchObject({ key: "b", value: { v: 2 } });
+    const missing = await cli("table", "get", id, "t", "a").then(
+      () => 0,
+      (e: { code?: number; stdout?: string }) => ({ code: e.code, stdout: e.stdout?.trim() }),
+    );
+    expect(missing).toEqual({ code: 1, stdout: 'no row "a"' });
+    expect(JSON.parse((await cli("table", "scan", id, "t", "--json")).stdout)).toEqual({ rows: [{ key: "b", value: { v: 2 } }], truncated: false });
     await engine.api.deployments.stop.mutate({ flowId: id });
   }, 120_000);
 
