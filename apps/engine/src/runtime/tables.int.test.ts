@@ -211,4 +211,38 @@ describe("table and aggregate nodes", () => {
     await producer.disconnect();
     await engine.api.deployments.stop.mutate({ flowId: id });
   }, 180_000);
+
+  it("counts exactly in exactly-once mode with two engines when one is killed -9 (the other restores its partitions' tables)", async () => {
+    const id = uid("count2");
+    const input = uid("orders");
+    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: input, numPartitions: 4 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const total = 40_000;
+    for (let i = 0; i < total; i += 5_000) await producer.send({ topic: input, messages: range(i, i + 5_000).map((n) => ({ partition: n % 4, value: JSON.stringify({ n, customer: `c${n % CUSTOMERS}` }) })) });
+    await producer.disconnect();
+    const second = await spawnEngine({ port: await freePort(), databaseUrl: db.url, brokers });
+    try {
+      await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, fromBeginning: true }], ["counts", "aggregate", { groupBy: "value.customer", op: "count" }]], [["in", "success", "counts"]]) });
+      await engine.api.deployments.deploy.mutate({ flowId: id, exactlyOnce: true });
+      await waitFor(async () => ((await engine.api.stats.snapshot.query({ flowId: id })).nodes.counts?.in ?? 0) >= total / 5, 120_000, "a fifth counted before the kill");
+      await second.kill9();
+      const counts = await waitFor(
+        async () => {
+          const scan = await engine.api.tables.scan.query({ flowId: id, nodeId: "counts", limit: 1000 });
+          return scan.rows.length === CUSTOMERS && scan.rows.reduce((s, r) => s + (r.value as number), 0) >= total ? scan.rows : undefined;
+        },
+        180_000,
+        "every record counted by the surviving engine",
+      );
+      for (const r of counts) expect(r.value, r.key).toBe(total / CUSTOMERS);
+      await engine.api.deployments.stop.mutate({ flowId: id });
+    } finally {
+      await second.kill9();
+    }
+  }, 300_000);
 });
