@@ -1,4 +1,5 @@
 import type { FlowDocument, FlowEdge, FlowNode, FlowParameter } from "./document.js";
+import type { TestCase } from "./test-cases.js";
 import { sha256Hex } from "./sha256.js";
 
 /**
@@ -57,6 +58,11 @@ function canonicalParameter(p: FlowParameter): FlowParameter {
   return { name: p.name, value: p.value, sensitive: p.sensitive ?? false };
 }
 
+/** A case's fields in contract order; its records keep their order (it is what is expected). */
+function canonicalTestCase(c: TestCase): TestCase {
+  return pick(c, ["name", "description", "inputs", "expect", "failures", "timeoutMs"], ["inputs", "expect", "failures"]) as TestCase;
+}
+
 /** The canonical copy of a (valid) document. Never mutates its input. */
 export function canonicalize(doc: FlowDocument): FlowDocument {
   return {
@@ -65,6 +71,7 @@ export function canonicalize(doc: FlowDocument): FlowDocument {
     edges: [...doc.edges].sort(byKey((e) => e.id)).map(canonicalEdge),
     parameters: [...doc.parameters].sort(byKey((p) => p.name)).map(canonicalParameter),
     ...pick(doc, ["settings"], ["settings"]),
+    ...(doc.tests ? { tests: doc.tests.map(canonicalTestCase) } : {}),
   } as FlowDocument;
 }
 
@@ -75,9 +82,9 @@ export function canonicalJson(doc: FlowDocument): string {
 
 export type FlowBehaviour = Omit<FlowDocument, "nodes"> & { nodes: Omit<FlowNode, "position">[] };
 
-/** The canonical document without layout (node positions): what the flow does, not how it looks. */
+/** The canonical document without layout (node positions) nor test cases: what the flow does, not how it looks or is checked. */
 export function stripLayout(doc: FlowDocument): FlowBehaviour {
-  const canon = canonicalize(doc);
+  const { tests: _tests, ...canon } = canonicalize(doc);
   return { ...canon, nodes: canon.nodes.map(({ position: _position, ...rest }) => rest) };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TestCasesSchema } from "./test-cases.js";
 
 /** Flow document v1: the export/import contract (exported files must keep importing). Keep it backward compatible. */
 
@@ -99,6 +100,7 @@ export const FlowDocumentSchema = z.object({
   edges: z.array(EdgeSchema),
   parameters: z.array(ParameterSchema).default([]),
   settings: FlowSettingsSchema.optional().describe("Flow-wide runtime defaults; absent = every default as in a document without it."),
+  tests: TestCasesSchema.optional(),
 });
 
 export type Position = z.infer<typeof PositionSchema>;

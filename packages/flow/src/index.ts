@@ -1,4 +1,5 @@
 export * from "./document.js";
+export * from "./test-cases.js";
 export * from "./catalog-types.js";
 export * from "./errors.js";
 export * from "./json-schema.js";
@@ -15,3 +16,6 @@ export { friendlyMessage, checkSchema, type SchemaCheck } from "./zod-issues.js"
 export * from "./secret-fields.js";
 export { atLeast, isRole, lowerRole, rankOf, roleBelow, ROLES, type Role } from "./roles.js";
 export * from "./connections.js";
+export * from "./ids.js";
+export * from "./defaults.js";
+export * from "./diff.js";
