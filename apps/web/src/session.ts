@@ -3,7 +3,7 @@
  * create, rename, delete, import, export, deploy. Plain async functions over the API and
  * the stores, so components stay thin.
  */
-import type { FlowDocument } from "@millrace/flow";
+import { copyName, newFlowId, type FlowDocument } from "@millrace/flow";
 import { api, errorCode, errorMessage, isUnreachable, pathErrors } from "./api/client";
 import type { FlowGetResult } from "./api/types";
 import { canonical, flowActions, useFlowStore } from "./store/flowStore";
@@ -104,7 +104,7 @@ export async function saveFlow(message?: string): Promise<boolean> {
 /** Keeps my changes as a new flow (after a conflict). */
 export async function saveAsCopy(): Promise<boolean> {
   const { doc } = useFlowStore.getState();
-  const copy: FlowDocument = { ...doc, id: `${doc.id}-copy-${Math.random().toString(16).slice(2, 6)}`, name: `${doc.name} (my copy)` };
+  const copy: FlowDocument = { ...doc, id: newFlowId(), name: copyName(doc.name) };
   flowActions.load(copy, undefined, { dirty: true });
   return saveFlow("copy after a conflicting save");
 }

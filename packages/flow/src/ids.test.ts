@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FlowDocumentSchema, ID_MAX_LENGTH, IdSchema } from "./document.js";
+import { copyName, newFlowId, splitCopySuffix } from "./ids.js";
 
 describe("the id rule", () => {
   it("admits the ids the designer, the import-as-copy and the tests make", () => {
@@ -31,5 +32,23 @@ describe("the id rule", () => {
     expect(bad((d) => (d.edges[0]!.id = ""))).toBe(false);
     expect(bad((d) => (d.edges[0]!.from.node = "x y"))).toBe(false);
     expect(bad((d) => (d.edges[0]!.to.node = "é"))).toBe(false);
+  });
+});
+
+describe("a new flow's id and a copy's name", () => {
+  it("are short ids the id rule admits, different each time", () => {
+    const ids = new Set(Array.from({ length: 200 }, () => newFlowId()));
+    expect(ids.size).toBe(200);
+    for (const id of ids) {
+      expect(id).toMatch(/^flow-[0-9a-f]{8}$/);
+      expect(IdSchema.safeParse(id).success).toBe(true);
+    }
+  });
+  it("a copy's name ends in (copy), once, and the suffix can be split off to stay visible", () => {
+    expect(copyName("Orders")).toBe("Orders (copy)");
+    expect(copyName("Orders (copy)")).toBe("Orders (copy)");
+    expect(splitCopySuffix("Orders (copy)")).toEqual({ base: "Orders", suffix: "(copy)" });
+    expect(splitCopySuffix("Orders")).toEqual({ base: "Orders", suffix: "" });
+    expect(splitCopySuffix(" (copy)")).toEqual({ base: " (copy)", suffix: "" });
   });
 });

@@ -7,12 +7,11 @@
  * Drags are transient (`drag`): a move is committed once, on drag stop, as one undo step.
  */
 import { create } from "zustand";
-import { setDefaultEdgeMode, setDescription, setParameters, type EdgeMode, type FlowDocument, type FlowParameter, type Position } from "@millrace/flow";
+import { diffFlows, isEmptyDiff, newFlowId, setDefaultEdgeMode, setDescription, setParameters, type EdgeMode, type FlowDocument, type FlowParameter, type Position } from "@millrace/flow";
 import * as ops from "../doc/ops";
 import { commit, initHistory, redo, undo, type History } from "../doc/history";
 import { copySelection, parseClip, prepareClip } from "../doc/clipboard";
 import { catalog } from "../catalog/specs";
-import { diffDocs, isBehaviourEqual } from "../doc/diff";
 
 /** Where a refused edit is reported (the UI sets a toast here). */
 let reportError: (message: string) => void = (m) => console.warn(m);
@@ -56,11 +55,6 @@ export function canonical(doc: FlowDocument): string {
   let s = canonicalCache.get(doc);
   if (s === undefined) canonicalCache.set(doc, (s = JSON.stringify(doc)));
   return s;
-}
-
-function newFlowId(): string {
-  const rnd = typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : Math.random().toString(16).slice(2);
-  return `flow-${rnd.slice(0, 8)}`;
 }
 
 function initial(): FlowState {
@@ -133,8 +127,7 @@ export const flowActions = {
    */
   restore(versionDoc: FlowDocument): boolean {
     const before = get().doc;
-    const d = diffDocs(before, { ...versionDoc, id: before.id });
-    if (isBehaviourEqual(d) && !d.nodesMoved.length && !d.renamed && !d.describedDifferently) return false;
+    if (isEmptyDiff(diffFlows(before, { ...versionDoc, id: before.id }))) return false;
     edit((cur) => ({ ...structuredClone(versionDoc), id: cur.id }));
     const changed = get().doc !== before;
     if (changed) set({ selection: { nodes: [], edges: [] } });

@@ -109,6 +109,20 @@ describe("flows API on a real Postgres", () => {
     expect(again.copied).toBe(true);
     expect(again.id).not.toBe("f6");
     expect((await api.flows.get({ id: again.id })).document.name).toBe("Imported (copy)");
+    // a copy's id is as short as any other new flow's
+    expect(again.id).toMatch(/^flow-[0-9a-f]{8}$/);
+  });
+
+  it("imports a file whose id exists as that flow's next version when asked, and as a copy asked or not", async () => {
+    const text = JSON.stringify(doc("f7", "Replace me"));
+    expect(await api.flows.import({ text })).toMatchObject({ id: "f7", version: 1, copied: false });
+    const changed = JSON.stringify({ ...doc("f7", "Replaced"), description: "second" });
+    expect(await api.flows.import({ text: changed, onExisting: "new-version" })).toMatchObject({ id: "f7", version: 2, copied: false });
+    expect((await api.flows.get({ id: "f7" })).document.name).toBe("Replaced");
+    const copy = await api.flows.import({ text: changed, asCopy: true, onExisting: "new-version" });
+    expect(copy).toMatchObject({ copied: true, version: 1 });
+    expect((await api.flows.get({ id: copy.id })).document.name).toBe("Replaced (copy)");
+    expect((await api.flows.get({ id: "f7" })).flow.latestVersion).toBe(2);
   });
 
   it("serves /healthz with Kafka and Postgres reachable", async () => {

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { canonicalize, FlowIdSchema, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
-import { randomUUID } from "node:crypto";
+import { canonicalize, copyName, FlowIdSchema, newFlowId, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
 import { roleProcedure, router } from "../trpc.js";
 import { invalidFlow } from "../../errors.js";
 import { FlowAccess } from "../../access/index.js";
@@ -57,10 +56,14 @@ export const flowsRouter = router({
 
   delete: roleProcedure("editor").meta({ audit: "flow.delete" }).meta({ flowIdAt: "id" }).input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.repositories.flows.delete(input.id)),
 
-  /** Imports a document (JSON text); a copy with a new id when asked, or when the id is taken. */
+  /**
+   * Imports a document (JSON text): a copy (new short id, name ending "(copy)") when asked;
+   * when the id is taken, a copy too unless `onExisting` is "new-version", which saves the file
+   * as the existing flow's next version (its stored secrets kept for blank values, as a save does).
+   */
   import: roleProcedure("editor")
-    .meta({ audit: "flow.import", auditWhat: (i, o) => ({ target: field(o, "id"), detail: { ...pick(o, "version", "copied"), ...pick(i, "asCopy") } }) })
-    .input(z.object({ text: z.string().max(50_000_000), asCopy: z.boolean().optional(), author: z.string().max(200).optional() }))
+    .meta({ audit: "flow.import", auditWhat: (i, o) => ({ target: field(o, "id"), detail: { ...pick(o, "version", "copied"), ...pick(i, "asCopy", "onExisting") } }) })
+    .input(z.object({ text: z.string().max(50_000_000), asCopy: z.boolean().optional(), onExisting: z.enum(["copy", "new-version"]).optional(), author: z.string().max(200).optional() }))
     .mutation(async ({ ctx, input }) => {
       const parsed = parseFlowJson(input.text, ctx.services.catalog);
       if (!parsed.ok) throw invalidFlow("the file is not a valid Millrace flow", parsed.errors);
@@ -68,8 +71,13 @@ export const flowsRouter = router({
       const unknown = await unknownConnections(connectionReferences(doc, ctx.services.catalog), ctx.services.connections);
       if (unknown.length) throw invalidFlow("the flow names connections this engine does not have", unknown);
       const taken = await ctx.services.repositories.flows.exists(doc.id);
-      const copied = Boolean(input.asCopy) || taken;
-      if (copied) doc = { ...doc, id: randomUUID(), name: taken ? `${doc.name} (copy)` : doc.name };
+      const copied = Boolean(input.asCopy) || (taken && input.onExisting !== "new-version");
+      if (copied) doc = { ...doc, id: newFlowId(), name: copyName(doc.name) };
+      else if (taken) {
+        // a flow hidden from the caller is not theirs to add versions to
+        await new FlowAccess(ctx.services.repositories.flowAccess).requireVisible(ctx.principal, doc.id);
+        if (doc.parameters.some((p) => p.sensitive && p.value === "")) doc = restoreSensitive(doc, (await ctx.services.repositories.flows.get(doc.id)).document);
+      }
       const saved = await ctx.services.repositories.flows.save(doc, { author: input.author, message: "imported", owner: ctx.principal.name });
       return { ...saved, copied };
     }),
