@@ -6,7 +6,7 @@ import { invalidFlow } from "../errors.js";
 import type { ConnectionKafkaClients, KafkaClient } from "../kafka/index.js";
 import type { ConnectionOpener } from "../runtime/flow-connections.js";
 import { errorMessage, logger, type Logger } from "../log.js";
-import { planFlow, PlanError, planSecretValues, publicPlan, type ExecutionPlan, type PlannedNode, type PlanOptions, type PublicPlan } from "../planner/index.js";
+import { planFlow, PlanError, planSecretValues, publicPlan, stateInputTopics, withInputPartitions, type ExecutionPlan, type PlannedNode, type PlanOptions, type PublicPlan } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { Observers } from "../runtime/observer.js";
@@ -178,12 +178,21 @@ export class DeploymentManager {
     // a sink schema its subject's compatibility rule refuses would only fail every engine's start
     const incompatible = await incompatibleSchemas(p.plan, (nodeId, field) => formatPath(["nodes", p.plan.nodes.findIndex((n) => n.id === nodeId), "config", field]), (node) => this.schemaStoreOf(node));
     if (incompatible.length) throw invalidFlow(`flow ${input.flowId} v${p.version} cannot be deployed: a sink's schema is incompatible with its subject`, incompatible);
+    p.plan = await this.partitionedLikeInputs(p.plan);
     await this.ensureTopics(p.plan);
     const id = randomUUID();
     await this.d.repositories.deployments.putRunning({ id, flowId: input.flowId, versionId: p.versionId, version: p.version, exactlyOnce, provenance, deployedBy: input.deployedBy ?? null, plan: p.plan });
     await this.d.repositories.engineStats.deleteOtherDeployments(input.flowId, id);
     await this.reconcile();
     return this.status(input.flowId);
+  }
+
+  /** The plan with the tables that read an external topic directly partitioned like it (a missing topic is created with the planned count). */
+  private async partitionedLikeInputs(plan: ExecutionPlan): Promise<ExecutionPlan> {
+    const inputs = stateInputTopics(plan);
+    if (!inputs.length) return plan;
+    const existing = new Set(await this.d.kafka.listTopics());
+    return withInputPartitions(plan, await this.d.kafka.partitionCounts(inputs.filter((t) => existing.has(t))));
   }
 
   /** The registry a node's avro format uses: its schemaRegistry connection, or the engine's own. */

@@ -143,7 +143,12 @@ export interface PlannedNode {
   /** its spec's own runner (a kafka-mirror: `mirror`) runs it instead of the record path */
   runner?: "mirror";
   /** a stateful node: its table's changelog topic (partition n holds the table of input partition n) */
-  state?: { changelogTopic: string; partitions: number };
+  state?: {
+    changelogTopic: string;
+    partitions: number;
+    /** it reads this external topic directly (its stage is the kafka-source's): the table has that topic's partitions, see inputPartitionsOf */
+    inputTopic?: string;
+  };
   /** a node looking rows up (a join): the topic holding its table, a changelog of this flow or a compacted external topic */
   lookup?: { topic: string; changelog: boolean };
 }
@@ -532,13 +537,21 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
       planned.lookup = { topic: changelogTopicName(doc.id, looksUp.node), changelog: true };
     } else if (looksUp?.topic !== undefined) planned.lookup = { topic: looksUp.topic, changelog: false };
     if (spec.stateful) {
-      const inputs = stageById.get(stageOf.get(n.id)!)!.inputs.map((t) => topics.get(t)).filter((t): t is PlannedTopic => t !== undefined);
-      if (inputs.length > 1) throw new PlanError(`node "${n.id}" keeps a table per input partition: it reads one port's records (wire its inputs through one node first)`);
-      const partitions = inputs[0]?.partitions ?? defaultPartitions;
+      const stage = stageById.get(stageOf.get(n.id)!)!;
       const changelogTopic = changelogTopicName(doc.id, n.id);
       if (topics.has(changelogTopic)) throw new PlanError(`topic name clash: "${changelogTopic}" (a port named "changelog"?)`);
-      topics.set(changelogTopic, { name: changelogTopic, partitions, role: "changelog", edges: [] });
-      planned.state = { changelogTopic, partitions };
+      if (stage.kind === "kafka-source") {
+        // reads the source's topic directly: partitioned like it, which only the deployment can ask Kafka (inputPartitionsOf)
+        const partitions = options.externalPartitions ?? defaultPartitions;
+        topics.set(changelogTopic, { name: changelogTopic, partitions, role: "changelog", edges: [] });
+        planned.state = { changelogTopic, partitions, inputTopic: stage.inputs[0]! };
+      } else {
+        const inputs = stage.inputs.map((t) => topics.get(t)).filter((t): t is PlannedTopic => t !== undefined);
+        if (inputs.length > 1) throw new PlanError(`node "${n.id}" keeps a table per input partition: it reads one port's records (wire its inputs through one node first)`);
+        const partitions = inputs[0]?.partitions ?? defaultPartitions;
+        topics.set(changelogTopic, { name: changelogTopic, partitions, role: "changelog", edges: [] });
+        planned.state = { changelogTopic, partitions };
+      }
     }
     nodes.push(planned);
     // a topic of another cluster is another topic, whatever its name
@@ -582,7 +595,7 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
     }
     if (s.kind === "poll-source" || s.kind === "mirror") continue;
     // a replayed record would reach the table of the replay topic's one partition, not its key's
-    if (specOf.get(s.head)!.stateful) continue;
+    if (s.nodes.some((id) => specOf.get(id)!.stateful)) continue;
     // its consumer is on the other cluster, where the flow's own topics are not
     if (s.kind === "kafka-source" && namesConnection(nodeById.get(s.head)!)) continue;
     const name = replayTopicName(doc.id, s.head, (t) => topics.has(t));
@@ -703,9 +716,14 @@ function directEdges(
     const fromSpec = specOf.get(from.id)!;
     const toSpec = specOf.get(to.id)!;
     // its target joins the source node's stage: like a fused edge, only a non-source with this one input
-    if (toSpec.kind === "source" || toSpec.stateful || incoming.get(to.id)!.length !== 1) continue;
+    if (toSpec.kind === "source" || incoming.get(to.id)!.length !== 1) continue;
+    // A stateful node keyed by the record key reads a Kafka topic as Kafka Streams' groupByKey
+    // does: as it is partitioned (by key, Kafka's default partitioner), its table per partition.
+    // One keyed by an expression already reads its set-key step's keyed topic here.
     if (fromSpec.kind === "source" && fromSpec.externalTopic?.(from.config) && outgoing.get(from.id)!.length === 1 && !namesConnection(from)) {
       direct.set(e.id, "external-in");
+    } else if (toSpec.stateful) {
+      continue;
     } else if (toSpec.externalTopic?.(to.config) && !namesConnection(to)) {
       const portDurable = outgoing.get(from.id)!.filter((x) => x.from.port === e.from.port && !fused.has(x.id));
       if (portDurable.length === 1) direct.set(e.id, "external-out");

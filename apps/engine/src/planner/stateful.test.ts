@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "@millrace/flow";
+import { stateInputTopics, withInputPartitions } from "./input-partitions.js";
 import { planFlow, type PlannerCatalog } from "./plan.js";
 
 const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
@@ -43,6 +44,23 @@ describe("stateful nodes in the plan", () => {
     expect(p.edges.find((e) => e.id === "m-t")!.mode).toBe("durable");
     expect(p.warnings.join("\n")).toContain('node "t" keeps a table per input partition');
     expect(p.topics.find((t) => t.name === "mr.f1.m.success")!.keyed).toBe(true);
+  });
+
+  it("reads a kafka-source's topic directly when keyed by the record key (no edge topic), partitioned like that topic once deployed", () => {
+    const p = planFlow(flow([["in", "kafka-source", { topic: "orders" }], ["t", "table", {}]], [["in", "success", "t"]]), catalog);
+    expect(p.edges.find((e) => e.id === "in-t")).toMatchObject({ mode: "durable", direct: "external-in", topic: "orders" });
+    expect(p.stages).toHaveLength(1);
+    expect(p.stages[0]).toMatchObject({ kind: "kafka-source", head: "in", nodes: ["in", "t"], inputs: ["orders"] });
+    // replaying into the source's stage would put records in the replay partition's table
+    expect(p.stages[0]!.replayTopic).toBeUndefined();
+    expect(p.topics.some((t) => t.role === "edge")).toBe(false);
+    expect(p.nodes.find((n) => n.id === "t")!.state).toEqual({ changelogTopic: "mr.f1.t.changelog", partitions: 3, inputTopic: "orders" });
+    expect(stateInputTopics(p)).toEqual(["orders"]);
+    const deployed = withInputPartitions(p, new Map([["orders", 7]]));
+    expect(deployed.nodes.find((n) => n.id === "t")!.state!.partitions).toBe(7);
+    expect(deployed.topics.find((t) => t.name === "mr.f1.t.changelog")!.partitions).toBe(7);
+    // a topic Kafka does not have yet is created with the planned count: the plan stays
+    expect(withInputPartitions(p, new Map())).toBe(p);
   });
 
   it("refuses a node id that clashes with the re-keying step", () => {

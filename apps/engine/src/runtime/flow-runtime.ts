@@ -323,22 +323,24 @@ export class FlowRuntime {
     }
   }
 
-  /** The tables of a stage headed by a stateful node (closed with the flow). */
+  /** The tables of a stage's stateful node (its head, or the node reading a kafka-source's topic directly), closed with the flow. */
   private tablesFor(stage: PlannedStage): StageTables | undefined {
-    const state = this.nodes.get(stage.head)?.state;
-    if (!state) return undefined;
-    if (!this.deps.stateDir) throw new Error(`node "${stage.head}" keeps a table, and this engine has no data directory for tables`);
+    const node = stage.nodes.map((id) => this.nodes.get(id)).find((n) => n?.state !== undefined);
+    if (!node) return undefined;
+    const state = node.state!;
+    const nodeId = node.id;
+    if (!this.deps.stateDir) throw new Error(`node "${nodeId}" keeps a table, and this engine has no data directory for tables`);
     const log = this.deps.log.child({ stageId: stage.id });
     const tables = new StageTables({
       kafka: this.deps.kafka,
       flowId: this.spec.flowId,
-      nodeId: stage.head,
+      nodeId,
       changelogTopic: state.changelogTopic,
       dataDir: this.deps.stateDir,
       log: (level, msg) => log[level](msg),
-      progress: (partition, done, total) => this.deps.observers.onRestore({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: stage.id, nodeId: stage.head, partition, done, total }),
+      progress: (partition, done, total) => this.deps.observers.onRestore({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: stage.id, nodeId, partition, done, total }),
     });
-    this.tables.set(stage.head, tables);
+    this.tables.set(nodeId, tables);
     this.closers.push(() => tables.close(this.dropTables));
     return tables;
   }

@@ -50,6 +50,8 @@ function emittedOf(port: string, record: MRecord, parent: number): Emitted {
  */
 export class StageExecutor {
   private readonly nodes = new Map<string, CompiledNode>();
+  /** the stage's stateful node (at most one per stage): the one given the batch's table */
+  private readonly tableNode: string | undefined;
 
   constructor(
     plan: ExecutionPlan,
@@ -60,6 +62,7 @@ export class StageExecutor {
     /** per kafka-sink node writing another format, its encoder */
     encoders?: ReadonlyMap<string, RecordEncoder>,
   ) {
+    this.tableNode = stage.nodes.find((id) => plan.nodes.find((n) => n.id === id)?.state !== undefined);
     for (const id of stage.nodes) {
       const pn = plan.nodes.find((n) => n.id === id);
       if (!pn) throw new Error(`plan has no node "${id}"`);
@@ -81,8 +84,7 @@ export class StageExecutor {
     }
   }
 
-  /** A consumer stage: `inputs` go to the head processor. */
-  /** `table`: the head's table for the batch's input partition (a stateful head) */
+  /** A consumer stage: `inputs` go to the head processor. `table`: the stage's stateful node's table for the batch's input partition. */
   async runConsumer(inputs: MRecord[], offsets: readonly string[], bytesIn: number, partitioning: Partitioning, table?: BatchTable): Promise<StageOutput> {
     const out: StageOutput = { outgoing: new Outgoing(partitioning.chooser, partitioning.slot), nodes: [] };
     // the inputs were just decoded by the runner: their headers objects are its own to complete
@@ -103,7 +105,7 @@ export class StageExecutor {
       if (principal) stampCreated(record.headers, principal);
       emitted[i] = emittedOf("success", record, -1);
     }
-    await this.route(this.nodes.get(this.stage.head)!, [], emitted, out, 0, undefined);
+    await this.route(this.nodes.get(this.stage.head)!, [], emitted, out, 0, undefined, undefined);
     return out;
   }
 
@@ -117,19 +119,20 @@ export class StageExecutor {
         into.push(emittedOf(port, withLineage(record, base[parent]), map ?? parent));
       },
     });
+    const own = nodeId === this.tableNode ? table : undefined;
     try {
-      await proc.process(inputs, collect(emitted, inputs), table);
+      await proc.process(inputs, collect(emitted, inputs), own);
     } catch (e) {
       if (isTransientError(e)) throw e;
       // One bad record must not fail its batch: run the records one by one, and send those
       // that still throw to `failure` (a table's changes of the failed call never happened).
       emitted = [];
-      table?.discard();
+      own?.discard();
       for (let i = 0; i < inputs.length; i++) {
         const one = [inputs[i]!];
         const sub: Emitted[] = [];
         try {
-          await proc.process(one, collect(sub, one, i), table);
+          await proc.process(one, collect(sub, one, i), own);
           for (const x of sub) emitted.push(x);
         } catch (err) {
           if (isTransientError(err)) throw err;
@@ -138,10 +141,10 @@ export class StageExecutor {
         }
       }
     }
-    await this.route(node, inputs, emitted, out, bytesIn, offsets);
+    await this.route(node, inputs, emitted, out, bytesIn, offsets, table);
   }
 
-  private async route(node: CompiledNode, inputs: MRecord[], emitted: Emitted[], out: StageOutput, bytesIn: number, offsets: readonly string[] | undefined): Promise<void> {
+  private async route(node: CompiledNode, inputs: MRecord[], emitted: Emitted[], out: StageOutput, bytesIn: number, offsets: readonly string[] | undefined, table: BatchTable | undefined): Promise<void> {
     let bytesOut = 0;
     let errors = 0;
     let lastError: string | undefined;
@@ -204,7 +207,7 @@ export class StageExecutor {
     if (offsets) nb.inputOffsets = offsets;
     if (lastError !== undefined) nb.lastError = lastError;
     out.nodes.push(nb);
-    if (fusedInputs) for (const [target, recs] of fusedInputs) await this.runNode(target, recs, out, 0);
+    if (fusedInputs) for (const [target, recs] of fusedInputs) await this.runNode(target, recs, out, 0, undefined, table);
   }
 }
 
