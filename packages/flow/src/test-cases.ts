@@ -31,7 +31,7 @@ const expression = z.string().min(1).max(TEST_LIMITS.expressionLength);
 export const TestRecordSchema = z
   .object({
     key: z.string().optional(),
-    value: z.unknown(),
+    value: z.json().meta({ id: "JsonValue", description: "Any JSON value." }),
     headers: headers.optional(),
   })
   .strict()

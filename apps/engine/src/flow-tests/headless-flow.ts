@@ -1,0 +1,235 @@
+import { connectionFieldsOf } from "@millrace/flow";
+import { failed, isSourceProcessor, isTransientError, type BatchProcessor, type KeyValueState, type MRecord, type Output, type ProcessorContext, type ProcessorImpl, type ProcessorSpec } from "@millrace/processors";
+import type { ExecutionPlan, PlannedNode } from "../planner/index.js";
+
+/**
+ * One flow run without Kafka, an engine or a database: every node's implementation is created
+ * as the stages create it (same config, parameters substituted by the planner), fed in batches
+ * in topological order, and what each port sends is kept instead of written. Sources are replaced
+ * by given records; nodes that would reach a database or an endpoint pass their records through
+ * to `success` (they are where the records would be written), so no connection is ever opened.
+ */
+
+/** Records per process() call, as a stage's batch would hold. */
+export const HEADLESS_BATCH = 500;
+
+/** What one run captured. */
+export interface HeadlessRun {
+  /** records each port sent, by `node.port`; a node without ports: the records it received, by node id */
+  outputs: Map<string, MRecord[]>;
+  /** records that went to a failure port no edge leaves (the dead letter), by the node that failed them */
+  deadLetters: Map<string, MRecord[]>;
+  /** records that failed, by the node that failed them, wherever they went */
+  failures: Map<string, MRecord[]>;
+  /** nodes that ran as pass-throughs instead of their implementation */
+  stubbed: string[];
+}
+
+export interface HeadlessOptions {
+  plan: ExecutionPlan;
+  specs: { get(type: string): ProcessorSpec | undefined };
+  implementations: Record<string, ProcessorImpl>;
+  /** records per source node id */
+  inputs: ReadonlyMap<string, MRecord[]>;
+  /** aborted when the run must stop (its time is up) */
+  signal: AbortSignal;
+  log?: ProcessorContext["log"];
+}
+
+export class HeadlessRunError extends Error {}
+
+/** A node's table, in memory: a failed process() call's writes are discarded, as the stage's are. */
+class MemoryState implements KeyValueState {
+  readonly rows = new Map<string, unknown>();
+  private pending = new Map<string, unknown>();
+  private static readonly DELETED = Symbol("deleted");
+
+  get(key: string): unknown {
+    if (this.pending.has(key)) {
+      const v = this.pending.get(key);
+      return v === MemoryState.DELETED ? undefined : v;
+    }
+    return this.rows.get(key);
+  }
+  put(key: string, value: unknown): void {
+    this.pending.set(key, value);
+  }
+  delete(key: string): void {
+    this.pending.set(key, MemoryState.DELETED);
+  }
+  commit(): void {
+    for (const [k, v] of this.pending) {
+      if (v === MemoryState.DELETED) this.rows.delete(k);
+      else this.rows.set(k, v);
+    }
+    this.pending.clear();
+  }
+  discard(): void {
+    this.pending.clear();
+  }
+}
+
+/** A type that can name a database or an endpoint connection reaches outside: it never runs headless. */
+function reachesOutside(spec: ProcessorSpec): boolean {
+  return connectionFieldsOf(spec.configSchema).some((f) => f.type === "postgres" || f.type === "http");
+}
+
+const passThrough: BatchProcessor = {
+  process(records, out) {
+    for (let i = 0; i < records.length; i++) out.emit("success", records[i]!, i);
+  },
+};
+
+interface Step {
+  node: PlannedNode;
+  processor: BatchProcessor | undefined;
+  state: MemoryState | undefined;
+  /** port → target nodes of the edges leaving it */
+  targets: Map<string, string[]>;
+  queue: MRecord[];
+}
+
+/** Nodes in an order where each follows its upstream nodes and the tables it looks rows up in. */
+function topologicalOrder(plan: ExecutionPlan): PlannedNode[] {
+  const before = new Map<string, Set<string>>(plan.nodes.map((n) => [n.id, new Set<string>()]));
+  for (const e of plan.edges) before.get(e.to)?.add(e.from.node);
+  for (const n of plan.nodes) {
+    if (!n.lookup?.changelog) continue;
+    const table = plan.nodes.find((t) => t.state?.changelogTopic === n.lookup!.topic);
+    if (table) before.get(n.id)!.add(table.id);
+  }
+  const order: PlannedNode[] = [];
+  const done = new Set<string>();
+  let progressed = true;
+  while (order.length < plan.nodes.length && progressed) {
+    progressed = false;
+    for (const n of plan.nodes) {
+      if (done.has(n.id) || [...before.get(n.id)!].some((b) => !done.has(b))) continue;
+      order.push(n);
+      done.add(n.id);
+      progressed = true;
+    }
+  }
+  if (order.length < plan.nodes.length) throw new HeadlessRunError("the flow has a cycle");
+  return order;
+}
+
+function push(map: Map<string, MRecord[]>, key: string, record: MRecord): void {
+  const list = map.get(key);
+  if (list) list.push(record);
+  else map.set(key, [record]);
+}
+
+export async function runHeadless(options: HeadlessOptions): Promise<HeadlessRun> {
+  const { plan, signal } = options;
+  const run: HeadlessRun = { outputs: new Map(), deadLetters: new Map(), failures: new Map(), stubbed: [] };
+  const steps = new Map<string, Step>();
+  const closers: (() => unknown)[] = [];
+  try {
+    for (const node of topologicalOrder(plan)) {
+      const targets = new Map<string, string[]>();
+      for (const e of plan.edges) if (e.from.node === node.id) targets.set(e.from.port, [...(targets.get(e.from.port) ?? []), e.to]);
+      steps.set(node.id, { node, processor: undefined, state: node.state ? new MemoryState() : undefined, targets, queue: [] });
+    }
+    for (const step of steps.values()) step.processor = await create(step, steps, options, run, closers);
+    for (const [nodeId, records] of options.inputs) {
+      const step = steps.get(nodeId);
+      if (!step) throw new HeadlessRunError(`no node "${nodeId}" in the flow`);
+      emitAll(step, records.map((r, i) => ["success", r, i] as const), run, steps);
+    }
+    for (const step of steps.values()) {
+      if (!step.processor) continue;
+      const queue = step.queue;
+      step.queue = [];
+      if (!step.node.ports.length) for (const r of queue) push(run.outputs, step.node.id, r);
+      for (let from = 0; from < queue.length; from += HEADLESS_BATCH) {
+        if (signal.aborted) throw new HeadlessRunError("stopped: the time is up");
+        await runBatch(step, queue.slice(from, from + HEADLESS_BATCH), run, steps);
+      }
+    }
+    return run;
+  } finally {
+    for (const close of closers) {
+      try {
+        await close();
+      } catch {
+        // a processor that cannot close cleanly must not hide the case's outcome
+      }
+    }
+  }
+}
+
+async function create(step: Step, steps: Map<string, Step>, options: HeadlessOptions, run: HeadlessRun, closers: (() => unknown)[]): Promise<BatchProcessor | undefined> {
+  const node = step.node;
+  if (node.kind === "source" || node.runner) return undefined;
+  const spec = options.specs.get(node.type);
+  if (!spec) throw new HeadlessRunError(`node "${node.id}": unknown processor type "${node.type}"`);
+  if (reachesOutside(spec)) {
+    run.stubbed.push(node.id);
+    return passThrough;
+  }
+  const impl = options.implementations[node.type];
+  if (!impl) throw new HeadlessRunError(`node "${node.id}": no implementation of "${node.type}"`);
+  const ctx: ProcessorContext = { flowId: options.plan.flowId, nodeId: node.id, signal: options.signal, log: options.log ?? (() => {}) };
+  if (node.lookup) {
+    const table = [...steps.values()].find((s) => s.node.state?.changelogTopic === node.lookup!.topic);
+    // a table of the flow is filled by this run; a compacted topic outside it has no rows here
+    ctx.lookup = table?.state ? (key) => table.state!.get(key) : () => undefined;
+  }
+  let processor: BatchProcessor;
+  try {
+    const created = await impl.create(node.config, ctx);
+    if (isSourceProcessor(created)) throw new Error("it is a source");
+    processor = created;
+  } catch (e) {
+    throw new HeadlessRunError(`node "${node.id}" could not be created: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (processor.close) closers.push(() => processor.close!());
+  return processor;
+}
+
+/** As the stage runs a batch: a call that throws is run again record by record, those that still throw fail. */
+async function runBatch(step: Step, inputs: MRecord[], run: HeadlessRun, steps: Map<string, Step>): Promise<void> {
+  const nodeId = step.node.id;
+  const processor = step.processor!;
+  let emitted: (readonly [string, MRecord, number])[] = [];
+  const collect = (into: (readonly [string, MRecord, number])[], offset: number): Output => ({
+    emit(port, record, parent) {
+      into.push([port, record, parent + offset]);
+    },
+  });
+  try {
+    await processor.process(inputs, collect(emitted, 0), step.state);
+    step.state?.commit();
+  } catch (e) {
+    if (isTransientError(e)) throw new HeadlessRunError(`node "${nodeId}": ${e instanceof Error ? e.message : String(e)}`);
+    emitted = [];
+    step.state?.discard();
+    for (let i = 0; i < inputs.length; i++) {
+      const sub: (readonly [string, MRecord, number])[] = [];
+      try {
+        await processor.process([inputs[i]!], collect(sub, i), step.state);
+        step.state?.commit();
+        emitted.push(...sub);
+      } catch (err) {
+        step.state?.discard();
+        if (isTransientError(err)) throw new HeadlessRunError(`node "${nodeId}": ${err instanceof Error ? err.message : String(err)}`);
+        emitted.push(["failure", failed(inputs[i]!, err instanceof Error ? err.message : String(err), nodeId), i]);
+      }
+    }
+  }
+  emitAll(step, emitted, run, steps);
+}
+
+function emitAll(step: Step, emitted: readonly (readonly [string, MRecord, number])[], run: HeadlessRun, steps: Map<string, Step>): void {
+  const nodeId = step.node.id;
+  for (const [port, record] of emitted) {
+    push(run.outputs, `${nodeId}.${port}`, record);
+    const targets = step.targets.get(port);
+    if (port === "failure") {
+      push(run.failures, nodeId, record);
+      if (!targets) push(run.deadLetters, nodeId, record);
+    }
+    if (targets) for (const t of targets) steps.get(t)!.queue.push(record);
+  }
+}

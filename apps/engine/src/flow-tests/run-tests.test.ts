@@ -1,0 +1,167 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { validateFlow, type FlowDocument, type TestCase } from "@millrace/flow";
+import { catalog, type ProcessorImpl } from "@millrace/processors";
+import { closeUserCodePool, implementations } from "@millrace/processors/runtime";
+import { runFlowTests } from "./run-tests.js";
+
+afterAll(() => closeUserCodePool());
+
+const at = { x: 0, y: 0 };
+
+/** orders (kafka-source) → big (filter amount > 10) → out (kafka-sink keyed by customer); by-customer counts orders */
+function flow(tests: TestCase[], extra: Partial<FlowDocument> = {}): FlowDocument {
+  const doc = {
+    schemaVersion: 1,
+    id: "orders-flow",
+    name: "Orders",
+    nodes: [
+      { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
+      { id: "big", type: "filter", typeVersion: 1, config: { expression: "value.amount > 10" }, position: at },
+      { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "big-orders", keyExpression: "value.customer" }, position: at },
+      { id: "by-customer", type: "aggregate", typeVersion: 1, config: { groupBy: "value.customer", op: "count" }, position: at },
+      { id: "db", type: "postgres-sink", typeVersion: 1, config: { connectionString: "postgres://nobody@db.invalid/shop", table: "orders", columns: { id: "value.id" } }, position: at },
+    ],
+    edges: [
+      { id: "e1", from: { node: "orders", port: "success" }, to: { node: "big" } },
+      { id: "e2", from: { node: "big", port: "success" }, to: { node: "out" } },
+      { id: "e3", from: { node: "orders", port: "success" }, to: { node: "by-customer" } },
+      { id: "e4", from: { node: "big", port: "success" }, to: { node: "db" } },
+    ],
+    parameters: [],
+    tests,
+    ...extra,
+  };
+  const r = validateFlow(doc, catalog);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.document;
+}
+
+const orders = [
+  { value: { id: 1, customer: "ann", amount: 5 } },
+  { value: { id: 2, customer: "bob", amount: 20 } },
+  { value: { id: 3, customer: "ann", amount: 30 } },
+];
+
+const run = (doc: FlowDocument, extra: Partial<Parameters<typeof runFlowTests>[1]> = {}) => runFlowTests(doc, { specs: catalog, implementations, ...extra });
+
+describe("flow tests, headless", () => {
+  it("passes when the records that come out are the expected ones", async () => {
+    const r = await run(
+      flow([
+        {
+          name: "big orders reach the topic keyed by customer",
+          inputs: { orders },
+          expect: {
+            out: { records: [{ key: "bob", value: { id: 2, customer: "bob", amount: 20 } }, { key: "ann", value: { id: 3, customer: "ann", amount: 30 } }] },
+            "big.success": { count: 2 },
+          },
+        },
+      ]),
+    );
+    expect(r.cases[0]).toMatchObject({ name: "big orders reach the topic keyed by customer", passed: true, mismatches: [] });
+    expect(r).toMatchObject({ passed: 1, failed: 0 });
+  });
+
+  it("fails with the expected and the actual records side by side", async () => {
+    const r = await run(flow([{ name: "wrong", inputs: { orders }, expect: { out: { records: [{ value: { id: 2, customer: "bob", amount: 20 } }] } } }]));
+    const c = r.cases[0]!;
+    expect(c.passed).toBe(false);
+    expect(c.mismatches).toEqual([
+      {
+        path: 'expect["out"].records',
+        message: "the records differ",
+        expected: [{ value: { id: 2, customer: "bob", amount: 20 } }],
+        actual: [
+          { key: "bob", value: { id: 2, customer: "bob", amount: 20 } },
+          { key: "ann", value: { id: 3, customer: "ann", amount: 30 } },
+        ],
+      },
+    ]);
+    expect(c.outputs.out).toHaveLength(2);
+    expect(r.failed).toBe(1);
+  });
+
+  it("checks JSONata conditions over each record and over the list", async () => {
+    const r = await run(
+      flow([
+        { name: "each and all hold", inputs: { orders }, expect: { out: { each: "value.amount > 10 and key = value.customer", all: "$sum(value.amount) = 50" } } },
+        { name: "each fails", inputs: { orders }, expect: { "big.success": { each: "value.amount > 25" } } },
+        { name: "all fails", inputs: { orders }, expect: { "big.success": { all: "$count($) = 3" } } },
+      ]),
+    );
+    expect(r.cases.map((c) => c.passed)).toEqual([true, false, false]);
+    expect(r.cases[1]!.mismatches[0]).toMatchObject({ path: 'expect["big.success"].each', actual: [{ index: 0, record: { value: { id: 2 } } }] });
+    expect(r.cases[2]!.mismatches[0]!.path).toBe('expect["big.success"].all');
+  });
+
+  it("expected failures pass; a record in the dead letter that no one expected fails the case", async () => {
+    const bad = [{ value: { id: 9, customer: "cy", amount: "x" } }, ...orders];
+    const mapFlow = (tests: TestCase[]) =>
+      flow(tests, {
+        nodes: [
+          { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
+          { id: "double", type: "map", typeVersion: 1, config: { expression: '$number(value.amount) * 2' }, position: at },
+          { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "doubled" }, position: at },
+        ],
+        edges: [
+          { id: "e1", from: { node: "orders", port: "success" }, to: { node: "double" } },
+          { id: "e2", from: { node: "double", port: "success" }, to: { node: "out" } },
+        ],
+      });
+    const r = await run(
+      mapFlow([
+        { name: "expected", inputs: { orders: bad }, expect: { out: { records: [{ value: 10 }, { value: 40 }, { value: 60 }] } }, failures: { double: { count: 1, error: "number" } } },
+        { name: "unexpected", inputs: { orders: bad }, expect: { out: { count: 3 } } },
+      ]),
+    );
+    expect(r.cases[0]).toMatchObject({ passed: true });
+    expect(r.cases[1]!.passed).toBe(false);
+    expect(r.cases[1]!.mismatches).toEqual([expect.objectContaining({ path: 'failures["double"]', expected: "no failure", actual: [{ value: { id: 9, customer: "cy", amount: "x" }, headers: expect.objectContaining({ "mr.error.node": "double" }) }] })]);
+  });
+
+  it("a stateful aggregate counts per group over the case's records (the planner's re-keying included)", async () => {
+    const r = await run(
+      flow([
+        {
+          name: "counts",
+          inputs: { orders },
+          expect: { "by-customer": { records: [{ key: "ann", value: 1 }, { key: "bob", value: 1 }, { key: "ann", value: 2 }] } },
+        },
+        // each case starts with empty tables
+        { name: "again", inputs: { orders: orders.slice(0, 1) }, expect: { "by-customer": { records: [{ key: "ann", value: 1 }] } } },
+      ]),
+    );
+    expect(r.cases.map((c) => [c.name, c.passed, c.mismatches])).toEqual([
+      ["counts", true, []],
+      ["again", true, []],
+    ]);
+  });
+
+  it("never opens a connection: a postgres sink passes its records through, and says so", async () => {
+    const r = await run(flow([{ name: "db rows", inputs: { orders }, expect: { db: { count: 2, each: "value.amount > 10" } } }]));
+    expect(r.cases[0]).toMatchObject({ passed: true, stubbed: ["db"] });
+  });
+
+  it("a case that runs too long fails with its limit named", async () => {
+    const never: ProcessorImpl = { type: "filter", create: (_c, ctx) => ({ process: () => new Promise((done) => ctx.signal.addEventListener("abort", () => done())) }) };
+    const r = await run(flow([{ name: "slow", inputs: { orders }, expect: {}, timeoutMs: 50 }]), { implementations: { ...implementations, filter: never } });
+    expect(r.cases[0]).toMatchObject({ passed: false, error: expect.stringMatching(/ran longer than its 50 ms limit/) });
+  });
+
+  it("bad references fail their case with a path-named reason; --case picks one", async () => {
+    const r = await run(
+      flow([
+        { name: "not a source", inputs: { big: orders }, expect: {} },
+        { name: "no node", inputs: { orders }, expect: { nope: { count: 0 } } },
+        { name: "no port", inputs: { orders }, expect: { "big.nope": { count: 0 } } },
+      ]),
+    );
+    expect(r.cases.map((c) => c.error)).toEqual([
+      'inputs["big"]: "big" is a filter, not a source: records go in at sources',
+      'expect["nope"]: no node "nope" in the flow (a node id, or node.port)',
+      'expect["big.nope"]: "big" has no port "nope" (it has success, failure)',
+    ]);
+    const one = await run(flow([{ name: "a", inputs: {}, expect: {} }, { name: "b", inputs: {}, expect: {} }]), { only: "b" });
+    expect(one.cases.map((c) => c.name)).toEqual(["b"]);
+  });
+});
