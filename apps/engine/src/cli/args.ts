@@ -4,7 +4,7 @@ export interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const TAKES_VALUE = new Set(["-o", "--output", "--version", "--url", "--user", "--role", "--name", "--action", "--flow", "--since", "--until", "--limit"]);
+const TAKES_VALUE = new Set(["-o", "--output", "--version", "--url", "--user", "--role", "--name", "--action", "--flow", "--since", "--until", "--limit", "--junit", "--case"]);
 
 export function parseArgs(argv: string[]): Parsed {
   const positionals: string[] = [];

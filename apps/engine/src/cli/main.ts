@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
-// `pnpm millrace <command>`: the command-line client. `catalog` and `flow validate` work
-// offline; the rest talk to a running engine at MILLRACE_URL (default http://127.0.0.1:8080).
+// `pnpm millrace <command>`: the command-line client. `catalog`, `flow validate` and `flow test`
+// work offline; the rest talk to a running engine at MILLRACE_URL (default http://127.0.0.1:8080).
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { canonicalJson, formatError, parseFlowJson } from "@millrace/flow";
@@ -13,6 +13,7 @@ import { rotateKeyCommand } from "./secret-commands.js";
 import { auditCommand } from "./audit-command.js";
 import { CONNECTION_USAGE, runConnectionCommands } from "./connection-commands.js";
 import { runTableCommands, TABLE_USAGE } from "./table-commands.js";
+import { FLOW_TEST_USAGE, flowTestCommand } from "./flow-test-command.js";
 import { print, table } from "./output.js";
 
 const USAGE = `usage: millrace <command>
@@ -21,6 +22,7 @@ const USAGE = `usage: millrace <command>
   flow import FILE [--json] [--copy]  prints the flow id
   flow export ID [-o FILE]
   flow list [--json]
+${FLOW_TEST_USAGE}
   deploy ID [--version N] [--exactly-once]
   stop ID
   stats ID [--json]                per node and per edge figures
@@ -117,6 +119,7 @@ async function run(argv: string[]): Promise<number> {
     else print(table([["ID", "NAME", "VERSION", "DEPLOYED"], ...flows.map((f) => [f.id, f.name, String(f.latestVersion), f.deployment ? `v${f.deployment.version} ${f.deployment.status}` : "-"])]));
     return 0;
   }
+  if (cmd === "flow" && sub === "test") return flowTestCommand(p, readText, userPath, json);
   if (cmd === "secrets" && sub === "rotate-key") return rotateKeyCommand(api, json);
   if (cmd === "audit") return auditCommand(p, api, json);
   const connection = await runConnectionCommands(cmd, p, api, json, readText);
