@@ -12,6 +12,12 @@ export interface MRecord {
   key?: string;
   value: unknown;
   headers: Record<string, string>;
+  /**
+   * Epoch milliseconds: the Kafka timestamp of the message the record was read from, or of the
+   * record it derives from (the runner carries it over), written back as its message's timestamp
+   * so event time survives internal topics. Absent on a record created at a source.
+   */
+  timestamp?: number;
 }
 
 /**
@@ -33,7 +39,27 @@ export const HEADER = {
   auth: "mr.auth",
   /** set by the runner on a message a kafka-source could not read in its format (the reason): it goes to failure */
   formatError: "mr.format.error",
+  /** a windowed result's window: its start (ISO-8601 UTC with milliseconds) */
+  windowStart: "mr.window.start",
+  /** a windowed result's window: its end (exclusive; a session's: its last record's time) */
+  windowEnd: "mr.window.end",
 } as const;
+
+/**
+ * Keys a stateful processor keeps its own bookkeeping under in its table, beside the rows:
+ * restored from the changelog like any key, hidden from table get and scan. The leading control
+ * character keeps them apart from real keys; a windowed aggregate fails a record whose group is one.
+ */
+export const TABLE_KEY = {
+  /** a windowed aggregate's stream time: the latest event time seen in the partition (epoch ms) */
+  streamTime: "\u0001mr.stream-time",
+} as const;
+
+const RESERVED_TABLE_KEYS: ReadonlySet<string> = new Set(Object.values(TABLE_KEY));
+
+export function isReservedTableKey(key: string): boolean {
+  return RESERVED_TABLE_KEYS.has(key);
+}
 
 /**
  * How a source that the runner feeds from Kafka (kafka-source) names who sent its records: the

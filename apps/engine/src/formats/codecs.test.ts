@@ -99,6 +99,14 @@ describe("formats", () => {
     expect(recordEncoder("string", "string", undefined, undefined)!({ value: { a: 1 }, headers: {} }).value).toBe('{"a":1}');
   });
 
+  it("carries the message timestamp both ways (event time)", () => {
+    const dec = messageDecoder("string", "string", undefined)!;
+    expect(dec.decode({ ...message(Buffer.from("x")), timestamp: "1733461200000" }).timestamp).toBe(1_733_461_200_000);
+    const enc = recordEncoder("string", "string", undefined, undefined)!;
+    expect(enc({ value: "x", headers: {}, timestamp: 1_733_461_200_000 }).timestamp).toBe("1733461200000");
+    expect(enc({ value: "x", headers: {} }).timestamp).toBeUndefined();
+  });
+
   it("registers a sink's valueSchema under the subject its strategy names when the flow starts", async () => {
     const store = memoryStore();
     const plan = {

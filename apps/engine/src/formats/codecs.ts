@@ -93,7 +93,7 @@ function isNotFound(e: unknown): boolean {
   return status === 404;
 }
 
-/** Turns a kafka-source's messages into records by its formats. */
+/** Turns a kafka-source's messages into records by its formats (the message's timestamp becomes the record's, as in records.ts). */
 export interface MessageDecoder {
   /** loads what decode() needs for these messages (the Avro schemas they name) */
   prepare(messages: readonly InMessage[]): Promise<void>;
@@ -216,6 +216,8 @@ export function recordEncoder(format: Format, keyFormat: Format, value: WriterSc
         msg.key = part(keyFormat, k, key, "key");
       } else msg.key = part(keyFormat, r.key, key, "key");
     }
+    // the event time goes on, as encode() writes it for the json format
+    if (r.timestamp !== undefined) msg.timestamp = String(r.timestamp);
     return msg;
   };
 }

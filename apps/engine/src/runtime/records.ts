@@ -59,7 +59,8 @@ export function rawValue(r: MRecord): Buffer | undefined {
 
 /**
  * Kafka message → record. Values are JSON; a value that is not JSON (external topics) becomes a
- * string. A message without a lineage id (an external topic) gets one here.
+ * string. A message without a lineage id (an external topic) gets one here. The message's
+ * timestamp becomes the record's (Kafka's -1, "none", leaves it unset).
  */
 export function decode(m: InMessage): MRecord {
   const headers: Record<string, string> = {};
@@ -71,6 +72,8 @@ export function decode(m: InMessage): MRecord {
   const raw = m.value;
   const r: MRecord = { value: raw === null ? null : parseValue(raw), headers };
   if (m.key !== null) r.key = m.key.toString("utf8");
+  const timestamp = +m.timestamp;
+  if (timestamp >= 0) r.timestamp = timestamp;
   return r;
 }
 
@@ -81,11 +84,14 @@ export function messageBytes(m: InMessage): number {
 /**
  * Record → Kafka message (value JSON-encoded to a Buffer so its size is known and kafkajs does
  * not copy it again). A value object decoded from Kafka is written with the bytes it was read from.
+ * The record's timestamp is the message's, so the next stage reads the same event time (without
+ * one the producer stamps the time of sending).
  */
 export function encode(r: MRecord): OutMessage {
   const value = rawValue(r) ?? Buffer.from(JSON.stringify(r.value === undefined ? null : r.value), "utf8");
   const msg: OutMessage = { value, headers: r.headers };
   if (r.key !== undefined && r.key !== null) msg.key = r.key;
+  if (r.timestamp !== undefined) msg.timestamp = String(r.timestamp);
   return msg;
 }
 
@@ -97,7 +103,8 @@ export function encodedBytes(m: OutMessage): number {
 
 /**
  * Lineage: a record passed through unchanged (the very input object) keeps its id; a derived
- * or created record gets a new id with its parent's id in HEADER.parents.
+ * or created record gets a new id with its parent's id in HEADER.parents, and its parent's
+ * timestamp unless it has its own.
  */
 export function withLineage(record: MRecord, parent: MRecord | undefined): MRecord {
   if (parent === record && record.headers[HEADER.id] !== undefined) return record;
@@ -107,5 +114,7 @@ export function withLineage(record: MRecord, parent: MRecord | undefined): MReco
   else delete headers[HEADER.parents];
   const out: MRecord = { value: record.value, headers };
   if (record.key !== undefined) out.key = record.key;
+  const timestamp = record.timestamp ?? parent?.timestamp;
+  if (timestamp !== undefined) out.timestamp = timestamp;
   return out;
 }

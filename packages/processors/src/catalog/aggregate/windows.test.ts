@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { HEADER } from "../../sdk.js";
 import { configSchema } from "./spec.js";
-import { eventTimeOf, evictWindows, firstOpenWindow, isOpen, isSessionOpen, placeInSession, windowEntry, windowHeaders, windowPlan, windowsOf, WINDOW_HEADER, type WindowEntry, type WindowPlan } from "./windows.js";
+import { eventTimeOf, evictWindows, firstOpenWindow, isOpen, isSessionOpen, placeInSession, sessionReach, windowEntry, windowHeaders, windowPlan, windowsOf, type WindowEntry, type WindowPlan } from "./windows.js";
 
 const plan = (window: unknown): WindowPlan => windowPlan(configSchema.parse({ op: "count", window }).window!);
 const starts = (t: number, p: WindowPlan) => {
@@ -115,6 +116,14 @@ describe("sessions", () => {
     expect(view(s)).toEqual([[1_000, 20_000, 6], [40_000, 40_000, 1]]);
   });
 
+  it("the sessions a record reaches, without changing them", () => {
+    const s: WindowEntry<number>[] = [{ start: 1_000, end: 2_000, state: 2 }, { start: 11_000, end: 11_000, state: 1 }, { start: 30_000, end: 30_000, state: 1 }];
+    expect(sessionReach(s, 6_500, 5_000)).toEqual({ lo: 0, hi: 2 });
+    expect(sessionReach(s, 20_000, 5_000)).toEqual({ lo: 2, hi: 2 });
+    expect(sessionReach(s, 0, 5_000)).toEqual({ lo: 0, hi: 1 });
+    expect(s).toHaveLength(3);
+  });
+
   it("a session closes once stream time passes last record + gap + grace", () => {
     expect(isSessionOpen({ end: 10_000 }, 16_000, p)).toBe(true); // 10s + 5s gap + 1s grace: the last instant
     expect(isSessionOpen({ end: 10_000 }, 16_001, p)).toBe(false);
@@ -147,8 +156,8 @@ describe("window headers", () => {
   it("adds the bounds as ISO-8601 UTC, keeping the record's headers and leaving them unchanged", () => {
     const headers = { a: "1" };
     const h = windowHeaders(headers, 0, 10_000);
-    expect(h).toEqual({ a: "1", [WINDOW_HEADER.start]: "1970-01-01T00:00:00.000Z", [WINDOW_HEADER.end]: "1970-01-01T00:00:10.000Z" });
+    expect(h).toEqual({ a: "1", "mr.window.start": "1970-01-01T00:00:00.000Z", "mr.window.end": "1970-01-01T00:00:10.000Z" });
     expect(headers).toEqual({ a: "1" });
-    expect(WINDOW_HEADER).toEqual({ start: "mr.window.start", end: "mr.window.end" });
+    expect([HEADER.windowStart, HEADER.windowEnd]).toEqual(["mr.window.start", "mr.window.end"]);
   });
 });

@@ -1,3 +1,4 @@
+import { HEADER } from "../../sdk.js";
 import { durationMs } from "./duration.js";
 import { DEFAULT_MAX_WINDOWS, type WindowConfig } from "./spec.js";
 
@@ -7,9 +8,6 @@ import { DEFAULT_MAX_WINDOWS, type WindowConfig } from "./spec.js";
  * key's window list is the caller's state, changed in place only by the functions that say so.
  * Times are epoch milliseconds.
  */
-
-/** Header names of a windowed result's bounds (ISO-8601 UTC with milliseconds). */
-export const WINDOW_HEADER = { start: "mr.window.start", end: "mr.window.end" } as const;
 
 /** A window config in milliseconds, resolved once when the processor is created. */
 export interface WindowPlan {
@@ -115,6 +113,18 @@ export function isSessionOpen(s: { end: number }, streamTime: number, plan: Wind
 }
 
 /**
+ * The key's sessions a record at `t` joins: indexes `lo` to `hi` (exclusive) of `sessions`
+ * (sorted by start), those within `gapMs` of `t` (inclusive); none when `lo === hi`.
+ */
+export function sessionReach(sessions: readonly WindowEntry<unknown>[], t: number, gapMs: number): { lo: number; hi: number } {
+  let lo = 0;
+  while (lo < sessions.length && sessions[lo]!.end + gapMs < t) lo++;
+  let hi = lo;
+  while (hi < sessions.length && sessions[hi]!.start - gapMs <= t) hi++;
+  return { lo, hi };
+}
+
+/**
  * Puts a record at `t` into the key's sessions (sorted by start, mutated): the sessions within
  * `gapMs` of `t` (inclusive) become one — a record between two sessions bridges them — whose state
  * is theirs merged with `merge` (earlier first), or `initial()` for a new session. Returns that
@@ -129,11 +139,7 @@ export function placeInSession<S>(
   initial: () => S,
   merge: (earlier: S, later: S) => S,
 ): { session: WindowEntry<S>; replaced: { start: number; end: number }[] } {
-  const gap = plan.gapMs;
-  let lo = 0;
-  while (lo < sessions.length && sessions[lo]!.end + gap < t) lo++;
-  let hi = lo;
-  while (hi < sessions.length && sessions[hi]!.start - gap <= t) hi++;
+  const { lo, hi } = sessionReach(sessions, t, plan.gapMs);
   if (hi === lo) {
     const session = { start: t, end: t, state: initial() };
     sessions.splice(lo, 0, session);
@@ -174,5 +180,5 @@ export function evictWindows<S>(entries: WindowEntry<S>[], streamTime: number, p
 
 /** The headers of a windowed result: the input's plus the window's bounds. */
 export function windowHeaders(headers: Record<string, string>, start: number, end: number): Record<string, string> {
-  return { ...headers, [WINDOW_HEADER.start]: new Date(start).toISOString(), [WINDOW_HEADER.end]: new Date(end).toISOString() };
+  return { ...headers, [HEADER.windowStart]: new Date(start).toISOString(), [HEADER.windowEnd]: new Date(end).toISOString() };
 }
