@@ -1,7 +1,8 @@
 // Table and aggregate nodes on the real broker: rows per key from a stream (tombstones delete),
 // re-keyed by an expression through a keyed topic, kept in lmdb per partition with a changelog,
 // restored after a kill -9 on another engine process, answered by `tables.get` / `tables.scan`;
-// counts by key exact through a kill -9 in exactly-once mode, never fewer at least once.
+// counts by key exact through a kill -9 in exactly-once mode, never fewer at least once; windowed
+// counts on Kafka timestamps with late records, the stream time kept through a restart.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
@@ -166,6 +167,66 @@ describe("table and aggregate nodes", () => {
       await engine.api.deployments.stop.mutate({ flowId: id });
     }, 420_000);
   }
+
+  it("counts per tumbling minute on the Kafka timestamps, grace 10 s: later records go to late, and stay late after a restart (stream time restored)", async () => {
+    const id = uid("window");
+    const input = uid("clicks");
+    const counts = uid("per-minute");
+    const late = uid("late");
+    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [input, counts, late].map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    // a minute boundary ten minutes ago: recent enough for any retention
+    const W = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    /** both customers' records at these seconds after W, interleaved in one partition: each repartitioned partition sees the same stream time */
+    const send = (seconds: number[]) =>
+      producer.send({ topic: input, messages: seconds.flatMap((s) => ["c1", "c2"].map((customer) => ({ partition: 0, timestamp: String(W + s * 1000), value: JSON.stringify({ customer, s }) }))) });
+    // 65 s opens the next minute; 55 s is still in the first one's grace (stream time 65 < 60 + 10); 75 s closes it: 30 s is late
+    await send([5, 20, 50, 65, 55, 75, 30]);
+    await engine.api.flows.save.mutate({
+      document: flowDoc(
+        id,
+        [
+          ["in", "kafka-source", { topic: input, fromBeginning: true }],
+          ["perMinute", "aggregate", { groupBy: "value.customer", op: "count", window: { type: "tumbling", size: "1m", grace: "10s" } }],
+          ["out", "kafka-sink", { topic: counts }],
+          ["lateOut", "kafka-sink", { topic: late }],
+        ],
+        [["in", "success", "perMinute"], ["perMinute", "success", "out"], ["perMinute", "late", "lateOut"]],
+      ),
+    });
+    await engine.api.deployments.deploy.mutate({ flowId: id, exactlyOnce: true });
+    const minute = (r: { headers: Record<string, string> }) => (Date.parse(r.headers["mr.window.start"]!) - W) / 60_000;
+    /** a customer's results as [minute, count], in order */
+    const results = (rs: Awaited<ReturnType<typeof readTopic>>, customer: string) => rs.filter((r) => r.key === customer).map((r) => [minute(r), r.value as number]);
+    const first = await readTopic(brokers, counts, (r) => r.length >= 12);
+    for (const customer of ["c1", "c2"]) expect(results(first, customer), customer).toEqual([[0, 1], [0, 2], [0, 3], [1, 1], [0, 4], [1, 2]]);
+    const r0 = first.find((r) => r.key === "c1" && minute(r) === 0)!;
+    expect(r0.headers["mr.window.start"]).toBe(new Date(W).toISOString());
+    expect(r0.headers["mr.window.end"]).toBe(new Date(W + 60_000).toISOString());
+    const lateFirst = await readTopic(brokers, late, (r) => r.length >= 2);
+    expect(lateFirst.map((r) => [r.value.customer, r.value.s]).sort()).toEqual([["c1", 30], ["c2", 30]]);
+    // the table holds each customer's open windows; the stream time beside them is no row
+    const scan = await engine.api.tables.scan.query({ flowId: id, nodeId: "perMinute" });
+    expect(scan.rows.map((r) => r.key)).toEqual(["c1", "c2"]);
+    expect(scan.rows[0]!.value).toEqual([{ start: W + 60_000, end: W + 120_000, state: 2 }]);
+
+    // a restart: the stream time (75 s) comes back with the table, so 40 s is still late; 80 s counts in the second minute
+    await engine.kill9();
+    engine = await spawnEngine({ port, databaseUrl: db.url, brokers });
+    await send([40, 80]);
+    const after = await readTopic(brokers, counts, (r) => r.length >= 14);
+    for (const customer of ["c1", "c2"]) expect(results(after, customer).at(-1), customer).toEqual([1, 3]);
+    expect(after).toHaveLength(14);
+    const lateAfter = await readTopic(brokers, late, (r) => r.length >= 4);
+    expect(lateAfter.map((r) => [r.value.customer, r.value.s]).sort()).toEqual([["c1", 30], ["c1", 40], ["c2", 30], ["c2", 40]]);
+    await producer.disconnect();
+    await engine.api.deployments.stop.mutate({ flowId: id });
+  }, 240_000);
 
   it("joins orders with customers from a table of the same flow, a customer updated mid-stream included", async () => {
     const id = uid("join");

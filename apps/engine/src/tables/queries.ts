@@ -1,3 +1,4 @@
+import { isReservedTableKey, TABLE_KEY } from "@millrace/processors";
 import { DomainError } from "../errors.js";
 import { keyPartition, type KafkaClient } from "../kafka/index.js";
 import type { ExecutionPlan } from "../planner/index.js";
@@ -9,6 +10,8 @@ import { readRanges } from "../tap/reader.js";
 /** Changes of one changelog partition read through when no engine here holds its table (bounded: a bigger one is refused). */
 const MAX_READ_THROUGH = 1_000_000;
 export const MAX_SCAN = 1_000;
+/** keys a partition may hold besides its rows (hidden from get and scan) */
+const RESERVED_KEYS = Object.keys(TABLE_KEY).length;
 
 export interface TableSource {
   plan: ExecutionPlan;
@@ -53,6 +56,8 @@ export async function tableGet(src: TableSource, nodeId: string, key: string): P
   const state = stateOf(src.plan, nodeId);
   const partition = keyPartition(key, state.partitions);
   const store = src.tables?.store(partition);
+  // a key the processor keeps its bookkeeping under (a window's stream time) is no row
+  if (isReservedTableKey(key)) return { key, value: null, partition, from: store ? "store" : "changelog" };
   if (store) return { key, value: store.get(key) ?? null, partition, from: "store" };
   const rows = await readThrough(src.kafka, state.changelogTopic, partition);
   return { key, value: rows.get(key) ?? null, partition, from: "changelog" };
@@ -67,10 +72,10 @@ export async function tableScan(src: TableSource, nodeId: string, opts: { prefix
   for (let p = 0; p < state.partitions; p++) {
     const store = src.tables?.store(p);
     if (store) {
-      all.push(...store.scan({ prefix, limit: limit + 1 }));
+      for (const e of store.scan({ prefix, limit: limit + 1 + RESERVED_KEYS })) if (!isReservedTableKey(e.key)) all.push(e);
       continue;
     }
-    for (const [key, value] of await readThrough(src.kafka, state.changelogTopic, p)) if (key.startsWith(prefix)) all.push({ key, value });
+    for (const [key, value] of await readThrough(src.kafka, state.changelogTopic, p)) if (key.startsWith(prefix) && !isReservedTableKey(key)) all.push({ key, value });
   }
   all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { rows: all.slice(0, limit), truncated: all.length > limit };

@@ -2,13 +2,17 @@ import { parseConfig } from "../../config.js";
 import { failed, type BatchProcessor, type KeyValueState, type MRecord, type ProcessorImpl } from "../../sdk.js";
 import { Expressions } from "../../user-code/expressions.js";
 import { CustomReducer } from "./custom-reducer.js";
+import { groupsOf } from "./groups.js";
 import { foldBatch, result, type Reduced } from "./reduce.js";
 import { spec, type AggregateConfig } from "./spec.js";
+import { WindowedAggregate } from "./windowed.js";
+import { windowPlan } from "./windows.js";
 
 /**
  * Folds each record into its group's state in the partition's table the runner gives, and emits
  * the group's new result keyed by the group. The planner has already re-keyed the records by
  * `groupBy` (a set-key step before a repartition topic), so the record key is the group here.
+ * With a window, WindowedAggregate does it per window of event time.
  */
 export const impl: ProcessorImpl<AggregateConfig> = {
   type: spec.type,
@@ -17,19 +21,23 @@ export const impl: ProcessorImpl<AggregateConfig> = {
     const op = c.op;
     const valueOf = c.value === undefined ? undefined : new Expressions([c.value], "value");
     const custom = op === undefined ? new CustomReducer(c.initial!, c.reduce!) : undefined;
+    if (c.window) {
+      return new WindowedAggregate({
+        nodeId: ctx.nodeId,
+        plan: windowPlan(c.window),
+        fold: custom ?? { op: op!, maxItems: c.maxItems, value: valueOf },
+        timestamp: c.timestamp === undefined ? undefined : new Expressions([c.timestamp], "value"),
+      });
+    }
     return {
       async process(records, out, state) {
         if (!state) throw new Error(`node "${ctx.nodeId}": an aggregate runs only in a stateful stage (the runner gives it its partition's table)`);
         const n = records.length;
-        const groups: (string | undefined)[] = new Array(n);
+        const groups = groupsOf(records, out, ctx.nodeId);
         const states = new Map<string, unknown>();
         for (let i = 0; i < n; i++) {
-          const key = records[i]!.key;
-          if (key === undefined) {
-            out.emit("failure", failed(records[i]!, "the record has no key: give the aggregate a groupBy expression", ctx.nodeId), i);
-            continue;
-          }
-          groups[i] = key;
+          const key = groups[i];
+          if (key === undefined) continue;
           if (!states.has(key)) {
             const stored = state.get(key);
             if (stored !== undefined) states.set(key, stored);

@@ -94,11 +94,6 @@ export const configSchema = z
   });
 export type AggregateConfig = z.infer<typeof configSchema>;
 
-/** What this version runs: the windowed form (windowSchema, windows.ts) is built but its runtime is not yet. */
-const runnableConfigSchema = configSchema.superRefine((c, ctx) => {
-  if (c.window !== undefined) ctx.addIssue({ code: "custom", path: ["window"], message: "windows come in a later version of aggregate: aggregate without a window (one result per group) for now" });
-});
-
 export const spec: ProcessorSpec<AggregateConfig> = {
   type: "aggregate",
   version: 1,
@@ -106,7 +101,7 @@ export const spec: ProcessorSpec<AggregateConfig> = {
   title: "Aggregate",
   description: "Folds the records of each group (and window) into a running result: count, sum, min, max, avg, latest, collect or your own reducer.",
   hasInput: true,
-  configSchema: runnableConfigSchema,
+  configSchema,
   stateful: { rekeyBy: (c: AggregateConfig) => c?.groupBy },
   outputPorts: (c: AggregateConfig) => (c?.window ? ["success", "late", "failure"] : ["success", "failure"]),
   dynamicPorts: true,
@@ -126,8 +121,9 @@ record, keyed by the group key. Records of a group are folded in their order.
 The results live in a table like a \`table\` node's (a store per partition, a changelog), read by
 \`millrace table get|scan\`; a \`groupBy\` repartitions the records by their group first.
 
-**window** (coming in a later version: refused for now) aggregates per window of event time (**timestamp**: epoch ms, or ISO-8601 text with its
-zone like \`2026-12-06T05:00:00Z\`; absent: the record's Kafka timestamp; anything else → \`failure\`).
+**window** aggregates per window of event time (**timestamp**: epoch ms, or ISO-8601 text with its
+zone like \`2026-12-06T05:00:00Z\`; absent: the record's Kafka timestamp, which the runtime carries through
+its own topics; anything else → \`failure\`).
 Durations are a whole number and a unit: \`500ms\`, \`30s\`, \`5m\`, \`2h\`, \`1d\` (at most 31 days).
 
 - \`tumbling\` {**size**}: back-to-back windows \`[start, start + size)\`, aligned to the epoch
@@ -141,5 +137,9 @@ Durations are a whole number and a unit: \`500ms\`, \`30s\`, \`5m\`, \`2h\`, \`1
 - at most **maxPerKey** windows per key are kept; the oldest goes first
 
 Windowed results carry the window in headers \`mr.window.start\` and \`mr.window.end\` (ISO-8601 UTC; end is
-exclusive for tumbling and hopping, a session's last record for sessions).`,
+exclusive for tumbling and hopping, a session's last record for sessions) and the record's event time as their
+timestamp. A session that a record extends or merges has its result under the old bounds deleted: a \`null\`
+value with those bounds comes first. The stream time is per input partition and survives restarts. A key's
+row in the table is its open windows (\`start\`, \`end\` in epoch ms, \`state\`); its closed ones leave the row
+when the key gets its next record.`,
 };
