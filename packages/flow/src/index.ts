@@ -19,3 +19,4 @@ export * from "./connections.js";
 export * from "./ids.js";
 export * from "./defaults.js";
 export * from "./diff.js";
+export * from "./diff.js";

@@ -14,6 +14,7 @@ import { auditCommand } from "./audit-command.js";
 import { CONNECTION_USAGE, runConnectionCommands } from "./connection-commands.js";
 import { runTableCommands, TABLE_USAGE } from "./table-commands.js";
 import { FLOW_TEST_USAGE, flowTestCommand } from "./flow-test-command.js";
+import { FLOW_DIFF_USAGE, flowDiffCommand } from "./flow-diff-command.js";
 import { print, table } from "./output.js";
 
 const USAGE = `usage: millrace <command>
@@ -23,6 +24,7 @@ const USAGE = `usage: millrace <command>
   flow export ID [-o FILE]
   flow list [--json]
 ${FLOW_TEST_USAGE}
+${FLOW_DIFF_USAGE}
   deploy ID [--version N] [--exactly-once]
   stop ID
   stats ID [--json]                per node and per edge figures
@@ -119,6 +121,7 @@ async function run(argv: string[]): Promise<number> {
     else print(table([["ID", "NAME", "VERSION", "DEPLOYED"], ...flows.map((f) => [f.id, f.name, String(f.latestVersion), f.deployment ? `v${f.deployment.version} ${f.deployment.status}` : "-"])]));
     return 0;
   }
+  if (cmd === "flow" && sub === "diff") return flowDiffCommand(p, api, json);
   if (cmd === "flow" && sub === "test") return flowTestCommand(p, readText, userPath, json);
   if (cmd === "secrets" && sub === "rotate-key") return rotateKeyCommand(api, json);
   if (cmd === "audit") return auditCommand(p, api, json);
