@@ -5,8 +5,8 @@ import { z } from "zod";
  * must come out of its nodes. They never change what the flow does: the planner ignores them
  * and a document without them exports exactly as before.
  *
- * Targets of expectations: `node` (the records it sends on `success`, or for a node without
- * ports — a log — the records it receives) or `node.port` (the records of that port).
+ * Targets of expectations: `node` (the records it sends on `success`, or for a node with no
+ * output but failure — a log — the records it receives) or `node.port` (the records of that port).
  */
 
 export const TEST_LIMITS = {
@@ -63,7 +63,7 @@ export const TestCaseSchema = z
     name: z.string().min(1).max(TEST_LIMITS.nameLength),
     description: z.string().max(2000).optional(),
     inputs: z.record(z.string(), z.array(TestRecordSchema)).describe("Records fed to each source node, by node id; other sources send nothing."),
-    expect: z.record(z.string(), TestExpectationSchema).optional().describe('What comes out, by "node" (its success records) or "node.port".'),
+    expect: z.record(z.string(), TestExpectationSchema).optional().describe('What comes out, by "node" (its success records; a log: what it receives) or "node.port".'),
     failures: z
       .record(z.string(), TestFailureSchema)
       .optional()

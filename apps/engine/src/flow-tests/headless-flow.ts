@@ -1,5 +1,5 @@
-import { connectionFieldsOf } from "@millrace/flow";
-import { failed, isSourceProcessor, isTransientError, type BatchProcessor, type KeyValueState, type MRecord, type Output, type ProcessorContext, type ProcessorImpl, type ProcessorSpec } from "@millrace/processors";
+import { connectionFieldsOf, type ProcessorTypeInfo } from "@millrace/flow";
+import { failed, isSourceProcessor, isTransientError, type BatchProcessor, type KeyValueState, type MRecord, type Output, type ProcessorContext, type ProcessorImpl } from "@millrace/processors";
 import type { ExecutionPlan, PlannedNode } from "../planner/index.js";
 
 /**
@@ -15,7 +15,7 @@ export const HEADLESS_BATCH = 500;
 
 /** What one run captured. */
 export interface HeadlessRun {
-  /** records each port sent, by `node.port`; a node without ports: the records it received, by node id */
+  /** records each port sent, by `node.port`; a node that sends nothing on (receivesOnly): the records it received, by node id */
   outputs: Map<string, MRecord[]>;
   /** records that went to a failure port no edge leaves (the dead letter), by the node that failed them */
   deadLetters: Map<string, MRecord[]>;
@@ -27,7 +27,7 @@ export interface HeadlessRun {
 
 export interface HeadlessOptions {
   plan: ExecutionPlan;
-  specs: { get(type: string): ProcessorSpec | undefined };
+  specs: { get(type: string): ProcessorTypeInfo | undefined };
   implementations: Record<string, ProcessorImpl>;
   /** records per source node id */
   inputs: ReadonlyMap<string, MRecord[]>;
@@ -70,7 +70,7 @@ class MemoryState implements KeyValueState {
 }
 
 /** A type that can name a database or an endpoint connection reaches outside: it never runs headless. */
-function reachesOutside(spec: ProcessorSpec): boolean {
+function reachesOutside(spec: ProcessorTypeInfo): boolean {
   return connectionFieldsOf(spec.configSchema).some((f) => f.type === "postgres" || f.type === "http");
 }
 
@@ -87,6 +87,11 @@ interface Step {
   /** port → target nodes of the edges leaving it */
   targets: Map<string, string[]>;
   queue: MRecord[];
+}
+
+/** A node that sends nothing on (a log): what it received is what a test reads of it. */
+export function receivesOnly(node: PlannedNode): boolean {
+  return node.ports.every((p) => p.port === "failure");
 }
 
 /** Nodes in an order where each follows its upstream nodes and the tables it looks rows up in. */
@@ -141,7 +146,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<HeadlessRun
       if (!step.processor) continue;
       const queue = step.queue;
       step.queue = [];
-      if (!step.node.ports.length) for (const r of queue) push(run.outputs, step.node.id, r);
+      if (receivesOnly(step.node)) for (const r of queue) push(run.outputs, step.node.id, r);
       for (let from = 0; from < queue.length; from += HEADLESS_BATCH) {
         if (signal.aborted) throw new HeadlessRunError("stopped: the time is up");
         await runBatch(step, queue.slice(from, from + HEADLESS_BATCH), run, steps);

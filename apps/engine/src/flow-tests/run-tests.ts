@@ -1,8 +1,8 @@
-import { DEFAULT_CASE_TIMEOUT_MS, parseTestTarget, type FlowDocument, type TestCase, type TestRecord } from "@millrace/flow";
-import type { MRecord, ProcessorContext, ProcessorImpl, ProcessorSpec } from "@millrace/processors";
+import { DEFAULT_CASE_TIMEOUT_MS, parseTestTarget, type FlowDocument, type ProcessorTypeInfo, type TestCase, type TestRecord } from "@millrace/flow";
+import type { MRecord, ProcessorContext, ProcessorImpl } from "@millrace/processors";
 import { planFlow, type ExecutionPlan } from "../planner/index.js";
 import { checkCase, shown, type Mismatch } from "./expectations.js";
-import { runHeadless, type HeadlessRun } from "./headless-flow.js";
+import { receivesOnly, runHeadless, type HeadlessRun } from "./headless-flow.js";
 
 /**
  * Runs a flow document's test cases headless (see headless-flow.ts): each case on fresh
@@ -31,7 +31,7 @@ export interface FlowTestsResult {
 }
 
 export interface RunTestsOptions {
-  specs: { get(type: string): ProcessorSpec | undefined };
+  specs: { get(type: string): ProcessorTypeInfo | undefined };
   implementations: Record<string, ProcessorImpl>;
   /** run only the case of this name */
   only?: string;
@@ -69,10 +69,11 @@ function resolve(c: TestCase, doc: FlowDocument, plan: ExecutionPlan): { inputs:
     const at = `expect[${JSON.stringify(key)}]`;
     const target = parseTestTarget(key, nodeIds);
     if (!target) return `${at}: no node "${key}" in the flow (a node id, or node.port)`;
-    const ports = planned.get(target.node)!.ports.map((p) => p.port);
+    const node = planned.get(target.node)!;
+    const ports = node.ports.map((p) => p.port);
     if (target.port === undefined) {
       if (ports.includes("success")) targets.set(key, `${target.node}.success`);
-      else if (!ports.length) targets.set(key, target.node);
+      else if (receivesOnly(node)) targets.set(key, target.node);
       else return `${at}: "${target.node}" has no success port: name one (${ports.map((p) => `${target.node}.${p}`).join(", ")})`;
     } else if (!ports.includes(target.port)) {
       return `${at}: "${target.node}" has no port "${target.port}" (it has ${ports.length ? ports.join(", ") : "none"})`;

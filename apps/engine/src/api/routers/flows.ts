@@ -6,6 +6,7 @@ import { FlowAccess } from "../../access/index.js";
 import { flowAccessRouter } from "./flow-access.js";
 import { field, pick } from "../../audit/index.js";
 import { connectionReferences, unknownConnections } from "../../deployments/connection-check.js";
+import { runFlowTestsOnEngine } from "../../flow-tests/on-engine.js";
 
 const id = FlowIdSchema;
 
@@ -92,6 +93,28 @@ export const flowsRouter = router({
     const r = validateFlow(input.document, ctx.services.catalog);
     return r.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: r.errors };
   }),
+
+  /**
+   * Runs a flow's test cases headless on this engine (nothing deployed, no connection opened):
+   * those of `document` (the designer's, unsaved) when given, else of the saved version.
+   */
+  runTests: roleProcedure("editor")
+    .meta({ audit: false, flowIdAt: "id" })
+    .input(z.object({ id, version: z.number().int().positive().optional(), document: z.unknown().optional(), case: z.string().max(200).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const flows = ctx.services.repositories.flows;
+      let doc: FlowDocument;
+      if (input.document === undefined) doc = (await flows.get(input.id, input.version)).document;
+      else {
+        const checked = validateFlow(input.document, ctx.services.catalog);
+        if (!checked.ok) throw invalidFlow("the flow document is not valid", checked.errors);
+        if (checked.document.id !== input.id) throw invalidFlow("the document is another flow", [{ path: "id", message: `expected "${input.id}"` }]);
+        doc = checked.document;
+        // blank sensitive values in the browser's copy: the stored ones run
+        if (doc.parameters.some((p) => p.sensitive && p.value === "") && (await flows.exists(doc.id))) doc = restoreSensitive(doc, (await flows.get(doc.id)).document);
+      }
+      return runFlowTestsOnEngine(doc, ctx.services.catalog, input.case);
+    }),
 
   /** Who may see a flow (per-flow access). */
   access: flowAccessRouter,
