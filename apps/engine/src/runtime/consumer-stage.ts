@@ -252,14 +252,12 @@ export class ConsumerStageRunner implements StageRunner {
     let out: StageOutput;
     /** bytes copied (a copier's batch) */
     let copiedBytes = 0;
-    /** a stateful head's table for this partition: its batches run one after the other, each reading what the one before wrote */
+    /**
+     * the stage's table for this partition: a batch reads what the one before wrote, committed or
+     * still being produced (so it is processed meanwhile), and is committed after it or dropped with it
+     */
     let table: BatchTable | undefined;
     const tables = this.d.tables;
-    if (tables && !tx) {
-      const prev = this.inflight.get(key);
-      if (prev && !(await prev)) return;
-      if (this.stopped || ctx.isStale() || generation !== this.generation) return;
-    }
     try {
       if (tables) table = await tables.forBatch(batch.partition, generation);
       if (copier) {
@@ -318,7 +316,10 @@ export class ConsumerStageRunner implements StageRunner {
     if (!tx) {
       // wait for the previous batch of this partition; if it failed, it has sought back: drop this one
       const prev = this.inflight.get(key);
-      if (prev && !(await prev)) return;
+      if (prev && !(await prev)) {
+        table?.discard();
+        return;
+      }
       // Stopping (the processors' signal was aborted, so their results may be aborts), the
       // partitions were given up, or this one was sought back: write and commit nothing; it is
       // consumed again later. Checked right before the task is registered (no await between),

@@ -127,7 +127,7 @@ export class StageExecutor {
       // One bad record must not fail its batch: run the records one by one, and send those
       // that still throw to `failure` (a table's changes of the failed call never happened).
       emitted = [];
-      own?.discard();
+      own?.reset();
       for (let i = 0; i < inputs.length; i++) {
         const one = [inputs[i]!];
         const sub: Emitted[] = [];

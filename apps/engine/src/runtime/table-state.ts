@@ -29,6 +29,8 @@ export interface BatchTable extends KeyValueState {
   changelog(): OutMessage[];
   /** after the batch's outputs and changelog were acknowledged (or committed in its transaction) */
   commit(positions: ProducedPositions | undefined): void;
+  /** the batch is processed again record by record: the changes made so far never happened */
+  reset(): void;
   /** the batch failed or its partition was given up: its changes never happened */
   discard(): void;
 }
@@ -52,10 +54,19 @@ export class StageTables {
     return this.o.changelogTopic;
   }
 
-  /** The partition's table for one batch; restores the store first when this generation has not. */
+  /** Per partition, the last batch's changes while not yet committed (the next batch reads through them). */
+  private readonly latest = new Map<number, PendingChanges>();
+
+  /**
+   * The partition's table for one batch; restores the store first when this generation has not.
+   * Batches of a partition are asked for in their order; each reads what the one before wrote,
+   * committed or not, and is committed after it (or discarded with it).
+   */
   async forBatch(partition: number, generation: number): Promise<BatchTable> {
     const store = await this.ready(partition, generation);
-    const pending = new PendingChanges(store);
+    const before = this.latest.get(partition);
+    const pending = new PendingChanges(store, before?.open && before.store === store ? before : undefined);
+    this.latest.set(partition, pending);
     let changes: StoreChange[] | undefined;
     const topic = this.o.changelogTopic;
     return {
@@ -69,7 +80,16 @@ export class StageTables {
       commit(positions) {
         pending.commit(changes ?? pending.changes(), changelogCheckpoint(positions, topic));
       },
-      discard: () => pending.discard(),
+      reset: () => pending.reset(),
+      discard: () => {
+        const before = pending.pendingBefore;
+        pending.discard();
+        // the next batch (fetched again from here) reads through what is still on its way
+        if (this.latest.get(partition) === pending) {
+          if (before) this.latest.set(partition, before);
+          else this.latest.delete(partition);
+        }
+      },
     };
   }
 
@@ -85,6 +105,8 @@ export class StageTables {
   }
 
   private async restore(partition: number, generation: number): Promise<PartitionStore> {
+    // batches of an earlier generation are not read through: the restore brings what they committed
+    this.latest.delete(partition);
     let store = this.stores.get(partition);
     if (!store) {
       store = PartitionStore.open({

@@ -18,6 +18,37 @@ describe("PendingChanges", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("reads through the previous batch while it is still on its way, and commits only after it", () => {
+    const first = new PendingChanges(store);
+    first.put("a", 5);
+    first.delete("b");
+    const second = new PendingChanges(store, first);
+    expect(second.get("a")).toBe(5);
+    expect(second.get("b")).toBeUndefined();
+    second.put("a", 6);
+    expect(() => second.commit(second.changes(), 12)).toThrow("a batch committed before the batch it read through");
+    first.commit(first.changes(), 11);
+    expect(second.get("b")).toBeUndefined(); // now from the store
+    second.commit(second.changes(), 12);
+    expect(store.get("a")).toBe(6);
+    expect(store.checkpoint()).toBe(12);
+  });
+
+  it("a batch reset goes on reading through the previous one; a discarded one hands its place back", () => {
+    const first = new PendingChanges(store);
+    first.put("a", 5);
+    const second = new PendingChanges(store, first);
+    second.put("a", 9);
+    second.reset();
+    expect(second.get("a")).toBe(5);
+    expect(second.pendingBefore).toBe(first);
+    second.discard();
+    expect(second.open).toBe(false);
+    expect(first.open).toBe(true);
+    first.discard();
+    expect(new PendingChanges(store).get("a")).toBe(1);
+  });
+
   it("reads its own changes first and leaves the store untouched until commit", () => {
     const batch = new PendingChanges(store);
     batch.put("a", 5);

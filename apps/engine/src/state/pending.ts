@@ -16,13 +16,32 @@ import type { PartitionStore, StoreChange, StoreValue } from "./store.js";
 export class PendingChanges {
   /** null: deleted in this batch */
   private readonly pending = new Map<string, StoreValue | null>();
+  private settled = false;
 
-  constructor(readonly store: PartitionStore) {}
+  /**
+   * `before`: the previous batch of the partition while its changes are still on their way to
+   * Kafka; this batch reads through them, so the two overlap (this one is processed while that
+   * one is produced). The caller commits them in order and discards this one if that one fails.
+   */
+  constructor(
+    readonly store: PartitionStore,
+    private before?: PendingChanges,
+  ) {}
 
   get(key: string): StoreValue | undefined {
     const v = this.pending.get(key);
     if (v !== undefined) return v === null ? undefined : v;
+    const before = this.before;
+    if (before !== undefined) {
+      if (!before.settled) return before.get(key);
+      this.before = undefined; // committed (its changes are in the store now) or discarded (and so is this batch)
+    }
     return this.store.get(key);
+  }
+
+  /** still to be committed or discarded */
+  get open(): boolean {
+    return !this.settled;
   }
 
   /** Throws naming the key when the store cannot hold it (nothing is then pending for it). */
@@ -56,12 +75,27 @@ export class PendingChanges {
    * forgets them. Checkpoint undefined: the store keeps its own (the offsets were not known).
    */
   commit(changes: readonly StoreChange[], checkpoint: number | undefined): void {
+    if (this.before?.settled === false) throw new Error(`state store ${this.store.label}: a batch committed before the batch it read through`);
     this.store.write(changes, checkpoint);
+    this.pending.clear();
+    this.settled = true;
+    this.before = undefined;
+  }
+
+  /** Drops the changes made so far; the batch goes on (it is processed again, record by record). */
+  reset(): void {
     this.pending.clear();
   }
 
-  /** Drops the batch's changes (its Kafka transaction was aborted, or the partition was given up). */
+  /** The previous batch still to be committed, if any (a batch discarded hands its place back to it). */
+  get pendingBefore(): PendingChanges | undefined {
+    return this.before?.settled === false ? this.before : undefined;
+  }
+
+  /** Drops the batch's changes for good (its Kafka transaction was aborted, or the partition was given up). */
   discard(): void {
     this.pending.clear();
+    this.settled = true;
+    this.before = undefined;
   }
 }
