@@ -99,6 +99,15 @@ export const DEFAULT_TOPIC_RETENTION: TopicRetentionSettings = {
   deadLetter: { minutes: 7 * 24 * 60, mb: 1024 },
 };
 
+/** A setting that is a whole number > 0, or undefined when unset. */
+export function positiveIntegerFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
+  return n;
+}
+
 function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return fallback;

@@ -24,6 +24,7 @@ import type { Services } from "./services.js";
 import { WorkerPool } from "./workers/pool.js";
 import { Connections } from "./connections/index.js";
 import { registrySettingsFromEnv, SchemaRegistry, schemaRegistryRoutes } from "./schema-registry/index.js";
+import { startTableSnapshots } from "./tables/snapshot-schedule.js";
 
 export interface RunningEngine {
   url: string;
@@ -61,6 +62,11 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     ? startDeployments({ repositories, catalog, databaseUrl: config.databaseUrl, kafkaBrokers: config.kafkaBrokers, engineId: config.engineId, network: config.network, disk: diskGuard, stateDir: config.stateDir })
     : undefined;
   if (runtime) Object.assign(services, { deployments: runtime.deployments, stats: runtime.stats, observers: runtime.observers, kafka: runtime.kafka });
+  const tables =
+    runtime && config.stateDir
+      ? startTableSnapshots({ snapshots: repositories.tableSnapshots, deployments: repositories.deployments, kafka: runtime.kafka, dataDir: config.stateDir, engineId: config.engineId, log: logger.child({ module: "tables", engineId: config.engineId }) })
+      : undefined;
+  services.tableSnapshots = tables?.snapshots;
   // provenance, taps and metrics observe the runners; the plan of a batch's deployment comes from the runtime running it
   const plans: PlanLookup = (flowId, deploymentId) => {
     const spec = runtime?.deployments.runtime(flowId)?.spec;
@@ -165,6 +171,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   } catch (e) {
     diskGuard?.stop();
     await audit.close();
+    await tables?.close();
     await runtime?.close();
     await closeUserCodePool();
     await provenance.close();
@@ -192,6 +199,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
       diskGuard?.stop();
       await workers?.close();
       await audit.close();
+      await tables?.close();
       await runtime?.close();
       await closeUserCodePool();
       await provenance.close();

@@ -12,6 +12,7 @@ import type { Identity } from "./auth/index.js";
 import type { AuditLog } from "./audit/index.js";
 import type { Connections } from "./connections/index.js";
 import type { SchemaRegistry } from "./schema-registry/index.js";
+import type { TableSnapshots } from "./tables/snapshots.js";
 
 /** Everything the API layer reaches; built once per engine process (see engine.ts). */
 export interface Services {
@@ -40,4 +41,6 @@ export interface Services {
   connections?: Connections;
   /** the Confluent-compatible schema registry (also served over REST at /schema-registry); absent in tests that build no engine */
   schemaRegistry?: SchemaRegistry;
+  /** snapshots of tables (absent without Kafka or a data directory) */
+  tableSnapshots?: TableSnapshots;
 }

@@ -20,6 +20,7 @@ import { AuditRepository } from "./audit.js";
 import { ConnectionRepository } from "./connections.js";
 import { MaintenanceRepository } from "./maintenance.js";
 import { SchemaRegistryRepository } from "./schema-registry.js";
+import { TableSnapshotRepository } from "./table-snapshots.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -37,6 +38,7 @@ export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFi
 export { ConnectionRepository, type ConnectionSummary } from "./connections.js";
 export { MaintenanceRepository } from "./maintenance.js";
 export { SchemaRegistryRepository, type SubjectVersionRow, type SubjectSummaryRow, type RegisterOutcome, type DeleteOutcome } from "./schema-registry.js";
+export { TableSnapshotRepository, type TableSnapshotRecord, type SnapshotOffsets, type SnapshotRow, type SnapshotTotals, type SnapshotTarget, type InsertSnapshotRows } from "./table-snapshots.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -70,6 +72,8 @@ export interface Repositories {
   maintenance: MaintenanceRepository;
   /** registry_schema, registry_subject_version, registry_config */
   schemaRegistry: SchemaRegistryRepository;
+  /** table_snapshot, table_snapshot_row */
+  tableSnapshots: TableSnapshotRepository;
 }
 
 export interface Database {
@@ -94,6 +98,9 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
     logger.child({ module: "secrets", engineId }).info(upgraded, `sealed the secrets an older engine stored in plaintext: ${upgraded.versions} flow version(s), ${upgraded.plans} deployment plan(s) (planned again when started)`);
   }
   const provenancePool = new pg.Pool({ connectionString: url, max: 3, idleTimeoutMillis: 30_000 });
+  // a snapshot holds a connection for its lock and one for its transaction while it reads the changelog
+  const snapshotPool = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 30_000 });
+  snapshotPool.on("error", (e) => logger.child({ module: "tables", engineId }).warn({ err: e }, `table snapshot database connection failed while idle (${e.message}); the next snapshot opens a new one`));
   const log = logger.child({ module: "provenance", engineId });
   provenancePool.on("error", (e) =>
     log.warn({ err: e }, `provenance database connection failed while idle (${e.message}); it is dropped and the next lineage write opens a new one (failed writes are retried)`),
@@ -116,9 +123,11 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       // on the background pool: a VACUUM never takes one of the API's connections
       maintenance: new MaintenanceRepository(provenancePool),
       schemaRegistry: new SchemaRegistryRepository(prisma),
+      tableSnapshots: new TableSnapshotRepository(snapshotPool),
     },
     async close() {
       await provenancePool.end().catch(() => {});
+      await snapshotPool.end().catch(() => {});
       await prisma.$disconnect();
     },
   };

@@ -22,7 +22,7 @@ import { RegistryClient } from "../formats/registry-client.js";
 import { connectionReferences, crossClusterTransactions, failingConnections, unknownConnections, type ConnectionDirectory, type ConnectionReference } from "./connection-check.js";
 
 export interface DeploymentManagerDeps {
-  repositories: Pick<Repositories, "flows" | "deployments" | "checkpoints" | "engineStats">;
+  repositories: Pick<Repositories, "flows" | "deployments" | "checkpoints" | "engineStats"> & Partial<Pick<Repositories, "tableSnapshots">>;
   /** the engine's one edge-lag monitor (back pressure reads it) */
   lag: EdgeLagMonitor;
   catalog: CatalogLike;
@@ -340,6 +340,7 @@ export class DeploymentManager {
           connectionClients: this.d.connectionClients,
           schemaRegistry: this.d.schemaRegistry,
           ...(this.d.stateDir ? { stateDir: this.d.stateDir } : {}),
+          ...(this.d.repositories.tableSnapshots ? { tableSnapshots: this.d.repositories.tableSnapshots } : {}),
           log: this.engineLog.child({ module: "runtime", flowId: r.flowId, deploymentId: r.id, version: r.version }),
         },
       );

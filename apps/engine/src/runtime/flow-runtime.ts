@@ -16,6 +16,8 @@ import { StageExecutor } from "./stage.js";
 import { ClusterSender, principalOf, type ClusterTopic } from "./cluster-sender.js";
 import { MirrorStageRunner, type MirrorCluster } from "./mirror/mirror-stage.js";
 import { StageTables } from "./table-state.js";
+import type { TableSnapshotRepository } from "../db/index.js";
+import { startFromStoredSnapshot } from "../tables/snapshot-start.js";
 import { TableReplica } from "./table-replica.js";
 import { flowFormats, type FlowFormats } from "../formats/flow-formats.js";
 import { schemaCacheOf } from "../formats/codecs.js";
@@ -50,6 +52,8 @@ export interface FlowRuntimeDeps {
   schemaRegistry?: SchemaStore;
   /** the data directory (MILLRACE_DATA): stateful nodes keep their tables under its `state/`; absent: a flow with one cannot start */
   stateDir?: string;
+  /** the tables' snapshots: a partition whose store is empty here starts from the newest one (absent: from the changelog's start) */
+  tableSnapshots?: Pick<TableSnapshotRepository, "latestInPostgres" | "rows">;
 }
 
 export interface DeploymentSpec {
@@ -339,6 +343,9 @@ export class FlowRuntime {
       dataDir: this.deps.stateDir,
       log: (level, msg) => log[level](msg),
       progress: (partition, done, total) => this.deps.observers.onRestore({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: stage.id, nodeId, partition, done, total }),
+      ...(this.deps.tableSnapshots
+        ? { startFromSnapshot: startFromStoredSnapshot({ snapshots: this.deps.tableSnapshots, kafka: this.deps.kafka, flowId: this.spec.flowId, nodeId, changelogTopic: state.changelogTopic }, (msg) => log.info(`node ${nodeId}: ${msg}`)) }
+        : {}),
     });
     this.tables.set(nodeId, tables);
     this.closers.push(() => tables.close(this.dropTables));

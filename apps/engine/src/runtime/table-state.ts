@@ -21,6 +21,12 @@ export interface StageTablesOptions {
   log(level: "info" | "warn", msg: string): void;
   /** a partition's restore progressed (done = total: finished), for the node's figures */
   progress?(partition: number, done: number, total: number): void;
+  /**
+   * Loads a snapshot into a partition's empty store (no checkpoint: new here, or its state lost)
+   * with the checkpoint at the snapshot's offset, so the restore reads only the changelog after
+   * it; answers what it loaded, for the log, or undefined when no snapshot fits.
+   */
+  startFromSnapshot?(partition: number, store: PartitionStore): Promise<string | undefined>;
 }
 
 /** One batch's view of its partition's table: what the processor reads and writes, then what the runner writes. */
@@ -117,14 +123,23 @@ export class StageTables {
       this.stores.set(partition, store);
     }
     let r: RestoreResult;
+    let snapshot: string | undefined;
     try {
+      if (store.checkpoint() === undefined && this.o.startFromSnapshot) {
+        // a snapshot that cannot be loaded costs only time: the changelog holds the whole table
+        snapshot = await this.o.startFromSnapshot(partition, store).catch((e: unknown) => {
+          store!.wipe();
+          this.o.log("warn", `node ${this.o.nodeId}: table of partition ${partition}: loading a snapshot failed (${(e as Error).message}); restoring from the changelog's start`);
+          return undefined;
+        });
+      }
       r = await restoreStore(this.o.kafka, store, { topic: this.o.changelogTopic, partition, quietMs: 500, onProgress: (p) => this.o.progress?.(partition, p.done, p.total) });
     } finally {
       // finished (or failed, to be tried again): no longer restoring
       this.o.progress?.(partition, 1, 1);
     }
     this.restoredIn.set(partition, generation);
-    if (r.restoredRecords > 0 || r.wiped) this.o.log("info", `node ${this.o.nodeId}: table of partition ${partition} restored from ${this.o.changelogTopic}: ${r.restoredRecords} change(s), offsets ${r.from}…${r.to}, in ${r.ms} ms${r.wiped ? " (from the start)" : ""}`);
+    if (r.restoredRecords > 0 || r.wiped || snapshot) this.o.log("info", `node ${this.o.nodeId}: table of partition ${partition} restored ${snapshot ? `from ${snapshot}, then ` : ""}from ${this.o.changelogTopic}: ${r.restoredRecords} change(s), offsets ${r.from}…${r.to}, in ${r.ms} ms${r.wiped ? " (from the start)" : ""}`);
     return store;
   }
 

@@ -1,3 +1,5 @@
+import { positiveIntegerFromEnv as positiveInteger } from "../config.js";
+
 /** The registry's bounds: every one keeps a single caller from filling Postgres or the engine's memory. */
 export interface RegistrySettings {
   /** a schema's text, in UTF-8 bytes (MILLRACE_SCHEMA_REGISTRY_MAX_SCHEMA_BYTES, default 1 MiB) */
@@ -34,14 +36,6 @@ export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
   maxEnumSymbols: 10_000,
   parsedCacheBytes: 64 * 1024 * 1024,
 };
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
-  return n;
-}
 
 export function registrySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RegistrySettings {
   return {

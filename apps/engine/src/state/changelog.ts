@@ -18,6 +18,12 @@ export function changelogTopicName(flowId: string, nodeId: string): string {
 }
 
 /**
+ * How long compaction keeps a deleted key's tombstone: a store (or a snapshot) at an offset older
+ * than a tombstone it has not read would keep the deleted row if the tombstone were gone.
+ */
+export const TOMBSTONE_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
  * The changelog topic to create: compacted, as many partitions as the node's input topic.
  * Deleted keys' tombstones are kept a day so a store restoring meanwhile still sees them.
  */
@@ -29,7 +35,7 @@ export function changelogTopicSpec(flowId: string, nodeId: string, inputPartitio
     topic: changelogTopicName(flowId, nodeId),
     partitions: inputPartitions,
     ...(replicationFactor !== undefined ? { replicationFactor } : {}),
-    configs: { "cleanup.policy": "compact", "delete.retention.ms": String(24 * 60 * 60 * 1000) },
+    configs: { "cleanup.policy": "compact", "delete.retention.ms": String(TOMBSTONE_RETENTION_MS) },
   };
 }
 

@@ -40,6 +40,8 @@ export interface RestoreOptions {
   quietMs?: number;
   /** stops the restore (it then rejects); the store keeps what was restored, with its checkpoint */
   signal?: AbortSignal;
+  /** read up to this offset instead of the high watermark (a snapshot's point in time, taken once for every partition) */
+  end?: number;
 }
 
 export interface RestoreResult {
@@ -73,7 +75,8 @@ export async function restoreStore(kafka: KafkaClient, store: PartitionStore, op
   const where = `changelog ${topic} partition ${partition} into state store ${store.label}`;
   const offsets = (await kafka.topicEndOffsets(topic)).find((o) => o.partition === partition);
   if (!offsets) throw new Error(`restoring ${where}: the topic has no partition ${partition}`);
-  const { low, high } = offsets;
+  const { low } = offsets;
+  const high = opts.end !== undefined ? Math.min(opts.end, offsets.high) : offsets.high;
 
   const checkpoint = store.checkpoint();
   const wiped = checkpoint === undefined || checkpoint < low || checkpoint > high;

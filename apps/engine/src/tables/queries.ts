@@ -25,7 +25,8 @@ export interface TableRow {
   value: StoreValue;
 }
 
-function stateOf(plan: ExecutionPlan, nodeId: string) {
+/** The table of a stateful node of the plan (its changelog and partitions); a clear error for another node. */
+export function stateOf(plan: ExecutionPlan, nodeId: string) {
   const node = plan.nodes.find((n) => n.id === nodeId);
   if (!node) throw new DomainError("NOT_FOUND", `flow ${plan.flowId} has no node "${nodeId}" in its deployed version`);
   if (!node.state) throw new DomainError("INVALID", `node "${nodeId}" is a ${node.type}: it keeps no table`);

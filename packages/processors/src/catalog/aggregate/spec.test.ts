@@ -80,7 +80,7 @@ describe("aggregate config", () => {
 
   it("its JSON Schema (what the designer's form reads) has every field", () => {
     const json = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as { properties: Record<string, { properties?: object }> };
-    expect(Object.keys(json.properties).sort()).toEqual(["groupBy", "initial", "maxItems", "op", "reduce", "timestamp", "value", "window"]);
+    expect(Object.keys(json.properties).sort()).toEqual(["groupBy", "initial", "maxItems", "op", "reduce", "snapshotEvery", "timestamp", "value", "window"]);
     expect(Object.keys(json.properties.window!.properties!).sort()).toEqual(["advance", "gap", "grace", "maxPerKey", "size", "type"]);
   });
 });

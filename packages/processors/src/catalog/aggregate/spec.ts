@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
 import { expression, meta } from "../../schema.js";
 import { durationMs, durationProblem } from "./duration.js";
+import { snapshotEvery } from "../table/spec.js";
 
 export const AGGREGATE_OPS = ["count", "sum", "min", "max", "avg", "latest", "collect"] as const;
 export type AggregateOp = (typeof AGGREGATE_OPS)[number];
@@ -77,6 +78,7 @@ export const configSchema = z
       .meta(meta("collect keeps the last this many items per group.")),
     window: windowSchema.optional().meta(meta("Aggregate per window of event time (absent: one result per group, forever).")),
     timestamp: expression("Event time of a record: epoch milliseconds, or ISO-8601 text with its zone (absent: the record's Kafka timestamp).", { placeholder: "value.occurredAt" }).optional(),
+    snapshotEvery: snapshotEvery.optional(),
   })
   .superRefine((c, ctx) => {
     const custom = c.initial !== undefined || c.reduce !== undefined;

@@ -1,9 +1,20 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { expression } from "../../schema.js";
+import { expression, meta } from "../../schema.js";
+import { durationProblem } from "../aggregate/duration.js";
+
+/** A stateful node's schedule of table snapshots (the engine takes one when the newest is this old). */
+export const snapshotEvery = z
+  .string({ error: 'snapshotEvery is a duration, like "1h" or "30m"' })
+  .superRefine((s, ctx) => {
+    const problem = durationProblem(s, false);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .meta(meta("Take a snapshot of the table to Postgres this often; a new engine starts from the newest (absent: only when asked).", { placeholder: "1h" }));
 
 export const configSchema = z.strictObject({
   key: expression("The row a record writes (absent: the record's key).", { placeholder: "value.id" }).optional(),
+  snapshotEvery: snapshotEvery.optional(),
 });
 export type TableConfig = z.infer<typeof configSchema>;
 
@@ -25,6 +36,8 @@ value is \`null\` (a Kafka tombstone) deletes the row.
   other results JSON-encoded; no result or \`null\` → \`failure\`
 - each change goes on to \`success\` keyed by the row's key: the new value, or \`null\` for a delete
   (deleting a row that is not there changes nothing and emits nothing)
+- **snapshotEvery** (e.g. \`1h\`): a snapshot of the table to Postgres this often (one engine takes it);
+  an engine without the table's state starts from the newest snapshot plus the changelog after it
 
 A join node looks rows up in it, \`millrace table get\` and \`table scan\` read it, and the designer shows
 it live.`,

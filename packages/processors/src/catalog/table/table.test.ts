@@ -14,6 +14,14 @@ describe("table", () => {
     expect(spec.docs.length).toBeGreaterThan(80);
   });
 
+  it("config: snapshotEvery is an optional duration", () => {
+    expect(configSchema.safeParse({ snapshotEvery: "1h" }).success).toBe(true);
+    const issues = (c: unknown) => configSchema.safeParse(c).error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(issues({ snapshotEvery: "hourly" })).toEqual(['snapshotEvery: a duration is a whole number and a unit (ms, s, m, h or d), like "30s" or "5m"; got "hourly"']);
+    expect(issues({ snapshotEvery: "0s" })).toEqual(["snapshotEvery: the duration must be more than 0"]);
+    expect(issues({ snapshotEvery: 60 })).toEqual(['snapshotEvery: snapshotEvery is a duration, like "1h" or "30m"']);
+  });
+
   it("a value replaces the row; null (a tombstone) deletes it, or changes nothing when there is none", () => {
     expect(tableWrite({ a: 1 }, false)).toBe("put");
     expect(tableWrite(0, true)).toBe("put");

@@ -1,0 +1,182 @@
+// Table snapshots on the real broker and Postgres: folded from a changelog to Postgres and to a
+// file (exact rows and offsets, each one continuing from the previous), the newest N kept, a path
+// outside the snapshot directory and a table over the size bound refused, one snapshot per node
+// at a time, and a table partition with an empty store starting from the newest snapshot and
+// reading only the changelog after its offsets.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, testBrokers } from "@millrace/testkit";
+import { openDatabase, type Database } from "../db/index.js";
+import { createKafka, type KafkaClient } from "../kafka/index.js";
+import { logger } from "../log.js";
+import type { ExecutionPlan } from "../planner/index.js";
+import { StageTables } from "../runtime/table-state.js";
+import { generateSecretKey, SecretBox } from "../secrets/index.js";
+import { changelogMessages, changelogTopicSpec } from "../state/changelog.js";
+import type { StoreChange, StoreValue } from "../state/store.js";
+import { uid } from "../../test-support/index.js";
+import { startFromStoredSnapshot } from "./snapshot-start.js";
+import { TableSnapshots } from "./snapshots.js";
+
+/** partition p's changes n…n+count: 30 keys per partition updated over and over, every 5th change a deletion */
+function changes(p: number, from: number, to: number): StoreChange[] {
+  const out: StoreChange[] = [];
+  for (let n = from; n < to; n++) out.push({ key: `p${p}-k${n % 30}`, value: n % 5 === 4 ? null : { n, p } });
+  return out;
+}
+
+function fold(into: Map<string, StoreValue>, list: readonly StoreChange[]): Map<string, StoreValue> {
+  for (const c of list) {
+    if (c.value === null) into.delete(c.key);
+    else into.set(c.key, c.value);
+  }
+  return into;
+}
+
+describe("table snapshots", () => {
+  const kafka: KafkaClient = createKafka({ clientId: uid("snapshots"), brokers: testBrokers(), logLevel: "nothing" });
+  const flowId = uid("snap");
+  const nodeId = "t";
+  const spec = changelogTopicSpec(flowId, nodeId, 2);
+  const topic = spec.topic;
+  const plan = { flowId, nodes: [{ id: nodeId, type: "table", config: {}, state: { changelogTopic: topic, partitions: 2 } }] } as unknown as ExecutionPlan;
+  const work = mkdtempSync(join(tmpdir(), "mr-snapshots-"));
+  const snapshotDir = join(work, "snapshots");
+  const settings = { directory: snapshotDir, keep: 2, maxBytes: 16 * 1024 * 1024, checkMs: 60_000 };
+  /** what each partition's changelog holds so far */
+  const written: StoreChange[][] = [[], []];
+  let database: { url: string; drop(): Promise<void> };
+  let db: Database;
+  let snapshots: TableSnapshots;
+
+  async function produce(from: number, to: number): Promise<void> {
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      for (let p = 0; p < 2; p++) {
+        const list = changes(p, from, to);
+        written[p]!.push(...list);
+        await producer.send(topic, changelogMessages(list, p));
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  const table = (p: number, upTo = written[p]!.length) => fold(new Map(), written[p]!.slice(0, upTo));
+  const deployments = { ofFlow: async () => ({ id: "d1", version: 3, plan }), running: async () => [] } as never;
+  const servicesWith = (s: typeof settings) =>
+    new TableSnapshots({ snapshots: db.repositories.tableSnapshots, deployments, kafka, dataDir: work, engineId: "e1", settings: s, log: logger.child({ module: "tables-test" }) });
+
+  beforeAll(async () => {
+    database = await createTestDatabase("snapshots");
+    db = await openDatabase(database.url, "e1", new SecretBox([generateSecretKey()]));
+    await kafka.ensureTopics([spec]);
+    await produce(0, 400);
+    snapshots = servicesWith(settings);
+  }, 60_000);
+
+  afterAll(async () => {
+    await kafka.close();
+    await db?.close();
+    await database?.drop();
+    rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  async function rowsOf(id: string, p: number): Promise<Map<string, StoreValue>> {
+    return new Map((await db.repositories.tableSnapshots.rows(id, p, undefined, 10_000)).map((r) => [r.key, r.value]));
+  }
+
+  let first: string;
+
+  it("writes every partition's rows to Postgres at the changelog's end offsets, read from the start", async () => {
+    const r = (await snapshots.take({ flowId, nodeId, takenBy: "ann" }))!;
+    first = r.snapshot.id;
+    expect(r.snapshot).toMatchObject({ flowId, nodeId, deploymentId: "d1", version: 3, target: "postgres", filePath: null, offsets: { "0": 400, "1": 400 }, takenBy: "ann", engineId: "e1" });
+    expect(r.partitions).toEqual([
+      { partition: 0, from: 0, offset: 400, changesRead: 400 },
+      { partition: 1, from: 0, offset: 400, changesRead: 400 },
+    ]);
+    expect(await rowsOf(first, 0)).toEqual(table(0));
+    expect(await rowsOf(first, 1)).toEqual(table(1));
+    expect(r.snapshot.rowCount).toBe(table(0).size + table(1).size);
+    expect(r.snapshot.bytes).toBeGreaterThan(0);
+    expect(r.pruned).toEqual([]);
+  }, 60_000);
+
+  it("writes a JSON-lines file with the offsets in its header, continuing from the previous snapshot", async () => {
+    await produce(400, 460);
+    const r = (await snapshots.take({ flowId, nodeId, takenBy: "ann", file: "daily/t.jsonl" }))!;
+    const path = join(snapshotDir, "daily", "t.jsonl");
+    expect(r.snapshot).toMatchObject({ target: "file", filePath: path, offsets: { "0": 460, "1": 460 } });
+    // the rows of the first snapshot, then only the changelog after its offsets
+    expect(r.partitions).toEqual([
+      { partition: 0, from: 400, offset: 460, changesRead: 60, fromSnapshot: { id: first, rows: table(0, 400).size } },
+      { partition: 1, from: 400, offset: 460, changesRead: 60, fromSnapshot: { id: first, rows: table(1, 400).size } },
+    ]);
+    const [header, ...lines] = readFileSync(path, "utf8").trimEnd().split("\n");
+    expect(JSON.parse(header!)).toEqual({ snapshot: { flowId, nodeId, version: 3, takenAt: expect.any(String), offsets: { "0": 460, "1": 460 }, rows: table(0).size + table(1).size } });
+    const rows = lines.map((l) => JSON.parse(l) as { key: string; value: StoreValue; partition: number });
+    for (let p = 0; p < 2; p++) expect(new Map(rows.filter((x) => x.partition === p).map((x) => [x.key, x.value]))).toEqual(table(p));
+    expect(r.snapshot.rowCount).toBe(rows.length);
+    expect(r.snapshot.bytes).toBe(Buffer.byteLength(readFileSync(path)));
+  }, 60_000);
+
+  it("keeps the newest N per node, deleting older ones (a file snapshot's file too)", async () => {
+    const third = (await snapshots.take({ flowId, nodeId, takenBy: "schedule" }))!;
+    expect(third.pruned).toEqual([first]);
+    expect(await rowsOf(first, 0)).toEqual(new Map());
+    const fourth = (await snapshots.take({ flowId, nodeId, takenBy: "schedule" }))!;
+    expect(fourth.pruned).toHaveLength(1);
+    expect(existsSync(join(snapshotDir, "daily", "t.jsonl"))).toBe(false);
+    expect((await snapshots.list(flowId, nodeId)).map((s) => s.id)).toEqual([fourth.snapshot.id, third.snapshot.id]);
+  }, 60_000);
+
+  it("refuses a file outside the snapshot directory, a table over the size bound, and a second snapshot of a node at once", async () => {
+    const before = (await snapshots.list(flowId, nodeId)).map((s) => s.id);
+    await expect(snapshots.take({ flowId, nodeId, takenBy: "ann", file: "../../etc/t.jsonl" })).rejects.toMatchObject({
+      code: "INVALID",
+      message: expect.stringMatching(/^the snapshot file "\.\.\/\.\.\/etc\/t\.jsonl" is outside the snapshot directory .*snapshots \(MILLRACE_SNAPSHOT_DIR\): give a path inside it$/),
+    });
+    await expect(servicesWith({ ...settings, maxBytes: 500 }).take({ flowId, nodeId, takenBy: "ann" })).rejects.toMatchObject({
+      code: "INVALID",
+      message: `the snapshot of ${flowId}/${nodeId} is larger than its bound of 500 bytes (MILLRACE_SNAPSHOT_MAX_MB): not written`,
+    });
+    const both = await Promise.allSettled([snapshots.take({ flowId, nodeId, takenBy: "ann" }), snapshots.take({ flowId, nodeId, takenBy: "bob" })]);
+    expect(both.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    expect(both.find((o) => o.status === "rejected")).toMatchObject({ reason: { code: "CONFLICT", message: `a snapshot of ${flowId}/${nodeId} is being taken already (by this or another engine); ask again when it is done` } });
+    // nothing half-written: only the one taken is new
+    expect((await snapshots.list(flowId, nodeId)).filter((s) => !before.includes(s.id))).toHaveLength(1);
+    expect(await snapshots.take({ flowId, nodeId, takenBy: "schedule", unlessYoungerThanMs: 60_000 })).toBeUndefined();
+  }, 60_000);
+
+  it("starts an empty store from the newest snapshot, then reads only the changelog after its offsets", async () => {
+    const [newest] = await snapshots.list(flowId, nodeId, 1);
+    await produce(460, 500);
+    const logs: string[] = [];
+    const log = (_level: string, msg: string) => logs.push(msg);
+    const tables = new StageTables({
+      kafka,
+      flowId,
+      nodeId,
+      changelogTopic: topic,
+      dataDir: join(work, "engine2"),
+      log,
+      startFromSnapshot: startFromStoredSnapshot({ snapshots: db.repositories.tableSnapshots, kafka, flowId, nodeId, changelogTopic: topic }, (m) => log("info", m)),
+    });
+    try {
+      for (let p = 0; p < 2; p++) {
+        const batch = await tables.forBatch(p, 1);
+        for (const [key, value] of table(p)) expect(batch.get(key)).toEqual(value);
+        batch.discard();
+        expect(new Map(tables.store(p)!.scan({ limit: 1_000 }).map((e) => [e.key, e.value]))).toEqual(table(p));
+        expect(tables.store(p)!.checkpoint()).toBe(500);
+      }
+    } finally {
+      await tables.close();
+    }
+    expect(logs).toEqual([0, 1].map((p) => expect.stringMatching(new RegExp(`^node t: table of partition ${p} restored from snapshot ${newest!.id} \\(${table(p, 460).size} rows at changelog offset 460\\), then from ${topic.replaceAll(".", "\\.")}: 40 change\\(s\\), offsets 460…500, in \\d+ ms$`))));
+  }, 60_000);
+});

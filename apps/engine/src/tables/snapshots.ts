@@ -1,0 +1,169 @@
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { DeploymentRepository, SnapshotOffsets, SnapshotRow, TableSnapshotRecord, TableSnapshotRepository } from "../db/index.js";
+import { DomainError } from "../errors.js";
+import type { KafkaClient } from "../kafka/index.js";
+import type { Logger } from "../log.js";
+import type { ExecutionPlan } from "../planner/index.js";
+import { stateOf } from "./queries.js";
+import { SnapshotFileWriter, snapshotFilePath } from "./snapshot-file.js";
+import { FoldedTable, SnapshotTooLargeError } from "./snapshot-fold.js";
+import type { SnapshotSettings } from "./snapshot-settings.js";
+
+const FOLD_HEADROOM_BYTES = 64 * 1024 * 1024;
+
+export interface TakeSnapshot {
+  flowId: string;
+  nodeId: string;
+  /** write a JSON-lines file at this path (within the snapshot directory) instead of Postgres */
+  file?: string;
+  /** the user asking, or "schedule" */
+  takenBy: string;
+  /** skip (answer undefined) when, once the node's lock is held, its newest snapshot is younger than this (ms) */
+  unlessYoungerThanMs?: number;
+}
+
+export interface SnapshotOutcome {
+  snapshot: TableSnapshotRecord;
+  /** per partition: where the changelog was read from (a previous snapshot's offset, or the log start) */
+  partitions: { partition: number; from: number; offset: number; changesRead: number; fromSnapshot?: { id: string; rows: number } }[];
+  /** snapshots deleted to keep the newest `keep` */
+  pruned: string[];
+}
+
+export interface TableSnapshotsDeps {
+  snapshots: TableSnapshotRepository;
+  deployments: Pick<DeploymentRepository, "ofFlow" | "running">;
+  kafka: KafkaClient;
+  /** the data directory: folds run in temporary stores under its `tmp/` */
+  dataDir: string;
+  engineId: string;
+  settings: SnapshotSettings;
+  log: Logger;
+}
+
+/**
+ * Snapshots of a table or aggregate node's table, on demand (API, CLI, designer) and on a
+ * schedule (snapshot-schedule.ts): folded from the changelog (snapshot-fold.ts), written to
+ * Postgres or a file, one at a time per node across every engine (an advisory lock), the newest
+ * `keep` kept.
+ */
+export class TableSnapshots {
+  constructor(private readonly d: TableSnapshotsDeps) {}
+
+  get settings(): SnapshotSettings {
+    return this.d.settings;
+  }
+
+  list(flowId: string, nodeId: string, limit?: number): Promise<TableSnapshotRecord[]> {
+    return this.d.snapshots.list(flowId, nodeId, limit);
+  }
+
+  /** Takes a snapshot; undefined when `unlessYoungerThanMs` found a young enough one. */
+  async take(req: TakeSnapshot): Promise<SnapshotOutcome | undefined> {
+    const deployment = await this.d.deployments.ofFlow(req.flowId);
+    if (!deployment?.plan) throw new DomainError("UNAVAILABLE", `flow ${req.flowId} has never been deployed: it has no table yet`);
+    const state = stateOf(deployment.plan as ExecutionPlan, req.nodeId);
+    const filePath = req.file === undefined ? undefined : await snapshotFilePath(this.d.settings.directory, req.file);
+    const locked = await this.d.snapshots.withNodeLock(req.flowId, req.nodeId, async () => {
+      if (req.unlessYoungerThanMs !== undefined) {
+        const [newest] = await this.d.snapshots.list(req.flowId, req.nodeId, 1);
+        if (newest && Date.now() - newest.takenAt.getTime() < req.unlessYoungerThanMs) return undefined;
+      }
+      const label = `${req.flowId}/${req.nodeId}`;
+      const previous = await this.d.snapshots.latestInPostgres(req.flowId, req.nodeId);
+      const table = await FoldedTable.fold({
+        kafka: this.d.kafka,
+        changelogTopic: state.changelogTopic,
+        partitions: state.partitions,
+        workDir: join(this.d.dataDir, "tmp", `snapshot-${randomUUID()}`),
+        // the bound is checked on the rows written out; the stores' pages only need room beyond it
+        maxBytes: this.d.settings.maxBytes + FOLD_HEADROOM_BYTES,
+        label,
+        ...(previous ? { previous: { ...previous, rows: (p: number) => (after: string | undefined, limit: number) => this.d.snapshots.rows(previous.id, p, after, limit) } } : {}),
+      });
+      try {
+        const offsets: SnapshotOffsets = {};
+        for (const p of table.partitions) offsets[String(p.partition)] = p.offset;
+        const meta = { flowId: req.flowId, nodeId: req.nodeId, deploymentId: deployment.id, version: deployment.version, offsets, takenBy: req.takenBy, engineId: this.d.engineId };
+        const saved = filePath
+          ? await this.toFile(table, meta, filePath, label)
+          : await this.d.snapshots.save({ ...meta, target: "postgres", filePath: null }, (insert) => this.toRows(table, label, insert), this.d.settings.keep);
+        await this.removeFiles(saved.pruned);
+        const outcome: SnapshotOutcome = { snapshot: saved.snapshot, partitions: table.partitions, pruned: saved.pruned.map((s) => s.id) };
+        const s = saved.snapshot;
+        this.d.log.info(
+          { flowId: s.flowId, nodeId: s.nodeId, snapshotId: s.id, takenBy: s.takenBy, offsets: s.offsets, pruned: outcome.pruned },
+          `table snapshot ${s.id} of ${label} (${s.takenBy === "schedule" ? "on schedule" : `asked by ${s.takenBy}`}) written to ${s.target === "file" ? s.filePath : "Postgres"}: ${s.rowCount} rows, ${s.bytes} bytes, offsets ${JSON.stringify(s.offsets)}, ${s.ms} ms${outcome.pruned.length ? `; deleted older snapshot(s) ${outcome.pruned.join(", ")}` : ""}`,
+        );
+        return outcome;
+      } finally {
+        await table.close();
+      }
+    }).catch((e: unknown) => {
+      // the bound is the asker's to change (a setting), not an engine failure
+      if (e instanceof SnapshotTooLargeError) throw new DomainError("INVALID", e.message);
+      throw e;
+    });
+    if (!locked.ran) {
+      if (req.unlessYoungerThanMs !== undefined) return undefined;
+      throw new DomainError("CONFLICT", `a snapshot of ${req.flowId}/${req.nodeId} is being taken already (by this or another engine); ask again when it is done`);
+    }
+    return locked.value;
+  }
+
+  /** Inserts the table's rows page by page, refusing it beyond the size bound. */
+  private async toRows(table: FoldedTable, label: string, insert: (rows: readonly SnapshotRow[]) => Promise<void>) {
+    let rowCount = 0;
+    let bytes = 0;
+    const rows: SnapshotRow[] = [];
+    for await (const page of table.pages()) {
+      rows.length = 0;
+      for (const e of page.entries) {
+        bytes += Buffer.byteLength(e.key) + Buffer.byteLength(JSON.stringify(e.value));
+        rows.push({ partition: page.partition, key: e.key, value: e.value });
+      }
+      if (bytes > this.d.settings.maxBytes) throw new SnapshotTooLargeError(label, this.d.settings.maxBytes);
+      await insert(rows);
+      rowCount += rows.length;
+    }
+    return { rowCount, bytes };
+  }
+
+  /** Writes the JSON-lines file (renamed into place only when complete), then records it. */
+  private async toFile(table: FoldedTable, meta: Omit<TableSnapshotRecord, "id" | "rowCount" | "bytes" | "takenAt" | "ms" | "target" | "filePath">, path: string, label: string) {
+    const writer = await SnapshotFileWriter.create(path);
+    let bytes = 0;
+    let rowCount = 0;
+    try {
+      const header = JSON.stringify({ snapshot: { flowId: meta.flowId, nodeId: meta.nodeId, version: meta.version, takenAt: new Date().toISOString(), offsets: meta.offsets, rows: table.rowCount() } });
+      await writer.line(header);
+      bytes += Buffer.byteLength(header) + 1;
+      for await (const page of table.pages()) {
+        for (const e of page.entries) {
+          const line = JSON.stringify({ key: e.key, value: e.value, partition: page.partition });
+          bytes += Buffer.byteLength(line) + 1;
+          await writer.line(line);
+        }
+        rowCount += page.entries.length;
+        if (bytes > this.d.settings.maxBytes) throw new SnapshotTooLargeError(label, this.d.settings.maxBytes);
+      }
+      await writer.finish();
+    } catch (e) {
+      await writer.abandon();
+      throw e;
+    }
+    try {
+      return await this.d.snapshots.save({ ...meta, target: "file", filePath: path }, async () => ({ rowCount, bytes }), this.d.settings.keep);
+    } catch (e) {
+      await rm(path, { force: true });
+      throw e;
+    }
+  }
+
+  /** The files of pruned file snapshots written on this machine (another engine's are its own to lose). */
+  private async removeFiles(pruned: TableSnapshotRecord[]): Promise<void> {
+    for (const s of pruned) if (s.target === "file" && s.filePath && s.engineId === this.d.engineId) await rm(s.filePath, { force: true }).catch(() => {});
+  }
+}
