@@ -676,7 +676,11 @@ function boundTopics(topics: Iterable<PlannedTopic>, defaults: { edge: TopicRete
         const values = asked.flatMap((a) => (typeof a?.[key] === "number" ? [a[key]] : []));
         return values.length ? Math.max(...values) : fallback;
       };
-      t.retention = { minutes: largest("retentionMinutes", defaults.edge.minutes), mb: largest("retentionMb", defaults.edge.mb) };
+      // A keyed topic carries its records' event time (windows read it), which may be old: a time
+      // bound would delete unread records. Like Kafka Streams' repartition topics it is bounded by
+      // the purge of what its reader committed (edge-purge.ts) and by its size bound, if any.
+      const minutes = t.keyed ? 0 : largest("retentionMinutes", defaults.edge.minutes);
+      t.retention = { minutes, mb: largest("retentionMb", defaults.edge.mb) };
     }
   }
 }

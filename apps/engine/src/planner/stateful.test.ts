@@ -34,6 +34,8 @@ describe("stateful nodes in the plan", () => {
     expect(keyed.keyed).toBe(true);
     expect(p.nodes.find((n) => n.id === "t")!.state).toEqual({ changelogTopic: "mr.f1.t.changelog", partitions: keyed.partitions });
     expect(p.topics.find((t) => t.name === "mr.f1.t.changelog")).toMatchObject({ role: "changelog", partitions: keyed.partitions });
+    // it carries event time, maybe old: bounded by the purge of what was read (and a size bound), not by time
+    expect(planFlow(flow([["in", "kafka-source", { topic: "orders" }], ["t", "table", { key: "value.customer" }]], [["in", "success", "t"]]), catalog, { retention: { edge: { minutes: 60, mb: 5 }, deadLetter: { minutes: 60, mb: 5 } } }).topics.find((t) => t.keyed)!.retention).toEqual({ minutes: 0, mb: 5 });
     // a replayed record would reach the wrong partition's table: no replay topic for it
     expect(p.stages.find((s) => s.head === "t")!.replayTopic).toBeUndefined();
   });

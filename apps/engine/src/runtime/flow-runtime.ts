@@ -243,6 +243,7 @@ export class FlowRuntime {
     this.partitions = new PartitionChooser(counts, internal, this.spec.exactlyOnce, {
       keyed: new Set(plan.topics.filter((t) => t.keyed).map((t) => t.name)),
       slotted: new Set(changelogs),
+      writeTime: new Set(plan.topics.filter((t) => (t.role === "edge" && !t.keyed) || t.role === "dead-letter").map((t) => t.name)),
     });
     for (const stage of plan.stages) {
       if (stage.idle) continue;

@@ -76,6 +76,16 @@ describe("partition choice", () => {
     expect(partitions(batch(new PartitionChooser(new Map(), new Set(), false), 4, [["x", msg(1)]]))).toEqual([[undefined]]);
   });
 
+  it("a record's event time goes with it, except to the flow's own topics bounded by time (Kafka stamps those when written)", () => {
+    const out = new Outgoing(new PartitionChooser(counts, new Set(["edge"]), false, { writeTime: new Set(["edge"]) }), 0);
+    const toExt = msg(1);
+    out.add("ext", toExt, owner(1), 1_700_000_000_000);
+    // a copy of a message that went to a topic keeping event time
+    const toEdge = { ...toExt };
+    out.add("edge", toEdge, owner(1), 1_700_000_000_000);
+    expect([toExt.timestamp, toEdge.timestamp]).toEqual(["1700000000000", undefined]);
+  });
+
   it("counts messages and returns each one's index in its topic", () => {
     const out = new Outgoing(undefined, 0);
     expect([out.add("a", msg(1), owner(1)), out.add("b", msg(1), owner(1)), out.add("a", msg(1), owner(1))]).toEqual([0, 0, 1]);

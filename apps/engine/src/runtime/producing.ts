@@ -41,10 +41,18 @@ export class PartitionChooser {
     private readonly exactlyOnce: boolean,
     /**
      * keyed: topics feeding a stateful node, hashed by key in both modes (a key's records must
-     * meet its row); slotted: a table's changelog, whose partition is always the input partition's
+     * meet its row); slotted: a table's changelog, whose partition is always the input partition's;
+     * writeTime: the flow's own topics bounded by time (unkeyed edges, dead letters), whose records
+     * are stamped when written, not with their event time: an old event time would let the
+     * topic's retention delete a record before it is read
      */
-    private readonly routing: { keyed?: ReadonlySet<string>; slotted?: ReadonlySet<string> } = {},
+    private readonly routing: { keyed?: ReadonlySet<string>; slotted?: ReadonlySet<string>; writeTime?: ReadonlySet<string> } = {},
   ) {}
+
+  /** True when messages to `topic` carry their record's timestamp (event time), false when Kafka stamps them when written. */
+  keepsEventTime(topic: string): boolean {
+    return !this.routing.writeTime?.has(topic);
+  }
 
   /** Partitions of `topic` as Kafka has them (0: not known, the client picks). */
   partitionCount(topic: string): number {
@@ -76,12 +84,16 @@ export class TopicOutput {
     private readonly partitionCount: number,
     private readonly hashKeys: boolean,
     slot: number,
+    private readonly keepsEventTime = true,
   ) {
     this.slotPartition = partitionCount > 0 ? slot % partitionCount : 0;
   }
 
-  /** Adds a message with its partition chosen now; returns its index in `messages`. */
-  add(message: OutMessage, owner: MessageOwner): number {
+  /** Adds a message with its partition chosen now (and `timestamp`, the record's event time, where the topic keeps it); returns its index in `messages`. */
+  add(message: OutMessage, owner: MessageOwner, timestamp?: number): number {
+    if (this.keepsEventTime) {
+      if (timestamp !== undefined) message.timestamp = String(timestamp);
+    } else if (message.timestamp !== undefined) message.timestamp = undefined; // a copy of another topic's message
     const q = this.partitionCount;
     if (q > 0) {
       const key = message.key;
@@ -108,16 +120,16 @@ export class Outgoing {
     private readonly slot: number,
   ) {}
 
-  /** Adds `message`, a copy of `owner` (whose `bytes` is its size) going to `topic`; returns its index in that topic's list. */
-  add(topic: string, message: OutMessage, owner: MessageOwner): number {
+  /** Adds `message`, a copy of `owner` (whose `bytes` is its size) going to `topic`, with its record's `timestamp`; returns its index in that topic's list. */
+  add(topic: string, message: OutMessage, owner: MessageOwner, timestamp?: number): number {
     let t = this.topics.get(topic);
     if (!t) {
       const c = this.partitions;
-      t = new TopicOutput(topic, c ? c.partitionCount(topic) : 0, c ? c.hashesKeys(topic) : true, this.slot);
+      t = new TopicOutput(topic, c ? c.partitionCount(topic) : 0, c ? c.hashesKeys(topic) : true, this.slot, c ? c.keepsEventTime(topic) : true);
       this.topics.set(topic, t);
     }
     this.count++;
-    return t.add(message, owner);
+    return t.add(message, owner, timestamp);
   }
 }
 

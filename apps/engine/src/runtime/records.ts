@@ -84,14 +84,13 @@ export function messageBytes(m: InMessage): number {
 /**
  * Record → Kafka message (value JSON-encoded to a Buffer so its size is known and kafkajs does
  * not copy it again). A value object decoded from Kafka is written with the bytes it was read from.
- * The record's timestamp is the message's, so the next stage reads the same event time (without
- * one the producer stamps the time of sending).
+ * The record's timestamp is set per topic when the message is added to a batch (Outgoing.add:
+ * topics keeping event time get it; without one the producer stamps the time of sending).
  */
 export function encode(r: MRecord): OutMessage {
   const value = rawValue(r) ?? Buffer.from(JSON.stringify(r.value === undefined ? null : r.value), "utf8");
   const msg: OutMessage = { value, headers: r.headers };
   if (r.key !== undefined && r.key !== null) msg.key = r.key;
-  if (r.timestamp !== undefined) msg.timestamp = String(r.timestamp);
   return msg;
 }
 

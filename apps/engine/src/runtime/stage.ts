@@ -188,9 +188,10 @@ export class StageExecutor {
         e.topics = topics;
         e.bytes = size;
         const externalTopic = external ? port.route.externalTopic : undefined;
-        e.messageIndex = outgoing.add(topics[0]!, topics[0] === externalTopic ? external! : msg, e);
+        const timestamp = e.record.timestamp;
+        e.messageIndex = outgoing.add(topics[0]!, topics[0] === externalTopic ? external! : msg, e, timestamp);
         // one message object per topic: each carries its own partition
-        for (let t = 1; t < topics.length; t++) outgoing.add(topics[t]!, topics[t] === externalTopic ? external! : { ...msg }, e);
+        for (let t = 1; t < topics.length; t++) outgoing.add(topics[t]!, topics[t] === externalTopic ? external! : { ...msg }, e, timestamp);
         bytesOut += size * topics.length;
       }
       const fused = port.route.fused;

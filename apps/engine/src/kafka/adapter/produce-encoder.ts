@@ -327,12 +327,24 @@ function encode(args: ProduceArgs, prefix: number): Buffer | null {
         let first: unknown = dateNow;
         let max: unknown = dateNow;
         if (any) {
-          const ts = messages
-            .map((m) => m.timestamp)
-            .filter((t) => t != null)
-            .sort();
-          first = ts[0];
-          max = ts[ts.length - 1];
+          // kafkajs's sort() of the timestamps compares them as strings; one pass finds the same
+          // first and last (stable: the first of equal smallest, the last of equal largest)
+          // without its three arrays per partition, now that every message has a timestamp
+          let lo: string | undefined;
+          let hi: string | undefined;
+          for (let i = 0; i < messages.length; i++) {
+            const ts = messages[i]!.timestamp;
+            if (ts == null) continue;
+            const s = typeof ts === "string" ? ts : String(ts);
+            if (lo === undefined || s < lo) {
+              lo = s;
+              first = ts;
+            }
+            if (hi === undefined || s >= hi) {
+              hi = s;
+              max = ts;
+            }
+          }
         }
         const t = { dateNow, first, max, any };
         partitionTimes.push(t);
