@@ -2,12 +2,17 @@
 // file (exact rows and offsets, each one continuing from the previous), the newest N kept, a path
 // outside the snapshot directory and a table over the size bound refused, one snapshot per node
 // at a time, and a table partition with an empty store starting from the newest snapshot and
-// reading only the changelog after its offsets.
+// reading only the changelog after its offsets; and through running engines: a scheduled snapshot,
+// `millrace table snapshot|snapshots`, and a new engine with an empty state directory starting
+// from the newest snapshot.
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, testBrokers } from "@millrace/testkit";
+import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { openDatabase, type Database } from "../db/index.js";
 import { createKafka, type KafkaClient } from "../kafka/index.js";
 import { logger } from "../log.js";
@@ -16,7 +21,7 @@ import { StageTables } from "../runtime/table-state.js";
 import { generateSecretKey, SecretBox } from "../secrets/index.js";
 import { changelogMessages, changelogTopicSpec } from "../state/changelog.js";
 import type { StoreChange, StoreValue } from "../state/store.js";
-import { uid } from "../../test-support/index.js";
+import { flowDoc, range, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
 import { startFromStoredSnapshot } from "./snapshot-start.js";
 import { TableSnapshots } from "./snapshots.js";
 
@@ -179,4 +184,75 @@ describe("table snapshots", () => {
     }
     expect(logs).toEqual([0, 1].map((p) => expect.stringMatching(new RegExp(`^node t: table of partition ${p} restored from snapshot ${newest!.id} \\(${table(p, 460).size} rows at changelog offset 460\\), then from ${topic.replaceAll(".", "\\.")}: 40 change\\(s\\), offsets 460…500, in \\d+ ms$`))));
   }, 60_000);
+});
+
+describe("table snapshots on running engines", () => {
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+  const brokers = testBrokers();
+  const dataDir = mkdtempSync(join(tmpdir(), "mr-snapshot-engine-"));
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let engine: EngineProcess | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("snapshot-engine");
+    // the spawned engines' environment: their own data directory, snapshots looked for every second
+    Object.assign(process.env, { MILLRACE_DATA: dataDir, MILLRACE_SNAPSHOT_CHECK_SECONDS: "1" });
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine?.stop();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("takes one on schedule and on demand (CLI), and a new engine without the table's state starts from the newest", async () => {
+    const port = await freePort();
+    engine = await spawnEngine({ port, databaseUrl: db.url, brokers });
+    const id = uid("snapflow");
+    const input = uid("customers");
+    const kafka = createKafka({ clientId: uid("snapshot-engine"), brokers, logLevel: "nothing" });
+    await kafka.ensureTopics([{ topic: input, partitions: 2 }]);
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = (from: number, to: number) => producer.send(input, range(from, to).map((n) => ({ key: `c${n % 40}`, value: JSON.stringify({ n }) })));
+    await send(0, 400);
+    await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, fromBeginning: true }], ["t", "table", { snapshotEvery: "1h" }]], [["in", "success", "t"]]) });
+    await engine.api.deployments.deploy.mutate({ flowId: id });
+    const latest = (min: number) => async () => {
+      const s = await engine!.api.tables.scan.query({ flowId: id, nodeId: "t", limit: 100 });
+      return s.rows.length === 40 && s.rows.every((r) => (r.value as { n: number }).n >= min) ? s.rows : undefined;
+    };
+    await waitFor(latest(360), 60_000, "every customer's latest value");
+
+    // on schedule: the node had none, so one is due at once
+    const scheduled = await waitFor(async () => (await engine!.api.tables.snapshots.query({ flowId: id, nodeId: "t" })).find((s) => s.takenBy === "schedule"), 30_000, "a scheduled snapshot");
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", join(repoRoot, "apps/engine/src/cli/main.ts"), ...args, "--url", engine!.url], { cwd: repoRoot, env: { ...process.env, MILLRACE_TOKEN: engine!.token } });
+    const asked = JSON.parse((await cli("table", "snapshot", id, "t", "--json")).stdout) as { snapshot: { id: string; rowCount: number; offsets: Record<string, number>; takenBy: string } };
+    expect(asked.snapshot).toMatchObject({ rowCount: 40, takenBy: "admin" });
+    const toFile = JSON.parse((await cli("table", "snapshot", id, "t", "--file", "t.jsonl", "--json")).stdout) as { snapshot: { filePath: string } };
+    expect(toFile.snapshot.filePath).toBe(join(dataDir, "snapshots", "t.jsonl"));
+    expect(readFileSync(toFile.snapshot.filePath, "utf8").trimEnd().split("\n")).toHaveLength(41);
+    const outside = await cli("table", "snapshot", id, "t", "--file", "/tmp/t.jsonl").then(
+      () => "written",
+      (e: { stderr?: string }) => e.stderr ?? "",
+    );
+    expect(outside).toMatch(/the snapshot file "\/tmp\/t\.jsonl" is outside the snapshot directory/);
+    const listed = JSON.parse((await cli("table", "snapshots", id, "t", "--json")).stdout) as { id: string; target: string }[];
+    expect(listed.map((s) => s.id)).toEqual([String(Number(asked.snapshot.id) + 1), asked.snapshot.id, scheduled.id]);
+    expect((await cli("table", "snapshots", id, "t")).stdout).toMatch(/^ID +TAKEN AT +BY +WHERE +ROWS +BYTES +OFFSETS\n/);
+
+    // kill -9, the state directory lost, more records meanwhile: the next engine starts from the newest Postgres snapshot
+    await engine.kill9();
+    rmSync(join(dataDir, "state", id), { recursive: true, force: true });
+    await send(400, 480);
+    await producer.disconnect();
+    await kafka.close();
+    engine = await spawnEngine({ port, databaseUrl: db.url, brokers });
+    const rows = await waitFor(latest(440), 60_000, "every customer's value after the restart");
+    for (const r of rows) expect((r.value as { n: number }).n % 40).toBe(Number(r.key.slice(1)));
+    const restoredFrom = (p: number) => new RegExp(`table of partition ${p} restored from snapshot ${asked.snapshot.id} \\(\\d+ rows at changelog offset ${asked.snapshot.offsets[String(p)]}\\), then from [^:]+: \\d+ change\\(s\\), offsets ${asked.snapshot.offsets[String(p)]}…`);
+    await waitFor(() => restoredFrom(0).test(engine!.output()) && restoredFrom(1).test(engine!.output()), 10_000, "the restore's log lines");
+    await engine.api.deployments.stop.mutate({ flowId: id });
+  }, 240_000);
 });
