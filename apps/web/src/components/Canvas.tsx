@@ -16,10 +16,11 @@ import {
   type IsValidConnection,
   type NodeChange,
 } from "@xyflow/react";
-import type { FlowEdge, FlowNode, Position } from "@millrace/flow";
+import type { EdgeDiff, FlowEdge, FlowNode, NodeDiff, Position } from "@millrace/flow";
 import { catalog, getSpec, useProblems } from "../catalog/specs";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { ui, useUiStore } from "../store/uiStore";
+import { useComparison } from "../store/compareStore";
 import { safeOutputPorts, type CanvasProblems } from "../doc/validate";
 import { canConnect } from "../doc/ops";
 import { ProcessorNode, type ProcessorNodeData, type ProcessorRFNode } from "./ProcessorNode";
@@ -83,6 +84,8 @@ function useRfNodes(
   problems: CanvasProblems,
   /** sizes to copy into the objects: only while the minimap shows (it reads sizes from them) */
   measuredIn: Record<string, { width: number; height: number }> | null,
+  /** in compare mode: what differs about each node */
+  diffs: ReadonlyMap<string, NodeDiff> | null,
 ) {
   const cache = useRef(new Map<string, NodeEntry>());
   return useMemo(() => {
@@ -92,14 +95,15 @@ function useRfNodes(
       const prev = cache.current.get(n.id);
       const nodeProblems = problems.nodes[n.id];
       const problemsKey = nodeProblems?.join("\n");
+      const diff = diffs?.get(n.id);
       let data = prev?.data;
-      if (!prev || prev.problemsKey !== problemsKey || prev.n.type !== n.type || prev.n.name !== n.name || prev.n.config !== n.config) {
+      if (!prev || prev.problemsKey !== problemsKey || prev.n.type !== n.type || prev.n.name !== n.name || prev.n.config !== n.config || prev.data.diff !== diff) {
         const spec = getSpec(n.type);
         const ports = portsOf(spec, n.config);
         data =
-          prev && prev.data.spec === spec && prev.data.title === (n.name || spec?.title || n.type) && prev.data.ports.join("|") === ports.join("|") && prev.problemsKey === problemsKey
+          prev && prev.data.spec === spec && prev.data.title === (n.name || spec?.title || n.type) && prev.data.ports.join("|") === ports.join("|") && prev.problemsKey === problemsKey && prev.data.diff === diff
             ? prev.data
-            : { type: n.type, title: n.name || spec?.title || n.type, spec, ports, hasInput: spec?.hasInput ?? true, problems: nodeProblems };
+            : { type: n.type, title: n.name || spec?.title || n.type, spec, ports, hasInput: spec?.hasInput ?? true, problems: nodeProblems, ...(diff ? { diff } : {}) };
       }
       const pos = liveDrag.current?.[n.id] ?? drag?.[n.id] ?? n.position;
       const sel = selected.has(n.id);
@@ -114,14 +118,14 @@ function useRfNodes(
     });
     cache.current = next;
     return out;
-  }, [nodes, selected, drag, problems, measuredIn]);
+  }, [nodes, selected, drag, problems, measuredIn, diffs]);
 }
 
 /** React Flow edge objects with stable identity (same idea as useRfNodes). */
-function useRfEdges(edges: FlowEdge[], selected: Set<string>, problems: CanvasProblems, runtimes: Map<string, EdgeRuntime>) {
-  const cache = useRef(new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; runtimeKey: string; value: PortRFEdge }>());
+function useRfEdges(edges: FlowEdge[], selected: Set<string>, problems: CanvasProblems, runtimes: Map<string, EdgeRuntime>, diffs: ReadonlyMap<string, EdgeDiff> | null) {
+  const cache = useRef(new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; runtimeKey: string; diff: EdgeDiff | undefined; value: PortRFEdge }>());
   return useMemo(() => {
-    const next = new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; runtimeKey: string; value: PortRFEdge }>();
+    const next = new Map<string, { e: FlowEdge; sel: boolean; problemsKey: string | undefined; runtimeKey: string; diff: EdgeDiff | undefined; value: PortRFEdge }>();
     const out = edges.map((e) => {
       const sel = selected.has(e.id);
       const p = problems.edges[e.id];
@@ -129,17 +133,21 @@ function useRfEdges(edges: FlowEdge[], selected: Set<string>, problems: CanvasPr
       const runtime = runtimes.get(e.id);
       // the map is rebuilt on every edit and status poll: compare what it says, not its objects
       const runtimeKey = runtime ? `${runtime.mode}|${runtime.guarantee}|${runtime.from}` : "";
+      const diff = diffs?.get(e.id);
       const prev = cache.current.get(e.id);
-      const entry = prev && prev.e === e && prev.sel === sel && prev.problemsKey === problemsKey && prev.runtimeKey === runtimeKey ? prev : { e, sel, problemsKey, runtimeKey, value: toRfEdge(e, sel, p, runtime) };
+      const entry =
+        prev && prev.e === e && prev.sel === sel && prev.problemsKey === problemsKey && prev.runtimeKey === runtimeKey && prev.diff === diff
+          ? prev
+          : { e, sel, problemsKey, runtimeKey, diff, value: toRfEdge(e, sel, p, runtime, diff) };
       next.set(e.id, entry);
       return entry.value;
     });
     cache.current = next;
     return out;
-  }, [edges, selected, problems, runtimes]);
+  }, [edges, selected, problems, runtimes, diffs]);
 }
 
-function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[], runtime?: EdgeRuntime): PortRFEdge {
+function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[], runtime?: EdgeRuntime, diff?: EdgeDiff): PortRFEdge {
   const failure = e.from.port === "failure";
   return {
     id: e.id,
@@ -149,12 +157,13 @@ function toRfEdge(e: FlowEdge, selected: boolean, problems?: string[], runtime?:
     target: e.to.node,
     targetHandle: "in",
     selected,
-    data: { port: e.from.port, mode: runtime?.mode ?? (e.settings?.mode === "fused" ? "fused" : "durable"), guarantee: runtime?.guarantee, deployed: runtime?.from === "deployed", problems },
+    data: { port: e.from.port, mode: runtime?.mode ?? (e.settings?.mode === "fused" ? "fused" : "durable"), guarantee: runtime?.guarantee, deployed: runtime?.from === "deployed", problems, ...(diff ? { diff } : {}) },
     markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: problems?.length ? "#dc2626" : failure ? "#e11d48" : "#64748b" },
   };
 }
 
 const NO_SELECTION = new Set<string>();
+const NO_PROBLEMS: CanvasProblems = { nodes: {}, edges: {}, flow: [], count: 0 };
 const NO_EDGES: PortRFEdge[] = [];
 
 export function Canvas() {
@@ -163,6 +172,8 @@ export function Canvas() {
   // an earlier version shown read-only: drawn instead of the editor's document, which stays untouched
   const readOnly = preview !== null;
   const doc = preview?.doc ?? editorDoc;
+  // a comparison is a preview of the newer document (removed elements added back) with marks
+  const comparison = useComparison();
   const selection = useFlowStore((s) => s.selection);
   const drag = useFlowStore((s) => (readOnly ? null : s.drag));
   const snap = useUiStore((s) => s.snapToGrid);
@@ -178,7 +189,9 @@ export function Canvas() {
     return () => clearTimeout(t);
   }, [previewKey, fitView]);
 
-  const problems = useProblems(doc);
+  const docProblems = useProblems(doc);
+  // a comparison shows what changed; a ghost of a removed node would only add "not connected" noise
+  const problems = comparison ? NO_PROBLEMS : docProblems;
   const selectedNodes = useMemo(() => (readOnly ? NO_SELECTION : new Set(selection.nodes)), [selection.nodes, readOnly]);
   const selectedEdges = useMemo(() => (readOnly ? NO_SELECTION : new Set(selection.edges)), [selection.edges, readOnly]);
   // a flow that has just loaded is drawn at once at the level of detail of the fit it is about to get
@@ -199,12 +212,12 @@ export function Canvas() {
   const [draggedIds, setDraggedIds] = useState<ReadonlySet<string>>(NO_SELECTION);
   const lowRef = useRef(low);
   lowRef.current = low;
-  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, liveDrag, problems, measured);
+  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, liveDrag, problems, measured, comparison?.nodes ?? null);
   // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
   const saved = useFlowStore((s) => s.baseVersion !== undefined);
   // an earlier version shown read-only is drawn as its document asks, not as the deployment runs
   const runtimes = useEdgeRuntimes(doc, saved && !readOnly);
-  const rfEdges = useRfEdges(doc.edges, selectedEdges, problems, runtimes);
+  const rfEdges = useRfEdges(doc.edges, selectedEdges, problems, runtimes, comparison?.edges ?? null);
   const edges = low ? NO_EDGES : rfEdges;
   // one screen pixel in flow units, as a CSS variable: far-out edges stay visible hairlines
   // (SVG's non-scaling-stroke ignores the viewport's CSS transform). Set on the element, no render.

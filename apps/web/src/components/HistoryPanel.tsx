@@ -3,28 +3,21 @@
  * message and time; the running/deployed one and the one the editor is based on marked.
  * "View" shows a version read-only on the canvas; "Restore" puts its document into the
  * editor as unsaved changes (one undo step): saving makes it a new version, history is
- * never rewritten.
+ * never rewritten. "Compare" draws one version against another (or the editor) with what
+ * changed marked (CompareView).
  */
 import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { FlowDocument } from "@millrace/flow";
 import { api, errorMessage } from "../api/client";
 import type { FlowVersionInfo } from "../api/types";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { ui, useUiStore } from "../store/uiStore";
 import { versionsKey } from "../session";
-import { queryClient } from "../queryClient";
 import { useDeployment } from "../deploy";
-import { describeDiff, diffDocs } from "../doc/diff";
-
-/** A version's document (immutable once saved: cached for good). */
-export function versionDoc(flowId: string, version: number): Promise<FlowDocument> {
-  return queryClient.fetchQuery({
-    queryKey: ["flows", "doc", flowId, version],
-    queryFn: async () => (await api.flows.get(flowId, version)).document,
-    staleTime: Infinity,
-  });
-}
+import { describeDiff, diffFlows } from "@millrace/flow";
+import { versionDoc } from "../api/versionDoc";
+import { useComparison } from "../store/compareStore";
+import { compare, CompareBar, ComparePicker, CompareSummary } from "./CompareView";
 
 /** Shows `version` read-only on the canvas. */
 export async function viewVersion(flowId: string, version: number) {
@@ -76,6 +69,7 @@ export function HistoryPanel() {
   const dep = useDeployment(flowId, saved);
   const q = useQuery({ queryKey: versionsKey(flowId), queryFn: () => api.flows.versions(flowId), enabled: saved, refetchInterval: 15_000 });
   const [busy, setBusy] = useState<number | null>(null);
+  const comparing = useComparison() !== null;
 
   if (!saved) {
     return (
@@ -93,10 +87,11 @@ export function HistoryPanel() {
   };
   return (
     <div data-testid="history-panel">
-      {preview && <PreviewDiff />}
+      {comparing ? <CompareSummary /> : preview && <PreviewDiff />}
       <p className="mr-help">
-        Every save is a version. <b>View</b> shows one on the canvas, read-only; <b>Restore</b> puts it in the editor as unsaved changes: saving then makes it a new version.
+        Every save is a version. <b>View</b> shows one on the canvas, read-only; <b>Restore</b> puts it in the editor as unsaved changes: saving then makes it a new version; <b>Compare</b> marks what changed since it.
       </p>
+      <ComparePicker versions={versions.map((v) => v.version)} deployedVersion={deployedVersion} />
       {q.isError && <div className="mr-field-error block">Could not read the versions: {errorMessage(q.error)}</div>}
       {q.isPending && <p className="mr-muted small">Loading versions…</p>}
       <ol className="mr-versions" data-testid="history-list">
@@ -111,6 +106,7 @@ export function HistoryPanel() {
             busy={busy === v.version}
             onView={() => (preview?.version === v.version ? ui.preview(null) : void act(v.version, () => viewVersion(flowId, v.version)))}
             onRestore={() => void act(v.version, () => restoreVersion(flowId, v.version))}
+            onCompare={() => void act(v.version, () => compare(flowId, v.version, "editor"))}
           />
         ))}
       </ol>
@@ -127,6 +123,7 @@ function VersionRow(props: {
   busy: boolean;
   onView: () => void;
   onRestore: () => void;
+  onCompare: () => void;
 }) {
   const { v, latest, base, viewing, deployed, busy } = props;
   const when = new Date(v.createdAt);
@@ -158,6 +155,9 @@ function VersionRow(props: {
         <button className="mr-btn small" data-testid={`history-restore-${v.version}`} disabled={busy} onClick={props.onRestore} title={`Put version ${v.version} in the editor as unsaved changes`}>
           Restore
         </button>
+        <button className="mr-btn small" data-testid={`history-compare-${v.version}`} disabled={busy} onClick={props.onCompare} title={`Mark on the canvas what changed from version ${v.version} to the editor's flow`}>
+          Compare
+        </button>
       </div>
     </li>
   );
@@ -167,7 +167,7 @@ function VersionRow(props: {
 function PreviewDiff() {
   const preview = useUiStore((s) => s.preview)!;
   const doc = useFlowStore((s) => s.doc);
-  const lines = useMemo(() => describeDiff(diffDocs(doc, { ...preview.doc, id: doc.id })), [doc, preview]);
+  const lines = useMemo(() => describeDiff(diffFlows(doc, { ...preview.doc, id: doc.id })), [doc, preview]);
   return (
     <div className="mr-diff" data-testid="history-diff">
       <strong>Restoring v{preview.version} changes:</strong>
@@ -188,6 +188,8 @@ function PreviewDiff() {
 export function PreviewBar() {
   const preview = useUiStore((s) => s.preview);
   const flowId = useFlowStore((s) => s.doc.id);
+  const comparing = useComparison() !== null;
+  if (comparing) return <CompareBar />;
   if (!preview) return null;
   return (
     <div className="mr-preview-bar" role="status" data-testid="history-preview">

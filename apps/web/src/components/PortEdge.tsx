@@ -1,6 +1,7 @@
 import { memo, useContext } from "react";
 import { createPortal } from "react-dom";
 import { BaseEdge, getBezierPath, getStraightPath, type Edge, type EdgeProps } from "@xyflow/react";
+import { formatFieldChange, type EdgeDiff } from "@millrace/flow";
 import { flowActions } from "../store/flowStore";
 import { useEdgeOnLineage } from "../store/lineageStore";
 import { CanvasDetailContext } from "./canvasDetail";
@@ -15,6 +16,8 @@ export interface PortEdgeData extends Record<string, unknown> {
   /** mode and guarantee come from the running deployment */
   deployed?: boolean;
   problems?: string[];
+  /** in compare mode: added, removed (a ghost) or changed */
+  diff?: EdgeDiff;
 }
 
 export type PortRFEdge = Edge<PortEdgeData, "port">;
@@ -33,6 +36,7 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
     selected ? "selected" : "",
     data?.problems?.length ? "invalid" : "",
     onLineage ? "lineage" : "",
+    data?.diff ? `diff-${data.diff.status}` : "",
   ].join(" ");
   if (low) {
     // zoomed far out: a straight line, no arrow, no label
@@ -53,7 +57,8 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
             }}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             data-testid={`edge-label-${id}`}
-            title={data?.problems?.join("\n") ?? edgeTitle(port, mode, guarantee, data?.deployed === true)}
+            data-diff={data?.diff?.status}
+            title={data?.problems?.join("\n") ?? (data?.diff ? diffTitle(data.diff) : edgeTitle(port, mode, guarantee, data?.deployed === true))}
           >
             {port}
             <span className={`mr-edge-mode ${mode}`} data-testid={`edge-mode-label-${id}`}>
@@ -69,6 +74,10 @@ function PortEdgeImpl(props: EdgeProps<PortRFEdge>) {
         )}
     </>
   );
+}
+
+function diffTitle(d: EdgeDiff): string {
+  return [`connection ${d.status}`, ...d.changes.map(formatFieldChange)].join("\n");
 }
 
 function edgeTitle(port: string, mode: "durable" | "fused", guarantee: Guarantee, deployed: boolean): string {

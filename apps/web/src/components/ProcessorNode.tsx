@@ -1,9 +1,11 @@
 import { memo, useContext, useEffect, useRef } from "react";
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from "@xyflow/react";
+import type { NodeDiff } from "@millrace/flow";
 import type { ProcessorSpec } from "../catalog/specs";
 import { useLineageHover, useOnLineage } from "../store/lineageStore";
 import { CanvasDetailContext } from "./canvasDetail";
 import { NodeFailureBadge, NodeFigures } from "./LiveFigures";
+import { DiffMark } from "./DiffMark";
 
 /** What a node draws; the object is kept while these stay the same (moves and selection do not touch it). */
 export interface ProcessorNodeData extends Record<string, unknown> {
@@ -13,6 +15,8 @@ export interface ProcessorNodeData extends Record<string, unknown> {
   ports: string[];
   hasInput: boolean;
   problems?: string[];
+  /** in compare mode: added, removed (a ghost) or changed, and the fields that changed */
+  diff?: NodeDiff;
 }
 
 export type ProcessorRFNode = Node<ProcessorNodeData, "processor">;
@@ -28,11 +32,11 @@ interface Props {
   selected: boolean;
 }
 
-function useNodeClass(id: string, { spec, problems }: ProcessorNodeData, selected: boolean) {
+function useNodeClass(id: string, { spec, problems, diff }: ProcessorNodeData, selected: boolean) {
   const onLineage = useOnLineage(id);
   const hovered = useLineageHover(id);
   const kind = spec?.kind ?? "unknown";
-  return `mr-node kind-${kind}${selected ? " selected" : ""}${problems?.length ? " invalid" : ""}${onLineage ? " lineage" : ""}${hovered ? " lineage-hover" : ""}`;
+  return `mr-node kind-${kind}${selected ? " selected" : ""}${problems?.length ? " invalid" : ""}${onLineage ? " lineage" : ""}${hovered ? " lineage-hover" : ""}${diff ? ` diff-${diff.status}` : ""}`;
 }
 
 function FullNode({ id, data, selected }: Props) {
@@ -61,6 +65,7 @@ function FullNode({ id, data, selected }: Props) {
             <span className="mr-node-id">{id}</span>
           </div>
         </div>
+        {data.diff && <DiffMark id={id} diff={data.diff} />}
         <NodeFailureBadge id={id} />
         {problems && problems.length > 0 && <ProblemMark id={id} problems={problems} />}
       </div>
