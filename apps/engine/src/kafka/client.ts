@@ -13,7 +13,6 @@ import kafkajs, {
   type RecordMetadata,
   type Transaction,
 } from "kafkajs";
-import { kafkajsInternal } from "./adapter/kafkajs-internals.js";
 import { assignerWithRevokeHook } from "./adapter/partitions-revoked.js";
 import { noDelaySocketFactory } from "./adapter/socket.js";
 import { engineKafkaLogger, quietLogCreator, toKafkajsLevel } from "./log.js";
@@ -36,14 +35,13 @@ import type {
   TopicPartitionOffset,
   TopicSpec,
 } from "./types.js";
+import { murmur2 } from "./murmur2.js";
 
 // not among the names Node finds in kafkajs's CommonJS exports: read from the default export
 const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
-// kafkajs's own murmur2 (the Java client's key hash), so a key's partition can be known before sending
-const murmur2 = kafkajsInternal<(key: Buffer | string) => number>("src/producer/partitioners/default/murmur2.js");
 
-/** The partition Kafka's default partitioner (Java's and kafkajs's) picks for a key among `count` partitions. */
+/** The partition Kafka's default partitioner (Java's and kafkajs's) picks for a key among `count` partitions, known before sending. */
 export function keyPartition(key: Buffer | string, count: number): number {
   return (murmur2(key) & 0x7fffffff) % count;
 }
