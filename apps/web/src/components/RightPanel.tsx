@@ -12,6 +12,7 @@ import { ConfigForm } from "./ConfigForm";
 import { TapPanel } from "./TapPanel";
 import { useEdgeRuntimes } from "../edgeRuntime";
 import { HistoryPanel } from "./HistoryPanel";
+import { TestsPanel } from "./TestsPanel";
 import { ReplicationTable } from "./ReplicationTable";
 import { TableSection } from "./TableSection";
 import { restoreProgress, type Restoring } from "../tables/restore";
@@ -49,6 +50,7 @@ export function RightPanel() {
 function FlowPanel() {
   const tab = useUiStore((s) => s.flowTab);
   const latest = useFlowStore((s) => s.baseVersion);
+  const cases = useFlowStore((s) => s.doc.tests?.length ?? 0);
   return (
     <div className="mr-panel-section" data-testid="flow-panel">
       <div className="mr-tabs flow" role="tablist" aria-label="Flow">
@@ -58,8 +60,11 @@ function FlowPanel() {
         <button role="tab" aria-selected={tab === "history"} className={tab === "history" ? "on" : ""} data-testid="flow-tab-history" onClick={() => ui.flowTab("history")}>
           History{latest !== undefined ? <span className="mr-tab-count">{latest}</span> : null}
         </button>
+        <button role="tab" aria-selected={tab === "tests"} className={tab === "tests" ? "on" : ""} data-testid="flow-tab-tests" onClick={() => ui.flowTab("tests")}>
+          Tests{cases ? <span className="mr-tab-count">{cases}</span> : null}
+        </button>
       </div>
-      {tab === "history" ? <HistoryPanel /> : <FlowDetails />}
+      {tab === "history" ? <HistoryPanel /> : tab === "tests" ? <TestsPanel /> : <FlowDetails />}
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { prettyJson } from "../provenance/prettyJson";
 import { useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
 import { InferSchema } from "./InferSchema";
+import { saveTappedAsCase } from "./TestsPanel";
 
 /** Records kept in the list (newest first); older ones fall off. */
 export const TAP_MAX = 200;
@@ -52,6 +53,7 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: "durable" | "fu
   const saved = useFlowStore((s) => s.baseVersion !== undefined);
   const live = useStatsStore((s) => s.flowId === flowId);
   const tapReason = roleReason(useRole(), "tap");
+  const editReason = roleReason(useRole(), "edit");
   const [on, setOn] = useState(false);
   const [paused, setPaused] = useState(false);
   const [records, setRecords] = useState<TapRecord[]>([]);
@@ -179,6 +181,11 @@ export function TapPanel({ edge, mode }: { edge: FlowEdge; mode: "durable" | "fu
         {records.length ? `${records.length} record${records.length === 1 ? "" : "s"}, newest first${records.length >= TAP_MAX ? ` (last ${TAP_MAX} kept)` : ""}` : on ? "Waiting for records…" : ""}
         {paused && <strong className="mr-tap-paused"> · paused{pending ? `, ${pending} new` : ""}</strong>}
       </div>
+      {records.length > 0 && (
+        <button className="mr-btn small ghost" data-testid="tap-save-case" disabled={!!editReason} title={editReason || "A test case with these records: the inputs of a source, else what this port is expected to send"} onClick={() => saveTappedAsCase(edge.from, records)}>
+          Save as test case
+        </button>
+      )}
       <InferSchema edge={edge} records={records} />
       {records.length > 0 && (
         <div className="mr-tap-records" data-testid="tap-records">

@@ -7,7 +7,7 @@
  * Drags are transient (`drag`): a move is committed once, on drag stop, as one undo step.
  */
 import { create } from "zustand";
-import { diffFlows, isEmptyDiff, newFlowId, setDefaultEdgeMode, setDescription, setParameters, type EdgeMode, type FlowDocument, type FlowParameter, type Position } from "@millrace/flow";
+import { diffFlows, isEmptyDiff, newFlowId, setDefaultEdgeMode, setDescription, setParameters, type EdgeMode, type FlowDocument, type FlowParameter, type Position, type TestCase } from "@millrace/flow";
 import * as ops from "../doc/ops";
 import { commit, initHistory, redo, undo, type History } from "../doc/history";
 import { copySelection, parseClip, prepareClip } from "../doc/clipboard";
@@ -154,6 +154,13 @@ export const flowActions = {
   /** undefined: back to durable (the settings key goes) */
   setDefaultEdgeMode(mode: EdgeMode | undefined) {
     edit((d) => setDefaultEdgeMode(d, mode));
+  },
+  /** The flow's test cases (none: the `tests` key goes, so the document exports as one without them). */
+  setTests(tests: TestCase[]) {
+    edit((d) => {
+      const { tests: _old, ...rest } = d;
+      return tests.length ? { ...rest, tests } : rest;
+    });
   },
   rename(name: string) {
     edit((d) => ops.renameFlow(d, name), "flow:name");

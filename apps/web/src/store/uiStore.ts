@@ -17,8 +17,8 @@ interface UiState {
   minimap: boolean;
   /** a save refused because someone saved a newer version */
   conflict: { latest?: number; message: string } | null;
-  /** the right panel's Flow section: details or version history */
-  flowTab: "details" | "history";
+  /** the right panel's Flow section: details, version history or test cases */
+  flowTab: "details" | "history" | "tests";
   /** an earlier version shown read-only on the canvas (the editor's document is untouched) */
   preview: { version: number; doc: FlowDocument } | null;
   /** the small "save with a message" prompt under the Save button */
