@@ -15,6 +15,7 @@ describe("roles", () => {
     expect(roleReason("operator", "edit")).toBe("Needs the editor role (you are operator)");
     expect(roleReason("editor", "users")).toBe("Needs the admin role (you are editor)");
     expect(roleReason("editor", "edit")).toBe("");
+    expect(roleReason("viewer", "tableSnapshot")).toBe("Needs the operator role (you are viewer)");
     expect(roleReason(undefined, "users")).toBe("");
   });
 });

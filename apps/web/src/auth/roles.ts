@@ -12,6 +12,7 @@ export const NEEDS = {
   deploy: "operator",
   tap: "operator",
   lineage: "operator",
+  tableSnapshot: "operator",
   edit: "editor",
   connections: "editor",
   manageConnections: "admin",

@@ -9,6 +9,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, friendlyError } from "../api/client";
 import { useDeployment } from "../deploy";
 import { useFlowStore } from "../store/flowStore";
+import { TableSnapshots } from "./TableSnapshots";
 import { changedKeys, formatValue, moreLimit, PAGE_ROWS, rowsLine, rowsOfLookup, tableRequest, type SearchMode, type TableRow, type TableSearch, type ValueLayout } from "../tables/tableView";
 
 const REFRESH_MS = 2000;
@@ -130,6 +131,7 @@ function LiveTable({ flowId, nodeId }: { flowId: string; nodeId: string }) {
           Show more
         </button>
       )}
+      <TableSnapshots flowId={flowId} nodeId={nodeId} />
     </div>
   );
 }
