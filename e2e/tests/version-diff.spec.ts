@@ -65,6 +65,15 @@ test("compare two versions on the canvas: added green, changed amber with its fi
   await expect(summary.getByTestId(`compare-edge-${addedEdge}`)).toHaveAttribute("data-diff", "added");
   await shot(page, "version-diff-1-v1-to-v3");
 
+  // zoomed far out (a big flow's overview) the marks stay, around the drawn boxes
+  const canvas = page.getByTestId("canvas");
+  for (let i = 0; i < 12 && (await canvas.getAttribute("data-detail")) !== "low"; i++) await page.locator(".react-flow__controls-zoomout").click();
+  await expect(canvas).toHaveAttribute("data-detail", "low");
+  await expect(node(page, "out")).toHaveClass(/diff-removed/);
+  await expect(node(page, "map-1")).toHaveClass(/diff-added/);
+  await expect(node(page, "gen")).toHaveClass(/diff-changed/);
+  await shot(page, "version-diff-1b-zoomed-out");
+
   // the way out: the editor is back, unmarked and as it was
   await bar.getByTestId("compare-close").click();
   await expect(bar).toHaveCount(0);
