@@ -153,6 +153,7 @@ describe("sensitive parameter values", () => {
       "schemaRegistry.config": {},
       "tables.get": { flowId, nodeId: "req", key: "k" },
       "tables.scan": { flowId, nodeId: "req" },
+      "tables.snapshots": { flowId, nodeId: "req" },
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const reads = Object.entries(procedures).filter(([, p]) => p._def.type !== "mutation").map(([path]) => path);

@@ -94,6 +94,14 @@ describe("restoring state stores from their changelog on real Kafka", () => {
     expect(again).toMatchObject({ restoredRecords: 0, from: PER_PARTITION, wiped: false });
   });
 
+  it("reads only up to the end it is given (a snapshot's point in time)", async () => {
+    const store = freshStore();
+    const r = await restoreStore(kafka, store, { topic, partition: 0, end: 1_234 });
+    expect(r).toMatchObject({ restoredRecords: 1_234, from: 0, to: 1_234, wiped: true });
+    expect(store.checkpoint()).toBe(1_234);
+    expect(contents(store)).toEqual(finalState(written[0]!.slice(0, 1_234)));
+  });
+
   it("wipes a store whose checkpoint is beyond the log's end and restores it whole", async () => {
     const store = freshStore();
     store.write([{ key: "stale", value: 1 }, { key: "p0-k1", value: "old" }], PER_PARTITION + 100);

@@ -18,7 +18,7 @@ export interface FoldOptions {
   partitions: number;
   /** an empty directory of this fold's own (deleted by close) */
   workDir: string;
-  /** each partition's store is refused beyond this (SnapshotTooLargeError) */
+  /** the snapshot's size bound (its rows as written out); a store far beyond it stops the fold (SnapshotTooLargeError) */
   maxBytes: number;
   label: string;
   /** the snapshot to continue from, with its rows by partition */
@@ -35,6 +35,9 @@ export interface FoldedPartition {
   fromSnapshot?: { id: string; rows: number };
   changesRead: number;
 }
+
+/** A store's pages hold more than the rows' JSON: the rows' bound is checked as they are written out, the stores only stop a runaway fold. */
+const STORE_HEADROOM_BYTES = 64 * 1024 * 1024;
 
 export class SnapshotTooLargeError extends Error {
   constructor(label: string, maxBytes: number) {
@@ -60,7 +63,7 @@ export class FoldedTable {
       for (let p = 0; p < o.partitions; p++) {
         const end = ends.find((e) => e.partition === p);
         if (!end) throw new Error(`changelog ${o.changelogTopic} has no partition ${p}`);
-        const store = PartitionStore.open({ directory: join(o.workDir, String(p)), maxBytes: o.maxBytes, label: `snapshot of ${o.label} partition ${p}` });
+        const store = PartitionStore.open({ directory: join(o.workDir, String(p)), maxBytes: o.maxBytes + STORE_HEADROOM_BYTES, label: `snapshot of ${o.label} partition ${p}` });
         stores.push(store);
         let fromSnapshot: FoldedPartition["fromSnapshot"];
         const start = o.previous && snapshotStart(o.previous, p, end);

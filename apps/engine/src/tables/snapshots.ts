@@ -11,8 +11,6 @@ import { SnapshotFileWriter, snapshotFilePath } from "./snapshot-file.js";
 import { FoldedTable, SnapshotTooLargeError } from "./snapshot-fold.js";
 import type { SnapshotSettings } from "./snapshot-settings.js";
 
-const FOLD_HEADROOM_BYTES = 64 * 1024 * 1024;
-
 export interface TakeSnapshot {
   flowId: string;
   nodeId: string;
@@ -78,8 +76,7 @@ export class TableSnapshots {
         changelogTopic: state.changelogTopic,
         partitions: state.partitions,
         workDir: join(this.d.dataDir, "tmp", `snapshot-${randomUUID()}`),
-        // the bound is checked on the rows written out; the stores' pages only need room beyond it
-        maxBytes: this.d.settings.maxBytes + FOLD_HEADROOM_BYTES,
+        maxBytes: this.d.settings.maxBytes,
         label,
         ...(previous ? { previous: { ...previous, rows: (p: number) => (after: string | undefined, limit: number) => this.d.snapshots.rows(previous.id, p, after, limit) } } : {}),
       });
