@@ -35,9 +35,10 @@ export interface ProcessorTypeInfo {
    */
   runner?: "mirror";
   /**
-   * The node keeps a table per input partition (a store backed by a changelog topic): it always
-   * heads its own stage, and `rekeyBy` (a JSONata expression from the config, absent: the record
-   * key) names what records are grouped by, so the planner repartitions them by it first.
+   * The node keeps a table per input partition (a store backed by a changelog topic): it reads a
+   * topic partitioned by its key (its own keyed edge topic, or a kafka-source's topic read
+   * directly), and `rekeyBy` (a JSONata expression from the config, absent: the record key) names
+   * what records are grouped by, so the planner repartitions them by it first.
    */
   stateful?: { rekeyBy?(config: any): string | undefined };
   /**
@@ -45,6 +46,13 @@ export interface ProcessorTypeInfo {
    * or a compacted topic (`topic`). Every engine running it keeps a copy of the whole table.
    */
   lookup?(config: any): { node?: string; topic?: string } | undefined;
+  /**
+   * How the node uses its input records' values (absent: "read"). "pass": never reads them and
+   * emits each input record itself; "none": never reads them, and its outputs are new records
+   * except `failure` ones, which carry their input's value on. A stage in which no node reads the
+   * values it consumes skips parsing them (they are written on as the bytes they came as).
+   */
+  inputValues?(config: any): "read" | "pass" | "none";
 }
 
 /** An HTTP path the engine serves for one node. */

@@ -44,7 +44,7 @@ import { connectionFieldsOf, findParameterReferences, requestedEdgeMode, substit
  */
 
 /** What the planner reads of a processor spec: declared facts only, never the type id. */
-export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner" | "stateful" | "lookup"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
+export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner" | "stateful" | "lookup" | "inputValues"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
 
 export interface PlannerCatalog {
   get(type: string): PlannerSpec | undefined;
@@ -207,6 +207,8 @@ export interface PlannedStage {
    * `inputs`, so a replayed record reaches this stage alone (not every reader of an edge topic)
    */
   replayTopic?: string;
+  /** no node of the stage reads the values of the records it consumes: they are not parsed (see ProcessorTypeInfo.inputValues) */
+  valuesUnread?: true;
   /**
    * A stage kept for the upgrade to direct edges: it reads, with the group and transactional ids
    * of the stage that read it before, an edge topic an earlier plan wrote and this one no longer
@@ -605,6 +607,8 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
     s.inputs.push(name);
   }
 
+  for (const s of stages) if ((s.kind === "consumer" || s.kind === "kafka-source") && valuesUnread(s, nodeById, specOf, outgoing, joined)) s.valuesUnread = true;
+
   // 6. Back pressure: per source stage, the durable edges downstream of it.
   const backPressure: { stage: string; edges: string[] }[] = [];
   const edgeById = new Map(edges.map((e) => [e.id, e]));
@@ -683,6 +687,30 @@ function boundTopics(topics: Iterable<PlannedTopic>, defaults: { edge: TopicRete
       t.retention = { minutes, mb: largest("retentionMb", defaults.edge.mb) };
     }
   }
+}
+
+/**
+ * Whether no node of the stage reads the values of the records it consumes: they reach the head,
+ * a "pass" node hands them on through every port, a "none" node only through `failure`; a node
+ * that may read them ("read", the default) and gets them answers no.
+ */
+function valuesUnread(stage: PlannedStage, nodeById: ReadonlyMap<string, FlowNode>, specOf: ReadonlyMap<string, PlannerSpec>, outgoing: ReadonlyMap<string, FlowEdge[]>, joined: (e: FlowEdge) => boolean): boolean {
+  const seen = new Set<string>();
+  const queue = [stage.head];
+  while (queue.length) {
+    const id = queue.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    let use: "read" | "pass" | "none";
+    try {
+      use = specOf.get(id)!.inputValues?.(nodeById.get(id)!.config) ?? "read";
+    } catch {
+      use = "read";
+    }
+    if (use === "read") return false;
+    for (const e of outgoing.get(id)!) if (joined(e) && (use === "pass" || e.from.port === "failure")) queue.push(e.to.node);
+  }
+  return true;
 }
 
 /** The connections a node's config names, by field (undefined: none). */

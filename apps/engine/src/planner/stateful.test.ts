@@ -4,7 +4,8 @@ import { stateInputTopics, withInputPartitions } from "./input-partitions.js";
 import { planFlow, type PlannerCatalog } from "./plan.js";
 
 const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
-  "kafka-source": { kind: "source", outputPorts: () => ["success"], externalTopic: (c) => c.topic },
+  "kafka-source": { kind: "source", outputPorts: () => ["success"], externalTopic: (c) => c.topic, inputValues: () => "pass" },
+  count: { kind: "transform", outputPorts: () => ["success", "failure"], stateful: {}, inputValues: () => "none" },
   map: { kind: "transform", outputPorts: () => ["success", "failure"] },
   "set-key": { kind: "transform", outputPorts: () => ["success", "failure"] },
   table: { kind: "transform", outputPorts: () => ["success", "failure"], stateful: { rekeyBy: (c) => c.key } },
@@ -63,6 +64,20 @@ describe("stateful nodes in the plan", () => {
     expect(deployed.topics.find((t) => t.name === "mr.f1.t.changelog")!.partitions).toBe(7);
     // a topic Kafka does not have yet is created with the planned count: the plan stays
     expect(withInputPartitions(p, new Map())).toBe(p);
+  });
+
+  it("lets a stage skip parsing values when no node reads the records it consumes", () => {
+    const unread = (d: FlowDocument) => Object.fromEntries(planFlow(d, catalog).stages.map((s) => [s.id, s.valuesUnread === true]));
+    // the source passes records on, the count reads keys only: nothing reads a value
+    expect(unread(flow([["in", "kafka-source", { topic: "orders" }], ["n", "count"]], [["in", "success", "n"]]))).toEqual({ in: true });
+    // a table stores values
+    expect(unread(flow([["in", "kafka-source", { topic: "orders" }], ["t", "table", {}]], [["in", "success", "t"]]))).toEqual({ in: false });
+    // the count's failures (records as they came) go to a map in its stage: that one reads them
+    const failuresRead = flow([["in", "kafka-source", { topic: "orders" }], ["n", "count"], ["m", "map"]], [["in", "success", "n"], ["n", "failure", "m", "fused"]]);
+    expect(unread(failuresRead)).toEqual({ in: false });
+    // its results are new records: a map reading them does not need the consumed values
+    const resultsRead = flow([["in", "kafka-source", { topic: "orders" }], ["n", "count"], ["m", "map"]], [["in", "success", "n"], ["n", "success", "m", "fused"]]);
+    expect(unread(resultsRead)).toEqual({ in: true });
   });
 
   it("refuses a node id that clashes with the re-keying step", () => {

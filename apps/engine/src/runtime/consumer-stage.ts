@@ -270,9 +270,10 @@ export class ConsumerStageRunner implements StageRunner {
         let bytesIn = 0;
         const decoder = this.d.decoder;
         if (decoder) await decoder.prepare(messages);
+        const valuesUnread = this.d.stage.valuesUnread === true;
         for (let i = 0; i < n; i++) {
           const m = messages[i]!;
-          records[i] = decoder ? decoder.decode(m) : decode(m);
+          records[i] = decoder ? decoder.decode(m) : decode(m, valuesUnread);
           offsets[i] = m.offset;
           bytesIn += messageBytes(m);
         }

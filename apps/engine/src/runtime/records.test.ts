@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HEADER } from "@millrace/processors";
 import { compileExpression } from "@millrace/processors";
-import { decode, encode, rawValue, withLineage } from "./records.js";
+import { decode, encode, rawValue, readValue, withLineage } from "./records.js";
 import type { InMessage } from "../kafka/index.js";
 
 const msg = (value: string | null, headers: InMessage["headers"] = { [HEADER.id]: Buffer.from("r1") }): InMessage => ({
@@ -77,6 +77,17 @@ describe("records: decode and raw pass-through", () => {
     expect(encode(created).timestamp).toBeUndefined();
     // Kafka's -1 (no timestamp) is none
     expect(decode({ ...msg("1"), timestamp: "-1" }).timestamp).toBeUndefined();
+  });
+
+  it("keeps a value no node reads as its bytes: written on unchanged, parsed only when shown", () => {
+    const bytes = Buffer.from('{"b":2,  "a":1}');
+    const r = decode({ ...msg("x"), value: bytes }, true);
+    expect(encode(r).value).toBe(bytes);
+    expect(readValue(r.value)).toEqual({ b: 2, a: 1 });
+    // not JSON: the same bytes go on (a parsed text would have been written JSON-quoted)
+    const text = decode({ ...msg("x"), value: Buffer.from("plain text") }, true);
+    expect(encode(text).value.toString()).toBe("plain text");
+    expect(decode({ ...msg("x"), value: null }, true).value).toBeNull();
   });
 
   it("a lazy record looks like a plain one to JSONata (own property)", async () => {

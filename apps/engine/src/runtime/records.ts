@@ -51,6 +51,22 @@ function parseValue(raw: Buffer): unknown {
   }
 }
 
+/**
+ * A value no node of its stage reads (PlannedStage.valuesUnread): its bytes, not parsed, written
+ * on as they came by encode(). Shown (a tap) through readValue().
+ */
+class UnreadValue {
+  declare readonly [RAW]: Buffer;
+  constructor(raw: Buffer) {
+    (this as WithRaw)[RAW] = raw;
+  }
+}
+
+/** A value as a reader sees it: an unread one parsed now. */
+export function readValue(v: unknown): unknown {
+  return v instanceof UnreadValue ? parseValue(v[RAW]) : v;
+}
+
 /** The bytes encode() writes for `r` without encoding its value again (undefined: it is encoded). */
 export function rawValue(r: MRecord): Buffer | undefined {
   const v = r.value;
@@ -60,9 +76,10 @@ export function rawValue(r: MRecord): Buffer | undefined {
 /**
  * Kafka message → record. Values are JSON; a value that is not JSON (external topics) becomes a
  * string. A message without a lineage id (an external topic) gets one here. The message's
- * timestamp becomes the record's (Kafka's -1, "none", leaves it unset).
+ * timestamp becomes the record's (Kafka's -1, "none", leaves it unset). `valuesUnread`: no node
+ * reads the value, so it is kept as its bytes (UnreadValue), not parsed.
  */
-export function decode(m: InMessage): MRecord {
+export function decode(m: InMessage, valuesUnread = false): MRecord {
   const headers: Record<string, string> = {};
   for (const k in m.headers) {
     const s = headerString(m.headers[k]);
@@ -70,7 +87,7 @@ export function decode(m: InMessage): MRecord {
   }
   if (headers[HEADER.id] === undefined) headers[HEADER.id] = newRecordId();
   const raw = m.value;
-  const r: MRecord = { value: raw === null ? null : parseValue(raw), headers };
+  const r: MRecord = { value: raw === null ? null : valuesUnread ? new UnreadValue(raw) : parseValue(raw), headers };
   if (m.key !== null) r.key = m.key.toString("utf8");
   const timestamp = +m.timestamp;
   if (timestamp >= 0) r.timestamp = timestamp;

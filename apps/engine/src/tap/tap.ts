@@ -7,6 +7,7 @@ import { maskHeaders } from "./mask.js";
 import { readRanges, startTapConsumer } from "./reader.js";
 import { DomainError } from "../errors.js";
 import type { FusedTaps } from "./fused.js";
+import { readValue } from "../runtime/records.js";
 
 /** A record as a tap shows it. */
 export interface TappedRecord {
@@ -72,7 +73,7 @@ export function toTapped(topic: string, partition: number, m: InMessage, decoder
 
 /** A record seen crossing a fused edge, shown like one read from Kafka (value cut at 64 KiB of its JSON). */
 export function fusedTapped(record: MRecord, at: number): TappedRecord {
-  let value = record.value === undefined ? null : record.value;
+  let value = record.value === undefined ? null : readValue(record.value);
   let truncated = false;
   if (value !== null && typeof value === "object") {
     const text = JSON.stringify(value);

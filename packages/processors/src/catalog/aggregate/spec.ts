@@ -105,6 +105,8 @@ export const spec: ProcessorSpec<AggregateConfig> = {
   hasInput: true,
   configSchema,
   stateful: { rekeyBy: (c: AggregateConfig) => c?.groupBy },
+  // counting reads keys only (the group is the record key here); a window's late port passes records on
+  inputValues: (c: AggregateConfig) => (c?.op === "count" && c.window === undefined ? "none" : "read"),
   outputPorts: (c: AggregateConfig) => (c?.window ? ["success", "late", "failure"] : ["success", "failure"]),
   dynamicPorts: true,
   example: { groupBy: "value.customerId", op: "sum", value: "value.amount", maxItems: DEFAULT_MAX_ITEMS },

@@ -34,6 +34,7 @@ export const spec: ProcessorSpec<KafkaSourceConfig> = {
   configSchema,
   outputPorts: () => ["success"],
   externalTopic: (c: KafkaSourceConfig) => c?.topic,
+  inputValues: () => "pass",
   example: { topic: "orders", format: "json", keyFormat: "string", fromBeginning: false, principalHeader: "mr.principal" },
   docs: `Consumes **topic** (the runner is the Kafka consumer; the flow's consumer group keeps offsets).
 With **connection** (a kafka connection's name) the topic is read from that cluster, as that
