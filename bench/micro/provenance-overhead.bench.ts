@@ -27,7 +27,7 @@ async function run(provenance: boolean): Promise<{ rps: number; seconds: number;
   const doc = flowDoc(
     id,
     [
-      ["gen", "generate", { count: RECORDS, template: '{ "id": $i, "amount": $i % 1000, "customer": "c" & $string($i % 97) }' }],
+      ["gen", "generate", { count: RECORDS, ratePerSec: 0, template: '{ "id": $i, "amount": $i % 1000, "customer": "c" & $string($i % 97) }' }],
       ["shape", "map", { expression: '{ "id": value.id, "total": value.amount * 1.19, "customer": value.customer }' }],
       ["out", "kafka-sink", { topic: sink }],
     ],

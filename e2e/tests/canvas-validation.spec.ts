@@ -11,6 +11,10 @@ test("a node with invalid config or without its input connection is marked, with
   await page.goto("/");
   await dragFromPalette(page, "generate", { x: 120, y: 140 });
   await dragFromPalette(page, "kafka-sink", { x: 420, y: 320 });
+  // a dropped node's example is a placeholder, not a setting: Generate needs its template typed
+  await expect(page.getByTestId("node-error-generate-1")).toBeVisible();
+  await selectNode(page, "generate-1");
+  await typeInto(page.getByTestId("field-template"), '{ "id": $i }');
 
   // unconnected sink: marked, reason in the mark's tooltip
   const mark = page.getByTestId("node-error-kafka-sink-1");
@@ -23,6 +27,7 @@ test("a node with invalid config or without its input connection is marked, with
   // clear its topic in the form: a second reason, on the field too
   await selectNode(page, "kafka-sink-1");
   await expect(page.getByTestId("config-form")).toContainText("Not connected");
+  await typeInto(page.getByTestId("field-topic"), "orders");
   await typeInto(page.getByTestId("field-topic"), "");
   await expect(page.getByTestId("field-error-topic")).toBeVisible();
   await mark.hover();

@@ -74,7 +74,7 @@ test("a running node shows rates, a rising sparkline and its failures with the r
     // the edge: records/s and its queue against the threshold
     const edgeStats = page.getByTestId(`edge-stats-${edgeIdOf("generate-1", "success", "map-1")}`);
     await expect(edgeStats).toContainText("/s");
-    await expect(page.getByTestId(`edge-queue-${edgeIdOf("generate-1", "success", "map-1")}`)).toContainText(/q \d/);
+    await expect(page.getByTestId(`edge-queue-${edgeIdOf("generate-1", "success", "map-1")}`)).toContainText(/queue \d/);
 
     // failures: a red badge with the count, the reason on hover
     const badge = page.getByTestId("node-failures-map-1");
@@ -133,7 +133,10 @@ test("a running node shows rates, a rising sparkline and its failures with the r
 
     await stop(page);
     await expect(node(page, "map-1")).toBeVisible();
-    await expect(page.getByTestId("node-failures-map-1")).toHaveCount(0);
+    // stopped: the run's totals stay, its failures with them, marked as the last run; no rate claims to be live
+    await expect(mapStats).toHaveAttribute("data-last-run", "true");
+    await expect(page.getByTestId("node-failures-map-1")).toBeVisible();
+    await expect(page.getByTestId("node-rate-in-map-1")).toHaveCount(0);
   } finally {
     await stopViaApi(engineUrl, doc.id);
   }

@@ -51,7 +51,6 @@ export function useDeployMutations(flowId: string) {
     mutationFn: () => api.deployments.stop(flowId),
     onSuccess: () => {
       ui.toast("Stopped", "info", 2500);
-      statsActions.clear();
       void invalidate();
     },
     onError: (e) => ui.toast(`Stop failed: ${errorMessage(e)}`, "error", 8000),
@@ -74,7 +73,9 @@ export function useLiveStats(flowId: string, running: boolean) {
     return () => {
       clearInterval(fresh);
       sub.unsubscribe();
-      statsActions.clear();
+      statsActions.endRun();
     };
   }, [flowId, running]);
+  // after the effect above: a run that ended as another flow opened is not this flow's
+  useEffect(() => statsActions.forFlow(flowId), [flowId]);
 }

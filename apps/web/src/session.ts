@@ -10,6 +10,7 @@ import { canonical, flowActions, useFlowStore } from "./store/flowStore";
 import { latestFromConflict, ui } from "./store/uiStore";
 import { queryClient } from "./queryClient";
 import { statsActions } from "./store/statsStore";
+import type { ImportOutcome } from "./doc/importOutcome";
 
 export const flowsKey = ["flows", "list"] as const;
 export const versionsKey = (id: string) => ["flows", "versions", id] as const;
@@ -114,23 +115,19 @@ export async function reloadLatest() {
   await openFlow(id, { force: true });
 }
 
-export async function createFlow() {
+/**
+ * A new flow is a draft of this page (the list shows it as one) until the user saves it, as a new
+ * document in an editor is: nothing is stored, so flows left empty do not pile up. Its first edit
+ * makes it unsaved work the page warns about before it is left or replaced.
+ */
+export function createFlow() {
   if (!confirmDiscard()) return;
+  ui.preview(null);
   flowActions.newFlow();
   statsActions.clear();
   ui.conflict(null);
   // let the user type the name right away
   requestAnimationFrame(() => (document.querySelector('[data-testid="flow-name"]') as HTMLInputElement | null)?.select());
-  // store it right away so it shows in the list (offline: it stays a local draft)
-  try {
-    const { doc } = useFlowStore.getState();
-    const res = await api.flows.save({ document: doc, message: "created" });
-    flowActions.markSaved(res.version, doc);
-    rememberLastFlow(res.id);
-    void queryClient.invalidateQueries({ queryKey: flowsKey });
-  } catch {
-    /* unsaved draft */
-  }
 }
 
 /** Renames a flow that is not open: writes a new version with the new name. */
@@ -198,16 +195,26 @@ export async function exportFlow() {
   }
 }
 
-/** Returns null on success, else the path-named errors to show. */
-export async function importFlow(text: string, asCopy: boolean): Promise<string[] | null> {
+const IMPORT_TOPIC = "import";
+
+/**
+ * Imports as the dialog said it would (`outcome`: a new flow, the next version of the flow with
+ * the file's id, or a copy). Returns null on success, else the path-named errors to show.
+ */
+export async function importFlow(text: string, outcome: ImportOutcome): Promise<string[] | null> {
+  // an earlier import's "Imported" must not stand next to this attempt's errors
+  ui.dismissTopic(IMPORT_TOPIC);
   if (!text.trim()) return ["Nothing to import: choose a file or paste a flow JSON."];
   if (!confirmDiscard()) return null;
   try {
-    const { id } = await api.flows.import(text, asCopy);
+    const res = await api.flows.import(text, outcome.kind === "copy", outcome.kind === "new-version" ? "new-version" : "copy");
     // blank secrets in the file (an export never carries them) have no value: flows.get says so
     void queryClient.invalidateQueries({ queryKey: flowsKey });
-    await openFlow(id, { force: true });
-    ui.toast("Imported", "success", 2500);
+    void queryClient.invalidateQueries({ queryKey: versionsKey(res.id) });
+    await openFlow(res.id, { force: true });
+    const name = useFlowStore.getState().doc.name;
+    const said = res.copied ? `Imported as a copy: “${name}”` : res.created === false ? `Nothing new: the file is version ${res.version} of “${name}” as stored` : res.version > 1 ? `Imported as version ${res.version} of “${name}”` : `Imported “${name}”`;
+    ui.toast(said, "success", 4000, IMPORT_TOPIC);
     return null;
   } catch (e) {
     if (isUnreachable(e)) return ["Engine unreachable: nothing was imported."];

@@ -60,7 +60,7 @@ export const api = {
     save: (input: { document: FlowDocument; baseVersion?: number; author?: string; message?: string }) => trpc.flows.save.mutate(input),
     versions: (id: string) => trpc.flows.versions.query({ id }),
     delete: (id: string) => trpc.flows.delete.mutate({ id }),
-    import: (text: string, asCopy?: boolean) => trpc.flows.import.mutate({ text, asCopy }),
+    import: (text: string, asCopy?: boolean, onExisting?: "copy" | "new-version") => trpc.flows.import.mutate({ text, asCopy, onExisting }),
     export: (id: string, version?: number) => trpc.flows.export.query({ id, version }),
   },
   deployments: {

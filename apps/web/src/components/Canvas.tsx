@@ -15,6 +15,7 @@ import {
   type EdgeChange,
   type IsValidConnection,
   type NodeChange,
+  type OnConnectEnd,
 } from "@xyflow/react";
 import type { EdgeDiff, FlowEdge, FlowNode, NodeDiff, Position } from "@millrace/flow";
 import { catalog, getSpec, useProblems } from "../catalog/specs";
@@ -308,6 +309,21 @@ export function Canvas() {
     flowActions.connect({ node: c.source, port: c.sourceHandle }, { node: c.target });
   }, []);
 
+  // while a connection is drawn, edge labels let the pointer through to the nodes under them
+  const [connecting, setConnecting] = useState(false);
+  const onConnectStart = useCallback(() => setConnecting(true), []);
+  // Dropped on a node but not on (or near) its input dot: connect to that node anyway, as people
+  // expect of a box they let go over. An invalid pairing is refused with its reason (a toast).
+  const onConnectEnd: OnConnectEnd = useCallback((event, state) => {
+    setConnecting(false);
+    if (state.isValid === true || !state.fromNode || !state.fromHandle?.id || state.fromHandle.type !== "source") return;
+    const at = "changedTouches" in event ? event.changedTouches[0] : event;
+    if (!at) return;
+    const target = document.elementFromPoint(at.clientX, at.clientY)?.closest<HTMLElement>(".react-flow__node")?.dataset.id;
+    if (!target || target === state.fromNode.id) return;
+    flowActions.connect({ node: state.fromNode.id, port: state.fromHandle.id }, { node: target });
+  }, []);
+
   const isValidConnection: IsValidConnection = useCallback((c) => {
     if (!c.source || !c.target || !c.sourceHandle) return false;
     return canConnect(useFlowStore.getState().doc, { node: c.source, port: c.sourceHandle }, { node: c.target }, catalog).ok;
@@ -335,13 +351,15 @@ export function Canvas() {
       // drop point = middle of the node's header
       const at = { x: p.x - 100, y: p.y - 24 };
       const pos = snap ? { x: Math.round(at.x / GRID[0]) * GRID[0], y: Math.round(at.y / GRID[1]) * GRID[1] } : at;
-      flowActions.addNode(spec.type, spec.version ?? 1, (spec.example ?? {}) as Record<string, unknown>, pos);
+      // empty: the schema's defaults apply and the form shows the example as placeholders; an
+      // example saved as settings would run values nobody typed
+      flowActions.addNode(spec.type, spec.version ?? 1, {}, pos);
     },
     [screenToFlowPosition, snap],
   );
 
   return (
-    <div ref={canvasRef} className={`mr-canvas${low ? " low-detail" : ""}${tiny ? " tiny" : ""}${readOnly ? " read-only" : ""}`} data-testid="canvas" data-detail={low ? "low" : "full"} data-read-only={readOnly ? "true" : undefined} onDragOver={onDragOver} onDrop={onDrop}>
+    <div ref={canvasRef} className={`mr-canvas${low ? " low-detail" : ""}${tiny ? " tiny" : ""}${readOnly ? " read-only" : ""}${connecting ? " connecting" : ""}`} data-testid="canvas" data-detail={low ? "low" : "full"} data-read-only={readOnly ? "true" : undefined} onDragOver={onDragOver} onDrop={onDrop}>
       <CanvasDetailContext.Provider value={detail}>
       <ReactFlow<ProcessorRFNode, PortRFEdge>
         nodes={nodes}
@@ -351,6 +369,8 @@ export function Canvas() {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onConnectStart={onConnectStart}
+        onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         onNodeDragStop={onDragStop}
         onSelectionDragStop={onDragStop}
@@ -365,7 +385,7 @@ export function Canvas() {
         maxZoom={2}
         proOptions={PRO_OPTIONS}
         defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
-        connectionRadius={24}
+        connectionRadius={40}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         elementsSelectable={!readOnly}

@@ -51,8 +51,9 @@ export function CanvasToolbar({ problems, readOnly = false }: { problems: number
       <button data-testid="snap-toggle" className={snap ? "on" : ""} aria-pressed={snap} title="Snap to grid (G)" onClick={ui.toggleSnap}>
         Snap {snap ? "on" : "off"}
       </button>
-      <button data-testid="minimap-toggle" className={minimap ? "on" : ""} aria-pressed={minimap} title="Minimap on/off (M)" onClick={ui.toggleMinimap}>
-        Map
+      {/* not "Map": that is a processor's name */}
+      <button data-testid="minimap-toggle" className={minimap ? "on" : ""} aria-pressed={minimap} title="Overview: a small map of the whole flow in the corner, on/off (M)" onClick={ui.toggleMinimap}>
+        Overview
       </button>
       <button data-testid="help-button" title="Keyboard shortcuts (?)" onClick={() => ui.help(true)}>
         ?

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { defaultFor, getAt, pathKey, renameKey, type Field, type Path } from "../form/schemaForm";
+import { placeholderFor } from "../form/placeholder";
 import { insertEntryAfter, isStringList, pasteEntries, removeEntry, splitListText, type StringListField } from "../form/stringList";
 import { connectionChoices, ownChoiceLabel } from "../connections/connectionForm";
 import { useRole } from "../auth/authStore";
@@ -14,10 +15,12 @@ interface Ctx {
   errors: Record<string, string[]>;
   onChange: (path: Path, value: unknown) => void;
   idPrefix: string;
+  /** the processor's example config: its values are shown as placeholders */
+  example?: unknown;
 }
 
-export function ConfigForm(props: { fields: Field[]; value: unknown; errors: Record<string, string[]>; onChange: (path: Path, value: unknown) => void; idPrefix: string }) {
-  const ctx: Ctx = { errors: props.errors, onChange: props.onChange, idPrefix: props.idPrefix };
+export function ConfigForm(props: { fields: Field[]; value: unknown; errors: Record<string, string[]>; onChange: (path: Path, value: unknown) => void; idPrefix: string; example?: unknown }) {
+  const ctx: Ctx = { errors: props.errors, onChange: props.onChange, idPrefix: props.idPrefix, example: props.example };
   return (
     <div className="mr-form">
       {props.fields.map((f) => (
@@ -66,7 +69,7 @@ function FieldView({ field, path, value, ctx }: { field: Field; path: Path; valu
         "data-testid": testId(path),
         className: `mr-input${hasErr ? " has-error" : ""}${field.widget === "expression" || field.widget === "code" ? " mono" : ""}`,
         value: v,
-        placeholder: field.ui.placeholder ?? (field.default !== undefined ? String(field.default) : field.widget === "expression" ? "JSONata, e.g. value.amount > 10" : ""),
+        placeholder: placeholderFor(field, getAt(ctx.example, path)),
         "aria-invalid": hasErr,
         spellCheck: false,
       };
@@ -90,7 +93,7 @@ function FieldView({ field, path, value, ctx }: { field: Field; path: Path; valu
       return (
         <div className="mr-field">
           <Label field={field} htmlFor={id} />
-          <NumberInput id={id} testid={testId(path)} value={value} field={field} hasErr={hasErr} onChange={set} />
+          <NumberInput id={id} testid={testId(path)} value={value} field={field} placeholder={placeholderFor(field, getAt(ctx.example, path))} hasErr={hasErr} onChange={set} />
           {desc}
           <Errors ctx={ctx} path={path} />
         </div>
@@ -311,7 +314,7 @@ function move<T>(arr: T[], from: number, to: number): T[] {
   return a;
 }
 
-function NumberInput(props: { id: string; testid: string; value: unknown; field: Extract<Field, { kind: "number" }>; hasErr: boolean; onChange: (v: unknown) => void }) {
+function NumberInput(props: { id: string; testid: string; value: unknown; field: Extract<Field, { kind: "number" }>; placeholder: string; hasErr: boolean; onChange: (v: unknown) => void }) {
   const { field } = props;
   const shown = typeof props.value === "number" ? String(props.value) : props.value == null ? "" : String(props.value);
   const [text, setText] = useState(shown);
@@ -333,7 +336,7 @@ function NumberInput(props: { id: string; testid: string; value: unknown; field:
       step={field.integer ? 1 : "any"}
       min={field.minimum}
       max={field.maximum}
-      placeholder={field.default !== undefined ? String(field.default) : ""}
+      placeholder={props.placeholder}
       value={focused ? text : shown}
       onFocus={() => {
         setText(shown);

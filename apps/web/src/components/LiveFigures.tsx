@@ -8,8 +8,8 @@
  * figures changed. Figures with no tick for 3 s are greyed and say "stale".
  */
 import { memo, useMemo } from "react";
-import { isRecentError, useSeries, useStale, useStatsStore, type NodeLive } from "../store/statsStore";
-import { ago, fmt, fmtRate, SPARK_H, SPARK_W, sparkPoints } from "./figures";
+import { isRecentError, useLastRun, useSeries, useStale, useStatsStore, type NodeLive } from "../store/statsStore";
+import { ago, edgeFigures, fmt, fmtRate, SPARK_H, SPARK_W, sparkPoints } from "./figures";
 import { replicationLine, replicationRows, summarizeReplication } from "./replication";
 import { restoreProgress, type Restoring } from "../tables/restore";
 
@@ -45,7 +45,9 @@ const Sparkline = memo(function Sparkline({ id }: { id: string }) {
 export const NodeFigures = memo(function NodeFigures({ id, source, sink, replicates }: { id: string; source: boolean; sink: boolean; replicates: boolean }) {
   const s = useStatsStore((st) => st.nodes[id]);
   const stale = useStale();
+  const lastRun = useLastRun();
   if (!s) return null;
+  if (lastRun) return <LastRunFigures id={id} s={s} source={source} sink={sink} />;
   if (replicates) return <ReplicationFigures id={id} s={s} stale={stale} />;
   const outRate = source ? s.rate1s : s.rateOut;
   return (
@@ -97,6 +99,21 @@ export const NodeFigures = memo(function NodeFigures({ id, source, sink, replica
     </div>
   );
 });
+
+/** A stopped flow's node: the totals its last run ended with, marked so (nothing is live). */
+function LastRunFigures({ id, s, source, sink }: { id: string; s: NodeLive; source: boolean; sink: boolean }) {
+  return (
+    <div className="mr-node-figures last-run" data-testid={`node-stats-${id}`} data-in={source ? undefined : s.in} data-out={s.out} data-errors={s.errors} data-last-run="true">
+      <div className="mr-fig-row">
+        {!source && <span title="records in during the last run">in {fmt(s.in)}</span>}
+        {!sink && <span title="records out during the last run">out {fmt(s.out)}</span>}
+        <span className="mr-chip last-run" data-testid={`node-last-run-${id}`} title="The flow is stopped: these are the totals of its last run">
+          last run
+        </span>
+      </div>
+    </div>
+  );
+}
 
 /** A stateful node reading its changelog back before it processes: it holds its input until done. */
 function RestoreRow({ id, r }: { id: string; r: Restoring }) {
@@ -215,6 +232,7 @@ export const EdgeFigures = memo(function EdgeFigures({ id, fused }: { id: string
   const durable = (s.mode ?? (fused ? "fused" : "durable")) === "durable";
   const threshold = s.threshold ?? undefined;
   const level = s.backPressure ? "over" : threshold && s.queue >= threshold * 0.8 ? "near" : "";
+  const figures = edgeFigures(stale ? "–" : fmtRate(s.rate1s), durable ? s.queue : undefined, threshold);
   return (
     <span
       className={`mr-edge-stats${s.backPressure ? " bp" : ""}${stale ? " stale" : ""}`}
@@ -224,18 +242,14 @@ export const EdgeFigures = memo(function EdgeFigures({ id, fused }: { id: string
       data-threshold={threshold}
       data-back-pressure={s.backPressure ? "true" : undefined}
     >
-      {stale ? "–" : fmtRate(s.rate1s)}/s
-      {durable && (
-        <span
-          className={`mr-q ${level}`}
-          data-testid={`edge-queue-${id}`}
-          title={`${s.queue} record${s.queue === 1 ? "" : "s"} waiting on the edge's topic${threshold ? `; back pressure at ${threshold}` : ""}`}
-        >
-          {" · q "}
-          {fmt(s.queue)}
-          {threshold ? `/${fmt(threshold)}` : ""}
-        </span>
-      )}
+      <span data-testid={`edge-figures-${id}`} title={figures.title}>
+        {figures.rate}
+        {durable && (
+          <span className={`mr-q ${level}`} data-testid={`edge-queue-${id}`}>
+            {figures.queue}
+          </span>
+        )}
+      </span>
       {s.backPressure && (
         <b className="mr-bp" title="Queue over its threshold: the sources feeding it are paused">
           {" "}

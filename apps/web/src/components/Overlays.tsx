@@ -1,6 +1,9 @@
-import { useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { api } from "../api/client";
 import { ui, useUiStore } from "../store/uiStore";
-import { importFlow } from "../session";
+import { flowsKey, importFlow } from "../session";
+import { describeOutcome, importOutcome } from "../doc/importOutcome";
 
 export const SHORTCUTS: [string, string][] = [
   ["Drag from palette", "Add a processor"],
@@ -18,7 +21,7 @@ export const SHORTCUTS: [string, string][] = [
   ["F", "Fit view"],
   ["L", "Auto-layout"],
   ["G", "Snap to grid on/off"],
-  ["M", "Minimap on/off"],
+  ["M", "Overview (minimap) on/off"],
   ["Esc", "Clear selection / close"],
   ["?", "This help"],
 ];
@@ -60,13 +63,21 @@ export function HelpOverlay() {
 
 export function ImportDialog() {
   const open = useUiStore((s) => s.importOpen);
+  if (!open) return null;
+  return <ImportDialogBody />;
+}
+
+function ImportDialogBody() {
   const [text, setText] = useState("");
   const [asCopy, setAsCopy] = useState(false);
   const [errors, setErrors] = useState<string[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [fileName, setFileName] = useState<string | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
-  if (!open) return null;
+  // the list the sidebar shows (same cache): whether the file's id is taken, by what
+  const flows = useQuery({ queryKey: flowsKey, queryFn: api.flows.list, staleTime: 0 });
+  const outcome = useMemo(() => importOutcome(text, asCopy, flows.data ?? []), [text, asCopy, flows.data]);
+  const said = describeOutcome(outcome);
   const close = () => {
     ui.importDialog(false);
     setErrors(null);
@@ -119,6 +130,11 @@ export function ImportDialog() {
           <input type="checkbox" checked={asCopy} onChange={(e) => setAsCopy(e.target.checked)} data-testid="import-as-copy" />
           Import as a copy (new id; keeps an existing flow with the same id untouched)
         </label>
+        {said && (
+          <p className={`mr-import-outcome${outcome.kind === "new-version" ? " replaces" : ""}`} data-testid="import-outcome" data-outcome={outcome.kind}>
+            {said}
+          </p>
+        )}
         {errors && errors.length > 0 && (
           <div className="mr-import-errors" role="alert" data-testid="import-errors">
             <strong>Nothing was imported. Fix these and try again:</strong>
@@ -151,13 +167,13 @@ export function ImportDialog() {
             disabled={busy || !text.trim()}
             onClick={async () => {
               setBusy(true);
-              const errs = await importFlow(text, asCopy);
+              const errs = await importFlow(text, outcome);
               setBusy(false);
               if (errs) setErrors(errs);
               else close();
             }}
           >
-            {busy ? "Importing…" : "Import"}
+            {busy ? "Importing…" : outcome.kind === "new-version" ? `Import as version ${outcome.version}` : outcome.kind === "copy" ? "Import as a copy" : "Import"}
           </button>
         </div>
       </div>

@@ -76,15 +76,11 @@ function FullNode({ id, data, selected }: Props) {
         <div className="mr-node-ports">
           {ports.map((p) => (
             <div key={p} className={`mr-port-row${p === "failure" ? " failure" : ""}`}>
-              <span className="mr-port-label">{p}</span>
-              <Handle
-                type="source"
-                position={Position.Right}
-                id={p}
-                className={`mr-handle mr-handle-out${p === "failure" ? " failure" : ""}`}
-                data-testid={`port-${id}-${p}`}
-                title={`output: ${p}`}
-              />
+              {/* the label is part of the handle: a drag that starts on it connects, never moves the node */}
+              <Handle type="source" position={Position.Right} id={p} className="mr-port-handle" data-testid={`port-${id}-${p}`} title={`output ${p}: drag onto another node to connect`}>
+                <span className="mr-port-label">{p}</span>
+                <span className={`mr-handle mr-handle-out${p === "failure" ? " failure" : ""}`} />
+              </Handle>
             </div>
           ))}
         </div>
@@ -132,7 +128,7 @@ function ProblemMark({ id, problems }: { id: string; problems: string[] }) {
 function LowDetailNode({ id, data }: Props) {
   const { type, ports, hasInput, problems } = data;
   return (
-    <div className={`mr-node-hit${data.diff ? ` diff-${data.diff.status}` : ""}`} data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
+    <div className="mr-node-hit" data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
       {hasInput && <div className="target mr-handle-low in" data-handleid="in" data-handlepos="left" data-nodeid={id} />}
       {ports.map((p) => (
         <div key={p} className="source mr-handle-low out" data-handleid={p} data-handlepos="right" data-nodeid={id} />

@@ -1,10 +1,10 @@
 import { useMemo, useState } from "react";
-import type { FlowEdge, FlowNode, FlowParameter } from "@millrace/flow";
+import { DEFAULT_QUEUE_THRESHOLD, type FlowEdge, type FlowNode, type FlowParameter } from "@millrace/flow";
 import type { EdgeStats } from "../api/types";
 import { getSpec, useProblems, type ProcessorSpec } from "../catalog/specs";
 import { configErrors, fieldsFromZod, renderedPaths, setAt, unclaimedErrors, type Path } from "../form/schemaForm";
 import { flowActions, useFlowStore } from "../store/flowStore";
-import { isRecentError, useStale, useStatsStore } from "../store/statsStore";
+import { isRecentError, useLastRun, useStale, useStatsStore } from "../store/statsStore";
 import { ago, fmt, fmtRate } from "./LiveFigures";
 import { fmtBytes } from "./figures";
 import { ui, useUiStore } from "../store/uiStore";
@@ -189,7 +189,15 @@ function NodeStatsLine({ id, source, sink, outWord }: { id: string; source: bool
   const s = useStatsStore((st) => st.nodes[id]);
   const stale = useStale();
   const receivedAt = useStatsStore((st) => (st.stale ? st.receivedAt : null));
+  const lastRun = useLastRun();
   if (!s) return null;
+  if (lastRun)
+    return (
+      <div className="mr-stats-line last-run" data-testid="node-panel-stats" data-last-run="true">
+        <span className="mr-chip last-run">last run</span> the flow is stopped; its last run ended with {!source && <>in <b>{s.in}</b> · </>}
+        {!sink && <>{outWord} <b>{s.out}</b> · </>}errors <b className={s.errors > 0 ? "err" : ""}>{s.errors}</b>
+      </div>
+    );
   const recent = isRecentError(s.lastErrorAt);
   const outRate = source ? s.rate1s : s.rateOut;
   return (
@@ -264,7 +272,7 @@ function NodeConfig({ node, spec }: { node: FlowNode; spec: ProcessorSpec }) {
           ))}
         </div>
       )}
-      {fields.length === 0 ? <p className="mr-muted">This processor has nothing to configure.</p> : <ConfigForm fields={fields} value={node.config} errors={errors} onChange={onChange} idPrefix={`cfg-${node.id}`} />}
+      {fields.length === 0 ? <p className="mr-muted">This processor has nothing to configure.</p> : <ConfigForm fields={fields} value={node.config} errors={errors} onChange={onChange} idPrefix={`cfg-${node.id}`} example={spec.example} />}
       <details className="mr-details">
         <summary>Settings (runtime)</summary>
         <NodeSettings node={node} />
@@ -425,8 +433,11 @@ function EdgePanel({ edge }: { edge: FlowEdge }) {
         </div>
         <div className="mr-field">
           <label className="mr-label" htmlFor="edge-queue">Queue threshold (records)</label>
-          <input id="edge-queue" className="mr-input" type="number" min={1} step={1} placeholder="10000" data-testid="edge-queue-threshold" value={(s.queueThreshold as number | undefined) ?? ""} onChange={(e) => set("queueThreshold", num(e.target.value))} />
-          <div className="mr-help">Back pressure: upstream pauses while this many records wait on the edge.</div>
+          <input id="edge-queue" className="mr-input" type="number" min={1} step={1} placeholder={`${DEFAULT_QUEUE_THRESHOLD.toLocaleString("en-US")} (engine default)`} data-testid="edge-queue-threshold" value={(s.queueThreshold as number | undefined) ?? ""} onChange={(e) => set("queueThreshold", num(e.target.value))} />
+          <div className="mr-help" data-testid="edge-queue-threshold-help">
+            Back pressure: upstream pauses while this many records wait on the edge.
+            {s.queueThreshold === undefined && ` Empty: the engine's default, ${DEFAULT_QUEUE_THRESHOLD.toLocaleString("en-US")}.`}
+          </div>
         </div>
         <div className="mr-field">
           <span className="mr-label">Keep records</span>
@@ -467,8 +478,8 @@ function EdgeStatsLine({ stats }: { stats: EdgeStats }) {
       {durable && (
         <>
           <br />
-          queue <b>{stats.queue}</b>
-          {t ? ` of ${t} (back pressure threshold)` : ""}
+          queue <b>{stats.queue.toLocaleString("en-US")}</b>
+          {t ? ` of ${t.toLocaleString("en-US")} (back pressure threshold)` : ""}
           {t ? (
             <span className={`mr-meter${stats.backPressure ? " over" : pct >= 80 ? " near" : ""}`} role="meter" aria-valuemin={0} aria-valuemax={t} aria-valuenow={stats.queue} aria-label="queue against its threshold">
               <span style={{ width: `${pct}%` }} />

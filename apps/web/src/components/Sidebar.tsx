@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import { splitCopySuffix } from "@millrace/flow";
 import { useQuery } from "@tanstack/react-query";
 import { api, errorMessage } from "../api/client";
 import { KINDS, searchSpecs, type ProcessorSpec } from "../catalog/specs";
@@ -34,7 +35,7 @@ function FlowList() {
       <div className="mr-section-head">
         <h2>Flows</h2>
         <span title={editReason || "Create a new flow"} className="mr-tip-wrap">
-          <button className="mr-btn small" data-testid="new-flow-button" disabled={!!editReason} onClick={() => void createFlow()}>
+          <button className="mr-btn small" data-testid="new-flow-button" disabled={!!editReason} onClick={createFlow}>
             + New
           </button>
         </span>
@@ -79,7 +80,7 @@ function FlowList() {
               ) : (
                 <span className="mr-flow-name" onDoubleClick={() => !editReason && setRenaming(f.id)}>
                   {/* the text ellipsises (a flex item cannot); the dot stays visible after it */}
-                  <span className="mr-flow-name-text" data-testid={`flow-item-name-${f.id}`}>{name}</span>
+                  <FlowName id={f.id} name={name} />
                   {f.restricted && (
                     <span className="mr-muted" data-testid={`flow-restricted-${f.id}`} title="Restricted: only its owner, admins and those it is shared with see it">
                       <Icon name="lock" />
@@ -138,6 +139,24 @@ function FlowList() {
       </ul>
       <SharingDialog />
     </section>
+  );
+}
+
+/** The name shortened at its end when long, but a copy's "(copy)" stays in view: a cut copy would read as the original. */
+function FlowName({ id, name }: { id: string; name: string }) {
+  const { base, suffix } = splitCopySuffix(name);
+  return (
+    <>
+      <span className="mr-flow-name-text" data-testid={`flow-item-name-${id}`} data-name={name}>
+        {base}
+        {suffix && <span className="mr-visually-hidden"> {suffix}</span>}
+      </span>
+      {suffix && (
+        <span className="mr-flow-copy" aria-hidden data-testid={`flow-item-copy-${id}`}>
+          {suffix}
+        </span>
+      )}
+    </>
   );
 }
 

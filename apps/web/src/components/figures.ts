@@ -8,6 +8,18 @@ export function fmt(n: number | undefined): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
+/** A limit people set in round figures: 1M, 250k, 1.5k, 800 (no ".0"). */
+export function fmtLimit(n: number): string {
+  return fmt(n).replace(/\.0(?=[kM]?$)/, "");
+}
+
+/** What an edge's label says of its traffic, and its tooltip in whole words. */
+export function edgeFigures(rate: string, queue: number | undefined, threshold: number | undefined): { rate: string; queue: string; text: string; title: string } {
+  const q = queue === undefined ? "" : ` · queue ${fmt(queue)}${threshold ? ` of ${fmtLimit(threshold)}` : ""}`;
+  const waiting = queue === undefined ? "" : `\n${queue.toLocaleString("en-US")} record${queue === 1 ? "" : "s"} waiting on the edge's topic${threshold ? `; its sources pause at ${threshold.toLocaleString("en-US")} (the queue threshold)` : ""}`;
+  return { rate: `${rate} rec/s`, queue: q, text: `${rate} rec/s${q}`, title: `${rate} records a second over the last second${waiting}` };
+}
+
 /** records/s: one decimal under 10, whole numbers above, k/M beyond */
 export function fmtRate(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return "–";

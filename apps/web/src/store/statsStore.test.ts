@@ -11,6 +11,31 @@ const st = () => useStatsStore.getState();
 describe("live-stats store", () => {
   beforeEach(() => statsActions.clear());
 
+  it("a stopped flow keeps its nodes' totals as the last run until it runs again or another flow shows", () => {
+    statsActions.start(0);
+    statsActions.push("f", tick({ a: node({ in: 2000, out: 1990, errors: 3, rate1s: 7 }) }), 1000);
+    statsActions.endRun();
+    expect(st().lastRun).toBe(true);
+    expect(st().nodes.a).toMatchObject({ in: 2000, out: 1990, errors: 3 });
+    expect(st().edges).toEqual({});
+    expect(st().series).toEqual({});
+    // the same flow shown again keeps them; another flow does not
+    statsActions.forFlow("f");
+    expect(st().nodes.a?.in).toBe(2000);
+    statsActions.forFlow("g");
+    expect(st().nodes).toEqual({});
+    expect(st().lastRun).toBe(false);
+    // a new run starts from nothing, live
+    statsActions.push("f", tick({ a: node({ in: 2000 }) }), 2000);
+    statsActions.endRun();
+    statsActions.start(3000);
+    expect(st().lastRun).toBe(false);
+    expect(st().nodes).toEqual({});
+    // a run that never reported leaves nothing to show
+    statsActions.endRun();
+    expect(st().lastRun).toBe(false);
+  });
+
   it("keeps a bounded series of records/s per node, one sample a tick", () => {
     let s = appendSample(undefined, 3);
     expect(s).toEqual([3]);

@@ -41,9 +41,11 @@ interface StatsState {
   series: Record<string, Series>;
   /** the engines running the flow, with their main thread's delay */
   engineLoad: readonly EngineLoad[];
+  /** the flow stopped: the figures are the totals its last run ended with, not live */
+  lastRun: boolean;
 }
 
-const empty = (): StatsState => ({ flowId: null, at: null, receivedAt: null, since: null, stale: false, nodes: {}, edges: {}, series: {}, engineLoad: [] });
+const empty = (): StatsState => ({ flowId: null, at: null, receivedAt: null, since: null, stale: false, nodes: {}, edges: {}, series: {}, engineLoad: [], lastRun: false });
 
 export const useStatsStore = create<StatsState>(() => empty());
 
@@ -109,7 +111,7 @@ export function nextState(prev: StatsState, flowId: string, s: LiveStats, now: n
   }
   const load = s.engineLoad ?? [];
   const engineLoad = sameFlow && load.length === prev.engineLoad.length && load.every((e, i) => sameFields(prev.engineLoad[i], e)) ? prev.engineLoad : load;
-  return { flowId, at: s.at, receivedAt: now, since: prev.since, stale: false, nodes, edges, series, engineLoad };
+  return { flowId, at: s.at, receivedAt: now, since: prev.since, stale: false, nodes, edges, series, engineLoad, lastRun: false };
 }
 
 export const statsActions = {
@@ -130,7 +132,28 @@ export const statsActions = {
   clear() {
     useStatsStore.setState(empty());
   },
+  /**
+   * The flow stopped: its nodes keep the totals of the run, marked as the last run (NiFi keeps a
+   * stopped processor's counts too); what only means something while running goes.
+   */
+  endRun() {
+    useStatsStore.setState(endedRun(useStatsStore.getState()));
+  },
+  /** Another flow is shown: its figures are not this one's. */
+  forFlow(flowId: string) {
+    const s = useStatsStore.getState();
+    if (s.flowId !== null && s.flowId !== flowId) useStatsStore.setState(empty());
+  },
 };
+
+/**
+ * The state once a run has ended: the nodes' figures kept as they last were (what is shown of
+ * them is the components' call: totals, not rates); edges, series and engine load gone.
+ */
+export function endedRun(s: StatsState): StatsState {
+  if (s.flowId === null || Object.keys(s.nodes).length === 0) return empty();
+  return { ...empty(), flowId: s.flowId, at: s.at, receivedAt: s.receivedAt, nodes: s.nodes, lastRun: true };
+}
 
 /** Seconds since the last tick, for "stale: no figures for 12 s". */
 export function staleFor(now = Date.now()): number {
@@ -147,4 +170,5 @@ export function isRecentError(at: number | undefined, now = Date.now()): boolean
 /** The node's sparkline samples; one node's component re-renders only when its own series changes. */
 export const useSeries = (id: string) => useStatsStore((st) => st.series[id]);
 export const useStale = () => useStatsStore((st) => st.stale);
+export const useLastRun = () => useStatsStore((st) => st.lastRun);
 export const useEngineLoad = () => useStatsStore((st) => st.engineLoad);

@@ -6,6 +6,8 @@ export interface Toast {
   id: number;
   kind: "info" | "success" | "error";
   text: string;
+  /** what it is about ("import"): a later attempt at the same thing takes it away */
+  topic?: string;
 }
 
 interface UiState {
@@ -49,11 +51,15 @@ function initialMinimap(): boolean {
 
 let nextId = 1;
 export const ui = {
-  toast(text: string, kind: Toast["kind"] = "info", ms = 4000) {
+  toast(text: string, kind: Toast["kind"] = "info", ms = 4000, topic?: string) {
     const id = nextId++;
     // a newer success/info toast replaces the older one of its kind (errors stack: each may matter)
-    useUiStore.setState((s) => ({ toasts: [...s.toasts.filter((t) => kind === "error" || t.kind !== kind).slice(-3), { id, kind, text }] }));
+    useUiStore.setState((s) => ({ toasts: [...s.toasts.filter((t) => kind === "error" || t.kind !== kind).slice(-3), { id, kind, text, ...(topic ? { topic } : {}) }] }));
     setTimeout(() => ui.dismiss(id), ms);
+  },
+  /** Takes away the toasts about `topic`: what they said no longer holds. */
+  dismissTopic(topic: string) {
+    useUiStore.setState((s) => (s.toasts.some((t) => t.topic === topic) ? { toasts: s.toasts.filter((t) => t.topic !== topic) } : s));
   },
   dismiss(id: number) {
     useUiStore.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));

@@ -13,8 +13,8 @@ export const configSchema = z.strictObject({
     .number({ error: "ratePerSec must be a number" })
     .min(0, "ratePerSec must be 0 (as fast as possible) or more")
     .max(1_000_000, "ratePerSec is at most 1,000,000")
-    .default(0)
-    .meta(meta("Records per second; 0 = as fast as possible.")),
+    .default(1000)
+    .meta(meta("Records per second (default 1000); 0 = as fast as possible.")),
   template: expression("JSONata producing each record's value; $i is the 0-based sequence number.", {
     placeholder: '{ "id": $i, "amount": $i * 10 }',
   }),
@@ -30,8 +30,9 @@ export const spec: ProcessorSpec<GenerateConfig> = {
   hasInput: false,
   configSchema,
   outputPorts: () => ["success"],
-  example: { count: 10, ratePerSec: 1, template: '{ "id": $i, "amount": $i * 10 }' },
-  docs: `Generates **count** records (0 = endless) at **ratePerSec** (0 = as fast as possible).
+  example: { count: 2000, ratePerSec: 100, template: '{ "id": $i, "amount": $i * 10 }' },
+  docs: `Generates **count** records (default 10; 0 = endless) at **ratePerSec** (default 1000 a second, so
+2,000 records take 2 s; 0 = as fast as possible, which an endless count turns into a flood).
 Each value is the result of the JSONata **template**, with \`$i\` bound to the 0-based sequence number
 (\`$now()\`, \`$random()\` work as usual; use \`$i\`, not paths: there is no input record).
 
