@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { connectionFieldsOf, findParameterReferences, requestedEdgeMode, substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
+import { connectionFieldsOf, DEFAULT_QUEUE_THRESHOLD, findParameterReferences, requestedEdgeMode, substituteParameters, type FlowDocument, type FlowEdge, type FlowNode, type Ingress, type ProcessorKind, type ProcessorTypeInfo } from "@millrace/flow";
 
 /**
  * The planner: a pure function from a validated flow document to an execution plan. No Kafka,
@@ -343,7 +343,7 @@ function callContextTopicOf(n: FlowNode): string | undefined {
 export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options: PlanOptions = {}): ExecutionPlan {
   const doc = withRekeySteps(written, catalog);
   const defaultPartitions = options.defaultPartitions ?? 3;
-  const defaultThreshold = options.defaultQueueThreshold ?? 1_000_000;
+  const defaultThreshold = options.defaultQueueThreshold ?? DEFAULT_QUEUE_THRESHOLD;
   const warnings: string[] = [];
   const nodeById = new Map<string, FlowNode>();
   const specOf = new Map<string, PlannerSpec>();
