@@ -7,6 +7,32 @@ export interface ReadRecord {
   headers: Record<string, string>;
 }
 
+function client(): Kafka {
+  return new Kafka({ clientId: "millrace-e2e", brokers: brokers(), logLevel: logLevel.NOTHING });
+}
+
+/** Creates `topic` with `partitions` and waits for its leaders. */
+export async function createTopic(topic: string, partitions = 2): Promise<void> {
+  const admin = client().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Writes records to `topic`: values JSON-encoded, keys as given (none: no message key). */
+export async function produce(topic: string, records: { key?: string; value: unknown }[]): Promise<void> {
+  const producer = client().producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: records.map((r) => ({ ...(r.key === undefined ? {} : { key: r.key }), value: JSON.stringify(r.value) })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 function brokers(): string[] {
   const b = process.env.KAFKA_BROKERS;
   if (!b) throw new Error("KAFKA_BROKERS is not set");
@@ -18,8 +44,7 @@ function brokers(): string[] {
  * `quietMs` (to catch extra ones), or `timeoutMs` passed. Uses a throw-away group.
  */
 export async function readTopic(topic: string, opts: { expected: number; timeoutMs?: number; quietMs?: number }): Promise<ReadRecord[]> {
-  const kafka = new Kafka({ clientId: "millrace-e2e", brokers: brokers(), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `e2e-check-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  const consumer = client().consumer({ groupId: `e2e-check-${Date.now()}-${Math.random().toString(36).slice(2)}` });
   const out: ReadRecord[] = [];
   let last = Date.now();
   await consumer.connect();

@@ -1,31 +1,10 @@
-import { Kafka, logLevel } from "kafkajs";
 import { join } from "node:path";
 import { expect, screenshotDir, test } from "../fixtures.js";
 import { deploy, dragFromPalette, getFlowViaApi, node, save, selectNode, shot, stop, stopViaApi, typeInto, unique } from "../helpers/designer.js";
-import { readTopic } from "../helpers/kafka.js";
-
-const kafka = () => new Kafka({ clientId: "millrace-e2e-mirror", brokers: process.env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
-
-async function createTopic(topic: string, partitions: number) {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
+import { createTopic, produce, readTopic } from "../helpers/kafka.js";
 
 /** Writes `count` small records to `topic` (keys `<tag><i>`). */
-async function produce(topic: string, count: number, tag: string) {
-  const producer = kafka().producer();
-  await producer.connect();
-  try {
-    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `${tag}${i}`, value: JSON.stringify({ i }) })) });
-  } finally {
-    await producer.disconnect();
-  }
-}
+const produceTagged = (topic: string, count: number, tag: string) => produce(topic, Array.from({ length: count }, (_, i) => ({ key: `${tag}${i}`, value: { i } })));
 
 test("drag a Kafka mirror, list its topic with a prefix, save, deploy: produced records are copied, the node and the panel show records copied and lag per topic", async ({ page, engineUrl }) => {
   test.setTimeout(120_000);
@@ -89,7 +68,7 @@ test("drag a Kafka mirror, list its topic with a prefix, save, deploy: produced 
     expect(saved.document.edges).toEqual([]);
 
     await deploy(page);
-    await produce(topic, 30, "a");
+    await produceTagged(topic, 30, "a");
     // on the node: the topic, its copy, and nothing left behind once all 30 are copied
     const figures = page.getByTestId("node-replication-kafka-mirror-1");
     await expect(figures).toHaveAttribute("data-topics", "1", { timeout: 30_000 });
@@ -101,7 +80,7 @@ test("drag a Kafka mirror, list its topic with a prefix, save, deploy: produced 
     await page.screenshot({ path: join(screenshotDir, "kafka-mirror-4-node.png"), clip: { x: box.x - 40, y: box.y - 20, width: box.width + 80, height: box.height + 40 } });
 
     // more records: copied too, and the panel's table says so per topic
-    await produce(topic, 20, "b");
+    await produceTagged(topic, 20, "b");
     await selectNode(page, "kafka-mirror-1");
     const row = page.getByTestId(`replication-row-${topic}`);
     await expect(row).toHaveAttribute("data-records", "50", { timeout: 30_000 });

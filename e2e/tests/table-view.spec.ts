@@ -1,30 +1,16 @@
-import { Kafka, logLevel } from "kafkajs";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { expect, screenshotDir, test } from "../fixtures.js";
 import { connect, deploy, dragFromPalette, edges, node, save, selectNode, shot, stop, stopViaApi, typeInto, unique } from "../helpers/designer.js";
+import { createTopic, produce } from "../helpers/kafka.js";
 
-const kafka = () => new Kafka({ clientId: "millrace-e2e-table", brokers: process.env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-async function createTopic(topic: string) {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Writes JSON values with no message key: the table's key expression chooses each row. */
-async function produce(topic: string, values: object[]) {
-  const producer = kafka().producer();
-  await producer.connect();
-  try {
-    await producer.send({ topic, messages: values.map((v) => ({ value: JSON.stringify(v) })) });
-  } finally {
-    await producer.disconnect();
-  }
-}
+/** `pnpm millrace …` against the e2e engine, as its admin. */
+const millrace = (engineUrl: string, ...args: string[]) =>
+  promisify(execFile)(process.execPath, ["--import", "tsx", join(repoRoot, "apps/engine/src/cli/main.ts"), ...args, "--url", engineUrl], { cwd: repoRoot, env: { ...process.env, MILLRACE_TOKEN: process.env.MILLRACE_E2E_TOKEN! } });
 
 test("drag a Kafka source and a Table keyed by an expression, deploy, produce: the node panel shows the rows live, an update changes its row, a prefix search and a key lookup find rows", async ({ page, engineUrl }) => {
   test.setTimeout(120_000);
@@ -60,10 +46,11 @@ test("drag a Kafka source and a Table keyed by an expression, deploy, produce: t
     await save(page, 1);
     await deploy(page);
 
+    // no message keys: the table's key expression chooses each row
     await produce(topic, [
-      { id: "cust-1", name: "Ada", tier: "gold" },
-      { id: "cust-2", name: "Grace", tier: "silver" },
-      { id: "vendor-1", name: "Acme" },
+      { value: { id: "cust-1", name: "Ada", tier: "gold" } },
+      { value: { id: "cust-2", name: "Grace", tier: "silver" } },
+      { value: { id: "vendor-1", name: "Acme" } },
     ]);
 
     // the rows appear in the table node's panel, in key order
@@ -81,7 +68,7 @@ test("drag a Kafka source and a Table keyed by an expression, deploy, produce: t
     await shot(page, "table-view-1-rows");
 
     // an update of one key changes its value in place (the panel refreshes by itself)
-    await produce(topic, [{ id: "cust-1", name: "Ada", tier: "platinum" }]);
+    await produce(topic, [{ value: { id: "cust-1", name: "Ada", tier: "platinum" } }]);
     await expect(ada).toHaveText('{ "id": "cust-1", "name": "Ada", "tier": "platinum" }', { timeout: 20_000 });
     await expect(rows).toHaveCount(3);
     await shot(page, "table-view-2-updated");
@@ -108,6 +95,62 @@ test("drag a Kafka source and a Table keyed by an expression, deploy, produce: t
 
     await stop(page);
     await expect(page.getByTestId("table-view")).toHaveCount(0);
+  } finally {
+    await stopViaApi(engineUrl, flowId);
+  }
+});
+
+test("drag a Kafka source and an Aggregate counting by key, deploy, produce: the counts show live in the node's table and `millrace table get` answers them", async ({ page, engineUrl }) => {
+  test.setTimeout(120_000);
+  const run = unique("count");
+  const topic = `e2e-${run}-clicks`;
+  await createTopic(topic, 3);
+  await page.goto("/");
+  await expect(page.getByTestId("canvas-empty")).toBeVisible();
+  const flowId = (await page.getByTestId("flow-panel").locator("dd code").first().textContent())!;
+  await typeInto(page.getByTestId("flow-name"), `Counts ${run}`);
+  await page.getByTestId("flow-name").press("Enter");
+  try {
+    await dragFromPalette(page, "kafka-source", { x: 140, y: 160 });
+    await dragFromPalette(page, "aggregate", { x: 460, y: 300 });
+    await expect(node(page, "aggregate-1")).toBeVisible();
+    await selectNode(page, "kafka-source-1");
+    await typeInto(page.getByTestId("field-topic"), topic);
+    await page.getByTestId("field-fromBeginning").check();
+    // count by the record key: no group expression, no value
+    await selectNode(page, "aggregate-1");
+    await page.getByTestId("field-op").selectOption("count");
+    for (const field of ["field-groupBy", "field-value"]) if ((await page.getByTestId(field).inputValue()) !== "") await page.getByTestId(field).fill("");
+    await connect(page, { node: "kafka-source-1" }, "aggregate-1");
+    await expect(page.getByTestId("problem-count")).toHaveCount(0);
+    await save(page, 1);
+    await deploy(page);
+
+    const clicks = (pageName: string, n: number) => Array.from({ length: n }, () => ({ key: pageName, value: { at: Date.now() } }));
+    await produce(topic, [...clicks("home", 3), ...clicks("pricing", 2), ...clicks("docs", 1)]);
+    await selectNode(page, "aggregate-1");
+    const view = page.getByTestId("table-view");
+    const count = (key: string) => view.locator(`[data-testid="table-row"][data-key="${key}"]`).getByTestId("table-value");
+    await expect(view.getByTestId("table-row")).toHaveCount(3, { timeout: 30_000 });
+    await expect(count("home")).toHaveText("3");
+    await expect(count("pricing")).toHaveText("2");
+    await shot(page, "table-view-5-counts");
+    // more clicks: the count changes in place
+    await produce(topic, clicks("home", 4));
+    await expect(count("home")).toHaveText("7", { timeout: 20_000 });
+    await shot(page, "table-view-6-counts-updated");
+
+    // the same table from the command line
+    expect((await millrace(engineUrl, "table", "get", flowId, "aggregate-1", "home")).stdout.trim()).toBe("7");
+    expect(JSON.parse((await millrace(engineUrl, "table", "scan", flowId, "aggregate-1", "--json")).stdout)).toEqual({
+      rows: [
+        { key: "docs", value: 1 },
+        { key: "home", value: 7 },
+        { key: "pricing", value: 2 },
+      ],
+      truncated: false,
+    });
+    await stop(page);
   } finally {
     await stopViaApi(engineUrl, flowId);
   }
