@@ -136,6 +136,8 @@ test("a running node shows rates, a rising sparkline and its failures with the r
     // stopped: the run's totals stay, its failures with them, marked as the last run; no rate claims to be live
     await expect(mapStats).toHaveAttribute("data-last-run", "true");
     await expect(page.getByTestId("node-failures-map-1")).toBeVisible();
+    await badge.hover();
+    await expect(tip).toContainText(/records? failed in the last run/);
     await expect(page.getByTestId("node-rate-in-map-1")).toHaveCount(0);
   } finally {
     await stopViaApi(engineUrl, doc.id);

@@ -187,6 +187,7 @@ export const NodeFailureBadge = memo(function NodeFailureBadge({ id }: { id: str
   // a coarse clock (30 s) so "recent" turns off after 5 minutes even when nothing else changes
   useStatsStore((st) => (st.receivedAt === null ? 0 : Math.floor(st.receivedAt / 30_000)));
   const stale = useStale();
+  const lastRun = useLastRun();
   if (!s) return null;
   const recent = isRecentError(s.lastErrorAt);
   if (!(s.errors > 0 || recent)) return null;
@@ -206,7 +207,7 @@ export const NodeFailureBadge = memo(function NodeFailureBadge({ id }: { id: str
       </button>
       <span role="tooltip" id={tipId} className="mr-node-tip fail" data-testid={tipId}>
         <b>
-          {s.errors} record{s.errors === 1 ? "" : "s"} failed since the deployment
+          {s.errors} record{s.errors === 1 ? "" : "s"} failed {lastRun ? "in the last run" : "since the deployment"}
         </b>
         {s.lastError ? (
           <>
