@@ -44,8 +44,9 @@ export interface ProcessorTypeInfo {
   /**
    * The node looks rows up in a table: another stateful node of the flow (`node`, its changelog)
    * or a compacted topic (`topic`). Every engine running it keeps a copy of the whole table.
+   * `nodeField`: the config field naming the node (where a wrong one is reported).
    */
-  lookup?(config: any): { node?: string; topic?: string } | undefined;
+  lookup?(config: any): { node?: string; topic?: string; nodeField?: string } | undefined;
   /**
    * How the node uses its input records' values (absent: "read"). "pass": never reads them and
    * emits each input record itself; "none": never reads them, and its outputs are new records

@@ -153,6 +153,23 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
     entry.ports = safePorts(info, config.value);
   });
 
+  // A node looking rows up in another node's table (a join): that node exists and keeps one.
+  doc.nodes.forEach((node, i) => {
+    const entry = nodeById.get(node.id);
+    if (!entry?.ports) return; // its config is refused already
+    let looksUp: ReturnType<NonNullable<ProcessorTypeInfo["lookup"]>>;
+    try {
+      looksUp = entry.info?.lookup?.(node.config);
+    } catch {
+      return;
+    }
+    if (looksUp?.node === undefined) return;
+    const path = `nodes[${i}].config${looksUp.nodeField === undefined ? "" : `.${looksUp.nodeField}`}`;
+    const target = nodeById.get(looksUp.node);
+    if (!target) errors.push({ path, message: `no node ${quote(looksUp.node)} in this flow: name a table or aggregate node` });
+    else if (target.info && !target.info.stateful) errors.push({ path, message: `node ${quote(looksUp.node)} is a ${target.info.type} and keeps no table: name a table or aggregate node` });
+  });
+
   const defined = new Set(doc.parameters.map((p) => p.name));
   doc.nodes.forEach((node, i) => {
     for (const ref of findParameterReferences(node.config, ["nodes", i, "config"])) {

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { formatError, validateFlow, type FlowDocument } from "@millrace/flow";
+import { catalog } from "../../index.js";
 import type { MRecord } from "../../sdk.js";
 import { closeUserCodePool } from "../../user-code/pool.js";
 import { configSchema, spec } from "./spec.js";
@@ -12,6 +14,32 @@ const refused = (config: unknown) => {
   return r.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n");
 };
 const order = (id: number, customerId: string): MRecord => ({ key: String(id), value: { id, customerId }, headers: { h: "1" } });
+
+describe("join in a flow", () => {
+  const flow = (table: string): FlowDocument => ({
+    schemaVersion: 1,
+    id: "f",
+    name: "f",
+    parameters: [],
+    nodes: [
+      { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: { x: 0, y: 0 } },
+      { id: "m", type: "map", typeVersion: 1, config: { expression: "value" }, position: { x: 0, y: 0 } },
+      { id: "j", type: "join", typeVersion: 1, config: { table, key: "value.customerId", merge: "value" }, position: { x: 0, y: 0 } },
+    ],
+    edges: [{ id: "e", from: { node: "orders", port: "success" }, to: { node: "j" } }],
+  });
+  const problems = (d: FlowDocument) => {
+    const r = validateFlow(d, catalog);
+    return r.ok ? [] : r.errors.map(formatError);
+  };
+  it("names a node of the flow that keeps a table: a missing one or a map is refused at its field", () => {
+    expect(problems(flow("customers"))).toEqual(['nodes[2].config.table: no node "customers" in this flow: name a table or aggregate node']);
+    expect(problems(flow("m"))).toEqual(['nodes[2].config.table: node "m" is a map and keeps no table: name a table or aggregate node']);
+    const ok = flow("customers");
+    ok.nodes.push({ id: "customers", type: "table", typeVersion: 1, config: {}, position: { x: 0, y: 0 } });
+    expect(problems(ok)).toEqual([]);
+  });
+});
 
 describe("join config", () => {
   it("a table node or a compacted topic, exactly one; key and merge required; inner by default", () => {

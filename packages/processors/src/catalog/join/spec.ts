@@ -28,7 +28,7 @@ export const spec: ProcessorSpec<JoinConfig> = {
   hasInput: true,
   configSchema,
   outputPorts: () => ["success", "failure"],
-  lookup: (c: JoinConfig) => (c?.table !== undefined ? { node: c.table } : c?.topic !== undefined ? { topic: c.topic } : undefined),
+  lookup: (c: JoinConfig) => (c?.table !== undefined ? { node: c.table, nodeField: "table" } : c?.topic !== undefined ? { topic: c.topic } : undefined),
   example: { table: "customers", key: "value.customerId", type: "left", merge: '$merge([value, { "customer": table }])' },
   docs: `For each record of its input, looks up **key** in a table and emits what **merge** builds.
 
