@@ -33,9 +33,10 @@ export const TestRecordSchema = z
     key: z.string().optional(),
     value: z.json().meta({ id: "JsonValue", description: "Any JSON value." }),
     headers: headers.optional(),
+    timestamp: z.number().int().min(0).optional().describe("Epoch milliseconds, as a Kafka timestamp: the event time of windows that read no timestamp expression."),
   })
   .strict()
-  .describe("A record: key (optional), value (any JSON), headers (optional).");
+  .describe("A record: key (optional), value (any JSON), headers (optional), timestamp (optional).");
 
 export const TestExpectationSchema = z
   .object({
@@ -43,7 +44,7 @@ export const TestExpectationSchema = z
       .array(TestRecordSchema)
       .max(TEST_LIMITS.expectedPerTarget)
       .optional()
-      .describe("Exactly these records, in this order: value deep-equal; key when given; headers when given, each listed header (others may be there too)."),
+      .describe("Exactly these records, in this order: value deep-equal; key and timestamp when given; headers when given, each listed header (others may be there too)."),
     anyOrder: z.boolean().optional().describe("Compare `records` in any order."),
     count: z.number().int().min(0).optional().describe("Exactly this many records."),
     each: expression.optional().describe("JSONata over each record ({ value, key, headers }): must be true for every one."),

@@ -15,17 +15,19 @@ export interface Mismatch {
 /** How many offending records a mismatch shows. */
 const SHOWN = 5;
 
-/** A record as a test case spells it: no key or headers when it has none. */
+/** A record as a test case spells it: no key, headers or timestamp when it has none. */
 export function shown(record: MRecord): TestRecord {
   const out: TestRecord = { value: (normal(record.value) ?? null) as TestRecord["value"] };
   if (record.key !== undefined) out.key = record.key;
   if (Object.keys(record.headers).length) out.headers = record.headers;
+  if (record.timestamp !== undefined) out.timestamp = record.timestamp;
   return out;
 }
 
 function sameRecord(expected: TestRecord, actual: MRecord): boolean {
   if (!isDeepStrictEqual(normal(expected.value), normal(actual.value))) return false;
   if ("key" in expected && expected.key !== actual.key) return false;
+  if (expected.timestamp !== undefined && expected.timestamp !== actual.timestamp) return false;
   if (expected.headers) for (const [k, v] of Object.entries(expected.headers)) if (actual.headers[k] !== v) return false;
   return true;
 }

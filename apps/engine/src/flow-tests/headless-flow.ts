@@ -200,7 +200,9 @@ async function runBatch(step: Step, inputs: MRecord[], run: HeadlessRun, steps: 
   let emitted: (readonly [string, MRecord, number])[] = [];
   const collect = (into: (readonly [string, MRecord, number])[], offset: number): Output => ({
     emit(port, record, parent) {
-      into.push([port, record, parent + offset]);
+      // as the runner does: a derived record keeps its input's timestamp unless it has its own
+      const from = inputs[parent + offset]?.timestamp;
+      into.push([port, record.timestamp === undefined && from !== undefined ? { ...record, timestamp: from } : record, parent + offset]);
     },
   });
   try {

@@ -137,6 +137,36 @@ describe("flow tests, headless", () => {
     ]);
   });
 
+  it("records keep their timestamps through the flow: a window on Kafka time counts by them", async () => {
+    const T0 = Date.UTC(2026, 11, 6, 5);
+    const windowed = (tests: TestCase[]) =>
+      flow(tests, {
+        nodes: [
+          { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
+          { id: "per-minute", type: "aggregate", typeVersion: 1, config: { groupBy: "value.customer", op: "count", window: { type: "tumbling", size: "1m", grace: "1h" } }, position: at },
+        ],
+        edges: [{ id: "e1", from: { node: "orders", port: "success" }, to: { node: "per-minute" } }],
+      });
+    const r = await run(
+      windowed([
+        {
+          name: "per minute",
+          inputs: { orders: [0, 10, 70].map((s) => ({ value: { customer: "ann" }, timestamp: T0 + s * 1000 })) },
+          expect: {
+            "per-minute": {
+              records: [
+                { key: "ann", value: 1, timestamp: T0, headers: { "mr.window.start": new Date(T0).toISOString() } },
+                { key: "ann", value: 2, timestamp: T0 + 10_000 },
+                { key: "ann", value: 1, timestamp: T0 + 70_000, headers: { "mr.window.start": new Date(T0 + 60_000).toISOString() } },
+              ],
+            },
+          },
+        },
+      ]),
+    );
+    expect(r.cases[0]).toMatchObject({ passed: true, mismatches: [] });
+  });
+
   it("never opens a connection: a postgres sink passes its records through, and says so", async () => {
     const r = await run(flow([{ name: "db rows", inputs: { orders }, expect: { db: { count: 2, each: "value.amount > 10" } } }]));
     expect(r.cases[0]).toMatchObject({ passed: true, stubbed: ["db"] });

@@ -50,7 +50,7 @@ function failedCase(name: string, error: string, durationMs = 0): CaseResult {
 }
 
 function toRecord(r: TestRecord): MRecord {
-  return { ...(r.key === undefined ? {} : { key: r.key }), value: r.value, headers: { ...(r.headers ?? {}) } };
+  return { ...(r.key === undefined ? {} : { key: r.key }), value: r.value, headers: { ...(r.headers ?? {}) }, ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }) };
 }
 
 /** The case's references against the flow: inputs, each expectation's output, failures. Errors name their path. */

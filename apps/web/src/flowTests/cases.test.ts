@@ -23,14 +23,14 @@ describe("designer test cases", () => {
     expect(freeCaseName([], "a")).toBe("a");
   });
 
-  it("tapped records leaving a source become inputs, oldest first, without the runtime's headers", () => {
+  it("tapped records leaving a source become inputs, oldest first, with their timestamps, without the runtime's headers", () => {
     const tapped: TappedRecord[] = [
       { key: "b", value: { n: 2 }, headers: { "mr.id": "x2", tenant: "t" }, timestamp: 20 },
       { key: null, value: { n: 1 }, headers: { "mr.id": "x1" }, timestamp: 10 },
     ];
     expect(caseFromTap(doc, { node: "gen", port: "success" }, tapped, isSource)).toEqual({
       name: "tapped at gen.success",
-      inputs: { gen: [{ value: { n: 1 } }, { key: "b", value: { n: 2 }, headers: { tenant: "t" } }] },
+      inputs: { gen: [{ value: { n: 1 }, timestamp: 10 }, { key: "b", value: { n: 2 }, headers: { tenant: "t" }, timestamp: 20 }] },
       expect: {},
     });
   });
@@ -40,7 +40,7 @@ describe("designer test cases", () => {
     expect(caseFromTap(doc, { node: "keep", port: "success" }, sameMs, isSource)).toEqual({
       name: "tapped at keep.success",
       inputs: {},
-      expect: { "keep.success": { records: [{ value: 1 }, { value: 2 }, { value: 3 }] } },
+      expect: { "keep.success": { records: [{ value: 1, timestamp: 1 }, { value: 2, timestamp: 1 }, { value: 3, timestamp: 1 }] } },
     });
   });
 

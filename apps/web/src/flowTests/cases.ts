@@ -47,6 +47,8 @@ function asTestRecord(r: TappedRecord): TestRecord {
   if (r.key !== undefined && r.key !== null) out.key = r.key;
   const headers = userHeaders(r.headers);
   if (headers) out.headers = headers;
+  // the Kafka timestamp: a window reading no timestamp expression counts by it
+  if (typeof r.timestamp === "number" && r.timestamp >= 0) out.timestamp = r.timestamp;
   return out;
 }
 
