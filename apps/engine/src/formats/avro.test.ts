@@ -30,3 +30,20 @@ describe("AvroCodec on hostile bytes", () => {
     expect(() => codec.decode(varLong(1_000_000_000))).toThrow("invalid block count");
   });
 });
+
+describe("AvroCodec encoding", () => {
+  const codec = new AvroCodec({ type: "record", name: "R", fields: [{ name: "s", type: "string" }, { name: "n", type: "long" }] });
+  it("leaves the asked prefix free before the body, for values of every size (beyond its scratch buffer too)", () => {
+    for (const length of [0, 10, 70_000, 300_000, 2_000_000]) {
+      const value = { s: "x".repeat(length), n: length };
+      const plain = codec.encode(value);
+      const prefixed = codec.encode(value, "value", 5);
+      expect(prefixed.length).toBe(plain.length + 5);
+      expect(prefixed.subarray(5).equals(plain)).toBe(true);
+      expect(codec.decode(plain)).toEqual(value);
+    }
+  });
+  it("still names the field that does not fit", () => {
+    expect(() => codec.encode({ s: "a", n: "x" }, "value", 5)).toThrow('value.n: "x" is not a long');
+  });
+});

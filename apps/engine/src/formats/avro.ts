@@ -46,12 +46,13 @@ export class AvroCodec {
 
   /**
    * A value → Avro binary, or throws naming the first field that does not fit
-   * (`value.customer.id: "x" is not a long`).
+   * (`value.customer.id: "x" is not a long`). `prefix`: bytes left free before the body (the
+   * wire format's header, written by the caller), so the body is not copied again to add them.
    */
-  encode(value: unknown, part = "value"): Buffer {
+  encode(value: unknown, part = "value", prefix = 0): Buffer {
     if (this.hasBytes) value = base64ToBytes(this.type, value, [part], 0);
     try {
-      return this.type.toBuffer(value);
+      return writeAfter(this.type, value, prefix);
     } catch (e) {
       let where: string | undefined;
       this.type.isValid(value, {
@@ -133,5 +134,27 @@ function base64ToBytes(t: avro.Type, v: unknown, path: string[], depth: number):
         }
       }
       return v;
+  }
+}
+
+/** Where values are encoded before being copied out at their size; grown as needed up to a bound, beyond it a buffer per value. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+const MAX_SCRATCH_BYTES = 1024 * 1024;
+
+/** `type`'s encoding of `value` after `prefix` free bytes, in a buffer of exactly that size (one copy, as avsc's toBuffer makes). */
+function writeAfter(type: avro.Type, value: unknown, prefix: number): Buffer {
+  let into = scratch;
+  for (;;) {
+    const end = type.encode(value, into, prefix);
+    if (end >= 0) {
+      if (into !== scratch) return end === into.length ? into : into.subarray(0, end);
+      const out = Buffer.allocUnsafe(end);
+      into.copy(out, 0, 0, end);
+      return out;
+    }
+    // avsc answers how many bytes were missing
+    const needed = into.length - end;
+    if (needed <= MAX_SCRATCH_BYTES) into = scratch = Buffer.allocUnsafe(Math.max(needed, Math.min(MAX_SCRATCH_BYTES, scratch.length * 2)));
+    else into = Buffer.allocUnsafe(needed);
   }
 }

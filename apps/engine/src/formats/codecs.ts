@@ -1,6 +1,6 @@
 import { HEADER, type MRecord } from "@millrace/processors";
 import type { InMessage, OutMessage } from "../kafka/index.js";
-import { decode as decodeJson } from "../runtime/records.js";
+import { recordOf } from "../runtime/records.js";
 import { AvroCodec, HEADER_BYTES, MAGIC, wireSchemaId } from "./avro.js";
 import type { SchemaStore } from "./schema-store.js";
 
@@ -151,7 +151,7 @@ export function messageDecoder(format: Format, keyFormat: Format, schemas: Schem
       if (ids.length) await schemas.load(ids);
     },
     decode(m) {
-      const r = decodeJson({ ...m, value: null });
+      const r = recordOf(m, null);
       // only this decoder says a message could not be read: a header of that name from outside is not believed
       delete r.headers[HEADER.formatError];
       let reading = "value";
@@ -191,11 +191,9 @@ export function recordEncoder(format: Format, keyFormat: Format, value: WriterSc
         if (typeof v !== "string") throw new Error(`${what}: format bytes takes base64 text, got ${typeof v}`);
         return Buffer.from(v, "base64");
       case "avro": {
-        const body = writer!.codec.encode(v, what);
-        const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+        const out = writer!.codec.encode(v, what, HEADER_BYTES);
         out[0] = MAGIC;
         out.writeUInt32BE(writer!.id, 1);
-        body.copy(out, HEADER_BYTES);
         return out;
       }
       default:

@@ -86,7 +86,7 @@ describe("records: decode and raw pass-through", () => {
     expect(readValue(r.value)).toEqual({ b: 2, a: 1 });
     // not JSON: the same bytes go on (a parsed text would have been written JSON-quoted)
     const text = decode({ ...msg("x"), value: Buffer.from("plain text") }, true);
-    expect(encode(text).value.toString()).toBe("plain text");
+    expect(encode(text).value!.toString()).toBe("plain text");
     expect(decode({ ...msg("x"), value: null }, true).value).toBeNull();
   });
 

@@ -80,14 +80,19 @@ export function rawValue(r: MRecord): Buffer | undefined {
  * reads the value, so it is kept as its bytes (UnreadValue), not parsed.
  */
 export function decode(m: InMessage, valuesUnread = false): MRecord {
+  const raw = m.value;
+  return recordOf(m, raw === null ? null : valuesUnread ? new UnreadValue(raw) : parseValue(raw));
+}
+
+/** A record of `m`'s key, headers and timestamp with `value` (decoded by the caller: a format's decoder). */
+export function recordOf(m: InMessage, value: unknown): MRecord {
   const headers: Record<string, string> = {};
   for (const k in m.headers) {
     const s = headerString(m.headers[k]);
     if (s !== undefined) headers[k] = s;
   }
   if (headers[HEADER.id] === undefined) headers[HEADER.id] = newRecordId();
-  const raw = m.value;
-  const r: MRecord = { value: raw === null ? null : valuesUnread ? new UnreadValue(raw) : parseValue(raw), headers };
+  const r: MRecord = { value, headers };
   if (m.key !== null) r.key = m.key.toString("utf8");
   const timestamp = +m.timestamp;
   if (timestamp >= 0) r.timestamp = timestamp;
