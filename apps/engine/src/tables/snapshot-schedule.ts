@@ -86,6 +86,7 @@ export class SnapshotSchedule {
 export function startTableSnapshots(d: Omit<TableSnapshotsDeps, "settings"> & { settings?: SnapshotSettings }): { snapshots: TableSnapshots; close(): Promise<void> } {
   const settings = d.settings ?? snapshotSettingsFromEnv(d.dataDir);
   const snapshots = new TableSnapshots({ ...d, settings });
+  void snapshots.removeLeftovers().catch((e: unknown) => d.log.warn({ err: e }, `table snapshots: cannot delete the temporary stores of interrupted snapshots: ${(e as Error).message}`));
   const schedule = new SnapshotSchedule({ snapshots, deployments: d.deployments, checkMs: settings.checkMs, log: d.log });
   schedule.start();
   return { snapshots, close: () => schedule.close() };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DeploymentRepository, SnapshotOffsets, SnapshotRow, TableSnapshotRecord, TableSnapshotRepository } from "../db/index.js";
 import { DomainError } from "../errors.js";
@@ -10,6 +10,9 @@ import { stateOf } from "./queries.js";
 import { SnapshotFileWriter, snapshotFilePath } from "./snapshot-file.js";
 import { FoldedTable, SnapshotTooLargeError } from "./snapshot-fold.js";
 import type { SnapshotSettings } from "./snapshot-settings.js";
+
+/** The folds' temporary stores: `<data>/tmp/snapshot-<uuid>`, deleted after each snapshot and, left by a killed engine, at the next start. */
+const FOLD_DIR_PREFIX = "snapshot-";
 
 export interface TakeSnapshot {
   flowId: string;
@@ -50,6 +53,13 @@ export interface TableSnapshotsDeps {
 export class TableSnapshots {
   constructor(private readonly d: TableSnapshotsDeps) {}
 
+  /** Deletes the temporary stores of folds a killed engine left behind (no fold runs yet). */
+  async removeLeftovers(): Promise<void> {
+    const tmp = join(this.d.dataDir, "tmp");
+    const names = await readdir(tmp).catch(() => [] as string[]);
+    for (const name of names) if (name.startsWith(FOLD_DIR_PREFIX)) await rm(join(tmp, name), { recursive: true, force: true });
+  }
+
   get settings(): SnapshotSettings {
     return this.d.settings;
   }
@@ -75,7 +85,7 @@ export class TableSnapshots {
         kafka: this.d.kafka,
         changelogTopic: state.changelogTopic,
         partitions: state.partitions,
-        workDir: join(this.d.dataDir, "tmp", `snapshot-${randomUUID()}`),
+        workDir: join(this.d.dataDir, "tmp", `${FOLD_DIR_PREFIX}${randomUUID()}`),
         maxBytes: this.d.settings.maxBytes,
         label,
         ...(previous ? { previous: { ...previous, rows: (p: number) => (after: string | undefined, limit: number) => this.d.snapshots.rows(previous.id, p, after, limit) } } : {}),
