@@ -19,4 +19,3 @@ export * from "./connections.js";
 export * from "./ids.js";
 export * from "./defaults.js";
 export * from "./diff.js";
-export * from "./diff.js";
