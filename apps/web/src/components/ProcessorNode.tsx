@@ -128,7 +128,7 @@ function ProblemMark({ id, problems }: { id: string; problems: string[] }) {
 function LowDetailNode({ id, data }: Props) {
   const { type, ports, hasInput, problems } = data;
   return (
-    <div className="mr-node-hit" data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
+    <div className={`mr-node-hit${data.diff ? ` diff-${data.diff.status}` : ""}`} data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
       {hasInput && <div className="target mr-handle-low in" data-handleid="in" data-handlepos="left" data-nodeid={id} />}
       {ports.map((p) => (
         <div key={p} className="source mr-handle-low out" data-handleid={p} data-handlepos="right" data-nodeid={id} />
