@@ -150,6 +150,12 @@ test("drag a Kafka source and an Aggregate counting by key, deploy, produce: the
       ],
       truncated: false,
     });
+
+    // a snapshot of the counts, taken from the panel, listed there with its rows
+    await page.getByTestId("table-snapshot-now").click();
+    await expect(page.getByTestId("table-snapshot")).toHaveCount(1, { timeout: 30_000 });
+    await expect(page.getByTestId("table-snapshot").first()).toContainText("3 rows");
+    await shot(page, "table-view-7-snapshot");
     await stop(page);
   } finally {
     await stopViaApi(engineUrl, flowId);
