@@ -53,7 +53,9 @@ export async function startPostgres({ dir, port }) {
   if (!existsSync(join(data, "PG_VERSION"))) run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
   run(join(bin, "pg_ctl"), [
     "-D", data, "-l", join(dir, "postgres.log"), "-w", "-t", "60",
-    "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+    "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300` +
+      // logical decoding for the change data capture source (postgres-cdc): a slot and a sender per capturing node
+      " -c wal_level=logical -c max_replication_slots=64 -c max_wal_senders=64",
     "start",
   ]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
