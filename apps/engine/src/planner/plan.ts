@@ -390,7 +390,11 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
   }
 
   // 1b. Which durable edges are direct (no copy hop through an edge topic of their own).
-  const direct = options.directEdges === false ? new Map<string, DirectKind>() : directEdges(doc.edges, nodeById, specOf, incoming, outgoing, fused);
+  // A table that read an edge topic in the running deployment keeps reading one: its rows are
+  // partitioned like that topic, and a second stage draining the old topic into it would be a
+  // second writer of the same table.
+  const keepsTopic = new Set((options.previous?.edges ?? []).filter((e) => e.direct === undefined && e.topic !== undefined && specOf.get(e.to)?.stateful).map((e) => e.id));
+  const direct = options.directEdges === false ? new Map<string, DirectKind>() : directEdges(doc.edges, nodeById, specOf, incoming, outgoing, fused, keepsTopic);
   const joined = (e: FlowEdge) => fused.has(e.id) || direct.has(e.id);
 
   // 2. Stages: heads and the trees of fused and direct edges below them.
@@ -739,6 +743,7 @@ function directEdges(
   incoming: ReadonlyMap<string, FlowEdge[]>,
   outgoing: ReadonlyMap<string, FlowEdge[]>,
   fused: ReadonlySet<string>,
+  keepsTopic: ReadonlySet<string>,
 ): Map<string, DirectKind> {
   const direct = new Map<string, DirectKind>();
   for (const e of all) {
@@ -749,6 +754,7 @@ function directEdges(
     const toSpec = specOf.get(to.id)!;
     // its target joins the source node's stage: like a fused edge, only a non-source with this one input
     if (toSpec.kind === "source" || incoming.get(to.id)!.length !== 1) continue;
+    if (toSpec.stateful && keepsTopic.has(e.id)) continue;
     // A stateful node keyed by the record key reads a Kafka topic as Kafka Streams' groupByKey
     // does: as it is partitioned (by key, Kafka's default partitioner), its table per partition.
     // One keyed by an expression already reads its set-key step's keyed topic here.

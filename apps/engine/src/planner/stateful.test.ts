@@ -66,6 +66,18 @@ describe("stateful nodes in the plan", () => {
     expect(withInputPartitions(p, new Map())).toBe(p);
   });
 
+  it("keeps a table on its edge topic when the running deployment read one (same partitioning, no second writer draining it)", () => {
+    const doc = flow([["in", "kafka-source", { topic: "orders" }], ["t", "table", {}]], [["in", "success", "t"]]);
+    const before = planFlow(doc, catalog, { directEdges: false });
+    expect(before.edges[0]!.topic).toBe("mr.f1.in.success");
+    const redeployed = planFlow(doc, catalog, { previous: before });
+    expect(redeployed.edges[0]).toMatchObject({ mode: "durable", topic: "mr.f1.in.success" });
+    expect(redeployed.edges[0]!.direct).toBeUndefined();
+    expect(redeployed.stages.filter((s) => s.nodes.includes("t"))).toHaveLength(1);
+    // a new deployment (or one that read it directly) reads the source's topic
+    expect(planFlow(doc, catalog, { previous: planFlow(doc, catalog) }).edges[0]!.direct).toBe("external-in");
+  });
+
   it("lets a stage skip parsing values when no node reads the records it consumes", () => {
     const unread = (d: FlowDocument) => Object.fromEntries(planFlow(d, catalog).stages.map((s) => [s.id, s.valuesUnread === true]));
     // the source passes records on, the count reads keys only: nothing reads a value
