@@ -9,6 +9,7 @@ import { spec as generate } from "./catalog/generate/spec.js";
 import { spec as kafkaSource } from "./catalog/kafka-source/spec.js";
 import { spec as httpListen } from "./catalog/http-listen/spec.js";
 import { spec as postgresPoll } from "./catalog/postgres-poll/spec.js";
+import { spec as postgresCdc } from "./catalog/postgres-cdc/spec.js";
 import { spec as filter } from "./catalog/filter/spec.js";
 import { spec as map } from "./catalog/map/spec.js";
 import { spec as flatMap } from "./catalog/flat-map/spec.js";
@@ -42,6 +43,7 @@ export const specs: ProcessorSpec[] = [
   kafkaSource,
   httpListen,
   postgresPoll,
+  postgresCdc,
   kafkaMirror,
   filter,
   map,

@@ -157,6 +157,12 @@ export interface SourceProcessor {
    */
   poll(max: number): Promise<{ records: MRecord[]; checkpoint?: unknown; done?: boolean }>;
   open?(checkpoint: unknown | undefined): void | Promise<void>;
+  /**
+   * Called by the runner once the records of every poll up to the one that returned `checkpoint`
+   * are acknowledged by Kafka (at-least-once) or committed with it (exactly-once): a source whose
+   * upstream keeps data until told (a replication slot) releases it here, never earlier.
+   */
+  acknowledged?(checkpoint: unknown): void;
   close?(): void | Promise<void>;
 }
 

@@ -141,8 +141,11 @@ export async function runProcessor(type: string, config: unknown, records: MReco
       let empty = 0;
       while (total < max && Date.now() < end) {
         const res = await proc.poll(Math.min(opts.pollMax ?? 100, max - total));
-        if (res.checkpoint !== undefined) result.checkpoint = res.checkpoint;
         for (const r of res.records) ports.success.push(lineage.stamp(r));
+        if (res.checkpoint !== undefined) {
+          result.checkpoint = res.checkpoint;
+          proc.acknowledged?.(res.checkpoint); // taking the records is what the runner's acknowledgement stands for here
+        }
         total += res.records.length;
         if (res.done) {
           result.done = true;

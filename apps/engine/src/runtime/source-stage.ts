@@ -180,6 +180,8 @@ export class SourceStageRunner implements StageRunner {
         });
       }
       if (!polled.records.length && polled.checkpoint !== undefined) this.produced = polled.checkpoint;
+      // the batch is acknowledged or committed by now: the source may release what it kept upstream
+      if (polled.checkpoint !== undefined) this.source.acknowledged?.(polled.checkpoint);
       // offered only now that the batch's records are produced; saved in the background (never waited on here)
       if (polled.checkpoint !== undefined && polled.checkpoint !== saver.offered && (polled.done || Date.now() - lastOffer >= 100)) {
         saver.offer(polled.checkpoint);

@@ -1,0 +1,295 @@
+import pg from "pg";
+import type { Pgoutput } from "pg-logical-replication";
+import { parseConfig, redact, sleep } from "../../config.js";
+import { pgMessage, pgTarget } from "../../pg-util.js";
+import type { MRecord, ProcessorImpl, SourceProcessor } from "../../sdk.js";
+import { debeziumEncoder, millraceEncoder, pgTimeToIso, type ChangeEncoder, type ChangeTx } from "./changes.js";
+import { lsnToNumber, numberToLsn } from "./lsn.js";
+import { createSlot, ReplicationStream, replicationClient } from "./replication.js";
+import { SnapshotReader } from "./snapshot.js";
+import { checkServer, describeTables, dropSlot, ensurePublication, slotNameFor, slotPosition, type CapturedTable } from "./setup.js";
+import { spec, type PostgresCdcConfig } from "./spec.js";
+import { parserFor } from "./values.js";
+
+const MAX_WAIT_MS = 250;
+/** buffered changes above which the stream stops reading (the WAL waits in the slot), and below which it reads again */
+const PAUSE_AT = 50_000;
+const RESUME_AT = 10_000;
+
+/** A committed transaction read from the stream, waiting to be polled. */
+interface ReadyTx {
+  records: MRecord[];
+  /** its commit record's end: the position confirmed once it is written */
+  end: number;
+}
+
+export const impl: ProcessorImpl<PostgresCdcConfig> = {
+  type: spec.type,
+  create(config, ctx): SourceProcessor {
+    const c = parseConfig(spec, config);
+    const { config: clientConfig, secrets } = pgTarget(c.url, ctx);
+    const slot = slotNameFor(ctx.flowId, ctx.nodeId);
+    const publication = c.publication ?? slot;
+    const say = (e: unknown) => redact(pgMessage(e), secrets);
+
+    let state: "setup" | "snapshot" | "stream" = "setup";
+    let closed = false;
+    let failures = 0;
+    let nextTry = 0;
+    let encode: ChangeEncoder = millraceEncoder();
+    let tablesByName = new Map<string, CapturedTable>();
+
+    /** the checkpoint open() got: transactions ending at or before it were written already */
+    let resumeFrom: number | undefined;
+    /** end of the newest transaction taken from the stream (replays up to it are skipped) */
+    let lastQueued = 0;
+    /** the newest position the runner acknowledged */
+    let acknowledged = 0;
+    /** a position with nothing to write before it, to return as a checkpoint (keepalives, the slot's start) */
+    let progress = 0;
+    let returned = 0;
+
+    let snapshot: { reader: SnapshotReader; tx: ChangeTx; point: number } | undefined;
+    let stream: ReplicationStream | undefined;
+    let streamFailure: Error | undefined;
+    const relations = new Map<number, CapturedTable | undefined>();
+    let open: { records: MRecord[]; tx: ChangeTx } | undefined;
+    const ready: ReadyTx[] = [];
+    let buffered = 0;
+    let wake: (() => void) | undefined;
+
+    const retryLater = (what: string, e: unknown) => {
+      failures++;
+      nextTry = Date.now() + Math.min(1000 * 2 ** Math.min(failures - 1, 5), 30_000);
+      ctx.log("warn", `postgres-cdc ${ctx.nodeId}: ${what} failed (${say(e)}); trying again in ${Math.round((nextTry - Date.now()) / 1000)} s`);
+    };
+
+    const setUp = async () => {
+      const admin = new pg.Client(clientConfig);
+      await admin.connect();
+      try {
+        await checkServer(admin);
+        const tables = await describeTables(admin, c.tables);
+        for (const t of tables) {
+          if (t.keyColumns.length === 0) ctx.log("warn", `postgres-cdc ${ctx.nodeId}: table ${t.name} has no primary key: its records have no key (give it one, or re-key them with set-key)`);
+          if (t.replicaIdentity === "nothing") ctx.log("warn", `postgres-cdc ${ctx.nodeId}: table ${t.name} has REPLICA IDENTITY NOTHING: its updates and deletes are not published (ALTER TABLE … REPLICA IDENTITY DEFAULT or FULL)`);
+        }
+        tablesByName = new Map(tables.map((t) => [t.name, t]));
+        if (c.envelope === "debezium") {
+          const db = (await admin.query<{ db: string }>("SELECT current_database() AS db")).rows[0].db;
+          encode = debeziumEncoder(ctx.flowId, db);
+        }
+        await ensurePublication(admin, publication, c.publication === undefined, tables);
+        let position = await slotPosition(admin, slot);
+        if (position !== undefined && resumeFrom === undefined && c.snapshot === "initial") {
+          // a slot without a checkpoint is one whose snapshot never finished: that snapshot is gone, start over
+          ctx.log("info", `postgres-cdc ${ctx.nodeId}: slot ${slot} has no finished snapshot; dropping it and taking the snapshot again`);
+          await dropSlot(admin, slot);
+          position = undefined;
+        }
+        if (position === undefined) {
+          if (resumeFrom !== undefined) ctx.log("warn", `postgres-cdc ${ctx.nodeId}: replication slot ${slot} is gone (dropped by someone?): created again; changes committed while it was missing are not captured`);
+          const repl = await replicationClient(clientConfig);
+          try {
+            const created = await createSlot(repl, slot, c.snapshot === "initial");
+            ctx.log("info", `postgres-cdc ${ctx.nodeId}: created replication slot ${slot} at ${numberToLsn(created.consistentPoint)} (publication ${publication})`);
+            if (created.snapshotName) {
+              const reader = await SnapshotReader.open(clientConfig, created.snapshotName, tables, c.snapshotChunkRows);
+              const tx: ChangeTx = { lsn: numberToLsn(created.consistentPoint), lsnNumber: created.consistentPoint, txId: null, commitTime: new Date().toISOString() };
+              snapshot = { reader, tx, point: created.consistentPoint };
+              state = "snapshot";
+              return;
+            }
+            progress = created.consistentPoint;
+          } finally {
+            await repl.end().catch(() => {});
+          }
+        }
+        state = "stream";
+      } finally {
+        await admin.end().catch(() => {});
+      }
+    };
+
+    const onMessage = (msg: Pgoutput.Message) => {
+      switch (msg.tag) {
+        case "relation":
+          // a relation is (re)sent before its first change and after its columns change
+          for (const col of msg.columns) col.parser = parserFor(col.typeOid, col.typeName);
+          relations.set(msg.relationOid, tablesByName.get(`${msg.schema}.${msg.name}`));
+          return;
+        case "begin":
+          open = {
+            records: [],
+            tx: { lsn: msg.commitLsn ?? "0/0", lsnNumber: msg.commitLsn ? lsnToNumber(msg.commitLsn) : 0, txId: msg.xid, commitTime: pgTimeToIso(msg.commitTime as bigint) },
+          };
+          return;
+        case "insert": {
+          const table = relations.get(msg.relation.relationOid);
+          if (table && open) open.records.push(encode("c", null, msg.new, table, open.tx));
+          return;
+        }
+        case "update": {
+          const table = relations.get(msg.relation.relationOid);
+          if (table && open) open.records.push(encode("u", msg.old ?? msg.key ?? null, msg.new, table, open.tx));
+          return;
+        }
+        case "delete": {
+          const table = relations.get(msg.relation.relationOid);
+          if (table && open) open.records.push(encode("d", msg.old ?? msg.key ?? null, null, table, open.tx));
+          return;
+        }
+        case "truncate":
+          ctx.log("warn", `postgres-cdc ${ctx.nodeId}: TRUNCATE of ${msg.relations.map((r) => `${r.schema}.${r.name}`).join(", ")} is not captured (no records for the removed rows)`);
+          return;
+        case "commit": {
+          const end = msg.commitEndLsn ? lsnToNumber(msg.commitEndLsn) : 0;
+          const tx = open;
+          open = undefined;
+          if (!tx || end <= lastQueued) return; // replayed after a reconnect or restart: written already
+          lastQueued = end;
+          ready.push({ records: tx.records, end });
+          buffered += tx.records.length;
+          if (buffered >= PAUSE_AT) stream?.pause();
+          wake?.();
+          return;
+        }
+        default:
+          return;
+      }
+    };
+
+    const startStream = async () => {
+      streamFailure = undefined;
+      open = undefined;
+      const s = await ReplicationStream.start(clientConfig, slot, publication, acknowledged, {
+        message: onMessage,
+        keepalive: (walEnd) => {
+          // everything before walEnd was sent: with nothing pending, the slot may move there
+          if (!open && ready.length === 0 && walEnd > Math.max(lastQueued, progress)) progress = walEnd;
+        },
+        ended: (error) => {
+          if (stream !== s) return;
+          stream = undefined;
+          streamFailure = error;
+          wake?.();
+        },
+      });
+      stream = s;
+    };
+
+    const takeReady = (max: number): { records: MRecord[]; checkpoint?: number } => {
+      // whole transactions only, so a checkpoint is always a commit and a transaction one batch
+      let records = ready[0].records;
+      let checkpoint = ready[0].end;
+      let taken = 1;
+      if (records.length < max) {
+        let total = records.length;
+        while (taken < ready.length && total + ready[taken].records.length <= max) total += ready[taken++].records.length;
+        if (taken > 1) {
+          records = new Array<MRecord>(total);
+          let at = 0;
+          for (let i = 0; i < taken; i++) for (const r of ready[i].records) records[at++] = r;
+        }
+        checkpoint = ready[taken - 1].end;
+      }
+      ready.splice(0, taken);
+      buffered -= records.length;
+      if (buffered < RESUME_AT) stream?.resume();
+      returned = checkpoint;
+      return { records, checkpoint };
+    };
+
+    const pollSnapshot = async (): Promise<{ records: MRecord[]; checkpoint?: number }> => {
+      const s = snapshot!;
+      try {
+        const chunk = await s.reader.next();
+        if (chunk) {
+          const records = new Array<MRecord>(chunk.rows.length);
+          for (let i = 0; i < chunk.rows.length; i++) records[i] = encode("r", null, chunk.rows[i], chunk.table, s.tx);
+          return { records };
+        }
+      } catch (e) {
+        await s.reader.close();
+        snapshot = undefined;
+        state = "setup";
+        retryLater("reading the snapshot (it starts over)", e);
+        return { records: [] };
+      }
+      snapshot = undefined;
+      state = "stream";
+      lastQueued = s.point;
+      returned = s.point;
+      ctx.log("info", `postgres-cdc ${ctx.nodeId}: snapshot read; streaming changes from ${numberToLsn(s.point)}`);
+      return { records: [], checkpoint: s.point };
+    };
+
+    return {
+      open(checkpoint) {
+        if (typeof checkpoint === "number" && Number.isSafeInteger(checkpoint) && checkpoint > 0) {
+          resumeFrom = checkpoint;
+          lastQueued = checkpoint;
+          returned = checkpoint;
+        }
+      },
+      async poll(max) {
+        if (closed) return { records: [] };
+        if (Date.now() < nextTry) {
+          await sleep(Math.min(nextTry - Date.now(), MAX_WAIT_MS), ctx.signal);
+          return { records: [] };
+        }
+        if (state === "setup") {
+          try {
+            await setUp();
+            failures = 0;
+          } catch (e) {
+            retryLater("setting up (publication, slot)", e);
+            return { records: [] };
+          }
+        }
+        if (state === "snapshot") return pollSnapshot();
+        if (!stream && ready.length === 0) {
+          if (streamFailure) ctx.log("warn", `postgres-cdc ${ctx.nodeId}: the replication stream ended (${say(streamFailure)}); reconnecting from the last confirmed position`);
+          try {
+            await startStream();
+            failures = 0;
+          } catch (e) {
+            retryLater("starting replication", e);
+            return { records: [] };
+          }
+        }
+        if (ready.length === 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(done, MAX_WAIT_MS);
+            function done() {
+              clearTimeout(t);
+              ctx.signal.removeEventListener("abort", done);
+              wake = undefined;
+              resolve();
+            }
+            wake = done;
+            ctx.signal.addEventListener("abort", done);
+          });
+        }
+        if (ready.length > 0) return takeReady(Math.max(1, Math.floor(max)));
+        if (progress > returned) {
+          returned = progress;
+          return { records: [], checkpoint: progress };
+        }
+        return { records: [], checkpoint: returned || undefined };
+      },
+      acknowledged(checkpoint) {
+        if (typeof checkpoint !== "number" || checkpoint <= acknowledged) return;
+        acknowledged = checkpoint;
+        stream?.confirm(checkpoint);
+      },
+      async close() {
+        closed = true;
+        wake?.();
+        await snapshot?.reader.close();
+        await stream?.close();
+        stream = undefined;
+      },
+    };
+  },
+};

@@ -1,0 +1,190 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "@millrace/testkit";
+import { implementations } from "../../runtime.js";
+import type { MRecord, SourceProcessor } from "../../sdk.js";
+import { slotNameFor } from "./setup.js";
+
+// Needs a server with wal_level=logical (scripts/postgres starts it so).
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let client: pg.Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase("cdc");
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  const level = (await client.query("SHOW wal_level")).rows[0].wal_level;
+  if (level !== "logical") throw new Error(`these tests need a Postgres with wal_level=logical (TEST_DATABASE_URL has '${level}'): restart it with scripts/postgres`);
+});
+afterAll(async () => {
+  // a database with replication slots cannot be dropped
+  await client?.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database() AND NOT active").catch(() => {});
+  await client?.end();
+  await db?.drop();
+});
+
+interface Change {
+  op: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  source: { table: string; lsn: string; txId: number | null; commitTime: string };
+}
+
+const logs: string[] = [];
+// slots are named per server, not per database: a flow id of its own keeps runs apart
+const flowId = `cdc-${Math.random().toString(36).slice(2, 8)}`;
+async function source(nodeId: string, config: object, checkpoint?: unknown): Promise<SourceProcessor> {
+  const p = (await implementations["postgres-cdc"].create(
+    { url: db.url, ...config },
+    { flowId, nodeId, signal: new AbortController().signal, log: (level, msg) => logs.push(`${level}: ${msg}`) },
+  )) as SourceProcessor;
+  await p.open?.(checkpoint);
+  return p;
+}
+
+/** Polls (acknowledging like the runner) until `until` holds of what was read or the time is up. */
+async function read(p: SourceProcessor, until: (got: MRecord[]) => boolean, opts: { max?: number; timeoutMs?: number; ack?: boolean; batches?: MRecord[][] } = {}) {
+  const got: MRecord[] = [];
+  let checkpoint: unknown;
+  const end = Date.now() + (opts.timeoutMs ?? 20_000);
+  while (!until(got) && Date.now() < end) {
+    const r = await p.poll(opts.max ?? 1000);
+    got.push(...r.records);
+    if (r.records.length) opts.batches?.push(r.records);
+    if (r.checkpoint !== undefined) {
+      checkpoint = r.checkpoint;
+      if (opts.ack !== false) p.acknowledged?.(r.checkpoint);
+    }
+  }
+  return { got, checkpoint, values: got.map((r) => r.value as Change) };
+}
+
+describe("postgres-cdc", () => {
+  it("snapshot first (op r), then inserts, updates with before images, deletes; key = primary key", async () => {
+    await client.query(`CREATE TABLE public.orders (id int PRIMARY KEY, status text, amount numeric(20,6)); ALTER TABLE public.orders REPLICA IDENTITY FULL;
+      INSERT INTO public.orders VALUES (1, 'new', 10.5), (2, 'new', 20)`);
+    const p = await source("orders", { tables: ["public.orders"] });
+    const snap = await read(p, (g) => g.length >= 2);
+    expect(snap.values.map((v) => [v.op, v.after])).toEqual([
+      ["r", { id: 1, status: "new", amount: "10.500000" }],
+      ["r", { id: 2, status: "new", amount: "20.000000" }],
+    ]);
+    expect(snap.got.map((r) => r.key)).toEqual(['{"id":1}', '{"id":2}']);
+
+    await client.query("INSERT INTO public.orders VALUES (3, 'new', 1)");
+    await client.query("UPDATE public.orders SET status = 'paid' WHERE id = 1");
+    await client.query("DELETE FROM public.orders WHERE id = 2");
+    const { got, values } = await read(p, (g) => g.length >= 3);
+    expect(values.map((v) => [v.op, v.before, v.after])).toEqual([
+      ["c", null, { id: 3, status: "new", amount: "1.000000" }],
+      ["u", { id: 1, status: "new", amount: "10.500000" }, { id: 1, status: "paid", amount: "10.500000" }],
+      ["d", { id: 2, status: "new", amount: "20.000000" }, null],
+    ]);
+    expect(got.map((r) => r.key)).toEqual(['{"id":3}', '{"id":1}', '{"id":2}']);
+    expect(values[0].source).toMatchObject({ table: "public.orders", lsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/), txId: expect.any(Number) });
+    expect(values[0].source.commitTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    await p.close?.();
+  });
+
+  it("maps types faithfully: numeric, bigint, timestamptz, json/jsonb, arrays, bytea, enums", async () => {
+    await client.query(`CREATE TYPE mood AS ENUM ('sad', 'happy');
+      CREATE TABLE public.typed (id bigint PRIMARY KEY, n numeric, big bigint, ts timestamptz, t timestamp, j json, jb jsonb, ints int[], texts text[], moods mood[], b bytea, m mood, f float8, ok boolean, u uuid)`);
+    const row = `(1, 12345678901234567890.123456789, 9007199254740993, '2026-01-02 03:04:05.123456+02', '2026-01-02 03:04:05.5', '{"a":[1,2]}', '{"b":{"c":null}}',
+      '{1,NULL,3}', '{"x y","q\\"z",NULL}', '{happy,sad}', '\\xdeadbeef', 'happy', 1.5, true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')`;
+    await client.query(`INSERT INTO public.typed VALUES ${row}`);
+    const p = await source("typed", { tables: ["public.typed"] });
+    const snap = await read(p, (g) => g.length >= 1);
+    await client.query(`INSERT INTO public.typed VALUES ${row.replace("(1,", "(2,")}`);
+    const streamed = await read(p, (g) => g.length >= 1);
+    const expected = {
+      n: "12345678901234567890.123456789",
+      big: "9007199254740993",
+      ts: "2026-01-02T01:04:05.123456Z",
+      t: "2026-01-02T03:04:05.5",
+      j: { a: [1, 2] },
+      jb: { b: { c: null } },
+      ints: [1, null, 3],
+      texts: ["x y", 'q"z', null],
+      moods: ["happy", "sad"],
+      b: Buffer.from("deadbeef", "hex").toString("base64"),
+      m: "happy",
+      f: 1.5,
+      ok: true,
+      u: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+    };
+    // the snapshot's rows and the stream's are the same values
+    expect(snap.values[0].after).toEqual({ id: 1, ...expected });
+    expect(streamed.values[0].after).toEqual({ id: 2, ...expected });
+    await p.close?.();
+  });
+
+  it("a transaction of 10,000 changes comes in one batch with one txId; a restart resumes after the acknowledged checkpoint", async () => {
+    await client.query("CREATE TABLE public.bulk (id int PRIMARY KEY, v int)");
+    const p = await source("bulk", { tables: ["public.bulk"], snapshot: "never" });
+    await read(p, () => false, { timeoutMs: 500 }); // the slot exists from here on
+    await client.query("INSERT INTO public.bulk SELECT g, g FROM generate_series(1, 10000) g");
+    await client.query("INSERT INTO public.bulk VALUES (10001, 0)");
+    const batches: MRecord[][] = [];
+    const first = await read(p, (g) => g.length >= 10_001, { batches, max: 1000 });
+    expect(batches[0]).toHaveLength(10_000);
+    expect(new Set(batches[0].map((r) => (r.value as Change).source.txId)).size).toBe(1);
+    expect(first.values.map((v) => v.after!.id)).toEqual(Array.from({ length: 10_001 }, (_, i) => i + 1));
+    await p.close?.();
+
+    // written while no engine reads: kept by the slot, read after the restart, nothing before repeated
+    await client.query("UPDATE public.bulk SET v = -1 WHERE id = 5");
+    const again = await source("bulk", { tables: ["public.bulk"], snapshot: "never" }, first.checkpoint);
+    const second = await read(again, (g) => g.length >= 1, { timeoutMs: 10_000, ack: false });
+    expect(second.values.map((v) => [v.op, v.after])).toEqual([["u", { id: 5, v: -1 }]]);
+    await again.close?.();
+    // not acknowledged: a restart from the same checkpoint reads it again (at-least-once); acknowledged: never again
+    const third = await source("bulk", { tables: ["public.bulk"], snapshot: "never" }, first.checkpoint);
+    const replayed = await read(third, (g) => g.length >= 1, { timeoutMs: 10_000 });
+    expect(replayed.values.map((v) => v.op)).toEqual(["u"]);
+    await third.close?.();
+    const fourth = await source("bulk", { tables: ["public.bulk"], snapshot: "never" }, replayed.checkpoint);
+    const none = await read(fourth, () => false, { timeoutMs: 1500 });
+    expect(none.got).toEqual([]);
+    await fourth.close?.();
+  });
+
+  it("hands over from the snapshot to the stream under concurrent writes without a gap or a duplicate", async () => {
+    await client.query("CREATE TABLE public.busy (id int PRIMARY KEY, v text); INSERT INTO public.busy SELECT g, 'x' FROM generate_series(1, 20000) g");
+    const writer = new pg.Client({ connectionString: db.url });
+    await writer.connect();
+    let next = 20_001;
+    let writing = true;
+    const writes = (async () => {
+      while (writing) {
+        await writer.query("INSERT INTO public.busy SELECT g, 'y' FROM generate_series($1::int, $1::int + 49) g", [next]);
+        next += 50;
+      }
+    })();
+    const p = await source("busy", { tables: ["public.busy"], snapshotChunkRows: 1000 });
+    const seen = new Map<number, string[]>();
+    const note = (values: Change[]) => {
+      for (const v of values) seen.set(v.after!.id as number, [...(seen.get(v.after!.id as number) ?? []), v.op]);
+    };
+    const first = await read(p, (g) => g.length >= 25_000, { timeoutMs: 60_000 });
+    note(first.values);
+    writing = false;
+    await writes;
+    await writer.end();
+    const total = next - 1;
+    const rest = await read(p, (g) => first.got.length + g.length >= total, { timeoutMs: 60_000 });
+    note(rest.values);
+    expect(total).toBeGreaterThan(20_000);
+    // every row exactly once: as a snapshot row or as an insert, the snapshot's rows first
+    expect(seen.size).toBe(total);
+    expect([...seen].filter(([, ops]) => ops.length !== 1)).toEqual([]);
+    const ops = [...first.values, ...rest.values].map((v) => v.op);
+    expect(ops.lastIndexOf("r")).toBeLessThan(ops.indexOf("c"));
+    expect(ops.filter((o) => o === "r").length).toBeGreaterThanOrEqual(20_000);
+    await p.close?.();
+  });
+
+  it("names its slot after the flow and node, safely", () => {
+    expect(slotNameFor("Flow-1", "Node ä;DROP")).toMatch(/^mr_flow_1_node_drop_[0-9a-f]{12}$/);
+    expect(slotNameFor("a".repeat(100), "b".repeat(100)).length).toBeLessThanOrEqual(63);
+  });
+});

@@ -1,0 +1,88 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import { quoteIdent } from "../../pg-util.js";
+
+/** What the source knows of a captured table. */
+export interface CapturedTable {
+  /** `schema.table` as the server names them (unquoted), the form change messages carry */
+  name: string;
+  schema: string;
+  table: string;
+  /** primary key columns in key order (empty: the table has none, records have no key) */
+  keyColumns: string[];
+  replicaIdentity: "default" | "nothing" | "full" | "index";
+}
+
+/**
+ * The replication slot of a node: `mr_` + readable flow and node + a hash of both, lowercase,
+ * within Postgres' 63 characters, so two nodes never share one and any id is a safe name.
+ */
+export function slotNameFor(flowId: string, nodeId: string): string {
+  const clean = (s: string, n: number) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, n);
+  const hash = createHash("sha256").update(`${flowId}\u0000${nodeId}`).digest("hex").slice(0, 12);
+  return `mr_${clean(flowId, 20)}_${clean(nodeId, 20)}_${hash}`;
+}
+
+/** Refuses a server without logical decoding, naming why (PGlite, wal_level). */
+export async function checkServer(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ version: string; wal_level: string }>("SELECT version() AS version, current_setting('wal_level') AS wal_level");
+  const { version, wal_level } = rows[0];
+  if (/emscripten|wasm|pglite/i.test(version)) {
+    throw new Error("postgres-cdc: this is the embedded Postgres (PGlite) of `pnpm start`, which has no logical replication: point the node at a Postgres server with wal_level=logical");
+  }
+  if (wal_level !== "logical") {
+    throw new Error(`postgres-cdc: the server's wal_level is '${wal_level}'; change data capture needs wal_level=logical (postgresql.conf, then restart the server)`);
+  }
+}
+
+/** Looks the tables up (each must exist), with their primary keys and replica identity. */
+export async function describeTables(client: pg.Client, tables: readonly string[]): Promise<CapturedTable[]> {
+  const out: CapturedTable[] = [];
+  for (const name of tables) {
+    const found = await client.query<{ schema: string; table: string; ident: string; keys: string[] | null }>(
+      `SELECT n.nspname AS schema, c.relname AS table, c.relreplident AS ident,
+              (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM pg_index i
+                 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = c.oid AND i.indisprimary) AS keys
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')`,
+      [name],
+    );
+    if (!found.rows.length) throw new Error(`postgres-cdc: table ${name} does not exist (or is not a table) in the database the node connects to`);
+    const r = found.rows[0];
+    const ident = ({ d: "default", n: "nothing", f: "full", i: "index" } as const)[r.ident as "d" | "n" | "f" | "i"] ?? "default";
+    out.push({ name: `${r.schema}.${r.table}`, schema: r.schema, table: r.table, keyColumns: r.keys ?? [], replicaIdentity: ident });
+  }
+  return out;
+}
+
+/**
+ * Makes sure the publication exists: an own one (named after the slot) is created for the tables
+ * or set to exactly them; a named one must exist (the node never changes what others publish).
+ */
+export async function ensurePublication(client: pg.Client, name: string, own: boolean, tables: readonly CapturedTable[]): Promise<void> {
+  const exists = (await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [name])).rowCount! > 0;
+  const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(", ");
+  if (!own) {
+    if (!exists) throw new Error(`postgres-cdc: publication ${name} does not exist; create it (CREATE PUBLICATION ${name} FOR TABLE ${list}) or leave 'publication' out to have one created`);
+    return;
+  }
+  await client.query(exists ? `ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${list}` : `CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list}`);
+}
+
+/** The slot's confirmed position, or undefined when there is no such slot. Refuses a slot of another kind. */
+export async function slotPosition(client: pg.Client, slot: string): Promise<string | null | undefined> {
+  const { rows } = await client.query<{ plugin: string | null; database: string | null; confirmed: string | null; here: string }>(
+    "SELECT plugin, database, confirmed_flush_lsn::text AS confirmed, current_database() AS here FROM pg_replication_slots WHERE slot_name = $1",
+    [slot],
+  );
+  if (!rows.length) return undefined;
+  const r = rows[0];
+  if (r.plugin !== "pgoutput" || r.database !== r.here) throw new Error(`postgres-cdc: a replication slot ${slot} exists but is not a pgoutput slot of database ${r.here}: drop it or rename the node`);
+  return r.confirmed;
+}
+
+export async function dropSlot(client: pg.Client, slot: string): Promise<void> {
+  await client.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1", [slot]);
+}

@@ -1,0 +1,73 @@
+import pg from "pg";
+import { quoteIdent } from "../../pg-util.js";
+import type { CapturedTable } from "./setup.js";
+import { parserFor, SESSION_OPTIONS } from "./values.js";
+
+type Row = Record<string, unknown>;
+
+/**
+ * Reads the tables as of a slot's exported snapshot, in chunks through a cursor, inside one
+ * read-only repeatable-read transaction: every row committed before the slot's starting point,
+ * none after (those come from the stream).
+ */
+export class SnapshotReader {
+  private tableIndex = -1;
+  private finished = false;
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly tables: readonly CapturedTable[],
+    private readonly chunkRows: number,
+  ) {}
+
+  /** Imports `snapshotName` (must run while the slot's creating connection is still idle). */
+  static async open(config: pg.ClientConfig, snapshotName: string, tables: readonly CapturedTable[], chunkRows: number): Promise<SnapshotReader> {
+    const typeNames = new Map<number, string>();
+    const client = new pg.Client({
+      ...config,
+      options: SESSION_OPTIONS,
+      types: { getTypeParser: (oid: number) => parserFor(oid, typeNames.get(oid)) },
+    } as pg.ClientConfig);
+    await client.connect();
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
+      // enums, domains and their arrays have no built-in parser: their names say which are arrays
+      const names = await client.query<{ oid: number; typname: string }>(
+        `SELECT DISTINCT t.oid::int AS oid, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+          WHERE a.attrelid = ANY($1::regclass[]) AND a.attnum > 0 AND t.oid >= 16384`,
+        [tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`)],
+      );
+      for (const r of names.rows) typeNames.set(r.oid, r.typname);
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+    return new SnapshotReader(client, tables, chunkRows);
+  }
+
+  /** The next chunk: rows of one table (undefined: the snapshot is complete and closed). */
+  async next(): Promise<{ table: CapturedTable; rows: Row[] } | undefined> {
+    while (!this.finished) {
+      if (this.tableIndex >= 0) {
+        const res = await this.client.query<Row>(`FETCH ${this.chunkRows} FROM mr_snapshot`);
+        if (res.rows.length) return { table: this.tables[this.tableIndex], rows: res.rows };
+        await this.client.query("CLOSE mr_snapshot");
+      }
+      this.tableIndex++;
+      if (this.tableIndex >= this.tables.length) {
+        this.finished = true;
+        await this.close();
+        return undefined;
+      }
+      const t = this.tables[this.tableIndex];
+      await this.client.query(`DECLARE mr_snapshot NO SCROLL CURSOR FOR SELECT * FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.client.query("COMMIT").catch(() => {});
+    await this.client.end().catch(() => {});
+  }
+}

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import type { ProcessorSpec } from "../../sdk.js";
+import { connectionField, connectionString, meta, ownOrNamedConnection } from "../../schema.js";
+
+/** `schema.table`, both parts plain or double-quoted Postgres names (a table without its schema is ambiguous). */
+const QUALIFIED_TABLE = /^(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")\.(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")$/;
+
+export const configSchema = z
+  .strictObject({
+    connection: connectionField("postgres"),
+    url: connectionString("Postgres connection string (its role needs REPLICATION); use a #{parameter} (sensitive) for credentials.").optional(),
+    tables: z
+      .array(
+        z
+          .string({ error: "a table name is text" })
+          .regex(QUALIFIED_TABLE, "a table is schema-qualified: schema.table (quote names with other characters: \"My Schema\".\"Orders\")"),
+        { error: "tables is a list of schema-qualified table names" },
+      )
+      .min(1, "name at least one table")
+      .refine((t) => new Set(t).size === t.length, { message: "a table is listed twice" })
+      .meta(meta("Tables whose changes are captured, schema-qualified (public.orders).")),
+    snapshot: z
+      .enum(["initial", "never"], { error: "snapshot is initial or never" })
+      .default("initial")
+      .meta(meta("initial: the existing rows first (op r), then the changes; never: only changes from the moment the slot is created.")),
+    envelope: z
+      .enum(["millrace", "debezium"], { error: "envelope is millrace or debezium" })
+      .default("millrace")
+      .meta(meta("The record's shape: millrace ({op, before, after, source}) or Debezium's Postgres connector's (JSON, schemas disabled).")),
+    publication: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a publication name has lowercase letters, digits and _ (at most 63)")
+      .optional()
+      .meta(meta("An existing publication to read (absent: one is created for the tables, named after the slot).")),
+    snapshotChunkRows: z
+      .number()
+      .int()
+      .min(100, "snapshotChunkRows is at least 100")
+      .max(100_000, "snapshotChunkRows is at most 100000")
+      .default(5000)
+      .meta(meta("Rows fetched from the database per snapshot chunk.")),
+  })
+  .superRefine(ownOrNamedConnection("url"));
+export type PostgresCdcConfig = z.infer<typeof configSchema>;
+
+export const spec: ProcessorSpec<PostgresCdcConfig> = {
+  type: "postgres-cdc",
+  version: 1,
+  kind: "source",
+  title: "Postgres CDC",
+  description: "Streams every committed insert, update and delete of tables (logical replication).",
+  hasInput: false,
+  configSchema,
+  outputPorts: () => ["success"],
+  example: {
+    url: "#{db.url}",
+    tables: ["public.orders"],
+    snapshot: "initial",
+    envelope: "millrace",
+    snapshotChunkRows: 5000,
+  },
+  docs: `Change data capture: every committed insert, update and delete of **tables** becomes a record,
+in commit order, read with Postgres' logical replication (the built-in \`pgoutput\` plugin).
+
+Connects with **connection** (a postgres connection's name) or its own **url**. The server needs
+\`wal_level = logical\` and the role the REPLICATION attribute (or superuser). The embedded Postgres of
+\`pnpm start\` (PGlite) has no logical replication: point this node at a Postgres server.
+
+**Record**: the key is the row's primary key as JSON (\`{"id":42}\`); the value (envelope *millrace*):
+
+\`\`\`json
+{ "op": "u", "before": {"id": 42, "status": "new"}, "after": {"id": 42, "status": "paid"},
+  "source": { "table": "public.orders", "lsn": "0/16B3748", "txId": 771, "commitTime": "2026-01-02T03:04:05.123456Z" } }
+\`\`\`
+
+\`op\` is \`c\` (insert), \`u\` (update), \`d\` (delete) or \`r\` (a row of the initial snapshot). \`before\` is the
+old row of an update or delete as the table's REPLICA IDENTITY allows: the whole row with
+\`ALTER TABLE … REPLICA IDENTITY FULL\`, else only the key columns (null on an update that did not change
+them). A value stored out of line (TOAST) and not changed by an update is absent from \`after\` unless the
+identity is FULL. Envelope *debezium* writes what Debezium's Postgres connector writes with the JSON
+converter and schemas disabled (\`before\`, \`after\`, \`source\`, \`op\`, \`ts_ms\`), so its consumers work unchanged.
+
+**Transactions** are kept whole: the changes of one transaction are emitted in the same batch (in
+exactly-once mode: the same Kafka transaction) with the same \`source.txId\`. A very large transaction is
+held in memory until its commit is read.
+
+**Types**: numeric as a string (no precision lost), bigint as a number when it fits a double exactly
+(else a string), timestamptz as ISO-8601 UTC with its microseconds, timestamp without a zone, date and
+time as ISO text, json/jsonb as JSON, arrays as JSON arrays, bytea as base64, booleans, enums, uuid,
+interval and every other type as their text.
+
+**Snapshot**: with *initial* (default) a new slot's exported snapshot is read first, **snapshotChunkRows**
+rows at a time, each row a record with op \`r\`; the changes follow from exactly the slot's starting
+point, so none is missed or repeated. A snapshot interrupted by a stop or a crash starts over.
+
+**Positions**: the node creates a replication slot named after its flow and node (\`mr_…\`) and, without
+**publication**, a publication of the tables with the same name. The source's checkpoint is the commit
+position (LSN) of the last transaction written; the slot's confirmed position moves only once the
+records up to it are acknowledged by Kafka (at-least-once) or committed (exactly-once), so the server
+keeps the WAL until then, and a restart (on any engine) continues from there. A slot nobody reads
+keeps WAL on the database's disk: drop the slot of a flow you delete
+(\`SELECT pg_drop_replication_slot('mr_…')\`).`,
+};
