@@ -1,4 +1,4 @@
-import type { FlowDocument, FlowEdge, FlowNode, FlowParameter } from "./document.js";
+import type { FlowDocument, FlowEdge, FlowGroup, FlowNode, FlowParameter } from "./document.js";
 import type { TestCase } from "./test-cases.js";
 import { sha256Hex } from "./sha256.js";
 
@@ -63,6 +63,16 @@ function canonicalTestCase(c: TestCase): TestCase {
   return pick(c, ["name", "description", "inputs", "expect", "failures", "timeoutMs"], ["inputs", "expect", "failures"]) as TestCase;
 }
 
+/** A group's member ids sorted (their order carries no meaning); position and size last, as in a node. */
+function canonicalGroup(g: FlowGroup): FlowGroup {
+  return {
+    ...pick(g, ["id", "name", "color", "parent", "collapsed"]),
+    nodes: [...g.nodes].sort(byKey((id) => id)),
+    ...(g.position ? { position: { x: g.position.x, y: g.position.y } } : {}),
+    ...(g.size ? { size: { width: g.size.width, height: g.size.height } } : {}),
+  } as FlowGroup;
+}
+
 /** The canonical copy of a (valid) document. Never mutates its input. */
 export function canonicalize(doc: FlowDocument): FlowDocument {
   return {
@@ -72,6 +82,7 @@ export function canonicalize(doc: FlowDocument): FlowDocument {
     parameters: [...doc.parameters].sort(byKey((p) => p.name)).map(canonicalParameter),
     ...pick(doc, ["settings"], ["settings"]),
     ...(doc.tests ? { tests: doc.tests.map(canonicalTestCase) } : {}),
+    ...(doc.groups ? { groups: [...doc.groups].sort(byKey((g) => g.id)).map(canonicalGroup) } : {}),
   } as FlowDocument;
 }
 
@@ -82,9 +93,9 @@ export function canonicalJson(doc: FlowDocument): string {
 
 export type FlowBehaviour = Omit<FlowDocument, "nodes"> & { nodes: Omit<FlowNode, "position">[] };
 
-/** The canonical document without layout (node positions) nor test cases: what the flow does, not how it looks or is checked. */
+/** The canonical document without layout (node positions, groups) nor test cases: what the flow does, not how it looks or is checked. */
 export function stripLayout(doc: FlowDocument): FlowBehaviour {
-  const { tests: _tests, ...canon } = canonicalize(doc);
+  const { tests: _tests, groups: _groups, ...canon } = canonicalize(doc);
   return { ...canon, nodes: canon.nodes.map(({ position: _position, ...rest }) => rest) };
 }
 

@@ -206,9 +206,9 @@ export function diffFlows(from: FlowDocument, to: FlowDocument, options: DiffOpt
   return { nodes, edges, parameters, flow: flowChanges(from, to), nodesMoved };
 }
 
-/** True when the two documents behave the same: positions, the flow's name and description apart. */
+/** True when the two documents behave the same: positions, groups, the flow's name and description apart. */
 export function isBehaviourEqual(d: FlowDiff): boolean {
-  return !d.nodes.length && !d.edges.length && !d.parameters.length && d.flow.every((c) => c.path === "name" || c.path === "description");
+  return !d.nodes.length && !d.edges.length && !d.parameters.length && d.flow.every((c) => c.path === "name" || c.path === "description" || c.path === "groups" || c.path.startsWith("groups["));
 }
 
 /** True when nothing at all differs, positions included. */

@@ -83,6 +83,25 @@ export const ParameterSchema = z.object({
   sensitive: z.boolean().default(false).describe("A sensitive value is never exported nor sent to the browser."),
 });
 
+export const GROUP_LIMITS = { nameLength: 200 } as const;
+
+export const GroupSchema = z
+  .object({
+    id: IdSchema.describe("Group id, unique among the flow's groups."),
+    name: z.string().min(1, "a group needs a name").max(GROUP_LIMITS.nameLength).describe("Shown on the group's box and in breadcrumbs."),
+    color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, "a colour is #rrggbb")
+      .optional()
+      .describe("Colour of the group's frame and box, #rrggbb."),
+    nodes: z.array(IdSchema).describe("Ids of the nodes directly in this group (a node is in at most one group)."),
+    parent: IdSchema.optional().describe("Id of the group this one is nested in; absent: at the top level."),
+    collapsed: z.boolean().optional().describe("Drawn as one box with the group's input and output ports."),
+    position: PositionSchema.optional().describe("Where the collapsed box is drawn; absent: where its nodes are."),
+    size: z.object({ width: z.number().positive(), height: z.number().positive() }).optional().describe("Size of the collapsed box."),
+  })
+  .describe("A process group: layout only. The planner ignores groups: grouping never changes what the flow does.");
+
 export const FlowSettingsSchema = z
   .object({
     defaultEdgeMode: EdgeModeSchema.optional().describe(
@@ -101,6 +120,7 @@ export const FlowDocumentSchema = z.object({
   parameters: z.array(ParameterSchema).default([]),
   settings: FlowSettingsSchema.optional().describe("Flow-wide runtime defaults; absent = every default as in a document without it."),
   tests: TestCasesSchema.optional(),
+  groups: z.array(GroupSchema).optional().describe("Process groups of nodes (layout only); absent: no groups."),
 });
 
 export type Position = z.infer<typeof PositionSchema>;
@@ -110,6 +130,7 @@ export type FlowParameter = z.infer<typeof ParameterSchema>;
 export type EdgeMode = z.infer<typeof EdgeModeSchema>;
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 export type FlowDocument = z.infer<typeof FlowDocumentSchema>;
+export type FlowGroup = z.infer<typeof GroupSchema>;
 
 /** The mode an edge asks the planner for: its own setting, else the flow's default, else durable. */
 export function requestedEdgeMode(doc: Pick<FlowDocument, "settings">, edge: Pick<FlowEdge, "settings">): EdgeMode {

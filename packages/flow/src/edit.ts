@@ -26,7 +26,10 @@ export type FlowEditErrorCode =
   | "unknown-port"
   | "no-input"
   | "invalid-name"
-  | "invalid-parameters";
+  | "invalid-parameters"
+  | "group-not-found"
+  | "duplicate-group-id"
+  | "nothing-to-group";
 
 export class FlowEditError extends Error {
   constructor(
@@ -100,13 +103,14 @@ export function addNode(doc: FlowDocument, node: FlowNode): FlowDocument {
   return { ...doc, nodes: [...doc.nodes, node] };
 }
 
-/** Removes a node and every edge into or out of it. Throws node-not-found. */
+/** Removes a node, every edge into or out of it, and its place in a group. Throws node-not-found. */
 export function removeNode(doc: FlowDocument, nodeId: string): FlowDocument {
   nodeIndex(doc, nodeId);
   return {
     ...doc,
     nodes: doc.nodes.filter((n) => n.id !== nodeId),
     edges: doc.edges.filter((e) => e.from.node !== nodeId && e.to.node !== nodeId),
+    ...(doc.groups ? { groups: doc.groups.map((g) => (g.nodes.includes(nodeId) ? { ...g, nodes: g.nodes.filter((id) => id !== nodeId) } : g)) } : {}),
   };
 }
 

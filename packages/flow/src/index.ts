@@ -10,6 +10,7 @@ export * from "./migrations.js";
 export * from "./parameters.js";
 export * from "./graph.js";
 export * from "./edit.js";
+export * from "./groups.js";
 export * from "./canonical.js";
 export * from "./sha256.js";
 export { friendlyMessage, checkSchema, type SchemaCheck } from "./zod-issues.js";

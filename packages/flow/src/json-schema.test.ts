@@ -12,6 +12,6 @@ describe("flow-document.schema.json", () => {
     expect(schema.required).toEqual(expect.arrayContaining(["schemaVersion", "id", "name", "nodes", "edges"]));
     // `parameters` has a default: an import may leave it out.
     expect(schema.required).not.toContain("parameters");
-    expect(Object.keys(schema.properties)).toEqual(["schemaVersion", "id", "name", "description", "nodes", "edges", "parameters", "settings", "tests"]);
+    expect(Object.keys(schema.properties)).toEqual(["schemaVersion", "id", "name", "description", "nodes", "edges", "parameters", "settings", "tests", "groups"]);
   });
 });

@@ -2,6 +2,7 @@ import type { CatalogLike, ProcessorTypeInfo } from "./catalog-types.js";
 import { FlowDocumentSchema, type FlowDocument } from "./document.js";
 import { formatPath, quote, truncate, type FlowError } from "./errors.js";
 import { findCycles } from "./graph.js";
+import { groupErrors } from "./groups.js";
 import { checkJsonValue, JSON_LIMITS } from "./json-guard.js";
 import { defaultMigrations, migrateFlow, type MigrationRegistry } from "./migrations.js";
 import { findParameterReferences, sensitiveValuesOf } from "./parameters.js";
@@ -82,7 +83,8 @@ function validate(input: unknown, catalog: CatalogLike, options: ValidateOptions
   const doc = structuredClone(structural.value);
   if (options.draft) {
     // even a draft never puts a secret where it could come back (a topic name, a path)
-    const misplaced = misplacedSecrets(doc, catalog);
+    // groups too: a draft's groups are drawn at once, and a broken nesting cannot be drawn
+    const misplaced = [...misplacedSecrets(doc, catalog), ...groupErrors(doc)];
     return misplaced.length > 0 ? fail(misplaced) : { ok: true, document: doc, warnings: [] };
   }
 
@@ -206,6 +208,7 @@ function semanticErrors(doc: FlowDocument, catalog: CatalogLike): FlowError[] {
     const names = [...cycle, cycle[0]].map((n) => quote(n)).join(" → ");
     errors.push({ path: at >= 0 ? `edges[${at}]` : "edges", message: `cycle: ${names}` });
   }
+  errors.push(...groupErrors(doc));
   return errors;
 }
 
