@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { refusal } from "@millrace/processors";
 import { availableParallelism } from "node:os";
-import { DEFAULT_TOPIC_RETENTION, networkPolicyFromEnv, topicRetentionFromEnv, edgeReadWindowFromEnv, workersFromEnv } from "./config.js";
+import { join, resolve } from "node:path";
+import { DEFAULT_TOPIC_RETENTION, filesDirFromEnv, networkPolicyFromEnv, topicRetentionFromEnv, edgeReadWindowFromEnv, workersFromEnv } from "./config.js";
 
 describe("networkPolicyFromEnv", () => {
   it("denies link-local networks and the engine's own address by default", () => {
@@ -25,6 +26,15 @@ describe("networkPolicyFromEnv", () => {
   it("an ephemeral port leaves the engine's own address out", () => {
     const p = networkPolicyFromEnv({}, "127.0.0.1", 0);
     expect(refusal([p], "localhost", 8080, ["127.0.0.1"])).toBeUndefined();
+  });
+});
+
+describe("filesDirFromEnv", () => {
+  it("MILLRACE_FILES_DIR (resolved), else files/ in the data directory, else none", () => {
+    expect(filesDirFromEnv({ MILLRACE_FILES_DIR: "/srv/in" }, "/data")).toBe("/srv/in");
+    expect(filesDirFromEnv({ MILLRACE_FILES_DIR: "rel" }, "/data")).toBe(resolve("rel"));
+    expect(filesDirFromEnv({}, "/data")).toBe(join("/data", "files"));
+    expect(filesDirFromEnv({ MILLRACE_FILES_DIR: " " }, undefined)).toBeUndefined();
   });
 });
 

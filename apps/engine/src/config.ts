@@ -1,6 +1,7 @@
 import { availableParallelism, hostname, networkInterfaces } from "node:os";
 import { parseNetworkRules, type NetworkPolicy } from "@millrace/processors";
 import { randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
 import type { IdentitySettings } from "./auth/index.js";
 import type { AuditSettings } from "./audit/index.js";
 import type { DiskGuardSettings } from "./disk-guard/index.js";
@@ -37,6 +38,16 @@ export interface EngineConfig {
   diskGuard?: DiskGuardSettings;
   /** How much lineage is kept (MILLRACE_PROVENANCE_MAX_MB, _RETENTION_HOURS); absent: the defaults of an external database. */
   provenance?: ProvenanceBounds;
+}
+
+/**
+ * The only directory file-source and file-sink may read and write under: MILLRACE_FILES_DIR, else
+ * `files/` in the data directory (MILLRACE_DATA); undefined when there is neither (file nodes cannot start).
+ */
+export function filesDirFromEnv(env: NodeJS.ProcessEnv, dataDir: string | undefined): string | undefined {
+  const configured = env.MILLRACE_FILES_DIR?.trim();
+  if (configured) return resolve(configured);
+  return dataDir ? join(dataDir, "files") : undefined;
 }
 
 export function engineId(): string {

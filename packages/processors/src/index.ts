@@ -9,6 +9,7 @@ import { spec as generate } from "./catalog/generate/spec.js";
 import { spec as kafkaSource } from "./catalog/kafka-source/spec.js";
 import { spec as httpListen } from "./catalog/http-listen/spec.js";
 import { spec as postgresPoll } from "./catalog/postgres-poll/spec.js";
+import { spec as fileSource } from "./catalog/file-source/spec.js";
 import { spec as postgresCdc } from "./catalog/postgres-cdc/spec.js";
 import { spec as filter } from "./catalog/filter/spec.js";
 import { spec as map } from "./catalog/map/spec.js";
@@ -19,6 +20,7 @@ import { spec as setKey } from "./catalog/set-key/spec.js";
 import { spec as javascript } from "./catalog/javascript/spec.js";
 import { spec as kafkaSink } from "./catalog/kafka-sink/spec.js";
 import { spec as postgresSink } from "./catalog/postgres-sink/spec.js";
+import { spec as fileSink } from "./catalog/file-sink/spec.js";
 import { spec as httpRequest } from "./catalog/http-request/spec.js";
 import { spec as log } from "./catalog/log/spec.js";
 import { spec as kafkaMirror } from "./catalog/kafka-mirror/spec.js";
@@ -43,6 +45,7 @@ export const specs: ProcessorSpec[] = [
   kafkaSource,
   httpListen,
   postgresPoll,
+  fileSource,
   postgresCdc,
   kafkaMirror,
   filter,
@@ -58,6 +61,7 @@ export const specs: ProcessorSpec[] = [
   join,
   kafkaSink,
   postgresSink,
+  fileSink,
   log,
 ];
 

@@ -104,6 +104,8 @@ export interface ProcessorContext {
   connection?: NodeConnection;
   /** A node whose spec declares `lookup`: the row of a key in its table as it is now (undefined: none). */
   lookup?: (key: string) => unknown;
+  /** The only directory file nodes may read and write under (MILLRACE_FILES_DIR; absent: they cannot start). */
+  filesDir?: string;
 }
 
 /** pg client settings of a postgres connection (a subset of pg's ClientConfig; holds the password). */
@@ -154,8 +156,9 @@ export interface SourceProcessor {
   /**
    * Returns up to `max` new records (may wait briefly, honouring ctx.signal) plus an opaque
    * checkpoint the runner persists; on restart `open` gets the last persisted checkpoint back.
+   * `failures` (made with `failed()`, counted in `max`) go to the source's `failure` port.
    */
-  poll(max: number): Promise<{ records: MRecord[]; checkpoint?: unknown; done?: boolean }>;
+  poll(max: number): Promise<{ records: MRecord[]; failures?: MRecord[]; checkpoint?: unknown; done?: boolean }>;
   open?(checkpoint: unknown | undefined): void | Promise<void>;
   /**
    * Called by the runner once the records of every poll up to the one that returned `checkpoint`

@@ -24,6 +24,7 @@ import { schemaCacheOf } from "../formats/codecs.js";
 import { RegistryClient } from "../formats/registry-client.js";
 import type { SchemaStore } from "../formats/schema-store.js";
 import { FlowConnections, type ClusterOfConnection, type ConnectionOpener } from "./flow-connections.js";
+import { filesDirFromEnv } from "../config.js";
 
 /** A refused write to another cluster is logged at most this often per topic (each record carries the reason anyway). */
 const REFUSAL_LOG_MS = 30_000;
@@ -135,6 +136,7 @@ export class FlowRuntime {
       signal: this.abort.signal,
       log: (level, msg) => log[level](msg),
       network: this.deps.network,
+      filesDir: filesDirFromEnv(process.env, this.deps.stateDir),
       connection: this.links?.processorConnection(nodeId),
       ...(this.replicas.has(nodeId) ? { lookup: (key: string) => this.replicas.get(nodeId)!.get(key) } : {}),
     };

@@ -128,7 +128,7 @@ export class SourceStageRunner implements StageRunner {
         continue;
       }
       if (this.stopped || this.d.stopping()) return; // not produced, not checkpointed: polled again after a restart
-      if (polled.records.length) {
+      if (polled.records.length || polled.failures?.length) {
         const startedAt = Date.now();
         let out: StageOutput | undefined;
         let positions: ProducedPositions | undefined;
@@ -136,7 +136,7 @@ export class SourceStageRunner implements StageRunner {
         for (let attempt = 0; !this.stopped; attempt++) {
           try {
             // a retry produces the very same batch again (same partitions)
-            out ??= await this.d.executor.runSource(polled.records, { chooser: this.d.partitions, slot: this.slot++ });
+            out ??= await this.d.executor.runSource(polled.records, { chooser: this.d.partitions, slot: this.slot++ }, polled.failures);
             if (this.stopped || this.d.stopping()) break;
             await this.produce(out, polled.checkpoint, (p) => (positions = p));
             ok = true;
@@ -179,7 +179,7 @@ export class SourceStageRunner implements StageRunner {
           positions,
         });
       }
-      if (!polled.records.length && polled.checkpoint !== undefined) this.produced = polled.checkpoint;
+      if (!polled.records.length && !polled.failures?.length && polled.checkpoint !== undefined) this.produced = polled.checkpoint;
       // the batch is acknowledged or committed by now: the source may release what it kept upstream
       if (polled.checkpoint !== undefined) this.source.acknowledged?.(polled.checkpoint);
       // offered only now that the batch's records are produced; saved in the background (never waited on here)

@@ -128,6 +128,19 @@ describe("StageExecutor", () => {
     expect(messagesOf(out, "mr.f.gen.success").length).toBe(2);
   });
 
+  it("a polled source's failures go to its failure port, not to success", async () => {
+    const srcStage = plan.stages.find((s) => s.id === "gen")!;
+    const ex = new StageExecutor(plan, srcStage, new Map());
+    const out = await ex.runSource([rec({ n: 1 })], NO_CHOICE, [failed(rec("bad line"), "a.log line 2: not JSON", "gen")]);
+    const e = out.nodes[0]!.outputs;
+    expect(e.map((x) => [x.port, x.parent])).toEqual([
+      ["success", -1],
+      ["failure", -1],
+    ]);
+    expect(e[1]!.record.headers[HEADER.error]).toBe("a.log line 2: not JSON");
+    expect(messagesOf(out, "mr.f.gen.success").length).toBe(1);
+  });
+
   it("a source stage names who sent its records: created ones get the stamp unless the source named a caller; incoming ones follow the rule", async () => {
     const srcStage = plan.stages.find((s) => s.id === "gen")!;
     const created = new StageExecutor(plan, srcStage, new Map(), principalStampFor("olga", undefined));

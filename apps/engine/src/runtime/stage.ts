@@ -95,15 +95,17 @@ export class StageExecutor {
   }
 
   /** A polled source: its records are the head's `success` outputs, created here (parent -1). */
-  async runSource(records: MRecord[], partitioning: Partitioning): Promise<StageOutput> {
+  /** `failures`: records the source itself could not make (a bad line), for its `failure` port */
+  async runSource(records: MRecord[], partitioning: Partitioning, failures?: readonly MRecord[]): Promise<StageOutput> {
     const out: StageOutput = { outgoing: new Outgoing(partitioning.chooser, partitioning.slot), nodes: [] };
-    const emitted: Emitted[] = new Array(records.length);
+    const emitted: Emitted[] = new Array(records.length + (failures?.length ?? 0));
     const principal = this.principal;
-    for (let i = 0; i < records.length; i++) {
+    for (let i = 0; i < emitted.length; i++) {
+      const failure = i >= records.length;
       // withLineage made a new headers object for the created record: stamped in place
-      const record = withLineage(records[i]!, undefined);
+      const record = withLineage(failure ? failures![i - records.length]! : records[i]!, undefined);
       if (principal) stampCreated(record.headers, principal);
-      emitted[i] = emittedOf("success", record, -1);
+      emitted[i] = emittedOf(failure ? "failure" : "success", record, -1);
     }
     await this.route(this.nodes.get(this.stage.head)!, [], emitted, out, 0, undefined, undefined);
     return out;
