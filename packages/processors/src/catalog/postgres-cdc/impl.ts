@@ -207,6 +207,8 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
         if (chunk) {
           const records = new Array<MRecord>(chunk.rows.length);
           for (let i = 0; i < chunk.rows.length; i++) records[i] = encode("r", null, chunk.rows[i], chunk.table, s.tx);
+          // the last rows carry the snapshot's end: in exactly-once mode it commits with them
+          if (chunk.last) return { records, checkpoint: snapshotDone(s) };
           return { records };
         }
       } catch (e) {
@@ -216,12 +218,16 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
         retryLater("reading the snapshot (it starts over)", e);
         return { records: [] };
       }
+      return { records: [], checkpoint: snapshotDone(s) };
+    };
+
+    const snapshotDone = (s: { point: number }): number => {
       snapshot = undefined;
       state = "stream";
       lastQueued = s.point;
       returned = s.point;
       ctx.log("info", `postgres-cdc ${ctx.nodeId}: snapshot read; streaming changes from ${numberToLsn(s.point)}`);
-      return { records: [], checkpoint: s.point };
+      return s.point;
     };
 
     return {

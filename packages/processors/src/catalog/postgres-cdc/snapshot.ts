@@ -46,24 +46,37 @@ export class SnapshotReader {
     return new SnapshotReader(client, tables, chunkRows);
   }
 
-  /** The next chunk: rows of one table (undefined: the snapshot is complete and closed). */
-  async next(): Promise<{ table: CapturedTable; rows: Row[] } | undefined> {
+  /**
+   * The next chunk: rows of one table, `last` when no row follows (the snapshot is then complete
+   * and closed, so its end can be checkpointed with these rows). Undefined: complete and closed.
+   */
+  async next(): Promise<{ table: CapturedTable; rows: Row[]; last: boolean } | undefined> {
     while (!this.finished) {
       if (this.tableIndex >= 0) {
         const res = await this.client.query<Row>(`FETCH ${this.chunkRows} FROM mr_snapshot`);
-        if (res.rows.length) return { table: this.tables[this.tableIndex], rows: res.rows };
+        const table = this.tables[this.tableIndex];
+        if (res.rows.length === this.chunkRows) return { table, rows: res.rows, last: false };
         await this.client.query("CLOSE mr_snapshot");
+        if (res.rows.length) {
+          const last = this.tableIndex === this.tables.length - 1;
+          if (last) await this.finish();
+          return { table, rows: res.rows, last };
+        }
       }
       this.tableIndex++;
       if (this.tableIndex >= this.tables.length) {
-        this.finished = true;
-        await this.close();
+        await this.finish();
         return undefined;
       }
       const t = this.tables[this.tableIndex];
       await this.client.query(`DECLARE mr_snapshot NO SCROLL CURSOR FOR SELECT * FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
     }
     return undefined;
+  }
+
+  private async finish(): Promise<void> {
+    this.finished = true;
+    await this.close();
   }
 
   async close(): Promise<void> {
