@@ -69,9 +69,13 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
       await admin.connect();
       try {
         await checkServer(admin);
-        const tables = await describeTables(admin, c.tables);
+        const tables = await describeTables(admin, c.tables, c.keys);
         for (const t of tables) {
-          if (t.keyColumns.length === 0) ctx.log("warn", `postgres-cdc ${ctx.nodeId}: table ${t.name} has no primary key: its records have no key (give it one, or re-key them with set-key)`);
+          if (c.publication === undefined && t.replicaIdentity === "default" && !t.hasPrimaryKey) {
+            // published without a replica identity, the application's own UPDATEs and DELETEs of it would fail
+            throw new Error(`postgres-cdc: table ${t.name} has no primary key: publishing it would make its UPDATEs and DELETEs fail in the database; first run ALTER TABLE ${t.name} REPLICA IDENTITY FULL (and name its key columns in keys)`);
+          }
+          if (t.keyColumns.length === 0) ctx.log("warn", `postgres-cdc ${ctx.nodeId}: table ${t.name} has no primary key: its records have no key (give it one, or name its key columns in keys)`);
           if (t.replicaIdentity === "nothing") ctx.log("warn", `postgres-cdc ${ctx.nodeId}: table ${t.name} has REPLICA IDENTITY NOTHING: its updates and deletes are not published (ALTER TABLE … REPLICA IDENTITY DEFAULT or FULL)`);
         }
         tablesByName = new Map(tables.map((t) => [t.name, t]));

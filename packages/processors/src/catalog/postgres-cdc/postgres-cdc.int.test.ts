@@ -206,6 +206,35 @@ describe("postgres-cdc", () => {
     await missing.close?.();
   });
 
+  it("follows added and dropped columns without a restart; a table without a primary key is keyed by the columns chosen", async () => {
+    await client.query("CREATE TABLE public.evolving (id int PRIMARY KEY, a text); CREATE TABLE public.nokey (event_id text, n int)");
+    const refused = await source("nokey-refused", { tables: ["public.nokey"] });
+    await read(refused, () => false, { timeoutMs: 300 });
+    expect(logs.join("\n")).toMatch(/table public\.nokey has no primary key: publishing it would make its UPDATEs and DELETEs fail.*REPLICA IDENTITY FULL/);
+    await refused.close?.();
+    await client.query("ALTER TABLE public.nokey REPLICA IDENTITY FULL");
+
+    const p = await source("evolving", { tables: ["public.evolving", "public.nokey"], snapshot: "never", keys: { "public.nokey": ["event_id"] } });
+    await read(p, () => false, { timeoutMs: 500 });
+    await client.query("INSERT INTO public.evolving VALUES (1, 'x')");
+    await client.query("ALTER TABLE public.evolving ADD COLUMN b jsonb");
+    await client.query(`INSERT INTO public.evolving VALUES (2, 'y', '{"z":1}')`);
+    await client.query("ALTER TABLE public.evolving DROP COLUMN a");
+    await client.query("UPDATE public.evolving SET b = '[1]' WHERE id = 1");
+    await client.query("INSERT INTO public.nokey VALUES ('e-1', 5); UPDATE public.nokey SET n = 6");
+    const { got, values } = await read(p, (g) => g.length >= 5);
+    expect(values.map((v) => [v.op, v.after])).toEqual([
+      ["c", { id: 1, a: "x" }],
+      ["c", { id: 2, a: "y", b: { z: 1 } }],
+      ["u", { id: 1, b: [1] }],
+      ["c", { event_id: "e-1", n: 5 }],
+      ["u", { event_id: "e-1", n: 6 }],
+    ]);
+    expect(got.slice(3).map((r) => r.key)).toEqual(['{"event_id":"e-1"}', '{"event_id":"e-1"}']);
+    expect(values[4].before).toEqual({ event_id: "e-1", n: 5 });
+    await p.close?.();
+  });
+
   it("names its slot after the flow and node, safely", () => {
     expect(slotNameFor("Flow-1", "Node ä;DROP")).toMatch(/^mr_flow_1_node_drop_[0-9a-f]{12}$/);
     expect(slotNameFor("a".repeat(100), "b".repeat(100)).length).toBeLessThanOrEqual(63);

@@ -8,8 +8,9 @@ export interface CapturedTable {
   name: string;
   schema: string;
   table: string;
-  /** primary key columns in key order (empty: the table has none, records have no key) */
+  /** the key's columns in key order: the primary key's or those chosen (empty: records have no key) */
   keyColumns: string[];
+  hasPrimaryKey: boolean;
   replicaIdentity: "default" | "nothing" | "full" | "index";
 }
 
@@ -36,7 +37,7 @@ export async function checkServer(client: pg.Client): Promise<void> {
 }
 
 /** Looks the tables up (each must exist), with their primary keys and replica identity. */
-export async function describeTables(client: pg.Client, tables: readonly string[]): Promise<CapturedTable[]> {
+export async function describeTables(client: pg.Client, tables: readonly string[], keys: Readonly<Record<string, string[]>> = {}): Promise<CapturedTable[]> {
   const out: CapturedTable[] = [];
   for (const name of tables) {
     const found = await client.query<{ schema: string; table: string; ident: string; keys: string[] | null }>(
@@ -52,7 +53,14 @@ export async function describeTables(client: pg.Client, tables: readonly string[
     if (!found.rows.length) throw new Error(`postgres-cdc: table ${name} does not exist (or is not a table) in the database the node connects to`);
     const r = found.rows[0];
     const ident = ({ d: "default", n: "nothing", f: "full", i: "index" } as const)[r.ident as "d" | "n" | "f" | "i"] ?? "default";
-    out.push({ name: `${r.schema}.${r.table}`, schema: r.schema, table: r.table, keyColumns: r.keys ?? [], replicaIdentity: ident });
+    const chosen = keys[name];
+    if (chosen) {
+      const columns = await client.query<{ name: string }>("SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped", [name]);
+      const known = new Set(columns.rows.map((c) => c.name));
+      const unknown = chosen.filter((c) => !known.has(c));
+      if (unknown.length) throw new Error(`postgres-cdc: keys of ${name} name columns the table does not have: ${unknown.join(", ")}`);
+    }
+    out.push({ name: `${r.schema}.${r.table}`, schema: r.schema, table: r.table, keyColumns: chosen ?? r.keys ?? [], hasPrimaryKey: r.keys !== null, replicaIdentity: ident });
   }
   return out;
 }

@@ -32,6 +32,10 @@ export const configSchema = z
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a publication name has lowercase letters, digits and _ (at most 63)")
       .optional()
       .meta(meta("An existing publication to read (absent: one is created for the tables, named after the slot).")),
+    keys: z
+      .record(z.string(), z.array(z.string().min(1, "a column name is empty"), { error: "a key is a list of column names" }).min(1, "a key has at least one column"))
+      .optional()
+      .meta(meta("Key columns per table, for a table without a primary key or to key by other columns: {\"public.events\": [\"event_id\"]}.")),
     snapshotChunkRows: z
       .number()
       .int()
@@ -40,7 +44,12 @@ export const configSchema = z
       .default(5000)
       .meta(meta("Rows fetched from the database per snapshot chunk.")),
   })
-  .superRefine(ownOrNamedConnection("url"));
+  .superRefine(ownOrNamedConnection("url"))
+  .superRefine((c, ctx) => {
+    for (const table of Object.keys(c.keys ?? {})) {
+      if (!c.tables.includes(table)) ctx.addIssue({ code: "custom", path: ["keys", table], message: `keys names ${table}, which is not in tables` });
+    }
+  });
 export type PostgresCdcConfig = z.infer<typeof configSchema>;
 
 export const spec: ProcessorSpec<PostgresCdcConfig> = {
@@ -66,7 +75,9 @@ Connects with **connection** (a postgres connection's name) or its own **url**. 
 \`wal_level = logical\` and the role the REPLICATION attribute (or superuser). The embedded Postgres of
 \`pnpm start\` (PGlite) has no logical replication: point this node at a Postgres server.
 
-**Record**: the key is the row's primary key as JSON (\`{"id":42}\`); the value (envelope *millrace*):
+**Record**: the key is the row's primary key as JSON (\`{"id":42}\`), or the columns **keys** names for
+the table (a table without a primary key and without **keys** gets a warning and records without a
+key); the value (envelope *millrace*):
 
 \`\`\`json
 { "op": "u", "before": {"id": 42, "status": "new"}, "after": {"id": 42, "status": "paid"},
