@@ -163,7 +163,7 @@ test("import: the dialog says what happens to an existing id and does that; a co
   await expect(dialog).toHaveCount(0);
   await expect(flowIdOnScreen(page)).not.toHaveText(doc.id);
   const copyId = (await flowIdOnScreen(page).textContent())!;
-  expect(copyId).toMatch(/^flow-[0-9a-f]{8}$/);
+  expect(copyId).toMatch(/^flow-[0-9a-z]{13}$/);
   expect((await getFlowViaApi(engineUrl, copyId)).document.name).toBe(`${doc.name} (copy)`);
   await expect(page.getByTestId("toast-success")).toContainText("Imported as a copy");
   const copyMark = page.getByTestId(`flow-item-copy-${copyId}`);
@@ -250,7 +250,7 @@ test("+ New is a draft until saved: abandoned new flows do not pile up as empty 
   await save(page, 1);
   await clearSelection(page);
   const id = (await flowIdOnScreen(page).textContent())!;
-  expect(id).toMatch(/^flow-[0-9a-f]{8}$/);
+  expect(id).toMatch(/^flow-[0-9a-z]{13}$/);
   await expect(page.getByTestId(`flow-item-${id}`)).toBeVisible();
   expect((await listFlowsViaApi(engineUrl)).length).toBe(before + 1);
 });

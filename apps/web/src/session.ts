@@ -76,7 +76,8 @@ export function lastFlow(): string | null {
 export async function saveFlow(message?: string): Promise<boolean> {
   const { doc, baseVersion } = useFlowStore.getState();
   try {
-    const res = await api.flows.save({ document: doc, baseVersion, message });
+    // a draft's first save is based on version 0: a flow already stored under its id makes it a CONFLICT, not a version of that flow
+    const res = await api.flows.save({ document: doc, baseVersion: baseVersion ?? 0, message });
     const typedSecrets = doc.parameters.filter((p) => p.sensitive && p.value !== "").map((p) => p.name);
     flowActions.markSaved(res.version, doc, { created: res.created });
     ui.conflict(null);

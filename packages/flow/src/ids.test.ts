@@ -40,9 +40,15 @@ describe("a new flow's id and a copy's name", () => {
     const ids = new Set(Array.from({ length: 200 }, () => newFlowId()));
     expect(ids.size).toBe(200);
     for (const id of ids) {
-      expect(id).toMatch(/^flow-[0-9a-f]{8}$/);
+      expect(id).toMatch(/^flow-[0-9a-hjkmnp-tv-z]{13}$/);
       expect(IdSchema.safeParse(id).success).toBe(true);
     }
+  });
+  it("carry at least 64 random bits: every one of the 32 characters turns up in every position", () => {
+    const seen = Array.from({ length: 13 }, () => new Set<string>());
+    for (let i = 0; i < 2000; i++) [...newFlowId().slice("flow-".length)].forEach((c, at) => seen[at]!.add(c));
+    // 13 positions of 32 equally likely characters = 65 bits; 2000 draws miss one with odds ~1e-25
+    for (const chars of seen) expect(chars.size).toBe(32);
   });
   it("a copy's name ends in (copy), once, and the suffix can be split off to stay visible", () => {
     expect(copyName("Orders")).toBe("Orders (copy)");

@@ -4,11 +4,22 @@
  * the CLI, random enough not to collide within one engine's flows.
  */
 
-/** "flow-" and 8 hex digits (32 random bits). */
+/** Lower-case letters and digits without i, l, o and u, which read as 1, 0 or v. */
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const ID_CHARS = 13;
+
+/**
+ * "flow-" and 13 base-32 characters: 65 random bits, so ids made independently (by browsers
+ * and engines that cannot ask each other first) do not meet; the server still refuses a new
+ * flow under an id that exists.
+ */
 export function newFlowId(): string {
-  const bytes = new Uint8Array(4);
+  const bytes = new Uint8Array(ID_CHARS);
   globalThis.crypto.getRandomValues(bytes);
-  return `flow-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  // 256 is a multiple of 32: the low five bits of a random byte are uniform
+  let id = "flow-";
+  for (const b of bytes) id += ID_ALPHABET[b & 31];
+  return id;
 }
 
 export const COPY_SUFFIX = " (copy)";

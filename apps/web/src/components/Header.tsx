@@ -196,7 +196,7 @@ export function ConflictBanner() {
   return (
     <div className="mr-conflict" role="alert" data-testid="save-conflict" data-latest={latest}>
       <span className="mr-conflict-text">
-        <strong>Not saved:</strong> someone saved a newer version of this flow since you opened v{baseVersion}
+        <strong>Not saved:</strong> {baseVersion === undefined ? "another flow already has this new flow's id" : `someone saved a newer version of this flow since you opened v${baseVersion}`}
         {latest !== undefined && (
           <>
             {" "}

@@ -1,10 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
 import type { FlowDocument } from "@millrace/flow";
 import { startEngine, type RunningEngine } from "../../engine.js";
 import { appRouter } from "../router.js";
 import { createCallerFactory } from "../trpc.js";
 import { ADMIN } from "../../../test-support/index.js";
+
+// The ids newFlowId hands out next (then random ones again): to make a new id meet an existing one.
+const forcedIds = vi.hoisted(() => [] as string[]);
+vi.mock("@millrace/flow", async (importOriginal) => {
+  const real = await importOriginal<typeof import("@millrace/flow")>();
+  return { ...real, newFlowId: () => forcedIds.shift() ?? real.newFlowId() };
+});
 
 function doc(id: string, name = "Orders"): FlowDocument {
   return {
@@ -110,7 +117,33 @@ describe("flows API on a real Postgres", () => {
     expect(again.id).not.toBe("f6");
     expect((await api.flows.get({ id: again.id })).document.name).toBe("Imported (copy)");
     // a copy's id is as short as any other new flow's
-    expect(again.id).toMatch(/^flow-[0-9a-f]{8}$/);
+    expect(again.id).toMatch(/^flow-[0-9a-z]{13}$/);
+  });
+
+  it("never adds an imported copy as a version of a flow whose id the new id meets, hidden or not", async () => {
+    await api.users.add({ name: "alice", role: "editor", password: "correct horse battery" });
+    await api.users.add({ name: "bob", role: "editor", password: "correct horse battery" });
+    const alice = makeCaller({ services: engine.services, principal: { name: "alice", role: "editor", via: "token" } });
+    const bob = makeCaller({ services: engine.services, principal: { name: "bob", role: "editor", via: "token" } });
+    await alice.flows.save({ document: doc("flow-aliceshidden", "Alice's") });
+    await alice.flows.access.set({ flowId: "flow-aliceshidden", restricted: true, users: [], groups: [] });
+    await api.flows.save({ document: doc("flow-visible00000", "Visible") });
+
+    forcedIds.push("flow-aliceshidden", "flow-visible00000");
+    const copy = await bob.flows.import({ text: JSON.stringify(doc("f8", "Bob's")), asCopy: true });
+    expect(forcedIds).toEqual([]);
+    expect(copy).toMatchObject({ copied: true, version: 1 });
+    expect(copy.id).not.toMatch(/^flow-(aliceshidden|visible00000)$/);
+    expect((await bob.flows.get({ id: copy.id })).document.name).toBe("Bob's (copy)");
+    expect(await api.flows.get({ id: "flow-aliceshidden" })).toMatchObject({ flow: { name: "Alice's", latestVersion: 1 } });
+    expect(await api.flows.get({ id: "flow-visible00000" })).toMatchObject({ flow: { name: "Visible", latestVersion: 1 } });
+  });
+
+  it("refuses a new flow's first save (base version 0) under an id that exists with CONFLICT and adds no version", async () => {
+    await api.flows.save({ document: doc("f9", "Someone else's") });
+    await expect(api.flows.save({ document: doc("f9", "Untitled flow"), baseVersion: 0 })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already exists/) });
+    expect(await api.flows.get({ id: "f9" })).toMatchObject({ flow: { name: "Someone else's", latestVersion: 1 } });
+    expect(await api.flows.save({ document: doc("f10", "Untitled flow"), baseVersion: 0 })).toEqual({ id: "f10", version: 1, created: true });
   });
 
   it("imports a file whose id exists as that flow's next version when asked, and as a copy asked or not", async () => {

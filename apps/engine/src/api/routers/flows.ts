@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { canonicalize, copyName, FlowIdSchema, newFlowId, parseFlowJson, redactSensitive, restoreSensitive, validateFlow, type FlowDocument } from "@millrace/flow";
 import { roleProcedure, router } from "../trpc.js";
-import { invalidFlow } from "../../errors.js";
+import { DomainError, invalidFlow } from "../../errors.js";
 import { FlowAccess } from "../../access/index.js";
 import { flowAccessRouter } from "./flow-access.js";
 import { field, pick } from "../../audit/index.js";
 import { connectionReferences, unknownConnections } from "../../deployments/connection-check.js";
 import { runFlowTestsOnEngine } from "../../flow-tests/on-engine.js";
+import type { FlowRepository, SaveResult } from "../../db/flows.js";
 
 const id = FlowIdSchema;
 
@@ -33,6 +34,8 @@ export const flowsRouter = router({
   /**
    * Saves a draft: the document must be structurally a flow document, but a node's config may
    * still be incomplete (the canvas marks it); deploy and import demand a fully valid flow.
+   * `baseVersion` 0 says the document is a new flow (the designer's first save of "+ New"):
+   * an existing flow under its id is a CONFLICT, never a version added to that flow.
    */
   save: roleProcedure("editor")
     .meta({ audit: "flow.save", auditWhat: (i, o) => ({ target: field(o, "id") ?? field((i as { document?: unknown } | undefined)?.document, "id"), detail: { ...pick(o, "version", "created"), ...pick(i, "baseVersion", "message") } }) })
@@ -48,6 +51,7 @@ export const flowsRouter = router({
       const checked = validateFlow(input.document, ctx.services.catalog, { draft: true });
       if (!checked.ok) throw invalidFlow("the flow document is not valid", checked.errors);
       let doc: FlowDocument = checked.document;
+      if (input.baseVersion === 0 && (await ctx.services.repositories.flows.exists(doc.id))) throw idTaken(doc.id);
       // The browser never sees sensitive values: keep the stored ones it sent back blank.
       if (doc.parameters.some((p) => p.sensitive && p.value === "") && (await ctx.services.repositories.flows.exists(doc.id))) {
         doc = restoreSensitive(doc, (await ctx.services.repositories.flows.get(doc.id)).document);
@@ -71,15 +75,18 @@ export const flowsRouter = router({
       let doc = parsed.document;
       const unknown = await unknownConnections(connectionReferences(doc, ctx.services.catalog), ctx.services.connections);
       if (unknown.length) throw invalidFlow("the flow names connections this engine does not have", unknown);
-      const taken = await ctx.services.repositories.flows.exists(doc.id);
+      const flows = ctx.services.repositories.flows;
+      const saveOptions = { author: input.author, message: "imported", owner: ctx.principal.name };
+      const taken = await flows.exists(doc.id);
       const copied = Boolean(input.asCopy) || (taken && input.onExisting !== "new-version");
-      if (copied) doc = { ...doc, id: newFlowId(), name: copyName(doc.name) };
-      else if (taken) {
+      if (copied) return { ...(await saveUnderNewId({ ...doc, name: copyName(doc.name) }, flows, saveOptions)), copied };
+      if (taken) {
         // a flow hidden from the caller is not theirs to add versions to
         await new FlowAccess(ctx.services.repositories.flowAccess).requireVisible(ctx.principal, doc.id);
-        if (doc.parameters.some((p) => p.sensitive && p.value === "")) doc = restoreSensitive(doc, (await ctx.services.repositories.flows.get(doc.id)).document);
+        if (doc.parameters.some((p) => p.sensitive && p.value === "")) doc = restoreSensitive(doc, (await flows.get(doc.id)).document);
       }
-      const saved = await ctx.services.repositories.flows.save(doc, { author: input.author, message: "imported", owner: ctx.principal.name });
+      // not taken a moment ago: created meanwhile, it is a CONFLICT, not a version of that flow
+      const saved = await flows.save(doc, { ...saveOptions, baseVersion: taken ? undefined : 0 });
       return { ...saved, copied };
     }),
 
@@ -119,3 +126,23 @@ export const flowsRouter = router({
   /** Who may see a flow (per-flow access). */
   access: flowAccessRouter,
 });
+
+function idTaken(id: string): DomainError {
+  return new DomainError("CONFLICT", `a flow with id "${id}" already exists: a new flow is not saved as a version of it; save yours as a copy (a new id)`);
+}
+
+const NEW_ID_ATTEMPTS = 3;
+
+/**
+ * Saves `doc` as a new flow under a fresh id. Base version 0 makes the save refuse an id taken
+ * by any flow, hidden ones included, inside its transaction; a taken id is drawn again.
+ */
+async function saveUnderNewId(doc: FlowDocument, flows: FlowRepository, options: { author?: string; message: string; owner: string }): Promise<SaveResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await flows.save({ ...doc, id: newFlowId() }, { ...options, baseVersion: 0 });
+    } catch (e) {
+      if (!(e instanceof DomainError && e.code === "CONFLICT") || attempt === NEW_ID_ATTEMPTS) throw e;
+    }
+  }
+}
