@@ -166,7 +166,8 @@ export interface SourceProcessor {
    * upstream keeps data until told (a replication slot) releases it here, never earlier.
    */
   acknowledged?(checkpoint: unknown): void;
-  close?(): void | Promise<void>;
+  /** `forGood`: the deployment stopped (not a restart or a redeploy): drop what it keeps outside (a replication slot). */
+  close?(opts?: { forGood?: boolean }): void | Promise<void>;
 }
 
 /**

@@ -161,7 +161,8 @@ export class FlowRuntime {
     const impl = this.deps.implementations[node.type];
     if (!impl) throw new Error(`node "${nodeId}": no implementation of "${node.type}" in this engine`);
     const p = await impl.create(node.config, this.ctx(nodeId));
-    if (p.close) this.closers.push(() => p.close!());
+    // a source stopped for good drops what it keeps outside the engine (a replication slot)
+    if (p.close) this.closers.push(isSourceProcessor(p) ? () => p.close!({ forGood: this.dropTables }) : () => p.close!());
     return p;
   }
 

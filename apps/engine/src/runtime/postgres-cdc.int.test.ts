@@ -1,6 +1,6 @@
 // postgres-cdc on a real engine, broker and Postgres (wal_level=logical): a table's snapshot and
 // then its changes into a Kafka topic, through a kill -9 in exactly-once mode, each change exactly
-// once and in commit order per key.
+// once and in commit order per key; the flow stopped for good drops its slot.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import kafkajs from "kafkajs";
@@ -84,5 +84,11 @@ describe("postgres-cdc on an engine", () => {
       expect(values[0].op).toBe("r");
       expect(values.slice(1).every((x, i) => x.op === "u" && x.before!.v === i)).toBe(true);
     }
+
+    // stopped for good: its slot (it would keep WAL on the database's disk) and its publication go
+    const owned = async () => (await client.query<{ n: number }>("SELECT (SELECT count(*) FROM pg_replication_slots WHERE database = current_database()) + (SELECT count(*) FROM pg_publication) AS n")).rows[0].n;
+    expect(Number(await owned())).toBe(2);
+    await engine!.api.deployments.stop.mutate({ flowId: id });
+    await waitFor(async () => (Number(await owned()) === 0 ? true : undefined), 30_000, "the flow's slot and publication dropped");
   }, 300_000);
 });

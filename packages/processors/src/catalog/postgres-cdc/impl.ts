@@ -1,13 +1,13 @@
 import pg from "pg";
 import type { Pgoutput } from "pg-logical-replication";
 import { parseConfig, redact, sleep } from "../../config.js";
-import { pgMessage, pgTarget } from "../../pg-util.js";
+import { pgMessage, pgTarget, quoteIdent } from "../../pg-util.js";
 import type { MRecord, ProcessorImpl, SourceProcessor } from "../../sdk.js";
 import { debeziumEncoder, millraceEncoder, pgTimeToIso, type ChangeEncoder, type ChangeTx } from "./changes.js";
 import { lsnToNumber, numberToLsn } from "./lsn.js";
 import { createSlot, ReplicationStream, replicationClient } from "./replication.js";
 import { SnapshotReader } from "./snapshot.js";
-import { checkServer, describeTables, dropSlot, ensurePublication, slotNameFor, slotPosition, type CapturedTable } from "./setup.js";
+import { checkServer, describeTables, dropSlot, ensurePublication, idleSlots, slotNameFor, slotPosition, type CapturedTable } from "./setup.js";
 import { spec, type PostgresCdcConfig } from "./spec.js";
 import { parserFor } from "./values.js";
 
@@ -110,8 +110,17 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
           }
         }
         state = "stream";
+        await reportIdleSlots(admin);
       } finally {
         await admin.end().catch(() => {});
+      }
+    };
+
+    /** Other flows' slots nobody reads (a flow deleted while its engine was down): they fill the disk. */
+    const reportIdleSlots = async (admin: pg.Client) => {
+      const idle = await idleSlots(admin, slot);
+      if (idle.length) {
+        ctx.log("warn", `postgres-cdc ${ctx.nodeId}: Millrace replication slots on this server that no engine reads: ${idle.map((s) => `${s.name} (holding ${s.held} of WAL)`).join(", ")}. A slot left behind keeps WAL on the database's disk: drop those of flows that are gone (SELECT pg_drop_replication_slot('…'))`);
       }
     };
 
@@ -160,6 +169,30 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
         }
         default:
           return;
+      }
+    };
+
+    /** The flow stopped for good: its slot would keep WAL on the database's disk for nobody. */
+    const dropOwned = async () => {
+      const admin = new pg.Client(clientConfig);
+      try {
+        await admin.connect();
+        // the walsender of the stream just closed may take a moment to let go of the slot
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await dropSlot(admin, slot);
+            break;
+          } catch (e) {
+            if (attempt >= 20) throw e;
+            await sleep(250);
+          }
+        }
+        if (c.publication === undefined) await admin.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(publication)}`);
+        ctx.log("info", `postgres-cdc ${ctx.nodeId}: the flow stopped for good: dropped replication slot ${slot}${c.publication === undefined ? ` and publication ${publication}` : ""}`);
+      } catch (e) {
+        ctx.log("error", `postgres-cdc ${ctx.nodeId}: could not drop replication slot ${slot} (${say(e)}); it keeps WAL on the database's disk until dropped: SELECT pg_drop_replication_slot('${slot}')`);
+      } finally {
+        await admin.end().catch(() => {});
       }
     };
 
@@ -293,12 +326,13 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
         acknowledged = checkpoint;
         stream?.confirm(checkpoint);
       },
-      async close() {
+      async close(opts) {
         closed = true;
         wake?.();
         await snapshot?.reader.close();
         await stream?.close();
         stream = undefined;
+        if (opts?.forGood) await dropOwned();
       },
     };
   },

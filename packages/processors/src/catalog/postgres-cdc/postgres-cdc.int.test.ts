@@ -199,6 +199,8 @@ describe("postgres-cdc", () => {
       source: { connector: "postgresql", snapshot: "true", db: db.name, schema: "public", table: "orders", lsn: expect.any(Number) },
       ts_ms: expect.any(Number),
     });
+    // the first test's slot, closed without being dropped, is reported as read by nobody
+    expect(logs.join("\n")).toMatch(new RegExp(`no engine reads: .*${slotNameFor(flowId, "orders")} \\(holding [0-9]+ [a-zA-Z]+ of WAL\\)`));
     await p.close?.();
     const missing = await source("missing", { tables: ["public.nope"] });
     await read(missing, () => false, { timeoutMs: 500 });
@@ -232,7 +234,12 @@ describe("postgres-cdc", () => {
     ]);
     expect(got.slice(3).map((r) => r.key)).toEqual(['{"event_id":"e-1"}', '{"event_id":"e-1"}']);
     expect(values[4].before).toEqual({ event_id: "e-1", n: 5 });
-    await p.close?.();
+    // stopped for good: the slot and the publication made for it go
+    const slot = slotNameFor(flowId, "evolving");
+    const owned = async () => (await client.query("SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1) + (SELECT count(*) FROM pg_publication WHERE pubname = $1) AS n", [slot])).rows[0].n;
+    expect(Number(await owned())).toBe(2);
+    await p.close?.({ forGood: true });
+    expect(Number(await owned())).toBe(0);
   });
 
   it("names its slot after the flow and node, safely", () => {

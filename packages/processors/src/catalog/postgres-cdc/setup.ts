@@ -94,3 +94,13 @@ export async function slotPosition(client: pg.Client, slot: string): Promise<str
 export async function dropSlot(client: pg.Client, slot: string): Promise<void> {
   await client.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1", [slot]);
 }
+
+/** Slots named like this source's (`mr_…`) other than `own` that no connection reads, with the WAL each holds. */
+export async function idleSlots(client: pg.Client, own: string): Promise<{ name: string; held: string }[]> {
+  const { rows } = await client.query<{ name: string; held: string }>(
+    `SELECT slot_name::text AS name, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS held
+       FROM pg_replication_slots WHERE slot_name LIKE 'mr\\_%' AND slot_name <> $1 AND NOT active ORDER BY slot_name`,
+    [own],
+  );
+  return rows;
+}

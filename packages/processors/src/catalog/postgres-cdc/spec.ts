@@ -108,7 +108,8 @@ point, so none is missed or repeated. A snapshot interrupted by a stop or a cras
 **publication**, a publication of the tables with the same name. The source's checkpoint is the commit
 position (LSN) of the last transaction written; the slot's confirmed position moves only once the
 records up to it are acknowledged by Kafka (at-least-once) or committed (exactly-once), so the server
-keeps the WAL until then, and a restart (on any engine) continues from there. A slot nobody reads
-keeps WAL on the database's disk: drop the slot of a flow you delete
-(\`SELECT pg_drop_replication_slot('mr_…')\`).`,
+keeps the WAL until then, and a restart (on any engine) continues from there. Stopping the flow
+drops the slot and the publication made for it; a slot nobody reads (its flow deleted while no engine
+ran it) keeps WAL on the database's disk: each node names such slots in a warning when it starts
+(drop one with \`SELECT pg_drop_replication_slot('mr_…')\`).`,
 };
