@@ -129,6 +129,18 @@ describe("file-sink", () => {
     expect(lines("c-000001.log").sort()).toEqual([...a, ...b].sort());
   });
 
+  it("a file system error retries the batch (transient), sending no record to failure", async () => {
+    const s = (await sinkOf({ path: "out/gone.log" })) as BatchProcessor;
+    rmSync(outDir(), { recursive: true });
+    writeFileSync(outDir(), "a file where the directory was");
+    await expect(run(s, ["x"])).rejects.toMatchObject({ transient: true, message: expect.stringMatching(/file-sink: cannot create gone-000001\.log\.partial in out/) });
+    rmSync(outDir());
+    mkdirSync(outDir());
+    expect((await run(s, ["x"])).success).toHaveLength(1);
+    await s.close!();
+    expect(files()).toEqual(["gone-000002.log"]);
+  });
+
   it("refuses paths leaving the files directory: at validation and at start (symlinks)", async () => {
     for (const path of ["../x.log", "a/../../x.log", "/tmp/x.log", "out/{date}/x.log", "out/{nope}.log", "out/"]) expect(spec.configSchema.safeParse({ path }).success, path).toBe(false);
     expect(spec.configSchema.safeParse({ path: "out/x.log", rollEvery: "soon" }).success).toBe(false);

@@ -2,7 +2,7 @@ import { link, open, readdir, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { parseConfig } from "../../config.js";
 import { confinedDir, openFilesDir } from "../../files-dir.js";
-import { failed, TransientError, type BatchProcessor, type MRecord, type Output, type ProcessorContext, type ProcessorImpl } from "../../sdk.js";
+import { failed, isTransientError, TransientError, type BatchProcessor, type MRecord, type Output, type ProcessorContext, type ProcessorImpl } from "../../sdk.js";
 import { durationMs } from "../aggregate/duration.js";
 import { PARTIAL, sinkNames, type SinkNames } from "./names.js";
 import { spec, type FileSinkConfig } from "./spec.js";
@@ -70,7 +70,10 @@ export class RollingFileSink implements BatchProcessor {
   }
 
   process(records: readonly MRecord[], out: Output): Promise<void> {
-    return this.inTurn(() => this.write(records, out));
+    // a file system error is never the record's fault: the whole batch is retried, none sent to failure
+    return this.inTurn(() => this.write(records, out)).catch((e: unknown) => {
+      throw isTransientError(e) ? e : new TransientError(`file-sink: ${(e as Error).message}; the batch is retried`, { cause: e });
+    });
   }
 
   async close(): Promise<void> {

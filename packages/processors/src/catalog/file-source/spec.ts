@@ -61,7 +61,7 @@ directory (\`..\`, an absolute path, a symlink leading out) are refused.
   read again from its start. Include the rotated names in the glob (\`app.log*\`) so that lines
   written just before a rotation while the flow was stopped are not missed.
 - The checkpoint is each file's position by its identity (device and inode), saved after Kafka
-  acknowledged the lines: a restart neither loses nor repeats a line (at-least-once: a crash
-  repeats the last batch at most).
+  acknowledged the lines: a restart neither loses nor repeats a line. At-least-once, also in an
+  exactly-once flow: a crash (kill -9) may repeat the lines of its last moments.
 - Runs on one engine at a time, which must see the files.`,
 };
