@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { validateFlow, type FlowDocument, type TestCase } from "@millrace/flow";
 import { catalog, type ProcessorImpl } from "@millrace/processors";
 import { closeUserCodePool, implementations } from "@millrace/processors/runtime";
+import { userCodePool } from "@millrace/processors/user-code/pool";
 import { runFlowTests } from "./run-tests.js";
 
 afterAll(() => closeUserCodePool());
@@ -170,6 +171,33 @@ describe("flow tests, headless", () => {
   it("never opens a connection: a postgres sink passes its records through, and says so", async () => {
     const r = await run(flow([{ name: "db rows", inputs: { orders }, expect: { db: { count: 2, each: "value.amount > 10" } } }]));
     expect(r.cases[0]).toMatchObject({ passed: true, stubbed: ["db"] });
+  });
+
+  it("a runaway condition runs in the user-code pool: its worker is ended, the record fails with the reason", async () => {
+    const replaced = userCodePool().replaced;
+    const runaway = [{ value: { id: 1, customer: "a".repeat(27) + "!", amount: 20 } }];
+    const r = await run(flow([{ name: "regex", inputs: { orders: runaway }, expect: { "big.success": { each: "$contains(value.customer, /^(a+)+$/)" } } }]));
+    expect(r.cases[0]!.mismatches).toEqual([
+      expect.objectContaining({ path: 'expect["big.success"].each', actual: [{ index: 0, record: runaway[0], error: "expression timed out after 1000 ms" }] }),
+    ]);
+    expect(userCodePool().replaced).toBeGreaterThan(replaced);
+  });
+
+  it("the case's time limit covers its conditions", async () => {
+    const runaway = [{ value: { id: 1, customer: "a".repeat(27) + "!", amount: 20 } }];
+    const r = await run(flow([{ name: "slow condition", inputs: { orders: runaway }, expect: { "big.success": { all: "$contains(value.customer, /^(a+)+$/)" } }, timeoutMs: 300 }]));
+    expect(r.cases[0]).toMatchObject({ passed: false, error: expect.stringMatching(/ran longer than its 300 ms limit/) });
+  });
+
+  it("a condition over the list maps paths over its records as JSONata does; one that does not compile says so", async () => {
+    const r = await run(
+      flow([
+        { name: "list paths", inputs: { orders }, expect: { "big.success": { all: "value.amount = [20, 30]" }, big: { all: "value.id" } } },
+        { name: "bad each", inputs: { orders }, expect: { "big.success": { each: "value.amount >" } } },
+      ]),
+    );
+    expect(r.cases[0]).toMatchObject({ passed: true });
+    expect(r.cases[1]!.mismatches).toEqual([expect.objectContaining({ path: 'expect["big.success"].each', message: expect.stringMatching(/^value.amount > does not compile: /) })]);
   });
 
   it("a case that runs too long fails with its limit named", async () => {

@@ -1,7 +1,7 @@
 import { DEFAULT_CASE_TIMEOUT_MS, parseTestTarget, type FlowDocument, type ProcessorTypeInfo, type TestCase, type TestRecord } from "@millrace/flow";
 import type { MRecord, ProcessorContext, ProcessorImpl } from "@millrace/processors";
 import { planFlow, type ExecutionPlan } from "../planner/index.js";
-import { checkCase, shown, type Mismatch } from "./expectations.js";
+import { checkCase, RECORDS_SHOWN, shown, type Mismatch } from "./expectations.js";
 import { receivesOnly, runHeadless, type HeadlessRun } from "./headless-flow.js";
 
 /**
@@ -43,7 +43,7 @@ export interface RunTestsOptions {
 }
 
 /** Records of one target returned with a result. */
-export const OUTPUT_SHOWN = 100;
+export const OUTPUT_SHOWN = RECORDS_SHOWN;
 
 function failedCase(name: string, error: string, durationMs = 0): CaseResult {
   return { name, passed: false, durationMs, mismatches: [], error, outputs: {}, stubbed: [] };
@@ -105,10 +105,15 @@ async function runCase(c: TestCase, doc: FlowDocument, plan: ExecutionPlan, opti
     }, limitMs);
   });
   try {
-    const outcome = await Promise.race([runHeadless({ plan, specs: options.specs, implementations: options.implementations, inputs: refs.inputs, signal: abort.signal, log: options.log }), timeUp]);
+    // the expectations' conditions are the case's work too: the same limit covers them
+    const checked = (async () => {
+      const run = await runHeadless({ plan, specs: options.specs, implementations: options.implementations, inputs: refs.inputs, signal: abort.signal, log: options.log });
+      return { run, mismatches: await checkCase(c, run, refs.targets, abort.signal) };
+    })();
+    const outcome = await Promise.race([checked, timeUp]);
     if (outcome === "timeout") return failedCase(c.name, `ran longer than its ${limitMs} ms limit: stopped (a slow expression or too many records? raise timeoutMs)`, elapsed());
-    const mismatches = await checkCase(c, outcome, refs.targets);
-    return { name: c.name, passed: mismatches.length === 0, durationMs: elapsed(), mismatches, outputs: outputsOf(outcome, refs.targets), stubbed: outcome.stubbed };
+    const { run, mismatches } = outcome;
+    return { name: c.name, passed: mismatches.length === 0, durationMs: elapsed(), mismatches, outputs: outputsOf(run, refs.targets), stubbed: run.stubbed };
   } catch (e) {
     return failedCase(c.name, e instanceof Error ? e.message : String(e), elapsed());
   } finally {
