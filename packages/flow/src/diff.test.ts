@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { CatalogLike, ProcessorTypeInfo } from "./catalog-types.js";
 import type { FlowDocument } from "./document.js";
-import { describeDiff, diffFlows, formatDiff, isBehaviourEqual, isEmptyDiff } from "./diff.js";
+import { describeDiff, diffFlows, formatDiff, isBehaviourEqual, isEmptyDiff, SECRET_HIDDEN } from "./diff.js";
 
 const base: FlowDocument = {
   schemaVersion: 1,
@@ -34,6 +34,15 @@ const catalog: CatalogLike = (() => {
         url: z.string().meta({ secret: true }),
         headers: z.record(z.string(), z.string()).meta({ secret: true }),
         method: z.string(),
+      }),
+    ),
+    // secret-capable fields below an object and in the items of an array
+    info(
+      "webhook",
+      z.object({
+        path: z.string(),
+        auth: z.object({ kind: z.string(), key: z.string().meta({ secret: true }).optional() }).optional(),
+        routes: z.array(z.object({ path: z.string(), token: z.string().meta({ secret: true }) })).default([]),
       }),
     ),
   ];
@@ -99,6 +108,29 @@ describe("diffFlows", () => {
     const text = formatDiff(d) + JSON.stringify(d);
     for (const secret of ["hunter2", "swordfish", "old-token", "new-token", "k3y"]) expect(text).not.toContain(secret);
     expect(formatDiff(d)).toContain("config.url: (changed)");
+  });
+
+  it("hides the secret-capable fields inside a value shown whole: an object added or removed, an array that grew", () => {
+    const node = (config: Record<string, unknown>) => ({ id: "in", type: "webhook", typeVersion: 1, config, position: { x: 0, y: 0 } });
+    const open = { ...base, nodes: [node({ path: "/orders", routes: [{ path: "/a", token: "tok-a" }] })] };
+    const keyed = { ...base, nodes: [node({ path: "/orders", auth: { kind: "api-key", key: "literal-k3y" }, routes: [{ path: "/a", token: "tok-a" }, { path: "/b", token: "tok-b" }] })] };
+    const added = diffFlows(open, keyed, { catalog });
+    expect(added.nodes[0]!.changes).toEqual([
+      { path: "config.routes", kind: "changed", from: [{ path: "/a", token: SECRET_HIDDEN }], to: [{ path: "/a", token: SECRET_HIDDEN }, { path: "/b", token: SECRET_HIDDEN }] },
+      { path: "config.auth", kind: "added", to: { kind: "api-key", key: SECRET_HIDDEN } },
+    ]);
+    const removed = diffFlows(keyed, open, { catalog });
+    expect(removed.nodes[0]!.changes.find((c) => c.path === "config.auth")).toEqual({ path: "config.auth", kind: "removed", from: { kind: "api-key", key: SECRET_HIDDEN } });
+    for (const d of [added, removed]) {
+      const text = formatDiff(d) + JSON.stringify(d);
+      for (const secret of ["literal-k3y", "tok-a", "tok-b"]) expect(text).not.toContain(secret);
+    }
+    expect(formatDiff(added)).toContain(`config.auth: (none) → {"kind":"api-key","key":"${SECRET_HIDDEN}"}`);
+    // the documents diffed are left as they were
+    expect(keyed.nodes[0]!.config.auth).toEqual({ kind: "api-key", key: "literal-k3y" });
+    // no secret inside: the value as it is
+    const plain = { ...base, nodes: [node({ path: "/orders", auth: { kind: "token" } })] };
+    expect(diffFlows(open, plain, { catalog }).nodes[0]!.changes[1]).toEqual({ path: "config.auth", kind: "added", to: { kind: "token" } });
   });
 
   it("edges: a changed setting, and an edge whose id stays but whose end moves", () => {

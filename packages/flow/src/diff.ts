@@ -4,7 +4,8 @@
  * nodes only moved. The designer's history and compare view and `millrace flow diff` read it.
  *
  * Never a secret in the output: a config field its processor marks secret-capable shows only
- * that it changed, and sensitive parameters are compared by presence (their values are blank
+ * that it changed, a value shown whole (an object added, an array that grew) shows SECRET_HIDDEN
+ * in place of the secret-capable fields inside it, and sensitive parameters are compared by presence (their values are blank
  * wherever documents are read, so a value compared would be a blank compared).
  */
 import type { FlowDocument, FlowEdge, FlowNode, FlowParameter } from "./document.js";
@@ -64,6 +65,8 @@ export interface DiffOptions {
   catalog?: CatalogLike;
 }
 
+const NO_SECRETS = () => false;
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -75,6 +78,34 @@ function sameValue(a: unknown, b: unknown): boolean {
     return true;
   }
   return false;
+}
+
+/** What a value shown whole has in place of a secret-capable field inside it. */
+export const SECRET_HIDDEN = "(secret)";
+
+/**
+ * `value` with each part at a secret-capable path (below `path`) replaced by SECRET_HIDDEN:
+ * `value` itself when it holds none, else a copy of the containers on the way to them.
+ */
+function withoutSecrets(value: unknown, path: PathSegment[], isSecret: (path: PathSegment[]) => boolean): unknown {
+  if (isSecret(path)) return SECRET_HIDDEN;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const kept = withoutSecrets(item, [...path, i], isSecret);
+      if (kept !== item) (copy ??= [...value])[i] = kept;
+    });
+    return copy ?? value;
+  }
+  if (isPlainObject(value)) {
+    let copy: Record<string, unknown> | undefined;
+    for (const [k, item] of Object.entries(value)) {
+      const kept = withoutSecrets(item, [...path, k], isSecret);
+      if (kept !== item) (copy ??= { ...value })[k] = kept;
+    }
+    return copy ?? value;
+  }
+  return value;
 }
 
 /**
@@ -97,12 +128,13 @@ function fieldChanges(a: unknown, b: unknown, path: PathSegment[], out: FieldCha
     a.forEach((x, i) => fieldChanges(x, b[i], [...path, i], out, isSecret));
     return;
   }
-  if (a === undefined) out.push({ path: formatPath(path), kind: "added", to: b });
-  else if (b === undefined) out.push({ path: formatPath(path), kind: "removed", from: a });
-  else out.push({ path: formatPath(path), kind: "changed", from: a, to: b });
+  // a secret-capable field may lie inside a value shown whole
+  const from = isSecret === NO_SECRETS ? a : withoutSecrets(a, path, isSecret);
+  const to = isSecret === NO_SECRETS ? b : withoutSecrets(b, path, isSecret);
+  if (a === undefined) out.push({ path: formatPath(path), kind: "added", to });
+  else if (b === undefined) out.push({ path: formatPath(path), kind: "removed", from });
+  else out.push({ path: formatPath(path), kind: "changed", from, to });
 }
-
-const NO_SECRETS = () => false;
 
 function secretTest(type: string, catalog: CatalogLike | undefined): (path: PathSegment[]) => boolean {
   let fields: SecretFieldPattern[] = [];
