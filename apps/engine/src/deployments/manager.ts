@@ -6,7 +6,7 @@ import { invalidFlow } from "../errors.js";
 import type { ConnectionKafkaClients, KafkaClient } from "../kafka/index.js";
 import type { ConnectionOpener } from "../runtime/flow-connections.js";
 import { errorMessage, logger, type Logger } from "../log.js";
-import { planFlow, PlanError, planSecretValues, publicPlan, stateInputTopics, withInputPartitions, type ExecutionPlan, type PlannedNode, type PlanOptions, type PublicPlan } from "../planner/index.js";
+import { planFlow, PlanError, planSecretValues, publicPlan, repartitionedTables, stateInputTopics, withInputPartitions, type ExecutionPlan, type PlannedNode, type PlanOptions, type PublicPlan } from "../planner/index.js";
 import { FlowRuntime, type StageStatus } from "../runtime/flow-runtime.js";
 import type { EdgeLagMonitor } from "../runtime/edge-lag.js";
 import type { Observers } from "../runtime/observer.js";
@@ -189,10 +189,24 @@ export class DeploymentManager {
 
   /** The plan with the tables that read an external topic directly partitioned like it (a missing topic is created with the planned count). */
   private async partitionedLikeInputs(plan: ExecutionPlan): Promise<ExecutionPlan> {
-    const inputs = stateInputTopics(plan);
-    if (!inputs.length) return plan;
+    const changelogs = plan.nodes.flatMap((n) => (n.state ? [n.state.changelogTopic] : []));
+    if (!changelogs.length) return plan;
     const existing = new Set(await this.d.kafka.listTopics());
-    return withInputPartitions(plan, await this.d.kafka.partitionCounts(inputs.filter((t) => existing.has(t))));
+    const inputs = stateInputTopics(plan).filter((t) => existing.has(t));
+    if (inputs.length) plan = withInputPartitions(plan, await this.d.kafka.partitionCounts(inputs));
+    // a table keeps its rows in the partitions it was built in (Kafka Streams refuses such a change too)
+    const built = changelogs.filter((t) => existing.has(t));
+    const changed = built.length ? repartitionedTables(plan, await this.d.kafka.partitionCounts(built)) : [];
+    if (changed.length) {
+      throw invalidFlow(
+        `flow ${plan.flowId} cannot be deployed: a table would be read in other partitions than it was built in`,
+        changed.map((c) => ({
+          path: formatPath(["nodes", plan.nodes.findIndex((n) => n.id === c.nodeId)]),
+          message: `node "${c.nodeId}" keeps its table in ${c.has} partitions (topic "${c.changelogTopic}") and would now read ${c.wants}${c.inputTopic === undefined ? "" : ` (topic "${c.inputTopic}" has ${c.wants})`}: a key's row would be looked for in another partition. Keep the input's partitions as they were, or delete the changelog topic to build the table again from the input`,
+        })),
+      );
+    }
+    return plan;
   }
 
   /** The registry a node's avro format uses: its schemaRegistry connection, or the engine's own. */

@@ -27,3 +27,18 @@ export function withInputPartitions(plan: ExecutionPlan, counts: ReadonlyMap<str
   });
   return { ...plan, nodes, topics };
 }
+
+/**
+ * The tables whose changelog (`counts`: the existing changelogs' partition counts) has another
+ * number of partitions than the plan would read them in: a key's row would be looked for in
+ * another partition than the one holding it, so such a plan must not run over them.
+ */
+export function repartitionedTables(plan: ExecutionPlan, counts: ReadonlyMap<string, number>): { nodeId: string; changelogTopic: string; has: number; wants: number; inputTopic?: string }[] {
+  const out: { nodeId: string; changelogTopic: string; has: number; wants: number; inputTopic?: string }[] = [];
+  for (const n of plan.nodes) {
+    const has = n.state ? counts.get(n.state.changelogTopic) : undefined;
+    if (has === undefined || has === n.state!.partitions) continue;
+    out.push({ nodeId: n.id, changelogTopic: n.state!.changelogTopic, has, wants: n.state!.partitions, ...(n.state!.inputTopic === undefined ? {} : { inputTopic: n.state!.inputTopic }) });
+  }
+  return out;
+}

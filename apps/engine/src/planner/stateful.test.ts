@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "@millrace/flow";
-import { stateInputTopics, withInputPartitions } from "./input-partitions.js";
+import { repartitionedTables, stateInputTopics, withInputPartitions } from "./input-partitions.js";
 import { planFlow, type PlannerCatalog } from "./plan.js";
 
 const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
@@ -64,6 +64,9 @@ describe("stateful nodes in the plan", () => {
     expect(deployed.topics.find((t) => t.name === "mr.f1.t.changelog")!.partitions).toBe(7);
     // a topic Kafka does not have yet is created with the planned count: the plan stays
     expect(withInputPartitions(p, new Map())).toBe(p);
+    // a changelog built in other partitions than the plan reads: refused by the deployment
+    expect(repartitionedTables(deployed, new Map([["mr.f1.t.changelog", 3]]))).toEqual([{ nodeId: "t", changelogTopic: "mr.f1.t.changelog", has: 3, wants: 7, inputTopic: "orders" }]);
+    expect(repartitionedTables(deployed, new Map([["mr.f1.t.changelog", 7]]))).toEqual([]);
   });
 
   it("keeps a table on its edge topic when the running deployment read one (same partitioning, no second writer draining it)", () => {

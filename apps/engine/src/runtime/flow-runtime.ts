@@ -246,7 +246,9 @@ export class FlowRuntime {
     this.partitions = new PartitionChooser(counts, internal, this.spec.exactlyOnce, {
       keyed: new Set(plan.topics.filter((t) => t.keyed).map((t) => t.name)),
       slotted: new Set(changelogs),
-      writeTime: new Set(plan.topics.filter((t) => (t.role === "edge" && !t.keyed) || t.role === "dead-letter").map((t) => t.name)),
+      // the retention applied at deploy decides: a topic bounded by time is stamped when written (a
+      // deployment planned before keyed topics lost their time bound keeps its bound, and so write time)
+      writeTime: new Set(plan.topics.filter((t) => t.role === "dead-letter" || (t.role === "edge" && (t.retention ? t.retention.minutes > 0 : !t.keyed))).map((t) => t.name)),
     });
     for (const stage of plan.stages) {
       if (stage.idle) continue;
@@ -344,6 +346,7 @@ export class FlowRuntime {
       flowId: this.spec.flowId,
       nodeId,
       changelogTopic: state.changelogTopic,
+      partitions: state.partitions,
       dataDir: this.deps.stateDir,
       log: (level, msg) => log[level](msg),
       progress: (partition, done, total) => this.deps.observers.onRestore({ flowId: this.spec.flowId, deploymentId: this.spec.deploymentId, stageId: stage.id, nodeId, partition, done, total }),

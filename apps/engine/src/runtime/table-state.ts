@@ -15,6 +15,8 @@ export interface StageTablesOptions {
   flowId: string;
   nodeId: string;
   changelogTopic: string;
+  /** the partitions the table was deployed with (its changelog's) */
+  partitions?: number;
   /** the data directory (MILLRACE_DATA); stores go under its `state/` */
   dataDir: string;
   maxBytes?: number;
@@ -62,6 +64,8 @@ export class StageTables {
 
   /** Per partition, the last batch's changes while not yet committed (the next batch reads through them). */
   private readonly latest = new Map<number, PendingChanges>();
+  /** Per partition, how many times its store was restored: a batch from before the latest restore never writes it */
+  private readonly restores = new Map<number, number>();
 
   /**
    * The partition's table for one batch; restores the store first when this generation has not.
@@ -69,7 +73,13 @@ export class StageTables {
    * committed or not, and is committed after it (or discarded with it).
    */
   async forBatch(partition: number, generation: number): Promise<BatchTable> {
+    const planned = this.o.partitions;
+    if (planned !== undefined && partition >= planned) {
+      // its input grew partitions since the deployment: this one's rows would have no changelog partition
+      throw new Error(`node ${this.o.nodeId} keeps its table in ${planned} partitions and its input now has a partition ${partition}: the batch waits. Deploy again to be told how to go on (the table cannot be read in more partitions than it was built in)`);
+    }
     const store = await this.ready(partition, generation);
+    const restoredAs = this.restores.get(partition);
     const before = this.latest.get(partition);
     const pending = new PendingChanges(store, before?.open && before.store === store ? before : undefined);
     this.latest.set(partition, pending);
@@ -83,7 +93,13 @@ export class StageTables {
         changes = pending.changes();
         return changes.length ? changelogMessages(changes, partition) : [];
       },
-      commit(positions) {
+      commit: (positions) => {
+        // a batch of an earlier generation finishing after the partition was restored again: the
+        // restore holds what the changelog had; its older values must not overwrite that
+        if (this.restores.get(partition) !== restoredAs) {
+          pending.discard();
+          return;
+        }
         pending.commit(changes ?? pending.changes(), changelogCheckpoint(positions, topic));
       },
       reset: () => pending.reset(),
@@ -113,6 +129,7 @@ export class StageTables {
   private async restore(partition: number, generation: number): Promise<PartitionStore> {
     // batches of an earlier generation are not read through: the restore brings what they committed
     this.latest.delete(partition);
+    this.restores.set(partition, (this.restores.get(partition) ?? 0) + 1);
     let store = this.stores.get(partition);
     if (!store) {
       store = PartitionStore.open({

@@ -121,6 +121,12 @@ describe("table and aggregate nodes", () => {
     );
     expect(missing).toEqual({ code: 1, stdout: 'no row "a"' });
     expect(JSON.parse((await cli("table", "scan", id, "t", "--json")).stdout)).toEqual({ rows: [{ key: "b", value: { v: 2 } }], truncated: false });
+    // its input grows a partition: the table, built in 2, is not read in 3
+    const grow = kafka.admin();
+    await grow.connect();
+    await grow.createPartitions({ topicPartitions: [{ topic: input, count: 3 }] });
+    await grow.disconnect();
+    await expect(engine.api.deployments.deploy.mutate({ flowId: id })).rejects.toThrow(/node "t" keeps its table in 2 partitions .* and would now read 3 \(topic "[^"]+" has 3\)/);
     await engine.api.deployments.stop.mutate({ flowId: id });
   }, 120_000);
 
