@@ -13,6 +13,14 @@ import type { ExecutionPlan, PlannedNode } from "../planner/index.js";
 /** Records per process() call, as a stage's batch would hold. */
 export const HEADLESS_BATCH = 500;
 
+/** How many records a run's nodes may send: every one is kept, so a run that would send more fails. */
+export interface RecordLimits {
+  perNode: number;
+  perRun: number;
+}
+
+export const DEFAULT_RECORD_LIMITS: RecordLimits = { perNode: 50_000, perRun: 100_000 };
+
 /** What one run captured. */
 export interface HeadlessRun {
   /** records each port sent, by `node.port`; a node that sends nothing on (receivesOnly): the records it received, by node id */
@@ -34,6 +42,7 @@ export interface HeadlessOptions {
   /** aborted when the run must stop (its time is up) */
   signal: AbortSignal;
   log?: ProcessorContext["log"];
+  limits?: RecordLimits;
 }
 
 export class HeadlessRunError extends Error {}
@@ -87,6 +96,18 @@ interface Step {
   /** port → target nodes of the edges leaving it */
   targets: Map<string, string[]>;
   queue: MRecord[];
+  /** records this node has sent so far */
+  sent: number;
+}
+
+/** What a run's steps share. */
+interface Running {
+  run: HeadlessRun;
+  steps: Map<string, Step>;
+  signal: AbortSignal;
+  limits: RecordLimits;
+  /** records every node together has sent so far */
+  sent: number;
 }
 
 /** A node that sends nothing on (a log): what it received is what a test reads of it. */
@@ -125,22 +146,25 @@ function push(map: Map<string, MRecord[]>, key: string, record: MRecord): void {
   else map.set(key, [record]);
 }
 
+const timeUp = () => new HeadlessRunError("stopped: the time is up");
+
 export async function runHeadless(options: HeadlessOptions): Promise<HeadlessRun> {
   const { plan, signal } = options;
   const run: HeadlessRun = { outputs: new Map(), deadLetters: new Map(), failures: new Map(), stubbed: [] };
   const steps = new Map<string, Step>();
+  const running: Running = { run, steps, signal, limits: options.limits ?? DEFAULT_RECORD_LIMITS, sent: 0 };
   const closers: (() => unknown)[] = [];
   try {
     for (const node of topologicalOrder(plan)) {
       const targets = new Map<string, string[]>();
       for (const e of plan.edges) if (e.from.node === node.id) targets.set(e.from.port, [...(targets.get(e.from.port) ?? []), e.to]);
-      steps.set(node.id, { node, processor: undefined, state: node.state ? new MemoryState() : undefined, targets, queue: [] });
+      steps.set(node.id, { node, processor: undefined, state: node.state ? new MemoryState() : undefined, targets, queue: [], sent: 0 });
     }
     for (const step of steps.values()) step.processor = await create(step, steps, options, run, closers);
     for (const [nodeId, records] of options.inputs) {
       const step = steps.get(nodeId);
       if (!step) throw new HeadlessRunError(`no node "${nodeId}" in the flow`);
-      emitAll(step, records.map((r, i) => ["success", r, i] as const), run, steps);
+      emitAll(step, records.map((r, i) => ["success", r, i] as const), running);
     }
     for (const step of steps.values()) {
       if (!step.processor) continue;
@@ -148,8 +172,8 @@ export async function runHeadless(options: HeadlessOptions): Promise<HeadlessRun
       step.queue = [];
       if (receivesOnly(step.node)) for (const r of queue) push(run.outputs, step.node.id, r);
       for (let from = 0; from < queue.length; from += HEADLESS_BATCH) {
-        if (signal.aborted) throw new HeadlessRunError("stopped: the time is up");
-        await runBatch(step, queue.slice(from, from + HEADLESS_BATCH), run, steps);
+        if (signal.aborted) throw timeUp();
+        await runBatch(step, queue.slice(from, from + HEADLESS_BATCH), running);
       }
     }
     return run;
@@ -193,13 +217,33 @@ async function create(step: Step, steps: Map<string, Step>, options: HeadlessOpt
   return processor;
 }
 
+type Emitted = readonly [port: string, record: MRecord, parent: number];
+
+/** How many more records the node may send in this run. */
+function room(step: Step, running: Running): number {
+  return Math.min(running.limits.perNode - step.sent, running.limits.perRun - running.sent);
+}
+
+function tooMany(step: Step, running: Running): HeadlessRunError {
+  const { perNode, perRun } = running.limits;
+  const which = perNode - step.sent <= perRun - running.sent ? `node "${step.node.id}" sent more than ${perNode} records` : `the flow's nodes sent more than ${perRun} records in all`;
+  return new HeadlessRunError(`${which}: a test run keeps every record, at most ${perNode} per node and ${perRun} in all (fewer input records?)`);
+}
+
 /** As the stage runs a batch: a call that throws is run again record by record, those that still throw fail. */
-async function runBatch(step: Step, inputs: MRecord[], run: HeadlessRun, steps: Map<string, Step>): Promise<void> {
+async function runBatch(step: Step, inputs: MRecord[], running: Running): Promise<void> {
   const nodeId = step.node.id;
   const processor = step.processor!;
-  let emitted: (readonly [string, MRecord, number])[] = [];
-  const collect = (into: (readonly [string, MRecord, number])[], offset: number): Output => ({
+  const limit = room(step, running);
+  // past the limit records are not even collected: the run fails once the call returns
+  let overflow = false;
+  let emitted: Emitted[] = [];
+  const collect = (into: Emitted[], offset: number): Output => ({
     emit(port, record, parent) {
+      if (into.length >= limit) {
+        overflow = true;
+        return;
+      }
       // as the runner does: a derived record keeps its input's timestamp unless it has its own
       const from = inputs[parent + offset]?.timestamp;
       into.push([port, record.timestamp === undefined && from !== undefined ? { ...record, timestamp: from } : record, parent + offset]);
@@ -207,17 +251,21 @@ async function runBatch(step: Step, inputs: MRecord[], run: HeadlessRun, steps: 
   });
   try {
     await processor.process(inputs, collect(emitted, 0), step.state);
+    if (overflow) throw tooMany(step, running);
     step.state?.commit();
   } catch (e) {
+    if (e instanceof HeadlessRunError) throw e;
     if (isTransientError(e)) throw new HeadlessRunError(`node "${nodeId}": ${e instanceof Error ? e.message : String(e)}`);
     emitted = [];
     step.state?.discard();
     for (let i = 0; i < inputs.length; i++) {
-      const sub: (readonly [string, MRecord, number])[] = [];
+      if (overflow || emitted.length > limit) throw tooMany(step, running);
+      if (running.signal.aborted) throw timeUp();
+      const sub: Emitted[] = [];
       try {
         await processor.process([inputs[i]!], collect(sub, i), step.state);
         step.state?.commit();
-        emitted.push(...sub);
+        for (const e of sub) emitted.push(e);
       } catch (err) {
         step.state?.discard();
         if (isTransientError(err)) throw new HeadlessRunError(`node "${nodeId}": ${err instanceof Error ? err.message : String(err)}`);
@@ -225,12 +273,22 @@ async function runBatch(step: Step, inputs: MRecord[], run: HeadlessRun, steps: 
       }
     }
   }
-  emitAll(step, emitted, run, steps);
+  if (overflow) throw tooMany(step, running);
+  emitAll(step, emitted, running);
 }
 
-function emitAll(step: Step, emitted: readonly (readonly [string, MRecord, number])[], run: HeadlessRun, steps: Map<string, Step>): void {
+/** How many records are passed on between two looks at the signal. */
+const SIGNAL_EVERY = 1024;
+
+function emitAll(step: Step, emitted: readonly Emitted[], running: Running): void {
+  if (emitted.length > room(step, running)) throw tooMany(step, running);
+  step.sent += emitted.length;
+  running.sent += emitted.length;
+  const { run, steps, signal } = running;
   const nodeId = step.node.id;
-  for (const [port, record] of emitted) {
+  for (let i = 0; i < emitted.length; i++) {
+    if (i % SIGNAL_EVERY === 0 && signal.aborted) throw timeUp();
+    const [port, record] = emitted[i]!;
     push(run.outputs, `${nodeId}.${port}`, record);
     const targets = step.targets.get(port);
     if (port === "failure") {

@@ -200,6 +200,32 @@ describe("flow tests, headless", () => {
     expect(r.cases[1]!.mismatches).toEqual([expect.objectContaining({ path: 'expect["big.success"].each', message: expect.stringMatching(/^value.amount > does not compile: /) })]);
   });
 
+  it("a case whose nodes send more records than a run keeps fails naming the bound; a mismatch shows the first 100 records", async () => {
+    const exploding = (tests: TestCase[]) =>
+      flow(tests, {
+        nodes: [
+          { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
+          { id: "explode", type: "flat-map", typeVersion: 1, config: { expression: "[1..100]" }, position: at },
+          { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "many" }, position: at },
+        ],
+        edges: [
+          { id: "e1", from: { node: "orders", port: "success" }, to: { node: "explode" } },
+          { id: "e2", from: { node: "explode", port: "success" }, to: { node: "out" } },
+        ],
+      });
+    const cases = exploding([{ name: "many", inputs: { orders }, expect: { out: { records: [{ value: 1 }] } } }]);
+    const perNode = await run(cases, { recordLimits: { perNode: 250, perRun: 1000 } });
+    expect(perNode.cases[0]).toMatchObject({ passed: false, error: expect.stringMatching(/^node "explode" sent more than 250 records: a test run keeps every record, at most 250 per node and 1000 in all/) });
+    const inAll = await run(cases, { recordLimits: { perNode: 1000, perRun: 400 } });
+    expect(inAll.cases[0]).toMatchObject({ passed: false, error: expect.stringMatching(/^the flow's nodes sent more than 400 records in all/) });
+
+    const shown = (await run(cases)).cases[0]!;
+    expect(shown.error).toBeUndefined();
+    expect(shown.mismatches).toEqual([expect.objectContaining({ path: 'expect["out"].records', message: "the records differ (the first 100 of 300 shown)" })]);
+    expect(shown.mismatches[0]!.actual).toHaveLength(100);
+    expect(shown.outputs.out).toHaveLength(100);
+  });
+
   it("a case that runs too long fails with its limit named", async () => {
     const never: ProcessorImpl = { type: "filter", create: (_c, ctx) => ({ process: () => new Promise((done) => ctx.signal.addEventListener("abort", () => done())) }) };
     const r = await run(flow([{ name: "slow", inputs: { orders }, expect: {}, timeoutMs: 50 }]), { implementations: { ...implementations, filter: never } });

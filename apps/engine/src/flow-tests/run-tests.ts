@@ -2,7 +2,7 @@ import { DEFAULT_CASE_TIMEOUT_MS, parseTestTarget, type FlowDocument, type Proce
 import type { MRecord, ProcessorContext, ProcessorImpl } from "@millrace/processors";
 import { planFlow, type ExecutionPlan } from "../planner/index.js";
 import { checkCase, RECORDS_SHOWN, shown, type Mismatch } from "./expectations.js";
-import { receivesOnly, runHeadless, type HeadlessRun } from "./headless-flow.js";
+import { receivesOnly, runHeadless, type HeadlessRun, type RecordLimits } from "./headless-flow.js";
 
 /**
  * Runs a flow document's test cases headless (see headless-flow.ts): each case on fresh
@@ -39,6 +39,8 @@ export interface RunTestsOptions {
   maxCaseMs?: number;
   /** all cases together; the cases left when it is reached fail without running */
   totalMs?: number;
+  /** how many records a case's nodes may send (default DEFAULT_RECORD_LIMITS) */
+  recordLimits?: RecordLimits;
   log?: ProcessorContext["log"];
 }
 
@@ -107,7 +109,7 @@ async function runCase(c: TestCase, doc: FlowDocument, plan: ExecutionPlan, opti
   try {
     // the expectations' conditions are the case's work too: the same limit covers them
     const checked = (async () => {
-      const run = await runHeadless({ plan, specs: options.specs, implementations: options.implementations, inputs: refs.inputs, signal: abort.signal, log: options.log });
+      const run = await runHeadless({ plan, specs: options.specs, implementations: options.implementations, inputs: refs.inputs, signal: abort.signal, log: options.log, limits: options.recordLimits });
       return { run, mismatches: await checkCase(c, run, refs.targets, abort.signal) };
     })();
     const outcome = await Promise.race([checked, timeUp]);
