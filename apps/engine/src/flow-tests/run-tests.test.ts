@@ -37,6 +37,21 @@ function flow(tests: TestCase[], extra: Partial<FlowDocument> = {}): FlowDocumen
   return r.document;
 }
 
+/** orders (kafka-source) → `id` (a `type` node of `expression`) → out (kafka-sink) */
+function throughOne(tests: TestCase[], id: string, type: string, expression: string): FlowDocument {
+  return flow(tests, {
+    nodes: [
+      { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
+      { id, type, typeVersion: 1, config: { expression }, position: at },
+      { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "out" }, position: at },
+    ],
+    edges: [
+      { id: "e1", from: { node: "orders", port: "success" }, to: { node: id } },
+      { id: "e2", from: { node: id, port: "success" }, to: { node: "out" } },
+    ],
+  });
+}
+
 const orders = [
   { value: { id: 1, customer: "ann", amount: 5 } },
   { value: { id: 2, customer: "bob", amount: 20 } },
@@ -97,18 +112,7 @@ describe("flow tests, headless", () => {
 
   it("expected failures pass; a record in the dead letter that no one expected fails the case", async () => {
     const bad = [{ value: { id: 9, customer: "cy", amount: "x" } }, ...orders];
-    const mapFlow = (tests: TestCase[]) =>
-      flow(tests, {
-        nodes: [
-          { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
-          { id: "double", type: "map", typeVersion: 1, config: { expression: '$number(value.amount) * 2' }, position: at },
-          { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "doubled" }, position: at },
-        ],
-        edges: [
-          { id: "e1", from: { node: "orders", port: "success" }, to: { node: "double" } },
-          { id: "e2", from: { node: "double", port: "success" }, to: { node: "out" } },
-        ],
-      });
+    const mapFlow = (tests: TestCase[]) => throughOne(tests, "double", "map", "$number(value.amount) * 2");
     const r = await run(
       mapFlow([
         { name: "expected", inputs: { orders: bad }, expect: { out: { records: [{ value: 10 }, { value: 40 }, { value: 60 }] } }, failures: { double: { count: 1, error: "number" } } },
@@ -201,19 +205,7 @@ describe("flow tests, headless", () => {
   });
 
   it("a case whose nodes send more records than a run keeps fails naming the bound; a mismatch shows the first 100 records", async () => {
-    const exploding = (tests: TestCase[]) =>
-      flow(tests, {
-        nodes: [
-          { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
-          { id: "explode", type: "flat-map", typeVersion: 1, config: { expression: "[1..100]" }, position: at },
-          { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "many" }, position: at },
-        ],
-        edges: [
-          { id: "e1", from: { node: "orders", port: "success" }, to: { node: "explode" } },
-          { id: "e2", from: { node: "explode", port: "success" }, to: { node: "out" } },
-        ],
-      });
-    const cases = exploding([{ name: "many", inputs: { orders }, expect: { out: { records: [{ value: 1 }] } } }]);
+    const cases = throughOne([{ name: "many", inputs: { orders }, expect: { out: { records: [{ value: 1 }] } } }], "explode", "flat-map", "[1..100]");
     const perNode = await run(cases, { recordLimits: { perNode: 250, perRun: 1000 } });
     expect(perNode.cases[0]).toMatchObject({ passed: false, error: expect.stringMatching(/^node "explode" sent more than 250 records: a test run keeps every record, at most 250 per node and 1000 in all/) });
     const inAll = await run(cases, { recordLimits: { perNode: 1000, perRun: 400 } });
