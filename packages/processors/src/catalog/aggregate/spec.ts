@@ -16,6 +16,11 @@ export const DEFAULT_MAX_ITEMS = 100;
 export const MAX_ITEMS = 10_000;
 export const DEFAULT_MAX_WINDOWS = 100;
 export const MAX_WINDOWS = 10_000;
+/**
+ * How far after the engine's clock an event time may lie. The stream time never goes back, so one
+ * later record (a wrong year, microseconds read as milliseconds) would close its partition's windows for good.
+ */
+export const MAX_EVENT_TIME_AHEAD_MS = 24 * 60 * 60 * 1000;
 
 function duration(description: string, allowZero = false) {
   return z
@@ -127,7 +132,9 @@ The results live in a table like a \`table\` node's (a store per partition, a ch
 
 **window** aggregates per window of event time (**timestamp**: epoch ms, or ISO-8601 text with its
 zone like \`2026-12-06T05:00:00Z\`; absent: the record's Kafka timestamp, which the runtime carries through
-its own topics; anything else → \`failure\`).
+its own topics; anything else → \`failure\`). An event time more than ${MAX_EVENT_TIME_AHEAD_MS / 3_600_000} hours after the engine's
+clock → \`failure\` too: the stream time only moves forward, so one record from the far future (a wrong year,
+microseconds taken for milliseconds) would close every window of its partition for good.
 Durations are a whole number and a unit: \`500ms\`, \`30s\`, \`5m\`, \`2h\`, \`1d\` (at most 31 days).
 
 - \`tumbling\` {**size**}: back-to-back windows \`[start, start + size)\`, aligned to the epoch

@@ -178,6 +178,41 @@ describe("windowed aggregate", () => {
     expect(noTime!.record.headers[HEADER.error]).toMatch(/no Kafka timestamp: give the aggregate a timestamp expression/);
   });
 
+  it("refuses an event time more than a day after the clock: it goes to failure and moves no stream time", async () => {
+    const run = await processor({ op: "count", timestamp: "value.at", window: { type: "tumbling", size: "1m" } });
+    // the bound is measured from the engine's clock: times around now, with a minute to spare
+    const now = Date.now();
+    const minute = now - (now % M);
+    const day = 24 * 60 * M;
+    const table = memoryState();
+    const out = await run(
+      [
+        at("a", 0, { at: minute + S }),
+        at("a", 0, { at: "2150-01-01T00:00:00Z" }),
+        at("a", 0, { at: now * 1000 }),
+        at("a", 0, { at: 8.64e15 + 1 }),
+        at("a", 0, { at: now + day + M }),
+        // within the bound: taken, and it moves the stream time
+        at("b", 0, { at: now + day - M }),
+      ],
+      table,
+    );
+    const ports = (e: Emitted[]) => e.map((x) => [x.parent, x.port]).sort(([a], [b]) => Number(a) - Number(b));
+    expect(ports(out)).toEqual([[0, "success"], [1, "failure"], [2, "failure"], [3, "failure"], [4, "failure"], [5, "success"]]);
+    for (const e of out.filter((x) => x.port === "failure")) expect(e.record.headers[HEADER.error]).toMatch(/is after .*more than 24 hours after the engine's clock/);
+    expect(table.rows.get(TABLE_KEY.streamTime)).toBe(now + day - M);
+
+    // a refused record leaves the windows open: the next batch's record of this minute still counts
+    const fresh = memoryState();
+    expect((await run([at("a", 0, { at: "2150-01-01T00:00:00Z" })], fresh)).map((e) => e.port)).toEqual(["failure"]);
+    expect(fresh.rows.has(TABLE_KEY.streamTime)).toBe(false);
+    const [counted] = await run([at("a", 0, { at: minute + 2 * S })], fresh);
+    expect(counted).toMatchObject({ port: "success", record: { value: 1, headers: { [HEADER.windowStart]: iso(minute) } } });
+    // the Kafka timestamp is held to the same bound
+    const byKafka = await processor({ op: "count", window: { type: "tumbling", size: "1m" } });
+    expect((await byKafka([at("a", Date.UTC(2150, 0, 1))]))[0]!.port).toBe("failure");
+  });
+
   it("a custom reducer per window (tumbling, hopping)", async () => {
     const run = await processor({ initial: '{ "n": 0, "total": 0 }', reduce: '{ "n": state.n + 1, "total": state.total + value.amount }', window: { type: "hopping", size: "10s", advance: "5s", grace: "1m" } });
     const table = memoryState();

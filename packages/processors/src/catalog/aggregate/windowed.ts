@@ -4,7 +4,7 @@ import { CustomReducer } from "./custom-reducer.js";
 import { groupsOf } from "./groups.js";
 import { fold, FoldError, initialState, merge, result } from "./reduce.js";
 import type { AggregateOp } from "./spec.js";
-import { eventTimeOf, evictWindows, firstOpenWindow, isOpen, placeInSession, sessionReach, windowEntry, windowHeaders, windowsOf, type WindowEntry, type WindowPlan } from "./windows.js";
+import { eventTimeOf, evictWindows, latestEventTime, firstOpenWindow, isOpen, placeInSession, sessionReach, windowEntry, windowHeaders, windowsOf, type WindowEntry, type WindowPlan } from "./windows.js";
 
 /** A built-in op as a windowed aggregate folds it; `value` absent: the record's whole value. */
 export interface OpFold {
@@ -61,20 +61,24 @@ export class WindowedAggregate implements BatchProcessor {
     batch.write(this.o.plan);
   }
 
-  /** Record i's event time; a record without a usable one goes to failure (its group becomes undefined). */
+  /**
+   * Record i's event time; a record without a usable one (none, not an instant, too far after the
+   * clock to let it move the stream time) goes to failure (its group becomes undefined).
+   */
   private async eventTimes(records: readonly MRecord[], groups: (string | undefined)[], out: Output): Promise<number[]> {
     const n = records.length;
     const times = new Array<number>(n);
     const evaluated = this.o.timestamp ? await this.o.timestamp.evaluate(records) : undefined;
+    const latest = latestEventTime(Date.now());
     for (let i = 0; i < n; i++) {
       if (groups[i] === undefined) continue;
       let t: number | string;
       if (evaluated) {
         const failure = evaluated.failures.get(i);
-        t = failure ? `timestamp: ${failure[1]}` : eventTimeOf(evaluated.results[i]);
+        t = failure ? `timestamp: ${failure[1]}` : eventTimeOf(evaluated.results[i], latest);
       } else {
         const ts = records[i]!.timestamp;
-        t = ts === undefined ? NO_TIMESTAMP : eventTimeOf(ts);
+        t = ts === undefined ? NO_TIMESTAMP : eventTimeOf(ts, latest);
       }
       if (typeof t === "number") times[i] = t;
       else {

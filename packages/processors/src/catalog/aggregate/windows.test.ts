@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { HEADER } from "../../sdk.js";
-import { configSchema } from "./spec.js";
-import { eventTimeOf, evictWindows, firstOpenWindow, isOpen, isSessionOpen, placeInSession, sessionReach, windowEntry, windowHeaders, windowPlan, windowsOf, type WindowEntry, type WindowPlan } from "./windows.js";
+import { configSchema, MAX_EVENT_TIME_AHEAD_MS } from "./spec.js";
+import { eventTimeOf, evictWindows, firstOpenWindow, isOpen, isSessionOpen, placeInSession, sessionReach, windowEntry, windowHeaders, windowPlan, windowsOf, latestEventTime, type WindowEntry, type WindowPlan } from "./windows.js";
 
+/** the engine's clock in the event-time tests: 2026-12-07T05:00:00Z */
+const NOW = Date.UTC(2026, 11, 7, 5);
 const plan = (window: unknown): WindowPlan => windowPlan(configSchema.parse({ op: "count", window }).window!);
 const starts = (t: number, p: WindowPlan) => {
   const { first, count } = windowsOf(t, p);
@@ -37,20 +39,36 @@ describe("window assignment", () => {
   });
 
   it("event times: epoch ms or ISO-8601, anything else a reason", () => {
-    expect(eventTimeOf(1_000)).toBe(1_000);
-    expect(eventTimeOf("2026-12-06T05:00:00.000Z")).toBe(Date.UTC(2026, 11, 6, 5));
-    expect(eventTimeOf(1.5)).toMatch(/whole epoch milliseconds/);
-    expect(eventTimeOf(-1)).toMatch(/≥ 0/);
-    expect(eventTimeOf("2026-12-06T06:00:00.000+01:00")).toBe(Date.UTC(2026, 11, 6, 5));
-    expect(eventTimeOf("2026-12-06")).toBe(Date.UTC(2026, 11, 6));
-    expect(eventTimeOf("yesterday")).toMatch(/not an ISO-8601 date or date-time with zone .*: "yesterday"/);
+    const latest = latestEventTime(NOW);
+    expect(eventTimeOf(1_000, latest)).toBe(1_000);
+    expect(eventTimeOf("2026-12-06T05:00:00.000Z", latest)).toBe(Date.UTC(2026, 11, 6, 5));
+    expect(eventTimeOf(1.5, latest)).toMatch(/whole epoch milliseconds/);
+    expect(eventTimeOf(-1, latest)).toMatch(/≥ 0/);
+    expect(eventTimeOf("2026-12-06T06:00:00.000+01:00", latest)).toBe(Date.UTC(2026, 11, 6, 5));
+    expect(eventTimeOf("2026-12-06", latest)).toBe(Date.UTC(2026, 11, 6));
+    expect(eventTimeOf("yesterday", latest)).toMatch(/not an ISO-8601 date or date-time with zone .*: "yesterday"/);
     // read in the engine's local zone by Date.parse: one record would land in other windows elsewhere
-    expect(eventTimeOf("2026-12-06T05:00:00")).toMatch(/with zone/);
-    expect(eventTimeOf("Dec 6 2026")).toMatch(/with zone/);
-    expect(eventTimeOf("2026-13-45")).toMatch(/with zone/);
-    expect(eventTimeOf(undefined)).toMatch(/got no result/);
-    expect(eventTimeOf(null)).toMatch(/got null/);
-    expect(eventTimeOf({})).toMatch(/got object/);
+    expect(eventTimeOf("2026-12-06T05:00:00", latest)).toMatch(/with zone/);
+    expect(eventTimeOf("Dec 6 2026", latest)).toMatch(/with zone/);
+    expect(eventTimeOf("2026-13-45", latest)).toMatch(/with zone/);
+    expect(eventTimeOf(undefined, latest)).toMatch(/got no result/);
+    expect(eventTimeOf(null, latest)).toMatch(/got null/);
+    expect(eventTimeOf({}, latest)).toMatch(/got object/);
+  });
+
+  it("event times: refuses one more than a day after the engine's clock, which would move the stream time for good", () => {
+    const latest = latestEventTime(NOW);
+    expect(MAX_EVENT_TIME_AHEAD_MS).toBe(24 * 3_600_000);
+    expect(latest).toBe(NOW + MAX_EVENT_TIME_AHEAD_MS);
+    expect(eventTimeOf(NOW + MAX_EVENT_TIME_AHEAD_MS, latest)).toBe(NOW + MAX_EVENT_TIME_AHEAD_MS);
+    expect(eventTimeOf(NOW + MAX_EVENT_TIME_AHEAD_MS + 1, latest)).toMatch(/is after 2026-12-08T05:00:00.000Z, more than 24 hours after the engine's clock/);
+    expect(eventTimeOf("2150-01-01T00:00:00Z", latest)).toMatch(/^timestamp "2150-01-01T00:00:00Z" is after 2026-12-08T05:00:00.000Z/);
+    // microseconds taken for milliseconds: year 58900
+    expect(eventTimeOf(NOW * 1000, latest)).toMatch(/microseconds or nanoseconds instead of milliseconds/);
+    // past what a Date holds (toISOString would throw), even with a clock that far ahead
+    expect(latestEventTime(8.64e15)).toBe(8.64e15);
+    expect(eventTimeOf(8.64e15 + 1, latestEventTime(8.64e15))).toMatch(/is after \+275760-09-13T00:00:00.000Z/);
+    expect(eventTimeOf(Number.MAX_SAFE_INTEGER, latest)).toMatch(/is after/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { HEADER } from "../../sdk.js";
 import { durationMs } from "./duration.js";
-import { DEFAULT_MAX_WINDOWS, type WindowConfig } from "./spec.js";
+import { DEFAULT_MAX_WINDOWS, MAX_EVENT_TIME_AHEAD_MS, type WindowConfig } from "./spec.js";
 
 /**
  * Event-time windows of the aggregate processor: which windows a record falls in, which of them
@@ -43,16 +43,35 @@ export function windowPlan(w: WindowConfig): WindowPlan {
  */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
-/** The event time a timestamp expression gave, in epoch ms, or why it is refused (the record's `failure` reason). */
-export function eventTimeOf(v: unknown): number | string {
-  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v : `timestamp must be whole epoch milliseconds ≥ 0, got ${v}`;
+/** The last instant a Date holds: window bounds beyond it have no ISO-8601 text. */
+const MAX_DATE_MS = 8.64e15;
+
+/** The latest event time taken when the engine's clock reads `now` (epoch ms). */
+export function latestEventTime(now: number): number {
+  return Math.min(now + MAX_EVENT_TIME_AHEAD_MS, MAX_DATE_MS);
+}
+
+/**
+ * The event time a timestamp expression gave, in epoch ms, or why it is refused (the record's
+ * `failure` reason): not an instant, before 1970, or after `latest` (latestEventTime).
+ */
+export function eventTimeOf(v: unknown, latest: number): number | string {
+  if (typeof v === "number") {
+    if (!Number.isSafeInteger(v) || v < 0) return `timestamp must be whole epoch milliseconds ≥ 0, got ${v}`;
+    return v <= latest ? v : tooLate(String(v), latest);
+  }
   if (typeof v === "string") {
     const shown = v.length > 40 ? `${v.slice(0, 40)}…` : v;
     const t = ISO_INSTANT.test(v) ? Date.parse(v) : Number.NaN;
     if (Number.isNaN(t)) return `timestamp is not an ISO-8601 date or date-time with zone (Z or ±hh:mm): "${shown}"`;
-    return t >= 0 ? t : `timestamp is before 1970: "${shown}"`;
+    if (t < 0) return `timestamp is before 1970: "${shown}"`;
+    return t <= latest ? t : tooLate(`"${shown}"`, latest);
   }
   return `timestamp must be epoch milliseconds or ISO-8601 text, got ${v === undefined ? "no result" : v === null ? "null" : typeof v}`;
+}
+
+function tooLate(shown: string, latest: number): string {
+  return `timestamp ${shown} is after ${new Date(latest).toISOString()}, more than ${MAX_EVENT_TIME_AHEAD_MS / 3_600_000} hours after the engine's clock (microseconds or nanoseconds instead of milliseconds?)`;
 }
 
 /**
