@@ -1,4 +1,4 @@
-import { connectionFieldsOf, type ProcessorTypeInfo } from "@millrace/flow";
+import { connectionFieldsOf, secretFields, type ProcessorTypeInfo } from "@millrace/flow";
 import { failed, isSourceProcessor, isTransientError, type BatchProcessor, type KeyValueState, type MRecord, type Output, type ProcessorContext, type ProcessorImpl } from "@millrace/processors";
 import type { ExecutionPlan, PlannedNode } from "../planner/index.js";
 
@@ -6,8 +6,9 @@ import type { ExecutionPlan, PlannedNode } from "../planner/index.js";
  * One flow run without Kafka, an engine or a database: every node's implementation is created
  * as the stages create it (same config, parameters substituted by the planner), fed in batches
  * in topological order, and what each port sends is kept instead of written. Sources are replaced
- * by given records; nodes that would reach a database or an endpoint pass their records through
- * to `success` (they are where the records would be written), so no connection is ever opened.
+ * by given records; nodes that would reach a database or an endpoint, and nodes that hold
+ * secrets, pass their records through to `success` (they are where the records would be
+ * written), so no connection is ever opened and no secret used.
  */
 
 /** Records per process() call, as a stage's batch would hold. */
@@ -78,9 +79,9 @@ class MemoryState implements KeyValueState {
   }
 }
 
-/** A type that can name a database or an endpoint connection reaches outside: it never runs headless. */
+/** A type that can name a database or an endpoint connection, or holds a secret, never runs headless. */
 function reachesOutside(spec: ProcessorTypeInfo): boolean {
-  return connectionFieldsOf(spec.configSchema).some((f) => f.type === "postgres" || f.type === "http");
+  return secretFields(spec.configSchema).length > 0 || connectionFieldsOf(spec.configSchema).some((f) => f.type === "postgres" || f.type === "http");
 }
 
 const passThrough: BatchProcessor = {

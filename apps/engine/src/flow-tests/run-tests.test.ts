@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { validateFlow, type FlowDocument, type TestCase } from "@millrace/flow";
+import { z } from "zod";
+import { validateFlow, type CatalogLike, type FlowDocument, type ProcessorTypeInfo, type TestCase } from "@millrace/flow";
 import { catalog, type ProcessorImpl } from "@millrace/processors";
 import { closeUserCodePool, implementations } from "@millrace/processors/runtime";
 import { userCodePool } from "@millrace/processors/user-code/pool";
@@ -10,7 +11,7 @@ afterAll(() => closeUserCodePool());
 const at = { x: 0, y: 0 };
 
 /** orders (kafka-source) → big (filter amount > 10) → out (kafka-sink keyed by customer); by-customer counts orders */
-function flow(tests: TestCase[], extra: Partial<FlowDocument> = {}): FlowDocument {
+function flow(tests: TestCase[], extra: Partial<FlowDocument> = {}, types: CatalogLike = catalog): FlowDocument {
   const doc = {
     schemaVersion: 1,
     id: "orders-flow",
@@ -32,7 +33,7 @@ function flow(tests: TestCase[], extra: Partial<FlowDocument> = {}): FlowDocumen
     tests,
     ...extra,
   };
-  const r = validateFlow(doc, catalog);
+  const r = validateFlow(doc, types);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.document;
 }
@@ -216,6 +217,30 @@ describe("flow tests, headless", () => {
     expect(shown.mismatches).toEqual([expect.objectContaining({ path: 'expect["out"].records', message: "the records differ (the first 100 of 300 shown)" })]);
     expect(shown.mismatches[0]!.actual).toHaveLength(100);
     expect(shown.outputs.out).toHaveLength(100);
+  });
+
+  it("a node that holds a secret never runs: it passes its records through, and says so", async () => {
+    const signer: ProcessorTypeInfo = {
+      type: "signer",
+      version: 1,
+      kind: "transform",
+      title: "Signer",
+      description: "signs with a key",
+      configSchema: z.strictObject({ key: z.string().meta({ secret: true }) }),
+      outputPorts: () => ["success", "failure"],
+      hasInput: true,
+    };
+    const types: CatalogLike = { get: (t) => (t === "signer" ? signer : catalog.get(t)), list: () => [...catalog.list(), signer] };
+    const ran: ProcessorImpl = { type: "signer", create: () => ({ process: () => Promise.reject(new Error("a signer ran with its key")) }) };
+    const doc = flow([{ name: "signed", inputs: { orders }, expect: { sign: { count: 3 } } }], {
+      nodes: [
+        { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
+        { id: "sign", type: "signer", typeVersion: 1, config: { key: "k" }, position: at },
+      ],
+      edges: [{ id: "e1", from: { node: "orders", port: "success" }, to: { node: "sign" } }],
+    }, types);
+    const r = await runFlowTests(doc, { specs: types, implementations: { ...implementations, signer: ran } });
+    expect(r.cases[0]).toMatchObject({ passed: true, stubbed: ["sign"] });
   });
 
   it("a case that runs too long fails with its limit named", async () => {
