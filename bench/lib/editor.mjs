@@ -1,8 +1,8 @@
-// B4: the designer in Chromium with a generated 1,000-node / 1,200-edge flow.
+// B4: the designer in Chromium with generated flows of 1,000 nodes / 1,200 edges and 5,000 / 6,000.
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { BENCH_ADMIN_PASSWORD, onCleanup } from "./env.mjs";
-import { loginCookie } from "./trpc.mjs";
+import { BENCH_ADMIN_PASSWORD, ensureWebBuilt, makeTempDir, onCleanup, startBroker, startEngineProcess, startPg } from "./env.mjs";
+import { loginCookie, trpcClient } from "./trpc.mjs";
 import { log, median, round, sleep } from "./util.mjs";
 
 export const CHROMIUM_ARGS = [
@@ -10,7 +10,16 @@ export const CHROMIUM_ARGS = [
   "--disable-sync", "--no-first-run", "--disable-quic",
 ];
 
-/** 25 layers × 40 rows: kafka-source → filter/map … → kafka-sink; 960 straight + 240 diagonal edges. */
+/**
+ * The sizes B4 opens: the same 25 layers, 40 or 200 rows (1,000 nodes / 1,200 edges and 5,000 /
+ * 6,000), each with its goal for "fully drawn".
+ */
+export const EDITOR_SIZES = {
+  "1k": { layers: 25, rows: 40, goal_ms: 1000 },
+  "5k": { layers: 25, rows: 200, goal_ms: 1500 },
+};
+
+/** layers × rows: kafka-source → filter/map … → kafka-sink; a straight edge per row and layer, a diagonal one every `extraEvery` rows (25 × 40: 960 + 240). */
 export function editorFlow(id, { layers = 25, rows = 40, extraEvery = 4 } = {}) {
   const nodes = [];
   const edges = [];
@@ -36,7 +45,11 @@ export function editorFlow(id, { layers = 25, rows = 40, extraEvery = 4 } = {}) 
 /** Runs in the page before the app: watches every frame until the flow is fully drawn and fitted. */
 export function monitorScript({ nodes: N, edges: E }) {
   const w = window;
-  w.__mrb = { done: null, frames: 0 };
+  w.__mrb = { done: null, frames: 0, lastLongTaskEnd: 0 };
+  // when the page's main thread was last busy for 50 ms or more (validation runs after the flow is drawn)
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) w.__mrb.lastLongTaskEnd = Math.max(w.__mrb.lastLongTaskEnd, e.startTime + e.duration);
+  }).observe({ type: "longtask", buffered: true });
   let initial = null;
   const check = () => {
     w.__mrb.frames++;
@@ -71,6 +84,28 @@ export function monitorScript({ nodes: N, edges: E }) {
     requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
+}
+
+/**
+ * For the debug scripts: a broker, Postgres and an engine of their own, the `size` flow imported,
+ * and a logged-in Chromium page (not yet navigated) with its URL. cleanup() (env.mjs) stops the
+ * services; the caller closes the browser.
+ */
+export async function openDebugEditor(root, size, idPrefix) {
+  if (!EDITOR_SIZES[size]) throw new Error(`unknown size "${size}" (known: ${Object.keys(EDITOR_SIZES).join(", ")})`);
+  const web = await ensureWebBuilt(root);
+  const tmp = makeTempDir(false);
+  const [broker, pg] = await Promise.all([startBroker(tmp), startPg(tmp)]);
+  const engine = await startEngineProcess({ root, dir: tmp, brokers: broker.brokers, databaseUrl: pg.url, webDist: web.dist });
+  const api = trpcClient(engine.url, engine.token);
+  const doc = editorFlow(`${idPrefix}-${Date.now()}`, EDITOR_SIZES[size]);
+  const { id } = await api.mutate("flows.import", { text: JSON.stringify(doc) });
+  const { chromium } = loadPlaywright(root);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // the designer asks for a login: give the page the admin's session cookie
+  await page.context().addCookies([{ ...(await loginCookie(engine.url, "admin", BENCH_ADMIN_PASSWORD)), url: engine.url }]);
+  return { browser, page, doc, url: `${engine.url}/?flow=${encodeURIComponent(id)}` };
 }
 
 function loadPlaywright(root) {
@@ -108,6 +143,20 @@ async function diagnose(page) {
     };
   });
   return JSON.stringify(d);
+}
+
+/**
+ * Waits until the page has had `quietMs` without a long task; answers when the last one ended,
+ * in ms after the flow was fully drawn (null: not quiet within `maxMs`).
+ */
+async function untilQuiet(page, quietMs, maxMs) {
+  const started = Date.now();
+  for (;;) {
+    const s = await page.evaluate(() => ({ now: performance.now(), last: window.__mrb.lastLongTaskEnd, done: window.__mrb.done }));
+    if (s.now - Math.max(s.last, s.done) >= quietMs) return Math.max(0, s.last - s.done);
+    if (Date.now() - started > maxMs) return null;
+    await sleep(100);
+  }
 }
 
 /** Mouse events per second a real mouse delivers (60–125 Hz; 125 = every 8 ms). */
@@ -202,8 +251,10 @@ export async function measureDrag(page, ms) {
 }
 
 /** Imports the generated flow through the API, opens it `loads` times, drags once. */
-export async function runEditor({ root, api, engineUrl, runId, loads = 3, warmup = true, dragMs = 2000, timeoutMs = 60_000 }) {
-  const doc = editorFlow(`bench-editor-${runId}`);
+export async function runEditor({ root, api, engineUrl, runId, size = "1k", loads = 3, warmup = true, dragMs = 2000, timeoutMs = 60_000 }) {
+  const shape = EDITOR_SIZES[size];
+  if (!shape) throw new Error(`B4: unknown editor size "${size}" (known: ${Object.keys(EDITOR_SIZES).join(", ")})`);
+  const doc = editorFlow(`bench-editor-${size}-${runId}`, shape);
   const imported = await api.mutate("flows.import", { text: JSON.stringify(doc) });
   const { chromium } = loadPlaywright(root);
   // launchServer: we own the browser process and can kill it even when a page hangs
@@ -241,25 +292,31 @@ export async function runEditor({ root, api, engineUrl, runId, loads = 3, warmup
       } catch (e) {
         const state = await Promise.race([diagnose(page), sleep(10_000).then(() => "(the page's main thread is still busy: no answer within 10 s)")]).catch((d) => `(could not read the page: ${d.message})`);
         return {
-          render_ms: null, drag_fps: null, nodes: counts.nodes, edges: counts.edges, timed_out: true,
+          size, goal_ms: shape.goal_ms, render_ms: null, drag_fps: null, nodes: counts.nodes, edges: counts.edges, timed_out: true,
           reason: `not fully drawn (every node measured, every edge drawn, view fitted) within ${timeoutMs / 1000} s; page state: ${state}`,
         };
       }
       const ms = await page.evaluate(() => window.__mrb.done);
       if (i > 0) renders.push(ms);
       vis = await visibility(page);
-      log(`editor load ${i === 0 ? "(warm-up)" : i}: fully drawn after ${Math.round(ms)} ms; ${vis.inside}/${vis.nodes} nodes inside the ${vis.pane.w}×${vis.pane.h} canvas at zoom ${vis.zoom}`);
+      log(`editor ${size} load ${i === 0 ? "(warm-up)" : i}: fully drawn after ${Math.round(ms)} ms; ${vis.inside}/${vis.nodes} nodes inside the ${vis.pane.w}×${vis.pane.h} canvas at zoom ${vis.zoom}`);
       if (i < loads) await page.close();
     }
-    await sleep(500);
+    // the drag measures dragging: it starts once the page has had 1 s without a long task (at
+    // most 20 s after the flow was drawn); how long that took is reported as busy_after_drawn_ms
+    const busyAfterDrawnMs = await untilQuiet(page, 1000, 20_000);
+    log(`editor ${size}: main thread quiet ${busyAfterDrawnMs == null ? "never (gave up after 20 s)" : `${Math.round(busyAfterDrawnMs)} ms after fully drawn`}`);
     const drag = await measureDrag(page, dragMs);
-    log(`editor drag: ${drag.fps.toFixed(1)} frames/s with the node moving (${drag.rafPerSec.toFixed(1)} rAF/s; ${drag.mouseMoves} mouse moves sent, ${drag.movesPerSec}/s; ${drag.pageMoveEvents} pointermoves after coalescing)`);
+    log(`editor ${size} drag: ${drag.fps.toFixed(1)} frames/s with the node moving (${drag.rafPerSec.toFixed(1)} rAF/s; ${drag.mouseMoves} mouse moves sent, ${drag.movesPerSec}/s; ${drag.pageMoveEvents} pointermoves after coalescing)`);
     await context.close();
     return {
+      size,
+      goal_ms: shape.goal_ms,
       render_ms: round(median(renders)),
       renders_ms: renders.map((x) => round(x)),
       drag_fps: round(drag.fps, 1),
       drag,
+      busy_after_drawn_ms: busyAfterDrawnMs == null ? null : round(busyAfterDrawnMs),
       nodes: counts.nodes,
       edges: counts.edges,
       visible: vis,

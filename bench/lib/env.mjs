@@ -91,14 +91,16 @@ function newestMtime(dir) {
 
 /** Builds apps/web when its dist is missing or older than its sources (as `pnpm start` does). */
 export async function ensureWebBuilt(root) {
-  const index = join(root, "apps/web/dist/index.html");
+  // BENCH_WEB_DIST: a private build (others editing the tree share apps/web/dist)
+  const dist = process.env.BENCH_WEB_DIST ?? join(root, "apps/web/dist");
+  const index = join(dist, "index.html");
   const stale =
     !existsSync(index) ||
     [join(root, "apps/web"), join(root, "packages/flow/src"), join(root, "packages/processors/src")].some((d) => newestMtime(d) > statSync(index).mtimeMs);
-  if (!stale) return { built: false, dist: join(root, "apps/web/dist") };
-  log("building the web app (apps/web/dist is missing or stale)");
+  if (!stale) return { built: false, dist };
+  log(`building the web app (${dist} is missing or stale)`);
   const b = await new Promise((res, rej) => {
-    const c = spawn("pnpm", ["--filter", "@millrace/web", "build"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn("pnpm", ["--filter", "@millrace/web", "build", ...(process.env.BENCH_WEB_DIST ? ["--outDir", dist, "--emptyOutDir"] : [])], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     c.stdout.on("data", (d) => (out += d));
     c.stderr.on("data", (d) => (out += d));
@@ -106,7 +108,7 @@ export async function ensureWebBuilt(root) {
     c.on("close", (status) => res({ status, out }));
   });
   if (b.status !== 0) throw new Error(`the web app failed to build:\n${b.out.slice(-3000)}`);
-  return { built: true, dist: join(root, "apps/web/dist") };
+  return { built: true, dist };
 }
 
 /** The benchmark engine's first admin password (a throwaway database: nothing to protect). */

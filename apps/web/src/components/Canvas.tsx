@@ -32,6 +32,7 @@ import { LowDetailEdges } from "./LowDetailEdges";
 import { useEdgeRuntimes, type EdgeRuntime } from "../edgeRuntime";
 import { LowDetailNodes } from "./LowDetailNodes";
 import { estimateFit, FIT_LIMITS } from "./lowDetail";
+import { LowDrag } from "./lowDrag";
 
 const nodeTypes = { processor: ProcessorNode };
 const edgeTypes = { port: PortEdge };
@@ -213,6 +214,7 @@ export function Canvas() {
   const [draggedIds, setDraggedIds] = useState<ReadonlySet<string>>(NO_SELECTION);
   const lowRef = useRef(low);
   lowRef.current = low;
+  const lowDrag = useMemo(() => new LowDrag(), []);
   const nodes = useRfNodes(doc.nodes, selectedNodes, drag, liveDrag, problems, measured, comparison?.nodes ?? null);
   // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
   const saved = useFlowStore((s) => s.baseVersion !== undefined);
@@ -241,6 +243,8 @@ export function Canvas() {
     const live = liveDrag.current;
     if (!live) return;
     const st = rfStore.getState();
+    // zoomed far out the low-detail layers draw the drag, React Flow's store waits for the drop
+    if (lowRef.current && lowDrag.move(live, st.nodeLookup, st.domNode)) return;
     let changed = false;
     const next = st.nodes.map((n) => {
       const p = live[n.id];
@@ -249,7 +253,7 @@ export function Canvas() {
       return { ...n, position: p };
     });
     if (changed) st.setNodes(next);
-  }, [rfStore]);
+  }, [rfStore, lowDrag]);
 
   const onNodesChange = useCallback((changes: NodeChange<ProcessorRFNode>[]) => {
     const sel = new Set(useFlowStore.getState().selection.nodes);
@@ -288,8 +292,9 @@ export function Canvas() {
     dragFrame.current = 0;
     flowActions.moveNodes(moved);
     liveDrag.current = null;
+    lowDrag.end();
     setDraggedIds(NO_SELECTION);
-  }, []);
+  }, [lowDrag]);
 
   const onEdgesChange = useCallback((changes: EdgeChange<PortRFEdge>[]) => {
     const sel = new Set(useFlowStore.getState().selection.edges);
@@ -395,8 +400,8 @@ export function Canvas() {
         {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 150, height: 100 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} readOnly={readOnly} />
-        {low && labelRoot && <LowDetailEdges edges={doc.edges} runtimes={runtimes} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} />}
-        {low && labelRoot && <LowDetailNodes nodes={doc.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} />}
+        {low && labelRoot && <LowDetailEdges edges={doc.edges} runtimes={runtimes} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} drag={lowDrag} />}
+        {low && labelRoot && <LowDetailNodes nodes={doc.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} drag={lowDrag} />}
       </ReactFlow>
       </CanvasDetailContext.Provider>
       {doc.nodes.length === 0 && !readOnly && (

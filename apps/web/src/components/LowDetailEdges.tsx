@@ -5,6 +5,7 @@ import type { FlowEdge } from "@millrace/flow";
 import type { CanvasProblems } from "../doc/validate";
 import type { EdgeRuntime } from "../edgeRuntime";
 import { useLineageStore } from "../store/lineageStore";
+import type { LowDragFeed } from "./lowDrag";
 
 interface Props {
   edges: FlowEdge[];
@@ -16,22 +17,24 @@ interface Props {
   root: Element;
   /** ids of the nodes being dragged (their edges are drawn apart, see below) */
   moving: ReadonlySet<string>;
+  /** where the dragged nodes are during a drag (React Flow's store gets them on drop) */
+  drag: LowDragFeed;
 }
 
 /**
  * Zoomed far out: every edge as a straight line in ONE svg, instead of 1,200 React Flow edge
  * components (each its own <svg>, its own store subscription and re-render on every frame of a
  * drag). React draws the paths and their classes; their `d` is set here from React Flow's
- * internal node positions, and only for the edges whose end nodes changed (a dragged node moves
- * its own few edges). During a drag, the dragged nodes' edges are drawn in a second, small svg,
- * so the big one is not redrawn on every frame. Nothing is clickable at this zoom, as before.
+ * internal node positions (a dragged node's from the drag, see lowDrag), and only for the edges
+ * whose end nodes changed (a dragged node moves its own few edges). During a drag, the dragged
+ * nodes' edges are drawn in a second, small svg, so the big one is not redrawn on every frame. Nothing is clickable at this zoom, as before.
  */
-function LowDetailEdgesImpl({ edges, runtimes, selected, problems, root, moving }: Props) {
+function LowDetailEdgesImpl({ edges, runtimes, selected, problems, root, moving, drag }: Props) {
   const store = useStoreApi();
   const pairs = useLineageStore((s) => s.pairs);
   const paths = useRef(new Map<string, SVGPathElement>());
   // per element: an edge that went to the other svg (a drag started or ended) is a new element
-  const drawnRef = useRef(new WeakMap<SVGPathElement, { s: InternalNode | undefined; t: InternalNode | undefined; d: string }>());
+  const drawnRef = useRef(new WeakMap<SVGPathElement, { s: InternalNode | undefined; t: InternalNode | undefined; d: string; dragged: boolean }>());
 
   useLayoutEffect(() => {
     const drawn = drawnRef.current;
@@ -45,18 +48,19 @@ function LowDetailEdgesImpl({ edges, runtimes, selected, problems, root, moving 
         const s = nodeLookup.get(e.from.node);
         const t = nodeLookup.get(e.to.node);
         const prev = drawn.get(el);
-        if (prev && prev.s === s && prev.t === t) continue;
+        const dragged = !!(drag.positions && (drag.positions[e.from.node] || drag.positions[e.to.node]));
+        if (prev && prev.s === s && prev.t === t && !dragged && !prev.dragged) continue;
         let d = "";
         if (s && t) {
           // the low-detail ports sit at the middle of the node's left and right sides
-          const sp = s.internals.positionAbsolute;
-          const tp = t.internals.positionAbsolute;
+          const sp = drag.positions?.[e.from.node] ?? s.internals.positionAbsolute;
+          const tp = drag.positions?.[e.to.node] ?? t.internals.positionAbsolute;
           const sx = sp.x + (s.measured.width ?? s.width ?? 0);
           const sy = sp.y + (s.measured.height ?? s.height ?? 0) / 2;
           const ty = tp.y + (t.measured.height ?? t.height ?? 0) / 2;
           d = `M${round(sx)},${round(sy)}L${round(tp.x)},${round(ty)}`;
         }
-        drawn.set(el, { s, t, d });
+        drawn.set(el, { s, t, d, dragged });
         // new internal nodes often draw the same line (React Flow measured them): no DOM write then
         if (prev && prev.d === d) continue;
         if (d) el.setAttribute("d", d);
@@ -64,8 +68,13 @@ function LowDetailEdgesImpl({ edges, runtimes, selected, problems, root, moving 
       }
     };
     draw();
-    return store.subscribe(draw);
-  }, [edges, moving, store]);
+    const offStore = store.subscribe(draw);
+    const offDrag = drag.subscribe(draw);
+    return () => {
+      offStore();
+      offDrag();
+    };
+  }, [edges, moving, store, drag]);
 
   const path = (e: FlowEdge) => {
     const cls = [

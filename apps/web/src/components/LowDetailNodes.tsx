@@ -8,6 +8,7 @@ import { useLineageStore } from "../store/lineageStore";
 import { useShallow } from "zustand/react/shallow";
 import { useStatsStore } from "../store/statsStore";
 import { bandPath, LOW_W, LOW_H, lowMarks, lowNodeClass, lowTitle } from "./lowDetail";
+import { drawnPosition, type LowDragFeed } from "./lowDrag";
 
 interface Props {
   nodes: FlowNode[];
@@ -19,6 +20,8 @@ interface Props {
   moving: ReadonlySet<string>;
   /** so far out that only the boxes are drawn (no titles) */
   tiny: boolean;
+  /** where the dragged nodes are during a drag (React Flow's store gets them on drop) */
+  drag: LowDragFeed;
 }
 
 /**
@@ -29,10 +32,11 @@ interface Props {
  * together when one moves); svg shapes placed by x/y are neither. React Flow keeps its nodes
  * (transparent boxes of the same size, see ProcessorNode): they are what is measured, hovered,
  * clicked, selected and dragged. Positions are copied from React Flow's internal nodes on every
- * store update, only for the nodes that changed (a drag moves one box in the same frame as React
- * Flow moves its node). Selection, problems, lineage and live marks as before.
+ * store update, only for the nodes that changed, and during a drag from the drag itself (see
+ * lowDrag: a box moves in the same frame as its node's wrapper). Selection, problems, lineage and
+ * live marks as before.
  */
-function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny }: Props) {
+function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny, drag }: Props) {
   const store = useStoreApi();
   const lineage = useLineageStore((s) => s.nodes);
   const hover = useLineageStore((s) => s.hover);
@@ -40,7 +44,7 @@ function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny }: P
   const marks = useStatsStore(useShallow((st) => lowMarks(st.nodes)));
   const boxes = useRef(new Map<string, SVGGElement>());
   // per element: a box that went to the other svg (a drag started or ended) is a new element
-  const drawnRef = useRef(new WeakMap<SVGGElement, { i: InternalNode | undefined; tiny: boolean; place: string }>());
+  const drawnRef = useRef(new WeakMap<SVGGElement, { i: InternalNode | undefined; tiny: boolean; place: string; dragged: boolean }>());
 
   useLayoutEffect(() => {
     const drawn = drawnRef.current;
@@ -53,11 +57,12 @@ function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny }: P
         if (!g) continue;
         const i = nodeLookup.get(n.id);
         const prev = drawn.get(g);
-        if (prev && prev.i === i && prev.tiny === tiny) continue;
+        const dragged = drag.positions?.[n.id];
+        if (prev && prev.i === i && prev.tiny === tiny && !dragged && !prev.dragged) continue;
         // a new internal node is often the same place (React Flow measured it): no DOM write then
-        const at = i && !i.hidden ? i.internals.positionAbsolute : undefined;
+        const at = drawnPosition(drag, n.id, i);
         const place = at ? `${at.x},${at.y}` : "";
-        drawn.set(g, { i, tiny, place });
+        drawn.set(g, { i, tiny, place, dragged: !!dragged });
         if (prev && prev.place === place && prev.tiny === tiny) continue;
         if (!at) {
           g.setAttribute("display", "none");
@@ -68,8 +73,13 @@ function LowDetailNodesImpl({ nodes, selected, problems, root, moving, tiny }: P
       }
     };
     draw();
-    return store.subscribe(draw);
-  }, [nodes, moving, tiny, store]);
+    const offStore = store.subscribe(draw);
+    const offDrag = drag.subscribe(draw);
+    return () => {
+      offStore();
+      offDrag();
+    };
+  }, [nodes, moving, tiny, store, drag]);
 
   const box = (n: FlowNode) => {
     const spec = getSpec(n.type);

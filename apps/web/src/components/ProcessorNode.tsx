@@ -120,21 +120,14 @@ function ProblemMark({ id, problems }: { id: string; problems: string[] }) {
 /**
  * Zoomed far out: React Flow's node is a transparent box of the low-detail size (what is
  * measured, hovered, clicked and dragged); what people see is drawn in one layer by
- * LowDetailNodes. Its ports are bare elements React Flow measures for the edges' ends (classes
- * "source"/"target", data-handleid/-handlepos, as its own handles) but not <Handle> components:
- * those subscribe to the whole canvas store, 3,000 of them for a 1,000-node flow, on every frame
- * of a drag. Nothing connects at this zoom anyway.
+ * LowDetailNodes, and the edges by LowDetailEdges from node positions alone. So it has no ports:
+ * React Flow measures every port of every node it shows (a layout read each), 3 elements per node
+ * that a 5,000-node flow would create, lay out and read for nothing, as nothing connects at this
+ * zoom. Zooming in changes the node's size, and React Flow measures the full node's ports then.
  */
 function LowDetailNode({ id, data }: Props) {
-  const { type, ports, hasInput, problems } = data;
-  return (
-    <div className={`mr-node-hit${data.diff ? ` diff-${data.diff.status}` : ""}`} data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")}>
-      {hasInput && <div className="target mr-handle-low in" data-handleid="in" data-handlepos="left" data-nodeid={id} />}
-      {ports.map((p) => (
-        <div key={p} className="source mr-handle-low out" data-handleid={p} data-handlepos="right" data-nodeid={id} />
-      ))}
-    </div>
-  );
+  const { type, problems } = data;
+  return <div className={`mr-node-hit${data.diff ? ` diff-${data.diff.status}` : ""}`} data-testid={`node-${id}`} data-node-type={type} title={problems?.join("\n")} />;
 }
 
 /** Re-renders only when what it draws changes: not for moves, sizes or drag state. */
