@@ -1,14 +1,15 @@
 import { connectionFieldsOf, secretFields, type ProcessorTypeInfo } from "@millrace/flow";
 import { failed, isSourceProcessor, isTransientError, type BatchProcessor, type KeyValueState, type MRecord, type Output, type ProcessorContext, type ProcessorImpl } from "@millrace/processors";
 import type { ExecutionPlan, PlannedNode } from "../planner/index.js";
+import { MAX_KEY_BYTES } from "../state/store.js";
 
 /**
  * One flow run without Kafka, an engine or a database: every node's implementation is created
  * as the stages create it (same config, parameters substituted by the planner), fed in batches
  * in topological order, and what each port sends is kept instead of written. Sources are replaced
- * by given records; nodes that would reach a database or an endpoint, and nodes that hold
- * secrets, pass their records through to `success` (they are where the records would be
- * written), so no connection is ever opened and no secret used.
+ * by given records; nodes that would reach a database, an endpoint or the engine's files, and
+ * nodes that hold secrets, pass their records through to `success` (they are where the records
+ * would be written), so no connection is ever opened, no file touched and no secret used.
  */
 
 /** Records per process() call, as a stage's batch would hold. */
@@ -48,11 +49,24 @@ export interface HeadlessOptions {
 
 export class HeadlessRunError extends Error {}
 
-/** A node's table, in memory: a failed process() call's writes are discarded, as the stage's are. */
+/**
+ * A node's table, in memory: a failed process() call's writes are discarded, as the stage's are,
+ * and what the engine's store refuses (state/store.ts, state/pending.ts) is refused here too, so
+ * a case does not pass where the deployed flow fails its records.
+ */
 class MemoryState implements KeyValueState {
   readonly rows = new Map<string, unknown>();
   private pending = new Map<string, unknown>();
   private static readonly DELETED = Symbol("deleted");
+
+  constructor(private readonly nodeId: string) {}
+
+  private validateKey(key: string): void {
+    const at = `the table of "${this.nodeId}"`;
+    if (typeof key !== "string" || key === "") throw new Error(`${at}: key ${JSON.stringify(key)} is not a non-empty string`);
+    if (key.includes("\u0000")) throw new Error(`${at}: key ${JSON.stringify(key)} contains \\u0000, which the store cannot hold`);
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new Error(`${at}: key of ${Buffer.byteLength(key)} bytes (starting ${JSON.stringify(key.slice(0, 40))}) is longer than ${MAX_KEY_BYTES} bytes`);
+  }
 
   get(key: string): unknown {
     if (this.pending.has(key)) {
@@ -62,9 +76,12 @@ class MemoryState implements KeyValueState {
     return this.rows.get(key);
   }
   put(key: string, value: unknown): void {
+    if (value === null || value === undefined) throw new Error(`the table of "${this.nodeId}": key ${JSON.stringify(key)} gets no value (use delete)`);
+    this.validateKey(key);
     this.pending.set(key, value);
   }
   delete(key: string): void {
+    this.validateKey(key);
     this.pending.set(key, MemoryState.DELETED);
   }
   commit(): void {
@@ -159,7 +176,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<HeadlessRun
     for (const node of topologicalOrder(plan)) {
       const targets = new Map<string, string[]>();
       for (const e of plan.edges) if (e.from.node === node.id) targets.set(e.from.port, [...(targets.get(e.from.port) ?? []), e.to]);
-      steps.set(node.id, { node, processor: undefined, state: node.state ? new MemoryState() : undefined, targets, queue: [], sent: 0 });
+      steps.set(node.id, { node, processor: undefined, state: node.state ? new MemoryState(node.id) : undefined, targets, queue: [], sent: 0 });
     }
     for (const step of steps.values()) step.processor = await create(step, steps, options, run, closers);
     for (const [nodeId, records] of options.inputs) {
@@ -194,13 +211,25 @@ async function create(step: Step, steps: Map<string, Step>, options: HeadlessOpt
   if (node.kind === "source" || node.runner) return undefined;
   const spec = options.specs.get(node.type);
   if (!spec) throw new HeadlessRunError(`node "${node.id}": unknown processor type "${node.type}"`);
-  if (reachesOutside(spec)) {
+  const stub = () => {
     run.stubbed.push(node.id);
     return passThrough;
-  }
+  };
+  if (reachesOutside(spec)) return stub();
   const impl = options.implementations[node.type];
   if (!impl) throw new HeadlessRunError(`node "${node.id}": no implementation of "${node.type}"`);
-  const ctx: ProcessorContext = { flowId: options.plan.flowId, nodeId: node.id, signal: options.signal, log: options.log ?? (() => {}) };
+  // a node that asks for the files directory reads or writes the engine's files: a test never does
+  let wantsFiles = false;
+  const ctx: ProcessorContext = {
+    flowId: options.plan.flowId,
+    nodeId: node.id,
+    signal: options.signal,
+    log: options.log ?? (() => {}),
+    get filesDir() {
+      wantsFiles = true;
+      return undefined;
+    },
+  };
   if (node.lookup) {
     const table = [...steps.values()].find((s) => s.node.state?.changelogTopic === node.lookup!.topic);
     // a table of the flow is filled by this run; a compacted topic outside it has no rows here
@@ -212,10 +241,11 @@ async function create(step: Step, steps: Map<string, Step>, options: HeadlessOpt
     if (isSourceProcessor(created)) throw new Error("it is a source");
     processor = created;
   } catch (e) {
+    if (wantsFiles) return stub();
     throw new HeadlessRunError(`node "${node.id}" could not be created: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (processor.close) closers.push(() => processor.close!());
-  return processor;
+  return wantsFiles ? stub() : processor;
 }
 
 type Emitted = readonly [port: string, record: MRecord, parent: number];

@@ -243,6 +243,32 @@ describe("flow tests, headless", () => {
     expect(r.cases[0]).toMatchObject({ passed: true, stubbed: ["sign"] });
   });
 
+  it("a file sink never touches the engine's files: it passes its records through, and says so", async () => {
+    const doc = flow([{ name: "to files", inputs: { orders }, expect: { files: { count: 3 } } }], {
+      nodes: [
+        { id: "orders", type: "kafka-source", typeVersion: 1, config: { topic: "orders" }, position: at },
+        { id: "files", type: "file-sink", typeVersion: 1, config: { path: "out/orders-{date}.jsonl" }, position: at },
+      ],
+      edges: [{ id: "e1", from: { node: "orders", port: "success" }, to: { node: "files" } }],
+    });
+    const r = await run(doc);
+    expect(r.cases[0]).toMatchObject({ passed: true, stubbed: ["files"] });
+  });
+
+  it("a table refuses the keys the engine's store refuses: those records fail, as they would deployed", async () => {
+    const keys = ["a\u0000b", "x".repeat(2000), "ann"].map((customer, id) => ({ value: { id, customer, amount: 1 } }));
+    const r = await run(
+      flow([
+        { name: "bad keys", inputs: { orders: keys }, expect: { "by-customer": { records: [{ key: "ann", value: 1 }] } }, failures: { "by-customer": { count: 2, error: 'the table of "by-customer": key' } } },
+        { name: "unexpected", inputs: { orders: keys }, expect: {} },
+      ]),
+    );
+    expect(r.cases[0]).toMatchObject({ passed: true, mismatches: [] });
+    const [deadLetter] = r.cases[1]!.mismatches;
+    expect(deadLetter!.message).toMatch(/^2 record\(s\) failed at "by-customer" and went to the dead letter: the table of "by-customer": key "a\\u0000b" contains \\u0000/);
+    expect(deadLetter!.actual).toMatchObject([{}, { headers: { "mr.error": expect.stringMatching(/key of 2000 bytes .* is longer than 1978 bytes/) } }]);
+  });
+
   it("a case that runs too long fails with its limit named", async () => {
     const never: ProcessorImpl = { type: "filter", create: (_c, ctx) => ({ process: () => new Promise((done) => ctx.signal.addEventListener("abort", () => done())) }) };
     const r = await run(flow([{ name: "slow", inputs: { orders }, expect: {}, timeoutMs: 50 }]), { implementations: { ...implementations, filter: never } });
