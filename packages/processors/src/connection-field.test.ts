@@ -10,9 +10,9 @@ const messages = (type: string, config: unknown) => {
 };
 
 describe("a node's connection field", () => {
-  it("is declared by the five processors that connect somewhere, with the type it must name", () => {
+  it("is declared by the processors that connect somewhere, with the type it must name", () => {
     const declared = Object.fromEntries(catalog.list().flatMap((s) => (connectionTypeOf(s.configSchema) ? [[s.type, connectionTypeOf(s.configSchema)]] : [])));
-    expect(declared).toEqual({ "kafka-source": "kafka", "kafka-sink": "kafka", "postgres-poll": "postgres", "postgres-sink": "postgres", "http-request": "http" });
+    expect(declared).toEqual({ "kafka-source": "kafka", "kafka-sink": "kafka", "postgres-poll": "postgres", "postgres-cdc": "postgres", "postgres-sink": "postgres", "http-request": "http" });
   });
 
   it("carries connectionType in the JSON Schema the designer reads", () => {
@@ -34,11 +34,14 @@ describe("a node's connection field", () => {
     expect(messages("postgres-sink", { ...sink, connection: "warehouse", connectionString: "postgres://h/db" })).toEqual(["connectionString: give connectionString or connection, not both"]);
     expect(messages("postgres-poll", { query: "SELECT 1", connection: "warehouse" })).toEqual([]);
     expect(messages("postgres-poll", { query: "SELECT 1" })).toEqual(["connectionString: give connectionString or connection (the name of a connection)"]);
+    expect(messages("postgres-cdc", { tables: ["public.t"], connection: "warehouse" })).toEqual([]);
+    expect(messages("postgres-cdc", { tables: ["public.t"] })).toEqual(["url: give url or connection (the name of a connection)"]);
   });
 
   it("keeps the connection string secret-capable", () => {
     expect(secretFields(catalog.get("postgres-poll")!.configSchema)).toContainEqual(["connectionString"]);
     expect(secretFields(catalog.get("postgres-sink")!.configSchema)).toContainEqual(["connectionString"]);
+    expect(secretFields(catalog.get("postgres-cdc")!.configSchema)).toContainEqual(["url"]);
     expect(secretFields(catalog.get("http-request")!.configSchema)).toContainEqual(["url"]);
   });
 
