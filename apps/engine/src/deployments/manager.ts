@@ -15,6 +15,7 @@ import type { LeaseManager } from "./leases.js";
 import { OutageLog } from "../outage-log.js";
 import { DEFAULT_TOPIC_RETENTION, type TopicRetentionSettings } from "../config.js";
 import { retentionConfigs } from "./topic-retention.js";
+import { CHANGELOG_TOPIC_CONFIGS } from "../state/changelog.js";
 import type { DiskState } from "../disk-guard/index.js";
 import type { SchemaStore } from "../formats/schema-store.js";
 import { incompatibleSchemas } from "../formats/flow-formats.js";
@@ -149,9 +150,12 @@ export class DeploymentManager {
     );
     const rebound = await this.d.kafka.alterTopicConfigs(bounds.filter((b) => !created.has(b.topic) && Object.keys(b.configs).length > 0));
     if (rebound.length) this.log.info({ flowId: plan.flowId, topics: rebound }, `retention of ${rebound.length} existing topic(s) of flow ${plan.flowId} brought to the plan's: ${rebound.join(", ")}`);
-    // a table's changelog keeps the latest change per key (compacted): its size is the table's, not the traffic's
     const changelogs = plan.topics.filter((t) => t.role === "changelog");
-    if (changelogs.length) await this.d.kafka.ensureTopics(changelogs.map((t) => ({ topic: t.name, partitions: t.partitions, ...replication, configs: { ...replication.configs, "cleanup.policy": "compact", "min.compaction.lag.ms": "0", "segment.ms": "600000" } })));
+    if (changelogs.length) {
+      const made = new Set(await this.d.kafka.ensureTopics(changelogs.map((t) => ({ topic: t.name, partitions: t.partitions, ...replication, configs: { ...replication.configs, ...CHANGELOG_TOPIC_CONFIGS } }))));
+      // changelogs made before tombstones had a set lifetime get it: starting from a snapshot relies on it
+      await this.d.kafka.alterTopicConfigs(changelogs.filter((t) => !made.has(t.name)).map((t) => ({ topic: t.name, configs: CHANGELOG_TOPIC_CONFIGS })));
+    }
     // a connection's cluster is the connection user's: its topics are used as they are, never created
     const external = plan.topics.filter((t) => (t.role === "external-in" || t.role === "external-out") && t.connection === undefined);
     if (external.length) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { InMessage } from "../kafka/index.js";
-import { changelogCheckpoint, changelogMessages, changelogTopicName, changelogTopicSpec, decodeChange } from "./changelog.js";
+import { SNAPSHOT_START_WINDOW_MS } from "@millrace/processors/catalog/table/spec";
+import { changelogCheckpoint, changelogMessages, changelogTopicName, changelogTopicSpec, decodeChange, TOMBSTONE_RETENTION_MS } from "./changelog.js";
 
 function record(key: string | null, value: string | null, offset = "7"): InMessage {
   return { offset, key: key === null ? null : Buffer.from(key), value: value === null ? null : Buffer.from(value), headers: {}, timestamp: "0" };
@@ -15,6 +16,9 @@ describe("changelog", () => {
     const spec = changelogTopicSpec("orders", "count", 6, 3);
     expect(spec).toMatchObject({ topic: "mr.orders.count.changelog", partitions: 6, replicationFactor: 3 });
     expect(spec.configs?.["cleanup.policy"]).toBe("compact");
+    // tombstones live as long as a snapshot may be started from
+    expect(spec.configs).toEqual({ "cleanup.policy": "compact", "min.compaction.lag.ms": "0", "segment.ms": "600000", "delete.retention.ms": String(24 * 3_600_000) });
+    expect(TOMBSTONE_RETENTION_MS).toBe(SNAPSHOT_START_WINDOW_MS);
     expect(changelogTopicSpec("orders", "count", 1)).not.toHaveProperty("replicationFactor");
     expect(() => changelogTopicSpec("orders", "count", 0)).toThrow(/node count \(flow orders\).*> 0, got 0/);
   });

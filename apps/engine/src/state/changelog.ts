@@ -1,3 +1,4 @@
+import { SNAPSHOT_START_WINDOW_MS } from "@millrace/processors/catalog/table/spec";
 import type { InMessage, OutMessage, TopicSpec } from "../kafka/index.js";
 import { edgeTopicName } from "../planner/index.js";
 import type { ProducedPositions } from "../runtime/producing.js";
@@ -19,14 +20,24 @@ export function changelogTopicName(flowId: string, nodeId: string): string {
 
 /**
  * How long compaction keeps a deleted key's tombstone: a store (or a snapshot) at an offset older
- * than a tombstone it has not read would keep the deleted row if the tombstone were gone.
+ * than a tombstone it has not read would keep the deleted row if the tombstone were gone. It is
+ * also how old a snapshot may be to start from (snapshot-start.ts).
  */
-export const TOMBSTONE_RETENTION_MS = 24 * 60 * 60 * 1000;
+export const TOMBSTONE_RETENTION_MS = SNAPSHOT_START_WINDOW_MS;
 
 /**
- * The changelog topic to create: compacted, as many partitions as the node's input topic.
- * Deleted keys' tombstones are kept a day so a store restoring meanwhile still sees them.
+ * A changelog topic's configuration, set when it is created and brought back to it when it exists:
+ * compacted at once (the latest change per key: its size is the table's, not the traffic's), in
+ * small segments so compaction keeps up, deleted keys' tombstones kept TOMBSTONE_RETENTION_MS.
  */
+export const CHANGELOG_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
+  "cleanup.policy": "compact",
+  "min.compaction.lag.ms": "0",
+  "segment.ms": "600000",
+  "delete.retention.ms": String(TOMBSTONE_RETENTION_MS),
+};
+
+/** The changelog topic to create: CHANGELOG_TOPIC_CONFIGS, as many partitions as the node's input topic. */
 export function changelogTopicSpec(flowId: string, nodeId: string, inputPartitions: number, replicationFactor?: number): TopicSpec {
   if (!(Number.isInteger(inputPartitions) && inputPartitions > 0)) {
     throw new Error(`changelog of node ${nodeId} (flow ${flowId}): the input topic's partition count must be a whole number > 0, got ${inputPartitions}`);
@@ -35,7 +46,7 @@ export function changelogTopicSpec(flowId: string, nodeId: string, inputPartitio
     topic: changelogTopicName(flowId, nodeId),
     partitions: inputPartitions,
     ...(replicationFactor !== undefined ? { replicationFactor } : {}),
-    configs: { "cleanup.policy": "compact", "delete.retention.ms": String(TOMBSTONE_RETENTION_MS) },
+    configs: { ...CHANGELOG_TOPIC_CONFIGS },
   };
 }
 

@@ -14,11 +14,16 @@ describe("table", () => {
     expect(spec.docs.length).toBeGreaterThan(80);
   });
 
-  it("config: snapshotEvery is an optional duration", () => {
+  it("config: snapshotEvery is an optional duration from 5m to under 24h", () => {
     expect(configSchema.safeParse({ snapshotEvery: "1h" }).success).toBe(true);
     const issues = (c: unknown) => configSchema.safeParse(c).error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     expect(issues({ snapshotEvery: "hourly" })).toEqual(['snapshotEvery: a duration is a whole number and a unit (ms, s, m, h or d), like "30s" or "5m"; got "hourly"']);
     expect(issues({ snapshotEvery: "0s" })).toEqual(["snapshotEvery: the duration must be more than 0"]);
+    expect(issues({ snapshotEvery: "1ms" })).toEqual(['snapshotEvery: a snapshot at most every 5m (each one reads the whole changelog); got "1ms"']);
+    expect(issues({ snapshotEvery: "299s" })).toEqual(['snapshotEvery: a snapshot at most every 5m (each one reads the whole changelog); got "299s"']);
+    expect(configSchema.safeParse({ snapshotEvery: "5m" }).success).toBe(true);
+    expect(configSchema.safeParse({ snapshotEvery: "23h" }).success).toBe(true);
+    expect(issues({ snapshotEvery: "1d" })).toEqual(['snapshotEvery: must be under 24h: an engine starts only from a snapshot younger than that; got "1d"']);
     expect(issues({ snapshotEvery: 60 })).toEqual(['snapshotEvery: snapshotEvery is a duration, like "1h" or "30m"']);
   });
 
