@@ -38,7 +38,7 @@ export { AuditRepository, type AuditEventInput, type AuditEventRow, type AuditFi
 export { ConnectionRepository, type ConnectionSummary } from "./connections.js";
 export { MaintenanceRepository } from "./maintenance.js";
 export { SchemaRegistryRepository, type SubjectVersionRow, type SubjectSummaryRow, type RegisterOutcome, type DeleteOutcome } from "./schema-registry.js";
-export { TableSnapshotRepository, type TableSnapshotRecord, type SnapshotOffsets, type SnapshotRow, type SnapshotTotals, type SnapshotTarget, type InsertSnapshotRows } from "./table-snapshots.js";
+export { TableSnapshotRepository, type TableSnapshotRecord, type SnapshotOffsets, type SnapshotPartitionRows, type SnapshotRow, type SnapshotTotals, type SnapshotTarget, type InsertSnapshotRows } from "./table-snapshots.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {

@@ -9,6 +9,9 @@ export type SnapshotTarget = "postgres" | "file";
 /** Per input partition (as text, JSON's only key type): the next changelog offset the snapshot's rows do not reflect. */
 export type SnapshotOffsets = Record<string, number>;
 
+/** Per input partition (as text): how many rows the snapshot holds of it. */
+export type SnapshotPartitionRows = Record<string, number>;
+
 export interface NewTableSnapshot {
   flowId: string;
   nodeId: string;
@@ -17,6 +20,8 @@ export interface NewTableSnapshot {
   target: SnapshotTarget;
   filePath: string | null;
   offsets: SnapshotOffsets;
+  /** when `offsets` were read from the changelog (the snapshot's age for its tombstones) */
+  offsetsAt: Date;
   /** a user's name, or "schedule" */
   takenBy: string;
   engineId: string;
@@ -25,6 +30,7 @@ export interface NewTableSnapshot {
 export interface TableSnapshotRecord extends NewTableSnapshot {
   id: string;
   rowCount: number;
+  partitionRows: SnapshotPartitionRows;
   bytes: number;
   takenAt: Date;
   ms: number;
@@ -38,6 +44,7 @@ export interface SnapshotRow {
 
 export interface SnapshotTotals {
   rowCount: number;
+  partitionRows: SnapshotPartitionRows;
   bytes: number;
 }
 
@@ -53,7 +60,9 @@ interface SnapshotDbRow {
   target: SnapshotTarget;
   file_path: string | null;
   offsets: SnapshotOffsets;
+  offsets_at: Date;
   row_count: number;
+  partition_rows: SnapshotPartitionRows;
   bytes: string;
   taken_by: string;
   engine_id: string;
@@ -61,7 +70,7 @@ interface SnapshotDbRow {
   ms: number;
 }
 
-const COLUMNS = sql`id, flow_id, node_id, deployment_id, version, target, file_path, offsets, row_count, bytes, taken_by, engine_id, taken_at, ms`;
+const COLUMNS = sql`id, flow_id, node_id, deployment_id, version, target, file_path, offsets, offsets_at, row_count, partition_rows, bytes, taken_by, engine_id, taken_at, ms`;
 
 function toRecord(r: SnapshotDbRow): TableSnapshotRecord {
   return {
@@ -73,7 +82,9 @@ function toRecord(r: SnapshotDbRow): TableSnapshotRecord {
     target: r.target,
     filePath: r.file_path,
     offsets: r.offsets,
+    offsetsAt: r.offsets_at,
     rowCount: r.row_count,
+    partitionRows: r.partition_rows,
     bytes: Number(r.bytes),
     takenBy: r.taken_by,
     engineId: r.engine_id,
@@ -117,7 +128,8 @@ export class TableSnapshotRepository {
 
   /**
    * Saves a snapshot in one transaction: its row, the rows `fill` inserts, its totals, and the
-   * deletion of the node's snapshots beyond the newest `keep` (returned, so their files can go).
+   * deletion of the node's snapshots of the same target beyond the newest `keep` (returned, so
+   * their files can go): file snapshots never push out the Postgres ones an engine starts from.
    * A `fill` that throws leaves nothing behind.
    */
   async save(
@@ -133,8 +145,8 @@ export class TableSnapshotRepository {
       const [made] = (
         await query<{ id: string }>(
           client,
-          sql`INSERT INTO table_snapshot (flow_id, node_id, deployment_id, version, target, file_path, offsets, row_count, bytes, taken_by, engine_id, ms)
-              VALUES (${s.flowId}, ${s.nodeId}, ${s.deploymentId}, ${s.version}, ${s.target}, ${s.filePath}, ${JSON.stringify(s.offsets)}::jsonb, 0, 0, ${s.takenBy}, ${s.engineId}, 0)
+          sql`INSERT INTO table_snapshot (flow_id, node_id, deployment_id, version, target, file_path, offsets, offsets_at, row_count, partition_rows, bytes, taken_by, engine_id, ms)
+              VALUES (${s.flowId}, ${s.nodeId}, ${s.deploymentId}, ${s.version}, ${s.target}, ${s.filePath}, ${JSON.stringify(s.offsets)}::jsonb, ${s.offsetsAt}, 0, '{}'::jsonb, 0, ${s.takenBy}, ${s.engineId}, 0)
               RETURNING id`,
         )
       ).rows;
@@ -143,14 +155,14 @@ export class TableSnapshotRepository {
       const [saved] = (
         await query<SnapshotDbRow>(
           client,
-          sql`UPDATE table_snapshot SET row_count = ${totals.rowCount}, bytes = ${totals.bytes}, ms = ${Date.now() - started} WHERE id = ${id} RETURNING ${COLUMNS}`,
+          sql`UPDATE table_snapshot SET row_count = ${totals.rowCount}, partition_rows = ${JSON.stringify(totals.partitionRows)}::jsonb, bytes = ${totals.bytes}, ms = ${Date.now() - started} WHERE id = ${id} RETURNING ${COLUMNS}`,
         )
       ).rows;
       const pruned = (
         await query<SnapshotDbRow>(
           client,
           sql`DELETE FROM table_snapshot WHERE id IN (
-                SELECT id FROM table_snapshot WHERE flow_id = ${s.flowId} AND node_id = ${s.nodeId}
+                SELECT id FROM table_snapshot WHERE flow_id = ${s.flowId} AND node_id = ${s.nodeId} AND target = ${s.target}
                 ORDER BY taken_at DESC, id DESC OFFSET ${keep})
               RETURNING ${COLUMNS}`,
         )
@@ -180,31 +192,53 @@ export class TableSnapshotRepository {
     return r.rows[0] && toRecord(r.rows[0]);
   }
 
-  /** One partition's rows of a snapshot in key order, `limit` at a time after `after` (exclusive). */
-  async rows(snapshotId: string, partition: number, after: string | undefined, limit: number): Promise<{ key: string; value: StoreValue }[]> {
-    const from = after === undefined ? sql`` : sql`AND key > ${after}`;
-    const r = await query<{ key: string; value: StoreValue }>(
-      this.pool,
-      sql`SELECT key, value FROM table_snapshot_row WHERE snapshot_id = ${snapshotId} AND partition = ${partition} ${from} ORDER BY key LIMIT ${limit}`,
-    );
-    return r.rows;
+  /**
+   * Runs `read` on one partition's rows of a snapshot, pages in key order `limit` at a time after
+   * `after` (exclusive), all in one REPEATABLE READ transaction: a snapshot pruned meanwhile (its
+   * rows deleted with it) is read whole or, pruned before, not at all; never in part.
+   */
+  async rows<T>(snapshotId: string, partition: number, read: (pages: (after: string | undefined, limit: number) => Promise<{ key: string; value: StoreValue }[]>) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const value = await read((after, limit) => rowsPage(client, snapshotId, partition, after, limit));
+      await client.query("COMMIT");
+      return value;
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 }
 
+async function rowsPage(on: Queryable, snapshotId: string, partition: number, after: string | undefined, limit: number): Promise<{ key: string; value: StoreValue }[]> {
+  const from = after === undefined ? sql`` : sql`AND key > ${Buffer.from(after, "utf8")}`;
+  const r = await query<{ key: Buffer; value: string }>(on, sql`SELECT key, value FROM table_snapshot_row WHERE snapshot_id = ${snapshotId} AND partition = ${partition} ${from} ORDER BY key LIMIT ${limit}`);
+  const out = new Array<{ key: string; value: StoreValue }>(r.rows.length);
+  for (let i = 0; i < r.rows.length; i++) {
+    const row = r.rows[i]!;
+    out[i] = { key: row.key.toString("utf8"), value: JSON.parse(row.value) as StoreValue };
+  }
+  return out;
+}
+
+/** Keys as UTF-8 bytes and values as JSON text: text and jsonb refuse U+0000, which binary Kafka keys and values can hold. */
 async function insertRows(on: Queryable, snapshotId: string, rows: readonly SnapshotRow[]): Promise<void> {
   if (!rows.length) return;
   const partitions = new Array<number>(rows.length);
-  const keys = new Array<string>(rows.length);
+  const keys = new Array<Buffer>(rows.length);
   const values = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     partitions[i] = r.partition;
-    keys[i] = r.key;
+    keys[i] = Buffer.from(r.key, "utf8");
     values[i] = JSON.stringify(r.value);
   }
   await query(
     on,
     sql`INSERT INTO table_snapshot_row (snapshot_id, partition, key, value)
-        SELECT ${snapshotId}::bigint, p, k, v FROM unnest(${partitions}::int[], ${keys}::text[], ${values}::jsonb[]) AS t(p, k, v)`,
+        SELECT ${snapshotId}::bigint, p, k, v FROM unnest(${partitions}::int[], ${keys}::bytea[], ${values}::text[]) AS t(p, k, v)`,
   );
 }

@@ -2,8 +2,8 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { KafkaClient } from "../kafka/index.js";
 import { restoreStore } from "../state/restore.js";
-import { PartitionStore, StoreFullError, type StoreEntry } from "../state/store.js";
-import { loadSnapshotRows, snapshotStart, type SnapshotAt, type SnapshotRowPages } from "./snapshot-start.js";
+import { PartitionStore, StoreFullError, type StoreEntry, type StoreValue } from "../state/store.js";
+import { loadSnapshotRows, SnapshotIncompleteError, snapshotStart, type SnapshotAt, type SnapshotRowSource } from "./snapshot-start.js";
 
 /**
  * A table as of one moment, folded from its changelog into temporary stores (one per partition,
@@ -18,11 +18,15 @@ export interface FoldOptions {
   partitions: number;
   /** an empty directory of this fold's own (deleted by close) */
   workDir: string;
-  /** the snapshot's size bound (its rows as written out); a store far beyond it stops the fold (SnapshotTooLargeError) */
+  /** the snapshot's size bound (its rows as written out); stores of every partition together far beyond it stop the fold (SnapshotTooLargeError) */
   maxBytes: number;
+  /** how long the fold may read (SnapshotTooSlowError beyond) */
+  maxMs: number;
   label: string;
   /** the snapshot to continue from, with its rows by partition */
-  previous?: SnapshotAt & { id: string; rows(partition: number): SnapshotRowPages };
+  previous?: SnapshotAt & { id: string; rows(partition: number): SnapshotRowSource };
+  /** told when the previous snapshot could not be used for a partition */
+  log?: (msg: string) => void;
 }
 
 export interface FoldedPartition {
@@ -36,7 +40,7 @@ export interface FoldedPartition {
   changesRead: number;
 }
 
-/** A store's pages hold more than the rows' JSON: the rows' bound is checked as they are written out, the stores only stop a runaway fold. */
+/** The stores' pages hold more than the rows' JSON: the rows' bound is checked as they are written out, the stores only stop a runaway fold. */
 const STORE_HEADROOM_BYTES = 64 * 1024 * 1024;
 
 export class SnapshotTooLargeError extends Error {
@@ -47,31 +51,57 @@ export class SnapshotTooLargeError extends Error {
   }
 }
 
+export class SnapshotTooSlowError extends Error {
+  constructor(label: string, maxMs: number) {
+    super(`the snapshot of ${label} took longer than its bound of ${Math.round(maxMs / 1000)} s to read from the changelog (MILLRACE_SNAPSHOT_MAX_SECONDS): not written`);
+    this.name = "SnapshotTooSlowError";
+  }
+}
+
 export class FoldedTable {
   private constructor(
     private readonly stores: PartitionStore[],
     readonly partitions: FoldedPartition[],
     private readonly workDir: string,
+    /** when the end offsets were read */
+    readonly offsetsAt: Date,
   ) {}
 
+  /** The table at the changelog's end offsets now; `offsetsAt` is when they were read. */
   static async fold(o: FoldOptions): Promise<FoldedTable> {
+    const deadline = Date.now() + o.maxMs;
+    const offsetsAt = new Date();
     const ends = await o.kafka.topicEndOffsets(o.changelogTopic);
     const stores: PartitionStore[] = [];
     const folded: FoldedPartition[] = [];
-    const table = new FoldedTable(stores, folded, o.workDir);
+    const table = new FoldedTable(stores, folded, o.workDir, offsetsAt);
+    // one budget for every partition's store: the bound is the snapshot's, whatever its partition count
+    let budget = o.maxBytes + STORE_HEADROOM_BYTES;
     try {
       for (let p = 0; p < o.partitions; p++) {
         const end = ends.find((e) => e.partition === p);
         if (!end) throw new Error(`changelog ${o.changelogTopic} has no partition ${p}`);
-        const store = PartitionStore.open({ directory: join(o.workDir, String(p)), maxBytes: o.maxBytes + STORE_HEADROOM_BYTES, label: `snapshot of ${o.label} partition ${p}` });
+        if (budget <= 0) throw new SnapshotTooLargeError(o.label, o.maxBytes);
+        const store = PartitionStore.open({ directory: join(o.workDir, String(p)), maxBytes: budget, label: `snapshot of ${o.label} partition ${p}` });
         stores.push(store);
         let fromSnapshot: FoldedPartition["fromSnapshot"];
         const start = o.previous && snapshotStart(o.previous, p, end);
         if (o.previous && start && "offset" in start) {
-          fromSnapshot = { id: o.previous.id, rows: await loadSnapshotRows(store, o.previous.rows(p), start.offset) };
+          try {
+            fromSnapshot = { id: o.previous.id, rows: await loadSnapshotRows(store, o.previous, p, o.previous.rows(p), start.offset) };
+          } catch (e) {
+            // the store is wiped: this partition is read from the log start instead
+            if (!(e instanceof SnapshotIncompleteError)) throw e;
+            o.log?.(`${e.message}; partition ${p} read from the changelog's start`);
+          }
         }
-        const r = await restoreStore(o.kafka, store, { topic: o.changelogTopic, partition: p, end: end.high, quietMs: 500 });
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new SnapshotTooSlowError(o.label, o.maxMs);
+        const r = await restoreStore(o.kafka, store, { topic: o.changelogTopic, partition: p, end: end.high, quietMs: 500, signal: AbortSignal.timeout(remaining) }).catch((e: unknown) => {
+          throw Date.now() >= deadline ? new SnapshotTooSlowError(o.label, o.maxMs) : e;
+        });
         folded.push({ partition: p, from: r.from, offset: store.checkpoint() ?? r.to, changesRead: r.restoredRecords, ...(fromSnapshot ? { fromSnapshot } : {}) });
+        budget -= store.size().bytes;
       }
     } catch (e) {
       await table.close();
@@ -79,6 +109,11 @@ export class FoldedTable {
       throw e;
     }
     return table;
+  }
+
+  /** One partition's row (the folded stores' keys include the processors' reserved ones). */
+  get(partition: number, key: string): StoreValue | undefined {
+    return this.stores[partition]?.get(key);
   }
 
   rowCount(): number {

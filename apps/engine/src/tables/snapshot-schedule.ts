@@ -1,4 +1,5 @@
 import { durationMs } from "@millrace/processors/catalog/aggregate/duration";
+import { SNAPSHOT_EVERY_MIN_MS } from "@millrace/processors/catalog/table/spec";
 import type { DeploymentRepository } from "../db/index.js";
 import type { Logger } from "../log.js";
 import type { ExecutionPlan } from "../planner/index.js";
@@ -19,7 +20,8 @@ export function scheduledSnapshots(plans: readonly { flowId: string; plan: Execu
     for (const n of plan.nodes) {
       const every = n.state ? n.config.snapshotEvery : undefined;
       const everyMs = typeof every === "string" ? durationMs(every) : undefined;
-      if (everyMs) out.push({ flowId, nodeId: n.id, everyMs });
+      // a deployment planned before the period had a minimum keeps its config: it gets the minimum
+      if (everyMs) out.push({ flowId, nodeId: n.id, everyMs: Math.max(everyMs, SNAPSHOT_EVERY_MIN_MS) });
     }
   }
   return out;

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TOMBSTONE_RETENTION_MS } from "../state/changelog.js";
 import { PartitionStore, type StoreValue } from "../state/store.js";
-import { loadSnapshotRows, snapshotStart, startFromSnapshot, type SnapshotRowPages } from "./snapshot-start.js";
+import { loadSnapshotRows, SnapshotIncompleteError, snapshotStart, startFromSnapshot, type SnapshotRowPages, type SnapshotRowSource } from "./snapshot-start.js";
 
 const now = Date.parse("2026-12-06T08:00:00Z");
-const snapshot = { offsets: { "0": 100, "1": 40 }, takenAt: new Date(now - 60_000) };
+const snapshot = { offsets: { "0": 100, "1": 40 }, offsetsAt: new Date(now - 60_000), partitionRows: { "0": 2, "1": 1 } };
 
 describe("snapshotStart: whether a partition can start from a snapshot", () => {
   it("starts from the snapshot's offset when the changelog still holds everything after it", () => {
@@ -19,7 +19,8 @@ describe("snapshotStart: whether a partition can start from a snapshot", () => {
     expect(snapshotStart(snapshot, 2, { low: 0, high: 10 }, now)).toEqual({ refused: "it has no offset for partition 2" });
     expect(snapshotStart(snapshot, 1, { low: 41, high: 90 }, now)).toEqual({ refused: "its offset 40 is before the changelog's first (41): records after it were deleted" });
     expect(snapshotStart(snapshot, 0, { low: 0, high: 99 }, now)).toEqual({ refused: "its offset 100 is past the changelog's end (99): the changelog is not the one it was taken from" });
-    const old = { ...snapshot, takenAt: new Date(now - TOMBSTONE_RETENTION_MS) };
+    // its age is that of its offsets: a fold that took long does not make it younger
+    const old = { ...snapshot, offsetsAt: new Date(now - TOMBSTONE_RETENTION_MS), takenAt: new Date(now - 60_000) };
     expect(snapshotStart(old, 0, { low: 0, high: 150 }, now)).toEqual({ refused: "it is older than the changelog keeps deletions (24 h)" });
   });
 });
@@ -48,23 +49,43 @@ describe("loading a snapshot into a store", () => {
     f.calls = 0;
     return f;
   }
+  const sourceOf = (pages: SnapshotRowPages): SnapshotRowSource => (load) => load(pages);
 
   it("writes every row, page after page, then the checkpoint at the snapshot's offset", async () => {
     const rows: [string, StoreValue][] = Array.from({ length: 4_500 }, (_, i) => [`k${String(i).padStart(5, "0")}`, { i }]);
     const s = store();
     const pages = pagesOf(rows);
-    expect(await loadSnapshotRows(s, pages, 777)).toBe(4_500);
+    expect(await loadSnapshotRows(s, { id: "1", partitionRows: { "3": 4_500 } }, 3, sourceOf(pages), 777)).toBe(4_500);
     expect(pages.calls).toBe(3);
     expect(s.checkpoint()).toBe(777);
     expect(s.size().entries).toBe(4_500);
     expect(s.get("k04499")).toEqual({ i: 4499 });
   });
 
+  it("empties the store first: rows a killed load left (no checkpoint) do not stay", async () => {
+    const s = store();
+    s.write([{ key: "left-over", value: 1 }, { key: "a", value: "old" }]);
+    expect(await loadSnapshotRows(s, { id: "1", partitionRows: { "0": 1 } }, 0, sourceOf(pagesOf([["a", "new"]])), 5)).toBe(1);
+    expect(s.scan({ limit: 10 })).toEqual([{ key: "a", value: "new" }]);
+  });
+
+  it("refuses rows fewer than the snapshot's count for the partition (pruned while read), leaving the store empty without a checkpoint", async () => {
+    const s = store();
+    // the first page, then nothing: the snapshot's rows were deleted meanwhile
+    let calls = 0;
+    const cut: SnapshotRowPages = async (after, limit) => (calls++ === 0 ? Array.from({ length: limit }, (_, i) => ({ key: `k${String(i).padStart(5, "0")}`, value: i })) : []);
+    const loading = loadSnapshotRows(s, { id: "9", partitionRows: { "0": 4_500 } }, 0, sourceOf(cut), 100);
+    await expect(loading).rejects.toThrow(SnapshotIncompleteError);
+    await expect(loading).rejects.toThrow("snapshot 9 partition 0: read 2000 of its 4500 rows (deleted meanwhile?)");
+    expect(s.size().entries).toBe(0);
+    expect(s.checkpoint()).toBeUndefined();
+  });
+
   it("startFromSnapshot loads a valid snapshot, names it, and logs why it skips an invalid one", async () => {
     const logs: string[] = [];
     const source = {
-      latest: async () => ({ id: "7", ...snapshot, takenAt: new Date() }),
-      rows: (_id: string, partition: number) => pagesOf(partition === 0 ? [["a", 1], ["b", 2]] : [["c", 3]]),
+      latest: async () => ({ id: "7", ...snapshot, offsetsAt: new Date() }),
+      rows: (_id: string, partition: number) => sourceOf(pagesOf(partition === 0 ? [["a", 1], ["b", 2]] : [["c", 3]])),
       changelogEnds: async (partition: number) => (partition === 0 ? { low: 0, high: 120 } : { low: 50, high: 60 }),
     };
     const start = startFromSnapshot(source, (m) => logs.push(m));

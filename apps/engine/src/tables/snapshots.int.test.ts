@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TABLE_KEY } from "@millrace/processors";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { openDatabase, type Database } from "../db/index.js";
 import { createKafka, type KafkaClient } from "../kafka/index.js";
@@ -19,7 +21,7 @@ import { logger } from "../log.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import { StageTables } from "../runtime/table-state.js";
 import { generateSecretKey, SecretBox } from "../secrets/index.js";
-import { changelogMessages, changelogTopicSpec } from "../state/changelog.js";
+import { changelogMessages, changelogTopicName, changelogTopicSpec, TOMBSTONE_RETENTION_MS } from "../state/changelog.js";
 import type { StoreChange, StoreValue } from "../state/store.js";
 import { flowDoc, range, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
 import { startFromStoredSnapshot } from "./snapshot-start.js";
@@ -49,7 +51,7 @@ describe("table snapshots", () => {
   const plan = { flowId, nodes: [{ id: nodeId, type: "table", config: {}, state: { changelogTopic: topic, partitions: 2 } }] } as unknown as ExecutionPlan;
   const work = mkdtempSync(join(tmpdir(), "mr-snapshots-"));
   const snapshotDir = join(work, "snapshots");
-  const settings = { directory: snapshotDir, keep: 2, maxBytes: 16 * 1024 * 1024, checkMs: 60_000 };
+  const settings = { directory: snapshotDir, keep: 2, maxBytes: 16 * 1024 * 1024, maxMs: 120_000, checkMs: 60_000 };
   /** what each partition's changelog holds so far */
   const written: StoreChange[][] = [[], []];
   let database: { url: string; drop(): Promise<void> };
@@ -57,11 +59,16 @@ describe("table snapshots", () => {
   let snapshots: TableSnapshots;
 
   async function produce(from: number, to: number): Promise<void> {
+    await produceChanges([changes(0, from, to), changes(1, from, to)]);
+  }
+
+  async function produceChanges(byPartition: StoreChange[][]): Promise<void> {
     const producer = kafka.producer();
     await producer.connect();
     try {
-      for (let p = 0; p < 2; p++) {
-        const list = changes(p, from, to);
+      for (let p = 0; p < byPartition.length; p++) {
+        const list = byPartition[p]!;
+        if (!list.length) continue;
         written[p]!.push(...list);
         await producer.send(topic, changelogMessages(list, p));
       }
@@ -91,7 +98,7 @@ describe("table snapshots", () => {
   }, 60_000);
 
   async function rowsOf(id: string, p: number): Promise<Map<string, StoreValue>> {
-    return new Map((await db.repositories.tableSnapshots.rows(id, p, undefined, 10_000)).map((r) => [r.key, r.value]));
+    return new Map((await db.repositories.tableSnapshots.rows(id, p, (pages) => pages(undefined, 10_000))).map((r) => [r.key, r.value]));
   }
 
   let first: string;
@@ -100,6 +107,9 @@ describe("table snapshots", () => {
     const r = (await snapshots.take({ flowId, nodeId, takenBy: "ann" }))!;
     first = r.snapshot.id;
     expect(r.snapshot).toMatchObject({ flowId, nodeId, deploymentId: "d1", version: 3, target: "postgres", filePath: null, offsets: { "0": 400, "1": 400 }, takenBy: "ann", engineId: "e1" });
+    // its age counts from when the offsets were read, before the fold and the insert
+    expect(r.snapshot.offsetsAt.getTime()).toBeLessThanOrEqual(r.snapshot.takenAt.getTime());
+    expect(r.snapshot.partitionRows).toEqual({ "0": table(0).size, "1": table(1).size });
     expect(r.partitions).toEqual([
       { partition: 0, from: 0, offset: 400, changesRead: 400 },
       { partition: 1, from: 0, offset: 400, changesRead: 400 },
@@ -114,8 +124,9 @@ describe("table snapshots", () => {
   it("writes a JSON-lines file with the offsets in its header, continuing from the previous snapshot", async () => {
     await produce(400, 460);
     const r = (await snapshots.take({ flowId, nodeId, takenBy: "ann", file: "daily/t.jsonl" }))!;
-    const path = join(snapshotDir, "daily", "t.jsonl");
-    expect(r.snapshot).toMatchObject({ target: "file", filePath: path, offsets: { "0": 460, "1": 460 } });
+    // in the node's own folder, named relative to the snapshot directory
+    const path = join(snapshotDir, flowId, nodeId, "daily", "t.jsonl");
+    expect(r.snapshot).toMatchObject({ target: "file", filePath: join(flowId, nodeId, "daily", "t.jsonl"), offsets: { "0": 460, "1": 460 } });
     // the rows of the first snapshot, then only the changelog after its offsets
     expect(r.partitions).toEqual([
       { partition: 0, from: 400, offset: 460, changesRead: 60, fromSnapshot: { id: first, rows: table(0, 400).size } },
@@ -129,25 +140,37 @@ describe("table snapshots", () => {
     expect(r.snapshot.bytes).toBe(Buffer.byteLength(readFileSync(path)));
   }, 60_000);
 
-  it("keeps the newest N per node, deleting older ones (a file snapshot's file too)", async () => {
+  it("keeps the newest N per node and target, deleting older ones (a file snapshot's file too); an existing file is not replaced", async () => {
+    const fileSnapshot = (await snapshots.list(flowId, nodeId, 1))[0]!;
     const third = (await snapshots.take({ flowId, nodeId, takenBy: "schedule" }))!;
-    expect(third.pruned).toEqual([first]);
-    expect(await rowsOf(first, 0)).toEqual(new Map());
+    // files do not count against the Postgres snapshots an engine starts from
+    expect(third.pruned).toEqual([]);
     const fourth = (await snapshots.take({ flowId, nodeId, takenBy: "schedule" }))!;
-    expect(fourth.pruned).toHaveLength(1);
-    expect(existsSync(join(snapshotDir, "daily", "t.jsonl"))).toBe(false);
-    expect((await snapshots.list(flowId, nodeId)).map((s) => s.id)).toEqual([fourth.snapshot.id, third.snapshot.id]);
+    expect(fourth.pruned).toEqual([first]);
+    expect(await rowsOf(first, 0)).toEqual(new Map());
+    await expect(snapshots.take({ flowId, nodeId, takenBy: "ann", file: "daily/t.jsonl" })).rejects.toMatchObject({ code: "CONFLICT", message: `the snapshot file ${join(flowId, nodeId, "daily", "t.jsonl")} exists already: give another name (or delete it)` });
+    expect((await snapshots.take({ flowId, nodeId, takenBy: "ann", file: "t2.jsonl" }))!.pruned).toEqual([]);
+    const third3 = (await snapshots.take({ flowId, nodeId, takenBy: "ann", file: "t3.jsonl" }))!;
+    expect(third3.pruned).toEqual([fileSnapshot.id]);
+    expect(existsSync(join(snapshotDir, flowId, nodeId, "daily", "t.jsonl"))).toBe(false);
+    expect(existsSync(join(snapshotDir, flowId, nodeId, "t2.jsonl"))).toBe(true);
+    expect((await db.repositories.tableSnapshots.latestInPostgres(flowId, nodeId))!.id).toBe(fourth.snapshot.id);
+    expect((await snapshots.list(flowId, nodeId)).filter((s) => s.target === "postgres").map((s) => s.id)).toEqual([fourth.snapshot.id, third.snapshot.id]);
   }, 60_000);
 
-  it("refuses a file outside the snapshot directory, a table over the size bound, and a second snapshot of a node at once", async () => {
+  it("refuses a file outside the node's folder, a table over the size or time bound, and a second snapshot of a node at once", async () => {
     const before = (await snapshots.list(flowId, nodeId)).map((s) => s.id);
-    await expect(snapshots.take({ flowId, nodeId, takenBy: "ann", file: "../../etc/t.jsonl" })).rejects.toMatchObject({
+    await expect(snapshots.take({ flowId, nodeId, takenBy: "ann", file: "../other-node/t.jsonl" })).rejects.toMatchObject({
       code: "INVALID",
-      message: expect.stringMatching(/^the snapshot file "\.\.\/\.\.\/etc\/t\.jsonl" is outside the snapshot directory .*snapshots \(MILLRACE_SNAPSHOT_DIR\): give a path inside it$/),
+      message: `the snapshot file "../other-node/t.jsonl" is outside node ${nodeId}'s snapshot folder ${flowId}/${nodeId} (in MILLRACE_SNAPSHOT_DIR): give a name inside it`,
     });
     await expect(servicesWith({ ...settings, maxBytes: 500 }).take({ flowId, nodeId, takenBy: "ann" })).rejects.toMatchObject({
       code: "INVALID",
       message: `the snapshot of ${flowId}/${nodeId} is larger than its bound of 500 bytes (MILLRACE_SNAPSHOT_MAX_MB): not written`,
+    });
+    await expect(servicesWith({ ...settings, maxMs: 1 }).take({ flowId, nodeId, takenBy: "ann" })).rejects.toMatchObject({
+      code: "INVALID",
+      message: `the snapshot of ${flowId}/${nodeId} took longer than its bound of 0 s to read from the changelog (MILLRACE_SNAPSHOT_MAX_SECONDS): not written`,
     });
     const both = await Promise.allSettled([snapshots.take({ flowId, nodeId, takenBy: "ann" }), snapshots.take({ flowId, nodeId, takenBy: "bob" })]);
     expect(both.filter((o) => o.status === "fulfilled")).toHaveLength(1);
@@ -184,6 +207,51 @@ describe("table snapshots", () => {
     }
     expect(logs).toEqual([0, 1].map((p) => expect.stringMatching(new RegExp(`^node t: table of partition ${p} restored from snapshot ${newest!.id} \\(${table(p, 460).size} rows at changelog offset 460\\), then from ${topic.replaceAll(".", "\\.")}: 40 change\\(s\\), offsets 460…500, in \\d+ ms$`))));
   }, 60_000);
+
+  it("reads a snapshot's rows whole while it is pruned (one transaction)", async () => {
+    const [newest] = await snapshots.list(flowId, nodeId, 1);
+    const other = await snapshots.take({ flowId, nodeId, takenBy: "ann" });
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const read = await db.repositories.tableSnapshots.rows(other!.snapshot.id, 0, async (pages) => {
+        const head = await pages(undefined, 3);
+        await client.query("DELETE FROM table_snapshot WHERE id = $1", [other!.snapshot.id]);
+        return [...head, ...(await pages(head[head.length - 1]!.key, 10_000))];
+      });
+      expect(new Map(read.map((r) => [r.key, r.value]))).toEqual(table(0));
+      // deleted: none at all, never a part
+      expect(await rowsOf(other!.snapshot.id, 0)).toEqual(new Map());
+    } finally {
+      await client.end();
+    }
+    expect((await snapshots.list(flowId, nodeId, 1))[0]!.id).toBe(newest!.id);
+  }, 60_000);
+
+  // (a store refuses a key with U+0000 itself: no table row has one)
+  it("holds values with U+0000 and keys with other control characters (binary Kafka data), and leaves a processor's reserved key out of a file's rows (in its header)", async () => {
+    await produceChanges([
+      [
+        { key: "bin\u0001key\u00ff", value: { s: "a\u0000b" } },
+        { key: "plain", value: "\u0000" },
+      ],
+      [{ key: TABLE_KEY.streamTime, value: 1_765_000_000_000 }],
+    ]);
+    const r = (await snapshots.take({ flowId, nodeId, takenBy: "ann" }))!;
+    expect(await rowsOf(r.snapshot.id, 0)).toEqual(table(0));
+    expect((await rowsOf(r.snapshot.id, 0)).get("bin\u0001key\u00ff")).toEqual({ s: "a\u0000b" });
+    // kept in Postgres: a windowed aggregate started from the snapshot needs its stream time
+    expect((await rowsOf(r.snapshot.id, 1)).get(TABLE_KEY.streamTime)).toBe(1_765_000_000_000);
+    // the next one continues from it, control characters and all
+    const next = (await snapshots.take({ flowId, nodeId, takenBy: "ann", file: "binary.jsonl" }))!;
+    expect(next.partitions.map((p) => p.fromSnapshot?.id)).toEqual([r.snapshot.id, r.snapshot.id]);
+    const [header, ...lines] = readFileSync(join(snapshotDir, next.snapshot.filePath!), "utf8").trimEnd().split("\n");
+    const rows = lines.map((l) => JSON.parse(l) as { key: string; value: StoreValue; partition: number });
+    expect(rows.some((x) => x.key === TABLE_KEY.streamTime)).toBe(false);
+    expect(rows.find((x) => x.key === "bin\u0001key\u00ff")).toEqual({ key: "bin\u0001key\u00ff", value: { s: "a\u0000b" }, partition: 0 });
+    expect(JSON.parse(header!).snapshot).toMatchObject({ rows: rows.length, tableKeys: { "1": { [TABLE_KEY.streamTime]: 1_765_000_000_000 } } });
+    expect(next.snapshot.rowCount).toBe(rows.length);
+  }, 60_000);
 });
 
 describe("table snapshots on running engines", () => {
@@ -212,12 +280,16 @@ describe("table snapshots on running engines", () => {
     const input = uid("customers");
     const kafka = createKafka({ clientId: uid("snapshot-engine"), brokers, logLevel: "nothing" });
     await kafka.ensureTopics([{ topic: input, partitions: 2 }]);
+    // a changelog made before tombstones had a set lifetime: the deploy gives it one
+    const changelog = changelogTopicName(id, "t");
+    await kafka.ensureTopics([{ topic: changelog, partitions: 2, configs: { "cleanup.policy": "compact" } }]);
     const producer = kafka.producer();
     await producer.connect();
     const send = (from: number, to: number) => producer.send(input, range(from, to).map((n) => ({ key: `c${n % 40}`, value: JSON.stringify({ n }) })));
     await send(0, 400);
     await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, fromBeginning: true }], ["t", "table", { snapshotEvery: "1h" }]], [["in", "success", "t"]]) });
     await engine.api.deployments.deploy.mutate({ flowId: id });
+    expect(await kafka.topicConfigs(changelog)).toMatchObject({ "cleanup.policy": "compact", "delete.retention.ms": String(TOMBSTONE_RETENTION_MS) });
     const latest = (min: number) => async () => {
       const s = await engine!.api.tables.scan.query({ flowId: id, nodeId: "t", limit: 100 });
       return s.rows.length === 40 && s.rows.every((r) => (r.value as { n: number }).n >= min) ? s.rows : undefined;
@@ -231,13 +303,13 @@ describe("table snapshots on running engines", () => {
     const asked = JSON.parse((await cli("table", "snapshot", id, "t", "--json")).stdout) as { snapshot: { id: string; rowCount: number; offsets: Record<string, number>; takenBy: string } };
     expect(asked.snapshot).toMatchObject({ rowCount: 40, takenBy: "admin" });
     const toFile = JSON.parse((await cli("table", "snapshot", id, "t", "--file", "t.jsonl", "--json")).stdout) as { snapshot: { filePath: string } };
-    expect(toFile.snapshot.filePath).toBe(join(dataDir, "snapshots", "t.jsonl"));
-    expect(readFileSync(toFile.snapshot.filePath, "utf8").trimEnd().split("\n")).toHaveLength(41);
+    expect(toFile.snapshot.filePath).toBe(join(id, "t", "t.jsonl"));
+    expect(readFileSync(join(dataDir, "snapshots", toFile.snapshot.filePath), "utf8").trimEnd().split("\n")).toHaveLength(41);
     const outside = await cli("table", "snapshot", id, "t", "--file", "/tmp/t.jsonl").then(
       () => "written",
       (e: { stderr?: string }) => e.stderr ?? "",
     );
-    expect(outside).toMatch(/the snapshot file "\/tmp\/t\.jsonl" is outside the snapshot directory/);
+    expect(outside).toMatch(/the snapshot file "\/tmp\/t\.jsonl" is outside node t's snapshot folder/);
     const listed = JSON.parse((await cli("table", "snapshots", id, "t", "--json")).stdout) as { id: string; target: string }[];
     expect(listed.map((s) => s.id)).toEqual([String(Number(asked.snapshot.id) + 1), asked.snapshot.id, scheduled.id]);
     expect((await cli("table", "snapshots", id, "t")).stdout).toMatch(/^ID +TAKEN AT +BY +WHERE +ROWS +BYTES +OFFSETS\n/);

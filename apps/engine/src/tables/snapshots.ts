@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
-import type { DeploymentRepository, SnapshotOffsets, SnapshotRow, TableSnapshotRecord, TableSnapshotRepository } from "../db/index.js";
+import { join, resolve } from "node:path";
+import { isReservedTableKey, TABLE_KEY } from "@millrace/processors";
+import type { DeploymentRepository, SnapshotOffsets, SnapshotPartitionRows, SnapshotRow, TableSnapshotRecord, TableSnapshotRepository } from "../db/index.js";
 import { DomainError } from "../errors.js";
 import type { KafkaClient } from "../kafka/index.js";
 import type { Logger } from "../log.js";
 import type { ExecutionPlan } from "../planner/index.js";
 import { stateOf } from "./queries.js";
-import { SnapshotFileWriter, snapshotFilePath } from "./snapshot-file.js";
-import { FoldedTable, SnapshotTooLargeError } from "./snapshot-fold.js";
+import { SnapshotFileWriter, snapshotFilePath, type SnapshotFile } from "./snapshot-file.js";
+import { FoldedTable, SnapshotTooLargeError, SnapshotTooSlowError } from "./snapshot-fold.js";
 import type { SnapshotSettings } from "./snapshot-settings.js";
 
 /** The folds' temporary stores: `<data>/tmp/snapshot-<uuid>`, deleted after each snapshot and, left by a killed engine, at the next start. */
@@ -17,7 +18,7 @@ const FOLD_DIR_PREFIX = "snapshot-";
 export interface TakeSnapshot {
   flowId: string;
   nodeId: string;
-  /** write a JSON-lines file at this path (within the snapshot directory) instead of Postgres */
+  /** write a JSON-lines file of this name (within the node's folder of the snapshot directory) instead of Postgres */
   file?: string;
   /** the user asking, or "schedule" */
   takenBy: string;
@@ -73,7 +74,7 @@ export class TableSnapshots {
     const deployment = await this.d.deployments.ofFlow(req.flowId);
     if (!deployment?.plan) throw new DomainError("UNAVAILABLE", `flow ${req.flowId} has never been deployed: it has no table yet`);
     const state = stateOf(deployment.plan as ExecutionPlan, req.nodeId);
-    const filePath = req.file === undefined ? undefined : await snapshotFilePath(this.d.settings.directory, req.file);
+    const file = req.file === undefined ? undefined : await snapshotFilePath(this.d.settings.directory, req.flowId, req.nodeId, req.file);
     const locked = await this.d.snapshots.withNodeLock(req.flowId, req.nodeId, async () => {
       if (req.unlessYoungerThanMs !== undefined) {
         const [newest] = await this.d.snapshots.list(req.flowId, req.nodeId, 1);
@@ -87,15 +88,17 @@ export class TableSnapshots {
         partitions: state.partitions,
         workDir: join(this.d.dataDir, "tmp", `${FOLD_DIR_PREFIX}${randomUUID()}`),
         maxBytes: this.d.settings.maxBytes,
+        maxMs: this.d.settings.maxMs,
         label,
-        ...(previous ? { previous: { ...previous, rows: (p: number) => (after: string | undefined, limit: number) => this.d.snapshots.rows(previous.id, p, after, limit) } } : {}),
+        log: (msg) => this.d.log.warn({ flowId: req.flowId, nodeId: req.nodeId }, `table snapshot of ${label}: ${msg}`),
+        ...(previous ? { previous: { ...previous, rows: (p: number) => (load) => this.d.snapshots.rows(previous.id, p, load) } } : {}),
       });
       try {
         const offsets: SnapshotOffsets = {};
         for (const p of table.partitions) offsets[String(p.partition)] = p.offset;
-        const meta = { flowId: req.flowId, nodeId: req.nodeId, deploymentId: deployment.id, version: deployment.version, offsets, takenBy: req.takenBy, engineId: this.d.engineId };
-        const saved = filePath
-          ? await this.toFile(table, meta, filePath, label)
+        const meta = { flowId: req.flowId, nodeId: req.nodeId, deploymentId: deployment.id, version: deployment.version, offsets, offsetsAt: table.offsetsAt, takenBy: req.takenBy, engineId: this.d.engineId };
+        const saved = file
+          ? await this.toFile(table, meta, file, label)
           : await this.d.snapshots.save({ ...meta, target: "postgres", filePath: null }, (insert) => this.toRows(table, label, insert), this.d.settings.keep);
         await this.removeFiles(saved.pruned);
         const outcome: SnapshotOutcome = { snapshot: saved.snapshot, partitions: table.partitions, pruned: saved.pruned.map((s) => s.id) };
@@ -110,7 +113,7 @@ export class TableSnapshots {
       }
     }).catch((e: unknown) => {
       // the bound is the asker's to change (a setting), not an engine failure
-      if (e instanceof SnapshotTooLargeError) throw new DomainError("INVALID", e.message);
+      if (e instanceof SnapshotTooLargeError || e instanceof SnapshotTooSlowError) throw new DomainError("INVALID", e.message);
       throw e;
     });
     if (!locked.ran) {
@@ -124,6 +127,7 @@ export class TableSnapshots {
   private async toRows(table: FoldedTable, label: string, insert: (rows: readonly SnapshotRow[]) => Promise<void>) {
     let rowCount = 0;
     let bytes = 0;
+    const partitionRows: SnapshotPartitionRows = {};
     const rows: SnapshotRow[] = [];
     for await (const page of table.pages()) {
       rows.length = 0;
@@ -134,26 +138,48 @@ export class TableSnapshots {
       if (bytes > this.d.settings.maxBytes) throw new SnapshotTooLargeError(label, this.d.settings.maxBytes);
       await insert(rows);
       rowCount += rows.length;
+      partitionRows[String(page.partition)] = (partitionRows[String(page.partition)] ?? 0) + rows.length;
     }
-    return { rowCount, bytes };
+    return { rowCount, partitionRows, bytes };
   }
 
-  /** Writes the JSON-lines file (renamed into place only when complete), then records it. */
-  private async toFile(table: FoldedTable, meta: Omit<TableSnapshotRecord, "id" | "rowCount" | "bytes" | "takenAt" | "ms" | "target" | "filePath">, path: string, label: string) {
-    const writer = await SnapshotFileWriter.create(path);
+  /**
+   * Writes the JSON-lines file (linked into place only when complete), then records it. A reader
+   * sees only rows: the processors' bookkeeping keys (a windowed aggregate's stream time) are in
+   * the header's `tableKeys`, by partition.
+   */
+  private async toFile(table: FoldedTable, meta: Omit<TableSnapshotRecord, "id" | "rowCount" | "partitionRows" | "bytes" | "takenAt" | "ms" | "target" | "filePath">, file: SnapshotFile, label: string) {
+    const writer = await SnapshotFileWriter.create(file.path);
     let bytes = 0;
     let rowCount = 0;
+    const partitionRows: SnapshotPartitionRows = {};
     try {
-      const header = JSON.stringify({ snapshot: { flowId: meta.flowId, nodeId: meta.nodeId, version: meta.version, takenAt: new Date().toISOString(), offsets: meta.offsets, rows: table.rowCount() } });
+      const tableKeys: Record<string, Record<string, unknown>> = {};
+      let reserved = 0;
+      for (const { partition } of table.partitions) {
+        for (const key of Object.values(TABLE_KEY)) {
+          const value = table.get(partition, key);
+          if (value === undefined) continue;
+          (tableKeys[String(partition)] ??= {})[key] = value;
+          reserved++;
+        }
+      }
+      const header = JSON.stringify({
+        snapshot: { flowId: meta.flowId, nodeId: meta.nodeId, version: meta.version, takenAt: new Date().toISOString(), offsets: meta.offsets, rows: table.rowCount() - reserved, ...(reserved ? { tableKeys } : {}) },
+      });
       await writer.line(header);
       bytes += Buffer.byteLength(header) + 1;
       for await (const page of table.pages()) {
+        let written = 0;
         for (const e of page.entries) {
+          if (isReservedTableKey(e.key)) continue;
           const line = JSON.stringify({ key: e.key, value: e.value, partition: page.partition });
           bytes += Buffer.byteLength(line) + 1;
           await writer.line(line);
+          written++;
         }
-        rowCount += page.entries.length;
+        rowCount += written;
+        partitionRows[String(page.partition)] = (partitionRows[String(page.partition)] ?? 0) + written;
         if (bytes > this.d.settings.maxBytes) throw new SnapshotTooLargeError(label, this.d.settings.maxBytes);
       }
       await writer.finish();
@@ -162,15 +188,15 @@ export class TableSnapshots {
       throw e;
     }
     try {
-      return await this.d.snapshots.save({ ...meta, target: "file", filePath: path }, async () => ({ rowCount, bytes }), this.d.settings.keep);
+      return await this.d.snapshots.save({ ...meta, target: "file", filePath: file.name }, async () => ({ rowCount, partitionRows, bytes }), this.d.settings.keep);
     } catch (e) {
-      await rm(path, { force: true });
+      await rm(file.path, { force: true });
       throw e;
     }
   }
 
-  /** The files of pruned file snapshots written on this machine (another engine's are its own to lose). */
+  /** The files of pruned file snapshots written on this machine (another engine's are its own to lose), named relative to the snapshot directory. */
   private async removeFiles(pruned: TableSnapshotRecord[]): Promise<void> {
-    for (const s of pruned) if (s.target === "file" && s.filePath && s.engineId === this.d.engineId) await rm(s.filePath, { force: true }).catch(() => {});
+    for (const s of pruned) if (s.target === "file" && s.filePath && s.engineId === this.d.engineId) await rm(resolve(this.d.settings.directory, s.filePath), { force: true }).catch(() => {});
   }
 }
