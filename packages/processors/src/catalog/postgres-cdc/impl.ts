@@ -69,7 +69,7 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
       await admin.connect();
       try {
         await checkServer(admin);
-        const tables = await describeTables(admin, c.tables, c.keys);
+        const tables = await describeTables(admin, c.tables, c.keys, c.columnTypes);
         for (const t of tables) {
           if (c.publication === undefined && t.replicaIdentity === "default" && !t.hasPrimaryKey) {
             // published without a replica identity, the application's own UPDATEs and DELETEs of it would fail
@@ -128,9 +128,12 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
       switch (msg.tag) {
         case "relation":
           // a relation is (re)sent before its first change and after its columns change
-          for (const col of msg.columns) col.parser = parserFor(col.typeOid, col.typeName);
-          relations.set(msg.relationOid, tablesByName.get(`${msg.schema}.${msg.name}`));
+        {
+          const table = tablesByName.get(`${msg.schema}.${msg.name}`);
+          for (const col of msg.columns) col.parser = table?.overrides.get(col.name) ?? parserFor(col.typeOid, col.typeName);
+          relations.set(msg.relationOid, table);
           return;
+        }
         case "begin":
           open = {
             records: [],

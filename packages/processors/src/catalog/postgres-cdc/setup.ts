@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { quoteIdent } from "../../pg-util.js";
+import { OVERRIDES, type ColumnOverride, type TextParser } from "./values.js";
 
 /** What the source knows of a captured table. */
 export interface CapturedTable {
@@ -11,6 +12,10 @@ export interface CapturedTable {
   /** the key's columns in key order: the primary key's or those chosen (empty: records have no key) */
   keyColumns: string[];
   hasPrimaryKey: boolean;
+  /** the columns (in table order) when the table was looked up: what the snapshot selects */
+  columns: string[];
+  /** columns whose mapping the node's config sets (columnTypes) */
+  overrides: Map<string, TextParser>;
   replicaIdentity: "default" | "nothing" | "full" | "index";
 }
 
@@ -37,7 +42,12 @@ export async function checkServer(client: pg.Client): Promise<void> {
 }
 
 /** Looks the tables up (each must exist), with their primary keys and replica identity. */
-export async function describeTables(client: pg.Client, tables: readonly string[], keys: Readonly<Record<string, string[]>> = {}): Promise<CapturedTable[]> {
+export async function describeTables(
+  client: pg.Client,
+  tables: readonly string[],
+  keys: Readonly<Record<string, string[]>> = {},
+  columnTypes: Readonly<Record<string, ColumnOverride>> = {},
+): Promise<CapturedTable[]> {
   const out: CapturedTable[] = [];
   for (const name of tables) {
     const found = await client.query<{ schema: string; table: string; ident: string; keys: string[] | null }>(
@@ -53,14 +63,20 @@ export async function describeTables(client: pg.Client, tables: readonly string[
     if (!found.rows.length) throw new Error(`postgres-cdc: table ${name} does not exist (or is not a table) in the database the node connects to`);
     const r = found.rows[0];
     const ident = ({ d: "default", n: "nothing", f: "full", i: "index" } as const)[r.ident as "d" | "n" | "f" | "i"] ?? "default";
+    const columns = (await client.query<{ name: string }>("SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [name])).rows.map((c) => c.name);
+    const known = new Set(columns);
     const chosen = keys[name];
-    if (chosen) {
-      const columns = await client.query<{ name: string }>("SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped", [name]);
-      const known = new Set(columns.rows.map((c) => c.name));
-      const unknown = chosen.filter((c) => !known.has(c));
-      if (unknown.length) throw new Error(`postgres-cdc: keys of ${name} name columns the table does not have: ${unknown.join(", ")}`);
+    const unknownKeys = chosen?.filter((c) => !known.has(c)) ?? [];
+    if (unknownKeys.length) throw new Error(`postgres-cdc: keys of ${name} name columns the table does not have: ${unknownKeys.join(", ")}`);
+    const overrides = new Map<string, TextParser>();
+    for (const [column, type] of Object.entries(columnTypes)) {
+      const dot = column.lastIndexOf(".");
+      if (column.slice(0, dot) !== name) continue;
+      const col = column.slice(dot + 1);
+      if (!known.has(col)) throw new Error(`postgres-cdc: columnTypes names ${column}, a column the table does not have`);
+      overrides.set(col, OVERRIDES[type]);
     }
-    out.push({ name: `${r.schema}.${r.table}`, schema: r.schema, table: r.table, keyColumns: chosen ?? r.keys ?? [], hasPrimaryKey: r.keys !== null, replicaIdentity: ident });
+    out.push({ name: `${r.schema}.${r.table}`, schema: r.schema, table: r.table, keyColumns: chosen ?? r.keys ?? [], hasPrimaryKey: r.keys !== null, replicaIdentity: ident, columns, overrides });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { quoteIdent } from "../../pg-util.js";
 import type { CapturedTable } from "./setup.js";
-import { parserFor, SESSION_OPTIONS } from "./values.js";
+import { parserFor, SESSION_OPTIONS, type TextParser } from "./values.js";
 
 type Row = Record<string, unknown>;
 
@@ -55,6 +55,7 @@ export class SnapshotReader {
       if (this.tableIndex >= 0) {
         const res = await this.client.query<Row>(`FETCH ${this.chunkRows} FROM mr_snapshot`);
         const table = this.tables[this.tableIndex];
+        if (table.overrides.size) applyOverrides(res.rows, table.overrides);
         if (res.rows.length === this.chunkRows) return { table, rows: res.rows, last: false };
         await this.client.query("CLOSE mr_snapshot");
         if (res.rows.length) {
@@ -69,7 +70,9 @@ export class SnapshotReader {
         return undefined;
       }
       const t = this.tables[this.tableIndex];
-      await this.client.query(`DECLARE mr_snapshot NO SCROLL CURSOR FOR SELECT * FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
+      // a column whose mapping is overridden is read as its text, as the stream sends it
+      const list = t.overrides.size ? t.columns.map((c) => (t.overrides.has(c) ? `${quoteIdent(c)}::text AS ${quoteIdent(c)}` : quoteIdent(c))).join(", ") : "*";
+      await this.client.query(`DECLARE mr_snapshot NO SCROLL CURSOR FOR SELECT ${list} FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
     }
     return undefined;
   }
@@ -82,5 +85,15 @@ export class SnapshotReader {
   async close(): Promise<void> {
     await this.client.query("COMMIT").catch(() => {});
     await this.client.end().catch(() => {});
+  }
+}
+
+/** Parses the overridden columns (read as text) of the rows in place. */
+function applyOverrides(rows: Row[], overrides: ReadonlyMap<string, TextParser>): void {
+  for (const row of rows) {
+    for (const [column, parse] of overrides) {
+      const v = row[column];
+      if (typeof v === "string") row[column] = parse(v);
+    }
   }
 }

@@ -36,6 +36,13 @@ export const configSchema = z
       .record(z.string(), z.array(z.string().min(1, "a column name is empty"), { error: "a key is a list of column names" }).min(1, "a key has at least one column"))
       .optional()
       .meta(meta("Key columns per table, for a table without a primary key or to key by other columns: {\"public.events\": [\"event_id\"]}.")),
+    columnTypes: z
+      .record(
+        z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, "a column is named schema.table.column"),
+        z.enum(["text", "number", "json"], { error: "a column's type is text, number or json" }),
+      )
+      .optional()
+      .meta(meta("Per-column mapping in place of its type's: {\"public.orders.amount\": \"number\"} (text: as Postgres writes it; number: a JSON number, precision beyond a double lost; json: parsed).")),
     snapshotChunkRows: z
       .number()
       .int()
@@ -48,6 +55,10 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     for (const table of Object.keys(c.keys ?? {})) {
       if (!c.tables.includes(table)) ctx.addIssue({ code: "custom", path: ["keys", table], message: `keys names ${table}, which is not in tables` });
+    }
+    for (const column of Object.keys(c.columnTypes ?? {})) {
+      const table = column.slice(0, column.lastIndexOf("."));
+      if (!c.tables.includes(table)) ctx.addIssue({ code: "custom", path: ["columnTypes", column], message: `columnTypes names a column of ${table}, which is not in tables` });
     }
   });
 export type PostgresCdcConfig = z.infer<typeof configSchema>;
@@ -98,7 +109,8 @@ held in memory until its commit is read.
 **Types**: numeric as a string (no precision lost), bigint as a number when it fits a double exactly
 (else a string), timestamptz as ISO-8601 UTC with its microseconds, timestamp without a zone, date and
 time as ISO text, json/jsonb as JSON, arrays as JSON arrays, bytea as base64, booleans, enums, uuid,
-interval and every other type as their text.
+interval and every other type as their text. **columnTypes** sets a column's mapping to text, number or json
+instead (\`{"public.orders.amount": "number"}\`), in the snapshot and the stream alike.
 
 **Snapshot**: with *initial* (default) a new slot's exported snapshot is read first, **snapshotChunkRows**
 rows at a time, each row a record with op \`r\`; the changes follow from exactly the slot's starting

@@ -39,6 +39,8 @@ describe("postgres-cdc values", () => {
     expect(issues({ tables: ["public.a"] })).toMatch(/url: give url or connection/);
     expect(issues({ url: "#{db}", tables: ["public.a"], keys: { "public.b": ["id"] } })).toMatch(/keys.public.b: keys names public.b, which is not in tables/);
     expect(issues({ url: "#{db}", tables: ["public.a"], snapshot: "sometimes" })).toMatch(/snapshot: snapshot is initial or never/);
+    expect(issues({ url: "#{db}", tables: ["public.a"], columnTypes: { "public.b.x": "number" } })).toMatch(/columnTypes.public.b.x: columnTypes names a column of public.b, which is not in tables/);
+    expect(issues({ url: "#{db}", tables: ["public.a"], columnTypes: { "public.a.x": "float" } })).toMatch(/columnTypes.public.a.x: a column's type is text, number or json/);
     expect(issues({ url: "#{db}", tables: ['"My Schema"."Orders"'], envelope: "debezium" })).toBe("");
   });
 });

@@ -26,6 +26,26 @@ const asTimestamptz: TextParser = (t) => (t.endsWith("+00") ? t.slice(0, -3).rep
 const asTimestamp: TextParser = (t) => t.replace(" ", "T");
 const asBytea: TextParser = (t) => (t.startsWith("\\x") ? Buffer.from(t.slice(2), "hex").toString("base64") : t);
 
+/** What a column's mapping can be set to, in place of its type's (a per-column override). */
+export const OVERRIDES = {
+  /** the Postgres text as is */
+  text: asText,
+  /** a JSON number (digits beyond a double's precision are lost: the user chose so) */
+  number: (t: string) => {
+    const n = Number(t);
+    return Number.isFinite(n) ? n : t;
+  },
+  /** text holding JSON, parsed */
+  json: (t: string) => {
+    try {
+      return JSON.parse(t) as unknown;
+    } catch {
+      return t;
+    }
+  },
+} satisfies Record<string, TextParser>;
+export type ColumnOverride = keyof typeof OVERRIDES;
+
 /** Element parsers by type oid (the built-in types with a faithful JSON form). */
 const SCALARS = new Map<number, TextParser>([
   [16, asBool],
