@@ -163,6 +163,18 @@ describe("postgres-cdc", () => {
     await fourth.close?.();
   });
 
+  it("stops reading while too much waits to be polled, and goes on without losing a change", async () => {
+    await client.query("CREATE TABLE public.flood (id int PRIMARY KEY)");
+    const p = await source("flood", { tables: ["public.flood"], snapshot: "never" });
+    await read(p, () => false, { timeoutMs: 500 });
+    // far more than the source buffers before it stops reading: the rest waits in the slot
+    for (let i = 0; i < 30; i++) await client.query("INSERT INTO public.flood SELECT g FROM generate_series($1::int, $1::int + 2999) g", [i * 3000]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const { values } = await read(p, (g) => g.length >= 90_000, { max: 5000, timeoutMs: 60_000 });
+    expect(values.map((v) => v.after!.id)).toEqual(Array.from({ length: 90_000 }, (_, i) => i));
+    await p.close?.();
+  });
+
   it("hands over from the snapshot to the stream under concurrent writes without a gap or a duplicate", async () => {
     await client.query("CREATE TABLE public.busy (id int PRIMARY KEY, v text); INSERT INTO public.busy SELECT g, 'x' FROM generate_series(1, 20000) g");
     const writer = new pg.Client({ connectionString: db.url });
