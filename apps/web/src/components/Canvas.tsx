@@ -33,8 +33,14 @@ import { useEdgeRuntimes, type EdgeRuntime } from "../edgeRuntime";
 import { LowDetailNodes } from "./LowDetailNodes";
 import { estimateFit, FIT_LIMITS } from "./lowDetail";
 import { LowDrag } from "./lowDrag";
+import { groupIdOf } from "../groups/groupView";
+import { groupUi, useGroupStore } from "../groups/groupStore";
+import { groupActions } from "../groups/groupActions";
+import { GroupBoxNode, GroupFrameNode } from "../groups/GroupNode";
+import { GroupBreadcrumbs, GroupInspector } from "../groups/GroupControls";
+import { useGroupLayer } from "../groups/useGroupLayer";
 
-const nodeTypes = { processor: ProcessorNode };
+const nodeTypes = { processor: ProcessorNode, groupBox: GroupBoxNode, groupFrame: GroupFrameNode };
 const edgeTypes = { port: PortEdge };
 export const DND_TYPE = "application/x-millrace-processor";
 const GRID: [number, number] = [20, 20];
@@ -43,7 +49,10 @@ const GRID: [number, number] = [20, 20];
 const MULTI_SELECT_KEYS = ["Meta", "Control"];
 const PRO_OPTIONS = { hideAttribution: true };
 const DEFAULT_EDGE_OPTIONS = { type: "port" };
-const clearSelection = () => flowActions.select({ nodes: [], edges: [] });
+const clearSelection = () => {
+  flowActions.select({ nodes: [], edges: [] });
+  groupUi.select([]);
+};
 
 /** Above this many nodes, only the elements in view are rendered while zoomed in. */
 const VIRTUALIZE_ABOVE = 300;
@@ -215,12 +224,22 @@ export function Canvas() {
   const lowRef = useRef(low);
   lowRef.current = low;
   const lowDrag = useMemo(() => new LowDrag(), []);
-  const nodes = useRfNodes(doc.nodes, selectedNodes, drag, liveDrag, problems, measured, comparison?.nodes ?? null);
+  // process groups: what this level shows (the doc's own arrays when the flow has no groups)
+  const groups = useGroupLayer(doc, readOnly);
+  const processorNodes = useRfNodes(groups.view.nodes, selectedNodes, drag, liveDrag, problems, measured, comparison?.nodes ?? null);
+  const nodes = groups.withGroupNodes(processorNodes);
   // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
   const saved = useFlowStore((s) => s.baseVersion !== undefined);
   // an earlier version shown read-only is drawn as its document asks, not as the deployment runs
   const runtimes = useEdgeRuntimes(doc, saved && !readOnly);
-  const rfEdges = useRfEdges(doc.edges, selectedEdges, problems, runtimes, comparison?.edges ?? null);
+  const plainEdges = useRfEdges(groups.view.edges, selectedEdges, problems, runtimes, comparison?.edges ?? null);
+  const rfEdges = useMemo(
+    () =>
+      groups.view.boxEdges.length === 0
+        ? plainEdges
+        : [...plainEdges, ...groups.view.boxEdges.map((b) => ({ ...toRfEdge(b.edge, selectedEdges.has(b.edge.id), problems.edges[b.edge.id], runtimes.get(b.edge.id)), source: b.source, sourceHandle: b.sourceHandle, target: b.target, targetHandle: b.targetHandle }))],
+    [plainEdges, groups.view.boxEdges, selectedEdges, problems, runtimes],
+  );
   const edges = low ? NO_EDGES : rfEdges;
   // one screen pixel in flow units, as a CSS variable: far-out edges stay visible hairlines
   // (SVG's non-scaling-stroke ignores the viewport's CSS transform). Set on the element, no render.
@@ -260,10 +279,15 @@ export function Canvas() {
     let selChanged = false;
     const moving: Record<string, Position> = {};
     let sizes: Record<string, { width: number; height: number }> | undefined;
+    let groupSel: Set<string> | undefined;
     for (const c of changes) {
       if (c.type === "position" && c.position && c.dragging) moving[c.id] = c.position;
       else if (c.type === "dimensions" && c.dimensions) (sizes ??= {})[c.id] = c.dimensions;
       else if (c.type === "select") {
+        if (groupIdOf(c.id) !== undefined) {
+          (groupSel ??= new Set(useGroupStore.getState().selected))[c.selected ? "add" : "delete"](groupIdOf(c.id)!);
+          continue;
+        }
         selChanged = true;
         if (c.selected) sel.add(c.id);
         else sel.delete(c.id);
@@ -283,6 +307,7 @@ export function Canvas() {
       if (!dragFrame.current) dragFrame.current = requestAnimationFrame(flushDrag);
     }
     if (selChanged) flowActions.select({ nodes: [...sel] });
+    if (groupSel) groupUi.select([...groupSel]);
   }, [flushDrag]);
 
   const onDragStop = useCallback(() => {
@@ -290,7 +315,7 @@ export function Canvas() {
     if (!moved) return;
     cancelAnimationFrame(dragFrame.current);
     dragFrame.current = 0;
-    flowActions.moveNodes(moved);
+    groupActions.commitMove(moved);
     liveDrag.current = null;
     lowDrag.end();
     setDraggedIds(NO_SELECTION);
@@ -325,7 +350,7 @@ export function Canvas() {
     const at = "changedTouches" in event ? event.changedTouches[0] : event;
     if (!at) return;
     const target = document.elementFromPoint(at.clientX, at.clientY)?.closest<HTMLElement>(".react-flow__node")?.dataset.id;
-    if (!target || target === state.fromNode.id) return;
+    if (!target || target === state.fromNode.id || groupIdOf(target) !== undefined) return;
     flowActions.connect({ node: state.fromNode.id, port: state.fromHandle.id }, { node: target });
   }, []);
 
@@ -400,8 +425,10 @@ export function Canvas() {
         {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 150, height: 100 }} data-testid="minimap" />}
         <Controls showInteractive={false} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} readOnly={readOnly} />
-        {low && labelRoot && <LowDetailEdges edges={doc.edges} runtimes={runtimes} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} drag={lowDrag} />}
-        {low && labelRoot && <LowDetailNodes nodes={doc.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} drag={lowDrag} />}
+        <GroupBreadcrumbs path={groups.view.path} />
+        <GroupInspector readOnly={readOnly} />
+        {low && labelRoot && <LowDetailEdges edges={groups.view.edges} runtimes={runtimes} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} drag={lowDrag} />}
+        {low && labelRoot && <LowDetailNodes nodes={groups.view.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} drag={lowDrag} />}
       </ReactFlow>
       </CanvasDetailContext.Provider>
       {doc.nodes.length === 0 && !readOnly && (

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Panel, useReactFlow } from "@xyflow/react";
 import { flowActions, useFlowStore, useCanRedo, useCanUndo } from "../store/flowStore";
 import { ui, useUiStore } from "../store/uiStore";
+import { GroupButton } from "../groups/GroupControls";
 
 export async function runAutoLayout(fitView?: () => void) {
   const { doc, measured } = useFlowStore.getState();
@@ -28,6 +29,7 @@ export function CanvasToolbar({ problems, readOnly = false }: { problems: number
         ↷
       </button>
       <span className="mr-sep" />
+      <GroupButton readOnly={readOnly} />
       <button
         data-testid="layout-button"
         disabled={busy || readOnly}

@@ -195,6 +195,10 @@ export const flowActions = {
     edit((d) => ops.removeElements(d, nodeIds, edgeIds));
     set({ selection: pruneSelection(get().doc, get().selection) });
   },
+  /** Any pure document edit as one undo step (process groups' edits come this way); `key` merges repeats. */
+  applyEdit(fn: (doc: FlowDocument) => FlowDocument, key?: string) {
+    edit(fn, key);
+  },
   /** Commits positions (auto-layout, end of a drag) as one undo step. */
   moveNodes(positions: Record<string, Position>) {
     edit((d) => ops.moveNodes(d, positions));
