@@ -75,10 +75,13 @@ describe("poison records fail alone", () => {
     const failed = await readTopic(brokers, failures, (rs) => rs.length >= POISON + 4, { timeoutMs: 90_000, settleMs: 1000 });
     const all = failed.map((r) => `${r.headers["mr.error.node"]} ${r.value.i}: ${r.headers["mr.error"]}`).join("; ");
     const reasonOf = (node: string, i: number) => expect(failed.find((r) => r.headers["mr.error.node"] === node && r.value.i === i)?.headers["mr.error"], all);
-    for (const i of [0, 3]) reasonOf("bad", i).toMatch(/^expression timed out after 1000 ms$/);
+    // On a loaded machine the node's penalties after ended workers can use up the batch's time
+    // limit before a record's turn: it then fails as not run, which is a failure of its own too.
+    const NOT_RUN = "not run: the batch used its time limit";
+    for (const i of [0, 3]) reasonOf("bad", i).toMatch(new RegExp(`^(expression timed out after 1000 ms|${NOT_RUN})`));
     // building 300 MB of string takes about a second: it ends on whichever limit it reaches first
-    for (const i of [1, 4]) reasonOf("bad", i).toMatch(/^(out of memory \(limit 64 MB\)|expression timed out after 1000 ms)$/);
-    for (const i of [2, 5]) reasonOf("bad", i).toMatch(/^expression (failed|timed out)/);
+    for (const i of [1, 4]) reasonOf("bad", i).toMatch(new RegExp(`^(out of memory \\(limit 64 MB\\)|expression timed out after 1000 ms|${NOT_RUN})`));
+    for (const i of [2, 5]) reasonOf("bad", i).toMatch(new RegExp(`^(expression (failed|timed out)|${NOT_RUN})`));
     for (const i of [0, 2, 4]) reasonOf("code", i).toMatch(/used more than 500 ms/);
     reasonOf("code", 3).toMatch(/out of memory|string too long/);
     const ok = await readTopic(brokers, passed, (rs) => rs.length >= 2, { timeoutMs: 30_000, settleMs: 500 });
