@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Locator, Page } from "@playwright/test";
 import { expect, test } from "../fixtures.js";
-import { deploy, edges, figure, getFlowViaApi, node, save, saveFlowViaApi, shot, stop, unique } from "../helpers/designer.js";
+import { deploy, dragFromPalette, edges, figure, getFlowViaApi, node, save, saveFlowViaApi, shot, stop, unique } from "../helpers/designer.js";
 import { genFilterLog } from "../helpers/flows.js";
 
 const frames = (page: Page) => page.locator('[data-testid^="group-frame-"]');
@@ -53,6 +53,15 @@ test("process groups: select and group, rename, colour, collapse to a box, open 
   await expect(page.getByTestId("group-color-16a34a")).toHaveAttribute("aria-checked", "true");
   await shot(page, "groups-1-frame-renamed");
 
+  // a double-click on the frame's title opens the group; the breadcrumbs lead back
+  await page.getByTestId(`group-frame-${outer}`).getByTestId(`group-name-${outer}`).dblclick();
+  await expect(page.getByTestId(`crumb-${outer}`)).toHaveText("Ingest");
+  await expect(node(page, "out")).toHaveCount(0);
+  await page.getByTestId("crumb-flow").click();
+  await expect(node(page, "out")).toBeVisible();
+  await page.getByTestId(`group-name-${outer}`).click();
+  await expect(page.getByTestId("group-inspector")).toBeVisible();
+
   // collapse: one box with the edge that leaves it as its output port; the inner edge is not drawn
   await page.getByTestId("group-toggle-collapse").click();
   const box = page.getByTestId(`group-box-${outer}`);
@@ -82,6 +91,14 @@ test("process groups: select and group, rename, colour, collapse to a box, open 
   await expect(node(page, "big")).toBeVisible();
   await expect(node(page, "out")).toHaveCount(0);
   await expect(edges(page)).toHaveCount(1);
+
+  // a processor dropped while the group is open goes into it (one undo step takes it away again)
+  await dragFromPalette(page, "log", { x: 330, y: 560 });
+  await expect(node(page, "log-1")).toBeVisible();
+  await page.locator(".react-flow__pane").click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press("ControlOrMeta+z");
+  await expect(node(page, "log-1")).toHaveCount(0);
+  await expect(node(page, "gen")).toBeVisible();
 
   // nest: group the filter inside, with the keyboard, and collapse the inner group
   await node(page, "big").getByTestId("node-title-big").click();

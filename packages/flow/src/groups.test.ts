@@ -4,7 +4,7 @@ import { formatError } from "./errors.js";
 import { fakeCatalog, sampleFlow } from "../test-support/fake-catalog.js";
 import { validateFlow } from "./validate.js";
 import { canonicalJson, contentHash, documentHash } from "./canonical.js";
-import { createGroup, groupErrors, moveGroup, renameGroup, setGroupCollapsed, setGroupColor, ungroup } from "./groups.js";
+import { addNodesToGroup, createGroup, groupErrors, moveGroup, renameGroup, setGroupCollapsed, setGroupColor, ungroup } from "./groups.js";
 import { removeNode } from "./edit.js";
 import { diffFlows, isBehaviourEqual } from "./diff.js";
 
@@ -114,6 +114,16 @@ describe("group edits", () => {
     expect(ungroup(three, "top").groups).toEqual([{ id: "g1", name: "Enrich", nodes: ["gen", "big"] }]);
     // the last group gone: the key goes, the document is the one without groups
     expect(canonicalJson(ungroup(one, "g1"))).toBe(canonicalJson(base));
+  });
+
+  it("moves nodes into a group, out of the one they were in", () => {
+    const two = createGroup(createGroup(base, { id: "a", name: "A", nodes: ["gen", "big"] }), { id: "b", name: "B", nodes: ["out"] });
+    expect(addNodesToGroup(two, "b", ["big"]).groups).toEqual([
+      { id: "a", name: "A", nodes: ["gen"] },
+      { id: "b", name: "B", nodes: ["out", "big"] },
+    ]);
+    expect(() => addNodesToGroup(two, "b", ["nope"])).toThrow(/does not exist/);
+    expect(() => addNodesToGroup(two, "c", ["gen"])).toThrow(/group "c" does not exist/);
   });
 
   it("refuses what cannot be grouped", () => {

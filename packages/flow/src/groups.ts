@@ -171,6 +171,21 @@ export function moveGroup(doc: FlowDocument, groupId: string, position: Position
   return withGroup(doc, groupId, (g) => ({ ...g, position: { x: position.x, y: position.y } }));
 }
 
+/** Moves nodes into a group (out of any other): a node added while a group is open belongs to it. */
+export function addNodesToGroup(doc: FlowDocument, groupId: string, nodeIds: readonly string[]): FlowDocument {
+  groupIndex(doc, groupId);
+  const known = new Set(doc.nodes.map((n) => n.id));
+  for (const id of nodeIds) if (!known.has(id)) throw new FlowEditError("node-not-found", `node ${quote(id)} does not exist`);
+  const moving = new Set(nodeIds);
+  return {
+    ...doc,
+    groups: doc.groups!.map((g) => {
+      const rest = g.nodes.filter((id) => !moving.has(id));
+      return g.id === groupId ? { ...g, nodes: [...rest, ...nodeIds] } : rest.length === g.nodes.length ? g : { ...g, nodes: rest };
+    }),
+  };
+}
+
 /** Drops removed nodes from their groups (a removal must leave the groups valid). */
 export function pruneGroupMembers(doc: FlowDocument): FlowDocument {
   if (!doc.groups?.length) return doc;

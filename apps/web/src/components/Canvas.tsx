@@ -383,7 +383,7 @@ export function Canvas() {
       const pos = snap ? { x: Math.round(at.x / GRID[0]) * GRID[0], y: Math.round(at.y / GRID[1]) * GRID[1] } : at;
       // empty: the schema's defaults apply and the form shows the example as placeholders; an
       // example saved as settings would run values nobody typed
-      flowActions.addNode(spec.type, spec.version ?? 1, {}, pos);
+      groupActions.addNode(spec.type, spec.version ?? 1, pos);
     },
     [screenToFlowPosition, snap],
   );

@@ -14,6 +14,8 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl+C / Ctrl+X / Ctrl+V", "Copy / cut / paste (also into another flow)"],
   ["Ctrl+D", "Duplicate selection"],
   ["Ctrl+A", "Select all"],
+  ["Ctrl+G / Ctrl+Shift+G", "Group the selection / ungroup the selected group"],
+  ["Double-click a group", "Open it (breadcrumbs lead back)"],
   ["Ctrl+Z", "Undo"],
   ["Ctrl+Shift+Z / Ctrl+Y", "Redo"],
   ["Ctrl+S", "Save"],

@@ -1,5 +1,5 @@
 /** Group edits from the canvas: each one undo step through the document store's history. */
-import { createGroup, moveGroup, newId, renameGroup, setGroupCollapsed, setGroupColor, ungroup, type FlowDocument, type Position } from "@millrace/flow";
+import { addNodesToGroup, createGroup, moveGroup, newId, renameGroup, setGroupCollapsed, setGroupColor, ungroup, type FlowDocument, type Position } from "@millrace/flow";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import * as ops from "../doc/ops";
 import { groupIdOf } from "./groupView";
@@ -50,6 +50,15 @@ export const groupActions = {
   open(groupId: string | undefined) {
     flowActions.select({ nodes: [], edges: [] });
     groupUi.open(groupId);
+  },
+  /** Adds a node where the user is: into the opened group, else at the top level (one undo step). */
+  addNode(type: string, typeVersion: number, position: Position): string {
+    const open = useGroupStore.getState().open;
+    if (open === undefined || !useFlowStore.getState().doc.groups?.some((g) => g.id === open)) return flowActions.addNode(type, typeVersion, {}, position);
+    const id = ops.nextNodeId(useFlowStore.getState().doc, type);
+    flowActions.applyEdit((d) => addNodesToGroup(ops.addNode(d, { id, type, typeVersion, config: {}, position }), open, [id]));
+    flowActions.select({ nodes: [id], edges: [] });
+    return id;
   },
   /** The end of a drag that moved nodes and collapsed boxes: one undo step for all of them. */
   commitMove(moved: Record<string, Position>) {
