@@ -15,12 +15,18 @@ const MAX_WAIT_MS = 250;
 /** buffered changes above which the stream stops reading (the WAL waits in the slot), and below which it reads again */
 const PAUSE_AT = 50_000;
 const RESUME_AT = 10_000;
+/**
+ * The most changes of one transaction held before its commit: a larger one goes out in parts of
+ * this many (same txId), so one huge transaction cannot fill the engine's memory. Its checkpoint
+ * moves only at its commit, so a crash in the middle repeats its earlier parts.
+ */
+export const MAX_TRANSACTION_PART = 20_000;
 
 /** A committed transaction read from the stream, waiting to be polled. */
 interface ReadyTx {
   records: MRecord[];
-  /** its commit record's end: the position confirmed once it is written */
-  end: number;
+  /** its commit record's end: the position confirmed once it is written (none: a part of a transaction still open) */
+  end?: number;
 }
 
 export const impl: ProcessorImpl<PostgresCdcConfig> = {
@@ -53,7 +59,9 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
     let stream: ReplicationStream | undefined;
     let streamFailure: Error | undefined;
     const relations = new Map<number, CapturedTable | undefined>();
-    let open: { records: MRecord[]; tx: ChangeTx } | undefined;
+    let open: { records: MRecord[]; tx: ChangeTx; xid: number; seen: number } | undefined;
+    /** a transaction whose earlier parts went out: replayed after a reconnect, those changes are skipped */
+    let partly: { xid: number; sent: number } | undefined;
     const ready: ReadyTx[] = [];
     let buffered = 0;
     let wake: (() => void) | undefined;
@@ -124,6 +132,24 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
       }
     };
 
+    /** false for a change of a transaction's part that went out already (replayed after a reconnect) */
+    const taking = (tx: { xid: number; seen: number }): boolean => {
+      tx.seen++;
+      return !(partly && partly.xid === tx.xid && tx.seen <= partly.sent);
+    };
+
+    /** Holds a change of the open transaction; a full part goes out at once, its checkpoint still the one before the transaction. */
+    const hold = (tx: { records: MRecord[]; xid: number; seen: number }, record: MRecord) => {
+      tx.records.push(record);
+      if (tx.records.length < MAX_TRANSACTION_PART) return;
+      ready.push({ records: tx.records });
+      buffered += tx.records.length;
+      partly = { xid: tx.xid, sent: tx.seen };
+      tx.records = [];
+      if (buffered >= PAUSE_AT) stream?.pause();
+      wake?.();
+    };
+
     const onMessage = (msg: Pgoutput.Message) => {
       switch (msg.tag) {
         case "relation":
@@ -138,21 +164,23 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
           open = {
             records: [],
             tx: { lsn: msg.commitLsn ?? "0/0", lsnNumber: msg.commitLsn ? lsnToNumber(msg.commitLsn) : 0, txId: msg.xid, commitTime: pgTimeToIso(msg.commitTime as bigint) },
+            xid: msg.xid,
+            seen: 0,
           };
           return;
         case "insert": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open) open.records.push(encode("c", null, msg.new, table, open.tx));
+          if (table && open && taking(open)) hold(open, encode("c", null, msg.new, table, open.tx));
           return;
         }
         case "update": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open) open.records.push(encode("u", msg.old ?? msg.key ?? null, msg.new, table, open.tx));
+          if (table && open && taking(open)) hold(open, encode("u", msg.old ?? msg.key ?? null, msg.new, table, open.tx));
           return;
         }
         case "delete": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open) open.records.push(encode("d", msg.old ?? msg.key ?? null, null, table, open.tx));
+          if (table && open && taking(open)) hold(open, encode("d", msg.old ?? msg.key ?? null, null, table, open.tx));
           return;
         }
         case "truncate":
@@ -162,6 +190,7 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
           const end = msg.commitEndLsn ? lsnToNumber(msg.commitEndLsn) : 0;
           const tx = open;
           open = undefined;
+          if (partly && tx?.xid === partly.xid) partly = undefined;
           if (!tx || end <= lastQueued) return; // replayed after a reconnect or restart: written already
           lastQueued = end;
           ready.push({ records: tx.records, end });
@@ -221,7 +250,6 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
     const takeReady = (max: number): { records: MRecord[]; checkpoint?: number } => {
       // whole transactions only, so a checkpoint is always a commit and a transaction one batch
       let records = ready[0].records;
-      let checkpoint = ready[0].end;
       let taken = 1;
       if (records.length < max) {
         let total = records.length;
@@ -231,11 +259,14 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
           let at = 0;
           for (let i = 0; i < taken; i++) for (const r of ready[i].records) records[at++] = r;
         }
-        checkpoint = ready[taken - 1].end;
       }
+      // the last commit among them (a part of a transaction still open moves nothing)
+      let checkpoint: number | undefined;
+      for (let i = taken - 1; i >= 0 && checkpoint === undefined; i--) checkpoint = ready[i].end;
       ready.splice(0, taken);
       buffered -= records.length;
       if (buffered < RESUME_AT) stream?.resume();
+      if (checkpoint === undefined) return { records };
       returned = checkpoint;
       return { records, checkpoint };
     };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@millrace/testkit";
 import { implementations } from "../../runtime.js";
 import type { MRecord, SourceProcessor } from "../../sdk.js";
+import { MAX_TRANSACTION_PART } from "./impl.js";
 import { slotNameFor } from "./setup.js";
 
 // Needs a server with wal_level=logical (scripts/postgres starts it so).
@@ -83,6 +84,34 @@ describe("postgres-cdc", () => {
     expect(got.map((r) => r.key)).toEqual(['{"id":3}', '{"id":1}', '{"id":2}']);
     expect(values[0].source).toMatchObject({ table: "public.orders", lsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/), txId: expect.any(Number) });
     expect(values[0].source.commitTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    await p.close?.();
+  });
+
+  it("a transaction larger than a part goes out in parts of at most MAX_TRANSACTION_PART (memory stays bounded); its checkpoint moves only at its commit", async () => {
+    await client.query("CREATE TABLE public.huge (id int PRIMARY KEY)");
+    const p = await source("huge", { tables: ["public.huge"], snapshot: "never" });
+    const before = (await read(p, () => false, { timeoutMs: 500 })).checkpoint;
+    const n = 2 * MAX_TRANSACTION_PART + 5;
+    await client.query(`INSERT INTO public.huge SELECT g FROM generate_series(1, ${n}) g`);
+    const batches: MRecord[][] = [];
+    const checkpoints: unknown[] = [];
+    const got: MRecord[] = [];
+    const end = Date.now() + 30_000;
+    while (got.length < n && Date.now() < end) {
+      const r = await p.poll(MAX_TRANSACTION_PART);
+      if (r.records.length) {
+        batches.push(r.records);
+        checkpoints.push(r.checkpoint);
+      }
+      got.push(...r.records);
+      if (r.checkpoint !== undefined) p.acknowledged?.(r.checkpoint);
+    }
+    expect(got.map((r) => (r.value as Change).after!.id)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(MAX_TRANSACTION_PART);
+    expect(new Set(got.map((r) => (r.value as Change).source.txId)).size).toBe(1);
+    // the parts before the commit move no checkpoint; the last one carries its commit
+    expect(checkpoints.slice(0, -1)).toEqual(checkpoints.slice(0, -1).map(() => undefined));
+    expect(checkpoints.at(-1)).toBeGreaterThan((before as number | undefined) ?? 0);
     await p.close?.();
   });
 
