@@ -13,7 +13,7 @@ function ordersFlow(): FlowDocument {
     id: "orders",
     name: "orders",
     nodes: [
-      node("gen", "generate", { count: 20, template: '{ "id": $i, "amount": $i * 100, "country": $i % 2 = 0 ? "NL" : "DE" }' }),
+      node("gen", "generate", { count: 20, ratePerSec: 0, template: '{ "id": $i, "amount": $i * 100, "country": $i % 2 = 0 ? "NL" : "DE" }' }),
       node("keep", "filter", { expression: "value.id != 13" }),
       node("shape", "map", { expression: '{ "id": value.id, "eur": value.amount / 100, "country": value.country }' }),
       node("split", "route", {
