@@ -64,6 +64,8 @@ export interface ReadRecord {
   headers: Record<string, string>;
   partition: number;
   offset: string;
+  /** the Kafka timestamp (ms) */
+  timestamp: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function readTopic(
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : v.toString();
           const value = m.value ? (opts.decode ? await opts.decode(m.value) : JSON.parse(m.value.toString())) : null;
-          records.push({ key: m.key?.toString() ?? null, value, headers, partition: batch.partition, offset: m.offset });
+          records.push({ key: m.key?.toString() ?? null, value, headers, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp) });
         }
       },
     });

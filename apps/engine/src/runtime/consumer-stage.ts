@@ -7,7 +7,7 @@ import type { PlannedStage } from "../planner/index.js";
 import { OffsetCommitter } from "./commits.js";
 import { produce, type ProducedPositions } from "./producing.js";
 import { decode, messageBytes } from "./records.js";
-import type { RunnerDeps, StageRunner } from "./stage-runner.js";
+import { eventTimeRefusedWarning, type RunnerDeps, type StageRunner } from "./stage-runner.js";
 import type { StageOutput } from "./stage.js";
 import { inTransaction, PartitionProducers, type PartitionProducer } from "./transactions.js";
 import type { BatchTable } from "./table-state.js";
@@ -32,6 +32,7 @@ export class ConsumerStageRunner implements StageRunner {
   /** commits the offsets of `consumer` (at-least-once) */
   private committer: OffsetCommitter | undefined;
   private readonly producers: PartitionProducers;
+  private readonly eventTimeRefused: (topics: string[], error: string) => void;
   /** per input partition: the background produce → commit of its last batch (at-least-once); resolves true when committed */
   private readonly inflight = new Map<string, Promise<boolean>>();
   /** the batches kafkajs is handing us right now (onBatch calls not yet returned) */
@@ -45,6 +46,7 @@ export class ConsumerStageRunner implements StageRunner {
   private running: KafkaConsumer | undefined;
 
   constructor(private readonly d: RunnerDeps) {
+    this.eventTimeRefused = eventTimeRefusedWarning(d);
     this.producers = new PartitionProducers(d.kafka, d.stage.transactionalIdPrefix, d.stage.groupId);
   }
 
@@ -335,7 +337,7 @@ export class ConsumerStageRunner implements StageRunner {
       task = (async (): Promise<boolean> => {
         try {
           // a copier needs where its copies landed (offset translation)
-          if (outgoing.count) positions = await produce(this.d.producer, outgoing, provenance || copier !== undefined || table !== undefined);
+          if (outgoing.count) positions = await produce(this.d.producer, outgoing, provenance || copier !== undefined || table !== undefined, this.eventTimeRefused);
           // the changelog holds the batch's changes now: the store may have them too
           table?.commit(positions);
         } catch (e) {
@@ -374,7 +376,7 @@ export class ConsumerStageRunner implements StageRunner {
       await ctx.heartbeat();
       try {
         await inTransaction(tx.producer, async (t) => {
-          if (outgoing.count) positions = await produce(t, outgoing, provenance || table !== undefined);
+          if (outgoing.count) positions = await produce(t, outgoing, provenance || table !== undefined, this.eventTimeRefused);
           await t.sendOffsets(this.d.stage.groupId, [next]);
         });
         table?.commit(positions);

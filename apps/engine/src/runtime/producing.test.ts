@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { keyPartition, type OutMessage, type Sender, type SentRecord } from "../kafka/index.js";
 import type { Emitted } from "./observer.js";
-import { Outgoing, PartitionChooser, produce, toRequests } from "./producing.js";
+import { Outgoing, PartitionChooser, produce, refusedTimestamp, toRequests } from "./producing.js";
 
 const msg = (n: number, key?: string): OutMessage => ({ value: Buffer.alloc(n), ...(key ? { key } : {}) });
 /** an output written to `topics`, its message `bytes` long */
@@ -150,5 +150,58 @@ describe("produced positions", () => {
   it("marks a message without a partition (partitions not known) as offset -1", async () => {
     const positions = await produce(fakeKafka(), batch(undefined, 0, [["a", msg(1)]]), true);
     expect([...positions!.get("a")!.offsets]).toEqual([-1]);
+  });
+});
+
+describe("a topic refusing records' event time", () => {
+  /** kafkajs's shape: a non-retriable error wrapping the broker's INVALID_TIMESTAMP */
+  const invalidTimestamp = () => Object.assign(new Error("retries exhausted"), { cause: Object.assign(new Error("Timestamp 1000 of message is out of range"), { type: "INVALID_TIMESTAMP", code: 32 }) });
+
+  it("sends the batch again stamped at write time, says so once per topic, and stamps that topic's later batches at write time", async () => {
+    const kafka = fakeKafka();
+    const sent: (string | undefined)[][] = [];
+    const sender: Sender = {
+      send: kafka.send,
+      async sendBatch(parts, bytes) {
+        const stamps = parts.flatMap((p) => p.messages.map((m) => m.timestamp as string | undefined));
+        sent.push(stamps);
+        if (parts.some((p) => p.topic === "strict") && stamps.some((t) => t !== undefined)) throw invalidTimestamp();
+        return kafka.sendBatch(parts, bytes);
+      },
+    };
+    const chooser = new PartitionChooser(new Map([["strict", 1], ["lenient", 1]]), new Set(), false);
+    const warned: string[][] = [];
+    const make = (topic: string) => {
+      const out = new Outgoing(chooser, 0);
+      out.add(topic, msg(1), owner(1, [topic]), 1000);
+      return out;
+    };
+    const positions = await produce(sender, make("strict"), true, (topics) => warned.push(topics));
+    expect(sent).toEqual([["1000"], [undefined]]);
+    expect([...positions!.get("strict")!.offsets]).toEqual([0]);
+    expect(warned).toEqual([["strict"]]);
+
+    await produce(sender, make("strict"), true, (topics) => warned.push(topics));
+    expect(sent.at(-1)).toEqual([undefined]); // no refused attempt first
+    expect(warned).toHaveLength(1);
+
+    await produce(sender, make("lenient"), true, (topics) => warned.push(topics));
+    expect(sent.at(-1)).toEqual(["1000"]); // other topics keep event time
+  });
+
+  it("any other failure, or a refusal of messages without timestamps, is thrown as it was", async () => {
+    const failing = (e: Error): Sender => ({ send: async () => [], sendBatch: async () => Promise.reject(e) });
+    const out = new Outgoing(new PartitionChooser(new Map([["a", 1]]), new Set(), false), 0);
+    out.add("a", msg(1), owner(1));
+    await expect(produce(failing(invalidTimestamp()), out, false)).rejects.toThrow("retries exhausted");
+    const timed = new Outgoing(new PartitionChooser(new Map([["a", 1]]), new Set(), false), 0);
+    timed.add("a", msg(1), owner(1), 5);
+    await expect(produce(failing(new Error("broker down")), timed, false)).rejects.toThrow("broker down");
+  });
+
+  it("recognises kafkajs's INVALID_TIMESTAMP however it is wrapped", () => {
+    expect(refusedTimestamp(invalidTimestamp())).toBe("Timestamp 1000 of message is out of range");
+    expect(refusedTimestamp(Object.assign(new Error("x"), { errors: [new Error("a"), { type: "INVALID_TIMESTAMP", message: "m" }] }))).toBe("m");
+    expect(refusedTimestamp(new Error("NOT_LEADER_FOR_PARTITION"))).toBeUndefined();
   });
 });

@@ -14,7 +14,7 @@
  * Per record this costs two typed-array writes; there are no per-record objects.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { keyPartition, type KafkaClient, type OutMessage, type Sender } from "../kafka/index.js";
+import { keyPartition, type KafkaClient, type OutMessage, type Sender, type SentRecord } from "../kafka/index.js";
 import type { Emitted } from "./observer.js";
 import { encodedBytes } from "./records.js";
 
@@ -49,9 +49,22 @@ export class PartitionChooser {
     private readonly routing: { keyed?: ReadonlySet<string>; slotted?: ReadonlySet<string>; writeTime?: ReadonlySet<string> } = {},
   ) {}
 
+  /** topics whose broker refused records' event time (see `refuseEventTime`) */
+  private refusedEventTime: Set<string> | undefined;
+
   /** True when messages to `topic` carry their record's timestamp (event time), false when Kafka stamps them when written. */
   keepsEventTime(topic: string): boolean {
-    return !this.routing.writeTime?.has(topic);
+    return !this.routing.writeTime?.has(topic) && !this.refusedEventTime?.has(topic);
+  }
+
+  /**
+   * `topic` refused a batch for its timestamps (its message.timestamp.before/after.max.ms): from
+   * now on its messages are stamped when written. Answers true the first time for a topic.
+   */
+  refuseEventTime(topic: string): boolean {
+    if (this.refusedEventTime?.has(topic)) return false;
+    (this.refusedEventTime ??= new Set()).add(topic);
+    return true;
   }
 
   /** Partitions of `topic` as Kafka has them (0: not known, the client picks). */
@@ -119,6 +132,12 @@ export class Outgoing {
     private readonly partitions: PartitionChooser | undefined,
     private readonly slot: number,
   ) {}
+
+  /** The topics of `parts` refused their messages' event time: answers those refused for the first time (see PartitionChooser.refuseEventTime). */
+  eventTimeRefused(topics: readonly string[]): string[] {
+    const c = this.partitions;
+    return c ? topics.filter((t) => c.refuseEventTime(t)) : [...topics];
+  }
 
   /** Adds `message`, a copy of `owner` (whose `bytes` is its size) going to `topic`, with its record's `timestamp`; returns its index in that topic's list. */
   add(topic: string, message: OutMessage, owner: MessageOwner, timestamp?: number): number {
@@ -191,7 +210,7 @@ export type ProducedPositions = ReadonlyMap<string, TopicPositions>;
  * in order, and every message has its partition set (unless the topic's partitions were not
  * known: those stay at offset -1).
  */
-export async function produce(sender: Sender, out: Outgoing, positions: boolean): Promise<ProducedPositions | undefined> {
+export async function produce(sender: Sender, out: Outgoing, positions: boolean, onEventTimeRefused?: (topics: string[], error: string) => void): Promise<ProducedPositions | undefined> {
   let written: Map<string, TopicPositions> | undefined;
   if (positions) {
     written = new Map();
@@ -201,7 +220,23 @@ export async function produce(sender: Sender, out: Outgoing, positions: boolean)
     }
   }
   for (const { parts, bytes } of toRequests(out)) {
-    const acks = await sender.sendBatch(parts, bytes);
+    let acks: SentRecord[];
+    try {
+      acks = await sender.sendBatch(parts, bytes);
+    } catch (e) {
+      if (refusedTimestamp(e) === undefined || !hasTimestamps(parts)) throw e;
+      acks = parts.length === 1 ? await sendRefusingEventTime(sender, parts[0]!, out, e, onEventTimeRefused) : [];
+      // the error does not say which topic refused: each goes again on its own
+      for (let i = 0; parts.length > 1 && i < parts.length; i++) {
+        const part = parts[i]!;
+        try {
+          acks.push(...(await sender.sendBatch([part])));
+        } catch (partError) {
+          if (refusedTimestamp(partError) === undefined || !hasTimestamps([part])) throw partError;
+          acks.push(...(await sendRefusingEventTime(sender, part, out, partError, onEventTimeRefused)));
+        }
+      }
+    }
     if (!written) continue;
     for (const part of parts) {
       const at = written.get(part.topic)!;
@@ -221,6 +256,37 @@ export async function produce(sender: Sender, out: Outgoing, positions: boolean)
     }
   }
   return written;
+}
+
+/** The broker's message when `e` (or an error it wraps) is Kafka's INVALID_TIMESTAMP, else undefined. */
+export function refusedTimestamp(e: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [e];
+  while (queue.length) {
+    const x = queue.shift();
+    if (x === null || typeof x !== "object" || seen.has(x)) continue;
+    seen.add(x);
+    const err = x as { type?: unknown; code?: unknown; message?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+    if (err.type === "INVALID_TIMESTAMP" || err.code === 32) return typeof err.message === "string" ? err.message : "INVALID_TIMESTAMP";
+    queue.push(err.cause, err.originalError);
+    if (Array.isArray(err.errors)) queue.push(...err.errors);
+  }
+  return undefined;
+}
+
+function hasTimestamps(parts: readonly RequestPart[]): boolean {
+  return parts.some((p) => p.messages.some((m) => m.timestamp !== undefined));
+}
+
+/**
+ * `part`'s topic refused its messages' timestamps (`refusal`). Left alone, such a batch would fail
+ * on every retry and hold its partition for good: it goes again stamped at write time, and the
+ * topic's later messages are stamped so from the start.
+ */
+async function sendRefusingEventTime(sender: Sender, part: RequestPart, out: Outgoing, refusal: unknown, onEventTimeRefused?: (topics: string[], error: string) => void): Promise<SentRecord[]> {
+  for (const m of part.messages) m.timestamp = undefined;
+  if (out.eventTimeRefused([part.topic]).length) onEventTimeRefused?.([part.topic], refusedTimestamp(refusal)!);
+  return sender.sendBatch([part]);
 }
 
 /** Partition counts of every topic a stage writes (as they are in Kafka, which may exceed the plan). */

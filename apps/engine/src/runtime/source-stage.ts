@@ -4,7 +4,7 @@ import { errorMessage } from "../log.js";
 import type { PlannedStage } from "../planner/index.js";
 import { CheckpointSaver } from "./checkpoint-saver.js";
 import { produce, type ProducedPositions } from "./producing.js";
-import type { RunnerDeps, StageRunner } from "./stage-runner.js";
+import { eventTimeRefusedWarning, type RunnerDeps, type StageRunner } from "./stage-runner.js";
 import type { StageOutput } from "./stage.js";
 import { SourceProducer } from "./transactions.js";
 
@@ -30,6 +30,7 @@ export class SourceStageRunner implements StageRunner {
   private loop: Promise<void> | undefined;
   private readonly txProducer: SourceProducer | undefined;
   private readonly abort = new AbortController();
+  private readonly eventTimeRefused: (topics: string[], error: string) => void;
   /** true once the source said it is done (a finite generate) */
   done = false;
   /** the partition a polled batch's unkeyed records go to, rotating from batch to batch (see PartitionChooser) */
@@ -41,6 +42,7 @@ export class SourceStageRunner implements StageRunner {
     private readonly checkpoints: CheckpointStore,
     private readonly batchSize = 1000,
   ) {
+    this.eventTimeRefused = eventTimeRefusedWarning(d);
     if (d.exactlyOnce) this.txProducer = new SourceProducer(d.kafka, `${d.stage.transactionalIdPrefix}.source`, d.stage.groupId, d.deadLetterTopic);
   }
 
@@ -204,9 +206,9 @@ export class SourceStageRunner implements StageRunner {
     const positions = this.d.provenance !== false;
     if (this.txProducer) {
       await this.txProducer.transaction(checkpoint, async (tx) => {
-        if (outgoing.count) written(await produce(tx, outgoing, positions));
+        if (outgoing.count) written(await produce(tx, outgoing, positions, this.eventTimeRefused));
       });
-    } else if (outgoing.count) written(await produce(this.d.producer, outgoing, positions));
+    } else if (outgoing.count) written(await produce(this.d.producer, outgoing, positions, this.eventTimeRefused));
   }
 
   async stop(): Promise<void> {

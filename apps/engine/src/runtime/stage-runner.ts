@@ -54,3 +54,12 @@ export interface StageRunner {
   setPaused(paused: boolean): void;
   readonly paused: boolean;
 }
+
+/** What a stage says, once per topic, when a topic refuses its records' event time (producing.ts then stamps them at write time). */
+export function eventTimeRefusedWarning(d: Pick<RunnerDeps, "log" | "stage">): (topics: string[], error: string) => void {
+  return (topics, error) =>
+    d.log(
+      "warn",
+      `stage ${d.stage.id}: topic ${topics.join(", ")} refused records for their timestamps (${error}; the topic's message.timestamp.before.max.ms / message.timestamp.after.max.ms); its records are stamped with the time they are written from now on, their event time is not kept there`,
+    );
+}
