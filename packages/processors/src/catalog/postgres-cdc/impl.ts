@@ -8,7 +8,8 @@ import { lsnToNumber, numberToLsn } from "./lsn.js";
 import { createSlot, ReplicationStream, replicationClient } from "./replication.js";
 import { SnapshotReader } from "./snapshot.js";
 import { checkServer, describeTables, dropSlot, ensurePublication, idleSlots, slotNameFor, slotPosition, type CapturedTable } from "./setup.js";
-import { spec, type PostgresCdcConfig } from "./spec.js";
+import { outboxEncoder, resolveLayout, splitFailures } from "./outbox.js";
+import { capturedTables, spec, type PostgresCdcConfig } from "./spec.js";
 import { parserFor } from "./values.js";
 
 const MAX_WAIT_MS = 250;
@@ -37,6 +38,9 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
     const slot = slotNameFor(ctx.flowId, ctx.nodeId);
     const publication = c.publication ?? slot;
     const say = (e: unknown) => redact(pgMessage(e), secrets);
+    const outbox = c.outbox;
+    // an outbox's existing rows are events already sent (or about to be deleted): not emitted again unless asked
+    const snapshotMode = c.snapshot ?? (outbox ? "never" : "initial");
 
     let state: "setup" | "snapshot" | "stream" = "setup";
     let closed = false;
@@ -77,8 +81,9 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
       await admin.connect();
       try {
         await checkServer(admin);
-        const tables = await describeTables(admin, c.tables, c.keys, c.columnTypes);
+        const tables = await describeTables(admin, capturedTables(c), c.keys, c.columnTypes);
         for (const t of tables) {
+          if (outbox) break; // only inserts are published and read: neither key nor replica identity matters
           if (c.publication === undefined && t.replicaIdentity === "default" && !t.hasPrimaryKey) {
             // published without a replica identity, the application's own UPDATEs and DELETEs of it would fail
             throw new Error(`postgres-cdc: table ${t.name} has no primary key: publishing it would make its UPDATEs and DELETEs fail in the database; first run ALTER TABLE ${t.name} REPLICA IDENTITY FULL (and name its key columns in keys)`);
@@ -87,13 +92,14 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
           if (t.replicaIdentity === "nothing") ctx.log("warn", `postgres-cdc ${ctx.nodeId}: table ${t.name} has REPLICA IDENTITY NOTHING: its updates and deletes are not published (ALTER TABLE … REPLICA IDENTITY DEFAULT or FULL)`);
         }
         tablesByName = new Map(tables.map((t) => [t.name, t]));
-        if (c.envelope === "debezium") {
+        if (outbox) encode = outboxEncoder(resolveLayout(outbox, tables[0]!), ctx.nodeId);
+        else if (c.envelope === "debezium") {
           const db = (await admin.query<{ db: string }>("SELECT current_database() AS db")).rows[0].db;
           encode = debeziumEncoder(ctx.flowId, db);
         }
-        await ensurePublication(admin, publication, c.publication === undefined, tables);
+        await ensurePublication(admin, publication, c.publication === undefined, tables, outbox !== undefined);
         let position = await slotPosition(admin, slot);
-        if (position !== undefined && resumeFrom === undefined && c.snapshot === "initial") {
+        if (position !== undefined && resumeFrom === undefined && snapshotMode === "initial") {
           // a slot without a checkpoint is one whose snapshot never finished: that snapshot is gone, start over
           ctx.log("info", `postgres-cdc ${ctx.nodeId}: slot ${slot} has no finished snapshot; dropping it and taking the snapshot again`);
           await dropSlot(admin, slot);
@@ -103,7 +109,7 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
           if (resumeFrom !== undefined) ctx.log("warn", `postgres-cdc ${ctx.nodeId}: replication slot ${slot} is gone (dropped by someone?): created again; changes committed while it was missing are not captured`);
           const repl = await replicationClient(clientConfig);
           try {
-            const created = await createSlot(repl, slot, c.snapshot === "initial");
+            const created = await createSlot(repl, slot, snapshotMode === "initial");
             ctx.log("info", `postgres-cdc ${ctx.nodeId}: created replication slot ${slot} at ${numberToLsn(created.consistentPoint)} (publication ${publication})`);
             if (created.snapshotName) {
               const reader = await SnapshotReader.open(clientConfig, created.snapshotName, tables, c.snapshotChunkRows);
@@ -175,12 +181,12 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
         }
         case "update": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open && taking(open)) hold(open, encode("u", msg.old ?? msg.key ?? null, msg.new, table, open.tx));
+          if (table && open && !outbox && taking(open)) hold(open, encode("u", msg.old ?? msg.key ?? null, msg.new, table, open.tx));
           return;
         }
         case "delete": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open && taking(open)) hold(open, encode("d", msg.old ?? msg.key ?? null, null, table, open.tx));
+          if (table && open && !outbox && taking(open)) hold(open, encode("d", msg.old ?? msg.key ?? null, null, table, open.tx));
           return;
         }
         case "truncate":
@@ -301,7 +307,7 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
       return s.point;
     };
 
-    return {
+    const source: SourceProcessor = {
       open(checkpoint) {
         if (typeof checkpoint === "number" && Number.isSafeInteger(checkpoint) && checkpoint > 0) {
           resumeFrom = checkpoint;
@@ -369,5 +375,14 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
         if (opts?.forGood) await dropOwned();
       },
     };
+    if (outbox) {
+      // rows that cannot make an event leave through failure, in the same batch (and transaction) as the rest
+      const pollChanges = source.poll.bind(source);
+      source.poll = async (max) => {
+        const polled = await pollChanges(max);
+        return polled.records.length ? { ...splitFailures(polled.records), checkpoint: polled.checkpoint } : polled;
+      };
+    }
+    return source;
   },
 };

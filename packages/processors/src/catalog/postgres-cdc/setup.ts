@@ -85,14 +85,19 @@ export async function describeTables(
  * Makes sure the publication exists: an own one (named after the slot) is created for the tables
  * or set to exactly them; a named one must exist (the node never changes what others publish).
  */
-export async function ensurePublication(client: pg.Client, name: string, own: boolean, tables: readonly CapturedTable[]): Promise<void> {
+export async function ensurePublication(client: pg.Client, name: string, own: boolean, tables: readonly CapturedTable[], insertsOnly = false): Promise<void> {
   const exists = (await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [name])).rowCount! > 0;
   const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(", ");
   if (!own) {
     if (!exists) throw new Error(`postgres-cdc: publication ${name} does not exist; create it (CREATE PUBLICATION ${name} FOR TABLE ${list}) or leave 'publication' out to have one created`);
     return;
   }
-  await client.query(exists ? `ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${list}` : `CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list}`);
+  // an outbox's updates and deletes are never emitted: unpublished, the server neither decodes nor sends them
+  const publish = insertsOnly ? "insert" : "insert, update, delete, truncate";
+  if (exists) {
+    await client.query(`ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${list}`);
+    await client.query(`ALTER PUBLICATION ${quoteIdent(name)} SET (publish = '${publish}')`);
+  } else await client.query(`CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list} WITH (publish = '${publish}')`);
 }
 
 /** The slot's confirmed position, or undefined when there is no such slot. Refuses a slot of another kind. */

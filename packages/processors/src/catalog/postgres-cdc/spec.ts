@@ -4,6 +4,7 @@ import { connectionField, connectionString, meta, ownOrNamedConnection } from ".
 
 /** `schema.table`, both parts plain or double-quoted Postgres names (a table without its schema is ambiguous). */
 const QUALIFIED_TABLE = /^(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")\.(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")$/;
+const columnName = z.string({ error: "a column name is text" }).min(1, "a column name is empty");
 
 export const configSchema = z
   .strictObject({
@@ -18,11 +19,27 @@ export const configSchema = z
       )
       .min(1, "name at least one table")
       .refine((t) => new Set(t).size === t.length, { message: "a table is listed twice" })
-      .meta(meta("Tables whose changes are captured, schema-qualified (public.orders).")),
+      .optional()
+      .meta(meta("Tables whose changes are captured, schema-qualified (public.orders); not with outbox.")),
+    outbox: z
+      .strictObject(
+        {
+          table: z.string().regex(QUALIFIED_TABLE, "the outbox table is schema-qualified: schema.table").optional().meta(meta("The outbox table (default public.outbox).")),
+          idColumn: columnName.optional().meta(meta("The row's id (default id), in the header mr.outbox.id.")),
+          topicColumn: columnName.optional().meta(meta("The topic the event goes to (default topic), in the header mr.outbox.topic.")),
+          keyColumn: columnName.optional().meta(meta("The event's key (default aggregate_id).")),
+          payloadColumn: columnName.optional().meta(meta("The event's value (default payload): jsonb as JSON, text as text.")),
+          headersColumn: columnName.optional().meta(meta("A jsonb object of header names and texts (default headers; optional in the table).")),
+          typeColumn: columnName.optional().meta(meta("The event's type (default type; optional in the table), in the header mr.outbox.type.")),
+        },
+        { error: "outbox is an object naming the outbox table's columns" },
+      )
+      .optional()
+      .meta(meta("Outbox mode: each row inserted into the outbox table becomes one event on the topic the row names, with its key and headers; updates and deletes of the table are not emitted.")),
     snapshot: z
       .enum(["initial", "never"], { error: "snapshot is initial or never" })
-      .default("initial")
-      .meta(meta("initial: the existing rows first (op r), then the changes; never: only changes from the moment the slot is created.")),
+      .optional()
+      .meta(meta("initial (default; with outbox: never): the existing rows first (op r), then the changes; never: only changes from the moment the slot is created.")),
     envelope: z
       .enum(["millrace", "debezium"], { error: "envelope is millrace or debezium" })
       .default("millrace")
@@ -53,15 +70,41 @@ export const configSchema = z
   })
   .superRefine(ownOrNamedConnection("url"))
   .superRefine((c, ctx) => {
+    if (c.outbox && c.tables) ctx.addIssue({ code: "custom", path: ["tables"], message: "with outbox the node captures the outbox table only: leave tables out (name the table in outbox.table)" });
+    if (!c.outbox && !c.tables) ctx.addIssue({ code: "custom", path: ["tables"], message: "name the tables to capture (or give outbox)" });
+    if (c.outbox && c.envelope === "debezium") ctx.addIssue({ code: "custom", path: ["envelope"], message: "with outbox each record is the row's event, not a change envelope: leave envelope out" });
+    const tables = capturedTables(c);
     for (const table of Object.keys(c.keys ?? {})) {
-      if (!c.tables.includes(table)) ctx.addIssue({ code: "custom", path: ["keys", table], message: `keys names ${table}, which is not in tables` });
+      if (!tables.includes(table)) ctx.addIssue({ code: "custom", path: ["keys", table], message: `keys names ${table}, which is not in tables` });
     }
     for (const column of Object.keys(c.columnTypes ?? {})) {
       const table = column.slice(0, column.lastIndexOf("."));
-      if (!c.tables.includes(table)) ctx.addIssue({ code: "custom", path: ["columnTypes", column], message: `columnTypes names a column of ${table}, which is not in tables` });
+      if (!tables.includes(table)) ctx.addIssue({ code: "custom", path: ["columnTypes", column], message: `columnTypes names a column of ${table}, which is not in tables` });
     }
   });
 export type PostgresCdcConfig = z.infer<typeof configSchema>;
+/** The outbox table's layout as configured (absent fields: `OUTBOX_DEFAULTS`, like Debezium's outbox event router's). */
+export type OutboxConfig = NonNullable<PostgresCdcConfig["outbox"]>;
+
+export const OUTBOX_DEFAULTS = {
+  table: "public.outbox",
+  idColumn: "id",
+  topicColumn: "topic",
+  keyColumn: "aggregate_id",
+  payloadColumn: "payload",
+  headersColumn: "headers",
+  typeColumn: "type",
+} as const;
+
+/** The outbox table of a config (default `public.outbox`). */
+export function outboxTable(config: OutboxConfig): string {
+  return config.table ?? OUTBOX_DEFAULTS.table;
+}
+
+/** The tables the node reads: the outbox table in outbox mode. */
+export function capturedTables(c: Pick<PostgresCdcConfig, "tables" | "outbox">): string[] {
+  return c.outbox ? [outboxTable(c.outbox)] : (c.tables ?? []);
+}
 
 export const spec: ProcessorSpec<PostgresCdcConfig> = {
   type: "postgres-cdc",
@@ -71,7 +114,8 @@ export const spec: ProcessorSpec<PostgresCdcConfig> = {
   description: "Streams every committed insert, update and delete of tables (logical replication).",
   hasInput: false,
   configSchema,
-  outputPorts: () => ["success"],
+  // an outbox row that cannot make an event (no topic, no key) goes to failure
+  outputPorts: (c: PostgresCdcConfig) => (c?.outbox ? ["success", "failure"] : ["success"]),
   example: {
     url: "#{db.url}",
     tables: ["public.orders"],
