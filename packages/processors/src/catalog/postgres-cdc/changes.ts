@@ -67,9 +67,11 @@ export function debeziumEncoder(serverName: string, database: string): ChangeEnc
   };
 }
 
-/** Postgres' commit time (microseconds since 2000-01-01) as ISO-8601 UTC with its microseconds. */
-export function pgTimeToIso(micros: bigint): string {
-  const unixMicros = micros + 946_684_800_000_000n;
+/**
+ * A commit time as the pgoutput parser gives it (microseconds since the Unix epoch: the parser has
+ * already moved it from Postgres' 2000-01-01 epoch) as ISO-8601 UTC with its microseconds.
+ */
+export function pgTimeToIso(unixMicros: bigint): string {
   const ms = unixMicros / 1000n;
   const iso = new Date(Number(ms)).toISOString(); // …ss.mmmZ
   return `${iso.slice(0, -1)}${String(unixMicros % 1000n).padStart(3, "0")}Z`;

@@ -84,6 +84,8 @@ describe("postgres-cdc", () => {
     expect(got.map((r) => r.key)).toEqual(['{"id":3}', '{"id":1}', '{"id":2}']);
     expect(values[0].source).toMatchObject({ table: "public.orders", lsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/), txId: expect.any(Number) });
     expect(values[0].source.commitTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    // the commit just made (same clock): not a time shifted by Postgres' 2000-01-01 epoch
+    expect(Math.abs(Date.parse(values[0].source.commitTime) - Date.now())).toBeLessThan(10 * 60_000);
     await p.close?.();
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PgoutputPlugin } from "pg-logical-replication";
 import { configSchema } from "./spec.js";
 import { lsnToNumber, numberToLsn } from "./lsn.js";
 import { pgTimeToIso } from "./changes.js";
@@ -26,8 +27,19 @@ describe("postgres-cdc values", () => {
   it("converts LSNs and commit times", () => {
     expect(lsnToNumber("1/2")).toBe(2 ** 32 + 2);
     expect(numberToLsn(lsnToNumber("AB/CDEF0123"))).toBe("AB/CDEF0123");
-    expect(pgTimeToIso(0n)).toBe("2000-01-01T00:00:00.000000Z");
-    expect(pgTimeToIso(1_000_001n)).toBe("2000-01-01T00:00:01.000001Z");
+    expect(pgTimeToIso(946_684_800_000_000n)).toBe("2000-01-01T00:00:00.000000Z");
+    expect(pgTimeToIso(1_767_323_045_123_456n)).toBe("2026-01-02T03:04:05.123456Z");
+  });
+  it("reads a transaction's commit time as the server wrote it", () => {
+    // a pgoutput Begin: 'B', final LSN, commit time (µs since 2000-01-01), xid
+    const begin = Buffer.alloc(21);
+    begin.write("B", 0);
+    begin.writeBigUInt64BE(0x16b3748n, 1);
+    begin.writeBigInt64BE(1_767_323_045_123_456n - 946_684_800_000_000n, 9);
+    begin.writeUInt32BE(771, 17);
+    const msg = new PgoutputPlugin({ protoVersion: 1, publicationNames: [] }).parse(begin);
+    if (msg.tag !== "begin") throw new Error(`parsed as ${msg.tag}`);
+    expect(pgTimeToIso(msg.commitTime as bigint)).toBe("2026-01-02T03:04:05.123456Z");
   });
   it("validates its config with path-named messages", () => {
     const issues = (c: unknown) => {
