@@ -66,7 +66,7 @@ function canonicalTestCase(c: TestCase): TestCase {
 /** A group's member ids sorted (their order carries no meaning); position and size last, as in a node. */
 function canonicalGroup(g: FlowGroup): FlowGroup {
   return {
-    ...pick(g, ["id", "name", "color", "parent", "collapsed"]),
+    ...pick(g, ["id", "name", "color", "parent", "collapsed", "template"], ["template"]),
     nodes: [...g.nodes].sort(byKey((id) => id)),
     ...(g.position ? { position: { x: g.position.x, y: g.position.y } } : {}),
     ...(g.size ? { size: { width: g.size.width, height: g.size.height } } : {}),

@@ -85,6 +85,21 @@ export const ParameterSchema = z.object({
 
 export const GROUP_LIMITS = { nameLength: 200 } as const;
 
+export const TEMPLATE_PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+export const GroupTemplateUseSchema = z
+  .object({
+    id: IdSchema.describe("Id of the group template."),
+    version: z.number().int().min(1).describe("Version of the template the group's nodes come from."),
+    values: z
+      .record(z.string().regex(TEMPLATE_PARAMETER_NAME, "letters, digits, _ . - only"), z.string().max(10_000))
+      .optional()
+      .describe("Values this use gave the template's (non-sensitive) parameters; absent: the defaults."),
+  })
+  .describe(
+    "Where a group's nodes came from. The nodes are ordinary nodes of the flow (ids <group id>.<template node id>, parameters already substituted): the planner never reads this.",
+  );
+
 export const GroupSchema = z
   .object({
     id: IdSchema.describe("Group id, unique among the flow's groups."),
@@ -99,6 +114,7 @@ export const GroupSchema = z
     collapsed: z.boolean().optional().describe("Drawn as one box with the group's input and output ports."),
     position: PositionSchema.optional().describe("Where the collapsed box is drawn; absent: where its nodes are."),
     size: z.object({ width: z.number().positive(), height: z.number().positive() }).optional().describe("Size of the collapsed box."),
+    template: GroupTemplateUseSchema.optional().describe("Set when the group was placed from a group template; absent: an ordinary group."),
   })
   .describe("A process group: layout only. The planner ignores groups: grouping never changes what the flow does.");
 
@@ -131,6 +147,7 @@ export type EdgeMode = z.infer<typeof EdgeModeSchema>;
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 export type FlowDocument = z.infer<typeof FlowDocumentSchema>;
 export type FlowGroup = z.infer<typeof GroupSchema>;
+export type GroupTemplateUse = z.infer<typeof GroupTemplateUseSchema>;
 
 /** The mode an edge asks the planner for: its own setting, else the flow's default, else durable. */
 export function requestedEdgeMode(doc: Pick<FlowDocument, "settings">, edge: Pick<FlowEdge, "settings">): EdgeMode {

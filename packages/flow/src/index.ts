@@ -11,6 +11,7 @@ export * from "./parameters.js";
 export * from "./graph.js";
 export * from "./edit.js";
 export * from "./groups.js";
+export * from "./templates.js";
 export * from "./canonical.js";
 export * from "./sha256.js";
 export { friendlyMessage, checkSchema, type SchemaCheck } from "./zod-issues.js";

@@ -43,6 +43,15 @@ export function findParameterReferences(value: unknown, base: PathSegment[] = []
   return out;
 }
 
+/**
+ * `text` with each `#{name}` replaced by `replace(name)`, or left as written when that is
+ * undefined; escapes `##{` stay as written.
+ */
+export function replaceReferences(text: string, replace: (name: string) => string | undefined): string {
+  if (!text.includes("#{")) return text;
+  return text.replace(REFERENCE, (match, name: string | undefined) => (name === undefined ? match : (replace(name) ?? match)));
+}
+
 function substituteString(text: string, values: ReadonlyMap<string, string>): string {
   if (!text.includes("#{")) return text;
   return text.replace(REFERENCE, (match, name: string | undefined) => {
