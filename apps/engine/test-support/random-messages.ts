@@ -72,6 +72,10 @@ function timestamp(r: Rng, mode: number): unknown {
       return NOW - r.int(1_000_000); // numbers
     case 2:
       return String(NOW + r.int(1_000_000) - 500_000); // strings (Kafka's convention)
+    case 3: {
+      const x = r.next(); // epoch numbers with repeats and gaps (null)
+      return x < 0.15 ? null : NOW + r.int(4) * 1000;
+    }
     default: {
       const x = r.next(); // a mix: null, 0 ("" and 0 mean "now"), other digit counts (sorted as strings by kafkajs)
       return x < 0.2 ? null : x < 0.3 ? 0 : x < 0.4 ? r.int(100_000) : x < 0.7 ? NOW + r.int(1000) : String(NOW - r.int(1000));

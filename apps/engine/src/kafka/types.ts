@@ -13,8 +13,8 @@ export interface OutMessage {
   value: Bytes;
   headers?: Headers;
   partition?: number;
-  /** milliseconds since the epoch, as a string (Kafka's convention) */
-  timestamp?: string;
+  /** milliseconds since the epoch (kafkajs takes a string or a number; the engine writes numbers) */
+  timestamp?: string | number;
 }
 
 /** A consumed record. Offsets are decimal strings (they are int64). */

@@ -105,7 +105,7 @@ export class TopicOutput {
   /** Adds a message with its partition chosen now (and `timestamp`, the record's event time, where the topic keeps it); returns its index in `messages`. */
   add(message: OutMessage, owner: MessageOwner, timestamp?: number): number {
     if (this.keepsEventTime) {
-      if (timestamp !== undefined) message.timestamp = String(timestamp);
+      if (timestamp !== undefined) message.timestamp = timestamp;
     } else if (message.timestamp !== undefined) message.timestamp = undefined; // a copy of another topic's message
     const q = this.partitionCount;
     if (q > 0) {

@@ -110,16 +110,33 @@ export function messageBytes(m: InMessage): number {
  * topics keeping event time get it; without one the producer stamps the time of sending).
  */
 export function encode(r: MRecord): OutMessage {
-  const value = rawValue(r) ?? Buffer.from(JSON.stringify(r.value === undefined ? null : r.value), "utf8");
+  let value: Buffer | string | undefined = rawValue(r);
+  if (value === undefined) {
+    const json = JSON.stringify(r.value === undefined ? null : r.value);
+    // a short text (a count, a flag, a small object) is written from the string itself: a Buffer
+    // of its own would cost more than the copy it saves
+    value = json.length <= SHORT_TEXT ? json : Buffer.from(json, "utf8");
+  }
   const msg: OutMessage = { value, headers: r.headers };
   if (r.key !== undefined && r.key !== null) msg.key = r.key;
   return msg;
 }
 
+/** Strings up to this length are measured (and written by the produce encoder) in JavaScript. */
+const SHORT_TEXT = 64;
+
+/** UTF-8 length of `s`, without the native call for short ASCII strings. */
+function utf8Bytes(s: string): number {
+  const n = s.length;
+  if (n > SHORT_TEXT) return Buffer.byteLength(s);
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s);
+  return n;
+}
+
 export function encodedBytes(m: OutMessage): number {
   const v = m.value;
   const k = m.key;
-  return (v == null ? 0 : typeof v === "string" ? Buffer.byteLength(v) : v.length) + (k == null ? 0 : typeof k === "string" ? Buffer.byteLength(k) : k.length);
+  return (v == null ? 0 : typeof v === "string" ? utf8Bytes(v) : v.length) + (k == null ? 0 : typeof k === "string" ? utf8Bytes(k) : k.length);
 }
 
 /**

@@ -21,7 +21,7 @@ function request(r: Rng): ProduceArgs {
     topicData: Array.from({ length: 1 + r.int(3) }, () => ({
       topic: str(r, 40) || "t",
       partitions: Array.from({ length: 1 + r.int(4) }, (_, p) => {
-        const tsMode = r.int(4);
+        const tsMode = r.int(5);
         const n = r.next() < 0.05 ? 300 + r.int(300) : r.int(25);
         return {
           partition: p * 3 + r.int(3),

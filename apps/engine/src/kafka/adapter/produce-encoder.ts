@@ -152,6 +152,19 @@ function timestampDelta(m: ProduceMessage, t: { dateNow: number; first: unknown;
   return Number.isSafeInteger(d) ? d : NaN;
 }
 
+/**
+ * True when every timestamp given is a whole number of milliseconds with 13 digits (Sept 2001 to
+ * Nov 2286): such numbers order as their decimal strings do, so they need no String() each.
+ */
+function allEpochMillis(messages: ProduceMessage[]): boolean {
+  for (let i = 0; i < messages.length; i++) {
+    const ts = messages[i]!.timestamp;
+    if (ts == null) continue;
+    if (typeof ts !== "number" || !(ts >= 1e12 && ts < 1e13) || Math.floor(ts) !== ts) return false;
+  }
+  return true;
+}
+
 /** Sizing pass over one partition's messages; returns the record batch body size or UNSUPPORTED. */
 function measurePartition(messages: ProduceMessage[], t: { dateNow: number; first: unknown; any: boolean }): number {
   let total = 0;
@@ -326,7 +339,23 @@ function encode(args: ProduceArgs, prefix: number): Buffer | null {
         }
         let first: unknown = dateNow;
         let max: unknown = dateNow;
-        if (any) {
+        if (any && allEpochMillis(messages)) {
+          // the same first and last as below: 13-digit numbers compare as their strings do
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (let i = 0; i < messages.length; i++) {
+            const ts = messages[i]!.timestamp as number | null | undefined;
+            if (ts == null) continue;
+            if (ts < lo) {
+              lo = ts;
+              first = ts;
+            }
+            if (ts >= hi) {
+              hi = ts;
+              max = ts;
+            }
+          }
+        } else if (any) {
           // kafkajs's sort() of the timestamps compares them as strings; one pass finds the same
           // first and last (stable: the first of equal smallest, the last of equal largest)
           // without its three arrays per partition, now that every message has a timestamp
