@@ -20,6 +20,12 @@ export interface ProcessorTypeInfo {
   hasInput: boolean;
   /** The Kafka topic a source reads or a sink writes; the engine does the Kafka part. */
   externalTopic?(config: any): string | undefined;
+  /**
+   * A sink that picks each record's topic: the topics it may write besides `externalTopic`. The
+   * engine creates and checks them like that one; the sink names the chosen topic of each success
+   * record in the header `mr.topic`, and a record naming another goes to `failure`.
+   */
+  routedTopics?(config: any): string[] | undefined;
   /** The output ports depend on the config (`outputPorts` reads it), so the designer recomputes them as it changes. */
   dynamicPorts?: boolean;
   /**

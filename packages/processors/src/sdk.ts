@@ -43,6 +43,11 @@ export const HEADER = {
   windowStart: "mr.window.start",
   /** a windowed result's window: its end (exclusive; a session's: its last record's time) */
   windowEnd: "mr.window.end",
+  /**
+   * on the success records of a sink whose spec declares `routedTopics`: the topic it chose for
+   * the record, which the runner writes it to (one of those declared) and removes
+   */
+  topic: "mr.topic",
 } as const;
 
 /**
@@ -88,6 +93,7 @@ export interface ProcessorSpec<C = any> extends ProcessorTypeInfo {
   outputPorts(config: C): string[];
   /** Kafka topic a `kafka-sink`/`kafka-source` reads or writes; the runner does the Kafka part. */
   externalTopic?(config: C): string | undefined;
+  routedTopics?(config: C): string[] | undefined;
   ingress?(config: C): Ingress | undefined;
 }
 

@@ -44,7 +44,7 @@ import { connectionFieldsOf, DEFAULT_QUEUE_THRESHOLD, findParameterReferences, r
  */
 
 /** What the planner reads of a processor spec: declared facts only, never the type id. */
-export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "ingress" | "forks" | "runner" | "stateful" | "lookup" | "inputValues"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
+export type PlannerSpec = Pick<ProcessorTypeInfo, "kind" | "outputPorts" | "externalTopic" | "routedTopics" | "ingress" | "forks" | "runner" | "stateful" | "lookup" | "inputValues"> & Partial<Pick<ProcessorTypeInfo, "configSchema">>;
 
 export interface PlannerCatalog {
   get(type: string): PlannerSpec | undefined;
@@ -111,6 +111,8 @@ export interface PortRoute {
   durableEdges: string[];
   /** kafka-sink: the external topic the `success` records are written to */
   externalTopic?: string;
+  /** a sink that picks each record's topic: the others it may write (the record names its own in HEADER.topic) */
+  routedTopics?: string[];
   /** unconnected `failure`: the dead-letter topic */
   deadLetter?: string;
 }
@@ -512,6 +514,7 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
     }
     const portNames = [...new Set([...declared, ...outgoing.get(n.id)!.map((e) => e.from.port)])];
     const external = spec.kind !== "source" && spec.externalTopic ? spec.externalTopic(n.config) : undefined;
+    const routed = external !== undefined ? spec.routedTopics?.(n.config) : undefined;
     const ports: PortRoute[] = portNames.map((port) => {
       const out = outgoing.get(n.id)!.filter((e) => e.from.port === port);
       const route: PortRoute = {
@@ -521,10 +524,11 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
       };
       if (route.durableEdges.length) route.topic = edgeTopicName(doc.id, n.id, port);
       if (external && port === "success") route.externalTopic = external;
+      if (routed?.length && port === "success") route.routedTopics = routed;
       if (port === "failure" && out.length === 0) route.deadLetter = deadLetterTopic;
       return route;
     });
-    if (external && !ports.some((p) => p.port === "success")) ports.push({ port: "success", fused: [], durableEdges: [], externalTopic: external });
+    if (external && !ports.some((p) => p.port === "success")) ports.push({ port: "success", fused: [], durableEdges: [], externalTopic: external, ...(routed?.length ? { routedTopics: routed } : {}) });
     if (!ports.some((p) => p.port === "failure") && spec.kind !== "source") ports.push({ port: "failure", fused: [], durableEdges: [], deadLetter: deadLetterTopic });
     const planned: PlannedNode = { id: n.id, type: n.type, typeVersion: n.typeVersion, kind: spec.kind, config: n.config, secretPaths: secretPathsOf.get(n.id)!, settings: n.settings ?? {}, stage: stageOf.get(n.id)!, ports };
     const ingress = spec.ingress?.(n.config);
@@ -570,6 +574,8 @@ export function planFlow(written: FlowDocument, catalog: PlannerCatalog, options
     if (external) {
       const role: TopicRole = spec.kind === "source" ? "external-in" : "external-out";
       if (!topics.has(onCluster(external))) topics.set(onCluster(external), externalTopic(external, role));
+      // each topic the sink may pick is created and checked up front like its own
+      for (const t of routed ?? []) if (!topics.has(onCluster(t))) topics.set(onCluster(t), externalTopic(t, "external-out"));
     }
     if (spec.kind === "source" && spec.externalTopic) {
       const t = spec.externalTopic(n.config);

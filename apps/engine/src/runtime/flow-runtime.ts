@@ -228,7 +228,7 @@ export class FlowRuntime {
     await this.producer.connect();
     const own = new CoalescingSender(this.producer);
     const elsewhere = await this.topicsElsewhere();
-    const written = plan.nodes.flatMap((n) => [...n.ports.flatMap((p) => [p.topic, elsewhere.has(p.externalTopic ?? "") ? undefined : p.externalTopic, p.deadLetter]), n.callContextTopic].filter((t): t is string => Boolean(t)));
+    const written = plan.nodes.flatMap((n) => [...n.ports.flatMap((p) => [p.topic, ...[p.externalTopic, ...(p.routedTopics ?? [])].map((t) => (elsewhere.has(t ?? "") ? undefined : t)), p.deadLetter]), n.callContextTopic].filter((t): t is string => Boolean(t)));
     for (const topic of written) {
       const clash = elsewhere.get(topic);
       if (clash) throw new Error(`node "${clash.nodeId}" writes topic "${topic}" on the cluster of connection "${clash.connection}", and the flow writes a topic of that name on the engine's cluster too: rename one of them`);
@@ -376,13 +376,15 @@ export class FlowRuntime {
       for (const port of node.ports) {
         if (!port.externalTopic) continue;
         const { connection } = cluster;
-        out.set(port.externalTopic, {
-          sender: new CoalescingSender(producer),
-          connection: connection.name,
-          principal: principalOf(connection),
-          nodeId: node.id,
-          failureTopic: failure?.topic ?? failure?.deadLetter ?? this.spec.plan.deadLetterTopic,
-        });
+        for (const topic of [port.externalTopic, ...(port.routedTopics ?? [])]) {
+          out.set(topic, {
+            sender: new CoalescingSender(producer),
+            connection: connection.name,
+            principal: principalOf(connection),
+            nodeId: node.id,
+            failureTopic: failure?.topic ?? failure?.deadLetter ?? this.spec.plan.deadLetterTopic,
+          });
+        }
       }
     }
     return out;

@@ -27,6 +27,13 @@ interface CompiledPort {
   topics: readonly string[];
   /** a kafka-sink writing another format than JSON: how its external topic's messages are made */
   externalEncode?: RecordEncoder;
+  /** a sink that picks each record's topic: per topic it may write, the port's topics with that one in place of its own */
+  byTopic?: ReadonlyMap<string, PickedTopic>;
+}
+
+interface PickedTopic {
+  topic: string;
+  topics: readonly string[];
 }
 
 interface CompiledNode {
@@ -72,6 +79,7 @@ export class StageExecutor {
         const port: CompiledPort = { route, topics: topics.length ? Object.freeze(topics) : NOWHERE };
         const externalEncode = route.externalTopic === undefined ? undefined : encoders?.get(id);
         if (externalEncode) port.externalEncode = externalEncode;
+        if (route.routedTopics?.length && route.externalTopic !== undefined) port.byTopic = topicsByPick(topics, route.externalTopic, route.routedTopics);
         ports.set(route.port, port);
       }
       // Sources have no failure port; a record they make that Kafka cannot take still needs a place.
@@ -155,6 +163,12 @@ export class StageExecutor {
     for (let i = 0; i < emitted.length; i++) {
       const e = emitted[i]!;
       let port0 = node.ports.get(e.port);
+      /** a record of a sink that picks its topic: where it goes (undefined: every other record) */
+      let picked: PickedTopic | undefined;
+      if (port0?.byTopic) {
+        picked = pickedTopic(port0.byTopic, port0.route.externalTopic!, e, node.id);
+        if (!picked) port0 = node.ports.get("failure");
+      }
       /** the message of the external topic in the node's format (a kafka-sink writing avro, string or bytes) */
       let external: OutMessage | undefined;
       if (port0?.externalEncode) {
@@ -165,6 +179,7 @@ export class StageExecutor {
           e.port = "failure";
           e.record = failed(e.record, `format: ${err instanceof Error ? err.message : String(err)}`, node.id);
           port0 = node.ports.get("failure");
+          picked = undefined;
         }
       }
       let msg = port0?.topics.length ? (external && port0.topics.length === 1 ? external : encode(e.record)) : undefined;
@@ -181,7 +196,7 @@ export class StageExecutor {
       }
       const port = node.ports.get(e.port);
       if (!port) continue; // a port the plan does not know: dropped
-      const topics = port.topics;
+      const topics = picked !== undefined && port === port0 ? picked.topics : port.topics;
       if (topics.length) {
         if (!msg) {
           msg = encode(e.record);
@@ -189,7 +204,7 @@ export class StageExecutor {
         }
         e.topics = topics;
         e.bytes = size;
-        const externalTopic = external ? port.route.externalTopic : undefined;
+        const externalTopic = external ? (picked !== undefined && port === port0 ? picked.topic : port.route.externalTopic) : undefined;
         const timestamp = e.record.timestamp;
         e.messageIndex = outgoing.add(topics[0]!, topics[0] === externalTopic ? external! : msg, e, timestamp);
         // one message object per topic: each carries its own partition
@@ -212,6 +227,31 @@ export class StageExecutor {
     out.nodes.push(nb);
     if (fusedInputs) for (const [target, recs] of fusedInputs) await this.runNode(target, recs, out, 0, undefined, table);
   }
+}
+
+/** Per topic a sink may pick, its port's topics with that one in place of the sink's own (made once per compiled port). */
+function topicsByPick(topics: readonly string[], own: string, others: readonly string[]): Map<string, PickedTopic> {
+  const out = new Map<string, PickedTopic>();
+  for (const topic of [own, ...others]) out.set(topic, { topic, topics: Object.freeze(topics.map((t) => (t === own ? topic : t))) });
+  return out;
+}
+
+/**
+ * The topic a sink named for its record in HEADER.topic (taken out: it is not written), when the
+ * plan lets the sink write it; else the record goes to failure, so no record reaches a topic the
+ * deployment did not create and check. No header: the sink's own topic.
+ */
+function pickedTopic(byTopic: ReadonlyMap<string, PickedTopic>, own: string, e: Emitted, nodeId: string): PickedTopic | undefined {
+  const headers = e.record.headers;
+  const named = headers[HEADER.topic];
+  if (named === undefined) return byTopic.get(own);
+  // the sink's own headers object (it copies its input's to name the topic)
+  delete headers[HEADER.topic];
+  const picked = byTopic.get(named);
+  if (picked) return picked;
+  e.port = "failure";
+  e.record = failed(e.record, `topic "${named}" is not one this node may write (${[...byTopic.keys()].join(", ")})`, nodeId);
+  return undefined;
 }
 
 /** Broker default message.max.bytes is 1 MiB per batch; keep room for headers and batch overhead. */

@@ -22,6 +22,15 @@ export const configSchema = z
     keyExpression: expression("Optional JSONata for the message key; without it the record key is kept.", {
       placeholder: "value.customerId",
     }).optional(),
+    topicExpression: expression("Optional JSONata choosing each record's topic: topic or one of topics (no result: topic).", {
+      placeholder: 'headers."mr.outbox.topic"',
+    }).optional(),
+    topics: z
+      .array(topicName, { error: "topics is a list of topic names" })
+      .max(100, "a sink writes at most 100 topics")
+      .refine((t) => new Set(t).size === t.length, { message: "a topic is listed twice" })
+      .optional()
+      .meta(meta("With topicExpression: the other topics this sink may write (created and checked at deploy like topic).")),
     format: z.enum(MESSAGE_FORMATS, { error: "format is one of json, avro, string, bytes" }).default("json").meta(meta("How values are written: json, avro (Confluent wire format), string, bytes (from base64 text).")),
     keyFormat: z.enum(MESSAGE_FORMATS, { error: "keyFormat is one of json, avro, string, bytes" }).default("string").meta(meta("How keys are written (an avro key is written from the key's JSON text).")),
     schemaRegistry: connectionField("schema-registry", "Name of a schema-registry connection for avro (absent: the engine's own registry)."),
@@ -41,6 +50,10 @@ export const configSchema = z
       ctx.addIssue({ code: "custom", path: ["valueSchema"], message: `the ${c.subjectNameStrategy} strategy names the subject after the record: give valueSchema (or a subject)` });
     if (c.version !== undefined && c.valueSchema !== undefined) ctx.addIssue({ code: "custom", path: ["version"], message: "a version picks a registered schema: give valueSchema or version, not both" });
     if (c.keyFormat !== "avro" && (c.keySchema !== undefined || c.keySubject !== undefined)) ctx.addIssue({ code: "custom", path: ["keyFormat"], message: "keySchema and keySubject are for keyFormat avro" });
+    if (c.topicExpression !== undefined && !c.topics?.length) ctx.addIssue({ code: "custom", path: ["topics"], message: "topicExpression picks among topic and topics: list the other topics it may write" });
+    if (c.topics !== undefined && c.topicExpression === undefined) ctx.addIssue({ code: "custom", path: ["topicExpression"], message: "topics are written by a topicExpression: give one (or leave topics out)" });
+    if (c.topics?.includes(c.topic)) ctx.addIssue({ code: "custom", path: ["topics"], message: `topics lists "${c.topic}", which is the sink's topic already` });
+    if (c.topicExpression !== undefined && (c.format === "avro" || c.keyFormat === "avro")) ctx.addIssue({ code: "custom", path: ["topicExpression"], message: "a topicExpression writes json, string or bytes: an avro subject is named per topic" });
   });
 export type KafkaSinkConfig = z.infer<typeof configSchema>;
 
@@ -54,6 +67,7 @@ export const spec: ProcessorSpec<KafkaSinkConfig> = {
   configSchema,
   outputPorts: () => ["success", "failure"],
   externalTopic: (c: KafkaSinkConfig) => c?.topic,
+  routedTopics: (c: KafkaSinkConfig) => (c?.topicExpression === undefined ? undefined : c.topics),
   example: { topic: "orders-enriched", keyExpression: "value.customerId", format: "json", keyFormat: "string", subjectNameStrategy: "topic" },
   docs: `Writes each record to **topic** (the runner produces; values are JSON-encoded, headers kept).
 
@@ -74,8 +88,14 @@ keys (\`<topic>-key\`). Schemas live in the engine's own registry, or in **schem
 is, numbers/booleans as text, objects JSON-encoded, \`null\` or no result = no key. Without it the record
 key is kept.
 
+**topicExpression** (optional, JSONata like keyExpression) picks each record's topic: **topic** or one of
+**topics**, the other topics the sink may write (no result: **topic**). Every one of them is created (on the
+engine's cluster) and checked at deploy like **topic**, so a record can never reach a topic outside that
+list: one naming another goes to \`failure\` with the topic and those allowed. With the outbox mode of
+postgres-cdc: \`"topicExpression": "headers.\\"mr.outbox.topic\\""\`. Not with avro (its subject is per topic).
+
 - written records also go to \`success\` (connect it to continue after the write)
-- the key expression fails → \`failure\` (reason in \`mr.error\`), not written
+- the key or topic expression fails, or picks a topic not listed → \`failure\` (reason in \`mr.error\`), not written
 - the connection's cluster refuses the write (no WRITE permission on the topic) → \`failure\` (or the
   dead-letter topic) with the topic and the user in \`mr.error\`; the flow keeps running`,
 };
