@@ -13,6 +13,7 @@ export type SecretFieldPattern = (string | "*")[];
 
 type JsonSchemaNode = {
   secret?: unknown;
+  ui?: { widget?: unknown };
   properties?: Record<string, JsonSchemaNode>;
   additionalProperties?: JsonSchemaNode | boolean;
   items?: JsonSchemaNode | JsonSchemaNode[];
@@ -24,10 +25,18 @@ type JsonSchemaNode = {
   $defs?: Record<string, JsonSchemaNode>;
 };
 
-const cache = new WeakMap<z.ZodType, SecretFieldPattern[]>();
+/**
+ * "capable": every field a sensitive parameter may be used in. "hidden": those of them shown as a
+ * password (a key, a connection string), whose text is a secret itself; a URL or headers may
+ * carry one but are usually plain text.
+ */
+export type SecretFieldKind = "capable" | "hidden";
 
-/** The secret-capable fields of a config schema (cached per schema). */
-export function secretFields(schema: z.ZodType): SecretFieldPattern[] {
+const caches: Record<SecretFieldKind, WeakMap<z.ZodType, SecretFieldPattern[]>> = { capable: new WeakMap(), hidden: new WeakMap() };
+
+/** The secret-capable fields of a config schema (cached per schema), or only the hidden ones. */
+export function secretFields(schema: z.ZodType, kind: SecretFieldKind = "capable"): SecretFieldPattern[] {
+  const cache = caches[kind];
   let found = cache.get(schema);
   if (found) return found;
   found = [];
@@ -41,7 +50,7 @@ export function secretFields(schema: z.ZodType): SecretFieldPattern[] {
   const walk = (node: JsonSchemaNode | boolean | undefined, path: SecretFieldPattern) => {
     if (typeof node !== "object" || node === null || seen.has(node)) return;
     if (node.secret === true) {
-      found!.push(path);
+      if (kind === "capable" || node.ui?.widget === "password") found!.push(path);
       return;
     }
     seen.add(node);

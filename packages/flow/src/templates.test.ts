@@ -14,7 +14,7 @@ const catalog: CatalogLike = {
     type === "db-sink"
       ? {
           type: "db-sink", version: 1, kind: "sink", title: "DB sink", description: "", hasInput: true,
-          configSchema: z.object({ table: z.string(), password: z.string().meta({ secret: true }) }),
+          configSchema: z.object({ table: z.string(), url: z.string().optional().meta({ secret: true }), password: z.string().meta({ secret: true, ui: { widget: "password" } }) }),
           outputPorts: () => ["success", "failure"],
         }
       : fakeCatalog.get(type),
@@ -54,7 +54,8 @@ describe("templateFromGroup", () => {
     const base = grouped();
     const withDb = (password: string): FlowDocument => ({
       ...base,
-      nodes: [...base.nodes, { id: "db", type: "db-sink", typeVersion: 1, name: "Archive", config: { table: "t", password }, position: { x: 300, y: 100 } }],
+      // a secret-capable field that is no password (a URL) may hold plain text
+      nodes: [...base.nodes, { id: "db", type: "db-sink", typeVersion: 1, name: "Archive", config: { table: "t", url: "https://example.com", password }, position: { x: 300, y: 100 } }],
       groups: base.groups!.map((g) => ({ ...g, nodes: [...g.nodes, "db"] })),
     });
     const body = templateFromGroup(withDb("#{password}"), "g", catalog, { name: "T" });

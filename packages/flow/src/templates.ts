@@ -92,11 +92,11 @@ function templateNodeId(group: FlowGroup, nodeId: string): string {
 
 const placedId = (groupId: string, templateId: string) => `${groupId}.${templateId}`;
 
-/** Non-empty text in a secret-capable field that is not only parameter references: a secret written in plain text. */
+/** Non-empty text in a password field that is not only parameter references: a secret written in plain text. */
 function plainSecrets(node: FlowNode, catalog: CatalogLike): PathSegment[][] {
   const info = catalog.get(node.type);
   if (!info) return [];
-  const fields = secretFields(info.configSchema);
+  const fields = secretFields(info.configSchema, "hidden");
   if (!fields.length) return [];
   const found: PathSegment[][] = [];
   const walk = (v: unknown, path: PathSegment[]) => {
@@ -137,7 +137,7 @@ export interface TemplateFromGroup {
  * relative to the group's top-left node, the edges between them, the ports wired across its
  * boundary, and a parameter per `#{name}` referenced inside (default: the flow's value; "" and
  * sensitive when the flow's parameter is). Throws a TemplateError naming the node and field when
- * a secret-capable field holds plain text: secrets never go into a template.
+ * a password field (a key, a connection string) holds plain text: secrets never go into a template.
  */
 export function templateFromGroup(doc: FlowDocument, groupId: string, catalog: CatalogLike, spec: TemplateFromGroup): TemplateBody {
   const group = findGroup(doc, groupId);

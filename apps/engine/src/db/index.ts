@@ -21,6 +21,7 @@ import { ConnectionRepository } from "./connections.js";
 import { MaintenanceRepository } from "./maintenance.js";
 import { SchemaRegistryRepository } from "./schema-registry.js";
 import { TableSnapshotRepository } from "./table-snapshots.js";
+import { TemplateRepository } from "./templates.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
 export { CheckpointRepository } from "./checkpoints.js";
@@ -39,6 +40,7 @@ export { ConnectionRepository, type ConnectionSummary } from "./connections.js";
 export { MaintenanceRepository } from "./maintenance.js";
 export { SchemaRegistryRepository, type SubjectVersionRow, type SubjectSummaryRow, type RegisterOutcome, type DeleteOutcome } from "./schema-registry.js";
 export { TableSnapshotRepository, type TableSnapshotRecord, type SnapshotOffsets, type SnapshotPartitionRows, type SnapshotRow, type SnapshotTotals, type SnapshotTarget, type InsertSnapshotRows } from "./table-snapshots.js";
+export { TemplateRepository, TEMPLATE_DOCUMENT_MAX_BYTES, type TemplateSummary, type TemplateRecord, type TemplateUseRow } from "./templates.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -74,6 +76,8 @@ export interface Repositories {
   schemaRegistry: SchemaRegistryRepository;
   /** table_snapshot, table_snapshot_row */
   tableSnapshots: TableSnapshotRepository;
+  /** group_template (reads flow_version for a template's uses) */
+  templates: TemplateRepository;
 }
 
 export interface Database {
@@ -124,6 +128,7 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       maintenance: new MaintenanceRepository(provenancePool),
       schemaRegistry: new SchemaRegistryRepository(prisma),
       tableSnapshots: new TableSnapshotRepository(snapshotPool),
+      templates: new TemplateRepository(prisma),
     },
     async close() {
       await provenancePool.end().catch(() => {});
