@@ -184,7 +184,7 @@ test("import: the dialog says what happens to an existing id and does that; a co
   await shot(page, "newcomer-8-failed-import");
 });
 
-test("edge labels read in words above close nodes; a stopped flow's nodes keep the last run's totals; the toolbar's Overview is not the Map processor", async ({ page, engineUrl }) => {
+test("edge labels read in words above close nodes; a stopped flow's nodes keep the last run's totals, after a reload too; the toolbar's Overview is not the Map processor", async ({ page, engineUrl }) => {
   const run = unique("run");
   // the nodes 30 px apart: the label sits where they almost touch
   const doc = twoNodes(run, { count: 150, ratePerSec: 30, template: '{ "id": $i }' }, `Close ${run}`, 240);
@@ -222,6 +222,14 @@ test("edge labels read in words above close nodes; a stopped flow's nodes keep t
     await expect(page.getByTestId("node-panel-stats")).toContainText("last run");
     await expect(page.getByTestId("node-panel-stats")).toContainText("in 150");
     await shot(page, "newcomer-10-last-run");
+
+    // and after a reload (the page kept nothing): the engine's totals of the last deployment
+    await page.reload();
+    await expect(page.getByTestId("node-last-run-gen")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId("node-stats-gen")).toHaveAttribute("data-last-run", "true");
+    expect(await figure(page.getByTestId("node-stats-gen"), "out")).toBe(150);
+    expect(await figure(page.getByTestId("node-stats-out"), "in")).toBe(150);
+    await shot(page, "newcomer-11-last-run-after-reload");
   } finally {
     await stopViaApi(engineUrl, doc.id);
   }

@@ -61,7 +61,17 @@ export function useDeployMutations(flowId: string) {
 /** Subscribes to stats.live while the flow runs; writes only to the stats store. */
 export function useLiveStats(flowId: string, running: boolean) {
   useEffect(() => {
-    if (!running) return;
+    if (!running) {
+      // a stopped flow shows the totals its last run ended with, after a reload too
+      let current = true;
+      api.stats.snapshot(flowId).then(
+        (s) => current && statsActions.showLastRun(flowId, s),
+        () => undefined,
+      );
+      return () => {
+        current = false;
+      };
+    }
     statsActions.start();
     const sub = api.stats.live(flowId, {
       data: (s) => statsActions.push(flowId, s),

@@ -69,6 +69,7 @@ export const api = {
     status: (flowId: string) => trpc.deployments.status.query({ flowId }),
   },
   stats: {
+    snapshot: (flowId: string) => trpc.stats.snapshot.query({ flowId }),
     live: (flowId: string, on: { data: (s: LiveStats) => void; error?: (e: unknown) => void }): Unsub =>
       trpc.stats.live.subscribe({ flowId }, { onData: on.data, onError: on.error }),
   },

@@ -36,6 +36,25 @@ describe("live-stats store", () => {
     expect(st().lastRun).toBe(false);
   });
 
+  it("a stopped flow opened after a reload shows its last deployment's totals as the last run; a running or never deployed one does not", () => {
+    const stopped = { ...tick({ a: node({ in: 500, out: 490, errors: 1 }) }), status: "stopped" } as LiveStats;
+    statsActions.showLastRun("f", { ...stopped, status: "running" } as LiveStats);
+    expect(st().nodes).toEqual({});
+    statsActions.showLastRun("f", { ...stopped, status: "not-deployed", nodes: {} } as LiveStats);
+    expect(st().lastRun).toBe(false);
+    statsActions.showLastRun("f", stopped);
+    expect(st().lastRun).toBe(true);
+    expect(st().flowId).toBe("f");
+    expect(st().nodes.a).toMatchObject({ in: 500, out: 490, errors: 1 });
+    // a run that ended in this page keeps its own figures
+    statsActions.clear();
+    statsActions.start(0);
+    statsActions.push("f", tick({ a: node({ in: 7 }) }), 1000);
+    statsActions.endRun();
+    statsActions.showLastRun("f", stopped);
+    expect(st().nodes.a?.in).toBe(7);
+  });
+
   it("keeps a bounded series of records/s per node, one sample a tick", () => {
     let s = appendSample(undefined, 3);
     expect(s).toEqual([3]);

@@ -139,6 +139,14 @@ export const statsActions = {
   endRun() {
     useStatsStore.setState(endedRun(useStatsStore.getState()));
   },
+  /**
+   * A stopped flow opened (or the page reloaded): the totals its last deployment ended with, as
+   * the engine still has them. A run that ended in this page keeps its own (they are the same).
+   */
+  showLastRun(flowId: string, s: LiveStats, now = Date.now()) {
+    const next = lastRunOf(useStatsStore.getState(), flowId, s, now);
+    if (next) useStatsStore.setState(next);
+  },
   /** Another flow is shown: its figures are not this one's. */
   forFlow(flowId: string) {
     const s = useStatsStore.getState();
@@ -153,6 +161,13 @@ export const statsActions = {
 export function endedRun(s: StatsState): StatsState {
   if (s.flowId === null || Object.keys(s.nodes).length === 0) return empty();
   return { ...empty(), flowId: s.flowId, at: s.at, receivedAt: s.receivedAt, nodes: s.nodes, lastRun: true };
+}
+
+/** The state showing `s` (a stopped deployment's stats) as the last run, or undefined when there is nothing to show or `prev` shows this flow already. */
+export function lastRunOf(prev: StatsState, flowId: string, s: LiveStats, now: number): StatsState | undefined {
+  if (s.status === "running" || s.status === "not-deployed" || Object.keys(s.nodes).length === 0) return undefined;
+  if (prev.flowId === flowId && (prev.lastRun || Object.keys(prev.nodes).length > 0)) return undefined;
+  return { ...empty(), flowId, at: s.at, receivedAt: now, nodes: { ...s.nodes }, lastRun: true };
 }
 
 /** Seconds since the last tick, for "stale: no figures for 12 s". */
