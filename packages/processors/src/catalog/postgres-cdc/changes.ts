@@ -17,12 +17,17 @@ export interface ChangeTx {
 /** Builds the record of one change in the chosen envelope. */
 export type ChangeEncoder = (op: Op, before: Row | null, after: Row | null, table: CapturedTable, tx: ChangeTx) => MRecord;
 
+/** `{"col":` and `,"col":` of each key column of a table, so a key is written without an object of its own. */
+const keyPrefixes = new WeakMap<CapturedTable, string[]>();
+
 /** The key: the primary key columns of the row as a JSON object (undefined: the table has none). */
 function keyOf(table: CapturedTable, row: Row | null): string | undefined {
   if (!row || table.keyColumns.length === 0) return undefined;
-  const key: Row = {};
-  for (const c of table.keyColumns) key[c] = row[c] ?? null;
-  return JSON.stringify(key);
+  let prefixes = keyPrefixes.get(table);
+  if (!prefixes) keyPrefixes.set(table, (prefixes = table.keyColumns.map((c, i) => `${i === 0 ? "{" : ","}${JSON.stringify(c)}:`)));
+  let key = "";
+  for (let i = 0; i < prefixes.length; i++) key += prefixes[i] + JSON.stringify(row[table.keyColumns[i]] ?? null);
+  return key + "}";
 }
 
 export function millraceEncoder(): ChangeEncoder {
@@ -38,7 +43,14 @@ export function millraceEncoder(): ChangeEncoder {
  * disabled, so consumers written for it read these records unchanged.
  */
 export function debeziumEncoder(serverName: string, database: string): ChangeEncoder {
+  // a transaction's changes share its commit time: parsed once per transaction
+  let commitOf: ChangeTx | undefined;
+  let commitMs = 0;
   return (op, before, after, table, tx) => {
+    if (tx !== commitOf) {
+      commitOf = tx;
+      commitMs = Date.parse(tx.commitTime);
+    }
     return {
       key: keyOf(table, after ?? before),
       value: {
@@ -48,7 +60,7 @@ export function debeziumEncoder(serverName: string, database: string): ChangeEnc
           version: "millrace",
           connector: "postgresql",
           name: serverName,
-          ts_ms: Date.parse(tx.commitTime),
+          ts_ms: commitMs,
           snapshot: op === "r" ? "true" : "false",
           db: database,
           sequence: null,

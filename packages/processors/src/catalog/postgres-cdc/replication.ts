@@ -2,6 +2,7 @@ import pg from "pg";
 import { PgoutputPlugin, type Pgoutput } from "pg-logical-replication";
 import { quoteIdent } from "../../pg-util.js";
 import { lsnToNumber, numberToLsn } from "./lsn.js";
+import { decodeRowChange, knownRelation, type KnownRelation } from "./row-changes.js";
 import { SESSION_OPTIONS } from "./values.js";
 
 /** What a replication connection reports to its owner, message by message, in WAL order. */
@@ -50,6 +51,8 @@ export class ReplicationStream {
   private confirmed: number;
   /** only its parser is used: the stream itself is run here, to confirm positions and pause reading */
   private readonly parser = new PgoutputPlugin({ protoVersion: 1, publicationNames: [] });
+  /** the relations the parser was sent, for the row changes decoded here */
+  private readonly relations = new Map<number, KnownRelation>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private paused = false;
@@ -84,8 +87,16 @@ export class ReplicationStream {
   private onCopyData(chunk: Buffer, events: StreamEvents): void {
     const kind = chunk[0];
     if (kind === 0x77) {
-      // XLogData: start(8) end(8) time(8), then the pgoutput message
-      events.message(this.parser.parse(chunk.subarray(25)));
+      // XLogData: start(8) end(8) time(8), then the pgoutput message; row changes (the bulk) are decoded here
+      const tag = chunk[25];
+      const change = tag === 0x49 || tag === 0x55 || tag === 0x44 ? decodeRowChange(chunk, 25, this.relations) : undefined;
+      if (change) {
+        events.message(change);
+        return;
+      }
+      const msg = this.parser.parse(chunk.subarray(25));
+      if (msg.tag === "relation") this.relations.set(msg.relationOid, knownRelation(msg));
+      events.message(msg);
     } else if (kind === 0x6b) {
       // keepalive: walEnd(8) time(8) replyRequested(1)
       events.keepalive(chunk.readUInt32BE(1) * 2 ** 32 + chunk.readUInt32BE(5));
