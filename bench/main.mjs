@@ -14,6 +14,7 @@ import { runEditor } from "./lib/editor.mjs";
 import { runIsolation } from "./lib/isolation.mjs";
 import { runMirrorBench } from "./lib/mirror.mjs";
 import { runTablesBench } from "./lib/tables.mjs";
+import { CDC_CONTENDERS, runCdcBench } from "./lib/cdc.mjs";
 import { runWorkerScaling, workerCounts } from "./lib/workers.mjs";
 import { runSoak, soakOptions } from "./lib/soak.mjs";
 import { trpcClient } from "./lib/trpc.mjs";
@@ -29,10 +30,12 @@ const opt = (name) => {
   return argv[i].startsWith(`${name}=`) ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag("--help") || flag("-h")) {
-  console.log(`pnpm bench [--quick] [--only b1,b2,b4,b5,b6,b7] [--records N] [--latency-seconds S] [--profile] [--keep]
+  console.log(`pnpm bench [--quick] [--only b1,b2,b4,b5,b6,b7,b8] [--records N] [--latency-seconds S] [--profile] [--keep]
   --quick            50k records, 15 s latency, 1 editor load (under 2 minutes)
   --only LIST        run only some parts (b1 includes raw, Streams, the Avro variant and B3; b6 mirror vs MirrorMaker 2;
-                     b7 count by key vs Kafka Streams and the restore of a table of --records keys)
+                     b7 count by key vs Kafka Streams and the restore of a table of --records keys;
+                     b8 --records changes captured from Postgres into Kafka, postgres-cdc vs Debezium's connector)
+  --b8 LIST          B8's contenders only (default ${CDC_CONTENDERS.join(",")}), e.g. millrace with --profile
   --profile          run the engine with --cpu-prof; the .cpuprofile lands in bench/results/profiles/
   --keep             keep the temp dir (broker, Postgres, engine log)
   --workers LIST     B1 durable on engines with MILLRACE_WORKERS = each count (default 1,2,all; all = cores; none to skip)
@@ -51,7 +54,7 @@ try {
   process.exit(2);
 }
 const quick = flag("--quick");
-const only = new Set((opt("--only") ?? "b1,b2,b4,b5,b6,b7").split(",").map((s) => s.trim().toLowerCase()));
+const only = new Set((opt("--only") ?? "b1,b2,b4,b5,b6,b7,b8").split(",").map((s) => s.trim().toLowerCase()));
 const RECORDS = Number(opt("--records") ?? (quick ? 50_000 : 1_000_000));
 const LAT_SECONDS = Number(opt("--latency-seconds") ?? (quick ? 15 : 60));
 const LOADS = quick ? 1 : 3;
@@ -102,7 +105,7 @@ async function main() {
   const started = Date.now();
   const results = {
     date: new Date().toISOString(),
-    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--workers") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || opt("--engine-node-flags") !== undefined ? "-partial" : ""),
+    mode: (quick ? "quick" : "full") + (opt("--only") || opt("--b8") || opt("--workers") || opt("--records") || opt("--latency-seconds") || opt("--edge-partitions") || opt("--engine-node-flags") !== undefined ? "-partial" : ""),
     machine: { cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model, node: process.version, java: javaVersion(), loadavg_at_start: loadavg().map((x) => round(x, 2)) },
     throughput: { millrace_rps: null, millrace_fused_rps: null, millrace_eos_rps: null, millrace_noprov_rps: null, millrace_avro_rps: null, streams_rps: null, raw_produce_rps: null, raw_consume_rps: null },
     latency_ms: { p50: null, p95: null, p99: null },
@@ -275,6 +278,22 @@ async function main() {
     }
   }
 
+  if (only.has("b8")) {
+    try {
+      const b8 = await phase("B8 change data capture", () => runCdcBench({ root, dir: tmp, brokers: broker.brokers, kafka, admin, pg, api, engine, records: RECORDS, runId, contenders: opt("--b8")?.split(",") ?? CDC_CONTENDERS }));
+      results.throughput.debezium_cdc_cps = round(b8.debezium?.changesPerSec);
+      results.throughput.millrace_cdc_cps = round(b8.millrace?.changesPerSec);
+      results.throughput.millrace_cdc_eos_cps = round(b8.millrace_eos?.changesPerSec);
+      // lag commit → Kafka append: at a steady rate both keep up with (paced), and under the full-speed load
+      const lag = (x) => (x ? { paced: x.pacedLagMs, under_load: x.lagMs } : null);
+      results.cdc = { paced_changes_per_sec: (b8.debezium ?? b8.millrace ?? b8.millrace_eos)?.paced.changesPerSec, lag_ms: { debezium: lag(b8.debezium), millrace: lag(b8.millrace), millrace_eos: lag(b8.millrace_eos) } };
+      results.details.cdc = b8;
+    } catch (e) {
+      note(`B8 = null: ${String(e?.message ?? e).split("\n")[0]}`);
+      log(String(e?.message ?? e));
+    }
+  }
+
   if (only.has("b4")) {
     // `editor` keeps the 1,000-node figures (earlier results compare with it); `editor_5k` beside it
     for (const [size, key] of [["1k", "editor"], ["5k", "editor_5k"]]) {
@@ -309,6 +328,9 @@ async function main() {
     mirror_vs_mm2: results.mirror?.ratio ?? null,
     // B7: count by key, Millrace's aggregate records/s ÷ Kafka Streams' groupByKey().count(), same input
     count_vs_streams: div(t.millrace_count_rps, t.streams_count_rps),
+    // B8: changes/s from Postgres into Kafka, Millrace's postgres-cdc ÷ Debezium's connector, same database, broker and load
+    cdc_vs_debezium: div(t.millrace_cdc_cps, t.debezium_cdc_cps),
+    cdc_eos_vs_debezium: div(t.millrace_cdc_eos_cps, t.debezium_cdc_cps),
     // Avro in and out ÷ JSON, same flow and records: records/s, and engine CPU per record (Avro ÷ JSON)
     avro_vs_json: results.details.avro?.rps_ratio ?? null,
     avro_vs_json_engine_cpu: results.details.avro?.engine_cpu_ratio ?? null,
@@ -359,6 +381,11 @@ function avroVsJson(m, records, avroIn) {
 
 const editorFigures = (e) => `${e?.render_ms == null ? "n/a" : fmtNum(e.render_ms) + " ms"} to full render, ${fmtNum(e?.drag_fps, 1)} fps drag`;
 
+const cdcLag = (cdc, who) => {
+  const l = cdc.lag_ms[who];
+  return `lag commit → Kafka p50/p99 ${fmtNum(l?.paced?.p50)}/${fmtNum(l?.paced?.p99)} ms at ${fmtNum(cdc.paced_changes_per_sec)}/s, ${fmtNum(l?.under_load?.p50)}/${fmtNum(l?.under_load?.p99)} ms under the load`;
+};
+
 const signed = (x, d) => (x > 0 ? "+" : "") + fmtNum(x, d);
 
 function printTable(r, rawLimit) {
@@ -392,6 +419,13 @@ function printTable(r, rawLimit) {
           [`B7 count by key (${fmtNum(r.tables.count_keys)} keys), Kafka Streams`, `${fmtNum(t.streams_count_rps)} records/s`, "groupByKey().count(), record cache off"],
           ["B7 count by key, Millrace aggregate", `${fmtNum(t.millrace_count_rps)} records/s`, `${fmtNum(r.ratios.count_vs_streams, 2)}× Kafka Streams (goal ≥ 1.0)`],
           [`B7 restore of a ${fmtNum(r.tables.restore_keys)}-key table`, `${fmtNum(r.tables.restore_seconds, 1)} s`, `restart to counting again, state dir deleted; slowest partition ${fmtNum(r.tables.restore_max_partition_ms)} ms`],
+        ]
+      : []),
+    ...(r.cdc
+      ? [
+          [`B8 CDC into Kafka, Debezium (embedded)`, `${fmtNum(t.debezium_cdc_cps)} changes/s`, cdcLag(r.cdc, "debezium")],
+          [`B8 CDC into Kafka, Millrace postgres-cdc`, `${fmtNum(t.millrace_cdc_cps)} changes/s`, `${fmtNum(r.ratios.cdc_vs_debezium, 2)}× Debezium (goal ≥ 1.0); ${cdcLag(r.cdc, "millrace")}`],
+          ...(r.cdc.lag_ms.millrace_eos ? [[`B8 CDC into Kafka, Millrace exactly-once`, `${fmtNum(t.millrace_cdc_eos_cps)} changes/s`, `${fmtNum(r.ratios.cdc_eos_vs_debezium, 2)}× Debezium; ${cdcLag(r.cdc, "millrace_eos")}`]] : []),
         ]
       : []),
     ["B4 editor, 1,000 nodes / 1,200 edges", editorFigures(r.editor), "goal ≤ 1,000 ms, ≥ 50 fps"],

@@ -1,5 +1,6 @@
 // (b) The Kafka Streams reference app (bench/streams): jars copied once by Maven into a cache
-// outside the repo, the one class compiled with javac when its source changes.
+// outside the repo, the one class compiled with javac when its source changes (buildJavaApp, also
+// the Debezium app of B8).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -28,13 +29,21 @@ function run(cmd, args) {
 }
 
 /** Returns the classpath of the compiled app (built once per pom/source hash; async, so it overlaps the preload). */
-export async function buildStreamsApp(root) {
-  const dir = join(root, "bench/streams");
+export function buildStreamsApp(root) {
+  return buildJavaApp({ dir: join(root, "bench/streams"), source: SRC, cacheName: "bench-streams", what: "the Kafka Streams jars" });
+}
+
+/**
+ * A one-class Java app of the bench (`dir`: its pom.xml; `source`: its class under `dir`): the
+ * pom's runtime jars copied once by Maven into `<cache>/<cacheName>-libs-<pom hash>`, the class
+ * compiled with javac into `<cacheName>-classes-<hash>`. Returns the classpath.
+ */
+export async function buildJavaApp({ dir, source, cacheName, what }) {
   const pom = readFileSync(join(dir, "pom.xml"));
-  const src = readFileSync(join(dir, SRC));
-  const libs = join(cacheRoot(), `bench-streams-libs-${createHash("sha256").update(pom).digest("hex").slice(0, 12)}`);
+  const src = readFileSync(join(dir, source));
+  const libs = join(cacheRoot(), `${cacheName}-libs-${createHash("sha256").update(pom).digest("hex").slice(0, 12)}`);
   if (!existsSync(join(libs, ".complete"))) {
-    log(`fetching the Kafka Streams jars with Maven into ${libs} (once)`);
+    log(`fetching ${what} with Maven into ${libs} (once)`);
     const tmp = `${libs}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     const r = await run("mvn", ["-q", "-B", "-f", join(dir, "pom.xml"), "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${tmp}`]);
@@ -43,11 +52,11 @@ export async function buildStreamsApp(root) {
     rmSync(libs, { recursive: true, force: true });
     renameSync(tmp, libs);
   }
-  const classes = join(cacheRoot(), `bench-streams-classes-${createHash("sha256").update(pom).update(src).digest("hex").slice(0, 12)}`);
+  const classes = join(cacheRoot(), `${cacheName}-classes-${createHash("sha256").update(pom).update(src).digest("hex").slice(0, 12)}`);
   if (!existsSync(join(classes, ".complete"))) {
-    log("compiling bench/streams with javac");
+    log(`compiling ${source} with javac`);
     mkdirSync(classes, { recursive: true });
-    const r = await run("javac", ["-d", classes, "-cp", `${libs}/*`, join(dir, SRC)]);
+    const r = await run("javac", ["-d", classes, "-cp", `${libs}/*`, join(dir, source)]);
     if (r.status !== 0) throw new Error(`javac failed:\n${r.stdout}${r.stderr}`);
     writeFileSync(join(classes, ".complete"), new Date().toISOString());
   }

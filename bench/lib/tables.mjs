@@ -118,7 +118,7 @@ async function firstKeyPerPartition(kafka, admin, topic) {
  * Waits until the broker answers offsets for every partition of the new topics: right after
  * createTopics a produce can still get "This server does not host this topic-partition".
  */
-async function topicsServed(admin, topics, timeoutMs = 30_000) {
+export async function topicsServed(admin, topics, timeoutMs = 30_000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
