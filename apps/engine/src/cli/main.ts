@@ -13,6 +13,7 @@ import { rotateKeyCommand } from "./secret-commands.js";
 import { auditCommand } from "./audit-command.js";
 import { CONNECTION_USAGE, runConnectionCommands } from "./connection-commands.js";
 import { runTableCommands, TABLE_USAGE } from "./table-commands.js";
+import { CDC_USAGE, runCdcCommands } from "./cdc-commands.js";
 import { FLOW_TEST_USAGE, flowTestCommand } from "./flow-test-command.js";
 import { FLOW_DIFF_USAGE, flowDiffCommand } from "./flow-diff-command.js";
 import { print, table } from "./output.js";
@@ -20,7 +21,7 @@ import { print, table } from "./output.js";
 const USAGE = `usage: millrace <command>
   catalog [--json]                 processor types with their config JSON Schema
   flow validate FILE               exit 0, or exit 1 with path-named errors
-  flow import FILE [--json] [--copy]  prints the flow id
+  flow import FILE [--json] [--copy | --new-version]  prints the flow id and what happened
   flow export ID [-o FILE]
   flow list [--json]
 ${FLOW_TEST_USAGE}
@@ -42,6 +43,7 @@ ${FLOW_DIFF_USAGE}
                                    the audit log, newest first (admin)
 ${CONNECTION_USAGE}
 ${TABLE_USAGE}
+${CDC_USAGE}
 engine address: MILLRACE_URL (default http://127.0.0.1:8080) or --url
 credentials: MILLRACE_TOKEN, else the token \`login\` stored for that address in
   \${XDG_CONFIG_HOME:-~/.config}/millrace/credentials.json
@@ -98,8 +100,10 @@ async function run(argv: string[]): Promise<number> {
   }
   if (cmd === "flow" && sub === "import") {
     const file = need(p, 2, "FILE");
-    const r = await api().flows.import.mutate({ text: readText(file), asCopy: p.flags.has("--copy") });
-    print(json ? r : r.id);
+    if (p.flags.has("--copy") && p.flags.has("--new-version")) throw new UsageError("flow import: --copy and --new-version ask for opposite things; give one");
+    const r = await api().flows.import.mutate({ text: readText(file), asCopy: p.flags.has("--copy"), ...(p.flags.has("--new-version") ? { onExisting: "new-version" as const } : {}) });
+    // the id first on its own line: scripts read it; then what happened, in words
+    print(json ? r : `${r.id}\n${r.copied ? `imported as a new flow (a copy) ${r.id} v${r.version}${p.flags.has("--copy") ? "" : ": the file's flow id exists (--new-version saves it as that flow's next version)"}` : `imported as ${r.id} v${r.version}`}`);
     return 0;
   }
   if (cmd === "flow" && sub === "export") {
@@ -129,6 +133,8 @@ async function run(argv: string[]): Promise<number> {
   if (connection !== undefined) return connection;
   const tables = await runTableCommands(cmd, p, api, json);
   if (tables !== undefined) return tables;
+  const cdc = await runCdcCommands(cmd, p, api, json);
+  if (cdc !== undefined) return cdc;
   const identity = await runIdentityCommands(cmd, p, url, api, json);
   if (identity !== undefined) return identity;
   return runDeployCommands(cmd, p, api, json);
