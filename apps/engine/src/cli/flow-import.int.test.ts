@@ -36,19 +36,20 @@ describe("millrace flow import: says what it did, and --new-version adds a versi
     const file = join(dir, "imports.json");
     writeFileSync(file, JSON.stringify(doc("Imports")));
     const first = await cli(file);
-    expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toBe("imports\nimported as imports v1\n");
+    expect(first.stdout).toBe("imports\n");
+    expect(first.stderr).toBe("imported as imports v1\n");
 
     const copy = await cli(file);
     expect(copy.code).toBe(0);
-    const [copyId, said] = copy.stdout.trimEnd().split("\n");
+    const copyId = copy.stdout.trimEnd();
     expect(copyId).not.toBe("imports");
-    expect(said).toBe(`imported as a new flow (a copy) ${copyId} v1: the file's flow id exists (--new-version saves it as that flow's next version)`);
+    expect(copy.stderr.trimEnd()).toBe(`imported as a new flow (a copy) ${copyId} v1: the file's flow id exists (--new-version saves it as that flow's next version)`);
 
     writeFileSync(file, JSON.stringify(doc("Imports, renamed")));
     const next = await cli(file, "--new-version");
-    expect(next.stdout).toBe("imports\nimported as imports v2\n");
+    expect(next.stdout).toBe("imports\n");
+    expect(next.stderr).toBe("imported as imports v2\n");
     const stored = await t.engine.services.repositories.flows.get("imports");
     expect(stored.document.name).toBe("Imports, renamed");
 

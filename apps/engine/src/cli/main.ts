@@ -21,7 +21,7 @@ import { print, table } from "./output.js";
 const USAGE = `usage: millrace <command>
   catalog [--json]                 processor types with their config JSON Schema
   flow validate FILE               exit 0, or exit 1 with path-named errors
-  flow import FILE [--json] [--copy | --new-version]  prints the flow id and what happened
+  flow import FILE [--json] [--copy | --new-version]  prints the flow id (what happened on stderr)
   flow export ID [-o FILE]
   flow list [--json]
 ${FLOW_TEST_USAGE}
@@ -102,8 +102,9 @@ async function run(argv: string[]): Promise<number> {
     const file = need(p, 2, "FILE");
     if (p.flags.has("--copy") && p.flags.has("--new-version")) throw new UsageError("flow import: --copy and --new-version ask for opposite things; give one");
     const r = await api().flows.import.mutate({ text: readText(file), asCopy: p.flags.has("--copy"), ...(p.flags.has("--new-version") ? { onExisting: "new-version" as const } : {}) });
-    // the id first on its own line: scripts read it; then what happened, in words
-    print(json ? r : `${r.id}\n${r.copied ? `imported as a new flow (a copy) ${r.id} v${r.version}${p.flags.has("--copy") ? "" : ": the file's flow id exists (--new-version saves it as that flow's next version)"}` : `imported as ${r.id} v${r.version}`}`);
+    // the id alone on standard output (scripts read it); what happened, in words, on standard error
+    print(json ? r : r.id);
+    if (!json) process.stderr.write(`${r.copied ? `imported as a new flow (a copy) ${r.id} v${r.version}${p.flags.has("--copy") ? "" : ": the file's flow id exists (--new-version saves it as that flow's next version)"}` : `imported as ${r.id} v${r.version}`}\n`);
     return 0;
   }
   if (cmd === "flow" && sub === "export") {
