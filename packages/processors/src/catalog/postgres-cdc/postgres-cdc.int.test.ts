@@ -4,6 +4,7 @@ import { createTestDatabase } from "@millrace/testkit";
 import { implementations } from "../../runtime.js";
 import type { MRecord, SourceProcessor } from "../../sdk.js";
 import { MAX_TRANSACTION_PART } from "./impl.js";
+import { lsnToNumber } from "./lsn.js";
 import { slotNameFor } from "./setup.js";
 
 // Needs a server with wal_level=logical (scripts/postgres starts it so).
@@ -170,6 +171,9 @@ describe("postgres-cdc", () => {
     expect(batches[0]).toHaveLength(10_000);
     expect(new Set(batches[0].map((r) => (r.value as Change).source.txId)).size).toBe(1);
     expect(first.values.map((v) => v.after!.id)).toEqual(Array.from({ length: 10_001 }, (_, i) => i + 1));
+    // the acknowledged position reaches the server while the stream runs (not only when it closes), so the WAL before it is freed
+    const confirmed = async () => lsnToNumber((await client.query<{ c: string }>("SELECT confirmed_flush_lsn::text AS c FROM pg_replication_slots WHERE slot_name = $1", [slotNameFor(flowId, "bulk")])).rows[0].c);
+    await expect.poll(confirmed, { timeout: 5000 }).toBeGreaterThanOrEqual(first.checkpoint as number);
     await p.close?.();
 
     // written while no engine reads: kept by the slot, read after the restart, nothing before repeated

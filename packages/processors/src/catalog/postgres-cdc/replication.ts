@@ -34,6 +34,12 @@ export async function createSlot(client: pg.Client, slot: string, exportSnapshot
 }
 
 const KEEPALIVE_MS = 10_000;
+/**
+ * Confirmed positions reach the server at most this often: one status message per polled batch
+ * cost a socket write each; the server only needs them to free WAL, and a restart resumes from
+ * the runner's checkpoint, not from the slot's confirmed position.
+ */
+const CONFIRM_EVERY_MS = 100;
 /** microseconds between the Unix epoch and Postgres' (2000-01-01) */
 const PG_EPOCH_MS = 946_684_800_000;
 
@@ -56,6 +62,8 @@ export class ReplicationStream {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private paused = false;
+  private statusSentAt = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly client: pg.Client,
@@ -104,15 +112,25 @@ export class ReplicationStream {
     }
   }
 
-  /** Moves the slot's confirmed position forward to `lsn` (never back) and tells the server now. */
+  /** Moves the slot's confirmed position forward to `lsn` (never back); the server hears of it within CONFIRM_EVERY_MS. */
   confirm(lsn: number): void {
     if (lsn <= this.confirmed) return;
     this.confirmed = lsn;
-    this.sendStatus(false);
+    if (this.statusTimer) return; // the pending status carries the newest position
+    const wait = this.statusSentAt + CONFIRM_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      this.sendStatus(false);
+      return;
+    }
+    this.statusTimer = setTimeout(() => this.sendStatus(false), wait);
+    this.statusTimer.unref();
   }
 
   private sendStatus(replyRequested: boolean): void {
+    clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
     if (this.closed) return;
+    this.statusSentAt = Date.now();
     const status = Buffer.alloc(34);
     status[0] = 0x72; // 'r': standby status update
     const hi = Math.floor(this.confirmed / 2 ** 32);
