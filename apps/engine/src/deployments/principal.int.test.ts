@@ -1,33 +1,23 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
+import { waitFor } from "@millrace/testkit";
 import { HEADER } from "@millrace/processors";
-import { createCallerFactory } from "../api/trpc.js";
-import { appRouter } from "../api/router.js";
-import { startEngine, type RunningEngine } from "../engine.js";
-import { createKafka } from "../kafka/index.js";
-import { bearer, flowDoc, readTopic, uid, ADMIN, type ReadRecord } from "../../test-support/index.js";
+import type { OutMessage } from "../kafka/index.js";
+import { bearer, flowDoc, readTopic, uid, type ReadRecord } from "../../test-support/index.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
 /** Every record entering a flow names who sent it (mr.principal) and how (mr.auth). */
 describe("who sent a record, on real Kafka and Postgres", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: any;
+  let t: TestEngine;
   let aliceToken: string;
-  const brokers = testBrokers();
-  const deployed: string[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase("who");
-    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
-    api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
-    await engine.services.identity.users.add("alice", "viewer", "alice-password");
-    aliceToken = (await engine.services.identity.tokens.create({ name: "alice", role: "viewer" }, "viewer", "ingest")).token;
+    t = await startTestEngine("who");
+    await t.engine.services.identity.users.add("alice", "viewer", "alice-password");
+    aliceToken = (await t.engine.services.identity.tokens.create({ name: "alice", role: "viewer" }, "viewer", "ingest")).token;
   });
   afterAll(async () => {
-    for (const id of deployed) await api.deployments.stop({ flowId: id }).catch(() => {});
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   /** Deploys http-listen (with `listen` config) → kafka-sink and waits for the source; returns its path and sink topic. */
@@ -35,18 +25,30 @@ describe("who sent a record, on real Kafka and Postgres", () => {
     const id = uid(name);
     const sink = uid(`${name}-sink`);
     const path = `/in-${id}`;
-    await api.flows.save({ document: flowDoc(id, [["in", "http-listen", { path, ...listen }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]], parameters) });
-    deployed.push(id);
-    await api.deployments.deploy({ flowId: id });
-    await waitFor(async () => (await api.deployments.status({ flowId: id })).local.stages.find((s: any) => s.id === "in").owner, 15_000, "the source to start");
+    await t.api.flows.save({ document: flowDoc(id, [["in", "http-listen", { path, ...listen }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]], parameters) });
+    t.deployed.push(id);
+    await t.api.deployments.deploy({ flowId: id });
+    await waitFor(async () => (await t.api.deployments.status({ flowId: id })).local.stages.find((s: any) => s.id === "in").owner, 15_000, "the source to start");
     return { id, path, sink };
   }
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(engine.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    fetch(t.engine.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+  /** Makes `topic` (one partition) and writes `messages` to it. */
+  async function produce(topic: string, messages: OutMessage[]): Promise<void> {
+    await t.kafka.ensureTopics([{ topic, partitions: 1 }]);
+    const producer = t.kafka.producer({});
+    await producer.connect();
+    try {
+      await producer.send(topic, messages);
+    } finally {
+      await producer.disconnect().catch(() => {});
+    }
+  }
 
   /** The sink's records once `n` arrived (and nothing more within the settle time). */
-  const written = (sink: string, n: number): Promise<ReadRecord[]> => readTopic(brokers, sink, (rs) => rs.length >= n);
+  const written = (sink: string, n: number): Promise<ReadRecord[]> => readTopic(t.brokers, sink, (rs) => rs.length >= n);
 
   it("http-listen auth token: a Millrace API token's user is the principal; no token, a bad one or a session cookie alone get 401 and write nothing", async () => {
     const { path, sink } = await listening("tok", { auth: "token" });
@@ -79,14 +81,14 @@ describe("who sent a record, on real Kafka and Postgres", () => {
     const path = `/in-${id}`;
     const document = flowDoc(id, [["in", "http-listen", { path, auth: "token" }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]]);
     document.nodes[0]!.settings = { callContextTopic: contexts };
-    await api.flows.save({ document });
-    deployed.push(id);
-    await api.deployments.deploy({ flowId: id });
-    await waitFor(async () => (await api.deployments.status({ flowId: id })).local.stages.find((s: any) => s.id === "in").owner, 15_000, "the source to start");
+    await t.api.flows.save({ document });
+    t.deployed.push(id);
+    await t.api.deployments.deploy({ flowId: id });
+    await waitFor(async () => (await t.api.deployments.status({ flowId: id })).local.stages.find((s: any) => s.id === "in").owner, 15_000, "the source to start");
     expect((await post(path, '{"n":0}')).status).toBe(401);
     for (const n of [1, 2, 3]) expect((await post(path, `{"n":${n}}`, bearer(aliceToken))).status).toBe(202);
     const records = await written(sink, 3);
-    const published = await readTopic(brokers, contexts, (rs) => rs.length >= 3);
+    const published = await readTopic(t.brokers, contexts, (rs) => rs.length >= 3);
     expect(published).toHaveLength(3);
     const idOf = new Map(records.map((r) => [r.headers[HEADER.id], r.value.n]));
     expect(published.map((c) => idOf.get(c.value.recordId)).sort()).toEqual([1, 2, 3]);
@@ -100,7 +102,7 @@ describe("who sent a record, on real Kafka and Postgres", () => {
   it("http-listen auth api-key: the key (a sensitive parameter) in its header; the configured principal; the key never in the record", async () => {
     const key = "k-" + uid("key");
     const { id, path, sink } = await listening("key", { auth: "api-key", header: "X-Ingest-Key", key: "#{ingest.key}", principal: "billing" }, [{ name: "ingest.key", value: key, sensitive: true }]);
-    expect(JSON.stringify(await api.deployments.status({ flowId: id }))).not.toContain(key);
+    expect(JSON.stringify(await t.api.deployments.status({ flowId: id }))).not.toContain(key);
     expect((await post(path, '{"n":0}')).status).toBe(401);
     expect((await post(path, '{"n":0}', { "x-ingest-key": key + "x" })).status).toBe(401);
     expect((await post(path, '{"n":0}', { "x-api-key": key })).status).toBe(401); // not the configured header
@@ -141,7 +143,7 @@ describe("who sent a record, on real Kafka and Postgres", () => {
     const id = uid("gen");
     const mine = uid("gen-admin");
     const others = uid("gen-other");
-    await api.flows.save({
+    await t.api.flows.save({
       document: flowDoc(
         id,
         [
@@ -153,67 +155,49 @@ describe("who sent a record, on real Kafka and Postgres", () => {
         [["gen", "success", "who"], ["who", "admin", "mine"], ["who", "unmatched", "rest"]],
       ),
     });
-    deployed.push(id);
-    const status = await api.deployments.deploy({ flowId: id });
+    t.deployed.push(id);
+    const status = await t.api.deployments.deploy({ flowId: id });
     expect(status.deployedBy).toBe("admin");
     const records = await written(mine, 5);
     expect(records.map((r) => r.value.i).sort()).toEqual([0, 1, 2, 3, 4]);
     for (const r of records) expect(r.headers).toMatchObject({ [HEADER.principal]: "admin", [HEADER.auth]: "deployment" });
     const stats = await waitFor(async () => {
-      const s = await api.stats.snapshot({ flowId: id });
+      const s = await t.api.stats.snapshot({ flowId: id });
       return s.nodes.who?.in === 5 ? s : undefined;
     }, 15_000, "stats");
     expect(stats.nodes.who.errors).toBe(0);
-    expect((await engine.services.kafka!.topicEndOffsets(others)).reduce((s, p) => s + p.high, 0)).toBe(0);
+    expect((await t.engine.services.kafka!.topicEndOffsets(others)).reduce((s, p) => s + p.high, 0)).toBe(0);
   });
 
   it("kafka-source: the principal from principalHeader, else its configured principal; a message cannot claim mr.principal itself", async () => {
     const id = uid("ks");
     const input = uid("ks-in");
     const sink = uid("ks-sink");
-    const kafka = createKafka({ brokers, clientId: uid("ks-producer") });
-    await kafka.ensureTopics([{ topic: input, partitions: 1 }]);
-    const producer = kafka.producer({});
-    await producer.connect();
-    try {
-      await producer.send(input, [
-        { value: '{"n":1}', headers: { "x-user": "carol" } },
-        { value: '{"n":2}', headers: { [HEADER.principal]: "mallory", [HEADER.auth]: "token" } },
-        { value: '{"n":3}' },
-      ]);
-      await api.flows.save({
-        document: flowDoc(id, [["src", "kafka-source", { topic: input, fromBeginning: true, principalHeader: "x-user", principal: "ingest-svc" }], ["out", "kafka-sink", { topic: sink }]], [["src", "success", "out"]]),
-      });
-      deployed.push(id);
-      await api.deployments.deploy({ flowId: id });
-      const records = await written(sink, 3);
-      const by = Object.fromEntries(records.map((r) => [r.value.n, [r.headers[HEADER.principal], r.headers[HEADER.auth]]]));
-      expect(by).toEqual({ 1: ["carol", "kafka-header"], 2: ["ingest-svc", "configured"], 3: ["ingest-svc", "configured"] });
-    } finally {
-      await producer.disconnect().catch(() => {});
-      await kafka.close().catch(() => {});
-    }
+    await produce(input, [
+      { value: '{"n":1}', headers: { "x-user": "carol" } },
+      { value: '{"n":2}', headers: { [HEADER.principal]: "mallory", [HEADER.auth]: "token" } },
+      { value: '{"n":3}' },
+    ]);
+    await t.api.flows.save({
+      document: flowDoc(id, [["src", "kafka-source", { topic: input, fromBeginning: true, principalHeader: "x-user", principal: "ingest-svc" }], ["out", "kafka-sink", { topic: sink }]], [["src", "success", "out"]]),
+    });
+    t.deployed.push(id);
+    await t.api.deployments.deploy({ flowId: id });
+    const records = await written(sink, 3);
+    const by = Object.fromEntries(records.map((r) => [r.value.n, [r.headers[HEADER.principal], r.headers[HEADER.auth]]]));
+    expect(by).toEqual({ 1: ["carol", "kafka-header"], 2: ["ingest-svc", "configured"], 3: ["ingest-svc", "configured"] });
   });
 
   it("kafka-source defaults: mr.principal of the message (kafka-header), else the deploying user", async () => {
     const id = uid("ksd");
     const input = uid("ksd-in");
     const sink = uid("ksd-sink");
-    const kafka = createKafka({ brokers, clientId: uid("ksd-producer") });
-    await kafka.ensureTopics([{ topic: input, partitions: 1 }]);
-    const producer = kafka.producer({});
-    await producer.connect();
-    try {
-      await producer.send(input, [{ value: '{"n":1}', headers: { [HEADER.principal]: "dave" } }, { value: '{"n":2}' }]);
-      await api.flows.save({ document: flowDoc(id, [["src", "kafka-source", { topic: input, fromBeginning: true }], ["out", "kafka-sink", { topic: sink }]], [["src", "success", "out"]]) });
-      deployed.push(id);
-      await api.deployments.deploy({ flowId: id });
-      const records = await written(sink, 2);
-      const by = Object.fromEntries(records.map((r) => [r.value.n, [r.headers[HEADER.principal], r.headers[HEADER.auth]]]));
-      expect(by).toEqual({ 1: ["dave", "kafka-header"], 2: ["admin", "deployment"] });
-    } finally {
-      await producer.disconnect().catch(() => {});
-      await kafka.close().catch(() => {});
-    }
+    await produce(input, [{ value: '{"n":1}', headers: { [HEADER.principal]: "dave" } }, { value: '{"n":2}' }]);
+    await t.api.flows.save({ document: flowDoc(id, [["src", "kafka-source", { topic: input, fromBeginning: true }], ["out", "kafka-sink", { topic: sink }]], [["src", "success", "out"]]) });
+    t.deployed.push(id);
+    await t.api.deployments.deploy({ flowId: id });
+    const records = await written(sink, 2);
+    const by = Object.fromEntries(records.map((r) => [r.value.n, [r.headers[HEADER.principal], r.headers[HEADER.auth]]]));
+    expect(by).toEqual({ 1: ["dave", "kafka-header"], 2: ["admin", "deployment"] });
   });
 });

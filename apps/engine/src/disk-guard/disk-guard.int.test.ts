@@ -1,46 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
-import { createCallerFactory } from "../api/trpc.js";
-import { appRouter } from "../api/router.js";
-import { startEngine, type RunningEngine } from "../engine.js";
-import { adminToken, bearer, flowDoc, range, readTopic, sortNum, uid, ADMIN } from "../../test-support/index.js";
+import { waitFor } from "@millrace/testkit";
+import { adminToken, bearer, flowDoc, range, readTopic, sortNum, uid } from "../../test-support/index.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 import type { DiskSpace } from "./guard.js";
 
 const MB = 1024 * 1024;
 const WATCHED = "/millrace-test/data";
 
 describe("disk guard", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: any;
+  let t: TestEngine;
   // what the injected probe reports for the watched path
   let space: DiskSpace = { freeBytes: 50_000 * MB, totalBytes: 100_000 * MB };
 
   beforeAll(async () => {
-    db = await createTestDatabase("diskguard");
-    engine = await startEngine({
-      host: "127.0.0.1",
-      port: await freePort(),
-      databaseUrl: db.url,
-      kafkaBrokers: testBrokers(),
-      engineId: uid("eng"),
+    t = await startTestEngine("diskguard", {
       diskGuard: { paths: [WATCHED], minFreeBytes: 1024 * MB, minFreePercent: 0, resumeMarginBytes: 256 * MB, intervalMs: 100, probe: async () => space },
     });
-    api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
   });
   afterAll(async () => {
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
   });
 
-  const stats = (flowId: string) => api.stats.snapshot({ flowId });
-  const metrics = async () => (await fetch(`${engine.url}/metrics`, { headers: bearer(await adminToken(engine.services)) })).text();
+  const stats = (flowId: string) => t.api.stats.snapshot({ flowId });
+  const metrics = async () => (await fetch(`${t.engine.url}/metrics`, { headers: bearer(await adminToken(t.engine.services)) })).text();
 
   it("pauses the sources while free space is below the floor, raises the alarm, resumes by itself, and loses nothing", async () => {
     const id = uid("disk");
     const sink = uid("disk-sink");
     const total = 3000;
-    await api.flows.save({
+    await t.api.flows.save({
       document: flowDoc(
         id,
         [
@@ -50,10 +38,10 @@ describe("disk guard", () => {
         [["gen", "success", "out"]],
       ),
     });
-    await api.deployments.deploy({ flowId: id });
+    await t.api.deployments.deploy({ flowId: id });
     try {
       await waitFor(async () => (await stats(id)).nodes.gen.out > 100, 20_000, "records to flow");
-      expect((await engine.services.health()).status).toBe("ok");
+      expect((await t.engine.services.health()).status).toBe("ok");
 
       space = { freeBytes: 900 * MB, totalBytes: 100_000 * MB };
       const paused = await waitFor(async () => {
@@ -62,9 +50,9 @@ describe("disk guard", () => {
       }, 10_000, "the source to pause for disk");
       expect(paused.nodes.gen.pausedFor).toBe("disk");
       expect(paused.engineLoad.map((e: any) => e.diskLow)).toEqual([true]);
-      const status = await api.deployments.status({ flowId: id });
+      const status = await t.api.deployments.status({ flowId: id });
       expect(status.local.stages.find((s: any) => s.id === "gen")).toMatchObject({ paused: true, pausedFor: "disk" });
-      const health = await engine.services.health();
+      const health = await t.engine.services.health();
       expect(health).toMatchObject({ ok: true, status: "degraded", disk: { ok: false, low: true, paths: [{ path: WATCHED, freeBytes: 900 * MB, low: true }] } });
       const text = await metrics();
       expect(text).toContain(`millrace_disk_free_bytes{path="${WATCHED}"} ${900 * MB}`);
@@ -82,14 +70,14 @@ describe("disk guard", () => {
 
       space = { freeBytes: 2000 * MB, totalBytes: 100_000 * MB };
       await waitFor(async () => !(await stats(id)).nodes.gen.paused, 10_000, "the source to resume");
-      expect((await engine.services.health()).status).toBe("ok");
+      expect((await t.engine.services.health()).status).toBe("ok");
       expect(await metrics()).toMatch(/^millrace_disk_guard_paused 0$/m);
       await waitFor(async () => (await stats(id)).nodes.gen.out === total, 30_000, "the rest of the records");
 
-      const records = await readTopic(testBrokers(), sink, (rs) => rs.length >= total, { settleMs: 500 });
+      const records = await readTopic(t.brokers, sink, (rs) => rs.length >= total, { settleMs: 500 });
       expect(records.map((r) => r.value.i).sort(sortNum)).toEqual(range(0, total));
     } finally {
-      await api.deployments.stop({ flowId: id });
+      await t.api.deployments.stop({ flowId: id });
     }
   });
 
@@ -97,9 +85,9 @@ describe("disk guard", () => {
     const id = uid("disk-start");
     const sink = uid("disk-start-sink");
     space = { freeBytes: 10 * MB, totalBytes: 100_000 * MB };
-    await waitFor(async () => (await engine.services.health()).status === "degraded", 5000, "the guard to see low space");
-    await api.flows.save({ document: flowDoc(id, [["gen", "generate", { count: 50, template: '{ "i": $i }' }], ["out", "kafka-sink", { topic: sink }]], [["gen", "success", "out"]]) });
-    await api.deployments.deploy({ flowId: id });
+    await waitFor(async () => (await t.engine.services.health()).status === "degraded", 5000, "the guard to see low space");
+    await t.api.flows.save({ document: flowDoc(id, [["gen", "generate", { count: 50, template: '{ "i": $i }' }], ["out", "kafka-sink", { topic: sink }]], [["gen", "success", "out"]]) });
+    await t.api.deployments.deploy({ flowId: id });
     try {
       const held = await waitFor(async () => {
         const s = await stats(id);
@@ -109,10 +97,10 @@ describe("disk guard", () => {
       await new Promise((r) => setTimeout(r, 1000));
       expect((await stats(id)).nodes.gen.out).toBe(0);
       space = { freeBytes: 50_000 * MB, totalBytes: 100_000 * MB };
-      const records = await readTopic(testBrokers(), sink, (rs) => rs.length >= 50, { settleMs: 500 });
+      const records = await readTopic(t.brokers, sink, (rs) => rs.length >= 50, { settleMs: 500 });
       expect(records.map((r) => r.value.i).sort(sortNum)).toEqual(range(0, 50));
     } finally {
-      await api.deployments.stop({ flowId: id });
+      await t.api.deployments.stop({ flowId: id });
     }
   });
 });

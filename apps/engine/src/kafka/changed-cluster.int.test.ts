@@ -5,21 +5,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, waitFor } from "@millrace/testkit";
+import { freePort, waitFor } from "@millrace/testkit";
 import { startKafka, stopKafka } from "../../../../scripts/kafka/index.mjs";
-import { createCallerFactory } from "../api/trpc.js";
-import { appRouter } from "../api/router.js";
-import { startEngine, type RunningEngine } from "../engine.js";
 import { createKafka } from "./index.js";
-import { flowDoc, readTopic, uid, ADMIN } from "../../test-support/index.js";
+import { flowDoc, readTopic, uid } from "../../test-support/index.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "millrace-changed-cluster-"));
-let engine: RunningEngine | undefined;
-let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+let t: TestEngine | undefined;
 
 afterAll(async () => {
-  await engine?.close().catch(() => {});
-  await db?.drop().catch(() => {});
+  await t?.close().catch(() => {});
   await stopKafka(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 }, 30_000);
@@ -28,9 +24,8 @@ describe("an engine whose broker was replaced under it", () => {
   it("notices the new cluster id and a redeploy recreates the flow's topics", async () => {
     const port = await freePort();
     const first = await startKafka({ port, dataDir });
-    db = await createTestDatabase("cluster");
-    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: [first.brokers], engineId: uid("eng") });
-    const api: any = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
+    t = await startTestEngine("cluster", { kafkaBrokers: [first.brokers] });
+    const { engine, api } = t;
     const id = uid("moved");
     const sink = uid("moved-sink");
     await api.flows.save({ document: flowDoc(id, [["in", "http-listen", { path: `/in-${id}` }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]]) });
@@ -54,7 +49,7 @@ describe("an engine whose broker was replaced under it", () => {
       expect(topics).toContain(sink);
       expect(topics).toContain(`mr-dlq.${id}`);
       // and the flow runs again on the new cluster
-      await waitFor(async () => (await fetch(`${engine!.url}/in-${id}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"n":1}' })).status === 202, 20_000, "the source to accept a record");
+      await waitFor(async () => (await fetch(`${engine.url}/in-${id}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"n":1}' })).status === 202, 20_000, "the source to accept a record");
       const records = await readTopic([first.brokers], sink, (rs) => rs.length >= 1, { timeoutMs: 20_000 });
       expect(records[0]!.value).toEqual({ n: 1 });
       // a topic that is gone for good is named in the error, with what to do

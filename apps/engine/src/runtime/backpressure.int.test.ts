@@ -1,15 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
-import { createCallerFactory } from "../api/trpc.js";
-import { appRouter } from "../api/router.js";
-import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, range, readTopic, sortNum, uid, ADMIN, adminToken, bearer } from "../../test-support/index.js";
+import { waitFor } from "@millrace/testkit";
+import { flowDoc, range, readTopic, sortNum, uid, adminToken, bearer } from "../../test-support/index.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
 describe("back pressure and live stats", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: any;
+  let t: TestEngine;
   let server: Server;
   let serverUrl = "";
   let gateOpen = true;
@@ -17,9 +13,7 @@ describe("back pressure and live stats", () => {
   let received = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase("bp");
-    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: uid("eng") });
-    api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
+    t = await startTestEngine("bp");
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       req.resume();
       req.on("end", () => {
@@ -35,10 +29,9 @@ describe("back pressure and live stats", () => {
   afterAll(async () => {
     gateOpen = true;
     for (const r of held.splice(0)) r.end("{}");
-    await engine?.close();
+    await t?.close();
     server?.closeAllConnections();
     await new Promise<void>((r) => server?.close(() => r()));
-    await db?.drop();
   });
 
   it("(h) a source pauses when an edge's queue passes its threshold, shows it in stats, and resumes when it drains", async () => {
@@ -52,47 +45,47 @@ describe("back pressure and live stats", () => {
       [["gen", "success", "call", "durable", { queueThreshold: 300 }]],
     );
     gateOpen = false; // the downstream stage hangs on its first batch: the queue builds up
-    await api.flows.save({ document: doc });
-    await api.deployments.deploy({ flowId: id });
+    await t.api.flows.save({ document: doc });
+    await t.api.deployments.deploy({ flowId: id });
     try {
       const paused = await waitFor(async () => {
-        const s = await api.stats.snapshot({ flowId: id });
+        const s = await t.api.stats.snapshot({ flowId: id });
         return s.nodes.gen.paused ? s : undefined;
       }, 20_000, "the source to pause");
       expect(paused.edges["gen.success->call"].backPressure).toBe(true);
       // queue depths are measured apart from the engines' pause decisions (cached for a second)
-      await waitFor(async () => (await api.stats.snapshot({ flowId: id })).edges["gen.success->call"].queue > 300, 10_000, "queue over 300 in stats");
+      await waitFor(async () => (await t.api.stats.snapshot({ flowId: id })).edges["gen.success->call"].queue > 300, 10_000, "queue over 300 in stats");
       expect(paused.edges["gen.success->call"].threshold).toBe(300);
-      const status = await api.deployments.status({ flowId: id });
+      const status = await t.api.deployments.status({ flowId: id });
       expect(status.local.stages.find((s: any) => s.id === "gen")).toMatchObject({ paused: true, owner: true });
 
       // paused really means no more records
       await new Promise((r) => setTimeout(r, 500));
-      const a = (await api.stats.snapshot({ flowId: id })).nodes.gen.out;
+      const a = (await t.api.stats.snapshot({ flowId: id })).nodes.gen.out;
       await new Promise((r) => setTimeout(r, 1500));
-      const b = (await api.stats.snapshot({ flowId: id })).nodes.gen.out;
+      const b = (await t.api.stats.snapshot({ flowId: id })).nodes.gen.out;
       expect(b).toBe(a);
 
       // drain: answer everything from now on
       gateOpen = true;
       for (const r of held.splice(0)) r.writeHead(200, { "content-type": "application/json" }).end("{}");
-      await waitFor(async () => !(await api.stats.snapshot({ flowId: id })).nodes.gen.paused, 20_000, "the source to resume");
-      await waitFor(async () => (await api.stats.snapshot({ flowId: id })).nodes.gen.out > b + 500, 20_000, "records to flow again");
+      await waitFor(async () => !(await t.api.stats.snapshot({ flowId: id })).nodes.gen.paused, 20_000, "the source to resume");
+      await waitFor(async () => (await t.api.stats.snapshot({ flowId: id })).nodes.gen.out > b + 500, 20_000, "records to flow again");
       expect(received).toBeGreaterThan(300);
     } finally {
-      await api.deployments.stop({ flowId: id });
+      await t.api.deployments.stop({ flowId: id });
     }
   });
 
   it("stats.live streams the flow's stats over SSE at least once a second", async () => {
     const id = uid("live");
     const doc = flowDoc(id, [["gen", "generate", { count: 0, ratePerSec: 200, template: '{ "i": $i }' }], ["m", "map", { expression: "value" }]], [["gen", "success", "m"]]);
-    await api.flows.save({ document: doc });
-    await api.deployments.deploy({ flowId: id });
+    await t.api.flows.save({ document: doc });
+    await t.api.deployments.deploy({ flowId: id });
     const ac = new AbortController();
     try {
       const input = encodeURIComponent(JSON.stringify({ flowId: id }));
-      const res = await fetch(`${engine.url}/trpc/stats.live?input=${input}`, { signal: ac.signal, headers: { accept: "text/event-stream", ...bearer(await adminToken(engine.services)) } });
+      const res = await fetch(`${t.engine.url}/trpc/stats.live?input=${input}`, { signal: ac.signal, headers: { accept: "text/event-stream", ...bearer(await adminToken(t.engine.services)) } });
       expect(res.headers.get("content-type")).toContain("text/event-stream");
       const reader = res.body!.getReader();
       const events: { at: number; receivedAt: number; nodes: any; edges: any }[] = [];
@@ -123,7 +116,7 @@ describe("back pressure and live stats", () => {
       expect(last.edges["gen.success->m"]).toHaveProperty("queue");
     } finally {
       ac.abort();
-      await api.deployments.stop({ flowId: id });
+      await t.api.deployments.stop({ flowId: id });
     }
   });
 
@@ -139,10 +132,10 @@ describe("back pressure and live stats", () => {
       ],
       [["gen", "success", "call"]],
     );
-    await api.flows.save({ document: v1 });
-    const s1 = await api.deployments.deploy({ flowId: id });
+    await t.api.flows.save({ document: v1 });
+    const s1 = await t.api.deployments.deploy({ flowId: id });
     const topic = s1.plan.edges[0].topic;
-    await waitFor(async () => (await api.stats.snapshot({ flowId: id })).nodes.gen.out === 40, 20_000, "v1 to generate");
+    await waitFor(async () => (await t.api.stats.snapshot({ flowId: id })).nodes.gen.out === 40, 20_000, "v1 to generate");
     await waitFor(() => held.length > 0, 20_000, "v1's requests to hang");
 
     // v2: the same edge out of gen.success, now into a map and a Kafka sink
@@ -155,20 +148,20 @@ describe("back pressure and live stats", () => {
       ],
       [["gen", "success", "call"], ["call", "success", "out"]],
     );
-    const saved = await api.flows.save({ document: v2 });
+    const saved = await t.api.flows.save({ document: v2 });
     expect(saved.version).toBe(2);
-    const s2 = await api.deployments.deploy({ flowId: id });
+    const s2 = await t.api.deployments.deploy({ flowId: id });
     expect(s2.version).toBe(2);
     expect(s2.plan.edges.find((e: any) => e.from.node === "gen").topic).toBe(topic);
     gateOpen = true;
     for (const r of held.splice(0)) r.writeHead(503).end();
 
     // the generator had finished (its checkpoint says so): everything in the sink came from the kept topic
-    const records = await readTopic(testBrokers(), sink, (rs) => rs.length >= 40);
+    const records = await readTopic(t.brokers, sink, (rs) => rs.length >= 40);
     expect(records.map((r) => r.value.i).sort(sortNum)).toEqual(range(0, 40));
     expect(records.every((r) => r.value.v === 2)).toBe(true);
-    const dlq = await readTopic(testBrokers(), `mr-dlq.${id}`, () => true, { settleMs: 500 });
+    const dlq = await readTopic(t.brokers, `mr-dlq.${id}`, () => true, { settleMs: 500 });
     expect(dlq).toEqual([]); // stopping v1 mid-batch turned nothing into a failure
-    await api.deployments.stop({ flowId: id });
+    await t.api.deployments.stop({ flowId: id });
   });
 });

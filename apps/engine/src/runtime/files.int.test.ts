@@ -5,29 +5,21 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rena
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
-import { createCallerFactory } from "../api/trpc.js";
-import { appRouter } from "../api/router.js";
-import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, range, uid, ADMIN } from "../../test-support/index.js";
+import { waitFor } from "@millrace/testkit";
+import { flowDoc, range, uid } from "../../test-support/index.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
 describe("file-source and file-sink on real Kafka", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: ReturnType<ReturnType<typeof createCallerFactory>>;
+  let t: TestEngine;
   let dataDir: string;
-  const brokers = testBrokers();
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "mr-files-int-"));
-    db = await createTestDatabase("files");
     // MILLRACE_FILES_DIR unset: the files directory is files/ in the data directory
-    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng"), stateDir: dataDir });
-    api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
+    t = await startTestEngine("files", { stateDir: dataDir });
   }, 60_000);
   afterAll(async () => {
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -48,8 +40,8 @@ describe("file-source and file-sink on real Kafka", () => {
       ],
       [["tail", "success", "copy"]],
     );
-    await (api as any).flows.save({ document: doc });
-    const status = await (api as any).deployments.deploy({ flowId: id, exactlyOnce: false });
+    await t.api.flows.save({ document: doc });
+    const status = await t.api.deployments.deploy({ flowId: id, exactlyOnce: false });
     expect(status.status).toBe("running");
     // the lines cross Kafka: the edge is a topic between the source's stage and the sink's
     expect(status.plan.stages.map((s: any) => s.id).sort()).toEqual(["copy", "tail"]);
@@ -79,19 +71,19 @@ describe("file-source and file-sink on real Kafka", () => {
     expect(finished().length).toBeGreaterThan(2); // rolled by size and time
     for (const f of finished()) expect(readFileSync(join(output, f)).length).toBeLessThanOrEqual(4000);
 
-    const stopped = await (api as any).deployments.stop({ flowId: id });
+    const stopped = await t.api.deployments.stop({ flowId: id });
     expect(stopped.status).toBe("stopped");
     expect(readdirSync(output).filter((f) => f.endsWith(".partial"))).toEqual([]);
 
     // lines written while the flow is stopped are read after it starts again, from the saved positions
     appendFileSync(join(input, "app.log"), lines(1000, 1100));
     appendFileSync(join(input, "app.log.1"), lines(1100, 1150));
-    expect((await (api as any).deployments.deploy({ flowId: id, exactlyOnce: false })).status).toBe("running");
+    expect((await t.api.deployments.deploy({ flowId: id, exactlyOnce: false })).status).toBe("running");
     await waitFor(() => (written().length >= 1150 ? true : undefined), 30_000, "the lines written while stopped");
     await new Promise((r) => setTimeout(r, 1500));
     const resumed = written();
     expect(resumed.length).toBe(1150);
     expect([...resumed].sort()).toEqual(range(0, 1150).map((n) => `line ${n}`).sort());
-    await (api as any).deployments.stop({ flowId: id });
+    await t.api.deployments.stop({ flowId: id });
   }, 120_000);
 });

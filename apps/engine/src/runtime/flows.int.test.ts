@@ -1,34 +1,24 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
+import { waitFor } from "@millrace/testkit";
 import { HEADER } from "@millrace/processors";
-import { createCallerFactory } from "../api/trpc.js";
-import { appRouter } from "../api/router.js";
-import { startEngine, type RunningEngine } from "../engine.js";
-import { flowDoc, range, readTopic, sortNum, uid, ADMIN, adminToken } from "../../test-support/index.js";
+import { flowDoc, range, readTopic, sortNum, uid, adminToken } from "../../test-support/index.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
 describe("deployed flows on real Kafka and Postgres", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: ReturnType<ReturnType<typeof createCallerFactory>>;
-  const brokers = testBrokers();
-  const deployed: string[] = [];
+  let t: TestEngine;
 
   beforeAll(async () => {
-    db = await createTestDatabase("rt");
-    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: brokers, engineId: uid("eng") });
-    api = createCallerFactory(appRouter)({ services: engine.services, principal: ADMIN });
+    t = await startTestEngine("rt");
   });
   afterAll(async () => {
-    for (const id of deployed) await (api as any).deployments.stop({ flowId: id }).catch(() => {});
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   async function deploy(doc: ReturnType<typeof flowDoc>, exactlyOnce = false) {
-    await (api as any).flows.save({ document: doc });
-    deployed.push(doc.id);
-    return (api as any).deployments.deploy({ flowId: doc.id, exactlyOnce });
+    await t.api.flows.save({ document: doc });
+    t.deployed.push(doc.id);
+    return t.api.deployments.deploy({ flowId: doc.id, exactlyOnce });
   }
 
   it("(a) generate → filter → map → kafka-sink: the sink topic holds exactly the expected records", async () => {
@@ -45,17 +35,17 @@ describe("deployed flows on real Kafka and Postgres", () => {
       [["gen", "success", "keep"], ["keep", "success", "shape"], ["shape", "success", "out"]],
       [{ name: "tag", value: "even", sensitive: false }],
     );
-    await (api as any).flows.save({ document: doc });
-    const plan = await (api as any).deployments.plan({ flowId: id });
+    await t.api.flows.save({ document: doc });
+    const plan = await t.api.deployments.plan({ flowId: id });
     // the sink runs in shape's stage and writes its topic itself (a direct edge)
     expect(plan.plan.stages.map((s: any) => s.id)).toEqual(["gen", "keep", "shape"]);
-    expect(plan.plan.topics.map((t: any) => t.name)).toContain(`mr.${id}.keep.success`);
+    expect(plan.plan.topics.map((topic: any) => topic.name)).toContain(`mr.${id}.keep.success`);
 
     const status = await deploy(doc);
     expect(status.status).toBe("running");
     expect(status.version).toBe(1);
 
-    const records = await readTopic(brokers, sink, (r) => r.length >= 50);
+    const records = await readTopic(t.brokers, sink, (r) => r.length >= 50);
     const expected = range(0, 100, 2).map((i) => ({ id: i, double: i * 3 * 2, tag: "even" }));
     expect(records.map((r) => r.value).sort((x, y) => x.id - y.id)).toEqual(expected);
     for (const r of records) {
@@ -64,7 +54,7 @@ describe("deployed flows on real Kafka and Postgres", () => {
     }
 
     const stats = await waitFor(async () => {
-      const s = await (api as any).stats.snapshot({ flowId: id });
+      const s = await t.api.stats.snapshot({ flowId: id });
       return s.nodes.out.in === 50 ? s : undefined;
     }, 15_000, "stats");
     expect(stats.nodes.gen.out).toBe(100);
@@ -73,25 +63,25 @@ describe("deployed flows on real Kafka and Postgres", () => {
     expect(stats.nodes.keep.bytesIn).toBeGreaterThan(0);
     expect(stats.edges["keep.success->shape"]).toMatchObject({ records: 50, mode: "durable", topic: `mr.${id}.keep.success` });
     expect(stats.edges["gen.success->keep"].records).toBe(100);
-    await waitFor(async () => (await (api as any).stats.snapshot({ flowId: id })).edges["shape.success->out"].queue === 0, 15_000, "queues drained");
+    await waitFor(async () => (await t.api.stats.snapshot({ flowId: id })).edges["shape.success->out"].queue === 0, 15_000, "queues drained");
 
-    const stopped = await (api as any).deployments.stop({ flowId: id });
+    const stopped = await t.api.deployments.stop({ flowId: id });
     expect(stopped.status).toBe("stopped");
     expect(stopped.local.running).toBe(false);
   });
 
   it("(b) route with three routes and unmatched, some edges fused: each sink holds exactly its records", async () => {
     const id = uid("b");
-    const t = { low: uid("low"), mid: uid("mid"), high: uid("high"), rest: uid("rest") };
+    const sinks = { low: uid("low"), mid: uid("mid"), high: uid("high"), rest: uid("rest") };
     const doc = flowDoc(
       id,
       [
         ["gen", "generate", { count: 60, template: '{ "n": $i }' }],
         ["r", "route", { routes: [{ name: "low", expression: "value.n < 10" }, { name: "mid", expression: "value.n < 30" }, { name: "high", expression: "value.n < 50" }] }],
-        ["sLow", "kafka-sink", { topic: t.low }],
-        ["sMid", "kafka-sink", { topic: t.mid }],
-        ["sHigh", "kafka-sink", { topic: t.high }],
-        ["sRest", "kafka-sink", { topic: t.rest }],
+        ["sLow", "kafka-sink", { topic: sinks.low }],
+        ["sMid", "kafka-sink", { topic: sinks.mid }],
+        ["sHigh", "kafka-sink", { topic: sinks.high }],
+        ["sRest", "kafka-sink", { topic: sinks.rest }],
       ],
       [["gen", "success", "r"], ["r", "low", "sLow", "fused"], ["r", "mid", "sMid"], ["r", "high", "sHigh", "fused"], ["r", "unmatched", "sRest"]],
     );
@@ -99,10 +89,10 @@ describe("deployed flows on real Kafka and Postgres", () => {
     // fused, and direct into the sinks of the ports with one durable edge
     expect(status.plan.stages.find((s: any) => s.id === "r").nodes).toEqual(["r", "sLow", "sMid", "sHigh", "sRest"]);
     const [low, mid, high, rest] = await Promise.all([
-      readTopic(brokers, t.low, (r) => r.length >= 10),
-      readTopic(brokers, t.mid, (r) => r.length >= 20),
-      readTopic(brokers, t.high, (r) => r.length >= 20),
-      readTopic(brokers, t.rest, (r) => r.length >= 10),
+      readTopic(t.brokers, sinks.low, (r) => r.length >= 10),
+      readTopic(t.brokers, sinks.mid, (r) => r.length >= 20),
+      readTopic(t.brokers, sinks.high, (r) => r.length >= 20),
+      readTopic(t.brokers, sinks.rest, (r) => r.length >= 10),
     ]);
     const ns = (rs: { value: { n: number } }[]) => rs.map((r) => r.value.n).sort(sortNum);
     expect(ns(low)).toEqual(range(0, 10));
@@ -127,21 +117,21 @@ describe("deployed flows on real Kafka and Postgres", () => {
       [["gen", "success", "big"], ["big", "success", "calc"], ["calc", "success", "out"], ["calc", "failure", "bad", "fused"]],
     );
     await deploy(doc);
-    const good = await readTopic(brokers, sink, (r) => r.length >= 21);
+    const good = await readTopic(t.brokers, sink, (r) => r.length >= 21);
     expect(good.map((r) => r.value.n).sort(sortNum)).toEqual(range(6, 30).filter((n) => n !== 7 && n !== 20));
     expect(good.find((r) => r.value.n === 10)!.value.ratio).toBe(10);
 
-    const dlq = await readTopic(brokers, `mr-dlq.${id}`, (r) => r.length >= 1);
+    const dlq = await readTopic(t.brokers, `mr-dlq.${id}`, (r) => r.length >= 1);
     expect(dlq.map((r) => r.value)).toEqual([{ n: 7, amount: "poison" }]);
     expect(dlq[0]!.headers[HEADER.errorNode]).toBe("big");
     expect(dlq[0]!.headers[HEADER.error]).toBeTruthy();
 
-    const bad = await readTopic(brokers, failures, (r) => r.length >= 1);
+    const bad = await readTopic(t.brokers, failures, (r) => r.length >= 1);
     expect(bad.map((r) => r.value)).toEqual([{ n: 20, amount: 20 }]);
     expect(bad[0]!.headers[HEADER.errorNode]).toBe("calc");
 
     const stats = await waitFor(async () => {
-      const s = await (api as any).stats.snapshot({ flowId: id });
+      const s = await t.api.stats.snapshot({ flowId: id });
       return s.nodes.calc.in === 23 && s.nodes.big.in === 30 ? s : undefined;
     }, 15_000, "stats");
     expect(stats.nodes.big.errors).toBe(1);
@@ -161,9 +151,9 @@ describe("deployed flows on real Kafka and Postgres", () => {
       [["gen", "success", "out"]],
     );
     await deploy(doc);
-    const good = await readTopic(brokers, sink, (r) => r.length >= 4);
+    const good = await readTopic(t.brokers, sink, (r) => r.length >= 4);
     expect(good.map((r) => r.value.n).sort(sortNum)).toEqual([0, 1, 3, 4]);
-    const dlq = await readTopic(brokers, `mr-dlq.${id}`, (r) => r.length >= 1);
+    const dlq = await readTopic(t.brokers, `mr-dlq.${id}`, (r) => r.length >= 1);
     expect(dlq).toHaveLength(1);
     expect(dlq[0]!.value).toMatchObject({ tooLarge: true, start: expect.stringContaining('"n":2') });
     expect(dlq[0]!.value.bytes).toBeGreaterThan(1_200_000);
@@ -177,13 +167,13 @@ describe("deployed flows on real Kafka and Postgres", () => {
     const sink = uid("http-sink");
     const path = `/ingest-${id}`;
     await deploy(flowDoc(id, [["in", "http-listen", { path }], ["out", "kafka-sink", { topic: sink }]], [["in", "success", "out"]]));
-    await waitFor(async () => (await (api as any).deployments.status({ flowId: id })).local.stages.find((s: any) => s.id === "in").owner, 15_000, "the source to start");
+    await waitFor(async () => (await t.api.deployments.status({ flowId: id })).local.stages.find((s: any) => s.id === "in").owner, 15_000, "the source to start");
     for (const body of [{ order: 1 }, { order: 2 }, "plain text"]) {
-      const r = await fetch(engine.url + path, { method: "POST", headers: { "content-type": typeof body === "string" ? "text/plain" : "application/json", "x-trace": "t1" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+      const r = await fetch(t.engine.url + path, { method: "POST", headers: { "content-type": typeof body === "string" ? "text/plain" : "application/json", "x-trace": "t1" }, body: typeof body === "string" ? body : JSON.stringify(body) });
       expect(r.status).toBe(202);
     }
-    expect((await fetch(engine.url + "/no-such-path", { method: "POST", body: "{}" })).status).toBe(404);
-    const records = await readTopic(brokers, sink, (rs) => rs.length >= 3);
+    expect((await fetch(t.engine.url + "/no-such-path", { method: "POST", body: "{}" })).status).toBe(404);
+    const records = await readTopic(t.brokers, sink, (rs) => rs.length >= 3);
     expect(records).toHaveLength(3); // partitions may interleave them: compare as a set
     expect(records.map((r) => JSON.stringify(r.value)).sort()).toEqual(['"plain text"', '{"order":1}', '{"order":2}']);
     expect(records.every((r) => r.headers["http.x-trace"] === "t1" && r.headers["http.method"] === "POST")).toBe(true);
@@ -191,7 +181,7 @@ describe("deployed flows on real Kafka and Postgres", () => {
 
   it("(f) postgres-sink writes the rows", async () => {
     const id = uid("f");
-    const c = new pg.Client({ connectionString: db.url });
+    const c = new pg.Client({ connectionString: t.databaseUrl });
     await c.connect();
     try {
       await c.query(`CREATE TABLE orders (id INT PRIMARY KEY, amount NUMERIC NOT NULL, payload JSONB)`);
@@ -199,15 +189,15 @@ describe("deployed flows on real Kafka and Postgres", () => {
         id,
         [
           ["gen", "generate", { count: 25, template: '{ "id": $i, "amount": $i * 1.5, "who": "u" & $string($i % 3) }' }],
-          ["rows", "postgres-sink", { connectionString: "#{db.url}", table: "orders", mode: "upsert", keyColumns: ["id"], columns: { id: "value.id", amount: "value.amount", payload: "value" } }],
+          ["rows", "postgres-sink", { connectionString: "#{t.databaseUrl}", table: "orders", mode: "upsert", keyColumns: ["id"], columns: { id: "value.id", amount: "value.amount", payload: "value" } }],
         ],
         [["gen", "success", "rows"]],
-        [{ name: "db.url", value: db.url, sensitive: true }],
+        [{ name: "t.databaseUrl", value: t.databaseUrl, sensitive: true }],
       );
       await deploy(doc);
       // the plan carries the substituted connection string; what the API returns does not
-      expect(JSON.stringify(await (api as any).deployments.status({ flowId: id }))).not.toContain(db.url);
-      expect(JSON.stringify(await (api as any).deployments.plan({ flowId: id }))).not.toContain(db.url);
+      expect(JSON.stringify(await t.api.deployments.status({ flowId: id }))).not.toContain(t.databaseUrl);
+      expect(JSON.stringify(await t.api.deployments.plan({ flowId: id }))).not.toContain(t.databaseUrl);
       await waitFor(async () => Number((await c.query("SELECT count(*) AS n FROM orders")).rows[0].n) >= 25, 30_000, "rows");
       const rows = (await c.query("SELECT id, amount::float AS amount, payload FROM orders ORDER BY id")).rows;
       expect(rows).toEqual(range(0, 25).map((i) => ({ id: i, amount: i * 1.5, payload: { id: i, amount: i * 1.5, who: `u${i % 3}` } })));
@@ -225,8 +215,7 @@ describe("CLI: deploy, stats --json, stop", () => {
     const { fileURLToPath } = await import("node:url");
     const run = promisify(execFile);
     const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-    const db = await createTestDatabase("cli");
-    const engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: uid("eng") });
+    const { engine, close } = await startTestEngine("cli");
     const env = { ...process.env, MILLRACE_TOKEN: await adminToken(engine.services) };
     const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: root, env });
     try {
@@ -245,8 +234,7 @@ describe("CLI: deploy, stats --json, stop", () => {
       const stopped = await cli("stop", id);
       expect(stopped.stdout.trim()).toBe(`${id}: stopped`);
     } finally {
-      await engine.close();
-      await db.drop();
+      await close();
     }
   });
 });
