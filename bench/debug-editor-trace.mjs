@@ -42,7 +42,7 @@ try {
   cdp.on("Tracing.dataCollected", (d) => events.push(...d.value));
   const complete = new Promise((res) => cdp.once("Tracing.tracingComplete", res));
   await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,v8.execute", transferMode: "ReportEvents" });
-  const drag = await measureDrag(page, dragMs);
+  const drag = await measureDrag(page, dragMs, doc);
   await cdp.send("Tracing.end");
   await complete;
   log(`drag: ${drag.fps.toFixed(1)} frames/s with the node moving (${drag.rafPerSec.toFixed(1)} rAF/s, ${drag.mouseMoves} moves sent, ${drag.movedFrames} moved frames)`);

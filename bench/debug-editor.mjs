@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const seconds = Number(process.argv[2] ?? 30);
 const size = process.argv[3] ?? "1k";
 try {
-  const { browser, page, url } = await openDebugEditor(root, size, "dbg");
+  const { browser, page, doc, url } = await openDebugEditor(root, size, "dbg");
   await page.addInitScript(() => {
     window.__dbg = { frames: 0, long: 0, longMs: 0 };
     const f = () => { window.__dbg.frames++; requestAnimationFrame(f); };
@@ -29,7 +29,7 @@ try {
     await sleep(2000);
     const s = await page.evaluate(() => ({
       t: Math.round(performance.now()), ...window.__dbg,
-      nodes: document.querySelectorAll(".react-flow__node").length,
+      nodes: document.querySelectorAll(".react-flow__node").length, overview: document.querySelector("[data-testid=overview]")?.dataset.drawnNodes,
       visible: [...document.querySelectorAll(".react-flow__node")].filter((n) => n.style.visibility === "visible").length,
       edges: document.querySelectorAll(".react-flow__edge-path").length,
       vp: document.querySelector(".react-flow__viewport")?.style.transform,
@@ -37,7 +37,7 @@ try {
     log(JSON.stringify(s));
   }
   // the end of the profile is a drag as B4 does it (the node nearest the canvas's centre)
-  const drag = await measureDrag(page, 3000);
+  const drag = await measureDrag(page, 3000, doc);
   log(`drag: ${drag.fps.toFixed(1)} frames/s with the node moving (${drag.rafPerSec.toFixed(1)} rAF/s, ${drag.mouseMoves} moves sent)`);
   const { profile } = await cdp.send("Profiler.stop");
   const dir = join(root, "bench/results/profiles");

@@ -33,6 +33,8 @@ import { useEdgeRuntimes, type EdgeRuntime } from "../edgeRuntime";
 import { LowDetailNodes } from "./LowDetailNodes";
 import { estimateFit, FIT_LIMITS } from "./lowDetail";
 import { LowDrag } from "./lowDrag";
+import { OverviewLayer } from "./overview/OverviewLayer";
+import { hiddenForOverview } from "./overview/overviewNodes";
 import { groupIdOf } from "../groups/groupView";
 import { groupUi, useGroupStore } from "../groups/groupStore";
 import { groupActions } from "../groups/groupActions";
@@ -54,7 +56,10 @@ const clearSelection = () => {
   groupUi.select([]);
 };
 
-/** Above this many nodes, only the elements in view are rendered while zoomed in. */
+/**
+ * Above this many nodes, only the elements in view are rendered while zoomed in, and zoomed far
+ * out the whole flow is drawn by the overview layer instead of React Flow's nodes.
+ */
 const VIRTUALIZE_ABOVE = 300;
 
 const labelRootSelector = (s: ReactFlowState) => s.domNode?.querySelector(".react-flow__edgelabel-renderer") ?? null;
@@ -212,7 +217,9 @@ export function Canvas() {
   const tiny = fitZoom !== null ? fitZoom < TINY_ZOOM : tinyNow;
   const labelRoot = useStore(labelRootSelector);
   const detail = useMemo(() => ({ low, labelRoot }), [low, labelRoot]);
-  const virtualize = !low && doc.nodes.length > VIRTUALIZE_ABOVE;
+  const virtualize = doc.nodes.length > VIRTUALIZE_ABOVE;
+  // a big flow far out: React Flow keeps its nodes hidden (no element each), the overview draws them
+  const overview = low && virtualize;
   // (an empty flow would show an empty white box)
   const minimapOn = useUiStore((s) => s.minimap);
   const showMinimap = minimapOn && !low && !virtualize && doc.nodes.length > 0;
@@ -227,7 +234,9 @@ export function Canvas() {
   // process groups: what this level shows (the doc's own arrays when the flow has no groups)
   const groups = useGroupLayer(doc, readOnly);
   const processorNodes = useRfNodes(groups.view.nodes, selectedNodes, drag, liveDrag, problems, measured, comparison?.nodes ?? null);
-  const nodes = groups.withGroupNodes(processorNodes);
+  const hiddenCache = useRef(new WeakMap<ProcessorRFNode, ProcessorRFNode>());
+  const shownNodes = useMemo(() => (overview ? hiddenForOverview(processorNodes, hiddenCache.current) : processorNodes), [overview, processorNodes]);
+  const nodes = groups.withGroupNodes(shownNodes);
   // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
   const saved = useFlowStore((s) => s.baseVersion !== undefined);
   // an earlier version shown read-only is drawn as its document asks, not as the deployment runs
@@ -423,12 +432,13 @@ export function Canvas() {
         {!low && <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#cbd5e1" />}
         {/* zoomed far out the canvas is its own overview; for a big flow a minimap would redraw every node on every frame (and only knows the nodes in view) */}
         {showMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} nodeColor={minimapColor} style={{ width: 150, height: 100 }} data-testid="minimap" />}
-        <Controls showInteractive={false} data-testid="zoom-controls" />
+        <Controls showInteractive={false} fitViewOptions={FIT_CONTROLS} data-testid="zoom-controls" />
         <CanvasToolbar problems={problems.count} readOnly={readOnly} />
         <GroupBreadcrumbs path={groups.view.path} />
         <GroupInspector readOnly={readOnly} />
-        {low && labelRoot && <LowDetailEdges edges={groups.view.edges} runtimes={runtimes} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} drag={lowDrag} />}
-        {low && labelRoot && <LowDetailNodes nodes={groups.view.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} drag={lowDrag} />}
+        {low && !overview && labelRoot && <LowDetailEdges edges={groups.view.edges} runtimes={runtimes} selected={selectedEdges} problems={problems} root={labelRoot} moving={draggedIds} drag={lowDrag} />}
+        {low && !overview && labelRoot && <LowDetailNodes nodes={groups.view.nodes} selected={selectedNodes} problems={problems} root={labelRoot} moving={draggedIds} tiny={tiny} drag={lowDrag} />}
+        {overview && <OverviewLayer nodes={groups.view.nodes} edges={groups.view.edges} selectedNodes={selectedNodes} selectedEdges={selectedEdges} problems={problems} diffs={comparison?.nodes ?? null} pending={drag} tiny={tiny} readOnly={readOnly} grid={snap ? GRID : null} hostRef={canvasRef} />}
       </ReactFlow>
       </CanvasDetailContext.Provider>
       {doc.nodes.length === 0 && !readOnly && (
@@ -445,7 +455,9 @@ export function Canvas() {
 }
 
 const MIN_ZOOM = FIT_LIMITS.minZoom;
-const FIT = { padding: FIT_LIMITS.padding, maxZoom: FIT_LIMITS.maxZoom } as const;
+// the overview's nodes are hidden in React Flow (they have a size, so a fit still counts them)
+const FIT = { padding: FIT_LIMITS.padding, maxZoom: FIT_LIMITS.maxZoom, includeHiddenNodes: true } as const;
+const FIT_CONTROLS = { includeHiddenNodes: true } as const;
 
 /**
  * Fits the view once per loaded flow (never while editing): first, before the nodes are drawn,
