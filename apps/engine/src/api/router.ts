@@ -13,6 +13,7 @@ import { auditRouter } from "./routers/audit.js";
 import { connectionsRouter } from "./routers/connections.js";
 import { schemaRegistryRouter } from "./routers/schema-registry.js";
 import { tablesRouter } from "./routers/tables.js";
+import { cdcRouter } from "./routers/cdc.js";
 import { templatesRouter } from "./routers/templates.js";
 
 export const appRouter = router({
@@ -30,6 +31,7 @@ export const appRouter = router({
   connections: connectionsRouter,
   schemaRegistry: schemaRegistryRouter,
   tables: tablesRouter,
+  cdc: cdcRouter,
   templates: templatesRouter,
 });
 

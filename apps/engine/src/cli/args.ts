@@ -4,7 +4,7 @@ export interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const TAKES_VALUE = new Set(["-o", "--output", "--version", "--url", "--user", "--role", "--name", "--action", "--flow", "--since", "--until", "--limit", "--junit", "--case", "--file"]);
+const TAKES_VALUE = new Set(["-o", "--output", "--version", "--url", "--user", "--role", "--name", "--action", "--flow", "--since", "--until", "--limit", "--junit", "--case", "--file", "--connection"]);
 
 export function parseArgs(argv: string[]): Parsed {
   const positionals: string[] = [];

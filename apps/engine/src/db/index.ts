@@ -21,6 +21,7 @@ import { ConnectionRepository } from "./connections.js";
 import { MaintenanceRepository } from "./maintenance.js";
 import { SchemaRegistryRepository } from "./schema-registry.js";
 import { TableSnapshotRepository } from "./table-snapshots.js";
+import { ReplicationSlotRepository } from "./replication-slots.js";
 import { TemplateRepository } from "./templates.js";
 
 export { AdvisoryLockSession } from "./advisory-locks.js";
@@ -41,6 +42,7 @@ export { MaintenanceRepository } from "./maintenance.js";
 export { SchemaRegistryRepository, type SubjectVersionRow, type SubjectSummaryRow, type RegisterOutcome, type DeleteOutcome } from "./schema-registry.js";
 export { TableSnapshotRepository, type TableSnapshotRecord, type SnapshotOffsets, type SnapshotPartitionRows, type SnapshotRow, type SnapshotTotals, type SnapshotTarget, type InsertSnapshotRows } from "./table-snapshots.js";
 export { TemplateRepository, TEMPLATE_DOCUMENT_MAX_BYTES, type TemplateSummary, type TemplateRecord, type TemplateUseRow } from "./templates.js";
+export { ReplicationSlotRepository, replicationSlotsAt } from "./replication-slots.js";
 export { ProvenanceRepository, REPLAY_STAGE, type BatchRow, type BatchColumns } from "./provenance.js";
 
 export interface Repositories {
@@ -76,6 +78,8 @@ export interface Repositories {
   schemaRegistry: SchemaRegistryRepository;
   /** table_snapshot, table_snapshot_row */
   tableSnapshots: TableSnapshotRepository;
+  /** the server's replication slots (pg_replication_slots) and the flow_version nodes that may own them */
+  replicationSlots: ReplicationSlotRepository;
   /** group_template (reads flow_version for a template's uses) */
   templates: TemplateRepository;
 }
@@ -128,6 +132,7 @@ export async function openDatabase(url: string, engineId: string, secrets: Secre
       maintenance: new MaintenanceRepository(provenancePool),
       schemaRegistry: new SchemaRegistryRepository(prisma),
       tableSnapshots: new TableSnapshotRepository(snapshotPool),
+      replicationSlots: new ReplicationSlotRepository(provenancePool),
       templates: new TemplateRepository(prisma),
     },
     async close() {

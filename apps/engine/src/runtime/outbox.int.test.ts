@@ -2,8 +2,11 @@
 // state and its events in one transaction; postgres-cdc (outbox) → kafka-sink (topicExpression +
 // topics) puts each event once on the topic its row names, with its key and headers; a rolled-back
 // transaction and the service's deletes emit nothing; a topic outside the sink's list goes to failure.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slotNameFor } from "@millrace/processors/catalog/postgres-cdc/setup";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
 import { dropReplicationSlots } from "../../test-support/replication-slots.js";
@@ -96,5 +99,44 @@ describe("the outbox pattern on an engine", () => {
 
     await engine!.api.deployments.stop.mutate({ flowId: id });
     await waitFor(async () => ((await client.query("SELECT 1 FROM pg_replication_slots WHERE database = current_database()")).rowCount === 0 ? true : undefined), 30_000, "the flow's slot dropped");
+  }, 240_000);
+
+  it("cdc slots lists the mr_ slots with their flow node and the WAL they keep, a slot left behind marked orphaned (API and CLI)", async () => {
+    await client.query("CREATE TABLE IF NOT EXISTS public.events (id bigserial PRIMARY KEY, topic text, aggregate_id text, payload jsonb)");
+    const id = uid("slots");
+    const leftBehind = slotNameFor(uid("deleted-flow"), "cdc");
+    await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [leftBehind]);
+    await engine!.api.flows.save.mutate({
+      document: flowDoc(id, [["cdc", "postgres-cdc", { url: service.url, outbox: { table: "public.events" } }], ["out", "kafka-sink", { topic: uid("events") }]], [["cdc", "success", "out"]]),
+    });
+    await engine!.api.deployments.deploy.mutate({ flowId: id });
+    const own = slotNameFor(id, "cdc");
+    // the server's WAL moves on: the slot left behind keeps it
+    await client.query("INSERT INTO public.events (topic, aggregate_id, payload) SELECT 'x', 'k', '{}' FROM generate_series(1, 1000)");
+    const mine = <S extends { slot: string }>(slots: S[]) => slots.filter((s) => s.slot === own || s.slot === leftBehind).sort((a, b) => (a.slot === own ? -1 : b.slot === own ? 1 : 0));
+    const expected = [
+      { slot: own, flowId: id, nodeId: "cdc", flowExists: true, deployed: true, active: true, orphaned: false },
+      { slot: leftBehind, flowId: null, nodeId: null, flowExists: false, deployed: false, active: false, orphaned: true },
+    ];
+    await waitFor(async () => (mine(await engine!.api.cdc.slots.query({})).find((s) => s.slot === own && s.active) ? true : undefined), 60_000, "the flow's slot read");
+    // the engine's database is on the same server here: its slots are the server's
+    const onEngineDb = mine(await engine!.api.cdc.slots.query({}));
+    expect(onEngineDb).toMatchObject(expected);
+    expect(onEngineDb[1]!.retainedBytes).toBeGreaterThan(0);
+
+    const connection = uid("service-db");
+    await engine!.api.connections.add.mutate({ document: { name: connection, type: "postgres", url: service.url } });
+    expect(mine(await engine!.api.cdc.slots.query({ connection }))).toMatchObject(expected);
+
+    const cli = await promisify(execFile)("npx", ["tsx", "apps/engine/src/cli/main.ts", "cdc", "slots", "--connection", connection, "--json"], {
+      cwd: new URL("../../../../", import.meta.url).pathname,
+      env: { ...process.env, MILLRACE_URL: engine!.url, MILLRACE_TOKEN: engine!.token },
+    });
+    expect(mine(JSON.parse(cli.stdout) as { slot: string }[])).toMatchObject(expected);
+
+    // stopped: the flow's slot is dropped; the left-behind one stays orphaned until someone drops it
+    await engine!.api.deployments.stop.mutate({ flowId: id });
+    await waitFor(async () => (mine(await engine!.api.cdc.slots.query({ connection })).length === 1 ? true : undefined), 30_000, "the flow's slot dropped");
+    await client.query("SELECT pg_drop_replication_slot($1)", [leftBehind]);
   }, 240_000);
 });

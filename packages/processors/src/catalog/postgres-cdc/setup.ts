@@ -125,3 +125,30 @@ export async function idleSlots(client: pg.Client, own: string): Promise<{ name:
   );
   return rows;
 }
+
+/** A Millrace replication slot (`mr_…`) of a server, as `listSlots` reads it. */
+export interface ReplicationSlotRow {
+  name: string;
+  /** the database it decodes */
+  database: string | null;
+  plugin: string | null;
+  /** a connection reads it now */
+  active: boolean;
+  /** bytes of WAL the server keeps for it (from its restart position to now); null when it has none */
+  retainedBytes: number | null;
+  /** the position up to which its reader confirmed */
+  confirmedLsn: string | null;
+  /** reserved, extended, unreserved or lost (max_slot_wal_keep_size) */
+  walStatus: string | null;
+}
+
+/** Every slot named like those postgres-cdc makes (`mr_…`), on the whole server, with the WAL each keeps. */
+export async function listSlots(client: Pick<pg.ClientBase, "query">): Promise<ReplicationSlotRow[]> {
+  const { rows } = await client.query<{ name: string; database: string | null; plugin: string | null; active: boolean; retained: string | null; confirmed: string | null; wal_status: string | null }>(
+    `SELECT slot_name::text AS name, database::text AS database, plugin::text AS plugin, active,
+            pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained,
+            confirmed_flush_lsn::text AS confirmed, wal_status
+       FROM pg_replication_slots WHERE slot_name LIKE 'mr\\_%' ORDER BY slot_name`,
+  );
+  return rows.map((r) => ({ name: r.name, database: r.database, plugin: r.plugin, active: r.active, retainedBytes: r.retained === null ? null : Number(r.retained), confirmedLsn: r.confirmed, walStatus: r.wal_status }));
+}
