@@ -13,7 +13,11 @@ const CDC_TYPE = "postgres-cdc";
 
 /** The slots of the server a postgres connection names, or of the engine's own database. */
 async function slotsOf(ctx: Context, connection: string | undefined) {
-  if (connection === undefined) return ctx.services.repositories.replicationSlots.ofEngineDatabase();
+  if (connection === undefined) {
+    return ctx.services.repositories.replicationSlots.ofEngineDatabase().catch((e: unknown) => {
+      throw new DomainError("UNAVAILABLE", `cannot read the replication slots of the engine's database: ${pgMessage(e)}`);
+    });
+  }
   const connections = ctx.services.connections;
   if (!connections) throw new DomainError("UNAVAILABLE", "this engine has no connections service");
   const c = await connections.open(connection);

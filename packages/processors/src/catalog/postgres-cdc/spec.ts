@@ -166,6 +166,21 @@ position (LSN) of the last transaction written; the slot's confirmed position mo
 records up to it are acknowledged by Kafka (at-least-once) or committed (exactly-once), so the server
 keeps the WAL until then, and a restart (on any engine) continues from there. Stopping the flow
 drops the slot and the publication made for it; a slot nobody reads (its flow deleted while no engine
-ran it) keeps WAL on the database's disk: each node names such slots in a warning when it starts
-(drop one with \`SELECT pg_drop_replication_slot('mr_…')\`).`,
+ran it) keeps WAL on the database's disk: each node names such slots in a warning when it starts,
+and \`millrace cdc slots\` lists them with the flow each belongs to (drop one with
+\`SELECT pg_drop_replication_slot('mr_…')\`).
+
+**Outbox**: with **outbox** (instead of **tables**) the node reads an outbox table that a service
+writes in the same transaction as its state, and each inserted row becomes one event: key = the
+\`aggregate_id\` column, value = \`payload\` (jsonb as JSON, text as text), headers = the row's
+\`headers\` (a jsonb object of texts) plus \`mr.outbox.id\`, \`mr.outbox.type\` and \`mr.outbox.topic\`
+(the row's \`topic\`). Other column names: \`{"table": "public.outbox", "idColumn": "id", "topicColumn":
+"topic", "keyColumn": "aggregate_id", "payloadColumn": "payload", "headersColumn": "headers",
+"typeColumn": "type"}\` (headers and type may be absent from the table). Updates and deletes of the
+outbox table are never emitted (its publication carries inserts only), so the service may delete its
+rows right after inserting them; a rolled-back transaction emits nothing. The rows already there when
+the slot is made are not emitted (**snapshot** defaults to *never* in outbox mode); *initial* emits
+them first. A row without a topic or key, or whose headers are not an object of texts (or name
+\`mr.…\`), goes to \`failure\` naming the row's id and the column. Route each event to its topic with a
+kafka-sink's **topicExpression** \`headers."mr.outbox.topic"\` and its **topics** list.`,
 };
