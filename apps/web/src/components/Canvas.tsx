@@ -40,6 +40,7 @@ import { groupUi, useGroupStore } from "../groups/groupStore";
 import { groupActions } from "../groups/groupActions";
 import { GroupBoxNode, GroupFrameNode } from "../groups/GroupNode";
 import { GroupBreadcrumbs, GroupInspector } from "../groups/GroupControls";
+import { TEMPLATE_DND_TYPE, templateUi } from "../templates/templateStore";
 import { useGroupLayer } from "../groups/useGroupLayer";
 
 const nodeTypes = { processor: ProcessorNode, groupBox: GroupBoxNode, groupFrame: GroupFrameNode };
@@ -369,7 +370,7 @@ export function Canvas() {
   }, []);
 
   const onDragOver = useCallback((ev: React.DragEvent) => {
-    if (ev.dataTransfer.types.includes(DND_TYPE)) {
+    if (ev.dataTransfer.types.includes(DND_TYPE) || ev.dataTransfer.types.includes(TEMPLATE_DND_TYPE)) {
       ev.preventDefault();
       ev.dataTransfer.dropEffect = "copy";
     }
@@ -382,11 +383,18 @@ export function Canvas() {
         ui.toast("You are viewing an earlier version, read-only: go back to editing to add processors.", "info");
         return;
       }
+      const templateId = ev.dataTransfer.getData(TEMPLATE_DND_TYPE);
       const type = ev.dataTransfer.getData(DND_TYPE);
       const spec = type ? getSpec(type) : undefined;
-      if (!spec) return;
+      if (!spec && !templateId) return;
       ev.preventDefault();
       const p = screenToFlowPosition({ x: ev.clientX, y: ev.clientY });
+      if (templateId) {
+        // the template's top-left node lands under the pointer, once its parameters are given
+        templateUi.askPlace(templateId, { x: p.x - 100, y: p.y - 24 });
+        return;
+      }
+      if (!spec) return;
       // drop point = middle of the node's header
       const at = { x: p.x - 100, y: p.y - 24 };
       const pos = snap ? { x: Math.round(at.x / GRID[0]) * GRID[0], y: Math.round(at.y / GRID[1]) * GRID[1] } : at;

@@ -9,11 +9,13 @@ import { DND_TYPE } from "./Canvas";
 import { useRole } from "../auth/authStore";
 import { roleReason } from "../auth/roles";
 import { openSharingDialog, SharingDialog } from "./SharingDialog";
+import { TemplatePalette } from "../templates/TemplatePalette";
 
 export function Sidebar() {
   return (
     <aside className="mr-sidebar" data-testid="sidebar">
       <FlowList />
+      <TemplatePalette />
       <Palette />
     </aside>
   );

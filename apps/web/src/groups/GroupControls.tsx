@@ -6,6 +6,7 @@ import { useUiStore } from "../store/uiStore";
 import { isEditable } from "../keyboard";
 import { GROUP_COLORS, groupActions } from "./groupActions";
 import { useGroupStore } from "./groupStore";
+import { templateUi } from "../templates/templateStore";
 
 /** The way into the opened group: "Flow › Outer › Inner", each a way back. */
 export function GroupBreadcrumbs({ path }: { path: readonly FlowGroup[] }) {
@@ -79,6 +80,9 @@ export function GroupInspector({ readOnly }: { readOnly: boolean }) {
       </button>
       <button type="button" data-testid="group-ungroup" title="Ungroup (Ctrl+Shift+G)" onClick={() => groupActions.ungroupSelection()}>
         Ungroup
+      </button>
+      <button type="button" data-testid="group-save-template" title="Save this group as a reusable template (or a new version of one)" onClick={() => templateUi.askSave(group.id)}>
+        Save as template…
       </button>
     </Panel>
   );

@@ -3,6 +3,7 @@ import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import type { GroupBox, GroupFrame } from "./groupView";
 import { groupActions } from "./groupActions";
 import { groupUi } from "./groupStore";
+import { TemplateBadge } from "../templates/TemplateBadge";
 import "./groups.css";
 
 export type GroupBoxRFNode = Node<{ box: GroupBox }, "groupBox">;
@@ -28,6 +29,7 @@ function GroupBoxNodeImpl({ data: { box }, selected }: NodeProps<GroupBoxRFNode>
       <div className="mr-group-box-head">
         <span className="mr-group-icon" aria-hidden>▣</span>
         <span className="mr-group-name" data-testid={`group-name-${group.id}`}>{group.name}</span>
+        <TemplateBadge group={group} />
         <button
           type="button"
           className="mr-group-btn nodrag"
@@ -81,6 +83,7 @@ function GroupFrameNodeImpl({ data: { frame } }: NodeProps<GroupFrameRFNode>) {
         }}
       >
         <span className="mr-group-name" data-testid={`group-name-${group.id}`}>{group.name}</span>
+        <TemplateBadge group={group} />
         <button
           type="button"
           className="mr-group-btn nodrag"
