@@ -111,7 +111,8 @@ export async function readTopic(
 export const sortNum = (a: number, b: number) => a - b;
 export const range = (from: number, to: number, step = 1) => Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+/** The repository's root: the working directory of spawned engines and CLI runs. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface EngineProcess {
   url: string;

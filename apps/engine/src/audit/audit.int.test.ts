@@ -1,15 +1,10 @@
-import { execFile } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
-import { startEngine, type RunningEngine } from "../engine.js";
 import { adminToken, bearer, flowDoc, readTopic, TEST_ADMIN_PASSWORD, uid } from "../../test-support/index.js";
+import { runCliOk } from "../../test-support/cli-runner.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
 const SECRET = "hunter2-audit-secret-value";
-const run = promisify(execFile);
 
 interface Answer {
   status: number;
@@ -18,14 +13,13 @@ interface Answer {
 }
 
 describe("audit log over HTTP: rows in Postgres, messages in the audit topic", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let t: TestEngine;
   const topic = uid("mr-audit");
   let admin: Record<string, string>;
   let createdToken = "";
 
   async function call(path: string, input: unknown, headers: Record<string, string> = {}, kind: "query" | "mutation" = "mutation"): Promise<Answer> {
-    const url = `${engine.url}/trpc/${path}`;
+    const url = `${t.engine.url}/trpc/${path}`;
     const r =
       kind === "query"
         ? await fetch(input === undefined ? url : `${url}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
@@ -35,7 +29,7 @@ describe("audit log over HTTP: rows in Postgres, messages in the audit topic", (
   }
 
   async function rows(): Promise<Record<string, any>[]> {
-    const c = new pg.Client({ connectionString: db.url });
+    const c = new pg.Client({ connectionString: t.databaseUrl });
     await c.connect();
     try {
       return (await c.query(`SELECT actor, via, remote_address, action, target, detail, outcome, error_code FROM audit_event ORDER BY id`)).rows;
@@ -45,21 +39,11 @@ describe("audit log over HTTP: rows in Postgres, messages in the audit topic", (
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase("audit");
-    engine = await startEngine({
-      host: "127.0.0.1",
-      port: await freePort(),
-      databaseUrl: db.url,
-      kafkaBrokers: testBrokers(),
-      engineId: uid("eng"),
-      identity: { adminPassword: TEST_ADMIN_PASSWORD },
-      audit: { topic },
-    });
-    admin = bearer(await adminToken(engine.services));
+    t = await startTestEngine("audit", { identity: { adminPassword: TEST_ADMIN_PASSWORD }, audit: { topic } });
+    admin = bearer(await adminToken(t.engine.services));
   });
   afterAll(async () => {
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   it("records who did what, from where, and how it ended, for several users", async () => {
@@ -117,7 +101,7 @@ describe("audit log over HTTP: rows in Postgres, messages in the audit topic", (
 
   it("appends every event to the audit topic, without secrets", async () => {
     const expected = (await rows()).length;
-    const messages = await readTopic(testBrokers(), topic, (r) => r.length >= expected, { settleMs: 200 });
+    const messages = await readTopic(t.brokers, topic, (r) => r.length >= expected, { settleMs: 200 });
     expect(messages.map((m) => m.value.action)).toEqual((await rows()).slice(0, messages.length).map((r) => r.action));
     expect(messages.find((m) => m.value.outcome === "refused" && m.value.action === "auth.login")).toMatchObject({ key: "eddie", value: { actor: "eddie", remoteAddress: "127.0.0.1", errorCode: "UNAUTHORIZED" } });
     const text = JSON.stringify(messages);
@@ -125,9 +109,8 @@ describe("audit log over HTTP: rows in Postgres, messages in the audit topic", (
   });
 
   it("prints the log from the CLI: `millrace audit`, as a table and as JSON, with filters", async () => {
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-    const env = { ...process.env, MILLRACE_TOKEN: await adminToken(engine.services) };
-    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), "audit", ...args, "--url", engine.url], { cwd: root, env });
+    const target = { url: t.engine.url, token: await adminToken(t.engine.services) };
+    const cli = (...args: string[]) => runCliOk(["audit", ...args], target);
     const json = JSON.parse((await cli("--json", "--user", "eddie", "--action", "auth.login", "--limit", "5")).stdout);
     expect(json.map((r: { outcome: string; errorCode: string | null }) => [r.outcome, r.errorCode])).toEqual([["ok", null], ["refused", "UNAUTHORIZED"]]);
     const lines = (await cli("--flow", "audited")).stdout.trim().split("\n");
@@ -142,7 +125,7 @@ describe("audit log over HTTP: rows in Postgres, messages in the audit topic", (
 
   it("prunes beyond the row cap", async () => {
     const before = (await rows()).length;
-    expect(await engine.services.repositories.audit.prune({ retentionDays: 90, maxRows: 3 })).toBe(before - 3);
+    expect(await t.engine.services.repositories.audit.prune({ retentionDays: 90, maxRows: 3 })).toBe(before - 3);
     expect((await rows()).map((r) => r.action)).toEqual((await rows()).map((r) => r.action).slice(-3));
     expect(await rows()).toHaveLength(3);
   });

@@ -1,15 +1,10 @@
-import { execFile } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowDocument } from "@millrace/flow";
-import { createTestDatabase, freePort } from "@millrace/testkit";
-import { startEngine, type RunningEngine } from "../engine.js";
 import { generateSecretKey } from "../secrets/index.js";
 import { adminToken, TEST_ADMIN_PASSWORD, uid } from "../../test-support/index.js";
+import { runCli, type CliResult } from "../../test-support/cli-runner.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
-const run = promisify(execFile);
 const OLD_TOKEN = "Bearer old-Tok3n-4411";
 const NEW_TOKEN = "Bearer new-Tok3n-9902";
 
@@ -43,34 +38,18 @@ const v2: FlowDocument = {
 };
 
 describe("millrace flow diff against a running engine", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let cli: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  let t: TestEngine;
+  let cli: (...args: string[]) => Promise<CliResult>;
 
   beforeAll(async () => {
-    db = await createTestDatabase("flowdiff");
-    engine = await startEngine({
-      host: "127.0.0.1",
-      port: await freePort(),
-      databaseUrl: db.url,
-      kafkaBrokers: [],
-      engineId: uid("eng"),
-      identity: { adminPassword: TEST_ADMIN_PASSWORD },
-      secretKey: generateSecretKey().key.toString("base64"),
-    });
-    await engine.services.repositories.flows.save(v1, { message: "first" });
-    await engine.services.repositories.flows.save(v2, { message: "second" });
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-    const env = { ...process.env, MILLRACE_TOKEN: await adminToken(engine.services) };
-    cli = (...args) =>
-      run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), "flow", "diff", ...args, "--url", engine.url], { cwd: root, env }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      );
+    t = await startTestEngine("flowdiff", { kafkaBrokers: [], identity: { adminPassword: TEST_ADMIN_PASSWORD }, secretKey: generateSecretKey().key.toString("base64") });
+    await t.engine.services.repositories.flows.save(v1, { message: "first" });
+    await t.engine.services.repositories.flows.save(v2, { message: "second" });
+    const target = { url: t.engine.url, token: await adminToken(t.engine.services) };
+    cli = (...args) => runCli(["flow", "diff", ...args], target);
   });
   afterAll(async () => {
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   it("prints added, removed and changed nodes and edges with their fields old → new, never a secret field's value", async () => {
@@ -108,11 +87,11 @@ describe("millrace flow diff against a running engine", () => {
   });
 
   it('"deployed" names the version the flow\'s deployment runs (a stored deployment: this engine has no Kafka to run it)', async () => {
-    const flows = engine.services.repositories.flows;
+    const flows = t.engine.services.repositories.flows;
     await flows.save({ ...v2, id: "shipped" }, { message: "first" });
     await flows.save({ ...v2, id: "shipped", name: "Shipped" }, { message: "renamed" });
     const v1Row = await flows.get("shipped", 1);
-    await engine.services.repositories.deployments.putRunning({
+    await t.engine.services.repositories.deployments.putRunning({
       id: uid("dep"),
       flowId: "shipped",
       versionId: v1Row.version.id,
@@ -120,9 +99,9 @@ describe("millrace flow diff against a running engine", () => {
       exactlyOnce: false,
       provenance: false,
       deployedBy: "admin",
-      plan: { nodes: [] } as unknown as Parameters<typeof engine.services.repositories.deployments.putRunning>[0]["plan"],
+      plan: { nodes: [] } as unknown as Parameters<typeof t.engine.services.repositories.deployments.putRunning>[0]["plan"],
     });
-    await engine.services.repositories.deployments.stop("shipped");
+    await t.engine.services.repositories.deployments.stop("shipped");
     expect(await cli("shipped", "deployed", "2")).toMatchObject({ code: 0, stdout: 'shipped: v1 → v2\nflow\n  ~ name: "Orders" → "Shipped"\n' });
   });
 

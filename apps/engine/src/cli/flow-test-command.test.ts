@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../test-support/cli-runner.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const at = { x: 0, y: 0 };
 
 function flowFile(expectedCount: number) {
@@ -36,16 +34,8 @@ function flowFile(expectedCount: number) {
 describe("millrace flow test FILE (no engine, no Kafka, no database)", () => {
   let dir: string;
   // no MILLRACE_URL, DATABASE_URL nor KAFKA_BROKERS: the command needs none of them
-  const env = () => {
-    const { DATABASE_URL: _d, KAFKA_BROKERS: _k, MILLRACE_URL: _u, ...rest } = process.env;
-    return { ...rest, INIT_CWD: dir, MILLRACE_URL: "http://127.0.0.1:9" };
-  };
   const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), "flow", "test", ...args], { cwd: root, env: env() }, (err, stdout, stderr) =>
-        done({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
+    runCli(["flow", "test", ...args], { env: { DATABASE_URL: undefined, KAFKA_BROKERS: undefined, INIT_CWD: dir, MILLRACE_URL: "http://127.0.0.1:9" } });
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "millrace-flow-test-"));

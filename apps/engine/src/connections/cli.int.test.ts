@@ -1,49 +1,30 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
-import { startEngine, type RunningEngine } from "../engine.js";
+import { testBrokers } from "@millrace/testkit";
 import { generateSecretKey } from "../secrets/index.js";
-import { adminToken, TEST_ADMIN_PASSWORD, uid } from "../../test-support/index.js";
+import { adminToken, TEST_ADMIN_PASSWORD } from "../../test-support/index.js";
+import { runCli, type CliResult } from "../../test-support/cli-runner.js";
+import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
 
-const run = promisify(execFile);
 const SECRET = "cli-Sasl-pw-5521";
 
 describe("millrace connection add / list / test / remove against a running engine", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let t: TestEngine;
   let dir: string;
-  let cli: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  let cli: (...args: string[]) => Promise<CliResult>;
 
   beforeAll(async () => {
-    db = await createTestDatabase("conncli");
     dir = mkdtempSync(join(tmpdir(), "millrace-conn-"));
-    engine = await startEngine({
-      host: "127.0.0.1",
-      port: await freePort(),
-      databaseUrl: db.url,
-      kafkaBrokers: [],
-      engineId: uid("eng"),
-      identity: { adminPassword: TEST_ADMIN_PASSWORD },
-      secretKey: generateSecretKey().key.toString("base64"),
-    });
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+    t = await startTestEngine("conncli", { kafkaBrokers: [], identity: { adminPassword: TEST_ADMIN_PASSWORD }, secretKey: generateSecretKey().key.toString("base64") });
     // files are read relative to where the user typed (INIT_CWD, as pnpm sets it); tsx resolves from the repository
-    const env = { ...process.env, MILLRACE_TOKEN: await adminToken(engine.services), INIT_CWD: dir };
-    cli = (...args) =>
-      run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), "connection", ...args, "--url", engine.url], { cwd: root, env }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      );
+    const target = { url: t.engine.url, token: await adminToken(t.engine.services), env: { INIT_CWD: dir } };
+    cli = (...args) => runCli(["connection", ...args], target);
   });
   afterAll(async () => {
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -74,7 +55,7 @@ describe("millrace connection add / list / test / remove against a running engin
     expect(await cli("remove", "local")).toMatchObject({ code: 0, stdout: "removed connection local\n" });
     expect((await cli("remove", "local")).stderr).toContain('no connection named "local"');
 
-    const c = new pg.Client({ connectionString: db.url });
+    const c = new pg.Client({ connectionString: t.databaseUrl });
     await c.connect();
     const audit = (await c.query(`SELECT actor, action, target, detail::text AS detail, outcome FROM audit_event WHERE action LIKE 'connection.%' ORDER BY id`)).rows;
     await c.end();

@@ -4,6 +4,7 @@ import { waitFor } from "@millrace/testkit";
 import { HEADER } from "@millrace/processors";
 import { flowDoc, range, readTopic, sortNum, uid, adminToken } from "../../test-support/index.js";
 import { startTestEngine, type TestEngine } from "../../test-support/engine-harness.js";
+import { runCliOk } from "../../test-support/cli-runner.js";
 
 describe("deployed flows on real Kafka and Postgres", () => {
   let t: TestEngine;
@@ -209,15 +210,9 @@ describe("deployed flows on real Kafka and Postgres", () => {
 
 describe("CLI: deploy, stats --json, stop", () => {
   it("drives a deployment through `millrace`", async () => {
-    const { execFile } = await import("node:child_process");
-    const { promisify } = await import("node:util");
-    const { join, resolve, dirname } = await import("node:path");
-    const { fileURLToPath } = await import("node:url");
-    const run = promisify(execFile);
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
     const { engine, close } = await startTestEngine("cli");
-    const env = { ...process.env, MILLRACE_TOKEN: await adminToken(engine.services) };
-    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: root, env });
+    const target = { url: engine.url, token: await adminToken(engine.services) };
+    const cli = (...args: string[]) => runCliOk(args, target);
     try {
       const id = uid("cli");
       await engine.services.repositories.flows.save(flowDoc(id, [["gen", "generate", { count: 7, template: '{ "i": $i }' }], ["m", "map", { expression: "value" }]], [["gen", "success", "m"]]));

@@ -3,21 +3,18 @@
 // restored after a kill -9 on another engine process, answered by `tables.get` / `tables.scan`;
 // counts by key exact through a kill -9 in exactly-once mode, never fewer at least once; windowed
 // counts on Kafka timestamps with late records, the stream time kept through a restart.
-import { execFile } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { promisify } from "node:util";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import kafkajs from "kafkajs";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
-import { flowDoc, range, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+// the spawned engines' MILLRACE_DATA is the repository's .millrace
+import { flowDoc, range, readTopic, repoRoot, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+import { runCli, runCliOk } from "../../test-support/cli-runner.js";
 
 const { Kafka, logLevel } = kafkajs;
 const TOTAL = 100_000;
 const CUSTOMERS = 100;
-/** the spawned engines' MILLRACE_DATA is the repository's .millrace */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 describe("table and aggregate nodes", () => {
   const brokers = testBrokers();
@@ -111,15 +108,11 @@ describe("table and aggregate nodes", () => {
     expect((await engine.api.tables.get.query({ flowId: id, nodeId: "t", key: "a" })).value).toBeNull();
     expect((await engine.api.tables.get.query({ flowId: id, nodeId: "t", key: "b" })).value).toEqual({ v: 2 });
     // the same through `millrace table get|scan`
-    const cli = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", join(repoRoot, "apps/engine/src/cli/main.ts"), ...args, "--url", engine.url], { cwd: repoRoot, env: { ...process.env, MILLRACE_TOKEN: engine.token } });
+    const cli = (...args: string[]) => runCliOk(args, { url: engine.url, token: engine.token });
     expect((await cli("table", "get", id, "t", "b")).stdout.trim()).toBe('{"v":2}');
     expect(JSON.parse((await cli("table", "get", id, "t", "b", "--json")).stdout)).toMatchObject({ key: "b", value: { v: 2 } });
-    const missing = await cli("table", "get", id, "t", "a").then(
-      () => 0,
-      (e: { code?: number; stdout?: string }) => ({ code: e.code, stdout: e.stdout?.trim() }),
-    );
-    expect(missing).toEqual({ code: 1, stdout: 'no row "a"' });
+    const missing = await runCli(["table", "get", id, "t", "a"], { url: engine.url, token: engine.token });
+    expect({ code: missing.code, stdout: missing.stdout.trim() }).toEqual({ code: 1, stdout: 'no row "a"' });
     expect(JSON.parse((await cli("table", "scan", id, "t", "--json")).stdout)).toEqual({ rows: [{ key: "b", value: { v: 2 } }], truncated: false });
     // its input grows a partition: the table, built in 2, is not read in 3
     const grow = kafka.admin();

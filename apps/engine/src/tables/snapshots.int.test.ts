@@ -5,12 +5,9 @@
 // reading only the changelog after its offsets; and through running engines: a scheduled snapshot,
 // `millrace table snapshot|snapshots`, and a new engine with an empty state directory starting
 // from the newest snapshot.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TABLE_KEY } from "@millrace/processors";
@@ -24,6 +21,7 @@ import { generateSecretKey, SecretBox } from "../secrets/index.js";
 import { changelogMessages, changelogTopicName, changelogTopicSpec, TOMBSTONE_RETENTION_MS } from "../state/changelog.js";
 import type { StoreChange, StoreValue } from "../state/store.js";
 import { flowDoc, range, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+import { runCli, runCliOk } from "../../test-support/cli-runner.js";
 import { startFromStoredSnapshot } from "./snapshot-start.js";
 import { TableSnapshots } from "./snapshots.js";
 
@@ -255,7 +253,6 @@ describe("table snapshots", () => {
 });
 
 describe("table snapshots on running engines", () => {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
   const brokers = testBrokers();
   const dataDir = mkdtempSync(join(tmpdir(), "mr-snapshot-engine-"));
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -298,18 +295,16 @@ describe("table snapshots on running engines", () => {
 
     // on schedule: the node had none, so one is due at once
     const scheduled = await waitFor(async () => (await engine!.api.tables.snapshots.query({ flowId: id, nodeId: "t" })).find((s) => s.takenBy === "schedule"), 30_000, "a scheduled snapshot");
-    const cli = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", join(repoRoot, "apps/engine/src/cli/main.ts"), ...args, "--url", engine!.url], { cwd: repoRoot, env: { ...process.env, MILLRACE_TOKEN: engine!.token } });
+    const target = { url: engine.url, token: engine.token };
+    const cli = (...args: string[]) => runCliOk(args, target);
     const asked = JSON.parse((await cli("table", "snapshot", id, "t", "--json")).stdout) as { snapshot: { id: string; rowCount: number; offsets: Record<string, number>; takenBy: string } };
     expect(asked.snapshot).toMatchObject({ rowCount: 40, takenBy: "admin" });
     const toFile = JSON.parse((await cli("table", "snapshot", id, "t", "--file", "t.jsonl", "--json")).stdout) as { snapshot: { filePath: string } };
     expect(toFile.snapshot.filePath).toBe(join(id, "t", "t.jsonl"));
     expect(readFileSync(join(dataDir, "snapshots", toFile.snapshot.filePath), "utf8").trimEnd().split("\n")).toHaveLength(41);
-    const outside = await cli("table", "snapshot", id, "t", "--file", "/tmp/t.jsonl").then(
-      () => "written",
-      (e: { stderr?: string }) => e.stderr ?? "",
-    );
-    expect(outside).toMatch(/the snapshot file "\/tmp\/t\.jsonl" is outside node t's snapshot folder/);
+    const outside = await runCli(["table", "snapshot", id, "t", "--file", "/tmp/t.jsonl"], target);
+    expect(outside.code).not.toBe(0);
+    expect(outside.stderr).toMatch(/the snapshot file "\/tmp\/t\.jsonl" is outside node t's snapshot folder/);
     const listed = JSON.parse((await cli("table", "snapshots", id, "t", "--json")).stdout) as { id: string; target: string }[];
     expect(listed.map((s) => s.id)).toEqual([String(Number(asked.snapshot.id) + 1), asked.snapshot.id, scheduled.id]);
     expect((await cli("table", "snapshots", id, "t")).stdout).toMatch(/^ID +TAKEN AT +BY +WHERE +ROWS +BYTES +OFFSETS\n/);
