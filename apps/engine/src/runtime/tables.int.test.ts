@@ -6,7 +6,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import kafkajs from "kafkajs";
+import kafkajs, { type Producer } from "kafkajs";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 // the spawned engines' MILLRACE_DATA is the repository's .millrace
 import { flowDoc, range, readTopic, repoRoot, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
@@ -18,6 +18,7 @@ const CUSTOMERS = 100;
 
 describe("table and aggregate nodes", () => {
   const brokers = testBrokers();
+  const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let engine: EngineProcess;
   let port: number;
@@ -33,17 +34,22 @@ describe("table and aggregate nodes", () => {
     await db?.drop();
   }, 60_000);
 
+  /** Makes `topics` with `partitions` partitions each and connects a producer to write them. */
+  async function topicsWithProducer(partitions: number, ...topics: string[]): Promise<Producer> {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    return producer;
+  }
+
   for (const exactlyOnce of [false, true]) {
     it(`keeps the latest row per key, re-keyed by an expression, and restores it after a kill -9 (${exactlyOnce ? "exactly-once" : "at-least-once"})`, async () => {
       const id = uid("table");
       const input = uid("orders");
-      const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic: input, numPartitions: 3 }], waitForLeaders: true });
-      await admin.disconnect();
-      const producer = kafka.producer();
-      await producer.connect();
+      const producer = await topicsWithProducer(3, input);
       // 2,000 orders of 50 customers, without keys: the table groups them by customer (a customer's
       // orders share an input partition, so they keep their order; across partitions there is none)
       const send = (from: number, to: number) =>
@@ -93,13 +99,7 @@ describe("table and aggregate nodes", () => {
   it("deletes a row on a null value and refuses a record without a key", async () => {
     const id = uid("table");
     const input = uid("profiles");
-    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: input, numPartitions: 2 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = await topicsWithProducer(2, input);
     await producer.send({ topic: input, messages: [{ key: "a", value: '{"v":1}' }, { key: "b", value: '{"v":2}' }, { key: "a", value: null }, { value: '{"v":3}' }] });
     await producer.disconnect();
     await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, fromBeginning: true }], ["t", "table", {}]], [["in", "success", "t"]]) });
@@ -127,13 +127,7 @@ describe("table and aggregate nodes", () => {
     it(`aggregate counts ${TOTAL.toLocaleString()} records by customer through a kill -9 (${exactlyOnce ? "exactly-once: exact" : "at-least-once: never fewer"})`, async () => {
       const id = uid("count");
       const input = uid("orders");
-      const kafka = new Kafka({ clientId: "aggregate-test", brokers, logLevel: logLevel.NOTHING });
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic: input, numPartitions: 3 }], waitForLeaders: true });
-      await admin.disconnect();
-      const producer = kafka.producer();
-      await producer.connect();
+      const producer = await topicsWithProducer(3, input);
       for (let i = 0; i < TOTAL; i += 5_000) await producer.send({ topic: input, messages: range(i, i + 5_000).map((n) => ({ partition: n % 3, value: JSON.stringify({ n, customer: `c${n % CUSTOMERS}` }) })) });
       await producer.disconnect();
 
@@ -181,13 +175,7 @@ describe("table and aggregate nodes", () => {
     const input = uid("clicks");
     const counts = uid("per-minute");
     const late = uid("late");
-    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [input, counts, late].map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = await topicsWithProducer(2, input, counts, late);
     // a minute boundary ten minutes ago: recent enough for any retention
     const W = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
     /** both customers' records at these seconds after W, interleaved in one partition: each repartitioned partition sees the same stream time */
@@ -239,15 +227,9 @@ describe("table and aggregate nodes", () => {
   it("counts exactly at-least-once without a crash, a partition's batches overlapping (each reads the one still being written)", async () => {
     const id = uid("countal");
     const input = uid("clicks");
-    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: input, numPartitions: 2 }], waitForLeaders: true });
-    await admin.disconnect();
+    const producer = await topicsWithProducer(2, input);
     await engine.api.flows.save.mutate({ document: flowDoc(id, [["in", "kafka-source", { topic: input, fromBeginning: true }], ["counts", "aggregate", { op: "count" }]], [["in", "success", "counts"]]) });
     await engine.api.deployments.deploy.mutate({ flowId: id });
-    const producer = kafka.producer();
-    await producer.connect();
     const total = 30_000;
     // few keys, sent while the flow runs, so a partition comes in many small batches, most reading keys the one before changed
     await producer.send({ topic: input, messages: [{ key: "k0", value: "1" }] });
@@ -273,13 +255,7 @@ describe("table and aggregate nodes", () => {
     const customers = uid("customers");
     const orders = uid("orders");
     const output = uid("enriched");
-    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [customers, orders, output].map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = await topicsWithProducer(2, customers, orders, output);
     await producer.send({ topic: customers, messages: range(1, 6).map((n) => ({ key: `c${n}`, value: JSON.stringify({ name: `customer ${n}` }) })) });
     await engine.api.flows.save.mutate({
       document: flowDoc(
@@ -322,13 +298,7 @@ describe("table and aggregate nodes", () => {
   it("counts exactly in exactly-once mode with two engines when one is killed -9 (the other restores its partitions' tables)", async () => {
     const id = uid("count2");
     const input = uid("orders");
-    const kafka = new Kafka({ clientId: "tables-test", brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: input, numPartitions: 4 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = await topicsWithProducer(4, input);
     const total = 40_000;
     // keyed by customer (Kafka's default partitioner): the aggregate counts by the record key, reading the topic directly
     for (let i = 0; i < total; i += 5_000) await producer.send({ topic: input, messages: range(i, i + 5_000).map((n) => ({ key: `c${n % CUSTOMERS}`, value: JSON.stringify({ n }) })) });
