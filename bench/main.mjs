@@ -284,9 +284,10 @@ async function main() {
       results.throughput.debezium_cdc_cps = round(b8.debezium?.changesPerSec);
       results.throughput.millrace_cdc_cps = round(b8.millrace?.changesPerSec);
       results.throughput.millrace_cdc_eos_cps = round(b8.millrace_eos?.changesPerSec);
+      if (b8.millrace_noprov) results.throughput.millrace_cdc_noprov_cps = round(b8.millrace_noprov.changesPerSec);
       // lag commit → Kafka append: at a steady rate both keep up with (paced), and under the full-speed load
       const lag = (x) => (x ? { paced: x.pacedLagMs, under_load: x.lagMs } : null);
-      results.cdc = { paced_changes_per_sec: (b8.debezium ?? b8.millrace ?? b8.millrace_eos)?.paced.changesPerSec, lag_ms: { debezium: lag(b8.debezium), millrace: lag(b8.millrace), millrace_eos: lag(b8.millrace_eos) } };
+      results.cdc = { paced_changes_per_sec: (b8.debezium ?? b8.millrace ?? b8.millrace_eos)?.paced.changesPerSec, lag_ms: { debezium: lag(b8.debezium), millrace: lag(b8.millrace), millrace_eos: lag(b8.millrace_eos), millrace_noprov: lag(b8.millrace_noprov) } };
       results.details.cdc = b8;
     } catch (e) {
       note(`B8 = null: ${String(e?.message ?? e).split("\n")[0]}`);
@@ -426,6 +427,7 @@ function printTable(r, rawLimit) {
           [`B8 CDC into Kafka, Debezium (embedded)`, `${fmtNum(t.debezium_cdc_cps)} changes/s`, cdcLag(r.cdc, "debezium")],
           [`B8 CDC into Kafka, Millrace postgres-cdc`, `${fmtNum(t.millrace_cdc_cps)} changes/s`, `${fmtNum(r.ratios.cdc_vs_debezium, 2)}× Debezium (goal ≥ 1.0); ${cdcLag(r.cdc, "millrace")}`],
           ...(r.cdc.lag_ms.millrace_eos ? [[`B8 CDC into Kafka, Millrace exactly-once`, `${fmtNum(t.millrace_cdc_eos_cps)} changes/s`, `${fmtNum(r.ratios.cdc_eos_vs_debezium, 2)}× Debezium; ${cdcLag(r.cdc, "millrace_eos")}`]] : []),
+          ...(r.cdc.lag_ms.millrace_noprov ? [[`B8 CDC into Kafka, Millrace, provenance off`, `${fmtNum(t.millrace_cdc_noprov_cps)} changes/s`, cdcLag(r.cdc, "millrace_noprov")]] : []),
         ]
       : []),
     ["B4 editor, 1,000 nodes / 1,200 edges", editorFigures(r.editor), "goal ≤ 1,000 ms, ≥ 50 fps"],

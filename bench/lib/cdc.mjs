@@ -285,9 +285,9 @@ function cdcFlow({ id, dbUrl, table, topic }) {
   };
 }
 
-async function startMillrace({ api, engine, dbUrl, table, topic, flowId, exactlyOnce }) {
+async function startMillrace({ api, engine, dbUrl, table, topic, flowId, exactlyOnce, provenance }) {
   await api.mutate("flows.save", { document: cdcFlow({ id: flowId, dbUrl, table, topic }) });
-  const status = await api.mutate("deployments.deploy", { flowId, exactlyOnce });
+  const status = await api.mutate("deployments.deploy", { flowId, exactlyOnce, ...(provenance === false ? { provenance } : {}) });
   if (status?.status !== "running") throw new Error(`deploy of ${flowId} answered status ${status?.status}: ${status?.error ?? ""}`);
   return {
     stop: () => api.mutate("deployments.stop", { flowId }).catch((e) => log(`B8: stopping ${flowId}: ${e.message}`)),
@@ -297,6 +297,7 @@ async function startMillrace({ api, engine, dbUrl, table, topic, flowId, exactly
   };
 }
 
+/** B8's default contenders; `millrace_noprov` (provenance off) runs when named in --b8 */
 export const CDC_CONTENDERS = ["debezium", "millrace", "millrace_eos"];
 
 /**
@@ -320,14 +321,18 @@ export async function runCdcBench({ root, dir, brokers, kafka, admin, pg, api, e
       start: () => startDebezium({ classpath, brokers, dbUrl, table: table("debezium"), topic: topic("debezium"), records, tmpDir: dir, runId }),
     });
   }
-  const variants = [{ name: "millrace", exactlyOnce: false }, { name: "millrace_eos", exactlyOnce: true }].filter((v) => contenders.includes(v.name));
+  const variants = [
+    { name: "millrace", exactlyOnce: false },
+    { name: "millrace_eos", exactlyOnce: true },
+    { name: "millrace_noprov", exactlyOnce: false, provenance: false, label: " without provenance" },
+  ].filter((v) => contenders.includes(v.name));
   for (const v of variants) {
     out[v.name] = await runContender({
       ...common,
-      name: `Millrace${v.exactlyOnce ? " exactly-once" : ""}`,
+      name: `Millrace${v.exactlyOnce ? " exactly-once" : ""}${v.label ?? ""}`,
       table: table(v.name),
       topic: topic(v.name.replace("_", "-")),
-      start: () => startMillrace({ api, engine, dbUrl, table: table(v.name), topic: topic(v.name.replace("_", "-")), flowId: `bench-b8-${v.name.replace("_", "-")}-${runId}`, exactlyOnce: v.exactlyOnce }),
+      start: () => startMillrace({ api, engine, dbUrl, table: table(v.name), topic: topic(v.name.replace("_", "-")), flowId: `bench-b8-${v.name.replace("_", "-")}-${runId}`, exactlyOnce: v.exactlyOnce, provenance: v.provenance }),
     });
   }
   if (!out.debezium || !out.millrace) return out;
