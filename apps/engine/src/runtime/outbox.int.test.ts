@@ -2,13 +2,12 @@
 // state and its events in one transaction; postgres-cdc (outbox) → kafka-sink (topicExpression +
 // topics) puts each event once on the topic its row names, with its key and headers; a rolled-back
 // transaction and the service's deletes emit nothing; a topic outside the sink's list goes to failure.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slotNameFor } from "@millrace/processors/catalog/postgres-cdc/setup";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { flowDoc, readTopic, spawnEngine, uid, type EngineProcess } from "../../test-support/index.js";
+import { runCli, runCliOk } from "../../test-support/cli-runner.js";
 import { dropReplicationSlots } from "../../test-support/replication-slots.js";
 
 describe("the outbox pattern on an engine", () => {
@@ -128,11 +127,14 @@ describe("the outbox pattern on an engine", () => {
     await engine!.api.connections.add.mutate({ document: { name: connection, type: "postgres", url: service.url } });
     expect(mine(await engine!.api.cdc.slots.query({ connection }))).toMatchObject(expected);
 
-    const cli = await promisify(execFile)("npx", ["tsx", "apps/engine/src/cli/main.ts", "cdc", "slots", "--connection", connection, "--json"], {
-      cwd: new URL("../../../../", import.meta.url).pathname,
-      env: { ...process.env, MILLRACE_URL: engine!.url, MILLRACE_TOKEN: engine!.token },
-    });
+    const target = { url: engine!.url, token: engine!.token };
+    const cli = await runCliOk(["cdc", "slots", "--connection", connection, "--json"], target);
     expect(mine(JSON.parse(cli.stdout) as { slot: string }[])).toMatchObject(expected);
+    const text = await runCliOk(["cdc", "slots", "--connection", connection], target);
+    expect(text.stdout).toMatch(new RegExp(`^${leftBehind}\\s+\\S+\\s+\\(gone\\)\\s+-\\s+no\\s+no\\s+[\\d.]+ \\w+\\s+ORPHANED\\s*$`, "m"));
+    expect(text.stdout).toMatch(new RegExp(`^${own}\\s+\\S+\\s+${id}\\s+cdc\\s+yes\\s+yes\\s+.+\\s+ok\\s*$`, "m"));
+    expect(text.stdout).toContain("orphaned slot(s) keep WAL on the database's disk");
+    expect((await runCli(["cdc", "slots", "--connection", "no-such-connection"], target)).code).not.toBe(0);
 
     // stopped: the flow's slot is dropped; the left-behind one stays orphaned until someone drops it
     await engine!.api.deployments.stop.mutate({ flowId: id });
