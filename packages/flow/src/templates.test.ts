@@ -173,6 +173,20 @@ describe("updateTemplateUse", () => {
     expect(validateFlow(doc, catalog).ok).toBe(true);
   });
 
+  it("with the catalogue, reports an outside edge from an output port the new config no longer has (a renamed route)", () => {
+    const routeTemplate = (name: string, version: number): GroupTemplate => ({
+      id: "tpl-r", version, name: "Router", edges: [], inputs: [], outputs: [{ node: "r", port: name }], parameters: [],
+      nodes: [{ id: "r", type: "route", typeVersion: 1, config: { routes: [{ name, expression: "true" }] }, position: { x: 0, y: 0 } }],
+    });
+    const placed = placeTemplate(sampleFlow(), routeTemplate("big", 1), { groupId: "u", position: { x: 0, y: 0 } });
+    const wired = { ...placed, edges: [...placed.edges, { id: "out", from: { node: "u.r", port: "big" }, to: { node: "out" } }] };
+    const renamed = updateTemplateUse(wired, "u", routeTemplate("large", 2), catalog);
+    expect(renamed.droppedEdges.map((d) => [d.edge.id, d.reason])).toEqual([["out", 'output port "big" of "u.r" is not in version 2']]);
+    expect(validateFlow(renamed.doc, catalog).ok).toBe(true);
+    // the same port in the new config keeps the edge
+    expect(updateTemplateUse(wired, "u", routeTemplate("big", 2), catalog).droppedEdges).toEqual([]);
+  });
+
   it("a new version saved from a use gets the use's values back as references", () => {
     const use = wiredUse();
     const body = templateFromGroup(use, "u", catalog, { name: "Big orders", previous: v1 });

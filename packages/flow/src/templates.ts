@@ -308,9 +308,11 @@ export interface TemplateUpdate {
  * Replaces a use's nodes by another version's: nodes the template keeps keep their id and place
  * (edges from outside stay wired), new ones are placed relative to the group, the rest go. An
  * outside edge whose node or output port the version no longer has is dropped and reported.
- * The use's values carry over for the parameters the version still has.
+ * The use's values carry over for the parameters the version still has. With a catalogue, an
+ * output port is checked against the node's ports in the new config (a route's names change
+ * with it); without one, against the template's boundary ports when the node's type changed.
  */
-export function updateTemplateUse(doc: FlowDocument, groupId: string, template: GroupTemplate): TemplateUpdate {
+export function updateTemplateUse(doc: FlowDocument, groupId: string, template: GroupTemplate, catalog?: CatalogLike): TemplateUpdate {
   const group = findGroup(doc, groupId);
   if (group.template?.id !== template.id) throw new TemplateError(`group ${quote(group.name)} is not a use of template ${quote(template.name)}`);
   const members = new Map(doc.nodes.filter((n) => group.nodes.includes(n.id)).map((n) => [n.id, n]));
@@ -346,7 +348,7 @@ export function updateTemplateUse(doc: FlowDocument, groupId: string, template: 
         droppedEdges.push({ edge: e, reason: `its source ${quote(before.name ?? e.from.node)} is not in version ${template.version}` });
         continue;
       }
-      if (after.type !== before.type && !outputs.has(`${e.from.node}\u0000${e.from.port}`)) {
+      if (!keepsPort(before, after, e.from.port, outputs, catalog)) {
         droppedEdges.push({ edge: e, reason: `output port ${quote(e.from.port)} of ${quote(after.name ?? after.id)} is not in version ${template.version}` });
         continue;
       }
@@ -372,6 +374,17 @@ export function updateTemplateUse(doc: FlowDocument, groupId: string, template: 
     droppedEdges,
     removedNodes,
   };
+}
+
+function keepsPort(before: FlowNode, after: FlowNode, port: string, outputs: ReadonlySet<string>, catalog: CatalogLike | undefined): boolean {
+  let ports: string[] | undefined;
+  try {
+    ports = catalog?.get(after.type)?.outputPorts(after.config);
+  } catch {
+    ports = undefined; // a config not valid yet: validation reports it, the edge stays
+  }
+  if (ports) return ports.includes(port);
+  return after.type === before.type || outputs.has(`${after.id}\u0000${port}`);
 }
 
 /** Groups of a flow placed from a template, with the version each uses. */

@@ -2,6 +2,7 @@
 import { newId, placeTemplate, updateTemplateUse, type DroppedEdge, type FlowDocument, type FlowNode, type GroupTemplate, type Position } from "@millrace/flow";
 import { flowActions, useFlowStore } from "../store/flowStore";
 import { ui } from "../store/uiStore";
+import { catalog } from "../catalog/specs";
 import { groupUi, useGroupStore } from "../groups/groupStore";
 
 /** Groups of `doc` placed from an older version of the template than `version`. */
@@ -38,7 +39,7 @@ export const templateActions = {
     flowActions.applyEdit((d) => {
       lost = [];
       return groupIds.reduce((acc, id) => {
-        const r = updateTemplateUse(acc, id, template);
+        const r = updateTemplateUse(acc, id, template, catalog);
         lost.push(...describeUpdate(r.droppedEdges, r.removedNodes));
         return r.doc;
       }, d);
