@@ -1,5 +1,8 @@
 import type { InputSlice } from "../runtime/observer.js";
 
+/** The key of port_topics (not a port name: ports are identifiers) holding each output's topic when a port's outputs went to several. */
+export const OUTPUT_TOPICS_KEY = "#outputs";
+
 /** What the hot path copies out of one node of a batch: ids and small ints, nothing else. */
 export interface CapturedNode {
   nodeId: string;
@@ -14,6 +17,11 @@ export interface CapturedNode {
   outPorts: string[] | null;
   /** port → topics its records were written to (first output of each port) */
   portTopics: Record<string, readonly string[]> | null;
+  /**
+   * Per output, the first topic it was written to; only when outputs of one port went to
+   * different topics (a sink that picks each record's topic), else null (each port's is in portTopics).
+   */
+  outTopics?: (string | undefined)[] | null;
   /**
    * Where the outputs went in their port's first topic, as runs of 4 numbers: first output
    * index j, partition, first offset, count (outputs j.. j+count-1 at consecutive offsets);
@@ -106,6 +114,7 @@ function mergedNode(parts: CapturedNode[]): CapturedNode {
   let nOut = 0;
   for (const p of parts) nOut += p.outIds.length;
   const outParents = anyParents ? new Int32Array(nOut) : null;
+  const outTopics = mergedOutTopics(parts, nOut);
   for (const p of parts) {
     const inBase = inIds.length;
     const outBase = outIds.length;
@@ -129,5 +138,26 @@ function mergedNode(parts: CapturedNode[]): CapturedNode {
     for (const id of p.outIds) outIds.push(id);
   }
   outPorts = outPorts && outPorts.every((x) => x === "success") ? null : outPorts;
-  return { nodeId: parts[0]!.nodeId, seq: parts[0]!.seq, inIds, inOffsets: null, outIds, outParents, outPorts, portTopics, outLocs };
+  return { nodeId: parts[0]!.nodeId, seq: parts[0]!.seq, inIds, inOffsets: null, outIds, outParents, outPorts, portTopics, outLocs, outTopics };
+}
+
+/** Each output's topic over the merged parts, when a part has its own per output or two parts wrote one port to different topics; else null. */
+function mergedOutTopics(parts: readonly CapturedNode[], nOut: number): (string | undefined)[] | null {
+  const first: Record<string, string | undefined> = {};
+  let differ = false;
+  for (const p of parts) {
+    if (p.outTopics) differ = true;
+    for (const [port, topics] of Object.entries(p.portTopics ?? {})) {
+      if (!(port in first)) first[port] = topics[0];
+      else if (first[port] !== topics[0]) differ = true;
+    }
+  }
+  if (!differ) return null;
+  const out = new Array<string | undefined>(nOut);
+  let base = 0;
+  for (const p of parts) {
+    for (let j = 0; j < p.outIds.length; j++) out[base + j] = p.outTopics ? p.outTopics[j] : p.portTopics?.[p.outPorts ? p.outPorts[j]! : "success"]?.[0];
+    base += p.outIds.length;
+  }
+  return out;
 }

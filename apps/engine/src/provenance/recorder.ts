@@ -5,7 +5,23 @@ import type { BatchEvent, InputSlice, RunnerObserver, TopicPositions } from "../
 import type { ExecutionPlan } from "../planner/index.js";
 import { deriveEvents } from "./events.js";
 import { PlanCache, type PlanIndex, type PlanLookup } from "./plans.js";
-import { coalesceBatches, type Captured, type CapturedNode } from "./coalesce.js";
+import { coalesceBatches, OUTPUT_TOPICS_KEY, type Captured, type CapturedNode } from "./coalesce.js";
+
+/**
+ * port_topics with each output's topic under OUTPUT_TOPICS_KEY, as runs of three texts: first
+ * output index, count, topic (read back by provenance/store.ts outputTopic).
+ */
+function withOutputTopics(portTopics: Record<string, readonly string[]>, outTopics: readonly (string | undefined)[]): Record<string, readonly string[]> {
+  const runs: string[] = [];
+  for (let j = 0; j < outTopics.length; ) {
+    const t = outTopics[j];
+    let n = 1;
+    while (j + n < outTopics.length && outTopics[j + n] === t) n++;
+    if (t !== undefined) runs.push(String(j), String(n), t);
+    j += n;
+  }
+  return { ...portTopics, [OUTPUT_TOPICS_KEY]: runs };
+}
 
 /** Separator of the ids packed into one text parameter (split again by Postgres' string_to_array). */
 const SEP = "\x1f";
@@ -131,6 +147,10 @@ export class ProvenanceRecorder implements RunnerObserver {
       let outPorts: string[] | null = null;
       let portTopics: Record<string, readonly string[]> | null = null;
       let lastPort = "";
+      // outputs of one port written to different topics (a sink picking each record's topic)
+      let lastTopics: readonly string[] | undefined;
+      let otherTopic: string | undefined;
+      let outTopics: (string | undefined)[] | null = null;
       let outLocs: number[] | null = null;
       // the open run: outputs runJ.. at partition runP, offsets runO.., in topics runT
       let runJ = -1;
@@ -174,9 +194,19 @@ export class ProvenanceRecorder implements RunnerObserver {
           portTopics ??= {};
           if (!(port in portTopics)) portTopics[port] = e.topics;
         }
+        if (e.topics !== lastTopics) {
+          lastTopics = e.topics;
+          const own = portTopics![port]![0];
+          otherTopic = e.topics[0] !== own ? e.topics[0] : undefined;
+          if (otherTopic !== undefined && outTopics === null) {
+            outTopics = new Array<string | undefined>(nOut);
+            for (let j = 0; j < i; j++) outTopics[j] = outputs[j]!.topics[0];
+          }
+        }
+        if (outTopics !== null) outTopics[i] = otherTopic ?? e.topics[0];
       }
       if (runN > 0) (outLocs ??= []).push(runJ, runP, runO, runN);
-      nodes[s] = { nodeId: nb.nodeId, seq: s, inIds, inOffsets, outIds, outParents, outPorts, portTopics, outLocs };
+      nodes[s] = { nodeId: nb.nodeId, seq: s, inIds, inOffsets, outIds, outParents, outPorts, portTopics, outLocs, outTopics };
     }
     this.queue.push({ flowId: b.flowId, deploymentId: b.deploymentId, stageId: b.stageId, at: b.startedAt, durationMs: b.durationMs, input: b.input, nodes, size });
     this.queued += size;
@@ -336,7 +366,7 @@ export class ProvenanceRecorder implements RunnerObserver {
         cols[k++]!.push(nd.outParents ? nd.outParents.join(",") : null);
         cols[k++]!.push(nd.outPorts ? pack(nd.outPorts) : null);
         cols[k++]!.push(ev.out);
-        cols[k++]!.push(nd.portTopics ? JSON.stringify(nd.portTopics) : null);
+        cols[k++]!.push(nd.portTopics ? JSON.stringify(nd.outTopics ? withOutputTopics(nd.portTopics, nd.outTopics) : nd.portTopics) : null);
         cols[k++]!.push(nd.outLocs ? nd.outLocs.join(",") : null);
       }
     }

@@ -1,6 +1,7 @@
 import { REPLAY_STAGE, type BatchRow, type ProvenanceRepository } from "../db/provenance.js";
 import { eventOfCode, NO_EVENT, type EventType } from "./events.js";
 import { inputKey, SAME } from "./recorder.js";
+import { OUTPUT_TOPICS_KEY } from "./coalesce.js";
 
 export { REPLAY_STAGE, type BatchRow } from "../db/provenance.js";
 
@@ -67,11 +68,24 @@ export function outputPosition(r: BatchRow, j: number): Position | undefined {
     const first = runs[k]!;
     const n = runs[k + 3]!;
     if (j < first || j >= first + n) continue;
-    const topic = r.port_topics?.[portOf(r, j)]?.[0];
+    const topic = outputTopic(r, j);
     if (topic === undefined) return undefined;
     return { topic, partition: runs[k + 1]!, offset: String(runs[k + 2]! + (j - first)) };
   }
   return undefined;
+}
+
+/** The first topic output `j` of `r` was written to: its own when the row has one per output (OUTPUT_TOPICS_KEY), else its port's. */
+export function outputTopic(r: BatchRow, j: number): string | undefined {
+  const runs = r.port_topics?.[OUTPUT_TOPICS_KEY];
+  if (runs) {
+    for (let k = 0; k + 2 < runs.length; k += 3) {
+      const first = Number(runs[k]);
+      if (j >= first && j < first + Number(runs[k + 1])) return runs[k + 2];
+    }
+    return undefined;
+  }
+  return r.port_topics?.[portOf(r, j)]?.[0];
 }
 
 const parsedLocs = new WeakMap<BatchRow, number[]>();
@@ -132,7 +146,8 @@ function outputEvent(r: BatchRow, j: number): ProvenanceEvent {
   const type = eventOfCode(r.out_events[j] ?? "") ?? "MODIFY";
   const replay = r.stage_id === REPLAY_STAGE;
   const port = portOf(r, j);
-  const pos = replay ? undefined : (outputPosition(r, j) ?? (r.port_topics?.[port]?.[0] === undefined ? passedOnPosition(r, j, p) : undefined));
+  const topic = outputTopic(r, j);
+  const pos = replay ? undefined : (outputPosition(r, j) ?? (topic === undefined ? passedOnPosition(r, j, p) : undefined));
   return {
     id: `${r.id}.o${j}`,
     recordId: r.out_ids![j]!,
@@ -146,7 +161,7 @@ function outputEvent(r: BatchRow, j: number): ProvenanceEvent {
     port,
     // a replay row's slice is where the copies went; other outputs: where the runtime wrote them
     // (out_locs), else (rows written before out_locs) located later, where they were read
-    topic: replay ? r.topic : (pos?.topic ?? r.port_topics?.[port]?.[0] ?? null),
+    topic: replay ? r.topic : (pos?.topic ?? topic ?? null),
     partition: replay ? r.partition : (pos?.partition ?? null),
     offset: replay ? inputOffset(r, j) : (pos?.offset ?? null),
   };
