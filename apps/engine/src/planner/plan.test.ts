@@ -10,7 +10,7 @@ const specs: Record<string, ReturnType<PlannerCatalog["get"]>> = {
   map: { kind: "transform", outputPorts: () => ["success", "failure"] },
   "flat-map": { kind: "transform", outputPorts: () => ["success", "failure"], forks: true },
   route: { kind: "transform", outputPorts: (c) => [...c.routes.map((r: { name: string }) => r.name), "unmatched", "failure"] },
-  "kafka-sink": { kind: "sink", outputPorts: () => ["success", "failure"], externalTopic: (c) => c.topic },
+  "kafka-sink": { kind: "sink", outputPorts: () => ["success", "failure"], externalTopic: (c) => c.topic, routedTopics: (c) => c.topics ?? [] },
   log: { kind: "sink", outputPorts: () => [] },
 };
 const catalog: PlannerCatalog = { get: (t) => specs[t] };
@@ -268,6 +268,16 @@ describe("planFlow: direct edges (no copy hops)", () => {
     expect(p.backPressure).toEqual([{ stage: "src", edges: ["f-success-m"] }]);
     expect(hops(p)).toBe(2);
     expect(p.warnings).toEqual([]);
+  });
+
+  it("a sink picking each record's topic keeps its edge topic (a tap there sees every record) and plans each topic it may write", () => {
+    const p = planFlow(flow([["src", "kafka-source", { topic: "in" }], ["m", "map"], ["out", "kafka-sink", { topic: "orders", topics: ["payments"], topicExpression: "x" }]], [["src", "success", "m"], ["m", "success", "out"]]), catalog);
+    expect(p.edges.map((e) => [e.id, e.direct, e.topic])).toEqual([
+      ["src-success-m", "external-in", "in"],
+      ["m-success-out", undefined, "mr.f1.m.success"],
+    ]);
+    expect(p.topics.filter((t) => t.role === "external-out").map((t) => t.name)).toEqual(["orders", "payments"]);
+    expect(p.nodes.find((n) => n.id === "out")!.ports.find((x) => x.port === "success")).toMatchObject({ externalTopic: "orders", routedTopics: ["payments"] });
   });
 
   it("directEdges: false plans the shape of older plans (a topic on every durable edge)", () => {

@@ -32,8 +32,9 @@ import { connectionFieldsOf, DEFAULT_QUEUE_THRESHOLD, findParameterReferences, r
  *   `topic` = that external topic, so taps read it there, and `consumerGroup` (external-in) = the
  *   stage's group, so its queue is that group's lag on the topic. A direct edge is not watched for
  *   back pressure: it is the stage's own input (or has no queue at all). A kafka-source with
- *   several edges, a sink with several inputs, or a node whose config names another cluster
- *   (`connection`) keeps its own stage and edge topic. `directEdges: false` plans as before.
+ *   several edges, a sink with several inputs, a sink that picks each record's topic
+ *   (`routedTopics`), or a node whose config names another cluster (`connection`) keeps its own
+ *   stage and edge topic. `directEdges: false` plans as before.
  * - A `failure` port with no edge goes to the flow's dead-letter topic; other unconnected ports drop.
  * - A node with an external topic that is not a source (kafka-sink) writes its `success`
  *   records to that topic, in addition to any edges leaving `success`.
@@ -768,7 +769,8 @@ function directEdges(
       direct.set(e.id, "external-in");
     } else if (toSpec.stateful) {
       continue;
-    } else if (toSpec.externalTopic?.(to.config) && !namesConnection(to)) {
+    } else if (toSpec.externalTopic?.(to.config) && !namesConnection(to) && !toSpec.routedTopics?.(to.config)?.length) {
+      // (a sink picking each record's topic writes several: the edge keeps a topic of its own, where taps see every record)
       const portDurable = outgoing.get(from.id)!.filter((x) => x.from.port === e.from.port && !fused.has(x.id));
       if (portDurable.length === 1) direct.set(e.id, "external-out");
     }
