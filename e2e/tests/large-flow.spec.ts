@@ -98,6 +98,25 @@ test("a 2,000-node flow far out: drawn whole, a box is selected, dragged (edges 
   const back = (await getFlowViaApi(engineUrl, doc.id)).document.nodes.find((n) => n.id === "n10_50")!;
   expect(back.position).toEqual(target.position);
 
+  // Shift+drag draws a selection box: the boxes wholly inside it are selected; Delete removes them, Ctrl+Z brings them back
+  const pos = (id: string) => doc.nodes.find((n) => n.id === id)!.position;
+  const from = await boxOnScreen(page, pos("n0_10"), { x: -100, y: -60 });
+  const to = await boxOnScreen(page, pos("n1_12"), { x: 250, y: 80 });
+  await page.keyboard.down("Shift");
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2);
+  await page.mouse.move(to.x, to.y);
+  await expect(page.getByTestId("overview-selection")).toBeVisible();
+  await shot(page, "large-flow-4b-box-select");
+  await page.mouse.up();
+  await page.keyboard.up("Shift");
+  await expect(page.getByTestId("overview-selection")).toBeHidden();
+  await page.keyboard.press("Delete");
+  await expect(overview).toHaveAttribute("data-drawn-nodes", "1994");
+  await page.keyboard.press("ControlOrMeta+z");
+  await expect(overview).toHaveAttribute("data-drawn-nodes", "2000");
+
   // a double-click on a box zooms in on it: React Flow's full nodes, with their ports, take over
   const again = await boxOnScreen(page, back.position);
   await page.mouse.dblclick(again.x, again.y);
@@ -107,5 +126,7 @@ test("a 2,000-node flow far out: drawn whole, a box is selected, dragged (edges 
   await expect(page.getByTestId("port-n10_50-in")).toBeVisible();
   await expect(page.getByTestId("port-n10_50-success")).toBeVisible();
   await expect(page.getByTestId("node-title-n10_50")).toBeVisible();
+  // only the nodes in view are rendered (and measured), not the 2,000
+  expect(await nodes(page).count()).toBeLessThan(100);
   await shot(page, "large-flow-5-zoomed-in");
 });

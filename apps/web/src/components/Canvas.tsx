@@ -34,7 +34,7 @@ import { LowDetailNodes } from "./LowDetailNodes";
 import { estimateFit, FIT_LIMITS } from "./lowDetail";
 import { LowDrag } from "./lowDrag";
 import { OverviewLayer } from "./overview/OverviewLayer";
-import { hiddenForOverview } from "./overview/overviewNodes";
+import { estimatedUntilMeasured, hiddenForOverview } from "./overview/overviewNodes";
 import { groupIdOf } from "../groups/groupView";
 import { groupUi, useGroupStore } from "../groups/groupStore";
 import { groupActions } from "../groups/groupActions";
@@ -236,7 +236,11 @@ export function Canvas() {
   const groups = useGroupLayer(doc, readOnly);
   const processorNodes = useRfNodes(groups.view.nodes, selectedNodes, drag, liveDrag, problems, measured, comparison?.nodes ?? null);
   const hiddenCache = useRef(new WeakMap<ProcessorRFNode, ProcessorRFNode>());
-  const shownNodes = useMemo(() => (overview ? hiddenForOverview(processorNodes, hiddenCache.current) : processorNodes), [overview, processorNodes]);
+  const estimatedCache = useRef(new WeakMap<ProcessorRFNode, ProcessorRFNode>());
+  const shownNodes = useMemo(
+    () => (overview ? hiddenForOverview(processorNodes, hiddenCache.current) : virtualize ? estimatedUntilMeasured(processorNodes, estimatedCache.current) : processorNodes),
+    [overview, virtualize, processorNodes],
+  );
   const nodes = groups.withGroupNodes(shownNodes);
   // zoomed far out the edges are one layer of our own (LowDetailEdges), not React Flow's
   const saved = useFlowStore((s) => s.baseVersion !== undefined);

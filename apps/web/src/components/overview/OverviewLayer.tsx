@@ -40,6 +40,8 @@ type Gesture =
   | { kind: "drag"; hit: string; start: DragStart; ids: string[]; pointer: Point; positions: Record<string, Position> }
   | { kind: "box"; from: Point; to: Point; selected: string };
 
+/** How far beside a box (screen pixels) a press still takes it: far out a box is a pixel or two high. */
+const HIT_SLOP_PX = 2;
 /** Zoom of a double-click on a box: close enough for React Flow's full nodes with their ports. */
 const OPEN_ZOOM = 1;
 
@@ -195,7 +197,7 @@ function OverviewLayerImpl(props: Props) {
       target instanceof Element && !!target.closest(".react-flow__pane") && !target.closest(".react-flow__node, .react-flow__panel, button, input, textarea, select");
     const hitAt = (e: { clientX: number; clientY: number }) => {
       const p = toFlow(toLocal(e));
-      return latest.current.index.at(p.x, p.y);
+      return latest.current.index.near(p.x, p.y, HIT_SLOP_PX / store.getState().transform[2]);
     };
 
     const update = () => {

@@ -28,6 +28,15 @@ describe("the overview's node index", () => {
     expect(index.at(-900, -680)?.id).toBe("neg");
   });
 
+  it("takes a point just beside a box as that box when asked to (far out a box is a pixel high), the nearest one first", () => {
+    const index = new NodeIndex([box("a", 0, 0), box("b", 0, 130)]);
+    expect(index.near(100, 50, 10)?.id).toBe("a");
+    expect(index.near(100, 125, 10)?.id).toBe("b");
+    expect(index.near(100, 87, 10)).toBeUndefined();
+    expect(index.near(100, 20, 0)?.id).toBe("a");
+    expect(index.near(100, 50, 0)).toBeUndefined();
+  });
+
   it("lists the boxes wholly inside a rectangle, corners in any order, in drawing order", () => {
     const rects = Array.from({ length: 50 }, (_, i) => box(`n${i}`, (i % 10) * 260, Math.floor(i / 10) * 130));
     const index = new NodeIndex(rects);

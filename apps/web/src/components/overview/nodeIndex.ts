@@ -44,6 +44,28 @@ export class NodeIndex {
     return undefined;
   }
 
+  /**
+   * The box nearest to the point within `slop` (flow units), the box under it first: far out a
+   * box is a pixel or two high, so a click a pixel beside it still means it.
+   */
+  near(x: number, y: number, slop: number): NodeRect | undefined {
+    const under = this.at(x, y);
+    if (under || slop <= 0) return under;
+    let best: NodeRect | undefined;
+    let bestD = slop;
+    for (let cx = Math.floor((x - slop) / CELL); cx <= Math.floor((x + slop) / CELL); cx++)
+      for (let cy = Math.floor((y - slop) / CELL); cy <= Math.floor((y + slop) / CELL); cy++)
+        for (const i of this.cells.get(key(cx, cy)) ?? []) {
+          const r = this.rects[i]!;
+          const d = Math.hypot(Math.max(r.x - x, 0, x - r.x - r.w), Math.max(r.y - y, 0, y - r.y - r.h));
+          if (d <= bestD) {
+            bestD = d;
+            best = r;
+          }
+        }
+    return best;
+  }
+
   /** The boxes wholly inside the rectangle between two corners (any order), in drawing order. */
   inside(ax: number, ay: number, bx: number, by: number): NodeRect[] {
     const x0 = Math.min(ax, bx), x1 = Math.max(ax, bx), y0 = Math.min(ay, by), y1 = Math.max(ay, by);

@@ -144,10 +144,11 @@ export function paintScene(ctx: CanvasRenderingContext2D, scene: Scene, view: Vi
       ctx.fill(p);
     }
   }
-  ctx.lineWidth = tiny ? 10 : 6;
+  // at least a few screen pixels: far out a box is a pixel or two high, and the selection must still show
+  ctx.lineWidth = Math.max(tiny ? 10 : 6, 2.5 * px);
   ctx.strokeStyle = tiny ? "rgba(37, 99, 235, 0.9)" : "rgba(37, 99, 235, 0.8)";
   ctx.stroke(selected);
-  ctx.lineWidth = tiny ? 14 : 12;
+  ctx.lineWidth = Math.max(tiny ? 14 : 12, 3 * px);
   ctx.strokeStyle = "rgba(245, 158, 11, 0.9)";
   ctx.stroke(lineage);
   for (const n of diffed) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { FlowEdge, FlowNode, NodeDiff } from "@millrace/flow";
 import { buildScene, edgesTouching, type SceneInput } from "./overviewScene";
-import { hiddenForOverview } from "./overviewNodes";
+import { estimatedUntilMeasured, hiddenForOverview } from "./overviewNodes";
+import type { ProcessorRFNode } from "../ProcessorNode";
 
 const node = (id: string, type: string, x: number, y: number, name?: string): FlowNode => ({ id, type, typeVersion: 1, config: {}, position: { x, y }, ...(name ? { name } : {}) }) as FlowNode;
 const edge = (id: string, from: string, to: string, port = "success"): FlowEdge => ({ id, from: { node: from, port }, to: { node: to } }) as FlowEdge;
@@ -75,5 +76,31 @@ describe("React Flow's nodes under the overview", () => {
     const again = hiddenForOverview([a, { ...b }], cache);
     expect(again[0]).toBe(first[0]);
     expect(again[1]).not.toBe(first[1]);
+  });
+});
+
+describe("React Flow's nodes of a big flow zoomed in, before it measured them", () => {
+  const rf = (id: string, ports: string[], hasInput: boolean, measured?: { width: number; height: number }) =>
+    ({ id, type: "processor", position: { x: 0, y: 0 }, data: { type: "filter", title: id, ports, hasInput }, ...(measured ? { measured } : {}) }) as ProcessorRFNode;
+
+  it("get a size and handles estimated from their ports (so only those in view are rendered to be measured)", () => {
+    const [est] = estimatedUntilMeasured([rf("f", ["success", "failure"], true)], new WeakMap());
+    expect(est!.initialWidth).toBe(210);
+    expect(est!.initialHeight).toBe(96);
+    expect(est!.handles!.map((h) => [h.id, h.type, h.position, h.y])).toEqual([
+      ["success", "source", "right", 51],
+      ["failure", "source", "right", 71],
+      ["in", "target", "left", 19.5],
+    ]);
+    // a source has no input handle
+    expect(estimatedUntilMeasured([rf("s", ["success"], false)], new WeakMap())[0]!.handles!.map((h) => h.id)).toEqual(["success"]);
+  });
+
+  it("are left alone once measured (React Flow keeps the handles it measured), and kept per node object", () => {
+    const measured = rf("m", ["success"], true, { width: 210, height: 80 });
+    expect(estimatedUntilMeasured([measured], new WeakMap())[0]).toBe(measured);
+    const cache = new WeakMap<ProcessorRFNode, ProcessorRFNode>();
+    const n = rf("n", ["success"], true);
+    expect(estimatedUntilMeasured([n], cache)[0]).toBe(estimatedUntilMeasured([n], cache)[0]);
   });
 });
