@@ -280,7 +280,7 @@ async function main() {
 
   if (only.has("b8")) {
     try {
-      const b8 = await phase("B8 change data capture", () => runCdcBench({ root, dir: tmp, brokers: broker.brokers, kafka, admin, pg, api, engine, records: RECORDS, runId, contenders: opt("--b8")?.split(",") ?? CDC_CONTENDERS }));
+      const b8 = await phase("B8 change data capture", () => runCdcBench({ root, dir: tmp, brokers: broker.brokers, kafka, admin, pg, api, engine, records: RECORDS, runId, contenders: opt("--b8")?.split(",") ?? (quick ? CDC_CONTENDERS.slice(0, 2) : CDC_CONTENDERS), quick }));
       results.throughput.debezium_cdc_cps = round(b8.debezium?.changesPerSec);
       results.throughput.millrace_cdc_cps = round(b8.millrace?.changesPerSec);
       results.throughput.millrace_cdc_eos_cps = round(b8.millrace_eos?.changesPerSec);

@@ -23,6 +23,8 @@ const DATABASE = "bench_b8";
  * small transactions, so the lag is the path's own and not the backlog of a load faster than it.
  */
 const PACED = { changesPerSec: 2000, seconds: 15, txRows: 100 };
+/** --quick: the paced run's seconds */
+const PACED_QUICK_SECONDS = 5;
 /**
  * The bench's Postgres runs with synchronous_commit off; its WAL writer then flushes every 200 ms,
  * and logical decoding sends only flushed WAL: the writers commit as a service would, flushed.
@@ -81,9 +83,9 @@ async function writeChanges(url, table, changes) {
   return { startedAt: t0, endedAt: t2, inserts, updates, insertSeconds: (t1 - t0) / 1000, updateSeconds: (t2 - t1) / 1000, changesPerSec: round(changes / ((t2 - t0) / 1000)) };
 }
 
-/** Updates of the first rows of `table` at PACED's rate, one transaction every 1/(rate/txRows) s, through one psql session. */
-function writePaced(url, table) {
-  const { changesPerSec, seconds, txRows } = PACED;
+/** Updates of the first rows of `table` at PACED's rate for `seconds`, one transaction every 1/(rate/txRows) s, through one psql session. */
+function writePaced(url, table, seconds) {
+  const { changesPerSec, txRows } = PACED;
   const txs = Math.round((changesPerSec * seconds) / txRows);
   const everyMs = (1000 * txRows) / changesPerSec;
   return new Promise((res, rej) => {
@@ -190,7 +192,7 @@ const lagFigures = (sorted) => ({ p50: percentile(sorted, 50), p95: percentile(s
  * the changes written once its slot streams, then timed from the topic. CPU: the contender's
  * process and Postgres (with the loader's backend), from the first write until every change is in Kafka.
  */
-async function runContender({ name, dbUrl, admin, kafka, pg, table, topic, records, start }) {
+async function runContender({ name, dbUrl, admin, kafka, pg, table, topic, records, pacedSeconds, start }) {
   await psql(dbUrl, createTableSql(table));
   await createAppendTimeTopic(admin, topic);
   const contender = await start();
@@ -212,7 +214,7 @@ async function runContender({ name, dbUrl, admin, kafka, pg, table, topic, recor
     });
     const cpu = { contender: round(contender.cpuSeconds() - cpu0.contender, 2), postgres: round(pgCpuSeconds(pg.postmasterPid) - cpu0.postgres, 2) };
     const rssMb = contender.rssMb();
-    const paced = await writePaced(dbUrl, table);
+    const paced = await writePaced(dbUrl, table, pacedSeconds);
     const read = await readChanges(kafka, topic, records + paced.changes, paced.startedAt, timeoutMs);
     if (read.loadRecords < records) throw new Error(`${topic}: ${read.loadRecords} of the load's ${records} changes have a readable commit time`);
     const seconds = (read.lastAppend - read.firstAppend) / 1000;
@@ -297,7 +299,7 @@ async function startMillrace({ api, engine, dbUrl, table, topic, flowId, exactly
   };
 }
 
-/** B8's default contenders; `millrace_noprov` (provenance off) runs when named in --b8 */
+/** B8's default contenders (--quick: the first two); `millrace_noprov` (provenance off) runs when named in --b8 */
 export const CDC_CONTENDERS = ["debezium", "millrace", "millrace_eos"];
 
 /**
@@ -305,10 +307,10 @@ export const CDC_CONTENDERS = ["debezium", "millrace", "millrace_eos"];
  * Millrace at-least-once, then Millrace exactly-once (`contenders`: some of them); each on its
  * own table and topic of the same shape, the same engine as the rest of the bench.
  */
-export async function runCdcBench({ root, dir, brokers, kafka, admin, pg, api, engine, records, runId, contenders = CDC_CONTENDERS }) {
+export async function runCdcBench({ root, dir, brokers, kafka, admin, pg, api, engine, records, runId, contenders = CDC_CONTENDERS, quick = false }) {
   const dbUrl = createDatabase(pg.url, DATABASE);
   const out = { records, txRows: TX_ROWS, envelope: "debezium (JSON, schemas disabled), both" };
-  const common = { dbUrl, admin, kafka, pg, records };
+  const common = { dbUrl, admin, kafka, pg, records, pacedSeconds: quick ? PACED_QUICK_SECONDS : PACED.seconds };
   const table = (who) => `public.bench_b8_${who}`;
   const topic = (who) => `bench-b8-${who}-${runId}`;
   if (contenders.includes("debezium")) {
