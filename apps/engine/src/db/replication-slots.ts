@@ -29,6 +29,8 @@ export class ReplicationSlotRepository {
 /** The `mr_…` slots of another server (a postgres connection's), through one short-lived connection. */
 export async function replicationSlotsAt(config: pg.ClientConfig): Promise<ReplicationSlotRow[]> {
   const client = new pg.Client(config);
+  // a session dropped mid-query also rejects the query; unheard, the event would end the process
+  client.on("error", () => {});
   await client.connect();
   try {
     return await listSlots(client);
