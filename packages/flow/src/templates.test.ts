@@ -6,7 +6,7 @@ import { fakeCatalog, sampleFlow, deepFreeze } from "../test-support/fake-catalo
 import { validateFlow } from "./validate.js";
 import { canonicalJson, contentHash, stripLayout } from "./canonical.js";
 import { createGroup } from "./groups.js";
-import { parametersOfGroup, placeTemplate, TemplateError, templateFromGroup, templateUses, updateTemplateUse, type GroupTemplate } from "./templates.js";
+import { parametersOfGroup, placeTemplate, TemplateBodySchema, TemplateError, templateFromGroup, templateUses, updateTemplateUse, type GroupTemplate } from "./templates.js";
 
 /** The fake catalogue plus a sink with a secret-capable field. */
 const catalog: CatalogLike = {
@@ -198,5 +198,42 @@ describe("updateTemplateUse", () => {
 
   it("refuses a group that is not a use of that template", () => {
     expect(() => updateTemplateUse(grouped(), "g", v1)).toThrow(/is not a use of template/);
+  });
+});
+
+describe("templates stay valid documents", () => {
+  const v1 = asTemplate(templateFromGroup(grouped(), "g", catalog, { name: "Big orders" }));
+
+  it("updating a use whose nodes were regrouped inside it keeps every node id once", () => {
+    const placed = placeTemplate(sampleFlow(), v1, { groupId: "u", position: { x: 0, y: 300 } });
+    const nested = createGroup(placed, { id: "inner", name: "Inner", nodes: ["u.out"] });
+    const { doc, removedNodes } = updateTemplateUse(nested, "u", { ...v1, version: 2 });
+    expect(removedNodes).toEqual([]);
+    const ids = doc.nodes.map((n) => n.id);
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(validateFlow(doc, catalog).ok).toBe(true);
+    expect(doc.groups!.find((g) => g.id === "inner")!.nodes).toEqual(["u.out"]);
+  });
+
+  it("refuses a template whose node ids repeat (a node added by hand with a template node's id)", () => {
+    const placed = placeTemplate(sampleFlow(), v1, { groupId: "u", position: { x: 0, y: 300 } });
+    // the flow's own "big" (the template's source) joins the use, where "u.big" stands for it too
+    const doc: FlowDocument = { ...placed, groups: placed.groups!.map((g) => (g.id === "u" ? { ...g, nodes: [...g.nodes, "big"] } : g)) };
+    expect(() => templateFromGroup(doc, "u", catalog, { name: "T", previous: v1 })).toThrow(/node id "big" appears twice/);
+  });
+
+  it("a stored body whose edges name missing nodes, or whose ids repeat, is not a template", () => {
+    const body = templateFromGroup(grouped(), "g", catalog, { name: "T" });
+    expect(TemplateBodySchema.safeParse({ ...body, edges: [{ ...body.edges[0]!, to: { node: "gone" } }] }).success).toBe(false);
+    expect(TemplateBodySchema.safeParse({ ...body, nodes: [...body.nodes, body.nodes[0]!] }).success).toBe(false);
+    expect(TemplateBodySchema.safeParse({ ...body, edges: [...body.edges, body.edges[0]!] }).success).toBe(false);
+    expect(TemplateBodySchema.safeParse({ ...body, inputs: [{ node: "gone" }] }).success).toBe(false);
+    expect(TemplateBodySchema.safeParse(body).success).toBe(true);
+  });
+
+  it("placing refuses an edge id the flow already has", () => {
+    const filter = (id: string) => ({ id, type: "filter", typeVersion: 2, config: { expression: "true" }, position: { x: 0, y: 0 } });
+    const withEdge: FlowDocument = { ...emptyFlow(), nodes: [filter("a"), filter("b")], edges: [{ id: "v.e2", from: { node: "a", port: "success" }, to: { node: "b" } }] };
+    expect(() => placeTemplate(withEdge, v1, { groupId: "v", position: { x: 0, y: 0 } })).toThrow(/edge id "v.e2" is taken/);
   });
 });

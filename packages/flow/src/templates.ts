@@ -37,15 +37,36 @@ export const TemplateInputSchema = z.object({ node: IdSchema }).describe("A temp
 export const TemplateOutputSchema = z.object({ node: IdSchema, port: z.string().min(1) }).describe("A template node's output port wired to outside the group.");
 
 /** What a template version holds (its id and version are the stored row's). */
-export const TemplateBodySchema = z.object({
-  name: z.string().trim().min(1, "a template needs a name").max(TEMPLATE_LIMITS.nameLength),
-  description: z.string().max(TEMPLATE_LIMITS.descriptionLength).optional(),
-  nodes: z.array(NodeSchema).min(1, "a template has at least one node").max(TEMPLATE_LIMITS.nodes),
-  edges: z.array(EdgeSchema).max(TEMPLATE_LIMITS.edges),
-  inputs: z.array(TemplateInputSchema),
-  outputs: z.array(TemplateOutputSchema),
-  parameters: z.array(TemplateParameterSchema).max(TEMPLATE_LIMITS.parameters),
-});
+export const TemplateBodySchema = z
+  .object({
+    name: z.string().trim().min(1, "a template needs a name").max(TEMPLATE_LIMITS.nameLength),
+    description: z.string().max(TEMPLATE_LIMITS.descriptionLength).optional(),
+    nodes: z.array(NodeSchema).min(1, "a template has at least one node").max(TEMPLATE_LIMITS.nodes),
+    edges: z.array(EdgeSchema).max(TEMPLATE_LIMITS.edges),
+    inputs: z.array(TemplateInputSchema).max(TEMPLATE_LIMITS.nodes),
+    outputs: z.array(TemplateOutputSchema).max(TEMPLATE_LIMITS.edges),
+    parameters: z.array(TemplateParameterSchema).max(TEMPLATE_LIMITS.parameters),
+  })
+  .superRefine((body, ctx) => {
+    // placing copies ids and edges as they are: a repeated id or a dangling edge would make every use an invalid flow
+    const nodeIds = new Set<string>();
+    body.nodes.forEach((n, i) => {
+      if (nodeIds.has(n.id)) ctx.addIssue({ code: "custom", path: ["nodes", i, "id"], message: `node id ${quote(n.id)} appears twice` });
+      nodeIds.add(n.id);
+    });
+    const edgeIds = new Set<string>();
+    body.edges.forEach((e, i) => {
+      if (edgeIds.has(e.id)) ctx.addIssue({ code: "custom", path: ["edges", i, "id"], message: `edge id ${quote(e.id)} appears twice` });
+      edgeIds.add(e.id);
+      if (!nodeIds.has(e.from.node)) ctx.addIssue({ code: "custom", path: ["edges", i, "from", "node"], message: `node ${quote(e.from.node)} is not in the template` });
+      if (!nodeIds.has(e.to.node)) ctx.addIssue({ code: "custom", path: ["edges", i, "to", "node"], message: `node ${quote(e.to.node)} is not in the template` });
+    });
+    for (const list of ["inputs", "outputs"] as const) {
+      body[list].forEach((port, i) => {
+        if (!nodeIds.has(port.node)) ctx.addIssue({ code: "custom", path: [list, i, "node"], message: `node ${quote(port.node)} is not in the template` });
+      });
+    }
+  });
 
 export type TemplateParameter = z.infer<typeof TemplateParameterSchema>;
 export type TemplateBody = z.infer<typeof TemplateBodySchema>;
@@ -274,6 +295,9 @@ export function placeTemplate(doc: FlowDocument, template: GroupTemplate, placem
   const resolved = parameterValues(template, values ?? {});
   const nodes = template.nodes.map((n) => placedNode(n, placement.groupId, placement.position, resolved));
   for (const n of nodes) if (taken.has(n.id)) throw new TemplateError(`node id ${quote(n.id)} is taken`);
+  const edges = template.edges.map((e) => placedEdge(e, placement.groupId));
+  const takenEdges = new Set(doc.edges.map((e) => e.id));
+  for (const e of edges) if (takenEdges.has(e.id)) throw new TemplateError(`edge id ${quote(e.id)} is taken`);
   const use: GroupTemplateUse = { id: template.id, version: template.version, ...(values ? { values } : {}) };
   const group: FlowGroup = {
     id: placement.groupId,
@@ -285,7 +309,7 @@ export function placeTemplate(doc: FlowDocument, template: GroupTemplate, placem
   return {
     ...doc,
     nodes: [...doc.nodes, ...nodes],
-    edges: [...doc.edges, ...template.edges.map((e) => placedEdge(e, placement.groupId))],
+    edges: [...doc.edges, ...edges],
     parameters: withSensitiveParameters(doc.parameters, template),
     groups: [...(doc.groups ?? []), group],
   };
@@ -315,7 +339,8 @@ export interface TemplateUpdate {
 export function updateTemplateUse(doc: FlowDocument, groupId: string, template: GroupTemplate, catalog?: CatalogLike): TemplateUpdate {
   const group = findGroup(doc, groupId);
   if (group.template?.id !== template.id) throw new TemplateError(`group ${quote(group.name)} is not a use of template ${quote(template.name)}`);
-  const members = new Map(doc.nodes.filter((n) => group.nodes.includes(n.id)).map((n) => [n.id, n]));
+  // nodes regrouped inside the use are still its nodes: left out, the new version would add them a second time
+  const members = new Map(memberNodes(doc, group).map((n) => [n.id, n]));
   const values = useValues(template, group.template.values ?? {});
   const resolved = parameterValues(template, values ?? {});
   const anchor = template.nodes.find((n) => members.has(placedId(groupId, n.id)));
@@ -355,8 +380,10 @@ export function updateTemplateUse(doc: FlowDocument, groupId: string, template: 
     }
     edges.push(e);
   }
-  const nextIds = next.map((n) => n.id);
   const removed = new Set(removedNodes.map((n) => n.id));
+  // a kept node stays in the group nested in the use that holds it; the use holds the others
+  const inNested = new Set((doc.groups ?? []).flatMap((g) => (g.id !== groupId ? g.nodes.filter((id) => members.has(id) && !removed.has(id)) : [])));
+  const nextIds = next.map((n) => n.id).filter((id) => !inNested.has(id));
   const use: GroupTemplateUse = { id: template.id, version: template.version, ...(values ? { values } : {}) };
   // The version's nodes take the place of the group's first node, so the document's order stays stable.
   const firstAt = doc.nodes.findIndex((n) => members.has(n.id));
