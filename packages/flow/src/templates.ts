@@ -25,7 +25,8 @@ import { inSecretField, secretFields } from "./secret-fields.js";
  * became, and edges from outside the group stay wired to nodes the new version keeps.
  */
 
-export const TEMPLATE_LIMITS = { nodes: 500, edges: 1000, parameters: 100, nameLength: 200, descriptionLength: 2000, valueLength: 10_000 } as const;
+/** `versions`: the most versions one template keeps (each is a row, and saving is an editor's click). */
+export const TEMPLATE_LIMITS = { nodes: 500, edges: 1000, parameters: 100, nameLength: 200, descriptionLength: 2000, valueLength: 10_000, versions: 100 } as const;
 
 export const TemplateParameterSchema = z.object({
   name: z.string().regex(TEMPLATE_PARAMETER_NAME, "letters, digits, _ . - only"),

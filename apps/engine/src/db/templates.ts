@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@millrace/db";
-import { TemplateBodySchema, type GroupTemplate, type TemplateBody } from "@millrace/flow";
+import { TEMPLATE_LIMITS, TemplateBodySchema, type GroupTemplate, type TemplateBody } from "@millrace/flow";
 import { DomainError } from "../errors.js";
 import { queryIn, sql } from "./sql.js";
 
@@ -86,6 +86,9 @@ export class TemplateRepository {
       const current = newest[0]?.version ?? 0;
       if (expectedVersion !== undefined && expectedVersion !== current) {
         throw new DomainError("CONFLICT", current === 0 ? `template ${id} does not exist` : `template ${id} is at version ${current} now, not ${expectedVersion}: reload it and save again`);
+      }
+      if (current >= TEMPLATE_LIMITS.versions) {
+        throw new DomainError("INVALID", `template ${id} has ${current} versions, the most a template keeps: save the group as a new template instead`);
       }
       const version = current + 1;
       await queryIn(tx, sql`INSERT INTO group_template (id, version, name, document, created_by) VALUES (${id}, ${version}, ${body.name}, ${json}::jsonb, ${createdBy ?? null})`);

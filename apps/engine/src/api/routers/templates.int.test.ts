@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
-import { createGroup, placeTemplate, type FlowDocument } from "@millrace/flow";
+import { createGroup, placeTemplate, TEMPLATE_LIMITS, type FlowDocument } from "@millrace/flow";
 import { startEngine, type RunningEngine } from "../../engine.js";
 import { appRouter } from "../router.js";
 import { createCallerFactory } from "../trpc.js";
@@ -81,6 +81,19 @@ describe("templates API on a real Postgres", () => {
     expect(refused).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining('"Archive" at config.connectionString') });
     expect(refused!.message).not.toContain("pw-in-clear");
     expect(await api.templates.list()).toEqual([]);
+  });
+
+  it("keeps at most TEMPLATE_LIMITS.versions versions of a template, saying what to do instead", async () => {
+    const saved = await api.templates.save({ document: source("many"), groupId: "g", name: "Many" });
+    const body = await api.templates.get({ id: saved.id });
+    const repo = engine.services.repositories.templates;
+    for (let v = 2; v <= TEMPLATE_LIMITS.versions; v++) await repo.save(saved.id, body, "admin");
+    await expect(api.templates.save({ document: source("many"), groupId: "g", name: "Many", templateId: saved.id })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining(`has ${TEMPLATE_LIMITS.versions} versions, the most a template keeps`),
+    });
+    expect((await api.templates.get({ id: saved.id })).version).toBe(TEMPLATE_LIMITS.versions);
+    await api.templates.delete({ id: saved.id });
   });
 
   it("bounds its inputs and names an unknown group", async () => {
