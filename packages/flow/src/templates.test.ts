@@ -66,6 +66,19 @@ describe("templateFromGroup", () => {
     expect(JSON.stringify((() => { try { templateFromGroup(withDb("s3cret"), "g", catalog, { name: "T" }); } catch (e) { return String(e); } })())).not.toContain("s3cret");
   });
 
+  it("refuses a password field fed by a parameter that is not sensitive (its value would be the template's default)", () => {
+    const base = grouped();
+    const doc: FlowDocument = {
+      ...base,
+      nodes: [...base.nodes, { id: "db", type: "db-sink", typeVersion: 1, name: "Archive", config: { table: "t", password: "#{dbPassword}" }, position: { x: 300, y: 100 } }],
+      parameters: [...base.parameters, { name: "dbPassword", value: "hunter2-in-clear", sensitive: false }],
+      groups: base.groups!.map((g) => ({ ...g, nodes: [...g.nodes, "db"] })),
+    };
+    expect(() => templateFromGroup(doc, "g", catalog, { name: "T" })).toThrow(/"Archive" at config.password \(parameter "dbPassword" is not sensitive\)/);
+    const sensitive = { ...doc, parameters: doc.parameters.map((p) => (p.name === "dbPassword" ? { ...p, sensitive: true } : p)) };
+    expect(JSON.stringify(templateFromGroup(sensitive, "g", catalog, { name: "T" }))).not.toContain("hunter2-in-clear");
+  });
+
   it("refuses an unknown or empty group and a blank name", () => {
     expect(() => templateFromGroup(grouped(), "nope", catalog, { name: "T" })).toThrow(/group "nope" does not exist/);
     expect(() => templateFromGroup(grouped(), "g", catalog, { name: "  " })).toThrow(/a template needs a name/);

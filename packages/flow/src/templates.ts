@@ -114,16 +114,25 @@ function templateNodeId(group: FlowGroup, nodeId: string): string {
 
 const placedId = (groupId: string, templateId: string) => `${groupId}.${templateId}`;
 
-/** Non-empty text in a password field that is not only parameter references: a secret written in plain text. */
-function plainSecrets(node: FlowNode, catalog: CatalogLike): PathSegment[][] {
+/**
+ * A secret in plain text in a password field: text that is not only parameter references, or a
+ * reference to a parameter that is not sensitive (its value would become the template's default).
+ */
+function plainSecrets(node: FlowNode, catalog: CatalogLike, plainParameters: ReadonlySet<string>): { path: PathSegment[]; parameter?: string }[] {
   const info = catalog.get(node.type);
   if (!info) return [];
   const fields = secretFields(info.configSchema, "hidden");
   if (!fields.length) return [];
-  const found: PathSegment[][] = [];
+  const found: { path: PathSegment[]; parameter?: string }[] = [];
   const walk = (v: unknown, path: PathSegment[]) => {
     if (typeof v === "string") {
-      if (inSecretField(path, fields) && replaceReferences(v, () => "").trim() !== "") found.push(path);
+      if (!inSecretField(path, fields)) return;
+      let parameter: string | undefined;
+      const text = replaceReferences(v, (name) => {
+        if (plainParameters.has(name)) parameter ??= name;
+        return "";
+      });
+      if (text.trim() !== "" || parameter !== undefined) found.push(parameter === undefined ? { path } : { path, parameter });
     } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
     else if (typeof v === "object" && v !== null) for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
   };
@@ -174,12 +183,15 @@ export function templateFromGroup(doc: FlowDocument, groupId: string, catalog: C
     y: Math.min(...members.map((n) => n.position.y)),
   };
   const refused: string[] = [];
+  const plainParameters = new Set(doc.parameters.filter((p) => !p.sensitive && p.value !== "").map((p) => p.name));
   const nodes = members.map((n): FlowNode => {
     const id = templateNodeId(group, n.id);
     const before = previousConfig.get(id);
     const config = before ? (unsubstitute(n.config, before, useValues) as FlowNode["config"]) : n.config;
     const node = { ...n, id, config, position: { x: n.position.x - origin.x, y: n.position.y - origin.y } };
-    for (const path of plainSecrets(node, catalog)) refused.push(`${quote(n.name ?? n.id)} at ${formatPath(["config", ...path])}`);
+    for (const { path, parameter } of plainSecrets(node, catalog, plainParameters)) {
+      refused.push(`${quote(n.name ?? n.id)} at ${formatPath(["config", ...path])}${parameter === undefined ? "" : ` (parameter ${quote(parameter)} is not sensitive)`}`);
+    }
     return node;
   });
   if (refused.length) {
