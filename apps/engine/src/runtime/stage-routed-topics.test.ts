@@ -40,6 +40,9 @@ const picking: BatchProcessor = {
   process: (rs, o) => rs.forEach((r, i) => o.emit("success", { key: r.key, value: r.value, headers: { ...r.headers, [HEADER.topic]: String(r.value) } }, i)),
 };
 
+/** The sink reads its input topic in a stage of its own: the records go through its processor. */
+const consume = (ex: StageExecutor, records: MRecord[]) => ex.runConsumer(records, records.map((_, i) => String(i)), 0, NO_CHOICE);
+
 describe("a sink picking each record's topic", () => {
   it("plans every topic it may write as the sink's external topic, created and checked like it", () => {
     const plan = planFlow(doc({ topic: "events", topics: ["orders", "billing"] }), catalog);
@@ -53,8 +56,8 @@ describe("a sink picking each record's topic", () => {
   it("writes each record to the topic it names, without the header; a topic outside the plan's goes to failure", async () => {
     const plan = planFlow(doc({ topic: "events", topics: ["orders", "billing"] }), catalog);
     const stage = plan.stages.find((s) => s.nodes.includes("out"))!;
-    const ex = new StageExecutor(plan, stage, new Map([["src", picking], ["out", picking]]));
-    const out = await ex.runSource([rec("orders"), rec("billing"), rec("events"), rec("payroll")], NO_CHOICE);
+    const ex = new StageExecutor(plan, stage, new Map([["out", picking]]));
+    const out = await consume(ex, [rec("orders"), rec("billing"), rec("events"), rec("payroll")]);
     const on = (topic: string) => (out.outgoing.topics.get(topic)?.messages ?? []).map((m) => JSON.parse(String(m.value)) as unknown);
     expect([on("orders"), on("billing"), on("events"), on("payroll")]).toEqual([["orders"], ["billing"], ["events"], []]);
     const written = out.outgoing.topics.get("orders")!.messages[0]!;
@@ -71,14 +74,21 @@ describe("a sink picking each record's topic", () => {
     ]);
   });
 
+  it("an mr.topic a record already carries steers nothing where the sink picks no topic", async () => {
+    const plan = planFlow(doc({ topic: "events" }), catalog, { directEdges: false });
+    const stage = plan.stages.find((s) => s.head === "out")!;
+    const pass: BatchProcessor = { process: (rs, o) => rs.forEach((r, i) => o.emit("success", r, i)) };
+    const out = await consume(new StageExecutor(plan, stage, new Map([["out", pass]])), [rec(1, { [HEADER.topic]: "payroll" })]);
+    expect([...out.outgoing.topics.keys()]).toEqual(["events"]);
+  });
+
   it("with the real kafka-sink: the topic picked by topicExpression, the header gone from the written message", async () => {
     const config = { topic: "events", topics: ["orders.created"], topicExpression: 'headers."mr.outbox.topic"' };
     const plan = planFlow(doc(config), catalog);
     const stage = plan.stages.find((s) => s.nodes.includes("out"))!;
     const sink = (await implementations["kafka-sink"].create(config, { flowId: "f", nodeId: "out", signal: new AbortController().signal, log: () => {} })) as BatchProcessor;
-    const pass: BatchProcessor = { process: (rs, o) => rs.forEach((r, i) => o.emit("success", r, i)) };
-    const ex = new StageExecutor(plan, stage, new Map([["src", pass], ["out", sink]]));
-    const out = await ex.runSource([rec({ n: 1 }, { "mr.outbox.topic": "orders.created" }), rec({ n: 2 }, { [HEADER.topic]: "payroll" })], NO_CHOICE);
+    const ex = new StageExecutor(plan, stage, new Map([["out", sink]]));
+    const out = await consume(ex, [rec({ n: 1 }, { "mr.outbox.topic": "orders.created" }), rec({ n: 2 }, { [HEADER.topic]: "payroll" })]);
     expect([...out.outgoing.topics.keys()].sort()).toEqual(["events", "orders.created"]);
     expect(out.outgoing.topics.get("orders.created")!.messages[0]!.headers).toMatchObject({ "mr.outbox.topic": "orders.created" });
     expect(out.outgoing.topics.get("events")!.messages[0]!.headers![HEADER.topic]).toBeUndefined();
