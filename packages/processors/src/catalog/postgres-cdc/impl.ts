@@ -78,6 +78,7 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
 
     const setUp = async () => {
       const admin = new pg.Client(clientConfig);
+      admin.on("error", () => {}); // a dropped session fails the query at hand, which reports it
       await admin.connect();
       try {
         await checkServer(admin);
@@ -213,6 +214,7 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
     /** The flow stopped for good: its slot would keep WAL on the database's disk for nobody. */
     const dropOwned = async () => {
       const admin = new pg.Client(clientConfig);
+      admin.on("error", () => {}); // a dropped session fails the query at hand, which reports it
       try {
         await admin.connect();
         // the walsender of the stream just closed may take a moment to let go of the slot

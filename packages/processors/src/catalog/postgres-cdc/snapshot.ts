@@ -28,6 +28,8 @@ export class SnapshotReader {
       options: SESSION_OPTIONS,
       types: { getTypeParser: (oid: number) => parserFor(oid, typeNames.get(oid)) },
     } as pg.ClientConfig);
+    // a session dropped between chunks fails the next query; unheard, the event would be an uncaught exception
+    client.on("error", () => {});
     await client.connect();
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
