@@ -306,6 +306,8 @@ function OverviewLayerImpl(props: Props) {
       claimed = true;
       e.stopPropagation();
       e.preventDefault();
+      // what the prevented press would have done: a field being edited loses the focus (keys act on the canvas)
+      if (document.activeElement instanceof HTMLElement && !host.contains(document.activeElement)) document.activeElement.blur();
       gesture.current = g;
       window.addEventListener("pointermove", onMove, true);
       window.addEventListener("pointerup", onUp, true);
