@@ -48,6 +48,11 @@ export const HEADER = {
    * the record, which the runner writes it to (one of those declared) and removes
    */
   topic: "mr.topic",
+  /**
+   * the Avro schema (JSON text) a kafka-sink with schemaFromRecord writes the record's value
+   * with; set by postgres-cdc with avroSchema, removed by the runner when it writes the record
+   */
+  avroSchema: "mr.avro.schema",
 } as const;
 
 /**

@@ -2,6 +2,7 @@ import { HEADER, type MRecord } from "@millrace/processors";
 import type { InMessage, OutMessage } from "../kafka/index.js";
 import { recordOf } from "../runtime/records.js";
 import { AvroCodec, HEADER_BYTES, MAGIC, wireSchemaId } from "./avro.js";
+import type { RecordSchemas } from "./record-schemas.js";
 import type { SchemaStore } from "./schema-store.js";
 
 /** How a kafka-source or kafka-sink reads or writes message values (and keys). */
@@ -14,8 +15,8 @@ const MAX_LOADS_PER_BATCH = 16;
 /** An id the registry does not have is asked again after this long (it may be registered meanwhile). */
 const MISSING_TTL_MS = 30_000;
 
-/** An id the registry said it does not have, or a schema that does not compile: its messages fail (no retry helps). */
-class Unusable {
+/** An id the registry said it does not have, or a schema that does not compile: its messages fail (no retry helps) until `until`. */
+export class Unusable {
   constructor(
     readonly reason: string,
     readonly until: number,
@@ -172,7 +173,11 @@ export function messageDecoder(format: Format, keyFormat: Format, schemas: Schem
 }
 
 /** Writes a kafka-sink's records by its formats: `(record) → message`, throwing with the field that does not fit. */
-export type RecordEncoder = (r: MRecord) => OutMessage;
+export interface RecordEncoder {
+  (r: MRecord): OutMessage;
+  /** loads what encoding these records needs (registers the schemas they carry) before they are encoded; never throws */
+  prepare?(emitted: readonly { record: MRecord }[]): Promise<void>;
+}
 
 /** An Avro writer schema with its registry id. */
 export interface WriterSchema {
@@ -180,8 +185,12 @@ export interface WriterSchema {
   codec: AvroCodec;
 }
 
-export function recordEncoder(format: Format, keyFormat: Format, value: WriterSchema | undefined, key: WriterSchema | undefined): RecordEncoder | undefined {
-  if (format === "json" && keyFormat === "string") return undefined;
+/**
+ * `valueFromRecord`: the value's writer schema is each record's own (a kafka-sink with
+ * schemaFromRecord), in place of `value`.
+ */
+export function recordEncoder(format: Format, keyFormat: Format, value: WriterSchema | undefined, key: WriterSchema | undefined, valueFromRecord?: RecordSchemas): RecordEncoder | undefined {
+  if (format === "json" && keyFormat === "string" && !valueFromRecord) return undefined;
   const part = (f: Format, v: unknown, writer: WriterSchema | undefined, what: string): Buffer | string | null => {
     if (v === null || v === undefined) return null;
     switch (f) {
@@ -200,8 +209,7 @@ export function recordEncoder(format: Format, keyFormat: Format, value: WriterSc
         return Buffer.from(JSON.stringify(v), "utf8");
     }
   };
-  return (r) => {
-    const msg: OutMessage = { value: part(format, r.value, value, "value"), headers: r.headers };
+  const keyed = (r: MRecord, msg: OutMessage): OutMessage => {
     if (r.key !== undefined && r.key !== null) {
       if (keyFormat === "avro" && !key!.codec.takes(r.key)) {
         // a structured key schema (a record, a number): the key's JSON text is its value
@@ -218,6 +226,18 @@ export function recordEncoder(format: Format, keyFormat: Format, value: WriterSc
     if (r.timestamp !== undefined) msg.timestamp = String(r.timestamp);
     return msg;
   };
+  if (!valueFromRecord) return (r) => keyed(r, { value: part(format, r.value, value, "value"), headers: r.headers });
+  // the schema header is not written: the registry id in the value names the schema
+  const encode: RecordEncoder = (r) => keyed(r, { value: part("avro", r.value, valueFromRecord.writerOf(r), "value"), headers: headersWithoutSchema(r.headers) });
+  encode.prepare = (emitted) => valueFromRecord.prepare(emitted);
+  return encode;
+}
+
+/** The record's headers without HEADER.avroSchema (a copy: the record itself is still routed and recorded as it is). */
+function headersWithoutSchema(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) if (k !== HEADER.avroSchema) out[k] = headers[k]!;
+  return out;
 }
 
 const caches = new WeakMap<SchemaStore, SchemaCache>();

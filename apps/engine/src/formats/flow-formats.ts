@@ -1,5 +1,6 @@
 import type { ExecutionPlan, PlannedNode } from "../planner/index.js";
 import { AvroCodec } from "./avro.js";
+import { RecordSchemas } from "./record-schemas.js";
 import { messageDecoder, recordEncoder, SchemaCache, type Format, type MessageDecoder, type RecordEncoder, type WriterSchema } from "./codecs.js";
 import type { SchemaStore } from "./schema-store.js";
 
@@ -13,6 +14,7 @@ interface FormatConfig {
   subjectNameStrategy?: "topic" | "record" | "topic-record";
   keySchema?: string;
   keySubject?: string;
+  schemaFromRecord?: boolean;
 }
 
 export interface FlowFormats {
@@ -46,9 +48,11 @@ export async function flowFormats(plan: ExecutionPlan, storeOf: (node: PlannedNo
       continue;
     }
     if (external === undefined) continue;
-    const value = format === "avro" ? await writerSchema(node, store!, external, c, "value") : undefined;
+    // schemaFromRecord: each record carries its value's schema, registered when first seen
+    const fromRecord = format === "avro" && c.schemaFromRecord ? new RecordSchemas(store!, (recordName) => subjectOf(c, external, recordName)) : undefined;
+    const value = format === "avro" && !fromRecord ? await writerSchema(node, store!, external, c, "value") : undefined;
     const key = keyFormat === "avro" ? await writerSchema(node, store!, external, c, "key") : undefined;
-    const encoder = recordEncoder(format, keyFormat, value, key);
+    const encoder = recordEncoder(format, keyFormat, value, key, fromRecord);
     if (encoder) out.encoders.set(node.id, encoder);
   }
   return out;

@@ -42,6 +42,8 @@ interface CompiledNode {
   processor: BatchProcessor | undefined;
   /** a source with a call-context topic: every record it emits is published there too */
   callContext: CallContextTarget | undefined;
+  /** a sink whose encoder loads what its records need first (schemas they carry, registered): run before its outputs are routed */
+  prepareEncode: RecordEncoder["prepare"];
 }
 
 const NOWHERE: readonly string[] = Object.freeze([]);
@@ -74,11 +76,13 @@ export class StageExecutor {
       const pn = plan.nodes.find((n) => n.id === id);
       if (!pn) throw new Error(`plan has no node "${id}"`);
       const ports = new Map<string, CompiledPort>();
+      let prepareEncode: RecordEncoder["prepare"];
       for (const route of pn.ports) {
         const topics = [route.topic, route.externalTopic, route.deadLetter].filter((t): t is string => t !== undefined);
         const port: CompiledPort = { route, topics: topics.length ? Object.freeze(topics) : NOWHERE };
         const externalEncode = route.externalTopic === undefined ? undefined : encoders?.get(id);
         if (externalEncode) port.externalEncode = externalEncode;
+        if (externalEncode?.prepare) prepareEncode = externalEncode.prepare;
         if (route.routedTopics?.length && route.externalTopic !== undefined) port.byTopic = topicsByPick(topics, route.externalTopic, route.routedTopics);
         ports.set(route.port, port);
       }
@@ -88,7 +92,7 @@ export class StageExecutor {
         ports.set("failure", { route, topics: Object.freeze([plan.deadLetterTopic]) });
       }
       const callContext = pn.callContextTopic === undefined ? undefined : { topic: pn.callContextTopic, flowId: plan.flowId, nodeId: id };
-      this.nodes.set(id, { id, ports, processor: processors.get(id), callContext });
+      this.nodes.set(id, { id, ports, processor: processors.get(id), callContext, prepareEncode });
     }
   }
 
@@ -160,6 +164,7 @@ export class StageExecutor {
     let lastError: string | undefined;
     let fusedInputs: Map<string, MRecord[]> | undefined;
     const outgoing = out.outgoing;
+    if (node.prepareEncode) await node.prepareEncode(emitted);
     for (let i = 0; i < emitted.length; i++) {
       const e = emitted[i]!;
       let port0 = node.ports.get(e.port);

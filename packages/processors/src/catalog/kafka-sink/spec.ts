@@ -35,6 +35,10 @@ export const configSchema = z
     keyFormat: z.enum(MESSAGE_FORMATS, { error: "keyFormat is one of json, avro, string, bytes" }).default("string").meta(meta("How keys are written (an avro key is written from the key's JSON text).")),
     schemaRegistry: connectionField("schema-registry", "Name of a schema-registry connection for avro (absent: the engine's own registry)."),
     valueSchema: avroSchemaText.optional().meta(meta("avro: the Avro schema of the values (JSON text), registered under the subject when deployed.", { widget: "code", placeholder: '{"type": "record", "name": "Order", "fields": [...]}' })),
+    schemaFromRecord: z
+      .boolean({ error: "schemaFromRecord is true or false" })
+      .optional()
+      .meta(meta("avro without valueSchema: write each value with the Avro schema its record carries in the header mr.avro.schema (postgres-cdc with avroSchema), registered under the subject when first seen, so a changed table needs no redeploy.")),
     subject: subjectName.optional().meta(meta("avro without valueSchema: the registered subject whose schema to write with (absent: named by the strategy).", { placeholder: "orders-value" })),
     version: z.number().int("a whole number").min(1, "versions start at 1").optional().meta(meta("The subject's version to write with (absent: the latest when deployed).")),
     subjectNameStrategy: z.enum(["topic", "record", "topic-record"], { error: "subjectNameStrategy is topic, record or topic-record" }).default("topic").meta(meta("How the subject is named: topic (<topic>-value), record (the record's full name), topic-record (<topic>-<record name>).")),
@@ -46,7 +50,10 @@ export const configSchema = z
       ctx.addIssue({ code: "custom", path: ["format"], message: "valueSchema, subject and version are for format avro" });
     if (c.valueSchema !== undefined && c.subject !== undefined && c.subjectNameStrategy !== "topic")
       ctx.addIssue({ code: "custom", path: ["subject"], message: "give a subject or a subjectNameStrategy other than topic, not both" });
-    if (c.format === "avro" && c.valueSchema === undefined && c.subjectNameStrategy !== "topic" && c.subject === undefined)
+    if (c.schemaFromRecord && c.format !== "avro") ctx.addIssue({ code: "custom", path: ["schemaFromRecord"], message: "schemaFromRecord is for format avro" });
+    if (c.schemaFromRecord && (c.valueSchema !== undefined || c.version !== undefined))
+      ctx.addIssue({ code: "custom", path: ["schemaFromRecord"], message: "with schemaFromRecord each record carries its schema: leave valueSchema and version out" });
+    if (c.format === "avro" && c.valueSchema === undefined && !c.schemaFromRecord && c.subjectNameStrategy !== "topic" && c.subject === undefined)
       ctx.addIssue({ code: "custom", path: ["valueSchema"], message: `the ${c.subjectNameStrategy} strategy names the subject after the record: give valueSchema (or a subject)` });
     if (c.version !== undefined && c.valueSchema !== undefined) ctx.addIssue({ code: "custom", path: ["version"], message: "a version picks a registered schema: give valueSchema or version, not both" });
     if (c.keyFormat !== "avro" && (c.keySchema !== undefined || c.keySubject !== undefined)) ctx.addIssue({ code: "custom", path: ["keyFormat"], message: "keySchema and keySubject are for keyFormat avro" });
@@ -83,6 +90,13 @@ registered **subject** (\`version\`, default the latest). The subject is named b
 \`topic-record\`. A record that does not fit the schema goes to \`failure\` with the field that failed
 (\`value.amount: "x" is not a double\`). **keyFormat** / **keySchema** / **keySubject** do the same for
 keys (\`<topic>-key\`). Schemas live in the engine's own registry, or in **schemaRegistry**.
+
+With **schemaFromRecord** (avro, no valueSchema) the writer schema is each record's own, in its header
+\`mr.avro.schema\` (a postgres-cdc with **avroSchema** derives it from the table at each change): a schema
+seen for the first time is registered under the subject (by **subjectNameStrategy**, or **subject**)
+before the record is written, so an added or dropped column becomes the subject's next version
+without a redeploy. The header is not written. A record without the header, or whose schema the
+registry refuses (incompatible, unreachable: tried again after 10 s), goes to \`failure\` with the reason.
 
 **keyExpression** (optional, JSONata against \`{ value, key, headers }\`) sets the message key: strings as
 is, numbers/booleans as text, objects JSON-encoded, \`null\` or no result = no key. Without it the record

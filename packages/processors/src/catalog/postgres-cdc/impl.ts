@@ -9,6 +9,7 @@ import { createSlot, ReplicationStream, replicationClient } from "./replication.
 import { SnapshotReader } from "./snapshot.js";
 import { checkServer, describeTables, dropSlot, ensurePublication, idleSlots, slotNameFor, slotPosition, type CapturedTable } from "./setup.js";
 import { outboxEncoder, resolveLayout, splitFailures } from "./outbox.js";
+import { avroParserFor, jsonTextColumns, relationAvro, withAvroSchema, type RelationAvro } from "./avro-schema.js";
 import { capturedTables, spec, type PostgresCdcConfig } from "./spec.js";
 import { parserFor } from "./values.js";
 
@@ -63,6 +64,10 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
     let stream: ReplicationStream | undefined;
     let streamFailure: Error | undefined;
     const relations = new Map<number, CapturedTable | undefined>();
+    /** with avroSchema: each relation's schema as of its newest Relation message (a column added or dropped: a new one) */
+    const avroOf = c.avroSchema && !outbox ? new Map<number, RelationAvro>() : undefined;
+    /** with avroSchema: each snapshot table's schema, and how its json values go back to text */
+    const snapshotAvro = new Map<CapturedTable, { avro: RelationAvro; jsonText: ((rows: Record<string, unknown>[]) => void) | undefined }>();
     let open: { records: MRecord[]; tx: ChangeTx; xid: number; seen: number } | undefined;
     /** a transaction whose earlier parts went out: replayed after a reconnect, those changes are skipped */
     let partly: { xid: number; sent: number } | undefined;
@@ -157,13 +162,24 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
       wake?.();
     };
 
+    /** With avroSchema, the change's record with its relation's schema. */
+    const withSchema = (record: MRecord, relationOid: number): MRecord => {
+      if (!avroOf) return record;
+      const avro = avroOf.get(relationOid);
+      return avro ? withAvroSchema(record, avro) : record;
+    };
+
     const onMessage = (msg: Pgoutput.Message) => {
       switch (msg.tag) {
         case "relation":
           // a relation is (re)sent before its first change and after its columns change
         {
           const table = tablesByName.get(`${msg.schema}.${msg.name}`);
-          for (const col of msg.columns) col.parser = table?.overrides.get(col.name) ?? parserFor(col.typeOid, col.typeName);
+          if (avroOf) {
+            for (const col of msg.columns) col.parser = avroParserFor(col.typeOid, col.typeName, table?.overrides.get(col.name));
+            const columns = msg.columns.map((col) => ({ name: col.name, typeOid: col.typeOid, typeName: col.typeName, override: table?.overrides.get(col.name) }));
+            avroOf.set(msg.relationOid, relationAvro(c.envelope, msg.schema, msg.name, columns));
+          } else for (const col of msg.columns) col.parser = table?.overrides.get(col.name) ?? parserFor(col.typeOid, col.typeName);
           relations.set(msg.relationOid, table);
           return;
         }
@@ -177,17 +193,17 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
           return;
         case "insert": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open && taking(open)) hold(open, encode("c", null, msg.new, table, open.tx));
+          if (table && open && taking(open)) hold(open, withSchema(encode("c", null, msg.new, table, open.tx), msg.relation.relationOid));
           return;
         }
         case "update": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open && !outbox && taking(open)) hold(open, encode("u", msg.old ?? msg.key ?? null, msg.new, table, open.tx));
+          if (table && open && !outbox && taking(open)) hold(open, withSchema(encode("u", msg.old ?? msg.key ?? null, msg.new, table, open.tx), msg.relation.relationOid));
           return;
         }
         case "delete": {
           const table = relations.get(msg.relation.relationOid);
-          if (table && open && !outbox && taking(open)) hold(open, encode("d", msg.old ?? msg.key ?? null, null, table, open.tx));
+          if (table && open && !outbox && taking(open)) hold(open, withSchema(encode("d", msg.old ?? msg.key ?? null, null, table, open.tx), msg.relation.relationOid));
           return;
         }
         case "truncate":
@@ -285,7 +301,16 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
         const chunk = await s.reader.next();
         if (chunk) {
           const records = new Array<MRecord>(chunk.rows.length);
-          for (let i = 0; i < chunk.rows.length; i++) records[i] = encode("r", null, chunk.rows[i], chunk.table, s.tx);
+          if (avroOf) {
+            let schema = snapshotAvro.get(chunk.table);
+            if (!schema) {
+              const columns = chunk.columns.map((col) => ({ ...col, override: chunk.table.overrides.get(col.name) }));
+              schema = { avro: relationAvro(c.envelope, chunk.table.schema, chunk.table.table, columns), jsonText: jsonTextColumns(columns) };
+              snapshotAvro.set(chunk.table, schema);
+            }
+            schema.jsonText?.(chunk.rows);
+            for (let i = 0; i < chunk.rows.length; i++) records[i] = withAvroSchema(encode("r", null, chunk.rows[i], chunk.table, s.tx), schema.avro);
+          } else for (let i = 0; i < chunk.rows.length; i++) records[i] = encode("r", null, chunk.rows[i], chunk.table, s.tx);
           // the last rows carry the snapshot's end: in exactly-once mode it commits with them
           if (chunk.last) return { records, checkpoint: snapshotDone(s) };
           return { records };

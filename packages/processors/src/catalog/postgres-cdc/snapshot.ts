@@ -5,6 +5,12 @@ import { parserFor, SESSION_OPTIONS, type TextParser } from "./values.js";
 
 type Row = Record<string, unknown>;
 
+export interface SnapshotColumn {
+  name: string;
+  typeOid: number;
+  typeName: string | undefined;
+}
+
 /**
  * Reads the tables as of a slot's exported snapshot, in chunks through a cursor, inside one
  * read-only repeatable-read transaction: every row committed before the slot's starting point,
@@ -18,6 +24,8 @@ export class SnapshotReader {
     private readonly client: pg.Client,
     private readonly tables: readonly CapturedTable[],
     private readonly chunkRows: number,
+    /** names of the types outside the built-ins, by oid */
+    private readonly typeNames: ReadonlyMap<number, string>,
   ) {}
 
   /** Imports `snapshotName` (must run while the slot's creating connection is still idle). */
@@ -45,25 +53,27 @@ export class SnapshotReader {
       await client.end().catch(() => {});
       throw e;
     }
-    return new SnapshotReader(client, tables, chunkRows);
+    return new SnapshotReader(client, tables, chunkRows, typeNames);
   }
 
   /**
    * The next chunk: rows of one table, `last` when no row follows (the snapshot is then complete
    * and closed, so its end can be checkpointed with these rows). Undefined: complete and closed.
+   * `columns`: the result's columns with their types (an overridden column is read as text).
    */
-  async next(): Promise<{ table: CapturedTable; rows: Row[]; last: boolean } | undefined> {
+  async next(): Promise<{ table: CapturedTable; rows: Row[]; last: boolean; columns: SnapshotColumn[] } | undefined> {
     while (!this.finished) {
       if (this.tableIndex >= 0) {
         const res = await this.client.query<Row>(`FETCH ${this.chunkRows} FROM mr_snapshot`);
         const table = this.tables[this.tableIndex];
         if (table.overrides.size) applyOverrides(res.rows, table.overrides);
-        if (res.rows.length === this.chunkRows) return { table, rows: res.rows, last: false };
+        const columns = res.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeName: this.typeNames.get(f.dataTypeID) }));
+        if (res.rows.length === this.chunkRows) return { table, rows: res.rows, last: false, columns };
         await this.client.query("CLOSE mr_snapshot");
         if (res.rows.length) {
           const last = this.tableIndex === this.tables.length - 1;
           if (last) await this.finish();
-          return { table, rows: res.rows, last };
+          return { table, rows: res.rows, last, columns };
         }
       }
       this.tableIndex++;

@@ -44,6 +44,10 @@ export const configSchema = z
       .enum(["millrace", "debezium"], { error: "envelope is millrace or debezium" })
       .default("millrace")
       .meta(meta("The record's shape: millrace ({op, before, after, source}) or Debezium's Postgres connector's (JSON, schemas disabled).")),
+    avroSchema: z
+      .boolean({ error: "avroSchema is true or false" })
+      .optional()
+      .meta(meta("Put each change's Avro schema, derived from its table as it is at the change, in the header mr.avro.schema, for a kafka-sink with format avro and schemaFromRecord.")),
     publication: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a publication name has lowercase letters, digits and _ (at most 63)")
@@ -72,6 +76,7 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (c.outbox && c.tables) ctx.addIssue({ code: "custom", path: ["tables"], message: "with outbox the node captures the outbox table only: leave tables out (name the table in outbox.table)" });
     if (!c.outbox && !c.tables) ctx.addIssue({ code: "custom", path: ["tables"], message: "name the tables to capture (or give outbox)" });
+    if (c.outbox && c.avroSchema) ctx.addIssue({ code: "custom", path: ["avroSchema"], message: "with outbox each record is the row's own event, with no table schema: leave avroSchema out" });
     if (c.outbox && c.envelope === "debezium") ctx.addIssue({ code: "custom", path: ["envelope"], message: "with outbox each record is the row's event, not a change envelope: leave envelope out" });
     const tables = capturedTables(c);
     for (const table of Object.keys(c.keys ?? {})) {

@@ -63,7 +63,7 @@ const SCALARS = new Map<number, TextParser>([
 ]);
 
 /** Array type oid → element type oid, for the built-in array types. */
-const ARRAYS = new Map<number, number>([
+export const ARRAYS = new Map<number, number>([
   [1000, 16], [1001, 17], [1016, 20], [1005, 21], [1007, 23], [1028, 26], [199, 114], [1021, 700], [1022, 701],
   [1115, 1114], [1185, 1184], [3807, 3802], [1231, 1700], [1009, 25], [1015, 1043], [1014, 1042], [2951, 2950],
   [1182, 1082], [1183, 1083], [1187, 1186], [1041, 869], [1040, 829],
