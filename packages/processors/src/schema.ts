@@ -44,6 +44,14 @@ export const topicName = z
   .max(249, { error: "a topic name has at most 249 characters", abort: true })
   .regex(/^(?:[A-Za-z0-9._-]|#\{[A-Za-z_][A-Za-z0-9_.-]*\})+$/, "a topic name has letters, digits, '.', '_' or '-' (or #{parameter} references)");
 
+/**
+ * A topic a node writes: not one of Millrace's own (`mr.…` edges, `mr-dlq.…` dead letters), which
+ * would put records into another flow's edges, restricted flows' included.
+ */
+export const writableTopicName = topicName.refine((t) => !t.startsWith("mr.") && !t.startsWith("mr-dlq."), {
+  message: "topics starting with mr. or mr-dlq. are Millrace's own (flows' edges and dead letters): a sink may not write them",
+});
+
 /** A connection string; may be a #{parameter} reference. Never echoed in messages. Secret-capable. */
 export function connectionString(description: string) {
   return z

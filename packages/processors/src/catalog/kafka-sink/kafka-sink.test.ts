@@ -40,3 +40,19 @@ describe("kafka-sink topicExpression", () => {
     expect(message({ ...routed, format: "avro", valueSchema: '"string"' })).toMatch(/an avro subject is named per topic/);
   });
 });
+
+describe("kafka-sink topics it may write", () => {
+  it("refuses Millrace's own topics (flows' edges and dead letters), naming the field", () => {
+    for (const [config, path] of [
+      [{ topic: "mr.other-flow.map.success" }, "topic"],
+      [{ topic: "mr-dlq.other-flow" }, "topic"],
+      [{ ...routed, topics: ["orders.created", "mr.other-flow.enrich.success"] }, "topics.1"],
+    ] as const) {
+      const r = configSchema.safeParse(config);
+      expect(r.success).toBe(false);
+      const issue = r.error!.issues.find((i) => i.path.join(".") === path)!;
+      expect(issue.message).toContain("Millrace's own");
+    }
+    expect(configSchema.safeParse({ topic: "mr-orders" }).success).toBe(true);
+  });
+});

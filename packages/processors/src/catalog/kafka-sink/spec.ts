@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ProcessorSpec } from "../../sdk.js";
-import { connectionField, expression, MESSAGE_FORMATS, meta, topicName } from "../../schema.js";
+import { connectionField, expression, MESSAGE_FORMATS, meta, writableTopicName } from "../../schema.js";
 
 const avroSchemaText = z
   .string()
@@ -17,7 +17,7 @@ const subjectName = z.string().min(1, "the subject is empty").max(255, "a subjec
 
 export const configSchema = z
   .strictObject({
-    topic: topicName.meta(meta("Kafka topic to produce to.", { placeholder: "orders-enriched" })),
+    topic: writableTopicName.meta(meta("Kafka topic to produce to.", { placeholder: "orders-enriched" })),
     connection: connectionField("kafka"),
     keyExpression: expression("Optional JSONata for the message key; without it the record key is kept.", {
       placeholder: "value.customerId",
@@ -26,7 +26,7 @@ export const configSchema = z
       placeholder: 'headers."mr.outbox.topic"',
     }).optional(),
     topics: z
-      .array(topicName, { error: "topics is a list of topic names" })
+      .array(writableTopicName, { error: "topics is a list of topic names" })
       .max(100, "a sink writes at most 100 topics")
       .refine((t) => new Set(t).size === t.length, { message: "a topic is listed twice" })
       .optional()
