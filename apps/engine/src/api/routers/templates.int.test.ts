@@ -96,6 +96,13 @@ describe("templates API on a real Postgres", () => {
     await api.templates.delete({ id: saved.id });
   });
 
+  it("refuses a template from a restricted flow (every viewer reads templates)", async () => {
+    await api.flows.save({ document: source("secret-src") });
+    await api.flows.access.set({ flowId: "secret-src", restricted: true, users: [], groups: [] });
+    await expect(api.templates.save({ document: source("secret-src"), groupId: "g", name: "Leak" })).rejects.toThrow(/flow secret-src is restricted/);
+    expect((await api.templates.list()).some((t) => t.name === "Leak")).toBe(false);
+  });
+
   it("bounds its inputs and names an unknown group", async () => {
     await expect(api.templates.save({ document: source("x"), groupId: "g", name: "n".repeat(201) })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(api.templates.save({ document: source("x"), groupId: "nope", name: "T" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining('group "nope" does not exist') });

@@ -39,6 +39,11 @@ export const templatesRouter = router({
     .mutation(async ({ ctx, input }) => {
       const checked = validateFlow(input.document, ctx.services.catalog, { draft: true });
       if (!checked.ok) throw invalidFlow("the flow document is not valid", checked.errors);
+      // every viewer reads templates: a restricted flow's contents would leak through one
+      const standing = await ctx.services.repositories.flowAccess.standing(checked.document.id, ctx.principal.name);
+      if (standing?.restricted) {
+        throw new DomainError("INVALID", `flow ${checked.document.id} is restricted, and every viewer can read a template: it is not made from a restricted flow (copy the group into a flow that is not restricted first, or lift the restriction)`);
+      }
       const repo = ctx.services.repositories.templates;
       const previous = input.templateId ? await repo.get(input.templateId) : undefined;
       let body;
