@@ -98,6 +98,17 @@ test("a 2,000-node flow far out: drawn whole, a box is selected, dragged (edges 
   const back = (await getFlowViaApi(engineUrl, doc.id)).document.nodes.find((n) => n.id === "n10_50")!;
   expect(back.position).toEqual(target.position);
 
+  // a drag the browser cancels (pointercancel: a touch taken over, the window losing the pointer) moves nothing
+  const still = await boxOnScreen(page, back.position);
+  await page.mouse.move(still.x, still.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 5; i++) await page.mouse.move(still.x + 8 * i, still.y + 5 * i);
+  await expect(moving).toHaveAttribute("data-drag-node", "n10_50");
+  await page.evaluate(() => window.dispatchEvent(new PointerEvent("pointercancel", { bubbles: true, isPrimary: true })));
+  await page.mouse.up();
+  await expect(moving).not.toHaveAttribute("data-drag-node", /./);
+  await expect(page.getByTestId("dirty-mark")).not.toHaveAttribute("data-dirty", "true");
+
   // Shift+drag draws a selection box: the boxes wholly inside it are selected; Delete removes them, Ctrl+Z brings them back
   const pos = (id: string) => doc.nodes.find((n) => n.id === id)!.position;
   const from = await boxOnScreen(page, pos("n0_10"), { x: -100, y: -60 });

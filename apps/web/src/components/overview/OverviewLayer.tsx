@@ -254,7 +254,9 @@ function OverviewLayerImpl(props: Props) {
       if (!frame) frame = requestAnimationFrame(update);
     };
 
-    const onUp = () => {
+    const onUp = (e: PointerEvent) => {
+      // a cancelled pointer (the browser took it over) changes nothing: no click, no move
+      const cancelled = e.type === "pointercancel";
       const g = gesture.current;
       window.removeEventListener("pointermove", onMove, true);
       window.removeEventListener("pointerup", onUp, true);
@@ -265,15 +267,16 @@ function OverviewLayerImpl(props: Props) {
       if (g.kind === "press") {
         const { toggle, hit } = g;
         gesture.current = null;
+        if (cancelled) return;
         const sel = useFlowStore.getState().selection;
         flowActions.select(toggle ? { nodes: clickSelection(hit, sel.nodes, true) } : { nodes: [hit], edges: [] });
         if (!toggle) groupUi.select([]);
       } else if (g.kind === "drag") {
-        const positions = draggedPositions(g.start, g.pointer, latest.current.props.grid);
+        const positions = cancelled ? g.start.from : draggedPositions(g.start, g.pointer, latest.current.props.grid);
         g.positions = positions;
         painter.paintMoving();
         gesture.current = null;
-        if (unmoved(g.start, positions)) {
+        if (cancelled || unmoved(g.start, positions)) {
           painter.paintStatic();
           painter.paintMoving();
         } else {
@@ -283,8 +286,9 @@ function OverviewLayerImpl(props: Props) {
           groupActions.commitMove(positions);
         }
       } else {
-        gesture.current = null;
+        // the selection of the last moves, whose frame was cancelled above
         update();
+        gesture.current = null;
         if (boxRef.current) boxRef.current.style.display = "none";
       }
     };
