@@ -104,13 +104,12 @@ describe("postgres-cdc Avro schemas", () => {
     expect(avroParserFor(25, null, OVERRIDES.number)("1.5")).toBe(1.5);
     expect(avroParserFor(1007, null, undefined)("{1,2}")).toEqual([1, 2]);
     const toText = jsonTextColumns([
-      { name: "doc", typeOid: 3802 },
-      { name: "docs", typeOid: 3807 },
+      { name: "doc", typeOid: 25, override: OVERRIDES.json },
       { name: "id", typeOid: 23 },
     ])!;
-    const rows: Record<string, unknown>[] = [{ doc: { a: 1 }, docs: [{ b: 2 }, null], id: 1 }, { doc: null, docs: null, id: 2 }];
+    const rows: Record<string, unknown>[] = [{ doc: { a: 1 }, id: 1 }, { doc: null, id: 2 }, { doc: "text", id: 3 }];
     toText(rows);
-    expect(rows).toEqual([{ doc: '{"a":1}', docs: ['{"b":2}', null], id: 1 }, { doc: null, docs: null, id: 2 }]);
+    expect(rows).toEqual([{ doc: '{"a":1}', id: 1 }, { doc: null, id: 2 }, { doc: "text", id: 3 }]);
     expect(jsonTextColumns([{ name: "id", typeOid: 23 }])).toBeUndefined();
   });
 

@@ -164,23 +164,17 @@ export function avroParserFor(typeOid: number, typeName: string | null | undefin
 }
 
 /**
- * The snapshot's rows with their json values back as text, as the stream sends them in Avro mode
- * (the snapshot's driver parsed them); `columns`: the table's, undefined when it has no json column.
+ * The snapshot's rows with their columnTypes json values back as text, as the stream sends them in
+ * Avro mode (the snapshot applies the override after reading); undefined when the table has none.
  */
 export function jsonTextColumns(columns: readonly AvroColumn[]): ((rows: Record<string, unknown>[]) => void) | undefined {
-  const native = columns.filter((c) => !c.override && (JSON_TYPES.has(c.typeOid) || JSON_TYPES.has(ARRAYS.get(c.typeOid) ?? 0))).map((c) => ({ name: c.name, array: ARRAYS.has(c.typeOid) }));
   const overridden = columns.filter((c) => c.override === OVERRIDES.json).map((c) => c.name);
-  if (!native.length && !overridden.length) return undefined;
-  const text = (v: unknown) => (v === null || v === undefined ? v : JSON.stringify(v));
+  if (!overridden.length) return undefined;
   return (rows) => {
     for (const row of rows) {
-      for (const { name, array } of native) {
-        const v = row[name];
-        row[name] = array && Array.isArray(v) ? v.map(text) : text(v);
-      }
       for (const name of overridden) {
         const v = row[name];
-        if (typeof v !== "string") row[name] = text(v);
+        if (v !== null && v !== undefined && typeof v !== "string") row[name] = JSON.stringify(v);
       }
     }
   };

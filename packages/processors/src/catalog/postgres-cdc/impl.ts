@@ -66,7 +66,7 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
     const relations = new Map<number, CapturedTable | undefined>();
     /** with avroSchema: each relation's schema as of its newest Relation message (a column added or dropped: a new one) */
     const avroOf = c.avroSchema && !outbox ? new Map<number, RelationAvro>() : undefined;
-    /** with avroSchema: each snapshot table's schema, and how its json values go back to text */
+    /** with avroSchema: each snapshot table's schema, and how its columnTypes json values go back to text */
     const snapshotAvro = new Map<CapturedTable, { avro: RelationAvro; jsonText: ((rows: Record<string, unknown>[]) => void) | undefined }>();
     let open: { records: MRecord[]; tx: ChangeTx; xid: number; seen: number } | undefined;
     /** a transaction whose earlier parts went out: replayed after a reconnect, those changes are skipped */
@@ -118,7 +118,8 @@ export const impl: ProcessorImpl<PostgresCdcConfig> = {
             const created = await createSlot(repl, slot, snapshotMode === "initial");
             ctx.log("info", `postgres-cdc ${ctx.nodeId}: created replication slot ${slot} at ${numberToLsn(created.consistentPoint)} (publication ${publication})`);
             if (created.snapshotName) {
-              const reader = await SnapshotReader.open(clientConfig, created.snapshotName, tables, c.snapshotChunkRows);
+              const parse = avroOf ? (oid: number, name?: string) => avroParserFor(oid, name, undefined) : undefined;
+              const reader = await SnapshotReader.open(clientConfig, created.snapshotName, tables, c.snapshotChunkRows, parse);
               const tx: ChangeTx = { lsn: numberToLsn(created.consistentPoint), lsnNumber: created.consistentPoint, txId: null, commitTime: new Date().toISOString() };
               snapshot = { reader, tx, point: created.consistentPoint };
               state = "snapshot";

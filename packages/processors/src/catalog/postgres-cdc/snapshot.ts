@@ -28,13 +28,13 @@ export class SnapshotReader {
     private readonly typeNames: ReadonlyMap<number, string>,
   ) {}
 
-  /** Imports `snapshotName` (must run while the slot's creating connection is still idle). */
-  static async open(config: pg.ClientConfig, snapshotName: string, tables: readonly CapturedTable[], chunkRows: number): Promise<SnapshotReader> {
+  /** Imports `snapshotName` (must run while the slot's creating connection is still idle). `parse`: the column parsers (the stream's). */
+  static async open(config: pg.ClientConfig, snapshotName: string, tables: readonly CapturedTable[], chunkRows: number, parse: (typeOid: number, typeName?: string) => TextParser = parserFor): Promise<SnapshotReader> {
     const typeNames = new Map<number, string>();
     const client = new pg.Client({
       ...config,
       options: SESSION_OPTIONS,
-      types: { getTypeParser: (oid: number) => parserFor(oid, typeNames.get(oid)) },
+      types: { getTypeParser: (oid: number) => parse(oid, typeNames.get(oid)) },
     } as pg.ClientConfig);
     // a session dropped between chunks fails the next query; unheard, the event would be an uncaught exception
     client.on("error", () => {});

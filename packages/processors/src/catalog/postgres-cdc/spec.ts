@@ -161,6 +161,12 @@ time as ISO text, json/jsonb as JSON, arrays as JSON arrays, bytea as base64, bo
 interval and every other type as their text. **columnTypes** sets a column's mapping to text, number or json
 instead (\`{"public.orders.amount": "number"}\`), in the snapshot and the stream alike.
 
+**avroSchema**: each record also carries, in the header \`mr.avro.schema\`, the Avro schema of its
+table as it is at that change (\`<schema>.<table>.Envelope\`, every column an optional field; names Avro
+refuses adjusted, \`order-ref\` → \`order_ref\`, in the rows too; json/jsonb kept as their text). A
+kafka-sink with format avro and **schemaFromRecord** registers each new schema as the subject's next
+version and writes with it: an added or dropped column needs no redeploy.
+
 **Snapshot**: with *initial* (default) a new slot's exported snapshot is read first, **snapshotChunkRows**
 rows at a time, each row a record with op \`r\`; the changes follow from exactly the slot's starting
 point, so none is missed or repeated. A snapshot interrupted by a stop or a crash starts over.
