@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { HEADER, type MRecord } from "@millrace/processors";
-import type { ExecutionPlan } from "../planner/index.js";
+import type { FlowDocument } from "@millrace/flow";
+import { planFlow, type ExecutionPlan, type PlannerCatalog } from "../planner/index.js";
+import { StageExecutor } from "../runtime/stage.js";
 import { AvroCodec, wireSchemaId } from "./avro.js";
 import { SchemaCache } from "./codecs.js";
 import { flowFormats } from "./flow-formats.js";
@@ -100,5 +102,34 @@ describe("schema from the record", () => {
     const plan = { stages: [], nodes: [{ id: "sink", kind: "sink", config: { format: "avro", valueSchema: schema() }, ports: [{ port: "success", externalTopic: "orders" }] }] } as unknown as ExecutionPlan;
     const f = await flowFormats(plan, () => store, (s) => new SchemaCache(s));
     expect(f.encoders.get("sink")!.prepare).toBeUndefined();
+  });
+
+  it("is registered by the stage before the sink's records are encoded (one registration per batch, not per record)", async () => {
+    const catalog: PlannerCatalog = {
+      get: (t) => ({ poll: { kind: "source" as const, outputPorts: () => ["success"] }, sink: { kind: "sink" as const, outputPorts: () => ["success", "failure"], externalTopic: (c: { topic: string }) => c.topic } })[t],
+    };
+    const node = (id: string, type: string, config: Record<string, unknown>) => ({ id, type, typeVersion: 1, config, position: { x: 0, y: 0 } });
+    const doc: FlowDocument = {
+      schemaVersion: 1,
+      id: "f",
+      name: "f",
+      nodes: [node("src", "poll", {}), node("sink", "sink", { topic: "orders", format: "avro", schemaFromRecord: true })],
+      edges: [{ id: "e1", from: { node: "src", port: "success" }, to: { node: "sink" } }],
+      parameters: [],
+    };
+    const plan = planFlow(doc, catalog);
+    const { store, calls } = registry();
+    const { encoders } = await flowFormats(plan, () => store, (s) => new SchemaCache(s));
+    const stage = plan.stages.find((s) => s.nodes.includes("sink"))!;
+    const pass = { process: (rs: MRecord[], o: { emit(port: string, r: MRecord, i: number): void }) => rs.forEach((r, i) => o.emit("success", r, i)) };
+    const ex = new StageExecutor(plan, stage, new Map([["sink", pass]]), undefined, encoders);
+    const text = schema();
+    // the source's records go through the sink fused below it, as a postgres-cdc's do
+    expect(stage.head).toBe("src");
+    const out = await ex.runSource([record({ id: 1 }, text), record({ id: 2 }, text)], { chooser: undefined, slot: 0 });
+    expect(calls).toHaveLength(1);
+    const written = out.outgoing.topics.get("orders")!.messages;
+    expect(written.map((m) => wireSchemaId(m.value as Buffer))).toEqual([1, 1]);
+    expect(written[0]!.headers![HEADER.avroSchema]).toBeUndefined();
   });
 });
