@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import type { FlowDocument } from "@millrace/flow";
+import { createGroup, type FlowDocument } from "@millrace/flow";
 import { createTestDatabase, freePort, testBrokers, waitFor } from "@millrace/testkit";
 import { appRouter } from "../api/router.js";
 import { createCallerFactory } from "../api/trpc.js";
@@ -124,6 +124,8 @@ describe("sensitive parameter values", () => {
     const flowId = "sec";
     // a connection's secret is sealed, re-sealed and never shown like a parameter's
     await api.connections.add({ document: { name: "sec-conn", type: "http", baseUrl: "http://127.0.0.1:9/", auth: { type: "bearer", token: SECRET } } });
+    // a template of the node whose header holds the secret: kept as the parameter's reference, never its value
+    const template = await api.templates.save({ document: createGroup(doc, { id: "g", name: "Request", nodes: ["req"] }), groupId: "g", name: "with a secret" });
     const inputs: Record<string, unknown> = {
       "flows.list": undefined,
       "flows.get": { id: flowId },
@@ -154,6 +156,10 @@ describe("sensitive parameter values", () => {
       "tables.get": { flowId, nodeId: "req", key: "k" },
       "tables.scan": { flowId, nodeId: "req" },
       "tables.snapshots": { flowId, nodeId: "req" },
+      "templates.list": undefined,
+      "templates.get": { id: template.id },
+      "templates.uses": { templateId: template.id },
+      "cdc.slots": {},
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const reads = Object.entries(procedures).filter(([, p]) => p._def.type !== "mutation").map(([path]) => path);
