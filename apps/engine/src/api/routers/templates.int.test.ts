@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, freePort, testBrokers } from "@millrace/testkit";
 import { createGroup, placeTemplate, TEMPLATE_LIMITS, type FlowDocument } from "@millrace/flow";
-import { startEngine, type RunningEngine } from "../../engine.js";
 import { appRouter } from "../router.js";
 import { createCallerFactory } from "../trpc.js";
 import { ADMIN } from "../../../test-support/index.js";
+import { startTestEngine, type TestEngine } from "../../../test-support/engine-harness.js";
 
 /** generate → filter (#{minimum}) → log, with filter and log in group "g". */
 function source(id: string): FlowDocument {
@@ -29,18 +28,15 @@ function source(id: string): FlowDocument {
 const makeCaller = createCallerFactory(appRouter);
 
 describe("templates API on a real Postgres", () => {
-  let engine: RunningEngine;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let t: TestEngine;
   let api: ReturnType<typeof makeCaller>;
 
   beforeAll(async () => {
-    db = await createTestDatabase("templates");
-    engine = await startEngine({ host: "127.0.0.1", port: await freePort(), databaseUrl: db.url, kafkaBrokers: testBrokers(), engineId: "test" });
-    api = makeCaller({ services: engine.services, principal: ADMIN });
+    t = await startTestEngine("templates");
+    api = makeCaller({ services: t.engine.services, principal: ADMIN });
   });
   afterAll(async () => {
-    await engine?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   it("saves a group as a template, lists and reads it, finds its uses, saves a new version and deletes it", async () => {
@@ -86,7 +82,7 @@ describe("templates API on a real Postgres", () => {
   it("keeps at most TEMPLATE_LIMITS.versions versions of a template, saying what to do instead", async () => {
     const saved = await api.templates.save({ document: source("many"), groupId: "g", name: "Many" });
     const body = await api.templates.get({ id: saved.id });
-    const repo = engine.services.repositories.templates;
+    const repo = t.engine.services.repositories.templates;
     for (let v = 2; v <= TEMPLATE_LIMITS.versions; v++) await repo.save(saved.id, body, "admin");
     await expect(api.templates.save({ document: source("many"), groupId: "g", name: "Many", templateId: saved.id })).rejects.toMatchObject({
       code: "BAD_REQUEST",

@@ -1,3 +1,4 @@
+import { toHeaderString } from "../../expr.js";
 import { failed, HEADER, type MRecord } from "../../sdk.js";
 import type { ChangeEncoder } from "./changes.js";
 import type { CapturedTable } from "./setup.js";
@@ -58,10 +59,8 @@ export function resolveLayout(config: OutboxConfig, table: CapturedTable): Outbo
   };
 }
 
-/** A column's value as header or key text: strings as they are, numbers and booleans as text, the rest JSON. */
-function asText(v: unknown): string {
-  return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" ? String(v) : JSON.stringify(v);
-}
+/** A column's value (never null here) as header or key text: strings as they are, numbers and booleans as text, the rest JSON. */
+const asText = (v: unknown): string => toHeaderString(v)!;
 
 /**
  * Turns an inserted outbox row into its event: key = the key column, value = the payload (jsonb as
