@@ -5,8 +5,12 @@
 //   KAFKA_BROKERS=127.0.0.1:9092 TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres \
 //     node --import tsx bench/micro/count-stage.bench.ts [records=300000] [rounds=3]
 //
+// HEAP_SAMPLE=FILE also samples what the run allocates (objects collected since included), reports
+// bytes allocated per record and writes the last round's sampling heap profile to FILE.
+//
 // Not part of the test suites.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, freePort, testBrokers } from "../../packages/testkit/src/index.js";
@@ -56,16 +60,21 @@ async function run(input: string): Promise<{ rps: number; cpuUsPerRecord: number
         [["src", "success", "counts"], ["counts", "success", "out"]],
       ),
     });
+    const sampler = process.env.HEAP_SAMPLE ? await startHeapSampling() : undefined;
     const t0 = Date.now();
     const c0 = process.cpuUsage();
     await api.deployments.deploy({ flowId: id, exactlyOnce: false });
     for (;;) {
       const ends = await engine.services.kafka!.topicEndOffsets(sink);
       if (ends.reduce((s, p) => s + p.high, 0) >= RECORDS) break;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (Date.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
+    if (sampler) {
+      const bytes = await sampler.stop(process.env.HEAP_SAMPLE!);
+      console.log(`allocated ~${Math.round(bytes / RECORDS)} bytes/record (sampled)`);
+    }
     await api.deployments.stop({ flowId: id });
     return { rps: RECORDS / seconds, cpuUsPerRecord: (c.user + c.system) / RECORDS };
   } finally {
@@ -74,6 +83,29 @@ async function run(input: string): Promise<{ rps: number; cpuUsPerRecord: number
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** V8's sampling heap profiler, counting objects the GC has collected since too: what the run allocated. */
+async function startHeapSampling(): Promise<{ stop(file: string): Promise<number> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  await post("HeapProfiler.enable");
+  await post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return {
+    async stop(file) {
+      const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: { head: HeapNode } };
+      session.disconnect();
+      writeFileSync(file, JSON.stringify(profile));
+      const sum = (n: HeapNode): number => n.selfSize + n.children.reduce((s, c) => s + sum(c), 0);
+      return sum(profile.head);
+    },
+  };
+}
+interface HeapNode {
+  selfSize: number;
+  children: HeapNode[];
 }
 
 const input = uid("count-in");

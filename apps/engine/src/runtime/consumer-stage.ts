@@ -5,7 +5,7 @@ import { errorMessage } from "../log.js";
 import { withTimeout } from "../timeout.js";
 import type { PlannedStage } from "../planner/index.js";
 import { OffsetCommitter } from "./commits.js";
-import { produce, type ProducedPositions } from "./producing.js";
+import { produce, UNMEASURED, type ProducedPositions } from "./producing.js";
 import { decode, messageBytes } from "./records.js";
 import { eventTimeRefusedWarning, type RunnerDeps, type StageRunner } from "./stage-runner.js";
 import type { StageOutput } from "./stage.js";
@@ -289,7 +289,7 @@ export class ConsumerStageRunner implements StageRunner {
           clearInterval(hb);
         }
         // the table's changes go with the outputs (and in their transaction): the changelog partition is the input partition
-        if (table) for (const m of table.changelog()) out.outgoing.add(tables!.changelogTopic, m, { bytes: undefined });
+        if (table) for (const m of table.changelog()) out.outgoing.add(tables!.changelogTopic, m, UNMEASURED);
       }
     } catch (e) {
       table?.discard();

@@ -83,6 +83,9 @@ export class PartitionChooser {
 /** What a message's size is taken from: a node's output (Emitted), or a message no output owns whose size is measured when requests are cut. */
 export type MessageOwner = Pick<Emitted, "bytes">;
 
+/** The owner of messages no output owns (a table's changelog records): their size is measured when requests are cut. */
+export const UNMEASURED: MessageOwner = Object.freeze({ bytes: undefined });
+
 /** One topic's part of a batch: its messages in emit order and the output each one is a copy of. */
 export class TopicOutput {
   readonly messages: OutMessage[] = [];

@@ -92,9 +92,11 @@ export function recordOf(m: InMessage, value: unknown): MRecord {
     if (s !== undefined) headers[k] = s;
   }
   if (headers[HEADER.id] === undefined) headers[HEADER.id] = newRecordId();
+  const timestamp = +m.timestamp;
+  // one literal for the usual record (keyed, timestamped): no properties added after it is made
+  if (m.key !== null && timestamp >= 0) return { key: m.key.toString("utf8"), value, headers, timestamp };
   const r: MRecord = { value, headers };
   if (m.key !== null) r.key = m.key.toString("utf8");
-  const timestamp = +m.timestamp;
   if (timestamp >= 0) r.timestamp = timestamp;
   return r;
 }
@@ -139,20 +141,34 @@ export function encodedBytes(m: OutMessage): number {
   return (v == null ? 0 : typeof v === "string" ? utf8Bytes(v) : v.length) + (k == null ? 0 : typeof k === "string" ? utf8Bytes(k) : k.length);
 }
 
+/** HEADER.id and HEADER.parents as literals (checked against HEADER by their types), so the headers literal below has a fixed shape. */
+const ID_HEADER: typeof HEADER.id = "mr.id";
+const PARENTS_HEADER: typeof HEADER.parents = "mr.parents";
+
 /**
  * Lineage: a record passed through unchanged (the very input object) keeps its id; a derived
  * or created record gets a new id with its parent's id in HEADER.parents, and its parent's
  * timestamp unless it has its own.
+ *
+ * The headers are copied key by key into a literal holding the two lineage headers: an object
+ * spread with a computed key cost about ten times the time and six times the memory per record.
  */
 export function withLineage(record: MRecord, parent: MRecord | undefined): MRecord {
-  if (parent === record && record.headers[HEADER.id] !== undefined) return record;
-  const headers: Record<string, string> = { ...record.headers, [HEADER.id]: newRecordId() };
-  const pid = parent?.headers[HEADER.id];
-  if (pid !== undefined) headers[HEADER.parents] = pid;
-  else delete headers[HEADER.parents];
-  const out: MRecord = { value: record.value, headers };
-  if (record.key !== undefined) out.key = record.key;
+  const src = record.headers;
+  if (parent === record && src[ID_HEADER] !== undefined) return record;
+  const pid = parent?.headers[ID_HEADER];
+  const headers: Record<string, string> = pid === undefined ? { "mr.id": newRecordId() } : { "mr.id": newRecordId(), "mr.parents": pid };
+  for (const k in src) {
+    if (k === ID_HEADER || k === PARENTS_HEADER) continue;
+    // a header named __proto__ stays a header (an assignment would set the prototype)
+    if (k === "__proto__") Object.defineProperty(headers, k, { value: src[k], writable: true, enumerable: true, configurable: true });
+    else headers[k] = src[k]!;
+  }
+  const key = record.key;
   const timestamp = record.timestamp ?? parent?.timestamp;
+  if (key !== undefined && timestamp !== undefined) return { key, value: record.value, headers, timestamp };
+  const out: MRecord = { value: record.value, headers };
+  if (key !== undefined) out.key = key;
   if (timestamp !== undefined) out.timestamp = timestamp;
   return out;
 }

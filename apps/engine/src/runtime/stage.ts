@@ -48,6 +48,35 @@ interface CompiledNode {
 
 const NOWHERE: readonly string[] = Object.freeze([]);
 
+/**
+ * What a node emits for a batch, with lineage set. The list is made at the batch's size (most
+ * nodes emit one output per input) and trimmed when done, instead of growing by copies.
+ */
+class Emits implements Output {
+  private readonly items: Emitted[];
+  private n = 0;
+  constructor(
+    private readonly base: readonly MRecord[],
+    expected: number,
+    /** the parent index every output gets (one input run on its own), else the one emitted */
+    private readonly parentIndex?: number,
+  ) {
+    this.items = new Array<Emitted>(expected);
+  }
+
+  emit(port: string, record: MRecord, parent: number): void {
+    const e = emittedOf(port, withLineage(record, this.base[parent]), this.parentIndex ?? parent);
+    if (this.n < this.items.length) this.items[this.n] = e;
+    else this.items.push(e);
+    this.n++;
+  }
+
+  done(): Emitted[] {
+    this.items.length = this.n;
+    return this.items;
+  }
+}
+
 /** An output with every field it may get set from the start (one object shape on the hot path). */
 function emittedOf(port: string, record: MRecord, parent: number): Emitted {
   return { port, record, parent, topics: NOWHERE, bytes: undefined, messageIndex: undefined };
@@ -127,15 +156,12 @@ export class StageExecutor {
     const node = this.nodes.get(nodeId)!;
     const proc = node.processor;
     if (!proc) throw new Error(`node "${nodeId}" has no processor`);
-    let emitted: Emitted[] = [];
-    const collect = (into: Emitted[], base: MRecord[], map?: number): Output => ({
-      emit(port, record, parent) {
-        into.push(emittedOf(port, withLineage(record, base[parent]), map ?? parent));
-      },
-    });
+    let emitted: Emitted[];
     const own = nodeId === this.tableNode ? table : undefined;
     try {
-      await proc.process(inputs, collect(emitted, inputs), own);
+      const all = new Emits(inputs, inputs.length);
+      await proc.process(inputs, all, own);
+      emitted = all.done();
     } catch (e) {
       if (isTransientError(e)) throw e;
       // One bad record must not fail its batch: run the records one by one, and send those
@@ -144,10 +170,10 @@ export class StageExecutor {
       own?.reset();
       for (let i = 0; i < inputs.length; i++) {
         const one = [inputs[i]!];
-        const sub: Emitted[] = [];
+        const sub = new Emits(one, 1, i);
         try {
-          await proc.process(one, collect(sub, one, i), own);
-          for (const x of sub) emitted.push(x);
+          await proc.process(one, sub, own);
+          for (const x of sub.done()) emitted.push(x);
         } catch (err) {
           if (isTransientError(err)) throw err;
           const reason = err instanceof Error ? err.message : String(err);
@@ -162,7 +188,7 @@ export class StageExecutor {
     let bytesOut = 0;
     let errors = 0;
     let lastError: string | undefined;
-    let fusedInputs: Map<string, MRecord[]> | undefined;
+    let fusedInputs: Map<string, { records: MRecord[]; n: number }> | undefined;
     const outgoing = out.outgoing;
     if (node.prepareEncode) await node.prepareEncode(emitted);
     for (let i = 0; i < emitted.length; i++) {
@@ -221,8 +247,11 @@ export class StageExecutor {
         fusedInputs ??= new Map();
         const target = fused[f]!.node;
         let list = fusedInputs.get(target);
-        if (!list) fusedInputs.set(target, (list = []));
-        list.push(e.record);
+        // sized for every output (a fused node usually gets them all), trimmed below
+        if (!list) fusedInputs.set(target, (list = { records: new Array<MRecord>(emitted.length - i), n: 0 }));
+        if (list.n < list.records.length) list.records[list.n] = e.record;
+        else list.records.push(e.record);
+        list.n++;
       }
     }
     if (node.callContext) addCallContexts(node.callContext, emitted, outgoing);
@@ -230,7 +259,12 @@ export class StageExecutor {
     if (offsets) nb.inputOffsets = offsets;
     if (lastError !== undefined) nb.lastError = lastError;
     out.nodes.push(nb);
-    if (fusedInputs) for (const [target, recs] of fusedInputs) await this.runNode(target, recs, out, 0, undefined, table);
+    if (fusedInputs) {
+      for (const [target, list] of fusedInputs) {
+        list.records.length = list.n;
+        await this.runNode(target, list.records, out, 0, undefined, table);
+      }
+    }
   }
 }
 

@@ -1,10 +1,10 @@
 import { rm } from "node:fs/promises";
 import type { KeyValueState } from "@millrace/processors";
 import type { KafkaClient, OutMessage } from "../kafka/index.js";
-import { changelogCheckpoint, changelogMessages } from "../state/changelog.js";
+import { changelogCheckpoint } from "../state/changelog.js";
 import { PendingChanges } from "../state/pending.js";
 import { restoreStore, type RestoreResult } from "../state/restore.js";
-import { PartitionStore, storeDirectory, type StoreChange, type StoreValue } from "../state/store.js";
+import { PartitionStore, storeDirectory, type StoreValue } from "../state/store.js";
 import type { ProducedPositions } from "./producing.js";
 
 /** A table's bound on disk per input partition (MILLRACE_TABLE_MAX_MB, default 1 GB). */
@@ -83,16 +83,12 @@ export class StageTables {
     const before = this.latest.get(partition);
     const pending = new PendingChanges(store, before?.open && before.store === store ? before : undefined);
     this.latest.set(partition, pending);
-    let changes: StoreChange[] | undefined;
     const topic = this.o.changelogTopic;
     return {
       get: (key) => pending.get(key),
       put: (key, value) => pending.put(key, value as StoreValue),
       delete: (key) => pending.delete(key),
-      changelog() {
-        changes = pending.changes();
-        return changes.length ? changelogMessages(changes, partition) : [];
-      },
+      changelog: () => pending.changelogMessages(partition),
       commit: (positions) => {
         // a batch of an earlier generation finishing after the partition was restored again: the
         // restore holds what the changelog had; its older values must not overwrite that
@@ -100,7 +96,7 @@ export class StageTables {
           pending.discard();
           return;
         }
-        pending.commit(changes ?? pending.changes(), changelogCheckpoint(positions, topic));
+        pending.commit(changelogCheckpoint(positions, topic));
       },
       reset: () => pending.reset(),
       discard: () => {

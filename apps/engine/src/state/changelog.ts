@@ -60,9 +60,14 @@ export function changelogMessages(changes: readonly StoreChange[], partition: nu
   const out = new Array<OutMessage>(changes.length);
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i]!;
-    out[i] = { key: c.key, value: c.value === null ? null : JSON.stringify(c.value), partition };
+    out[i] = changelogMessage(c.key, c.value, partition);
   }
   return out;
+}
+
+/** The changelog record of one change (see changelogMessages). */
+export function changelogMessage(key: string, value: StoreValue | null, partition: number): OutMessage {
+  return { key, value: value === null ? null : JSON.stringify(value), partition };
 }
 
 /** The change a changelog record carries; throws naming the record when it is not one. */

@@ -26,10 +26,10 @@ describe("PendingChanges", () => {
     expect(second.get("a")).toBe(5);
     expect(second.get("b")).toBeUndefined();
     second.put("a", 6);
-    expect(() => second.commit(second.changes(), 12)).toThrow("a batch committed before the batch it read through");
-    first.commit(first.changes(), 11);
+    expect(() => second.commit(12)).toThrow("a batch committed before the batch it read through");
+    first.commit(11);
     expect(second.get("b")).toBeUndefined(); // now from the store
-    second.commit(second.changes(), 12);
+    second.commit(12);
     expect(store.get("a")).toBe(6);
     expect(store.checkpoint()).toBe(12);
   });
@@ -75,13 +75,18 @@ describe("PendingChanges", () => {
       { key: "c", value: null },
       { key: "b", value: 3 },
     ]);
-    batch.commit(changes, 13);
+    expect(batch.changelogMessages(4)).toEqual([
+      { key: "a", value: "6", partition: 4 },
+      { key: "c", value: null, partition: 4 },
+      { key: "b", value: "3", partition: 4 },
+    ]);
+    batch.commit(13);
     expect(batch.size).toBe(0);
     expect(store.get("a")).toBe(6);
     expect(store.get("c")).toBeUndefined();
     expect(store.checkpoint()).toBe(13);
     batch.put("a", 7);
-    batch.commit(batch.changes(), undefined);
+    batch.commit(undefined);
     expect(store.get("a")).toBe(7);
     expect(store.checkpoint()).toBe(13);
   });

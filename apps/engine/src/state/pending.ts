@@ -1,3 +1,5 @@
+import type { OutMessage } from "../kafka/index.js";
+import { changelogMessage } from "./changelog.js";
 import type { PartitionStore, StoreChange, StoreValue } from "./store.js";
 
 /**
@@ -70,13 +72,23 @@ export class PendingChanges {
     return out;
   }
 
+  /** The batch's changes as changelog records for `partition`, in changes() order, made straight from the pending map. */
+  changelogMessages(partition: number): OutMessage[] {
+    const out = new Array<OutMessage>(this.pending.size);
+    let i = 0;
+    this.pending.forEach((value, key) => {
+      out[i++] = changelogMessage(key, value, partition);
+    });
+    return out;
+  }
+
   /**
-   * Writes `changes` (from changes()) and `checkpoint` to the store in one transaction, then
-   * forgets them. Checkpoint undefined: the store keeps its own (the offsets were not known).
+   * Writes the batch's changes and `checkpoint` to the store in one transaction, then forgets
+   * them. Checkpoint undefined: the store keeps its own (the offsets were not known).
    */
-  commit(changes: readonly StoreChange[], checkpoint: number | undefined): void {
+  commit(checkpoint: number | undefined): void {
     if (this.before?.settled === false) throw new Error(`state store ${this.store.label}: a batch committed before the batch it read through`);
-    this.store.write(changes, checkpoint);
+    this.store.write(this.pending, checkpoint);
     this.pending.clear();
     this.settled = true;
     this.before = undefined;

@@ -141,12 +141,21 @@ export class PartitionStore {
    * to read), all in one lmdb transaction: either all of it is stored or none.
    * `checkpoint` null clears it (the store no longer claims to match any changelog position).
    */
-  write(changes: readonly StoreChange[], checkpoint?: number | null): void {
+  write(changes: readonly StoreChange[] | ReadonlyMap<string, StoreValue | null>, checkpoint?: number | null): void {
+    const many = changes instanceof Map;
     let adds = false;
-    for (let i = 0; i < changes.length; i++) {
-      const c = changes[i]!;
-      this.validateKey(c.key);
-      if (c.value !== null) adds = true;
+    if (many) {
+      // keys validated when they were put (PendingChanges)
+      changes.forEach((value) => {
+        if (value !== null) adds = true;
+      });
+    } else {
+      const list = changes as readonly StoreChange[];
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        this.validateKey(c.key);
+        if (c.value !== null) adds = true;
+      }
     }
     // deletions alone pass even when full: they are how a full store gets smaller
     if (adds) {
@@ -159,16 +168,24 @@ export class PartitionStore {
     const { table, meta } = this;
     try {
       this.root.transactionSync(() => {
-        for (let i = 0; i < changes.length; i++) {
-          const c = changes[i]!;
-          if (c.value === null) table.removeSync(c.key);
-          else table.putSync(c.key, c.value);
+        if (many) {
+          changes.forEach((value, key) => {
+            if (value === null) table.removeSync(key);
+            else table.putSync(key, value);
+          });
+        } else {
+          const list = changes as readonly StoreChange[];
+          for (let i = 0; i < list.length; i++) {
+            const c = list[i]!;
+            if (c.value === null) table.removeSync(c.key);
+            else table.putSync(c.key, c.value);
+          }
         }
         if (checkpoint === null) meta.removeSync(CHECKPOINT_KEY);
         else if (checkpoint !== undefined) meta.putSync(CHECKPOINT_KEY, checkpoint);
       });
     } catch (e) {
-      throw new Error(`state store ${this.label}: writing a batch of ${changes.length} changes failed: ${(e as Error).message}`, { cause: e });
+      throw new Error(`state store ${this.label}: writing a batch of ${many ? changes.size : (changes as readonly StoreChange[]).length} changes failed: ${(e as Error).message}`, { cause: e });
     }
   }
 

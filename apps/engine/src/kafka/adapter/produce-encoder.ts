@@ -38,8 +38,9 @@ export interface ProduceArgs {
 }
 
 // Measurements from the sizing pass, read back in the same order by the writing pass:
-// per record its body size, key length, value length, then per header key its length and per
-// header value its length (-1 = null).
+// per record its body size, key length, value length, header count, then per header key its
+// length and per header value its length (-1 = null). The writing pass walks the headers in the
+// same (for-in) order, so no array of keys is made per record.
 let sizes = new Int32Array(1 << 14);
 let sp = 0;
 function push(n: number): void {
@@ -50,8 +51,6 @@ function push(n: number): void {
   }
   sizes[sp++] = n;
 }
-/** Object.keys(headers) per record (kafkajs's header order), kept between the two passes. */
-const headerKeys: (string[] | undefined)[] = [];
 /** per partition: Date.now() at its encoding, whether any message has a timestamp, first/max timestamp */
 const partitionTimes: { dateNow: number; first: unknown; max: unknown; any: boolean }[] = [];
 
@@ -179,15 +178,15 @@ function measurePartition(messages: ProduceMessage[], t: { dateNow: number; firs
     push(0);
     push(kLen);
     push(vLen);
+    push(0);
     let hSize = 0;
     let hCount = 0;
     const h = m.headers;
-    let keys: string[] | undefined;
     if (h !== undefined) {
       if (typeof h !== "object" || h === null) return UNSUPPORTED;
-      keys = Object.keys(h);
-      for (let j = 0; j < keys.length; j++) {
-        const k = keys[j]!;
+      for (const k in h) {
+        // kafkajs writes own keys only (Object.keys)
+        if (!Object.prototype.hasOwnProperty.call(h, k)) return UNSUPPORTED;
         const hv = (h as Record<string, unknown>)[k];
         const hkLen = strBytes(k);
         push(hkLen);
@@ -209,7 +208,7 @@ function measurePartition(messages: ProduceMessage[], t: { dateNow: number; firs
         }
       }
     }
-    headerKeys.push(keys);
+    sizes[at + 3] = hCount;
     const body =
       1 +
       varLongSize(delta) +
@@ -224,7 +223,7 @@ function measurePartition(messages: ProduceMessage[], t: { dateNow: number; firs
   return total;
 }
 
-function writeRecords(buf: Buffer, off: number, messages: ProduceMessage[], t: { dateNow: number; first: unknown; any: boolean }, rec: number): number {
+function writeRecords(buf: Buffer, off: number, messages: ProduceMessage[], t: { dateNow: number; first: unknown; any: boolean }): number {
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     const body = sizes[sp++]!;
@@ -238,20 +237,11 @@ function writeRecords(buf: Buffer, off: number, messages: ProduceMessage[], t: {
     if (kLen >= 0) off = writeData(buf, off, m.key as string | Buffer, kLen);
     off = writeVarInt(buf, off, vLen);
     if (vLen >= 0) off = writeData(buf, off, m.value as string | Buffer, vLen);
-    const keys = headerKeys[rec + i];
-    if (!keys) {
-      buf[off++] = 0; // no headers
-      continue;
-    }
-    const h = m.headers as Record<string, unknown>;
-    let count = 0;
-    for (let j = 0; j < keys.length; j++) {
-      const hv = h[keys[j]!];
-      count += Array.isArray(hv) ? hv.length : 1;
-    }
+    const count = sizes[sp++]!;
     off = writeVarInt(buf, off, count);
-    for (let j = 0; j < keys.length; j++) {
-      const k = keys[j]!;
+    // every key, those holding an empty array too: the sizing pass measured each
+    const h = m.headers as Record<string, unknown> | undefined;
+    for (const k in h) {
       const hv = h[k];
       const hkLen = sizes[sp++]!;
       if (Array.isArray(hv)) {
@@ -313,7 +303,6 @@ function encode(args: ProduceArgs, prefix: number): Buffer | null {
   const producerId = args.producerId === undefined ? Long.fromInt(-1) : args.producerId;
   const producerEpoch = args.producerEpoch === undefined ? 0 : args.producerEpoch;
   sp = 0;
-  headerKeys.length = 0;
   partitionTimes.length = 0;
   try {
     // sizing pass
@@ -393,7 +382,6 @@ function encode(args: ProduceArgs, prefix: number): Buffer | null {
     off = buf.writeInt32BE(args.timeout as number, off);
     off = buf.writeInt32BE(topicData.length, off);
     let pi = 0;
-    let rec = 0;
     const attributes = transactionalId ? 16 : 0; // TRANSACTIONAL_MASK; compression NONE, CREATE_TIME
     for (const td of topicData) {
       off = writeNullableString(buf, off, td.topic, nullableStringBytes(td.topic));
@@ -420,8 +408,7 @@ function encode(args: ProduceArgs, prefix: number): Buffer | null {
         off = buf.writeInt16BE(producerEpoch as number, off);
         off = buf.writeInt32BE(p.firstSequence === undefined ? 0 : (p.firstSequence as number), off);
         off = buf.writeInt32BE(messages.length, off);
-        off = writeRecords(buf, off, messages, t, rec);
-        rec += messages.length;
+        off = writeRecords(buf, off, messages, t);
         if (off - bodyStart !== body) throw new Error(`produce encoder: batch body ${off - bodyStart} bytes, measured ${body}`);
         buf.writeUInt32BE(crc32c(buf, bodyStart, off), crcAt);
       }
@@ -431,7 +418,6 @@ function encode(args: ProduceArgs, prefix: number): Buffer | null {
   } catch {
     return null; // kafkajs's encoder gives the answer (or its own error)
   } finally {
-    headerKeys.length = 0;
-    partitionTimes.length = 0;
+      partitionTimes.length = 0;
   }
 }

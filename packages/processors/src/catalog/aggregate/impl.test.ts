@@ -31,6 +31,16 @@ describe("aggregate", () => {
     expect(emitted.find((e) => e.port === "failure" && e.record.headers["mr.error"]?.includes("number"))).toBeDefined();
     expect(state.rows.get("a")).toBe(1);
   });
+  it("counts, and carries each op's state across batches; a key changed twice in a batch reads its new state", async () => {
+    const counts = await run({ op: "count" }, [rec("a", "x"), rec("b", "y"), rec("a", "z")]);
+    expect(counts.emitted.map((e) => [e.record.key, e.record.value])).toEqual([["a", 1], ["b", 1], ["a", 2]]);
+    const state = memoryState();
+    await run({ op: "avg", value: "value" }, [rec("k", 1), rec("k", 2)], state);
+    const next = await run({ op: "avg", value: "value" }, [rec("k", 6)], state);
+    expect(next.emitted[0]!.record.value).toBe(3);
+    const max = await run({ op: "max", value: "value" }, [rec("m", 4), rec("m", "high"), rec("m", 9)]);
+    expect(max.emitted.map((e) => [e.port, e.record.value])).toEqual([["success", 4], ["failure", "high"], ["success", 9]]);
+  });
   it("runs a custom reducer", async () => {
     const { emitted } = await run({ initial: '{ "n": 0 }', reduce: '{ "n": state.n + 1 }' }, [rec("a", {}), rec("a", {}), rec("b", {})]);
     expect(emitted.map((e) => [e.record.key, e.record.value])).toEqual([["a", { n: 1 }], ["a", { n: 2 }], ["b", { n: 1 }]]);

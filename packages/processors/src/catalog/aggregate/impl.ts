@@ -1,9 +1,9 @@
 import { parseConfig } from "../../config.js";
-import { failed, type BatchProcessor, type KeyValueState, type MRecord, type ProcessorImpl } from "../../sdk.js";
+import { failed, type BatchProcessor, type MRecord, type ProcessorImpl } from "../../sdk.js";
 import { Expressions } from "../../user-code/expressions.js";
 import { CustomReducer } from "./custom-reducer.js";
 import { groupsOf } from "./groups.js";
-import { foldBatch, result, type Reduced } from "./reduce.js";
+import { fold, FoldError, initialState, result } from "./reduce.js";
 import { spec, type AggregateConfig } from "./spec.js";
 import { WindowedAggregate } from "./windowed.js";
 import { windowPlan } from "./windows.js";
@@ -29,45 +29,64 @@ export const impl: ProcessorImpl<AggregateConfig> = {
         timestamp: c.timestamp === undefined ? undefined : new Expressions([c.timestamp], "value"),
       });
     }
+    if (custom) {
+      return {
+        async process(records, out, state) {
+          if (!state) throw new Error(`node "${ctx.nodeId}": an aggregate runs only in a stateful stage (the runner gives it its partition's table)`);
+          const n = records.length;
+          const groups = groupsOf(records, out, ctx.nodeId);
+          const states = new Map<string, unknown>();
+          for (let i = 0; i < n; i++) {
+            const key = groups[i];
+            if (key === undefined || states.has(key)) continue;
+            const stored = state.get(key);
+            if (stored !== undefined) states.set(key, stored);
+          }
+          const reduced = await custom.reduceBatch(records, groups, states);
+          for (let i = 0; i < n; i++) {
+            const key = groups[i];
+            if (key === undefined) continue;
+            const failure = reduced.failures.get(i);
+            if (failure !== undefined) out.emit("failure", failed(records[i]!, failure, ctx.nodeId), i);
+            else out.emit("success", { key, value: reduced.states[i], headers: records[i]!.headers }, i);
+          }
+          for (const [key, s] of states) state.put(key, s);
+        },
+      };
+    }
+    const builtIn = op!;
+    const maxItems = c.maxItems;
     return {
+      // One pass in record order, reading and writing the partition's table (a key changed
+      // earlier in the batch reads its new state from the batch's own changes).
       async process(records, out, state) {
         if (!state) throw new Error(`node "${ctx.nodeId}": an aggregate runs only in a stateful stage (the runner gives it its partition's table)`);
         const n = records.length;
         const groups = groupsOf(records, out, ctx.nodeId);
-        const states = new Map<string, unknown>();
+        const values = valueOf ? await valuesOf(valueOf, records, groups, out, ctx.nodeId) : undefined;
         for (let i = 0; i < n; i++) {
           const key = groups[i];
           if (key === undefined) continue;
-          if (!states.has(key)) {
-            const stored = state.get(key);
-            if (stored !== undefined) states.set(key, stored);
-          }
-        }
-        let reduced: Reduced;
-        if (custom) reduced = await custom.reduceBatch(records, groups, states);
-        else {
-          const values = await valuesOf(valueOf, records, groups, out, ctx.nodeId);
-          reduced = foldBatch(op!, c.maxItems, groups, values, states);
-        }
-        for (let i = 0; i < n; i++) {
-          const key = groups[i];
-          if (key === undefined) continue;
-          const failure = reduced.failures.get(i);
-          if (failure !== undefined) {
-            out.emit("failure", failed(records[i]!, failure, ctx.nodeId), i);
+          const record = records[i]!;
+          const stored = state.get(key);
+          let after: unknown;
+          try {
+            after = fold(builtIn, stored === undefined ? initialState(builtIn) : stored, values ? values[i] : record.value, maxItems);
+          } catch (e) {
+            if (!(e instanceof FoldError)) throw e;
+            out.emit("failure", failed(record, e.message, ctx.nodeId), i);
             continue;
           }
-          out.emit("success", { key, value: custom ? reduced.states[i] : result(op!, reduced.states[i]), headers: records[i]!.headers }, i);
+          state.put(key, after);
+          out.emit("success", { key, value: result(builtIn, after), headers: record.headers }, i);
         }
-        writeBack(state, states);
       },
     };
   },
 };
 
-/** What `value` gives per record (the record's value without it); a record whose expression fails goes to failure and is skipped. */
-async function valuesOf(expr: Expressions | undefined, records: readonly MRecord[], groups: (string | undefined)[], out: { emit(port: string, r: MRecord, parent: number): void }, nodeId: string): Promise<unknown[]> {
-  if (!expr) return records.map((r) => r.value);
+/** What `value` gives per record; a record whose expression fails goes to failure and is skipped. */
+async function valuesOf(expr: Expressions, records: readonly MRecord[], groups: (string | undefined)[], out: { emit(port: string, r: MRecord, parent: number): void }, nodeId: string): Promise<unknown[]> {
   const { results, failures } = await expr.evaluate(records);
   for (const [i, f] of failures) {
     if (groups[i] === undefined) continue;
@@ -75,8 +94,4 @@ async function valuesOf(expr: Expressions | undefined, records: readonly MRecord
     out.emit("failure", failed(records[i]!, `value: ${f[1]}`, nodeId), i);
   }
   return results;
-}
-
-function writeBack(state: KeyValueState, states: Map<string, unknown>): void {
-  for (const [key, s] of states) state.put(key, s);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AGGREGATE_OPS, type AggregateOp } from "./spec.js";
-import { fold, foldBatch, FoldError, initialState, merge, result } from "./reduce.js";
+import { fold, FoldError, initialState, merge, result } from "./reduce.js";
 
 /** Folds `values` from the initial state; a value the op refuses leaves the state and is reported. */
 function run(op: AggregateOp, values: unknown[], maxItems = 100): { result: unknown; errors: string[] } {
@@ -86,16 +86,5 @@ describe("built-in ops", () => {
     for (const op of AGGREGATE_OPS) expect(split(op, [2], []), op).toEqual(run(op, [2]).result);
     for (const op of AGGREGATE_OPS) expect(split(op, [], [2]), op).toEqual(run(op, [2]).result);
     expect(split("collect", [1, 2, 3], [4, 5], 3)).toEqual([3, 4, 5]);
-  });
-
-  it("fold a batch per group in record order, from stored or initial states; a bad value fails its record alone", () => {
-    const states = new Map<string, unknown>([["b", 10]]);
-    const { states: after, failures } = foldBatch("sum", 100, ["a", "b", "a", undefined, "a", "b"], [1, 2, "x", 99, 4, 3], states);
-    expect(after).toEqual([1, 12, undefined, undefined, 5, 15]);
-    expect([...failures]).toEqual([[2, 'sum needs a number, got a string ("x"); convert it with $number() in value']]);
-    expect(Object.fromEntries(states)).toEqual({ a: 5, b: 15 });
-    const avg = new Map<string, unknown>();
-    foldBatch("avg", 100, ["k", "k"], [1, 2], avg);
-    expect(result("avg", avg.get("k"))).toBe(1.5);
   });
 });

@@ -131,27 +131,3 @@ export function result(op: AggregateOp, state: unknown): unknown {
   const s = state as AvgState;
   return s.count === 0 ? null : s.sum / s.count;
 }
-
-/**
- * Folds a batch in record order, like CustomReducer.reduceBatch does for a custom reducer:
- * `groups[i]` is record i's group (undefined: skipped, it already failed), `values[i]` what its
- * `value` expression gave. `states` holds the groups' current states (absent: the initial state)
- * and is updated in place to each group's state after the batch: what the caller writes back.
- */
-export function foldBatch(op: AggregateOp, maxItems: number, groups: readonly (string | undefined)[], values: readonly unknown[], states: Map<string, unknown>): Reduced {
-  const out: Reduced = { states: new Array<unknown>(groups.length), failures: new Map() };
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i];
-    if (g === undefined) continue;
-    const before = states.has(g) ? states.get(g) : initialState(op);
-    try {
-      const after = fold(op, before, values[i], maxItems);
-      states.set(g, after);
-      out.states[i] = after;
-    } catch (e) {
-      if (!(e instanceof FoldError)) throw e;
-      out.failures.set(i, e.message);
-    }
-  }
-  return out;
-}
