@@ -4,7 +4,7 @@ import type { KafkaClient, OutMessage } from "../kafka/index.js";
 import { changelogCheckpoint } from "../state/changelog.js";
 import { PendingChanges } from "../state/pending.js";
 import { restoreStore, type RestoreResult } from "../state/restore.js";
-import { PartitionStore, storeDirectory, type StoreValue } from "../state/store.js";
+import { PartitionStore, storeDirectory, WRITE_BEHIND, type StoreValue } from "../state/store.js";
 import type { ProducedPositions } from "./producing.js";
 
 /** A table's bound on disk per input partition (MILLRACE_TABLE_MAX_MB, default 1 GB). */
@@ -56,7 +56,23 @@ export class StageTables {
   private readonly restoredIn = new Map<number, number>();
   private readonly restoring = new Map<number, Promise<PartitionStore>>();
 
-  constructor(private readonly o: StageTablesOptions) {}
+  /** writes the changes a store has held in memory for long (a partition no longer getting records) */
+  private readonly flusher: NodeJS.Timeout;
+
+  constructor(private readonly o: StageTablesOptions) {
+    this.flusher = setInterval(() => this.flushOld(), WRITE_BEHIND.maxAgeMs);
+    this.flusher.unref();
+  }
+
+  private flushOld(): void {
+    for (const [partition, store] of this.stores) {
+      try {
+        store.flush(WRITE_BEHIND.maxAgeMs);
+      } catch (e) {
+        this.o.log("warn", `node ${this.o.nodeId}: table of partition ${partition}: ${(e as Error).message}; retried later (the changelog holds these changes: a restart restores them)`);
+      }
+    }
+  }
 
   get changelogTopic(): string {
     return this.o.changelogTopic;
@@ -167,6 +183,7 @@ export class StageTables {
 
   /** `drop`: the flow no longer runs: its stores go too (the changelog keeps the tables; a later start restores them from it). */
   async close(drop = false): Promise<void> {
+    clearInterval(this.flusher);
     await Promise.allSettled([...this.restoring.values()]);
     for (const [partition, s] of this.stores) {
       await s.close().catch(() => {});

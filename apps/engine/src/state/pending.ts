@@ -15,10 +15,15 @@ import type { PartitionStore, StoreChange, StoreValue } from "./store.js";
  * A key changed several times in a batch gives one change (the last), so the changelog gets
  * one record per key and batch.
  */
+/** a change's size when its changelog record was not made */
+const ASSUMED_CHANGE_BYTES = 64;
+
 export class PendingChanges {
   /** null: deleted in this batch */
   private readonly pending = new Map<string, StoreValue | null>();
   private settled = false;
+  /** the changes' size as their changelog records counted it (undefined: not made) */
+  private bytes: number | undefined;
 
   /**
    * `before`: the previous batch of the partition while its changes are still on their way to
@@ -76,19 +81,24 @@ export class PendingChanges {
   changelogMessages(partition: number): OutMessage[] {
     const out = new Array<OutMessage>(this.pending.size);
     let i = 0;
+    let bytes = 0;
     this.pending.forEach((value, key) => {
-      out[i++] = changelogMessage(key, value, partition);
+      const m = changelogMessage(key, value, partition);
+      bytes += key.length + (m.value === null ? 0 : (m.value as string).length);
+      out[i++] = m;
     });
+    this.bytes = bytes;
     return out;
   }
 
   /**
-   * Writes the batch's changes and `checkpoint` to the store in one transaction, then forgets
-   * them. Checkpoint undefined: the store keeps its own (the offsets were not known).
+   * Hands the batch's changes and `checkpoint` to the store (written to lmdb together, see
+   * PartitionStore.writeLater), then forgets them. Checkpoint undefined: the store keeps its own
+   * (the offsets were not known).
    */
   commit(checkpoint: number | undefined): void {
     if (this.before?.settled === false) throw new Error(`state store ${this.store.label}: a batch committed before the batch it read through`);
-    this.store.write(this.pending, checkpoint);
+    this.store.writeLater(this.pending, checkpoint, this.bytes ?? this.pending.size * ASSUMED_CHANGE_BYTES);
     this.pending.clear();
     this.settled = true;
     this.before = undefined;
@@ -97,6 +107,7 @@ export class PendingChanges {
   /** Drops the changes made so far; the batch goes on (it is processed again, record by record). */
   reset(): void {
     this.pending.clear();
+    this.bytes = undefined;
   }
 
   /** The previous batch still to be committed, if any (a batch discarded hands its place back to it). */

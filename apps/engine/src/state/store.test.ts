@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { PartitionStore, StoreFullError, parseWindowedKey, storeDirectory, windowedKey, type StoreValue } from "./store.js";
+import { PartitionStore, StoreFullError, parseWindowedKey, storeDirectory, windowedKey, WRITE_BEHIND, type StoreValue } from "./store.js";
 
 const dirs: string[] = [];
 const stores: PartitionStore[] = [];
@@ -21,6 +21,51 @@ afterEach(async () => {
 });
 
 describe("PartitionStore", () => {
+  it("holds committed changes in memory, reads them first, and writes them with their checkpoint in one go", async () => {
+    const s = openStore();
+    s.write([{ key: "a", value: 1 }, { key: "gone", value: 1 }], 2);
+    s.writeLater(new Map<string, StoreValue | null>([["a", 2], ["gone", null], ["b", "x"]]), 7, 10);
+    s.writeLater(new Map<string, StoreValue | null>([["a", 3]]), 8, 2);
+    expect(s.heldKeys).toBe(3);
+    expect([s.get("a"), s.get("gone"), s.get("b")]).toEqual([3, undefined, "x"]);
+    // young: not written yet
+    s.flush(60_000);
+    expect(s.heldKeys).toBe(3);
+    // anything reading the checkpoint or the table as a whole sees them written first
+    expect(s.checkpoint()).toBe(8);
+    expect(s.heldKeys).toBe(0);
+    expect(s.scan()).toEqual([{ key: "a", value: 3 }, { key: "b", value: "x" }]);
+    s.writeLater(new Map<string, StoreValue | null>([["c", true]]), undefined, 1);
+    const dir = dirs[0]!;
+    await s.close();
+    const again = openStore(undefined, dir);
+    expect([again.get("a"), again.get("c"), again.checkpoint()]).toEqual([3, true, 8]);
+  });
+
+  it("writes what it holds once it is too much or too old, and forgets it on a wipe", () => {
+    const s = openStore();
+    const bound = WRITE_BEHIND.maxBytesPerStore;
+    WRITE_BEHIND.maxBytesPerStore = 1000;
+    try {
+      s.writeLater(new Map([["a", 1]]), 1, 10);
+      expect(s.heldKeys).toBe(1);
+      s.writeLater(new Map([["b", "x".repeat(2000)]]), 2, 2001);
+      expect(s.heldKeys).toBe(0);
+    } finally {
+      WRITE_BEHIND.maxBytesPerStore = bound;
+    }
+    s.writeLater(new Map([["c", 1]]), 3, 2);
+    s.wipe();
+    expect([s.heldKeys, s.get("c"), s.get("a"), s.checkpoint()]).toEqual([0, undefined, undefined, undefined]);
+  });
+
+  it("refuses a held batch adding data to a full store", () => {
+    const s = openStore(64 * 1024);
+    expect(() => s.writeLater(new Map([["big", "x"]]), 1, 70 * 1024)).not.toThrow();
+    expect(() => s.writeLater(new Map([["more", 1]]), 2, 10)).toThrow(StoreFullError);
+    expect(() => s.writeLater(new Map<string, StoreValue | null>([["big", null]]), 3, 3)).not.toThrow();
+  });
+
   it("writes a batch of puts and deletes with its checkpoint, and both survive a reopen", async () => {
     const s = openStore();
     expect(s.checkpoint()).toBeUndefined();

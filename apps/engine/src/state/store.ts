@@ -101,9 +101,29 @@ export function parseWindowedKey(stored: string): { key: string; windowStartMs: 
   return { key: stored.slice(0, at), windowStartMs: Number(stored.slice(at + 1)) };
 }
 
+/**
+ * Committed changes a store holds in memory before it writes them to lmdb (see writeLater): at
+ * most this long, this many estimated bytes per store, and this many over all stores of the
+ * process. An lmdb put or get costs about a microsecond, a Map's a twentieth of that, and a key
+ * changed again before the write is written once; like Kafka Streams' stores between commits
+ * (RocksDB's memtable, its changelog the durable copy).
+ */
+export const WRITE_BEHIND = { maxAgeMs: 10_000, maxBytesPerStore: 8 * 1024 * 1024, maxBytesTotal: 32 * 1024 * 1024 };
+/** what an entry in memory is counted for on top of its key and value text */
+const ENTRY_OVERHEAD_BYTES = 64;
+/** estimated bytes of changes held in memory by every store of the process */
+let heldBytesTotal = 0;
+
 export class PartitionStore {
   readonly label: string;
   readonly maxBytes: number;
+  /** committed changes not yet in lmdb, newest per key (null: deleted); reads see them first */
+  private readonly held = new Map<string, StoreValue | null>();
+  private heldBytes = 0;
+  /** when the first of them was taken */
+  private heldSince = 0;
+  /** the checkpoint that goes with them (undefined: none given since the last write) */
+  private heldCheckpoint: number | undefined;
   private constructor(
     private readonly root: RootDatabase,
     private readonly table: Database<StoreValue, string>,
@@ -133,7 +153,79 @@ export class PartitionStore {
   }
 
   get(key: string): StoreValue | undefined {
+    if (this.held.size !== 0) {
+      const v = this.held.get(key);
+      if (v !== undefined) return v === null ? undefined : v;
+    }
     return this.table.get(key);
+  }
+
+  /**
+   * Takes a committed batch's changes (keys validated when they were made, see PendingChanges)
+   * and the checkpoint they bring the store to, and writes them to lmdb later, with that
+   * checkpoint, in one transaction (see WRITE_BEHIND): until then reads see them here. A crash
+   * meanwhile loses them from the store and its checkpoint alike, and the restore reads them
+   * from the changelog again. `bytes`: the changes' estimated size (keys and value texts).
+   * Refuses (StoreFullError) a batch adding data when the store is full.
+   */
+  writeLater(changes: ReadonlyMap<string, StoreValue | null>, checkpoint: number | undefined, bytes: number): void {
+    let adds = false;
+    changes.forEach((value) => {
+      if (value !== null) adds = true;
+    });
+    if (adds) {
+      const used = this.usedBytes() + this.heldBytes;
+      if (used >= this.maxBytes) throw new StoreFullError(this.label, used, this.maxBytes);
+    }
+    this.validateCheckpoint(checkpoint);
+    const held = this.held;
+    if (held.size === 0) this.heldSince = Date.now();
+    changes.forEach((value, key) => {
+      held.set(key, value);
+    });
+    const counted = bytes + changes.size * ENTRY_OVERHEAD_BYTES;
+    this.heldBytes += counted;
+    heldBytesTotal += counted;
+    if (checkpoint !== undefined) this.heldCheckpoint = checkpoint;
+    if (this.heldBytes >= WRITE_BEHIND.maxBytesPerStore || heldBytesTotal >= WRITE_BEHIND.maxBytesTotal || Date.now() - this.heldSince >= WRITE_BEHIND.maxAgeMs) this.flush();
+  }
+
+  /** how many keys' changes are held in memory, not yet in lmdb */
+  get heldKeys(): number {
+    return this.held.size;
+  }
+
+  /** Writes what writeLater holds to lmdb now (one transaction). `olderThanMs`: only when the oldest held change is at least that old. */
+  flush(olderThanMs?: number): void {
+    if (this.held.size === 0 && this.heldCheckpoint === undefined) return;
+    if (olderThanMs !== undefined && Date.now() - this.heldSince < olderThanMs) return;
+    const { table, meta, held } = this;
+    const checkpoint = this.heldCheckpoint;
+    try {
+      this.root.transactionSync(() => {
+        held.forEach((value, key) => {
+          if (value === null) table.removeSync(key);
+          else table.putSync(key, value);
+        });
+        if (checkpoint !== undefined) meta.putSync(CHECKPOINT_KEY, checkpoint);
+      });
+    } catch (e) {
+      throw new Error(`state store ${this.label}: writing ${held.size} changes held in memory failed: ${(e as Error).message}`, { cause: e });
+    }
+    this.forgetHeld();
+  }
+
+  private forgetHeld(): void {
+    this.held.clear();
+    heldBytesTotal -= this.heldBytes;
+    this.heldBytes = 0;
+    this.heldCheckpoint = undefined;
+  }
+
+  private validateCheckpoint(checkpoint: number | null | undefined): void {
+    if (checkpoint !== undefined && checkpoint !== null && !(Number.isSafeInteger(checkpoint) && checkpoint >= 0)) {
+      throw new Error(`state store ${this.label}: checkpoint ${checkpoint} is not an offset`);
+    }
   }
 
   /**
@@ -141,56 +233,40 @@ export class PartitionStore {
    * to read), all in one lmdb transaction: either all of it is stored or none.
    * `checkpoint` null clears it (the store no longer claims to match any changelog position).
    */
-  write(changes: readonly StoreChange[] | ReadonlyMap<string, StoreValue | null>, checkpoint?: number | null): void {
-    const many = changes instanceof Map;
+  write(changes: readonly StoreChange[], checkpoint?: number | null): void {
+    // what is held goes first: these changes come after it
+    this.flush();
     let adds = false;
-    if (many) {
-      // keys validated when they were put (PendingChanges)
-      changes.forEach((value) => {
-        if (value !== null) adds = true;
-      });
-    } else {
-      const list = changes as readonly StoreChange[];
-      for (let i = 0; i < list.length; i++) {
-        const c = list[i]!;
-        this.validateKey(c.key);
-        if (c.value !== null) adds = true;
-      }
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i]!;
+      this.validateKey(c.key);
+      if (c.value !== null) adds = true;
     }
     // deletions alone pass even when full: they are how a full store gets smaller
     if (adds) {
       const bytes = this.usedBytes();
       if (bytes >= this.maxBytes) throw new StoreFullError(this.label, bytes, this.maxBytes);
     }
-    if (checkpoint !== undefined && checkpoint !== null && !(Number.isSafeInteger(checkpoint) && checkpoint >= 0)) {
-      throw new Error(`state store ${this.label}: checkpoint ${checkpoint} is not an offset`);
-    }
+    this.validateCheckpoint(checkpoint);
     const { table, meta } = this;
     try {
       this.root.transactionSync(() => {
-        if (many) {
-          changes.forEach((value, key) => {
-            if (value === null) table.removeSync(key);
-            else table.putSync(key, value);
-          });
-        } else {
-          const list = changes as readonly StoreChange[];
-          for (let i = 0; i < list.length; i++) {
-            const c = list[i]!;
-            if (c.value === null) table.removeSync(c.key);
-            else table.putSync(c.key, c.value);
-          }
+        for (let i = 0; i < changes.length; i++) {
+          const c = changes[i]!;
+          if (c.value === null) table.removeSync(c.key);
+          else table.putSync(c.key, c.value);
         }
         if (checkpoint === null) meta.removeSync(CHECKPOINT_KEY);
         else if (checkpoint !== undefined) meta.putSync(CHECKPOINT_KEY, checkpoint);
       });
     } catch (e) {
-      throw new Error(`state store ${this.label}: writing a batch of ${many ? changes.size : (changes as readonly StoreChange[]).length} changes failed: ${(e as Error).message}`, { cause: e });
+      throw new Error(`state store ${this.label}: writing a batch of ${changes.length} changes failed: ${(e as Error).message}`, { cause: e });
     }
   }
 
   /** The next changelog offset the table has not seen; undefined when the store has no checkpoint. */
   checkpoint(): number | undefined {
+    this.flush();
     return this.meta.get(CHECKPOINT_KEY);
   }
 
@@ -204,6 +280,7 @@ export class PartitionStore {
     const limit = opts.limit ?? 100;
     const out: StoreEntry[] = [];
     if (limit <= 0) return out;
+    this.flush();
     const after = opts.after;
     const start = after !== undefined && after > prefix ? after : prefix;
     for (const { key, value } of this.table.getRange(start === "" ? {} : { start })) {
@@ -216,11 +293,13 @@ export class PartitionStore {
   }
 
   size(): StoreSize {
+    this.flush();
     return { entries: (this.table.getStats() as { entryCount: number }).entryCount, bytes: this.usedBytes(), maxBytes: this.maxBytes };
   }
 
   /** Empties the table and drops the checkpoint (one transaction): a restore then starts from the changelog's beginning. */
   wipe(): void {
+    this.forgetHeld();
     const { table, meta } = this;
     this.root.transactionSync(() => {
       table.clearSync();
@@ -228,7 +307,13 @@ export class PartitionStore {
     });
   }
 
+  /** Writes what is held, then closes; what cannot be written is left to the restore (the changelog has it). */
   async close(): Promise<void> {
+    try {
+      this.flush();
+    } catch {
+      this.forgetHeld();
+    }
     await this.root.close();
   }
 
