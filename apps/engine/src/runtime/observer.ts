@@ -7,8 +7,10 @@ import { errorMessage, logger, type Logger } from "../log.js";
 /**
  * The runner's observation hooks: stats, provenance, edge taps and metrics plug in here;
  * processors never see them. Every callback runs synchronously on the hot path, after the
- * batch's outputs were acknowledged by Kafka and its offsets committed (so an observer never
- * reports work that a crash could still undo, except under at-least-once redelivery). Keep
+ * batch's outputs were acknowledged by Kafka (in exactly-once mode: its transaction committed;
+ * a mirror's copies: its offsets committed too), so an observer never reports work that a crash
+ * could still undo; at-least-once, a crash before the offset commit makes it see the batch
+ * again (redelivery). Keep
  * callbacks cheap: copy what you need and do I/O asynchronously (buffer + flush). An observer
  * that throws is logged and ignored; it never fails a batch.
  *
@@ -48,7 +50,7 @@ export interface BatchEvent {
   input: InputSlice | null;
   /** polled sources: the checkpoint reached after this batch */
   checkpoint?: unknown;
-  /** ms since epoch when the batch started, and how long it took (decode → commit) */
+  /** ms since epoch when the batch started, and how long it took (decode → acknowledged or committed) */
   startedAt: number;
   durationMs: number;
   /** true when produced + committed in one Kafka transaction */

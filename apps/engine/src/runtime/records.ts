@@ -119,9 +119,10 @@ export function encode(r: MRecord): OutMessage {
     // of its own would cost more than the copy it saves
     value = json.length <= SHORT_TEXT ? json : Buffer.from(json, "utf8");
   }
-  const msg: OutMessage = { value, headers: r.headers };
-  if (r.key !== undefined && r.key !== null) msg.key = r.key;
-  return msg;
+  // every field the message gets later (partition, timestamp: Outgoing.add) is there from the
+  // start: one object shape, no property storage added per message
+  const key = r.key;
+  return { key: key === null ? undefined : key, value, headers: r.headers, partition: undefined, timestamp: undefined };
 }
 
 /** Strings up to this length are measured (and written by the produce encoder) in JavaScript. */
