@@ -9,7 +9,7 @@ import { createTopics, endOffsetSum, preload, waitForOffsets } from "./data.mjs"
 import { runStreams } from "./streams.mjs";
 import { trpcClient } from "./trpc.mjs";
 import { createDatabase } from "./workers.mjs";
-import { engineCpuSeconds, log, round, sleep } from "./util.mjs";
+import { engineCpuSeconds, log, pgCpuSeconds, round, sleep } from "./util.mjs";
 
 export const B7_CUSTOMERS = 100_000;
 /** B7's key of input record i: its customer, as in the record's value. */
@@ -34,10 +34,11 @@ function countFlow({ id, input, output }) {
 }
 
 /** Deploys a count flow on `input` and times it from the deploy call until `output` holds one update per input record. */
-async function runCountFlow({ api, admin, engine, flowId, input, output, records }) {
+async function runCountFlow({ api, admin, engine, pg, flowId, input, output, records }) {
   await createTopics(admin, [output]);
   await api.mutate("flows.save", { document: countFlow({ id: flowId, input, output }) });
   const cpu0 = engineCpuSeconds(engine.pid);
+  const pg0 = pgCpuSeconds(pg?.postmasterPid);
   const t0 = Date.now();
   const status = await api.mutate("deployments.deploy", { flowId, exactlyOnce: false });
   if (status?.status !== "running") throw new Error(`deploy of ${flowId} answered status ${status?.status}: ${status?.error ?? ""}`);
@@ -49,7 +50,9 @@ async function runCountFlow({ api, admin, engine, flowId, input, output, records
     },
   });
   const seconds = (res.at - t0) / 1000;
-  return { rps: records / seconds, seconds, outputRecords: res.sum, cpuSeconds: round(engineCpuSeconds(engine.pid) - cpu0, 2), stages: status.plan?.stages?.length };
+  // Postgres (provenance rows) shares the machine's cores with the broker and the engine
+  const pgSeconds = pg0 == null ? null : round(pgCpuSeconds(pg.postmasterPid) - pg0, 2);
+  return { rps: records / seconds, seconds, outputRecords: res.sum, cpuSeconds: round(engineCpuSeconds(engine.pid) - cpu0, 2), postgresCpuSeconds: pgSeconds, stages: status.plan?.stages?.length };
 }
 
 /** The restore log lines of `nodeId` in the engine's output since `from` (the engine's tail). */
@@ -158,16 +161,16 @@ export async function runTablesBench({ root, dir, brokers, kafka, admin, pg, cla
   let engine = await startEngine();
   try {
     const api = trpcClient(engine.url, engine.token);
-    out.millrace = await runCountFlow({ api, admin, engine, flowId: `bench-b7-${runId}`, input, output: `bench-b7-out-${runId}`, records });
+    out.millrace = await runCountFlow({ api, admin, engine, pg, flowId: `bench-b7-${runId}`, input, output: `bench-b7-out-${runId}`, records });
     out.ratio = round(out.millrace.rps / st.rps, 2);
-    log(`B7 Millrace count by key: ${records.toLocaleString()} records in ${out.millrace.seconds.toFixed(2)} s = ${Math.round(out.millrace.rps).toLocaleString()} records/s (${out.ratio}× Kafka Streams ${Math.round(st.rps).toLocaleString()}); engine CPU ${out.millrace.cpuSeconds} s`);
+    log(`B7 Millrace count by key: ${records.toLocaleString()} records in ${out.millrace.seconds.toFixed(2)} s = ${Math.round(out.millrace.rps).toLocaleString()} records/s (${out.ratio}× Kafka Streams ${Math.round(st.rps).toLocaleString()}); engine CPU ${out.millrace.cpuSeconds} s, Postgres CPU ${out.millrace.postgresCpuSeconds} s`);
     await api.mutate("deployments.stop", { flowId: `bench-b7-${runId}` }).catch(() => {});
 
     // the restore: a table with one row per record
     await preload(kafka, distinctInput, records, undefined, distinctKey);
     const flowId = `bench-b7-restore-${runId}`;
     const output = `bench-b7-restore-out-${runId}`;
-    out.tableBuild = await runCountFlow({ api, admin, engine, flowId, input: distinctInput, output, records });
+    out.tableBuild = await runCountFlow({ api, admin, engine, pg, flowId, input: distinctInput, output, records });
     log(`B7 table of ${records.toLocaleString()} keys built in ${out.tableBuild.seconds.toFixed(2)} s`);
     await sleep(1000); // the stores' last writes follow the sink's acks
     const probeKeys = await firstKeyPerPartition(kafka, admin, distinctInput);
