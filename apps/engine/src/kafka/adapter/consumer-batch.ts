@@ -37,6 +37,9 @@ function asNumber(v: unknown): number {
 /** kafkajs's `messages.filter(m => Long.fromValue(m.offset).gte(Long.fromValue(fetchedOffset)))` */
 export function messagesFrom(messages: Message[], fetchedOffset: unknown): Message[] {
   const from = asNumber(fetchedOffset);
+  // a partition's messages come in offset order: when the first is not below the fetched offset,
+  // none is, and the list is kept as it is (no copy, no parse per message)
+  if (messages.length === 0 || (from === from && asNumber(messages[0]!.offset) >= from)) return messages;
   let longFrom: KafkajsLong | undefined;
   const out: Message[] = [];
   for (let i = 0; i < messages.length; i++) {
@@ -52,6 +55,12 @@ export function messagesFrom(messages: Message[], fetchedOffset: unknown): Messa
   return out;
 }
 
+/** kafkajs's `.filter((message) => !message.isControlRecord)`, the same array when there is none (most batches) */
+function withoutControlRecords(messages: Message[]): Message[] {
+  for (let i = 0; i < messages.length; i++) if (messages[i]!.isControlRecord) return messages.filter((message) => !message.isControlRecord);
+  return messages;
+}
+
 export function fastBatchClass(Original: BatchClass): BatchClass {
   function Batch(this: Record<string, unknown>, topic: string, fetchedOffset: unknown, partitionData: PartitionData) {
     if (asNumber(fetchedOffset) !== asNumber(fetchedOffset)) return new Original(topic, fetchedOffset, partitionData); // kafkajs's own (or its error)
@@ -63,7 +72,7 @@ export function fastBatchClass(Original: BatchClass): BatchClass {
     this.rawMessages = messages;
     const within = messagesFrom(messages, fetchedOffset);
     this.messagesWithinOffset = within;
-    this.messages = filterAbortedMessages({ messages: within, abortedTransactions }).filter((message) => !message.isControlRecord);
+    this.messages = withoutControlRecords(filterAbortedMessages({ messages: within, abortedTransactions }));
   }
   Batch.prototype = Original.prototype;
   return Batch as unknown as BatchClass;
