@@ -131,12 +131,18 @@ function headerKey(buf: Buffer, index: number): string | null {
   return s;
 }
 
+/**
+ * The headers of a record without any: one frozen object for all of them (the engine only reads
+ * a consumed message's headers; a record gets its own headers object when it is decoded).
+ */
+const NO_HEADERS: Headers = Object.freeze({}) as Headers;
+
 /** kafkajs's header fold: one value per key, an array once a key repeats (kafkajs's quirks included) */
 function headers(buf: Buffer): Headers {
   const count = varInt(buf);
-  const obj: Headers = {};
-  if (count === -1) return obj;
+  if (count === -1 || count === 0) return NO_HEADERS;
   if (count < 0) throw NOT_HANDLED;
+  const obj: Headers = {};
   for (let i = 0; i < count; i++) {
     const key = headerKey(buf, i);
     const value = bytes(buf);
