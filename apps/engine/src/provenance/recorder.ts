@@ -319,7 +319,7 @@ export class ProvenanceRecorder implements RunnerObserver {
     for (const c of batches) {
       const plan = this.planFor(c);
       // decided when written, not when observed: a reader's batch can reach observers before the
-      // batch that wrote its input (whose observers wait for its offset commit)
+      // batch that wrote its input (e.g. a mirror's, whose observers wait for its offset commit)
       c.byPosition = c.input !== null && plan !== undefined && locatable(plan, this.writtenOf(c.deploymentId), c.input);
     }
     const rows = coalesceBatches(batches);

@@ -50,7 +50,22 @@ describe("PartitionStore", () => {
       s.writeLater(new Map([["a", 1]]), 1, 10);
       expect(s.heldKeys).toBe(1);
       s.writeLater(new Map([["b", "x".repeat(2000)]]), 2, 2001);
-      expect(s.heldKeys).toBe(0);
+      expect(s.heldKeys).toBe(2);
+      // over the bound: what is held is written before the next batch joins it
+      s.writeLater(new Map([["a", 2]]), 3, 10);
+      expect(s.heldKeys).toBe(1);
+      // a failed write throws with the batch not taken: its retry applies it once
+      s.writeLater(new Map([["b", "y".repeat(2000)]]), 4, 2001);
+      const root = (s as unknown as { root: { transactionSync(f: () => void): void } }).root;
+      const works = root.transactionSync.bind(root);
+      root.transactionSync = () => {
+        throw new Error("No space left on device");
+      };
+      expect(() => s.writeLater(new Map([["a", 3]]), 5, 10)).toThrow(/writing 2 changes held in memory failed: No space left/);
+      expect([s.get("a"), s.heldKeys]).toEqual([2, 2]);
+      root.transactionSync = works;
+      s.writeLater(new Map([["a", 3]]), 5, 10);
+      expect([s.get("a"), s.checkpoint()]).toEqual([3, 5]);
     } finally {
       WRITE_BEHIND.maxBytesPerStore = bound;
     }

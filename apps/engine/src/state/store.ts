@@ -179,6 +179,10 @@ export class PartitionStore {
     }
     this.validateCheckpoint(checkpoint);
     const held = this.held;
+    // What is held already is written first when it is too much or too old, before this batch joins
+    // it: a failed write then throws with this batch not taken, so its retry (the batch processed
+    // again) reads and applies it once.
+    if (held.size !== 0 && (this.heldBytes >= WRITE_BEHIND.maxBytesPerStore || heldBytesTotal >= WRITE_BEHIND.maxBytesTotal || Date.now() - this.heldSince >= WRITE_BEHIND.maxAgeMs)) this.flush();
     if (held.size === 0) this.heldSince = Date.now();
     changes.forEach((value, key) => {
       held.set(key, value);
@@ -187,7 +191,6 @@ export class PartitionStore {
     this.heldBytes += counted;
     heldBytesTotal += counted;
     if (checkpoint !== undefined) this.heldCheckpoint = checkpoint;
-    if (this.heldBytes >= WRITE_BEHIND.maxBytesPerStore || heldBytesTotal >= WRITE_BEHIND.maxBytesTotal || Date.now() - this.heldSince >= WRITE_BEHIND.maxAgeMs) this.flush();
   }
 
   /** how many keys' changes are held in memory, not yet in lmdb */
