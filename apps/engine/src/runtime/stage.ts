@@ -48,32 +48,44 @@ interface CompiledNode {
 
 const NOWHERE: readonly string[] = Object.freeze([]);
 
-/**
- * What a node emits for a batch, with lineage set. The list is made at the batch's size (most
- * nodes emit one output per input) and trimmed when done, instead of growing by copies.
- */
-class Emits implements Output {
-  private readonly items: Emitted[];
+/** A list made at its expected size and trimmed when done, instead of growing by copies (the hot path fills one per node and batch). */
+class Filling<T> {
+  private readonly items: T[];
   private n = 0;
+  constructor(expected: number) {
+    this.items = new Array<T>(expected);
+  }
+
+  add(x: T): void {
+    if (this.n < this.items.length) this.items[this.n] = x;
+    else this.items.push(x);
+    this.n++;
+  }
+
+  done(): T[] {
+    this.items.length = this.n;
+    return this.items;
+  }
+}
+
+/** What a node emits for a batch, with lineage set (most nodes emit one output per input). */
+class Emits implements Output {
+  private readonly list: Filling<Emitted>;
   constructor(
     private readonly base: readonly MRecord[],
     expected: number,
     /** the parent index every output gets (one input run on its own), else the one emitted */
     private readonly parentIndex?: number,
   ) {
-    this.items = new Array<Emitted>(expected);
+    this.list = new Filling(expected);
   }
 
   emit(port: string, record: MRecord, parent: number): void {
-    const e = emittedOf(port, withLineage(record, this.base[parent]), this.parentIndex ?? parent);
-    if (this.n < this.items.length) this.items[this.n] = e;
-    else this.items.push(e);
-    this.n++;
+    this.list.add(emittedOf(port, withLineage(record, this.base[parent]), this.parentIndex ?? parent));
   }
 
   done(): Emitted[] {
-    this.items.length = this.n;
-    return this.items;
+    return this.list.done();
   }
 }
 
@@ -188,7 +200,7 @@ export class StageExecutor {
     let bytesOut = 0;
     let errors = 0;
     let lastError: string | undefined;
-    let fusedInputs: Map<string, { records: MRecord[]; n: number }> | undefined;
+    let fusedInputs: Map<string, Filling<MRecord>> | undefined;
     const outgoing = out.outgoing;
     if (node.prepareEncode) await node.prepareEncode(emitted);
     for (let i = 0; i < emitted.length; i++) {
@@ -247,11 +259,9 @@ export class StageExecutor {
         fusedInputs ??= new Map();
         const target = fused[f]!.node;
         let list = fusedInputs.get(target);
-        // sized for every output (a fused node usually gets them all), trimmed below
-        if (!list) fusedInputs.set(target, (list = { records: new Array<MRecord>(emitted.length - i), n: 0 }));
-        if (list.n < list.records.length) list.records[list.n] = e.record;
-        else list.records.push(e.record);
-        list.n++;
+        // sized for every output left (a fused node usually gets them all)
+        if (!list) fusedInputs.set(target, (list = new Filling(emitted.length - i)));
+        list.add(e.record);
       }
     }
     if (node.callContext) addCallContexts(node.callContext, emitted, outgoing);
@@ -259,12 +269,7 @@ export class StageExecutor {
     if (offsets) nb.inputOffsets = offsets;
     if (lastError !== undefined) nb.lastError = lastError;
     out.nodes.push(nb);
-    if (fusedInputs) {
-      for (const [target, list] of fusedInputs) {
-        list.records.length = list.n;
-        await this.runNode(target, list.records, out, 0, undefined, table);
-      }
-    }
+    if (fusedInputs) for (const [target, list] of fusedInputs) await this.runNode(target, list.done(), out, 0, undefined, table);
   }
 }
 

@@ -1,12 +1,15 @@
 import type { OutMessage } from "../kafka/index.js";
 import { changelogMessage } from "./changelog.js";
-import type { PartitionStore, StoreChange, StoreValue } from "./store.js";
+import type { PartitionStore, StoreValue } from "./store.js";
+
+/** a change's size when its changelog record was not made */
+const ASSUMED_CHANGE_BYTES = 64;
 
 /**
  * One batch's changes to a PartitionStore, held until the batch's changelog records are
  * committed in Kafka; reads see them first.
  *
- * The store is written only after that commit (commit()), with the checkpoint just past the
+ * The store gets them only after that commit (commit()), with the checkpoint just past the
  * batch's changelog records: a crash before the Kafka commit leaves store and changelog as they
  * were (the batch is processed again), a crash after it leaves the store one batch behind a
  * checkpoint that still covers it (the restore reads that batch from the changelog). So the
@@ -15,9 +18,6 @@ import type { PartitionStore, StoreChange, StoreValue } from "./store.js";
  * A key changed several times in a batch gives one change (the last), so the changelog gets
  * one record per key and batch.
  */
-/** a change's size when its changelog record was not made */
-const ASSUMED_CHANGE_BYTES = 64;
-
 export class PendingChanges {
   /** null: deleted in this batch */
   private readonly pending = new Map<string, StoreValue | null>();
@@ -69,15 +69,7 @@ export class PendingChanges {
     return this.pending.size;
   }
 
-  /** The batch's changes, one per key, in the order keys were first changed: what goes to the changelog. */
-  changes(): StoreChange[] {
-    const out = new Array<StoreChange>(this.pending.size);
-    let i = 0;
-    for (const [key, value] of this.pending) out[i++] = { key, value };
-    return out;
-  }
-
-  /** The batch's changes as changelog records for `partition`, in changes() order, made straight from the pending map. */
+  /** The batch's changes as changelog records for `partition`, one per key in the order keys were first changed, made straight from the pending map. */
   changelogMessages(partition: number): OutMessage[] {
     const out = new Array<OutMessage>(this.pending.size);
     let i = 0;
